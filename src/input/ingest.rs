@@ -1,0 +1,214 @@
+//! Streaming ingestion of a log: read in blocks cut at entry boundaries, parse the blocks
+//! on every core, merge their profiles in order.
+//!
+//! Memory stays bounded by the blocks in flight plus the profiles (which grow with distinct
+//! fingerprints and sessions, not with the log). An entry is never split: a block ends just
+//! before a line that starts an entry, so no statement is lost or counted twice at a cut;
+//! sessions that span a cut are stitched by `Profile::merge`.
+
+use super::prefix::LinePrefix;
+use super::record::RecordSink;
+use super::{InputError, csvlog, jsonlog, stderr};
+use crate::model::workload::Profile;
+use indicatif::ProgressBar;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Bytes per block: large enough that per-block overhead vanishes, small enough that a few
+/// blocks in flight stay well under the memory target.
+pub const BLOCK_SIZE: usize = 4 << 20;
+
+/// A log format that streams.
+#[derive(Debug, Clone)]
+pub enum StreamFormat {
+    Stderr(LinePrefix),
+    Csvlog,
+    Jsonlog,
+}
+
+impl StreamFormat {
+    fn starts_entry(&self, line: &[u8]) -> bool {
+        match self {
+            StreamFormat::Stderr(prefix) => stderr::starts_entry(prefix, line),
+            StreamFormat::Csvlog => csvlog::starts_entry(line),
+            StreamFormat::Jsonlog => true,
+        }
+    }
+}
+
+struct Block {
+    bytes: Vec<u8>,
+    first_line: u64,
+}
+
+/// Reads blocks that end on entry boundaries.
+pub struct BlockReader {
+    reader: Box<dyn Read + Send>,
+    buffer: Vec<u8>,
+    next_line: u64,
+    eof: bool,
+    progress: Option<ProgressBar>,
+}
+
+impl BlockReader {
+    pub fn new(reader: Box<dyn Read + Send>, progress: Option<ProgressBar>) -> Self {
+        BlockReader {
+            reader,
+            buffer: Vec::new(),
+            next_line: 1,
+            eof: false,
+            progress,
+        }
+    }
+
+    /// Reads until at least `size` bytes are buffered (or the input ends).
+    fn fill(&mut self, size: usize) -> std::io::Result<()> {
+        while !self.eof && self.buffer.len() < size {
+            let want = (size - self.buffer.len()) as u64;
+            let read = (&mut self.reader)
+                .take(want)
+                .read_to_end(&mut self.buffer)?;
+            if let Some(progress) = &self.progress {
+                progress.inc(read as u64);
+            }
+            if read == 0 {
+                self.eof = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first bytes of the input, for format detection (nothing is consumed).
+    pub fn peek(&mut self, size: usize) -> std::io::Result<&[u8]> {
+        self.fill(size)?;
+        Ok(&self.buffer)
+    }
+
+    fn next_block(&mut self, format: &StreamFormat) -> std::io::Result<Option<Block>> {
+        let mut want = BLOCK_SIZE;
+        loop {
+            self.fill(want)?;
+            if self.buffer.is_empty() {
+                return Ok(None);
+            }
+            let cut = if self.eof {
+                Some(self.buffer.len())
+            } else {
+                last_entry_start(&self.buffer, format)
+            };
+            if let Some(cut) = cut {
+                let rest = self.buffer.split_off(cut);
+                let bytes = std::mem::replace(&mut self.buffer, rest);
+                let first_line = self.next_line;
+                self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+                return Ok(Some(Block { bytes, first_line }));
+            }
+            // One entry larger than a block: read on until it ends.
+            want = self.buffer.len() * 2;
+        }
+    }
+}
+
+/// Offset of the last line start (after the first) at which an entry begins.
+fn last_entry_start(buffer: &[u8], format: &StreamFormat) -> Option<usize> {
+    memchr::memrchr_iter(b'\n', buffer)
+        .map(|newline| newline + 1)
+        .filter(|&start| start < buffer.len())
+        .find(|&start| {
+            let end = memchr::memchr(b'\n', &buffer[start..]).map_or(buffer.len(), |n| start + n);
+            format.starts_entry(&buffer[start..end])
+        })
+}
+
+/// Parses one block into a profile of its own.
+fn parse_block(block: &Block, format: &StreamFormat, file: &str) -> Profile {
+    let mut sink = RecordSink::new(file);
+    let text = match std::str::from_utf8(&block.bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            for (index, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
+                if std::str::from_utf8(line).is_err() {
+                    sink.diagnose(block.first_line + index as u64, "invalid_utf8", || {
+                        "not valid UTF-8; read with replacement characters".into()
+                    });
+                }
+            }
+            String::from_utf8_lossy(&block.bytes)
+        }
+    };
+    match format {
+        StreamFormat::Stderr(prefix) => {
+            stderr::parse_block(&text, block.first_line, prefix, &mut sink)
+        }
+        StreamFormat::Csvlog => csvlog::parse_block(&text, block.first_line, &mut sink),
+        StreamFormat::Jsonlog => jsonlog::parse_block(&text, block.first_line, &mut sink),
+    }
+    sink.profile
+}
+
+/// Reads the whole log with `threads` parsing threads; the profile is not `finish`ed.
+pub fn ingest(
+    mut blocks: BlockReader,
+    format: &StreamFormat,
+    file: &str,
+    threads: usize,
+) -> Result<Profile, InputError> {
+    let threads = threads.max(1);
+    let (block_tx, block_rx) = crossbeam_channel::bounded::<(usize, Block)>(threads);
+    let (profile_tx, profile_rx) = crossbeam_channel::bounded::<(usize, Profile)>(threads);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (block_rx, profile_tx) = (block_rx.clone(), profile_tx.clone());
+            scope.spawn(move || {
+                for (index, block) in block_rx {
+                    if profile_tx
+                        .send((index, parse_block(&block, format, file)))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop((block_rx, profile_tx));
+        let reader = scope.spawn(move || -> std::io::Result<()> {
+            let mut index = 0;
+            while let Some(block) = blocks.next_block(format)? {
+                if block_tx.send((index, block)).is_err() {
+                    break;
+                }
+                index += 1;
+            }
+            Ok(())
+        });
+        let mut total = Profile::default();
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (index, profile) in profile_rx {
+            waiting.insert(index, profile);
+            while let Some(profile) = waiting.remove(&next) {
+                total.merge(profile);
+                next += 1;
+            }
+        }
+        match reader.join() {
+            Ok(Ok(())) => Ok(total),
+            Ok(Err(source)) => Err(InputError::Read {
+                path: file.to_string(),
+                source,
+            }),
+            Err(_) => Err(InputError::Read {
+                path: file.to_string(),
+                source: std::io::Error::other("reader thread failed"),
+            }),
+        }
+    })
+}
+
+impl BlockReader {
+    /// What is left of the input: the buffered bytes are the caller's (see `peek`).
+    pub fn into_reader(self) -> Box<dyn Read + Send> {
+        self.reader
+    }
+}

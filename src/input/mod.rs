@@ -1,0 +1,178 @@
+//! Inputs: turning logs, pg_stat_statements exports, `.sql` workloads and saved profiles
+//! into a workload profile. The only part of the pipeline that reads files.
+
+pub mod csvlog;
+pub mod ingest;
+pub mod jsonlog;
+pub mod pgss;
+pub mod prefix;
+pub mod record;
+pub mod source;
+pub mod sqlfile;
+pub mod stderr;
+
+use crate::model::workload::{PROFILE_VERSION, Profile};
+use ingest::{BlockReader, StreamFormat};
+use prefix::LinePrefix;
+use source::InputPath;
+use std::io::Read;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "unrecognised log line prefix (first line: `{example}`); pass the server's setting, e.g. --log-line-prefix '%m [%p] %q%u@%d '"
+    )]
+    UnknownPrefix { example: String },
+    #[error("{path}: {reason}")]
+    Malformed { path: String, reason: String },
+    #[error("no file matches {pattern}")]
+    NoMatch { pattern: String },
+}
+
+/// The formats `--log-format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Guess from the file's name and first bytes.
+    Auto,
+    Stderr,
+    Csvlog,
+    Jsonlog,
+    /// A pg_stat_statements export (CSV with a header, or a JSON array).
+    Pgss,
+    /// A plain SQL workload: each statement counted once.
+    Sql,
+    /// A profile saved with --save-profile.
+    Profile,
+}
+
+pub struct ReadOptions {
+    pub format: LogFormat,
+    pub prefix: Option<LinePrefix>,
+    pub threads: usize,
+    pub progress: bool,
+}
+
+/// Inputs at least this large get a progress bar (when stderr is a terminal).
+const PROGRESS_THRESHOLD: u64 = 64 << 20;
+
+/// Reads every input in order into one profile (not yet `finish`ed).
+pub fn read_inputs(paths: &[InputPath], options: &ReadOptions) -> Result<Profile, InputError> {
+    let mut total = Profile::default();
+    for path in paths {
+        total.merge(read_input(path, options)?);
+    }
+    Ok(total)
+}
+
+fn read_input(path: &InputPath, options: &ReadOptions) -> Result<Profile, InputError> {
+    let name = path.display_name();
+    let opened = source::open(path)?;
+    let progress = (options.progress
+        && opened
+            .plain_size
+            .is_none_or(|size| size >= PROGRESS_THRESHOLD))
+    .then(|| progress_bar(opened.plain_size, &name));
+    let mut blocks = BlockReader::new(opened.reader, progress.clone());
+    let read_error = |source| InputError::Read {
+        path: name.clone(),
+        source,
+    };
+    let sample = blocks.peek(64 << 10).map_err(read_error)?.to_vec();
+    let format = match options.format {
+        LogFormat::Auto => detect(&path.logical_name(), &sample),
+        chosen => chosen,
+    };
+    let stream = match format {
+        LogFormat::Stderr => StreamFormat::Stderr(match &options.prefix {
+            Some(prefix) => prefix.clone(),
+            None => LinePrefix::detect(&sample)?,
+        }),
+        LogFormat::Csvlog => StreamFormat::Csvlog,
+        LogFormat::Jsonlog => StreamFormat::Jsonlog,
+        whole_file => {
+            let text = read_whole(blocks).map_err(read_error)?;
+            return parse_whole(whole_file, &text, &name);
+        }
+    };
+    let profile = ingest::ingest(blocks, &stream, &name, options.threads);
+    if let Some(progress) = progress {
+        progress.finish_and_clear();
+    }
+    profile
+}
+
+fn read_whole(mut blocks: BlockReader) -> std::io::Result<String> {
+    let mut bytes = blocks.peek(0)?.to_vec();
+    blocks.into_reader().read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn parse_whole(format: LogFormat, text: &str, name: &str) -> Result<Profile, InputError> {
+    match format {
+        LogFormat::Pgss => pgss::parse(text, name),
+        LogFormat::Profile => load_profile(text, name),
+        _ => Ok(sqlfile::parse(text, name)),
+    }
+}
+
+fn load_profile(text: &str, name: &str) -> Result<Profile, InputError> {
+    let profile: Profile = serde_json::from_str(text).map_err(|e| InputError::Malformed {
+        path: name.to_string(),
+        reason: format!("not a planwise profile: {e}"),
+    })?;
+    if profile.profile_version != PROFILE_VERSION {
+        return Err(InputError::Malformed {
+            path: name.to_string(),
+            reason: format!(
+                "profile version {} (this planwise reads version {PROFILE_VERSION})",
+                profile.profile_version
+            ),
+        });
+    }
+    Ok(profile)
+}
+
+/// Guesses the format from the name and the first bytes.
+pub fn detect(name: &str, sample: &[u8]) -> LogFormat {
+    let text = sample.trim_ascii_start();
+    let head = &sample[..sample.len().min(4096)];
+    if memchr::memmem::find(head, b"\"profile_version\"").is_some() {
+        LogFormat::Profile
+    } else if name.ends_with(".sql") {
+        LogFormat::Sql
+    } else if pgss::looks_like(sample) {
+        LogFormat::Pgss
+    } else if text.starts_with(b"{") {
+        LogFormat::Jsonlog
+    } else if csvlog::starts_entry(text.split(|&b| b == b'\n').next().unwrap_or_default()) {
+        LogFormat::Csvlog
+    } else {
+        LogFormat::Stderr
+    }
+}
+
+fn progress_bar(size: Option<u64>, name: &str) -> indicatif::ProgressBar {
+    let bar = match size {
+        Some(size) => indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{msg} {spinner} {bytes} {bytes_per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        ),
+    };
+    bar.with_message(name.to_string())
+}

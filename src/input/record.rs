@@ -1,0 +1,262 @@
+//! One log entry in a format-independent shape, and what it means for the workload.
+//!
+//! stderr, csvlog and jsonlog all come down to a [`LogRecord`]; [`RecordSink::apply`] then
+//! reads its message (`duration: … ms  statement: …`, `execute <unnamed>: …`, an `ERROR`
+//! with its statement, …) and feeds the profile. Keeping this in one place is what makes
+//! the three formats give the same fingerprints and counts.
+
+use crate::model::diagnostics::Example;
+use crate::model::time::{Millis, parse_timestamp, zone_label};
+use crate::model::workload::{Call, Origin, Profile};
+use crate::sql::fingerprint::Fingerprinter;
+use std::borrow::Cow;
+use xxhash_rust::xxh3::xxh3_64;
+
+#[derive(Debug, Default)]
+pub struct LogRecord<'a> {
+    /// 1-based line where the entry starts.
+    pub line: u64,
+    pub timestamp: Option<&'a str>,
+    /// `%c` session id, or the backend pid when there is none.
+    pub session: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub database: Option<&'a str>,
+    pub application: Option<&'a str>,
+    pub severity: &'a str,
+    pub sqlstate: Option<&'a str>,
+    pub message: Cow<'a, str>,
+    pub detail: Option<Cow<'a, str>>,
+    /// The statement an error was raised in (`STATEMENT:` / csv `query`).
+    pub query: Option<Cow<'a, str>>,
+}
+
+/// Where records are accounted: one per block of log, with the state reused across lines.
+pub struct RecordSink<'f> {
+    pub profile: Profile,
+    pub file: &'f str,
+    fingerprinter: Fingerprinter,
+}
+
+/// What a `LOG` message says about statements.
+enum Message<'a> {
+    /// Ran and was timed.
+    Executed { us: u64, statement: &'a str },
+    /// Logged as it started; a `duration:` line may follow.
+    Started { statement: &'a str },
+    /// A duration on its own.
+    Duration { us: u64 },
+    /// Parse/bind phases and everything else.
+    Other,
+}
+
+impl<'f> RecordSink<'f> {
+    pub fn new(file: &'f str) -> Self {
+        RecordSink {
+            profile: Profile::default(),
+            file,
+            fingerprinter: Fingerprinter::new(),
+        }
+    }
+
+    pub fn skip(&mut self, line: u64, kind: &str, reason: impl FnOnce() -> String) {
+        self.profile.summary.lines_skipped += 1;
+        self.diagnose(line, kind, reason);
+    }
+
+    pub fn diagnose(&mut self, line: u64, kind: &str, reason: impl FnOnce() -> String) {
+        let file = self.file;
+        self.profile.diagnostics.report(kind, || Example {
+            file: file.to_string(),
+            line,
+            reason: reason(),
+        });
+    }
+
+    pub fn apply(&mut self, record: &LogRecord<'_>) {
+        let at = record.timestamp.and_then(|t| parse_timestamp(t.as_bytes()));
+        if at.is_some() && self.profile.summary.timezone.is_none() {
+            self.profile
+                .note_timezone(record.timestamp.and_then(zone_label));
+        }
+        match record.severity {
+            "LOG" => self.apply_log(record, at),
+            "ERROR" | "FATAL" | "PANIC" => self.apply_error(record, at),
+            _ => {}
+        }
+    }
+
+    fn apply_log(&mut self, record: &LogRecord<'_>, at: Option<Millis>) {
+        let message = match classify(&record.message) {
+            Some(message) => message,
+            None => {
+                let excerpt = excerpt(&record.message);
+                self.diagnose(record.line, "bad_duration", || {
+                    format!("unreadable duration in `{excerpt}`")
+                });
+                return;
+            }
+        };
+        let (statement, duration_us) = match message {
+            Message::Executed { us, statement } => (statement, Some(us)),
+            Message::Started { statement } => (statement, None),
+            Message::Duration { us } => {
+                return self.profile.duration_logged(record.session, us, at);
+            }
+            Message::Other => return,
+        };
+        let parameters = record
+            .detail
+            .as_deref()
+            .and_then(|detail| detail.strip_prefix("parameters: "));
+        let fingerprint = self.fingerprinter.fingerprint(statement.as_bytes());
+        let values_hash = match parameters {
+            Some(parameters) => fingerprint.values_hash ^ xxh3_64(parameters.as_bytes()),
+            None => fingerprint.values_hash,
+        };
+        let call = Call {
+            fingerprint: fingerprint.id,
+            normalized: fingerprint.normalized,
+            statement,
+            parameters,
+            values_hash,
+            duration_us,
+            at,
+            origin: Origin {
+                database: record.database,
+                user: record.user,
+                application: record.application,
+            },
+            location: Some((self.file, record.line)),
+        };
+        if duration_us.is_some() {
+            self.profile.execute(record.session, &call);
+        } else {
+            self.profile.statement_logged(record.session, &call);
+        }
+    }
+
+    fn apply_error(&mut self, record: &LogRecord<'_>, at: Option<Millis>) {
+        let sqlstate = record
+            .sqlstate
+            .or_else(|| verbose_sqlstate(&record.message));
+        let statement = record.query.as_deref().map(|query| {
+            let fingerprint = self.fingerprinter.fingerprint(query.as_bytes());
+            (fingerprint.id, fingerprint.normalized.to_vec())
+        });
+        self.profile.record_error(
+            sqlstate,
+            statement
+                .as_ref()
+                .map(|(id, normalized)| (*id, normalized.as_slice())),
+            at,
+        );
+    }
+}
+
+/// With `log_error_verbosity = verbose` the message starts with the SQLSTATE: `42P01: …`.
+fn verbose_sqlstate(message: &str) -> Option<&str> {
+    let code = message.get(..5)?;
+    (message[5..].starts_with(": ")
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+    .then_some(code)
+}
+
+fn excerpt(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+/// Reads a `LOG` message; `None` when it claims a duration it does not give.
+fn classify(message: &str) -> Option<Message<'_>> {
+    if let Some(rest) = message.strip_prefix("duration: ") {
+        let (number, rest) = rest.split_once(" ms")?;
+        let us = parse_millis_as_micros(number)?;
+        let rest = rest.trim_start();
+        if rest.is_empty() {
+            return Some(Message::Duration { us });
+        }
+        return Some(match statement_of(rest) {
+            Some(statement) => Message::Executed { us, statement },
+            None => Message::Other,
+        });
+    }
+    Some(match statement_of(message) {
+        Some(statement) => Message::Started { statement },
+        None => Message::Other,
+    })
+}
+
+/// The statement of `statement: …` and `execute <name>: …`; parse and bind phases are not
+/// executions and give `None`.
+fn statement_of(text: &str) -> Option<&str> {
+    if let Some(statement) = text.strip_prefix("statement: ") {
+        return Some(statement);
+    }
+    let rest = text.strip_prefix("execute ")?;
+    let (_name, statement) = rest.split_once(": ")?;
+    Some(statement)
+}
+
+/// `12.345` (milliseconds, as logged) → 12345 µs, exactly.
+fn parse_millis_as_micros(text: &str) -> Option<u64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut us = whole.parse::<u64>().ok()?.checked_mul(1000)?;
+    for (digit, scale) in fraction.bytes().zip([100, 10, 1]) {
+        us += u64::from(digit - b'0') * scale;
+    }
+    Some(us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_durations_exactly() {
+        assert_eq!(parse_millis_as_micros("12.345"), Some(12_345));
+        assert_eq!(parse_millis_as_micros("0.007"), Some(7));
+        assert_eq!(parse_millis_as_micros("3"), Some(3_000));
+        assert_eq!(parse_millis_as_micros("1.5x"), None);
+    }
+
+    #[test]
+    fn classifies_statement_messages() {
+        assert!(matches!(
+            classify("duration: 0.050 ms  execute <unnamed>: SELECT 1"),
+            Some(Message::Executed {
+                us: 50,
+                statement: "SELECT 1"
+            })
+        ));
+        assert!(matches!(
+            classify("duration: 0.050 ms  bind <unnamed>: SELECT 1"),
+            Some(Message::Other)
+        ));
+        assert!(matches!(
+            classify("duration: 2.000 ms"),
+            Some(Message::Duration { us: 2000 })
+        ));
+        assert!(matches!(
+            classify("execute P0_1: SELECT 1"),
+            Some(Message::Started {
+                statement: "SELECT 1"
+            })
+        ));
+        assert!(matches!(
+            classify("checkpoint starting: time"),
+            Some(Message::Other)
+        ));
+        assert!(classify("duration: abc ms").is_none());
+        assert_eq!(
+            verbose_sqlstate("42P01: relation \"x\" does not exist"),
+            Some("42P01")
+        );
+    }
+}

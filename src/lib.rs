@@ -1,0 +1,12 @@
+//! planwise: reads what a PostgreSQL database runs and recommends what to change.
+//!
+//! Data flows one way: `input` (logs, exports, workloads) → `model` (the workload profile)
+//! → `analysis` → `report`. Only `input` and the binary touch files; the rest is pure.
+
+pub mod analysis;
+pub mod app;
+pub mod cli;
+pub mod input;
+pub mod model;
+pub mod report;
+pub mod sql;

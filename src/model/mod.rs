@@ -1,0 +1,8 @@
+//! The model: what the inputs are turned into before any analysis — the workload profile
+//! of fingerprinted queries (with its sessions and loops) and what was skipped on the way.
+
+pub mod diagnostics;
+pub mod latency;
+pub mod session;
+pub mod time;
+pub mod workload;

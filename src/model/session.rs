@@ -1,0 +1,350 @@
+//! Sessions: pairing what a server logs in pieces, and the back-to-back runs of one
+//! fingerprint that reveal N+1 loops.
+//!
+//! Per session (a backend's `%c` or pid) the profile keeps only the state that is still
+//! open at the ends of the piece of log it covers:
+//! - `head`: `duration:` lines that came before any statement of the session in this piece
+//!   (with `log_duration`, they belong to a statement logged in the piece before);
+//! - `pending`: a statement logged without its duration, waiting for it;
+//! - `first_run` / `last_run`: the runs of one fingerprint that touch the piece's edges,
+//!   which may continue across them. Runs wholly inside are folded into `loops` at once.
+//!
+//! Stitching two pieces closes what meets at the seam, so merging the profiles of two
+//! consecutive pieces gives the profile of the whole.
+
+use super::time::Millis;
+use super::workload::{Call, Origin, Profile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Distinct value sets remembered per run: enough to tell "same values" from "many".
+const VALUE_SETS_KEPT: usize = 8;
+
+/// (the fingerprint run just before, the fingerprint repeated); `None` before = session start.
+pub type LoopKey = (Option<u64>, u64);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SessionEdge {
+    pub head: Vec<HeadDuration>,
+    /// Whether anything but head durations was seen.
+    pub started: bool,
+    pub pending: Option<PendingStatement>,
+    pub first_run: Option<Run>,
+    pub last_run: Option<Run>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadDuration {
+    pub us: u64,
+    pub at: Option<Millis>,
+}
+
+/// A statement logged on its own (`log_statement`), whose `duration:` comes later.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingStatement {
+    pub fingerprint: u64,
+    pub normalized: String,
+    pub statement: String,
+    pub parameters: Option<String>,
+    pub values_hash: u64,
+    pub at: Option<Millis>,
+    pub database: Option<String>,
+    pub user: Option<String>,
+    pub application: Option<String>,
+    pub file: Option<String>,
+    pub line: u64,
+}
+
+impl PendingStatement {
+    pub fn from_call(call: &Call<'_>) -> Self {
+        PendingStatement {
+            fingerprint: call.fingerprint,
+            normalized: String::from_utf8_lossy(call.normalized).into_owned(),
+            statement: call.statement.to_string(),
+            parameters: call.parameters.map(str::to_string),
+            values_hash: call.values_hash,
+            at: call.at,
+            database: call.origin.database.map(str::to_string),
+            user: call.origin.user.map(str::to_string),
+            application: call.origin.application.map(str::to_string),
+            file: call.location.map(|(file, _)| file.to_string()),
+            line: call.location.map_or(0, |(_, line)| line),
+        }
+    }
+
+    fn call(&self, duration_us: Option<u64>) -> Call<'_> {
+        Call {
+            fingerprint: self.fingerprint,
+            normalized: self.normalized.as_bytes(),
+            statement: &self.statement,
+            parameters: self.parameters.as_deref(),
+            values_hash: self.values_hash,
+            duration_us,
+            at: self.at,
+            origin: Origin {
+                database: self.database.as_deref(),
+                user: self.user.as_deref(),
+                application: self.application.as_deref(),
+            },
+            location: self.file.as_deref().map(|file| (file, self.line)),
+        }
+    }
+}
+
+/// Consecutive executions of one fingerprint in one session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Run {
+    pub fingerprint: u64,
+    /// What the session ran just before; `None` at the session's start (or, for a piece's
+    /// first run, not known yet).
+    pub parent: Option<u64>,
+    pub calls: u64,
+    pub total_us: u64,
+    pub first_at: Option<Millis>,
+    pub last_at: Option<Millis>,
+    /// Distinct value hashes, sorted, at most `VALUE_SETS_KEPT`.
+    pub value_sets: Vec<u64>,
+}
+
+impl Run {
+    fn of(call: &Call<'_>) -> Run {
+        Run {
+            fingerprint: call.fingerprint,
+            parent: None,
+            calls: 1,
+            total_us: call.duration_us.unwrap_or(0),
+            first_at: call.at,
+            last_at: call.at,
+            value_sets: vec![call.values_hash],
+        }
+    }
+
+    fn absorb(&mut self, later: Run) {
+        self.calls += later.calls;
+        self.total_us += later.total_us;
+        self.first_at = self.first_at.or(later.first_at);
+        self.last_at = later.last_at.or(self.last_at);
+        for value in later.value_sets {
+            if let Err(at) = self.value_sets.binary_search(&value)
+                && self.value_sets.len() < VALUE_SETS_KEPT
+            {
+                self.value_sets.insert(at, value);
+            }
+        }
+    }
+}
+
+/// All the runs of one (parent, child) pair of fingerprints, across sessions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LoopStats {
+    /// Runs of two calls or more.
+    pub loops: u64,
+    pub calls: u64,
+    pub total_us: u64,
+    /// Wall time from first to last call of each loop, summed.
+    pub span_ms: u64,
+    /// Loop size → how many loops had it.
+    pub sizes: BTreeMap<u64, u64>,
+    /// Loops whose calls all used the same values (a cache, not a batch, would help).
+    pub repeated_value_loops: u64,
+}
+
+impl LoopStats {
+    fn record(&mut self, run: &Run) {
+        self.loops += 1;
+        self.calls += run.calls;
+        self.total_us += run.total_us;
+        if let (Some(first), Some(last)) = (run.first_at, run.last_at) {
+            self.span_ms += (last - first).max(0) as u64;
+        }
+        *self.sizes.entry(run.calls).or_default() += 1;
+        if run.value_sets.len() == 1 {
+            self.repeated_value_loops += 1;
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: LoopStats) {
+        self.loops += other.loops;
+        self.calls += other.calls;
+        self.total_us += other.total_us;
+        self.span_ms += other.span_ms;
+        for (size, count) in other.sizes {
+            *self.sizes.entry(size).or_default() += count;
+        }
+        self.repeated_value_loops += other.repeated_value_loops;
+    }
+
+    pub fn median_size(&self) -> u64 {
+        let mut remaining = self.loops.div_ceil(2);
+        for (&size, &count) in &self.sizes {
+            if count >= remaining {
+                return size;
+            }
+            remaining -= count;
+        }
+        0
+    }
+
+    pub fn max_size(&self) -> u64 {
+        self.sizes.keys().next_back().copied().unwrap_or(0)
+    }
+}
+
+fn finish_run(loops: &mut BTreeMap<LoopKey, LoopStats>, run: &Run) {
+    if run.calls >= 2 {
+        loops
+            .entry((run.parent, run.fingerprint))
+            .or_default()
+            .record(run);
+    }
+}
+
+impl SessionEdge {
+    /// Appends a run that comes after everything the edge has seen.
+    fn append_run(&mut self, mut run: Run, loops: &mut BTreeMap<LoopKey, LoopStats>) {
+        let Some(current) = self.last_run.as_mut().or(self.first_run.as_mut()) else {
+            self.first_run = Some(run);
+            return;
+        };
+        if current.fingerprint == run.fingerprint {
+            current.absorb(run);
+            return;
+        }
+        run.parent = Some(current.fingerprint);
+        if let Some(done) = self.last_run.replace(run) {
+            finish_run(loops, &done);
+        }
+    }
+}
+
+/// Statements that say nothing about the application's access pattern: they would break
+/// every loop in two.
+fn is_session_noise(normalized: &[u8]) -> bool {
+    let first_word = normalized
+        .split(|b| !b.is_ascii_alphabetic())
+        .next()
+        .unwrap_or(b"");
+    matches!(
+        first_word,
+        b"begin"
+            | b"commit"
+            | b"rollback"
+            | b"end"
+            | b"start"
+            | b"set"
+            | b"reset"
+            | b"show"
+            | b"savepoint"
+            | b"release"
+            | b"deallocate"
+            | b"discard"
+    )
+}
+
+impl Profile {
+    /// An execution logged with its duration (or one that will never get one).
+    pub fn execute(&mut self, session: Option<&str>, call: &Call<'_>) {
+        let Some(session) = session else {
+            return self.account(call);
+        };
+        self.with_edge(session, |profile, edge| {
+            edge.started = true;
+            if let Some(pending) = edge.pending.take() {
+                profile.complete(edge, &pending.call(None));
+            }
+            profile.complete(edge, call);
+        });
+    }
+
+    /// A statement logged before it ran (`log_statement`); its duration may follow.
+    pub fn statement_logged(&mut self, session: Option<&str>, call: &Call<'_>) {
+        let Some(session) = session else {
+            return self.account(call);
+        };
+        self.with_edge(session, |profile, edge| {
+            edge.started = true;
+            if let Some(pending) = edge.pending.take() {
+                profile.complete(edge, &pending.call(None));
+            }
+            edge.pending = Some(PendingStatement::from_call(call));
+        });
+    }
+
+    /// A `duration:` line with no statement of its own.
+    pub fn duration_logged(&mut self, session: Option<&str>, us: u64, at: Option<Millis>) {
+        let Some(session) = session else {
+            self.summary.unpaired_durations += 1;
+            return;
+        };
+        self.with_edge(session, |profile, edge| {
+            if let Some(pending) = edge.pending.take() {
+                profile.complete(edge, &pending.call(Some(us)));
+            } else if edge.started {
+                profile.summary.unpaired_durations += 1;
+            } else {
+                edge.head.push(HeadDuration { us, at });
+            }
+        });
+    }
+
+    /// Runs `f` on the session's edge (created on first sight) and the rest of the profile.
+    fn with_edge(&mut self, session: &str, f: impl FnOnce(&mut Profile, &mut SessionEdge)) {
+        // Taking the map out is a pointer swap; it lets `f` account calls meanwhile.
+        let mut sessions = std::mem::take(&mut self.sessions);
+        let edge = match sessions.get_mut(session) {
+            Some(edge) => edge,
+            None => sessions.entry(session.to_string()).or_default(),
+        };
+        f(self, edge);
+        self.sessions = sessions;
+    }
+
+    fn complete(&mut self, edge: &mut SessionEdge, call: &Call<'_>) {
+        self.account(call);
+        if !is_session_noise(call.normalized) {
+            edge.append_run(Run::of(call), &mut self.loops);
+        }
+    }
+
+    /// Joins `later`, the same session's edge in the piece right after this profile's.
+    pub(crate) fn stitch_session(&mut self, session: String, later: SessionEdge) {
+        let Some(mut edge) = self.sessions.remove(&session) else {
+            self.sessions.insert(session, later);
+            return;
+        };
+        for head in later.head {
+            if let Some(pending) = edge.pending.take() {
+                self.complete(&mut edge, &pending.call(Some(head.us)));
+            } else if edge.started {
+                self.summary.unpaired_durations += 1;
+            } else {
+                edge.head.push(head);
+            }
+        }
+        if later.started {
+            if let Some(pending) = edge.pending.take() {
+                self.complete(&mut edge, &pending.call(None));
+            }
+            edge.started = true;
+            edge.pending = later.pending;
+        }
+        for run in [later.first_run, later.last_run].into_iter().flatten() {
+            edge.append_run(run, &mut self.loops);
+        }
+        self.sessions.insert(session, edge);
+    }
+
+    /// Closes every session: the log is over, so pending statements ran untimed, runs end,
+    /// and durations never matched are counted as unpaired.
+    pub fn finish(&mut self) {
+        for (_, mut edge) in std::mem::take(&mut self.sessions) {
+            if let Some(pending) = edge.pending.take() {
+                self.complete(&mut edge, &pending.call(None));
+            }
+            self.summary.unpaired_durations += edge.head.len() as u64;
+            for run in [edge.first_run, edge.last_run].into_iter().flatten() {
+                finish_run(&mut self.loops, &run);
+            }
+        }
+    }
+}

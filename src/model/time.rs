@@ -1,0 +1,116 @@
+//! Log timestamps: parsed once into milliseconds of wall-clock time, formatted back the
+//! same way everywhere. The zone label the server printed is kept as written, not resolved
+//! (offline, an abbreviation such as `CET` cannot be resolved reliably).
+
+/// Milliseconds since 1970-01-01 00:00 of the wall-clock time the server printed.
+pub type Millis = i64;
+
+/// Parses `YYYY-MM-DD HH:MM:SS[.fff]` (the zone label that may follow is ignored).
+pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let bytes = text.get(range)?;
+        bytes.iter().try_fold(0i64, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+        })
+    };
+    if text.len() < 19 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b' ' | b'T') {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 24
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut millis = 0;
+    if text.get(19) == Some(&b'.') {
+        let fraction: Vec<u8> = text[20..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .copied()
+            .collect();
+        for (i, scale) in [100, 10, 1].into_iter().enumerate() {
+            if let Some(&digit) = fraction.get(i) {
+                millis += i64::from(digit - b'0') * scale;
+            }
+        }
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+}
+
+/// The zone label after a timestamp (`UTC`, `+03`, `CET`), if any.
+pub fn zone_label(text: &str) -> Option<&str> {
+    let rest = text.get(19..)?;
+    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    let label = rest.trim();
+    (!label.is_empty()).then_some(label)
+}
+
+pub fn format_timestamp(millis: Millis) -> String {
+    let days = millis.div_euclid(86_400_000);
+    let in_day = millis.rem_euclid(86_400_000);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000
+    )
+}
+
+/// Howard Hinnant's algorithm: days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_text() {
+        for text in [
+            "2026-11-26 00:40:01.123",
+            "1999-12-31 23:59:59.999",
+            "2024-02-29 12:00:00.000",
+        ] {
+            assert_eq!(
+                format_timestamp(parse_timestamp(text.as_bytes()).unwrap()),
+                text
+            );
+        }
+        assert_eq!(parse_timestamp(b"1970-01-01 00:00:01 UTC"), Some(1000));
+        assert_eq!(zone_label("2026-11-26 00:40:01.123 UTC"), Some("UTC"));
+        assert_eq!(parse_timestamp(b"2026-13-01 00:00:00"), None);
+        assert_eq!(parse_timestamp(b"garbage"), None);
+    }
+}

@@ -1,0 +1,394 @@
+//! The workload profile: per fingerprint, how often it ran, how long it took, where it came
+//! from and a sample of it; overall, what the logs covered and what was skipped.
+//!
+//! A profile is a monoid: `merge` of the profiles of two consecutive pieces of a log gives
+//! the profile of the whole (sessions cut at the seam are stitched, see `session`). That is
+//! what lets ingestion split a log across cores, and lets saved profiles of a fleet's servers
+//! be merged later. Totals are kept in integer microseconds so the merge is exact.
+
+use super::diagnostics::Diagnostics;
+use super::latency::Latency;
+use super::session::{LoopKey, LoopStats, SessionEdge};
+use super::time::Millis;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+/// Bumped whenever a saved profile's shape changes.
+pub const PROFILE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    pub profile_version: u32,
+    pub summary: Summary,
+    #[serde(with = "entries")]
+    pub queries: BTreeMap<u64, QueryStats>,
+    #[serde(with = "entries")]
+    pub loops: BTreeMap<LoopKey, LoopStats>,
+    /// Sessions whose ends are still open (see `session`); empty once `finish`ed.
+    pub sessions: BTreeMap<String, SessionEdge>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            profile_version: PROFILE_VERSION,
+            summary: Summary::default(),
+            queries: BTreeMap::new(),
+            loops: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            diagnostics: Diagnostics::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    /// Statement executions counted.
+    pub statements: u64,
+    pub lines_read: u64,
+    pub lines_skipped: u64,
+    pub errors: u64,
+    pub errors_by_sqlstate: BTreeMap<String, u64>,
+    pub first_seen: Option<Millis>,
+    pub last_seen: Option<Millis>,
+    /// The zone label the server printed after its timestamps.
+    pub timezone: Option<String>,
+    pub total_us: u64,
+    /// `duration:` lines with no statement to attach them to.
+    pub unpaired_durations: u64,
+}
+
+/// Where a statement came from, as far as the log says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    pub database: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub application: Option<&'a str>,
+}
+
+/// One execution of a statement, borrowed from the log record it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub fingerprint: u64,
+    pub normalized: &'a [u8],
+    pub statement: &'a str,
+    pub parameters: Option<&'a str>,
+    pub values_hash: u64,
+    pub duration_us: Option<u64>,
+    pub at: Option<Millis>,
+    pub origin: Origin<'a>,
+    /// File and line it was read from.
+    pub location: Option<(&'a str, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QueryStats {
+    pub normalized: String,
+    pub calls: u64,
+    /// Calls whose duration is known (the others ran but were not timed).
+    pub timed_calls: u64,
+    pub total_us: u64,
+    pub min_us: Option<u64>,
+    pub max_us: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+    /// Rows returned or affected, where the source says (pg_stat_statements).
+    pub rows: Option<u64>,
+    pub errors: u64,
+    pub first_seen: Option<Millis>,
+    pub last_seen: Option<Millis>,
+    pub databases: BTreeMap<String, u64>,
+    pub users: BTreeMap<String, u64>,
+    pub applications: BTreeMap<String, u64>,
+    pub sample: Option<Sample>,
+}
+
+/// The slowest execution seen, with its real values: what EXPLAIN will be run on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Sample {
+    pub statement: String,
+    pub parameters: Option<String>,
+    pub duration_us: Option<u64>,
+    pub at: Option<Millis>,
+    /// `file:line` it was read from.
+    pub location: Option<String>,
+}
+
+impl Sample {
+    /// Whether `self` is preferred to `other`: slower first; ties broken by content so the
+    /// choice does not depend on the order the pieces of a log were read in.
+    fn beats(&self, other: &Sample) -> bool {
+        sample_rank(self.duration_us, self.at, &self.statement)
+            > sample_rank(other.duration_us, other.at, &other.statement)
+    }
+}
+
+impl QueryStats {
+    fn new(normalized: &[u8]) -> Self {
+        QueryStats {
+            normalized: String::from_utf8_lossy(normalized).into_owned(),
+            ..QueryStats::default()
+        }
+    }
+
+    fn record(&mut self, call: &Call<'_>) {
+        self.calls += 1;
+        if let Some(us) = call.duration_us {
+            self.add_time(1, us, us, us);
+            self.latency
+                .get_or_insert_default()
+                .record_ms(us as f64 / 1000.0);
+        }
+        self.seen_at(call.at);
+        for (counts, key) in [
+            (&mut self.databases, call.origin.database),
+            (&mut self.users, call.origin.user),
+            (&mut self.applications, call.origin.application),
+        ] {
+            if let Some(key) = key.filter(|k| !k.is_empty()) {
+                bump(counts, key, 1);
+            }
+        }
+        let replaces = self.sample.as_ref().is_none_or(|sample| {
+            sample_rank(call.duration_us, call.at, call.statement)
+                > sample_rank(sample.duration_us, sample.at, &sample.statement)
+        });
+        if replaces {
+            self.sample = Some(call_sample(call));
+        }
+    }
+
+    /// Adds `calls` timed calls that took `total_us` in all.
+    pub fn add_time(&mut self, calls: u64, total_us: u64, min_us: u64, max_us: u64) {
+        self.timed_calls += calls;
+        self.total_us += total_us;
+        self.min_us = Some(self.min_us.map_or(min_us, |m| m.min(min_us)));
+        self.max_us = Some(self.max_us.map_or(max_us, |m| m.max(max_us)));
+    }
+
+    fn seen_at(&mut self, at: Option<Millis>) {
+        if let Some(at) = at {
+            self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
+            self.last_seen = Some(self.last_seen.map_or(at, |l| l.max(at)));
+        }
+    }
+
+    fn merge(&mut self, other: QueryStats) {
+        self.calls += other.calls;
+        if other.timed_calls > 0 {
+            self.add_time(
+                other.timed_calls,
+                other.total_us,
+                other.min_us.unwrap_or(0),
+                other.max_us.unwrap_or(0),
+            );
+        }
+        match (&mut self.latency, other.latency) {
+            (Some(ours), Some(theirs)) => ours.merge(&theirs),
+            (ours @ None, theirs) => *ours = theirs,
+            _ => {}
+        }
+        if let Some(rows) = other.rows {
+            self.rows = Some(self.rows.unwrap_or(0) + rows);
+        }
+        self.errors += other.errors;
+        self.seen_at(other.first_seen);
+        self.seen_at(other.last_seen);
+        for (ours, theirs) in [
+            (&mut self.databases, other.databases),
+            (&mut self.users, other.users),
+            (&mut self.applications, other.applications),
+        ] {
+            for (key, count) in theirs {
+                *ours.entry(key).or_default() += count;
+            }
+        }
+        if let Some(theirs) = other.sample
+            && self.sample.as_ref().is_none_or(|ours| theirs.beats(ours))
+        {
+            self.sample = Some(theirs);
+        }
+    }
+
+    pub fn mean_ms(&self) -> Option<f64> {
+        (self.timed_calls > 0).then(|| self.total_us as f64 / 1000.0 / self.timed_calls as f64)
+    }
+
+    pub fn percentile_ms(&self, q: f64) -> Option<f64> {
+        self.latency.as_ref().and_then(|l| l.quantile_ms(q))
+    }
+}
+
+fn call_sample(call: &Call<'_>) -> Sample {
+    Sample {
+        statement: call.statement.to_string(),
+        parameters: call.parameters.map(str::to_string),
+        duration_us: call.duration_us,
+        at: call.at,
+        location: call.location.map(|(file, line)| format!("{file}:{line}")),
+    }
+}
+
+fn sample_rank(
+    duration_us: Option<u64>,
+    at: Option<Millis>,
+    statement: &str,
+) -> (Option<u64>, Reverse<Option<Millis>>, Reverse<&str>) {
+    (duration_us, Reverse(at), Reverse(statement))
+}
+
+fn bump(counts: &mut BTreeMap<String, u64>, key: &str, by: u64) {
+    match counts.get_mut(key) {
+        Some(count) => *count += by,
+        None => {
+            counts.insert(key.to_string(), by);
+        }
+    }
+}
+
+impl Profile {
+    /// Accounts one execution (not its session: see `session`).
+    pub(crate) fn account(&mut self, call: &Call<'_>) {
+        self.summary.statements += 1;
+        if let Some(us) = call.duration_us {
+            self.summary.total_us += us;
+        }
+        self.summary.seen_at(call.at);
+        self.stats_for(call.fingerprint, call.normalized)
+            .record(call);
+    }
+
+    /// The stats of a fingerprint, created on first sight.
+    pub fn stats_for(&mut self, fingerprint: u64, normalized: &[u8]) -> &mut QueryStats {
+        self.queries
+            .entry(fingerprint)
+            .or_insert_with(|| QueryStats::new(normalized))
+    }
+
+    /// An error the server reported; `statement` is what it was running, when logged.
+    pub fn record_error(
+        &mut self,
+        sqlstate: Option<&str>,
+        statement: Option<(u64, &[u8])>,
+        at: Option<Millis>,
+    ) {
+        self.summary.errors += 1;
+        bump(
+            &mut self.summary.errors_by_sqlstate,
+            sqlstate.filter(|s| !s.is_empty()).unwrap_or("unknown"),
+            1,
+        );
+        self.summary.seen_at(at);
+        if let Some((fingerprint, normalized)) = statement {
+            let stats = self.stats_for(fingerprint, normalized);
+            stats.errors += 1;
+            stats.seen_at(at);
+        }
+    }
+
+    pub fn note_timezone(&mut self, label: Option<&str>) {
+        if self.summary.timezone.is_none() {
+            self.summary.timezone = label.map(str::to_string);
+        }
+    }
+
+    /// Adds `other`, the profile of what comes right after `self`.
+    pub fn merge(&mut self, other: Profile) {
+        let Profile {
+            summary,
+            queries,
+            loops,
+            sessions,
+            diagnostics,
+            ..
+        } = other;
+        self.summary.merge(summary);
+        for (fingerprint, stats) in queries {
+            match self.queries.get_mut(&fingerprint) {
+                Some(ours) => ours.merge(stats),
+                None => {
+                    self.queries.insert(fingerprint, stats);
+                }
+            }
+        }
+        for (key, stats) in loops {
+            self.loops.entry(key).or_default().merge(stats);
+        }
+        self.diagnostics.merge(diagnostics);
+        for (session, edge) in sessions {
+            self.stitch_session(session, edge);
+        }
+    }
+
+    /// Queries sorted by total time (then calls, then fingerprint): the order every output
+    /// uses.
+    pub fn queries_by_total_time(&self) -> Vec<(u64, &QueryStats)> {
+        let mut queries: Vec<_> = self.queries.iter().map(|(id, q)| (*id, q)).collect();
+        queries.sort_by(|(a_id, a), (b_id, b)| {
+            b.total_us
+                .cmp(&a.total_us)
+                .then(b.calls.cmp(&a.calls))
+                .then(b.errors.cmp(&a.errors))
+                .then(a_id.cmp(b_id))
+        });
+        queries
+    }
+}
+
+impl Summary {
+    fn seen_at(&mut self, at: Option<Millis>) {
+        if let Some(at) = at {
+            self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
+            self.last_seen = Some(self.last_seen.map_or(at, |l| l.max(at)));
+        }
+    }
+
+    fn merge(&mut self, other: Summary) {
+        self.statements += other.statements;
+        self.lines_read += other.lines_read;
+        self.lines_skipped += other.lines_skipped;
+        self.errors += other.errors;
+        for (state, count) in other.errors_by_sqlstate {
+            *self.errors_by_sqlstate.entry(state).or_default() += count;
+        }
+        self.seen_at(other.first_seen);
+        self.seen_at(other.last_seen);
+        if self.timezone.is_none() {
+            self.timezone = other.timezone;
+        }
+        self.total_us += other.total_us;
+        self.unpaired_durations += other.unpaired_durations;
+    }
+
+    /// Statements per second over the time the log covers.
+    pub fn statements_per_second(&self) -> Option<f64> {
+        let span_ms = self.last_seen? - self.first_seen?;
+        (span_ms > 0).then(|| self.statements as f64 * 1000.0 / span_ms as f64)
+    }
+}
+
+/// Serializes a map with non-string keys as a list of `[key, value]` pairs.
+mod entries {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
+}

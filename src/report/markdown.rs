@@ -1,0 +1,183 @@
+//! The Markdown report: written for a busy engineer who reads the top and shares the rest.
+
+use super::{QueryView, Report, format_ms, one_line};
+use std::fmt::Write;
+
+pub fn render(report: &Report, top: usize, title: &str) -> String {
+    let mut out = String::new();
+    let summary = &report.summary;
+    let _ = writeln!(out, "# {title}\n");
+    let _ = writeln!(out, "## Summary\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(
+        out,
+        "| Statements | {} ({} distinct) |",
+        summary.statements, summary.distinct_queries
+    );
+    let _ = writeln!(
+        out,
+        "| Time in statements | {} ms |",
+        format_ms(Some(summary.total_ms))
+    );
+    if let (Some(first), Some(last)) = (&summary.first_seen, &summary.last_seen) {
+        let zone = summary.timezone.as_deref().unwrap_or("");
+        let _ = writeln!(out, "| Time range | {first} → {last} {zone} |");
+    }
+    if let Some(rate) = summary.statements_per_second {
+        let _ = writeln!(out, "| Rate | {rate:.1} statements/s |");
+    }
+    let errors: Vec<String> = summary
+        .errors_by_sqlstate
+        .iter()
+        .map(|(state, count)| format!("{count} × `{state}`"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "| Errors | {}{} |",
+        summary.errors,
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", errors.join(", "))
+        }
+    );
+    let _ = writeln!(
+        out,
+        "| Lines | {} read, {} skipped |\n",
+        summary.lines_read, summary.lines_skipped
+    );
+    if let Some(findings) = &report.findings {
+        let _ = writeln!(out, "## Findings\n");
+        if findings.is_empty() {
+            let _ = writeln!(out, "No findings.\n");
+        }
+    }
+    write_queries(&mut out, &report.queries, top);
+    write_loops(&mut out, report, top);
+    write_diagnostics(&mut out, report);
+    out
+}
+
+fn write_queries(out: &mut String, queries: &[QueryView], top: usize) {
+    let _ = writeln!(out, "## Top queries by total time\n");
+    if queries.is_empty() {
+        let _ = writeln!(out, "No statements were found.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| # | Query | Calls | Total ms | % time | Mean | p95 | p99 | Errors |"
+    );
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (index, q) in queries.iter().take(top).enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` <br>`{}` | {} | {} | {:.1} | {} | {} | {} | {} |",
+            index + 1,
+            one_line(&q.normalized, 90)
+                .replace('|', "\\|")
+                .replace('`', "'"),
+            q.fingerprint,
+            q.calls,
+            format_ms(Some(q.total_ms)),
+            q.time_share * 100.0,
+            format_ms(q.mean_ms),
+            format_ms(q.p95_ms),
+            format_ms(q.p99_ms),
+            q.errors
+        );
+    }
+    if queries.len() > top {
+        let _ = writeln!(
+            out,
+            "\n{} more queries are in the JSON report.",
+            queries.len() - top
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "<details><summary>Slowest sample of each top query</summary>\n"
+    );
+    for q in queries.iter().take(top) {
+        if let Some(sample) = &q.sample {
+            let _ = writeln!(out, "**`{}`** {}", q.fingerprint, sample_heading(sample));
+            let _ = writeln!(out, "```sql\n{}\n```", sample.statement.trim());
+            if let Some(parameters) = &sample.parameters {
+                let _ = writeln!(out, "Parameters: `{}`\n", parameters.replace('`', "'"));
+            }
+        }
+    }
+    let _ = writeln!(out, "</details>\n");
+}
+
+fn sample_heading(sample: &super::SampleView) -> String {
+    let mut parts = Vec::new();
+    if let Some(ms) = sample.duration_ms {
+        parts.push(format!("{} ms", format_ms(Some(ms))));
+    }
+    if let Some(location) = &sample.location {
+        parts.push(format!("at {location}"));
+    }
+    parts.join(", ")
+}
+
+fn write_loops(out: &mut String, report: &Report, top: usize) {
+    if report.loops.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Repeated back-to-back queries\n");
+    let _ = writeln!(
+        out,
+        "The same statement run several times in a row in one session: often an N+1 loop.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| Query | After | Loops | Calls | Median size | Max size | Total ms | Same values |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    for entry in report.loops.iter().take(top) {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            entry.fingerprint,
+            entry
+                .parent
+                .as_ref()
+                .map_or("session start".to_string(), |p| format!("`{p}`")),
+            entry.loops,
+            entry.calls,
+            entry.median_size,
+            entry.max_size,
+            format_ms(Some(entry.total_ms)),
+            entry.repeated_value_loops
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn write_diagnostics(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "## Diagnostics\n");
+    if report.diagnostics.is_empty() {
+        let _ = writeln!(out, "Every input line was understood.");
+        return;
+    }
+    let _ = writeln!(out, "| Problem | Count | First examples |");
+    let _ = writeln!(out, "|---|---:|---|");
+    for diagnostic in &report.diagnostics {
+        let examples: Vec<String> = diagnostic
+            .examples
+            .iter()
+            .map(|e| {
+                format!("{}:{}: {}", e.file, e.line, one_line(&e.reason, 100)).replace('|', "\\|")
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            diagnostic.kind,
+            diagnostic.count,
+            examples.join("<br>")
+        );
+    }
+}

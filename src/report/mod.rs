@@ -1,0 +1,238 @@
+//! Reports: one view of the results, built once from the model, rendered by one module per
+//! format. Rendering only — no analysis happens here.
+
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::model::diagnostics::Diagnostics;
+use crate::model::time::format_timestamp;
+use crate::model::workload::{Profile, QueryStats};
+use crate::sql::fingerprint::format_id;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON report's shape; bumped on any breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Md,
+}
+
+/// Everything a report shows, in output order.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub summary: SummaryView,
+    pub queries: Vec<QueryView>,
+    pub loops: Vec<LoopView>,
+    pub diagnostics: Vec<DiagnosticView>,
+    /// Present in `analyze` reports (advisors fill it); absent from `workload`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryView {
+    pub statements: u64,
+    pub distinct_queries: usize,
+    pub lines_read: u64,
+    pub lines_skipped: u64,
+    pub errors: u64,
+    pub errors_by_sqlstate: BTreeMap<String, u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub timezone: Option<String>,
+    pub statements_per_second: Option<f64>,
+    pub total_ms: f64,
+    pub unpaired_durations: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QueryView {
+    pub fingerprint: String,
+    pub normalized: String,
+    pub calls: u64,
+    pub timed_calls: u64,
+    pub total_ms: f64,
+    /// Share of the workload's total time.
+    pub time_share: f64,
+    pub mean_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub rows: Option<u64>,
+    pub errors: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub databases: BTreeMap<String, u64>,
+    pub users: BTreeMap<String, u64>,
+    pub applications: BTreeMap<String, u64>,
+    pub sample: Option<SampleView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SampleView {
+    pub statement: String,
+    pub parameters: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub at: Option<String>,
+    pub location: Option<String>,
+}
+
+/// A fingerprint run back to back in sessions (what N+1 detection reads).
+#[derive(Debug, Serialize)]
+pub struct LoopView {
+    /// What the session ran just before the loop (`null`: the session's start).
+    pub parent: Option<String>,
+    pub fingerprint: String,
+    pub loops: u64,
+    pub calls: u64,
+    pub median_size: u64,
+    pub max_size: u64,
+    pub total_ms: f64,
+    pub span_ms: u64,
+    pub repeated_value_loops: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiagnosticView {
+    pub kind: String,
+    pub count: u64,
+    pub examples: Vec<crate::model::diagnostics::Example>,
+}
+
+/// Rounds to the microsecond, so outputs are stable and readable.
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+impl Report {
+    /// Builds the view of a finished profile; `findings` is `Some` for `analyze`.
+    pub fn new(profile: &Profile, findings: Option<Vec<serde_json::Value>>) -> Report {
+        let summary = &profile.summary;
+        let total_us = summary.total_us.max(1);
+        let queries = profile
+            .queries_by_total_time()
+            .into_iter()
+            .map(|(id, stats)| query_view(id, stats, total_us))
+            .collect();
+        let mut loops: Vec<LoopView> = profile
+            .loops
+            .iter()
+            .map(|((parent, child), stats)| LoopView {
+                parent: parent.map(format_id),
+                fingerprint: format_id(*child),
+                loops: stats.loops,
+                calls: stats.calls,
+                median_size: stats.median_size(),
+                max_size: stats.max_size(),
+                total_ms: ms(stats.total_us),
+                span_ms: stats.span_ms,
+                repeated_value_loops: stats.repeated_value_loops,
+            })
+            .collect();
+        loops.sort_by(|a, b| {
+            b.calls
+                .cmp(&a.calls)
+                .then(b.total_ms.total_cmp(&a.total_ms))
+                .then(a.fingerprint.cmp(&b.fingerprint))
+                .then(a.parent.cmp(&b.parent))
+        });
+        Report {
+            schema_version: SCHEMA_VERSION,
+            summary: SummaryView {
+                statements: summary.statements,
+                distinct_queries: profile.queries.len(),
+                lines_read: summary.lines_read,
+                lines_skipped: summary.lines_skipped,
+                errors: summary.errors,
+                errors_by_sqlstate: summary.errors_by_sqlstate.clone(),
+                first_seen: summary.first_seen.map(format_timestamp),
+                last_seen: summary.last_seen.map(format_timestamp),
+                timezone: summary.timezone.clone(),
+                statements_per_second: summary.statements_per_second().map(round3),
+                total_ms: ms(summary.total_us),
+                unpaired_durations: summary.unpaired_durations,
+            },
+            queries,
+            loops,
+            diagnostics: diagnostic_views(&profile.diagnostics),
+            findings,
+        }
+    }
+}
+
+fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
+    QueryView {
+        fingerprint: format_id(id),
+        normalized: stats.normalized.clone(),
+        calls: stats.calls,
+        timed_calls: stats.timed_calls,
+        total_ms: ms(stats.total_us),
+        time_share: round3(stats.total_us as f64 / total_us as f64),
+        mean_ms: stats.mean_ms().map(round3),
+        min_ms: stats.min_us.map(ms),
+        max_ms: stats.max_us.map(ms),
+        p50_ms: stats.percentile_ms(0.50).map(round3),
+        p95_ms: stats.percentile_ms(0.95).map(round3),
+        p99_ms: stats.percentile_ms(0.99).map(round3),
+        rows: stats.rows,
+        errors: stats.errors,
+        first_seen: stats.first_seen.map(format_timestamp),
+        last_seen: stats.last_seen.map(format_timestamp),
+        databases: stats.databases.clone(),
+        users: stats.users.clone(),
+        applications: stats.applications.clone(),
+        sample: stats.sample.as_ref().map(|sample| SampleView {
+            statement: sample.statement.clone(),
+            parameters: sample.parameters.clone(),
+            duration_ms: sample.duration_us.map(ms),
+            at: sample.at.map(format_timestamp),
+            location: sample.location.clone(),
+        }),
+    }
+}
+
+fn diagnostic_views(diagnostics: &Diagnostics) -> Vec<DiagnosticView> {
+    diagnostics
+        .kinds
+        .iter()
+        .map(|(kind, entry)| DiagnosticView {
+            kind: kind.clone(),
+            count: entry.count,
+            examples: entry.examples.clone(),
+        })
+        .collect()
+}
+
+/// A statement shortened to one line of at most `width` characters.
+pub fn one_line(sql: &str, width: usize) -> String {
+    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= width {
+        flat
+    } else {
+        let cut: String = flat.chars().take(width.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+/// `12.345` → `"12.3"`, keeping three significant figures for small values.
+pub fn format_ms(value: Option<f64>) -> String {
+    match value {
+        None => "-".to_string(),
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) if v >= 1.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.3}"),
+    }
+}

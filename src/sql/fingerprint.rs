@@ -1,0 +1,436 @@
+//! Fingerprinting: the normalized text of a statement and its stable id.
+//!
+//! Two statements get the same fingerprint when they differ only in constants, `$n`
+//! numbering, whitespace, comments, keyword case, the length of an `IN (…)` / `ARRAY[…]`
+//! list of constants or the number of rows of a `VALUES` list of the same shape. Quoted
+//! identifiers keep their case. The normalized text numbers its placeholders `$1, $2, …`
+//! (the form pg_stat_statements uses) so it still parses as SQL.
+//!
+//! This is the hot path of log ingestion: one pass over the bytes, no allocation once the
+//! reusable buffers have grown.
+
+use super::lexer::{Lexer, TokenKind};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// A fingerprint borrowed from the [`Fingerprinter`] that computed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fingerprint<'a> {
+    /// Stable id: xxh3-64 of the normalized text.
+    pub id: u64,
+    pub normalized: &'a [u8],
+    /// Hash of the constants that were replaced, in order: equal for two executions with the
+    /// same values (used to tell redundant repeats from loops over different values).
+    pub values_hash: u64,
+}
+
+/// Renders a fingerprint id the way every output shows it.
+pub fn format_id(id: u64) -> String {
+    format!("{id:016x}")
+}
+
+/// A parenthesised or bracketed group being emitted, so a list of constants can be folded
+/// when it closes.
+struct Group {
+    /// Output offset of the opening `(` / `[`.
+    open_at: usize,
+    /// Placeholder counter when the group opened.
+    counter_at_open: u32,
+    /// Only placeholders, commas and casts seen so far.
+    constants_only: bool,
+    folds: Fold,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    /// `IN (…)` or `ARRAY[…]`: fold a constant list to one placeholder.
+    List,
+    /// The first row of a `VALUES` list.
+    FirstValuesRow,
+    /// A later row of a `VALUES` list: drop it when it has the first row's shape.
+    LaterValuesRow,
+    Never,
+}
+
+/// The first row of the `VALUES` list being emitted, for folding the rows after it.
+struct ValuesRow {
+    /// How many groups enclose the list.
+    depth: usize,
+    /// Output offset just after the row's `)`.
+    end: usize,
+    counter_after: u32,
+    /// The row's text with placeholder numbers removed.
+    shape: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct Fingerprinter {
+    out: Vec<u8>,
+    groups: Vec<Group>,
+    values_row: Option<ValuesRow>,
+    row_shape: Vec<u8>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Emitted {
+    Nothing,
+    Word,
+    Placeholder,
+    Operator,
+    Open,
+    Close,
+    Comma,
+    Joiner,
+    Other,
+}
+
+impl Fingerprinter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn fingerprint(&mut self, sql: &[u8]) -> Fingerprint<'_> {
+        self.out.clear();
+        self.groups.clear();
+        self.values_row = None;
+        let mut counter = 0u32;
+        let mut values_hash = 0u64;
+        let mut last = Emitted::Nothing;
+        let mut last_word_at = 0usize;
+        // Emitted::Close of a first VALUES row followed by `,`: the next `(` is a later row.
+        let mut after_values_row_comma = false;
+        let mut tokens = Lexer::new(sql)
+            .filter(|t| t.kind != TokenKind::Trivia)
+            .peekable();
+
+        while let Some(token) = tokens.next() {
+            let text = &sql[token.start..token.end];
+            let kind = token.kind;
+            // A unary minus in front of a number belongs to the constant.
+            let unary_minus = kind == TokenKind::Operator
+                && text == b"-"
+                && tokens
+                    .peek()
+                    .is_some_and(|next| next.kind == TokenKind::Number)
+                && (matches!(
+                    last,
+                    Emitted::Nothing | Emitted::Operator | Emitted::Open | Emitted::Comma
+                ) || (last == Emitted::Word
+                    && is_keyword_before_operand(&self.out[last_word_at..])));
+            if unary_minus {
+                continue;
+            }
+            let this = match kind {
+                TokenKind::String | TokenKind::Number | TokenKind::Param => Emitted::Placeholder,
+                TokenKind::Word | TokenKind::QuotedIdent => Emitted::Word,
+                TokenKind::Operator | TokenKind::Colon | TokenKind::Other => Emitted::Operator,
+                TokenKind::OpenParen | TokenKind::OpenBracket => Emitted::Open,
+                TokenKind::CloseParen | TokenKind::CloseBracket => Emitted::Close,
+                TokenKind::Comma => Emitted::Comma,
+                TokenKind::Dot | TokenKind::Cast => Emitted::Joiner,
+                TokenKind::Semicolon => Emitted::Other,
+                TokenKind::Trivia => continue,
+            };
+            if kind == TokenKind::Semicolon && tokens.peek().is_none() {
+                break;
+            }
+            if let Some(group) = self.groups.last_mut() {
+                let allowed = match this {
+                    Emitted::Placeholder | Emitted::Comma | Emitted::Joiner => true,
+                    Emitted::Word => last == Emitted::Joiner,
+                    Emitted::Close => true,
+                    _ => false,
+                };
+                group.constants_only &= allowed;
+            }
+            if needs_space(last, this, kind) {
+                self.out.push(b' ');
+            }
+            let token_at = self.out.len();
+            match kind {
+                TokenKind::String | TokenKind::Number | TokenKind::Param => {
+                    if kind != TokenKind::Param {
+                        values_hash = values_hash.rotate_left(7) ^ xxh3_64(text);
+                    }
+                    counter += 1;
+                    self.push_placeholder(counter);
+                }
+                TokenKind::Word => {
+                    self.out.extend(text.iter().map(u8::to_ascii_lowercase));
+                    last_word_at = token_at;
+                }
+                TokenKind::OpenParen | TokenKind::OpenBracket => {
+                    let folds = if after_values_row_comma {
+                        Fold::LaterValuesRow
+                    } else if last == Emitted::Word {
+                        match &self.out[last_word_at..] {
+                            b"in" | b"array" => Fold::List,
+                            b"values" => Fold::FirstValuesRow,
+                            _ => Fold::Never,
+                        }
+                    } else {
+                        Fold::Never
+                    };
+                    self.groups.push(Group {
+                        open_at: token_at,
+                        counter_at_open: counter,
+                        constants_only: true,
+                        folds,
+                    });
+                    self.out.extend_from_slice(text);
+                }
+                TokenKind::CloseParen | TokenKind::CloseBracket => {
+                    self.out.extend_from_slice(text);
+                    if let Some(group) = self.groups.pop() {
+                        counter = self.close_group(group, counter);
+                    }
+                    if let Some(parent) = self.groups.last_mut() {
+                        parent.constants_only = false;
+                    }
+                }
+                _ => self.out.extend_from_slice(text),
+            }
+            // The VALUES list goes on only as `(row) , (row) , …` at its own depth.
+            let at_values_depth = self
+                .values_row
+                .as_ref()
+                .is_some_and(|row| row.depth == self.groups.len());
+            after_values_row_comma =
+                at_values_depth && this == Emitted::Comma && last == Emitted::Close;
+            if at_values_depth && this != Emitted::Close && !after_values_row_comma {
+                self.values_row = None;
+            }
+            last = this;
+        }
+        Fingerprint {
+            id: xxh3_64(&self.out),
+            normalized: &self.out,
+            values_hash,
+        }
+    }
+
+    fn push_placeholder(&mut self, number: u32) {
+        self.out.push(b'$');
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
+    }
+
+    /// Folds the group that just closed (its `)` is already emitted); returns the counter.
+    fn close_group(&mut self, group: Group, counter: u32) -> u32 {
+        let had_constant = counter > group.counter_at_open;
+        match group.folds {
+            Fold::List if group.constants_only && had_constant => {
+                let close = *self.out.last().unwrap_or(&b')');
+                self.out.truncate(group.open_at + 1);
+                self.push_placeholder(group.counter_at_open + 1);
+                self.out.push(close);
+                group.counter_at_open + 1
+            }
+            Fold::FirstValuesRow => {
+                let mut shape = Vec::new();
+                strip_placeholder_numbers(&self.out[group.open_at..], &mut shape);
+                self.values_row = Some(ValuesRow {
+                    depth: self.groups.len(),
+                    end: self.out.len(),
+                    counter_after: counter,
+                    shape,
+                });
+                counter
+            }
+            Fold::LaterValuesRow => {
+                let Some(first) = &self.values_row else {
+                    return counter;
+                };
+                self.row_shape.clear();
+                strip_placeholder_numbers(&self.out[group.open_at..], &mut self.row_shape);
+                if self.row_shape == first.shape {
+                    let (end, counter_after) = (first.end, first.counter_after);
+                    self.out.truncate(end);
+                    counter_after
+                } else {
+                    self.values_row = None;
+                    counter
+                }
+            }
+            _ => counter,
+        }
+    }
+}
+
+fn needs_space(last: Emitted, this: Emitted, kind: TokenKind) -> bool {
+    match (last, this) {
+        (Emitted::Nothing, _) => false,
+        (_, Emitted::Close | Emitted::Comma | Emitted::Joiner) => false,
+        (Emitted::Open | Emitted::Joiner, _) => false,
+        (Emitted::Word, Emitted::Open) => false,
+        (_, Emitted::Open) => kind == TokenKind::OpenParen,
+        (_, Emitted::Other) => false,
+        _ => true,
+    }
+}
+
+/// Keywords after which `-` starts a negative constant rather than a subtraction.
+fn is_keyword_before_operand(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"select"
+            | b"where"
+            | b"and"
+            | b"or"
+            | b"not"
+            | b"then"
+            | b"when"
+            | b"else"
+            | b"in"
+            | b"between"
+            | b"limit"
+            | b"offset"
+            | b"values"
+            | b"set"
+            | b"by"
+            | b"return"
+            | b"returning"
+            | b"like"
+            | b"ilike"
+            | b"is"
+            | b"distinct"
+            | b"having"
+            | b"on"
+            | b"default"
+    )
+}
+
+fn strip_placeholder_numbers(text: &[u8], shape: &mut Vec<u8>) {
+    let mut after_dollar = false;
+    for &byte in text {
+        if after_dollar && byte.is_ascii_digit() {
+            continue;
+        }
+        after_dollar = byte == b'$';
+        shape.push(byte);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn normalize(sql: &str) -> String {
+        String::from_utf8(
+            Fingerprinter::new()
+                .fingerprint(sql.as_bytes())
+                .normalized
+                .to_vec(),
+        )
+        .unwrap()
+    }
+
+    fn same(a: &str, b: &str) {
+        let mut fingerprinter = Fingerprinter::new();
+        let first = fingerprinter.fingerprint(a.as_bytes()).id;
+        let second = fingerprinter.fingerprint(b.as_bytes()).id;
+        assert_eq!(first, second, "{} <> {}", normalize(a), normalize(b));
+    }
+
+    fn different(a: &str, b: &str) {
+        let mut fingerprinter = Fingerprinter::new();
+        let first = fingerprinter.fingerprint(a.as_bytes()).id;
+        let second = fingerprinter.fingerprint(b.as_bytes()).id;
+        assert_ne!(first, second, "{}", normalize(a));
+    }
+
+    #[test]
+    fn constants_become_numbered_placeholders() {
+        assert_eq!(
+            normalize("SELECT * FROM t WHERE a = 'x' AND b > 10.5 AND c = $7 AND d=-3"),
+            "select * from t where a = $1 and b > $2 and c = $3 and d = $4"
+        );
+    }
+
+    #[test]
+    fn in_lists_and_arrays_fold_whatever_their_length() {
+        assert_eq!(
+            normalize("select 1 from t where id in (1, 2, 3) and x = any(array[4,5])"),
+            "select $1 from t where id in($2) and x = any(array[$3])"
+        );
+        same(
+            "select * from t where id in (1)",
+            "select * from t where id in (1,2,3,4)",
+        );
+        same(
+            "select * from t where id in ('a'::text, 'b'::text)",
+            "select * from t where id in ('c'::text)",
+        );
+        different(
+            "select * from t where id in (select id from u)",
+            "select * from t where id in (1)",
+        );
+    }
+
+    #[test]
+    fn values_rows_of_one_shape_fold() {
+        assert_eq!(
+            normalize("INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z') RETURNING id"),
+            "insert into t(a, b) values($1, $2) returning id"
+        );
+        same(
+            "insert into t values (1, now()), (2, now())",
+            "insert into t values (5, now())",
+        );
+        different(
+            "insert into t values (1, 2)",
+            "insert into t values (1, 2), (3, now())",
+        );
+    }
+
+    #[test]
+    fn whitespace_comments_and_keyword_case_do_not_matter() {
+        same(
+            "SELECT a FROM t -- trailing\n WHERE /* why */ a = 1;",
+            "select   a\n\tfrom t where a=2",
+        );
+        different(r#"select "Name" from t"#, r#"select "name" from t"#);
+        same(r#"select "Name" from T"#, r#"SELECT "Name" FROM t"#);
+    }
+
+    #[test]
+    fn negative_constants_are_constants_but_subtraction_stays() {
+        same(
+            "select * from t where a = -1",
+            "select * from t where a = 2",
+        );
+        same("select a - 1 from t", "select a-5 from t");
+        different("select a - 1 from t", "select a from t");
+        same("select * from t limit -1", "select * from t limit 10");
+    }
+
+    #[test]
+    fn values_hash_tells_repeats_from_other_values() {
+        let mut fingerprinter = Fingerprinter::new();
+        let one = fingerprinter
+            .fingerprint(b"select * from t where id = 1")
+            .values_hash;
+        let again = fingerprinter
+            .fingerprint(b"select * from t where id =  1")
+            .values_hash;
+        let two = fingerprinter
+            .fingerprint(b"select * from t where id = 2")
+            .values_hash;
+        assert_eq!(one, again);
+        assert_ne!(one, two);
+    }
+
+    #[test]
+    fn normalized_text_still_parses() {
+        use sqlparser::dialect::PostgreSqlDialect;
+        for sql in [
+            "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y')",
+            "select * from t where id in (1,2,3) and b::date > '2024-01-01' order by a desc limit 10 offset 20",
+            "update t set a = a - 1, b = -2 where c = any(array[1,2]) returning *",
+            "select x.a, count(*) from t x join u on u.id = x.uid group by 1 having count(*) > -1",
+        ] {
+            let normalized = normalize(sql);
+            sqlparser::parser::Parser::parse_sql(&PostgreSqlDialect {}, &normalized)
+                .unwrap_or_else(|e| panic!("{normalized}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! SQL text: the byte lexer, fingerprints, statement splitting, and the sqlparser entry
+//! point used once per distinct fingerprint.
+
+pub mod fingerprint;
+pub mod lexer;
+pub mod parse;
+pub mod split;
