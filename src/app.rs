@@ -37,6 +37,7 @@ fn load_profile(args: &InputArgs) -> anyhow::Result<Profile> {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         progress: std::io::stderr().is_terminal(),
+        block_size: crate::input::ingest::BLOCK_SIZE,
     };
     let mut profile = read_inputs(&paths, &options)?;
     if let Some(path) = &args.save_profile {

@@ -49,16 +49,22 @@ pub struct BlockReader {
     next_line: u64,
     eof: bool,
     progress: Option<ProgressBar>,
+    block_size: usize,
 }
 
 impl BlockReader {
-    pub fn new(reader: Box<dyn Read + Send>, progress: Option<ProgressBar>) -> Self {
+    pub fn new(
+        reader: Box<dyn Read + Send>,
+        progress: Option<ProgressBar>,
+        block_size: usize,
+    ) -> Self {
         BlockReader {
             reader,
             buffer: Vec::new(),
             next_line: 1,
             eof: false,
             progress,
+            block_size: block_size.max(1),
         }
     }
 
@@ -86,16 +92,16 @@ impl BlockReader {
     }
 
     fn next_block(&mut self, format: &StreamFormat) -> std::io::Result<Option<Block>> {
-        let mut want = BLOCK_SIZE;
+        let mut want = self.block_size;
         loop {
             self.fill(want)?;
             if self.buffer.is_empty() {
                 return Ok(None);
             }
-            let cut = if self.eof {
+            let cut = if self.eof && self.buffer.len() <= want {
                 Some(self.buffer.len())
             } else {
-                last_entry_start(&self.buffer, format)
+                last_entry_start(&self.buffer, want, format)
             };
             if let Some(cut) = cut {
                 let rest = self.buffer.split_off(cut);
@@ -105,19 +111,21 @@ impl BlockReader {
                 return Ok(Some(Block { bytes, first_line }));
             }
             // One entry larger than a block: read on until it ends.
-            want = self.buffer.len() * 2;
+            want = self.buffer.len().max(want) * 2;
         }
     }
 }
 
-/// Offset of the last line start (after the first) at which an entry begins.
-fn last_entry_start(buffer: &[u8], format: &StreamFormat) -> Option<usize> {
-    memchr::memrchr_iter(b'\n', buffer)
+/// Offset of the last line start in `buffer[1..=limit]` at which an entry begins.
+fn last_entry_start(buffer: &[u8], limit: usize, format: &StreamFormat) -> Option<usize> {
+    let limit = limit.min(buffer.len());
+    memchr::memrchr_iter(b'\n', &buffer[..limit])
         .map(|newline| newline + 1)
         .filter(|&start| start < buffer.len())
         .find(|&start| {
-            let end = memchr::memchr(b'\n', &buffer[start..]).map_or(buffer.len(), |n| start + n);
-            format.starts_entry(&buffer[start..end])
+            // A line cut by the end of the buffer cannot be judged yet.
+            memchr::memchr(b'\n', &buffer[start..])
+                .is_some_and(|length| format.starts_entry(&buffer[start..start + length]))
         })
 }
 

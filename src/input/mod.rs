@@ -60,6 +60,8 @@ pub struct ReadOptions {
     pub prefix: Option<LinePrefix>,
     pub threads: usize,
     pub progress: bool,
+    /// Bytes per parsing block (`ingest::BLOCK_SIZE` unless testing cuts).
+    pub block_size: usize,
 }
 
 /// Inputs at least this large get a progress bar (when stderr is a terminal).
@@ -82,7 +84,7 @@ fn read_input(path: &InputPath, options: &ReadOptions) -> Result<Profile, InputE
             .plain_size
             .is_none_or(|size| size >= PROGRESS_THRESHOLD))
     .then(|| progress_bar(opened.plain_size, &name));
-    let mut blocks = BlockReader::new(opened.reader, progress.clone());
+    let mut blocks = BlockReader::new(opened.reader, progress.clone(), options.block_size);
     let read_error = |source| InputError::Read {
         path: name.clone(),
         source,

@@ -138,7 +138,8 @@ impl<'f> RecordSink<'f> {
     fn apply_error(&mut self, record: &LogRecord<'_>, at: Option<Millis>) {
         let sqlstate = record
             .sqlstate
-            .or_else(|| verbose_sqlstate(&record.message));
+            .or_else(|| verbose_sqlstate(&record.message))
+            .or_else(|| sqlstate_of_message(&record.message));
         let statement = record.query.as_deref().map(|query| {
             let fingerprint = self.fingerprinter.fingerprint(query.as_bytes());
             (fingerprint.id, fingerprint.normalized.to_vec())
@@ -161,6 +162,49 @@ fn verbose_sqlstate(message: &str) -> Option<&str> {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
     .then_some(code)
+}
+
+/// The SQLSTATE of the most common errors, from their (English) message: stderr logs
+/// without `%e` in the prefix otherwise lose it. Checked in order; first match wins.
+const SQLSTATE_BY_MESSAGE: &[(&[&str], &str)] = &[
+    (&["division by zero"], "22012"),
+    (&["duplicate key value violates unique constraint"], "23505"),
+    (&["violates foreign key constraint"], "23503"),
+    (&["violates not-null constraint"], "23502"),
+    (&["violates check constraint"], "23514"),
+    (&["syntax error at"], "42601"),
+    (&["current transaction is aborted"], "25P02"),
+    (&["canceling statement due to statement timeout"], "57014"),
+    (&["canceling statement due to user request"], "57014"),
+    (&["canceling statement due to lock timeout"], "55P03"),
+    (&["could not obtain lock"], "55P03"),
+    (&["deadlock detected"], "40P01"),
+    (&["could not serialize access"], "40001"),
+    (&["value too long for type"], "22001"),
+    (&["invalid input syntax for"], "22P02"),
+    (&["out of range"], "22003"),
+    (&["numeric field overflow"], "22003"),
+    (&["more than one row returned by a subquery"], "21000"),
+    (&["in a read-only transaction"], "25006"),
+    (&["permission denied"], "42501"),
+    (&["function ", "does not exist"], "42883"),
+    (&["operator does not exist"], "42883"),
+    (&["column ", "does not exist"], "42703"),
+    (&["relation ", "does not exist"], "42P01"),
+    (&["database ", "does not exist"], "3D000"),
+    (&["password authentication failed"], "28P01"),
+    (&["too many clients already"], "53300"),
+    (
+        &["terminating connection due to idle-in-transaction timeout"],
+        "25P03",
+    ),
+];
+
+fn sqlstate_of_message(message: &str) -> Option<&'static str> {
+    SQLSTATE_BY_MESSAGE
+        .iter()
+        .find(|(needles, _)| needles.iter().all(|needle| message.contains(needle)))
+        .map(|(_, state)| *state)
 }
 
 fn excerpt(text: &str) -> String {

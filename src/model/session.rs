@@ -328,8 +328,15 @@ impl Profile {
             edge.started = true;
             edge.pending = later.pending;
         }
-        for run in [later.first_run, later.last_run].into_iter().flatten() {
+        if let Some(run) = later.first_run {
             edge.append_run(run, &mut self.loops);
+        }
+        // The later piece's last run is a run of its own (others may lie between it and the
+        // first), already with its parent.
+        if let Some(run) = later.last_run
+            && let Some(done) = edge.last_run.replace(run)
+        {
+            finish_run(&mut self.loops, &done);
         }
         self.sessions.insert(session, edge);
     }

@@ -1,0 +1,89 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use planwise::input::ingest::BLOCK_SIZE;
+use planwise::input::source::InputPath;
+use planwise::input::{LogFormat, ReadOptions, read_inputs};
+use planwise::model::workload::Profile;
+use planwise::report::Report;
+use std::path::PathBuf;
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from("fixtures/logs").join(name)
+}
+
+pub fn options(block_size: usize, threads: usize) -> ReadOptions {
+    ReadOptions {
+        format: LogFormat::Auto,
+        prefix: None,
+        threads,
+        progress: false,
+        block_size,
+    }
+}
+
+/// Reads inputs into a finished profile.
+pub fn read_with(paths: &[PathBuf], options: &ReadOptions) -> Profile {
+    let inputs: Vec<InputPath> = paths.iter().cloned().map(InputPath::File).collect();
+    let mut profile = read_inputs(&inputs, options).expect("inputs read");
+    profile.finish();
+    profile
+}
+
+pub fn read(name: &str) -> Profile {
+    read_with(&[fixture(name)], &options(BLOCK_SIZE, 2))
+}
+
+pub fn json_report(profile: &Profile) -> serde_json::Value {
+    serde_json::to_value(Report::new(profile, None)).expect("report serialises")
+}
+
+/// The report without what legitimately differs between formats of the same events
+/// (lines read, where each sample was read from).
+pub fn comparable(profile: &Profile) -> serde_json::Value {
+    let mut report = json_report(profile);
+    report["summary"]["lines_read"] = 0.into();
+    for query in report["queries"].as_array_mut().unwrap() {
+        query["sample"]["location"] = serde_json::Value::Null;
+    }
+    report
+}
+
+/// The first path at which two JSON values differ, with both sides, or `None`.
+pub fn first_difference(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys()) {
+                let (left, right) = (
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                );
+                if let Some(found) = first_difference(left, right, &format!("{path}.{key}")) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (index, (left, right)) in x.iter().zip(y).enumerate() {
+                if let Some(found) = first_difference(left, right, &format!("{path}[{index}]")) {
+                    return Some(found);
+                }
+            }
+            (x.len() != y.len()).then(|| format!("{path}: {} items vs {}", x.len(), y.len()))
+        }
+        _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
+    }
+}
+
+#[track_caller]
+pub fn assert_same(a: &serde_json::Value, b: &serde_json::Value, what: &str) {
+    if let Some(difference) = first_difference(a, b, "") {
+        panic!("{what}: {difference}");
+    }
+}

@@ -1,0 +1,153 @@
+//! Log formats on real PostgreSQL 15 output (fixtures/logs, made by scripts/make-fixtures.sh).
+
+mod common;
+
+use common::{assert_same, comparable, fixture, options, read, read_with};
+use std::collections::BTreeMap;
+
+/// Counts from the raw text, independent of planwise's parser: executions are the
+/// `duration:` lines of a `statement:` or an `execute …:` (parse/bind are phases).
+fn counted_executions(log: &str) -> u64 {
+    log.lines()
+        .filter(|line| line.contains("LOG:  duration: "))
+        .filter(|line| line.contains(" ms  statement: ") || line.contains(" ms  execute "))
+        .count() as u64
+}
+
+#[test]
+fn stderr_counts_match_the_raw_log() {
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let profile = read("shop.log");
+    assert_eq!(profile.summary.statements, counted_executions(&text));
+    assert_eq!(
+        profile.summary.errors,
+        text.lines().filter(|l| l.contains(" ERROR:  ")).count() as u64
+    );
+    assert_eq!(profile.summary.lines_read, text.lines().count() as u64);
+    assert_eq!(profile.summary.lines_skipped, 0);
+    assert!(profile.diagnostics.is_empty(), "{:?}", profile.diagnostics);
+    // Every execution of this log carries its duration.
+    let timed: u64 = profile.queries.values().map(|q| q.timed_calls).sum();
+    assert_eq!(timed, profile.summary.statements);
+}
+
+#[test]
+fn stderr_csvlog_and_jsonlog_of_one_run_agree() {
+    let stderr = comparable(&read("shop.log"));
+    assert_same(&stderr, &comparable(&read("shop.csv")), "csvlog vs stderr");
+    assert_same(
+        &stderr,
+        &comparable(&read("shop.json")),
+        "jsonlog vs stderr",
+    );
+}
+
+#[test]
+fn extended_protocol_executes_keep_their_parameters() {
+    // The first `execute <unnamed>` of the real log and the DETAIL line after it.
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("  execute <unnamed>: "))
+        .unwrap();
+    let detail = lines[at + 1];
+    assert!(detail.contains(" DETAIL:  parameters: "), "{detail}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("execute.log");
+    std::fs::write(&path, format!("{}\n{}\n", lines[at], detail)).unwrap();
+    let profile = read_with(&[path], &options(1 << 20, 1));
+    let sample = profile
+        .queries
+        .values()
+        .next()
+        .unwrap()
+        .sample
+        .clone()
+        .unwrap();
+    let expected = detail.split_once("parameters: ").unwrap().1;
+    assert_eq!(sample.parameters.as_deref(), Some(expected));
+    assert!(sample.statement.contains("$1"), "{}", sample.statement);
+}
+
+#[test]
+fn statements_and_separate_durations_pair_per_process() {
+    // log_statement = all + log_duration: each statement line is followed (in its own
+    // process) by a bare `duration:` line; parse/bind durations come unpaired.
+    let text = std::fs::read_to_string(fixture("pgbadger_prefix.log")).unwrap();
+    let profile = read("pgbadger_prefix.log");
+    let statements = text
+        .lines()
+        .filter(|l| l.contains(" LOG:  statement: ") || l.contains(" LOG:  execute "))
+        .count() as u64;
+    let durations = text
+        .lines()
+        .filter(|l| l.contains(" LOG:  duration: "))
+        .count() as u64;
+    assert_eq!(profile.summary.statements, statements);
+    let timed: u64 = profile.queries.values().map(|q| q.timed_calls).sum();
+    // Every duration is either paired with a statement or counted as unpaired.
+    assert_eq!(timed + profile.summary.unpaired_durations, durations);
+    // Only the statements that failed went without a duration.
+    assert!(
+        statements - timed <= profile.summary.errors,
+        "{statements} {timed}"
+    );
+    assert_eq!(profile.summary.lines_skipped, 0);
+}
+
+#[test]
+fn session_id_prefix_gives_sqlstates_per_error() {
+    let profile = read("session_id.log");
+    let expected: BTreeMap<String, u64> = [
+        ("22012", 2),
+        ("23505", 2),
+        ("25P02", 1),
+        ("42601", 1),
+        ("42703", 1),
+        ("42P01", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(profile.summary.errors_by_sqlstate, expected);
+}
+
+#[test]
+fn pg_stat_statements_exports_csv_and_json_agree() {
+    let csv = read("pgss.csv");
+    let json = read("pgss.json");
+    assert_same(&comparable(&csv), &comparable(&json), "pgss csv vs json");
+    // 572 calls over 46 rows in the export (fixtures/logs/README.md).
+    assert_eq!(csv.summary.statements, 572);
+    // Rows that differ only in constants or list lengths share a fingerprint.
+    assert!(csv.queries.len() < 46, "{}", csv.queries.len());
+}
+
+#[test]
+fn pg_stat_statements_and_the_log_name_queries_alike() {
+    let log = read("shop.log");
+    let pgss = read("pgss.csv");
+    let shared = pgss
+        .queries
+        .keys()
+        .filter(|id| log.queries.contains_key(id))
+        .count();
+    // The log's fingerprints are pg_stat_statements' (bar its internal FK checks).
+    assert!(
+        shared * 10 >= pgss.queries.len() * 7,
+        "{shared} of {}",
+        pgss.queries.len()
+    );
+}
+
+#[test]
+fn cutting_the_log_into_blocks_loses_and_doubles_nothing() {
+    for name in ["shop.log", "pgbadger_prefix.log", "shop.csv", "shop.json"] {
+        let whole = comparable(&read_with(&[fixture(name)], &options(1 << 30, 1)));
+        for (block_size, threads) in [(512, 2), (4096, 1), (10_000, 2)] {
+            let cut = comparable(&read_with(&[fixture(name)], &options(block_size, threads)));
+            assert_same(&whole, &cut, &format!("{name} in blocks of {block_size}"));
+        }
+    }
+}
