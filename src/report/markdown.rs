@@ -72,11 +72,9 @@ fn write_queries(out: &mut String, queries: &[QueryView], top: usize) {
     for (index, q) in queries.iter().take(top).enumerate() {
         let _ = writeln!(
             out,
-            "| {} | `{}` <br>`{}` | {} | {} | {:.1} | {} | {} | {} | {} |",
+            "| {} | {} <br>`{}` | {} | {} | {:.1} | {} | {} | {} | {} |",
             index + 1,
-            one_line(&q.normalized, 90)
-                .replace('|', "\\|")
-                .replace('`', "'"),
+            code(&q.normalized, 90),
             q.fingerprint,
             q.calls,
             format_ms(Some(q.total_ms)),
@@ -133,18 +131,18 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
     );
     let _ = writeln!(
         out,
-        "| Query | After | Loops | Calls | Median size | Max size | Total ms | Same values |"
+        "| Query | Run after | Loops | Calls | Median size | Max size | Total ms | Loops with one value |"
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
     for entry in report.loops.iter().take(top) {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-            entry.fingerprint,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            code(&entry.query, 70),
             entry
-                .parent
+                .parent_query
                 .as_ref()
-                .map_or("session start".to_string(), |p| format!("`{p}`")),
+                .map_or("session start".to_string(), |p| code(p, 50)),
             entry.loops,
             entry.calls,
             entry.median_size,
@@ -154,6 +152,11 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// Inline code that survives a table cell.
+fn code(sql: &str, width: usize) -> String {
+    format!("`{}`", one_line(sql, width).replace('|', "\\|").replace('`', "'"))
 }
 
 fn write_diagnostics(out: &mut String, report: &Report) {

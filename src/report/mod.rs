@@ -90,7 +90,9 @@ pub struct SampleView {
 pub struct LoopView {
     /// What the session ran just before the loop (`null`: the session's start).
     pub parent: Option<String>,
+    pub parent_query: Option<String>,
     pub fingerprint: String,
+    pub query: String,
     pub loops: u64,
     pub calls: u64,
     pub median_size: u64,
@@ -131,7 +133,9 @@ impl Report {
             .iter()
             .map(|((parent, child), stats)| LoopView {
                 parent: parent.map(format_id),
+                parent_query: parent.and_then(|p| Some(profile.queries.get(&p)?.normalized.clone())),
                 fingerprint: format_id(*child),
+                query: profile.queries.get(child).map(|q| q.normalized.clone()).unwrap_or_default(),
                 loops: stats.loops,
                 calls: stats.calls,
                 median_size: stats.median_size(),
@@ -183,9 +187,9 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
         mean_ms: stats.mean_ms().map(round3),
         min_ms: stats.min_us.map(ms),
         max_ms: stats.max_us.map(ms),
-        p50_ms: stats.percentile_ms(0.50).map(round3),
-        p95_ms: stats.percentile_ms(0.95).map(round3),
-        p99_ms: stats.percentile_ms(0.99).map(round3),
+        p50_ms: percentile(stats, 0.50),
+        p95_ms: percentile(stats, 0.95),
+        p99_ms: percentile(stats, 0.99),
         rows: stats.rows,
         errors: stats.errors,
         first_seen: stats.first_seen.map(format_timestamp),
@@ -201,6 +205,14 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
             location: sample.location.clone(),
         }),
     }
+}
+
+/// A percentile from the sketch, kept within the exact min and max (the sketch answers
+/// with its bucket's value, up to 1 % off).
+fn percentile(stats: &QueryStats, q: f64) -> Option<f64> {
+    let value = stats.percentile_ms(q)?;
+    let (min, max) = (ms(stats.min_us?), ms(stats.max_us?));
+    Some(round3(value.clamp(min, max)))
 }
 
 fn diagnostic_views(diagnostics: &Diagnostics) -> Vec<DiagnosticView> {

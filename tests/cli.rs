@@ -1,0 +1,277 @@
+//! The `planwise` binary end to end: outputs (snapshots beside semantic checks), inputs from
+//! stdin and compressed files, saved profiles, bad input and exit codes.
+
+mod common;
+
+use common::{assert_same, fixture};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn planwise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(args)
+        .output()
+        .expect("planwise runs")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = planwise(args);
+    assert!(
+        output.status.success(),
+        "planwise {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&stdout_of(args)).expect("JSON output")
+}
+
+#[test]
+fn workload_json_keeps_the_documented_contract() {
+    let report = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    assert_eq!(report["schema_version"], 1);
+    for key in ["statements", "lines_read", "lines_skipped", "errors", "first_seen", "last_seen"] {
+        assert!(!report["summary"][key].is_null(), "summary.{key}");
+    }
+    let first = &report["queries"][0];
+    for key in [
+        "fingerprint", "normalized", "calls", "total_ms", "mean_ms", "p50_ms", "p95_ms", "p99_ms",
+        "rows", "errors", "sample",
+    ] {
+        assert!(first.get(key).is_some(), "queries[].{key}");
+    }
+    assert!(report.get("findings").is_none(), "workload has no findings");
+    // Sorted by total time, largest first.
+    let totals: Vec<f64> = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["total_ms"].as_f64().unwrap())
+        .collect();
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]));
+    insta::assert_json_snapshot!("workload_shop_json", report);
+}
+
+#[test]
+fn workload_table_shows_the_top_queries() {
+    let table = stdout_of(&["workload", "--log", "fixtures/logs/shop.log", "--top", "5"]);
+    assert!(table.starts_with("394 statements, 35 distinct"), "{table}");
+    assert!(table.contains("(30 more; --top N shows more)"));
+    insta::assert_snapshot!("workload_shop_table", table);
+}
+
+#[test]
+fn analyze_markdown_report() {
+    let markdown = stdout_of(&["analyze", "--log", "fixtures/logs/shop.log", "--top", "8"]);
+    for heading in ["## Summary", "## Findings", "## Top queries by total time", "## Repeated back-to-back queries", "## Diagnostics"] {
+        assert!(markdown.contains(heading), "{heading}");
+    }
+    insta::assert_snapshot!("analyze_shop_md", markdown);
+}
+
+#[test]
+fn analyze_json_adds_findings() {
+    let report = json_of(&["analyze", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    assert!(report["findings"].is_array());
+    assert_eq!(report["summary"]["statements"], 394);
+}
+
+#[test]
+fn n_plus_one_loop_of_the_real_log_is_seen() {
+    // scripts/workload/n_plus_one.sql: one session reads a user's orders, then each order's
+    // items one by one.
+    let report = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let items = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["normalized"].as_str().unwrap().starts_with("select product_id, qty, price from order_items"))
+        .unwrap();
+    let loops: Vec<_> = report["loops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["fingerprint"] == items["fingerprint"])
+        .collect();
+    assert!(!loops.is_empty());
+    let looped: u64 = loops.iter().map(|l| l["calls"].as_u64().unwrap()).sum();
+    assert_eq!(looped, 70, "all 70 item queries ran in loops");
+    assert!(loops.iter().all(|l| l["repeated_value_loops"] == 0), "different order ids");
+}
+
+#[test]
+fn stdin_and_compressed_inputs_read_like_the_plain_file() {
+    let plain = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let text = std::fs::read(fixture("shop.log")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("shop.log.gz");
+    let mut encoder = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    encoder.write_all(&text).unwrap();
+    encoder.finish().unwrap();
+    let zst = dir.path().join("shop.log.zst");
+    std::fs::write(&zst, zstd::encode_all(text.as_slice(), 3).unwrap()).unwrap();
+    for path in [&gz, &zst] {
+        let mut report = json_of(&["workload", "--log", path.to_str().unwrap(), "--format", "json"]);
+        strip_locations(&mut report);
+        let mut expected = plain.clone();
+        strip_locations(&mut expected);
+        assert_same(&expected, &report, &path.display().to_string());
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(["workload", "--log", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let mut report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    strip_locations(&mut report);
+    let mut expected = plain;
+    strip_locations(&mut expected);
+    assert_same(&expected, &report, "stdin");
+}
+
+fn strip_locations(report: &mut serde_json::Value) {
+    for query in report["queries"].as_array_mut().unwrap() {
+        query["sample"]["location"] = serde_json::Value::Null;
+    }
+}
+
+#[test]
+fn saved_profiles_merge_as_if_read_together() {
+    // Cut the real log in two at an entry boundary, as log rotation would.
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = (lines.len() / 2..lines.len())
+        .find(|&i| lines[i].contains(" LOG:  duration: ") && lines[i].contains("order_items"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("a.log"), lines[..cut].join("\n") + "\n").unwrap();
+    std::fs::write(path("b.log"), lines[cut..].join("\n") + "\n").unwrap();
+    let together = json_of(&["workload", "--log", &path("a.log"), &path("b.log"), "--format", "json"]);
+    for part in ["a", "b"] {
+        let output = planwise(&[
+            "workload", "--log", &path(&format!("{part}.log")), "--save-profile",
+            &path(&format!("{part}.profile.json")), "--format", "json",
+        ]);
+        assert!(output.status.success());
+    }
+    let merged = json_of(&[
+        "workload", "--log", &path("a.profile.json"), &path("b.profile.json"), "--format", "json",
+    ]);
+    assert_same(&together, &merged, "merged profiles vs logs read together");
+    // And the whole: the two halves are exactly the original log.
+    let mut whole = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let mut merged = merged;
+    strip_locations(&mut whole);
+    strip_locations(&mut merged);
+    whole["summary"]["lines_read"] = 0.into();
+    merged["summary"]["lines_read"] = 0.into();
+    assert_same(&whole, &merged, "halves vs whole log");
+}
+
+#[test]
+fn known_durations_give_known_percentiles() {
+    // 1..=100 ms, one statement each, shuffled: p50 = 50, p95 = 95, p99 = 99 (1 % sketch error).
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("known.log");
+    let mut text = String::new();
+    for i in 0..100u32 {
+        let ms = (i * 37) % 100 + 1;
+        text.push_str(&format!(
+            "2026-01-01 00:00:{:02}.{:03} UTC [{}] LOG:  duration: {ms}.000 ms  statement: SELECT * FROM t WHERE id = {i}\n",
+            i / 10,
+            i * 7 % 1000,
+            100 + i % 3
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let report = json_of(&["workload", "--log", log.to_str().unwrap(), "--format", "json"]);
+    let query = &report["queries"][0];
+    assert_eq!(query["calls"], 100);
+    assert_eq!(query["total_ms"], 5050.0);
+    assert_eq!(query["mean_ms"], 50.5);
+    assert_eq!(query["min_ms"], 1.0);
+    assert_eq!(query["max_ms"], 100.0);
+    for (key, expected) in [("p50_ms", 50.0), ("p95_ms", 95.0), ("p99_ms", 99.0)] {
+        let value = query[key].as_f64().unwrap();
+        assert!((value - expected).abs() <= expected * 0.02, "{key} = {value}");
+    }
+    assert_eq!(query["sample"]["duration_ms"], 100.0);
+}
+
+#[test]
+fn bad_lines_are_counted_and_reported_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("damaged.log");
+    let good = std::fs::read(fixture("shop.log")).unwrap();
+    let half = good[good.len() / 2..].iter().position(|&b| b == b'\n').unwrap() + good.len() / 2 + 1;
+    let mut damaged = good[..half].to_vec();
+    damaged.extend_from_slice(b"garbage that is not a log line\n\xff\xfe binary \x00 junk\n");
+    damaged.extend_from_slice(b"2026-11-26 00:41:31.500 UTC [1] app@shop/x LOG:  duration: abc ms  statement: SELECT 1\n");
+    damaged.extend_from_slice(&good[half..]);
+    std::fs::write(&log, &damaged).unwrap();
+    let output = planwise(&["analyze", "--log", log.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success(), "bad lines are not fatal");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let kinds: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"unrecognized_line"), "{kinds:?}");
+    assert!(kinds.contains(&"invalid_utf8"), "{kinds:?}");
+    assert!(kinds.contains(&"bad_duration"), "{kinds:?}");
+    let example = &report["diagnostics"].as_array().unwrap().iter().find(|d| d["kind"] == "unrecognized_line").unwrap()["examples"][0];
+    assert!(example["file"].as_str().unwrap().ends_with("damaged.log"));
+    assert!(example["line"].as_u64().unwrap() > 500);
+    assert_eq!(report["summary"]["lines_skipped"], 2);
+    // Everything else was still read.
+    assert_eq!(report["summary"]["statements"], 394);
+}
+
+#[test]
+fn unparseable_statements_are_reported_with_their_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = dir.path().join("workload.sql");
+    std::fs::write(&sql, "SELECT 1;\nSELECT * FROM t WHERE a = 1;\nREINDEX TABLE t;\nSELECT * FROM t WHERE a = 2;\n").unwrap();
+    let report = json_of(&["analyze", "--log", sql.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(report["summary"]["statements"], 4);
+    assert_eq!(report["summary"]["distinct_queries"], 3);
+    let unparseable = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "unparseable_statement")
+        .expect("REINDEX is not in sqlparser's grammar");
+    assert_eq!(unparseable["count"], 1);
+    assert!(unparseable["examples"][0]["file"].as_str().unwrap().ends_with("workload.sql"));
+    assert_eq!(unparseable["examples"][0]["line"], 3);
+}
+
+#[test]
+fn an_unknown_prefix_says_how_to_pass_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("odd.log");
+    std::fs::write(&log, "<<12:00>> pid=1 LOG:  duration: 1.000 ms  statement: SELECT 1\n").unwrap();
+    let output = planwise(&["workload", "--log", log.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--log-line-prefix"), "{stderr}");
+    // Given the prefix, the same file reads.
+    let report = json_of(&[
+        "workload", "--log", log.to_str().unwrap(), "--log-line-prefix", "<<%t>> pid=%p ", "--format", "json",
+    ]);
+    assert_eq!(report["summary"]["lines_skipped"], 1, "%t wants a full timestamp");
+}
+
+#[test]
+fn a_missing_file_is_a_one_line_error_and_exit_2() {
+    let output = planwise(&["workload", "--log", "no/such/file.log"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no/such/file.log"), "{stderr}");
+    let output = planwise(&["workload", "--log", "no/such/*.log"]);
+    assert_eq!(output.status.code(), Some(2));
+}
