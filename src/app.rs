@@ -40,12 +40,26 @@ fn load_profile(args: &InputArgs) -> anyhow::Result<Profile> {
         block_size: crate::input::ingest::BLOCK_SIZE,
     };
     let mut profile = read_inputs(&paths, &options)?;
+    if let Some(url) = &args.db {
+        profile.merge(read_live_statements(url)?);
+    }
     if let Some(path) = &args.save_profile {
         let text = serde_json::to_string(&profile).context("serialising the profile")?;
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     profile.finish();
     Ok(profile)
+}
+
+fn read_live_statements(url: &str) -> anyhow::Result<Profile> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the database client")?;
+    Ok(runtime.block_on(async {
+        let session = crate::db::connect(url).await?;
+        crate::db::pgss::read(&session).await
+    })?)
 }
 
 /// Resolves `-`, plain paths and globs (sorted) into inputs, failing on a glob that matches

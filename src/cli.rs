@@ -35,8 +35,13 @@ pub struct InputArgs {
     /// Log files or globs to read, `-` for stdin; `.gz` and `.zst` are decompressed.
     /// stderr, csvlog, jsonlog, pg_stat_statements exports (CSV/JSON), `.sql` workloads and
     /// saved profiles are recognised. Repeat the flag or list several after it.
-    #[arg(long = "log", value_name = "FILE", num_args = 1.., required = true)]
+    #[arg(long = "log", value_name = "FILE", num_args = 1.., required_unless_present = "db")]
     pub logs: Vec<String>,
+
+    /// A database to read pg_stat_statements from (libpq URL or `key=value` string), in a
+    /// read-only session. Example: postgres://app@db.internal:5432/shop
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub db: Option<String>,
 
     /// The format of the inputs, when guessing is not wanted.
     #[arg(long, value_enum, default_value_t = LogFormat::Auto)]

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod app;
 pub mod cli;
+pub mod db;
 pub mod input;
 pub mod model;
 pub mod report;

@@ -10,6 +10,7 @@ use std::process::{Command, Output, Stdio};
 fn planwise(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_planwise"))
         .args(args)
+        .env_remove("DATABASE_URL")
         .output()
         .expect("planwise runs")
 }
@@ -30,15 +31,37 @@ fn json_of(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn workload_json_keeps_the_documented_contract() {
-    let report = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let report = json_of(&[
+        "workload",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
     assert_eq!(report["schema_version"], 1);
-    for key in ["statements", "lines_read", "lines_skipped", "errors", "first_seen", "last_seen"] {
+    for key in [
+        "statements",
+        "lines_read",
+        "lines_skipped",
+        "errors",
+        "first_seen",
+        "last_seen",
+    ] {
         assert!(!report["summary"][key].is_null(), "summary.{key}");
     }
     let first = &report["queries"][0];
     for key in [
-        "fingerprint", "normalized", "calls", "total_ms", "mean_ms", "p50_ms", "p95_ms", "p99_ms",
-        "rows", "errors", "sample",
+        "fingerprint",
+        "normalized",
+        "calls",
+        "total_ms",
+        "mean_ms",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "rows",
+        "errors",
+        "sample",
     ] {
         assert!(first.get(key).is_some(), "queries[].{key}");
     }
@@ -65,7 +88,13 @@ fn workload_table_shows_the_top_queries() {
 #[test]
 fn analyze_markdown_report() {
     let markdown = stdout_of(&["analyze", "--log", "fixtures/logs/shop.log", "--top", "8"]);
-    for heading in ["## Summary", "## Findings", "## Top queries by total time", "## Repeated back-to-back queries", "## Diagnostics"] {
+    for heading in [
+        "## Summary",
+        "## Findings",
+        "## Top queries by total time",
+        "## Repeated back-to-back queries",
+        "## Diagnostics",
+    ] {
         assert!(markdown.contains(heading), "{heading}");
     }
     insta::assert_snapshot!("analyze_shop_md", markdown);
@@ -73,7 +102,13 @@ fn analyze_markdown_report() {
 
 #[test]
 fn analyze_json_adds_findings() {
-    let report = json_of(&["analyze", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let report = json_of(&[
+        "analyze",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
     assert!(report["findings"].is_array());
     assert_eq!(report["summary"]["statements"], 394);
 }
@@ -82,12 +117,23 @@ fn analyze_json_adds_findings() {
 fn n_plus_one_loop_of_the_real_log_is_seen() {
     // scripts/workload/n_plus_one.sql: one session reads a user's orders, then each order's
     // items one by one.
-    let report = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let report = json_of(&[
+        "workload",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
     let items = report["queries"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|q| q["normalized"].as_str().unwrap().starts_with("select product_id, qty, price from order_items"))
+        .find(|q| {
+            q["normalized"]
+                .as_str()
+                .unwrap()
+                .starts_with("select product_id, qty, price from order_items")
+        })
         .unwrap();
     let loops: Vec<_> = report["loops"]
         .as_array()
@@ -98,22 +144,40 @@ fn n_plus_one_loop_of_the_real_log_is_seen() {
     assert!(!loops.is_empty());
     let looped: u64 = loops.iter().map(|l| l["calls"].as_u64().unwrap()).sum();
     assert_eq!(looped, 70, "all 70 item queries ran in loops");
-    assert!(loops.iter().all(|l| l["repeated_value_loops"] == 0), "different order ids");
+    assert!(
+        loops.iter().all(|l| l["repeated_value_loops"] == 0),
+        "different order ids"
+    );
 }
 
 #[test]
 fn stdin_and_compressed_inputs_read_like_the_plain_file() {
-    let plain = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let plain = json_of(&[
+        "workload",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
     let text = std::fs::read(fixture("shop.log")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("shop.log.gz");
-    let mut encoder = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
     encoder.write_all(&text).unwrap();
     encoder.finish().unwrap();
     let zst = dir.path().join("shop.log.zst");
     std::fs::write(&zst, zstd::encode_all(text.as_slice(), 3).unwrap()).unwrap();
     for path in [&gz, &zst] {
-        let mut report = json_of(&["workload", "--log", path.to_str().unwrap(), "--format", "json"]);
+        let mut report = json_of(&[
+            "workload",
+            "--log",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
         strip_locations(&mut report);
         let mut expected = plain.clone();
         strip_locations(&mut expected);
@@ -152,20 +216,43 @@ fn saved_profiles_merge_as_if_read_together() {
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     std::fs::write(path("a.log"), lines[..cut].join("\n") + "\n").unwrap();
     std::fs::write(path("b.log"), lines[cut..].join("\n") + "\n").unwrap();
-    let together = json_of(&["workload", "--log", &path("a.log"), &path("b.log"), "--format", "json"]);
+    let together = json_of(&[
+        "workload",
+        "--log",
+        &path("a.log"),
+        &path("b.log"),
+        "--format",
+        "json",
+    ]);
     for part in ["a", "b"] {
         let output = planwise(&[
-            "workload", "--log", &path(&format!("{part}.log")), "--save-profile",
-            &path(&format!("{part}.profile.json")), "--format", "json",
+            "workload",
+            "--log",
+            &path(&format!("{part}.log")),
+            "--save-profile",
+            &path(&format!("{part}.profile.json")),
+            "--format",
+            "json",
         ]);
         assert!(output.status.success());
     }
     let merged = json_of(&[
-        "workload", "--log", &path("a.profile.json"), &path("b.profile.json"), "--format", "json",
+        "workload",
+        "--log",
+        &path("a.profile.json"),
+        &path("b.profile.json"),
+        "--format",
+        "json",
     ]);
     assert_same(&together, &merged, "merged profiles vs logs read together");
     // And the whole: the two halves are exactly the original log.
-    let mut whole = json_of(&["workload", "--log", "fixtures/logs/shop.log", "--format", "json"]);
+    let mut whole = json_of(&[
+        "workload",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
     let mut merged = merged;
     strip_locations(&mut whole);
     strip_locations(&mut merged);
@@ -190,7 +277,13 @@ fn known_durations_give_known_percentiles() {
         ));
     }
     std::fs::write(&log, text).unwrap();
-    let report = json_of(&["workload", "--log", log.to_str().unwrap(), "--format", "json"]);
+    let report = json_of(&[
+        "workload",
+        "--log",
+        log.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let query = &report["queries"][0];
     assert_eq!(query["calls"], 100);
     assert_eq!(query["total_ms"], 5050.0);
@@ -199,7 +292,10 @@ fn known_durations_give_known_percentiles() {
     assert_eq!(query["max_ms"], 100.0);
     for (key, expected) in [("p50_ms", 50.0), ("p95_ms", 95.0), ("p99_ms", 99.0)] {
         let value = query[key].as_f64().unwrap();
-        assert!((value - expected).abs() <= expected * 0.02, "{key} = {value}");
+        assert!(
+            (value - expected).abs() <= expected * 0.02,
+            "{key} = {value}"
+        );
     }
     assert_eq!(query["sample"]["duration_ms"], 100.0);
 }
@@ -209,20 +305,43 @@ fn bad_lines_are_counted_and_reported_and_the_rest_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("damaged.log");
     let good = std::fs::read(fixture("shop.log")).unwrap();
-    let half = good[good.len() / 2..].iter().position(|&b| b == b'\n').unwrap() + good.len() / 2 + 1;
+    let half = good[good.len() / 2..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap()
+        + good.len() / 2
+        + 1;
     let mut damaged = good[..half].to_vec();
     damaged.extend_from_slice(b"garbage that is not a log line\n\xff\xfe binary \x00 junk\n");
-    damaged.extend_from_slice(b"2026-11-26 00:41:31.500 UTC [1] app@shop/x LOG:  duration: abc ms  statement: SELECT 1\n");
+    damaged.extend_from_slice(
+        b"2026-11-26 00:41:31.500 UTC [1] app@shop/x LOG:  duration: abc ms  statement: SELECT 1\n",
+    );
     damaged.extend_from_slice(&good[half..]);
     std::fs::write(&log, &damaged).unwrap();
-    let output = planwise(&["analyze", "--log", log.to_str().unwrap(), "--format", "json"]);
+    let output = planwise(&[
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert!(output.status.success(), "bad lines are not fatal");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let kinds: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
     assert!(kinds.contains(&"unrecognized_line"), "{kinds:?}");
     assert!(kinds.contains(&"invalid_utf8"), "{kinds:?}");
     assert!(kinds.contains(&"bad_duration"), "{kinds:?}");
-    let example = &report["diagnostics"].as_array().unwrap().iter().find(|d| d["kind"] == "unrecognized_line").unwrap()["examples"][0];
+    let example = &report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "unrecognized_line")
+        .unwrap()["examples"][0];
     assert!(example["file"].as_str().unwrap().ends_with("damaged.log"));
     assert!(example["line"].as_u64().unwrap() > 500);
     assert_eq!(report["summary"]["lines_skipped"], 2);
@@ -234,8 +353,18 @@ fn bad_lines_are_counted_and_reported_and_the_rest_goes_on() {
 fn unparseable_statements_are_reported_with_their_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let sql = dir.path().join("workload.sql");
-    std::fs::write(&sql, "SELECT 1;\nSELECT * FROM t WHERE a = 1;\nREINDEX TABLE t;\nSELECT * FROM t WHERE a = 2;\n").unwrap();
-    let report = json_of(&["analyze", "--log", sql.to_str().unwrap(), "--format", "json"]);
+    std::fs::write(
+        &sql,
+        "SELECT 1;\nSELECT * FROM t WHERE a = 1;\nREINDEX TABLE t;\nSELECT * FROM t WHERE a = 2;\n",
+    )
+    .unwrap();
+    let report = json_of(&[
+        "analyze",
+        "--log",
+        sql.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(report["summary"]["statements"], 4);
     assert_eq!(report["summary"]["distinct_queries"], 3);
     let unparseable = report["diagnostics"]
@@ -245,7 +374,12 @@ fn unparseable_statements_are_reported_with_their_file_and_line() {
         .find(|d| d["kind"] == "unparseable_statement")
         .expect("REINDEX is not in sqlparser's grammar");
     assert_eq!(unparseable["count"], 1);
-    assert!(unparseable["examples"][0]["file"].as_str().unwrap().ends_with("workload.sql"));
+    assert!(
+        unparseable["examples"][0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("workload.sql")
+    );
     assert_eq!(unparseable["examples"][0]["line"], 3);
 }
 
@@ -253,16 +387,29 @@ fn unparseable_statements_are_reported_with_their_file_and_line() {
 fn an_unknown_prefix_says_how_to_pass_it() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("odd.log");
-    std::fs::write(&log, "<<12:00>> pid=1 LOG:  duration: 1.000 ms  statement: SELECT 1\n").unwrap();
+    std::fs::write(
+        &log,
+        "<<12:00>> pid=1 LOG:  duration: 1.000 ms  statement: SELECT 1\n",
+    )
+    .unwrap();
     let output = planwise(&["workload", "--log", log.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--log-line-prefix"), "{stderr}");
     // Given the prefix, the same file reads.
     let report = json_of(&[
-        "workload", "--log", log.to_str().unwrap(), "--log-line-prefix", "<<%t>> pid=%p ", "--format", "json",
+        "workload",
+        "--log",
+        log.to_str().unwrap(),
+        "--log-line-prefix",
+        "<<%t>> pid=%p ",
+        "--format",
+        "json",
     ]);
-    assert_eq!(report["summary"]["lines_skipped"], 1, "%t wants a full timestamp");
+    assert_eq!(
+        report["summary"]["lines_skipped"], 1,
+        "%t wants a full timestamp"
+    );
 }
 
 #[test]

@@ -5,8 +5,21 @@ use planwise::sql::fingerprint::Fingerprinter;
 use proptest::prelude::*;
 
 /// A statement shape with slots for constants, rendered with chosen spacing and case.
-fn render(values: &[i64], text: &str, list: &[i64], space: &str, upper: bool, comment: bool) -> String {
-    let keyword = |k: &str| if upper { k.to_uppercase() } else { k.to_string() };
+fn render(
+    values: &[i64],
+    text: &str,
+    list: &[i64],
+    space: &str,
+    upper: bool,
+    comment: bool,
+) -> String {
+    let keyword = |k: &str| {
+        if upper {
+            k.to_uppercase()
+        } else {
+            k.to_string()
+        }
+    };
     let list: Vec<String> = list.iter().map(i64::to_string).collect();
     format!(
         "{}{space}a,{space}b{space}{}{space}t{space}{}{space}a{space}={space}{}{space}{}{space}b{space}={space}'{}'{space}{}{space}c{space}{}{space}({}){}{space}{}{space}{}",
@@ -19,7 +32,11 @@ fn render(values: &[i64], text: &str, list: &[i64], space: &str, upper: bool, co
         keyword("and"),
         keyword("in"),
         list.join(&format!(",{space}")),
-        if comment { " /* note */ -- trailing\n" } else { "" },
+        if comment {
+            " /* note */ -- trailing\n"
+        } else {
+            ""
+        },
         keyword("limit"),
         values[1],
     )

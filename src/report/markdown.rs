@@ -156,7 +156,10 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
 
 /// Inline code that survives a table cell.
 fn code(sql: &str, width: usize) -> String {
-    format!("`{}`", one_line(sql, width).replace('|', "\\|").replace('`', "'"))
+    format!(
+        "`{}`",
+        one_line(sql, width).replace('|', "\\|").replace('`', "'")
+    )
 }
 
 fn write_diagnostics(out: &mut String, report: &Report) {

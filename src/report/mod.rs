@@ -133,9 +133,14 @@ impl Report {
             .iter()
             .map(|((parent, child), stats)| LoopView {
                 parent: parent.map(format_id),
-                parent_query: parent.and_then(|p| Some(profile.queries.get(&p)?.normalized.clone())),
+                parent_query: parent
+                    .and_then(|p| Some(profile.queries.get(&p)?.normalized.clone())),
                 fingerprint: format_id(*child),
-                query: profile.queries.get(child).map(|q| q.normalized.clone()).unwrap_or_default(),
+                query: profile
+                    .queries
+                    .get(child)
+                    .map(|q| q.normalized.clone())
+                    .unwrap_or_default(),
                 loops: stats.loops,
                 calls: stats.calls,
                 median_size: stats.median_size(),

@@ -1,0 +1,160 @@
+//! Against the real PostgreSQL server of this machine (127.0.0.1:5432, trust auth, with
+//! pg_stat_statements preloaded: `.ci/run` makes sure). Each test makes its own database
+//! and drops it.
+
+use std::process::Command;
+use tokio_postgres::NoTls;
+
+const SERVER: &str = "host=127.0.0.1 port=5432 user=postgres";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn connect(dbname: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(&format!("{SERVER} dbname={dbname}"), NoTls)
+        .await
+        .expect("the local PostgreSQL server is up");
+    tokio::spawn(connection);
+    client
+}
+
+/// A database of the test's own, dropped when the guard goes.
+struct TestDatabase {
+    name: String,
+}
+
+impl TestDatabase {
+    fn create(tag: &str) -> TestDatabase {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!("planwise_test_{tag}_{}_{nanos}", std::process::id());
+        runtime().block_on(async {
+            connect("postgres")
+                .await
+                .execute(&format!("CREATE DATABASE {name}"), &[])
+                .await
+                .unwrap();
+        });
+        TestDatabase { name }
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        runtime().block_on(async move {
+            let _ = connect("postgres")
+                .await
+                .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
+                .await;
+        });
+    }
+}
+
+fn planwise(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn reads_pg_stat_statements_of_the_connected_database_only() {
+    let database = TestDatabase::create("pgss");
+    runtime().block_on(async {
+        let client = connect(&database.name).await;
+        client
+            .execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", &[])
+            .await
+            .unwrap();
+        client
+            .execute("CREATE TABLE items (id int PRIMARY KEY, v text)", &[])
+            .await
+            .unwrap();
+        client
+            .execute(
+                "INSERT INTO items SELECT g, 'v' || g FROM generate_series(1, 100) g",
+                &[],
+            )
+            .await
+            .unwrap();
+        for id in 1..=25i32 {
+            client
+                .query("SELECT v FROM items WHERE id = $1", &[&id])
+                .await
+                .unwrap();
+        }
+    });
+    let output = planwise(&["workload", "--db", &database.url(), "--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let queries = report["queries"].as_array().unwrap();
+    let lookup = queries
+        .iter()
+        .find(|q| q["normalized"] == "select v from items where id = $1")
+        .expect("the looked-up statement is in pg_stat_statements");
+    assert_eq!(lookup["calls"], 25);
+    assert!(lookup["total_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(lookup["databases"][&database.name], 25);
+    // Only this database's statements.
+    assert!(queries.iter().all(|q| {
+        q["databases"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|d| d == &database.name)
+    }));
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_without_the_password() {
+    let output = planwise(&[
+        "workload",
+        "--db",
+        "postgres://bob:hunter2secret@127.0.0.1:1/shop",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1/shop"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn the_session_refuses_to_write() {
+    // planwise's session settings, applied by its own connect: a write must fail.
+    let database = TestDatabase::create("readonly");
+    runtime().block_on(async {
+        let session = planwise::db::connect(&database.url()).await.unwrap();
+        let error = session
+            .client
+            .execute("CREATE TABLE t (a int)", &[])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.code(),
+            Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+        );
+        let multi = session
+            .client
+            .query("SELECT 1; DROP DATABASE postgres", &[])
+            .await
+            .unwrap_err();
+        assert!(multi.to_string().contains("db error") || multi.as_db_error().is_some());
+    });
+}
