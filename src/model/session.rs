@@ -248,10 +248,7 @@ impl Profile {
             return self.account(call);
         };
         self.with_edge(session, |profile, edge| {
-            edge.started = true;
-            if let Some(pending) = edge.pending.take() {
-                profile.complete(edge, &pending.call(None));
-            }
+            profile.start_statement(edge);
             profile.complete(edge, call);
         });
     }
@@ -262,10 +259,7 @@ impl Profile {
             return self.account(call);
         };
         self.with_edge(session, |profile, edge| {
-            edge.started = true;
-            if let Some(pending) = edge.pending.take() {
-                profile.complete(edge, &pending.call(None));
-            }
+            profile.start_statement(edge);
             edge.pending = Some(PendingStatement::from_call(call));
         });
     }
@@ -299,6 +293,14 @@ impl Profile {
         self.sessions = sessions;
     }
 
+    /// A new statement begins: one still waiting for its duration never gets it.
+    fn start_statement(&mut self, edge: &mut SessionEdge) {
+        edge.started = true;
+        if let Some(pending) = edge.pending.take() {
+            self.complete(edge, &pending.call(None));
+        }
+    }
+
     fn complete(&mut self, edge: &mut SessionEdge, call: &Call<'_>) {
         self.account(call);
         if !is_session_noise(call.normalized) {
@@ -322,10 +324,7 @@ impl Profile {
             }
         }
         if later.started {
-            if let Some(pending) = edge.pending.take() {
-                self.complete(&mut edge, &pending.call(None));
-            }
-            edge.started = true;
+            self.start_statement(&mut edge);
             edge.pending = later.pending;
         }
         if let Some(run) = later.first_run {

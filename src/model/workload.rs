@@ -51,13 +51,34 @@ pub struct Summary {
     pub lines_skipped: u64,
     pub errors: u64,
     pub errors_by_sqlstate: BTreeMap<String, u64>,
-    pub first_seen: Option<Millis>,
-    pub last_seen: Option<Millis>,
+    #[serde(flatten)]
+    pub seen: Seen,
     /// The zone label the server printed after its timestamps.
     pub timezone: Option<String>,
     pub total_us: u64,
     /// `duration:` lines with no statement to attach them to.
     pub unpaired_durations: u64,
+}
+
+/// When something was first and last seen.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Seen {
+    pub first_seen: Option<Millis>,
+    pub last_seen: Option<Millis>,
+}
+
+impl Seen {
+    pub fn include(&mut self, at: Option<Millis>) {
+        if let Some(at) = at {
+            self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
+            self.last_seen = Some(self.last_seen.map_or(at, |l| l.max(at)));
+        }
+    }
+
+    pub fn merge(&mut self, other: Seen) {
+        self.include(other.first_seen);
+        self.include(other.last_seen);
+    }
 }
 
 /// Where a statement came from, as far as the log says.
@@ -97,8 +118,8 @@ pub struct QueryStats {
     /// Rows returned or affected, where the source says (pg_stat_statements).
     pub rows: Option<u64>,
     pub errors: u64,
-    pub first_seen: Option<Millis>,
-    pub last_seen: Option<Millis>,
+    #[serde(flatten)]
+    pub seen: Seen,
     pub databases: BTreeMap<String, u64>,
     pub users: BTreeMap<String, u64>,
     pub applications: BTreeMap<String, u64>,
@@ -141,7 +162,7 @@ impl QueryStats {
                 .get_or_insert_default()
                 .record_ms(us as f64 / 1000.0);
         }
-        self.seen_at(call.at);
+        self.seen.include(call.at);
         for (counts, key) in [
             (&mut self.databases, call.origin.database),
             (&mut self.users, call.origin.user),
@@ -168,13 +189,6 @@ impl QueryStats {
         self.max_us = Some(self.max_us.map_or(max_us, |m| m.max(max_us)));
     }
 
-    fn seen_at(&mut self, at: Option<Millis>) {
-        if let Some(at) = at {
-            self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
-            self.last_seen = Some(self.last_seen.map_or(at, |l| l.max(at)));
-        }
-    }
-
     fn merge(&mut self, other: QueryStats) {
         self.calls += other.calls;
         if other.timed_calls > 0 {
@@ -194,8 +208,7 @@ impl QueryStats {
             self.rows = Some(self.rows.unwrap_or(0) + rows);
         }
         self.errors += other.errors;
-        self.seen_at(other.first_seen);
-        self.seen_at(other.last_seen);
+        self.seen.merge(other.seen);
         for (ours, theirs) in [
             (&mut self.databases, other.databases),
             (&mut self.users, other.users),
@@ -255,7 +268,7 @@ impl Profile {
         if let Some(us) = call.duration_us {
             self.summary.total_us += us;
         }
-        self.summary.seen_at(call.at);
+        self.summary.seen.include(call.at);
         self.stats_for(call.fingerprint, call.normalized)
             .record(call);
     }
@@ -280,11 +293,11 @@ impl Profile {
             sqlstate.filter(|s| !s.is_empty()).unwrap_or("unknown"),
             1,
         );
-        self.summary.seen_at(at);
+        self.summary.seen.include(at);
         if let Some((fingerprint, normalized)) = statement {
             let stats = self.stats_for(fingerprint, normalized);
             stats.errors += 1;
-            stats.seen_at(at);
+            stats.seen.include(at);
         }
     }
 
@@ -338,13 +351,6 @@ impl Profile {
 }
 
 impl Summary {
-    fn seen_at(&mut self, at: Option<Millis>) {
-        if let Some(at) = at {
-            self.first_seen = Some(self.first_seen.map_or(at, |f| f.min(at)));
-            self.last_seen = Some(self.last_seen.map_or(at, |l| l.max(at)));
-        }
-    }
-
     fn merge(&mut self, other: Summary) {
         self.statements += other.statements;
         self.lines_read += other.lines_read;
@@ -353,8 +359,7 @@ impl Summary {
         for (state, count) in other.errors_by_sqlstate {
             *self.errors_by_sqlstate.entry(state).or_default() += count;
         }
-        self.seen_at(other.first_seen);
-        self.seen_at(other.last_seen);
+        self.seen.merge(other.seen);
         if self.timezone.is_none() {
             self.timezone = other.timezone;
         }
@@ -364,7 +369,7 @@ impl Summary {
 
     /// Statements per second over the time the log covers.
     pub fn statements_per_second(&self) -> Option<f64> {
-        let span_ms = self.last_seen? - self.first_seen?;
+        let span_ms = self.seen.last_seen? - self.seen.first_seen?;
         (span_ms > 0).then(|| self.statements as f64 * 1000.0 / span_ms as f64)
     }
 }

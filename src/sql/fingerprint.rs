@@ -130,9 +130,6 @@ impl Fingerprinter {
                 TokenKind::Semicolon => Emitted::Other,
                 TokenKind::Trivia => continue,
             };
-            if kind == TokenKind::Semicolon && tokens.peek().is_none() {
-                break;
-            }
             if let Some(group) = self.groups.last_mut() {
                 let allowed = match this {
                     Emitted::Placeholder | Emitted::Comma | Emitted::Joiner => true,
@@ -142,7 +139,9 @@ impl Fingerprinter {
                 };
                 group.constants_only &= allowed;
             }
-            if needs_space(last, this, kind) {
+            // `:` next to `:` would lex as another token (`::`) when read back.
+            let would_merge = text.first() == Some(&b':') && self.out.last() == Some(&b':');
+            if needs_space(last, this, kind) || would_merge {
                 self.out.push(b' ');
             }
             let token_at = self.out.len();
@@ -200,6 +199,10 @@ impl Fingerprinter {
                 self.values_row = None;
             }
             last = this;
+        }
+        // Statement terminators are not part of the statement.
+        while let Some(b';' | b' ') = self.out.last() {
+            self.out.pop();
         }
         Fingerprint {
             id: xxh3_64(&self.out),
@@ -389,6 +392,7 @@ mod tests {
             "select   a\n\tfrom t where a=2",
         );
         different(r#"select "Name" from t"#, r#"select "name" from t"#);
+        same("select 1;;", "select 1");
         same(r#"select "Name" from T"#, r#"SELECT "Name" FROM t"#);
     }
 
