@@ -1,7 +1,9 @@
 //! The model: what the inputs are turned into before any analysis — the workload profile
 //! of fingerprinted queries (with its sessions and loops) and what was skipped on the way.
 
+pub mod catalog;
 pub mod diagnostics;
+mod entries;
 pub mod latency;
 pub mod session;
 pub mod time;

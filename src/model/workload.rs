@@ -21,9 +21,9 @@ pub const PROFILE_VERSION: u32 = 1;
 pub struct Profile {
     pub profile_version: u32,
     pub summary: Summary,
-    #[serde(with = "entries")]
+    #[serde(with = "super::entries")]
     pub queries: BTreeMap<u64, QueryStats>,
-    #[serde(with = "entries")]
+    #[serde(with = "super::entries")]
     pub loops: BTreeMap<LoopKey, LoopStats>,
     /// Sessions whose ends are still open (see `session`); empty once `finish`ed.
     pub sessions: BTreeMap<String, SessionEdge>,
@@ -371,29 +371,5 @@ impl Summary {
     pub fn statements_per_second(&self) -> Option<f64> {
         let span_ms = self.seen.last_seen? - self.seen.first_seen?;
         (span_ms > 0).then(|| self.statements as f64 * 1000.0 / span_ms as f64)
-    }
-}
-
-/// Serializes a map with non-string keys as a list of `[key, value]` pairs.
-mod entries {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        map: &BTreeMap<K, V>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(map.iter())
-    }
-
-    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(deserializer)?
-            .into_iter()
-            .collect())
     }
 }

@@ -1,0 +1,245 @@
+//! The catalog: what the database is made of — tables, columns, keys, indexes, partitions —
+//! and, when a live database was read, its statistics. Built from DDL (`input::schema`) or
+//! from a live server (`db::catalog`); both fill the same plain data so every rule works
+//! offline too.
+//!
+//! Names are stored as PostgreSQL stores them: unquoted identifiers folded to lower case,
+//! quoted ones as written. Types are spelled as `format_type()` prints them (`integer`,
+//! `character varying(255)`, `timestamp with time zone`), so DDL and live catalogs compare.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// `schema.name`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Catalog {
+    #[serde(with = "super::entries")]
+    pub tables: BTreeMap<QualifiedName, Table>,
+    /// Indexes by their own (schema-qualified) name.
+    #[serde(with = "super::entries")]
+    pub indexes: BTreeMap<QualifiedName, Index>,
+    #[serde(with = "super::entries")]
+    pub views: BTreeMap<QualifiedName, View>,
+    #[serde(with = "super::entries")]
+    pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Set when the catalog was read from a live server.
+    pub server: Option<ServerInfo>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Table {
+    pub name: QualifiedName,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<KeyConstraint>,
+    pub unique_constraints: Vec<KeyConstraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<CheckConstraint>,
+    /// `PARTITION BY …` of a partitioned table.
+    pub partitioning: Option<Partitioning>,
+    /// The parent of a partition, and its bounds as written.
+    pub partition_of: Option<PartitionOf>,
+    pub unlogged: bool,
+    /// Live statistics, when read from a server.
+    pub stats: Option<TableStats>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// As `format_type()` prints it.
+    pub data_type: String,
+    pub nullable: bool,
+    /// The default expression as written (`nextval('…'::regclass)` for serials).
+    pub default: Option<String>,
+    /// `GENERATED … AS IDENTITY`.
+    pub identity: bool,
+    /// `GENERATED ALWAYS AS (…) STORED`: the expression.
+    pub generated: Option<String>,
+    pub stats: Option<ColumnStats>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KeyConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub references: QualifiedName,
+    pub referenced_columns: Vec<String>,
+    /// `CASCADE`, `SET NULL`, … as written; `None` for the default (NO ACTION).
+    pub on_delete: Option<String>,
+    /// Added `NOT VALID` and not validated since.
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CheckConstraint {
+    pub name: Option<String>,
+    pub expression: String,
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartitionStrategy {
+    Range,
+    List,
+    Hash,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Partitioning {
+    pub strategy: PartitionStrategy,
+    /// Key columns or expressions, as written.
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PartitionOf {
+    pub parent: QualifiedName,
+    /// `FOR VALUES …` as written, or `DEFAULT`.
+    pub bounds: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Index {
+    pub name: QualifiedName,
+    pub table: QualifiedName,
+    /// `btree`, `gin`, `gist`, `brin`, `hash`, …
+    pub method: String,
+    pub keys: Vec<IndexKey>,
+    /// `INCLUDE (…)` columns.
+    pub include: Vec<String>,
+    /// The partial index's `WHERE`, as written.
+    pub predicate: Option<String>,
+    pub unique: bool,
+    /// Backs the table's primary key.
+    pub primary: bool,
+    /// Backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint (rather than `CREATE INDEX`).
+    pub constraint: bool,
+    pub stats: Option<IndexStats>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexKey {
+    /// A column name, or an expression as written.
+    pub expression: String,
+    /// Whether `expression` is a plain column of the table.
+    pub is_column: bool,
+    pub descending: bool,
+    pub nulls_first: Option<bool>,
+    pub opclass: Option<String>,
+}
+
+impl Index {
+    /// The plain key columns, in order, up to the first expression.
+    pub fn leading_columns(&self) -> impl Iterator<Item = &str> {
+        self.keys
+            .iter()
+            .take_while(|k| k.is_column)
+            .map(|k| k.expression.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    /// The defining query, as written.
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// `table.column` that owns it (serial / identity / `OWNED BY`).
+    pub owned_by: Option<(QualifiedName, String)>,
+}
+
+/// What only a live server knows about a table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TableStats {
+    /// `pg_class.reltuples` (-1 on PG 14+ when never analysed, kept as `None`).
+    pub rows: Option<f64>,
+    pub pages: i64,
+    pub table_bytes: i64,
+    pub total_bytes: i64,
+    pub seq_scans: i64,
+    pub index_scans: i64,
+    pub inserts: i64,
+    pub updates: i64,
+    pub hot_updates: i64,
+    pub deletes: i64,
+    pub live_rows: i64,
+    pub dead_rows: i64,
+    pub modified_since_analyze: i64,
+    /// `YYYY-MM-DD HH:MM:SS` of the last (auto)analyze, if any.
+    pub last_analyze: Option<String>,
+}
+
+/// `pg_stats` for one column.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ColumnStats {
+    pub null_frac: f64,
+    /// Positive: distinct values; negative: minus the fraction of rows (PostgreSQL's form).
+    pub n_distinct: f64,
+    pub avg_width: i32,
+    pub correlation: Option<f64>,
+    /// Most common values (as text) and their frequencies.
+    pub most_common: Vec<(String, f64)>,
+    /// Histogram bounds, as text.
+    pub histogram_bounds: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct IndexStats {
+    pub scans: i64,
+    pub tuples_read: i64,
+    pub tuples_fetched: i64,
+    pub bytes: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ServerInfo {
+    /// `server_version_num`, e.g. 150020.
+    pub version_num: i32,
+    pub version: String,
+    /// Planner settings that costing depends on (`random_page_cost`, `work_mem`, …).
+    pub settings: BTreeMap<String, String>,
+}
