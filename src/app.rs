@@ -1,6 +1,6 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
-use crate::analysis::parsing::check_statements;
+use crate::analysis::statements::analyze_statements;
 use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::source::InputPath;
@@ -20,7 +20,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Analyze(args) => {
             let mut profile = load_profile(&args.input)?;
-            check_statements(&mut profile);
+            let statements = analyze_statements(&profile, None, &[]);
+            statements.report_failures(&mut profile.diagnostics);
             let report = Report::new(&profile, Some(Vec::new()));
             emit(&report, args.format, &args.output, "planwise analysis")?;
         }

@@ -1,4 +1,5 @@
-//! Analysis over the model. For now: each distinct fingerprint is parsed once, so a
-//! statement sqlparser cannot read is reported (later stages build query facts on the AST).
+//! Analysis over the model: pure computations (no I/O) that advisors read — query facts per
+//! distinct statement, and the join graph of the workload.
 
-pub mod parsing;
+pub mod facts;
+pub mod statements;

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// `schema.name`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// `schema.name`; written as that one string in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QualifiedName {
     pub schema: String,
     pub name: String,
@@ -24,6 +24,22 @@ impl QualifiedName {
             schema: schema.into(),
             name: name.into(),
         }
+    }
+}
+
+impl Serialize for QualifiedName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for QualifiedName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let (schema, name) = text
+            .split_once('.')
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not schema.name")))?;
+        Ok(QualifiedName::new(schema, name))
     }
 }
 

@@ -1,0 +1,1028 @@
+//! The walk over a sqlparser AST that collects a statement's facts.
+
+use super::scope::{Column, Resolver, Scope, Source};
+use super::{
+    Access, Bound, ColumnRef, JoinEdge, JoinKind, Operand, Operator, PatternShape, Predicate,
+    QueryFacts, SortKey, StatementKind, TableUse,
+};
+use crate::model::catalog::Catalog;
+use sqlparser::ast::{
+    AssignmentTarget, BinaryOperator, Expr, FromTable, FunctionArg, FunctionArgExpr,
+    FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator, LimitClause,
+    ObjectName, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
+    Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
+};
+use std::collections::BTreeMap;
+
+/// The facts of one statement. `parameters` are the values the log recorded for `$n`
+/// (`DETAIL: parameters: $1 = '…'`), used where a statement compares with a parameter.
+pub fn extract_facts(
+    statement: &Statement,
+    catalog: Option<&Catalog>,
+    search_path: &[String],
+    parameters: &BTreeMap<u32, String>,
+) -> QueryFacts {
+    let mut extractor = Extractor {
+        resolver: Resolver {
+            catalog,
+            search_path: if search_path.is_empty() {
+                vec!["public".to_string()]
+            } else {
+                search_path.to_vec()
+            },
+        },
+        parameters,
+        facts: QueryFacts::new(StatementKind::Other),
+        ctes: Vec::new(),
+        depth: 0,
+        outer_references: 0,
+    };
+    extractor.statement(statement);
+    extractor.facts
+}
+
+/// Parses `$1 = '215', $2 = 'it''s', $3 = NULL` (the log's `DETAIL: parameters:`).
+pub fn parse_logged_parameters(text: &str) -> BTreeMap<u32, String> {
+    let mut values = BTreeMap::new();
+    let mut rest = text.trim();
+    while let Some(after_dollar) = rest.strip_prefix('$') {
+        let digits = after_dollar.bytes().take_while(u8::is_ascii_digit).count();
+        let Ok(index) = after_dollar[..digits].parse::<u32>() else {
+            break;
+        };
+        let Some(after_equals) = after_dollar[digits..].trim_start().strip_prefix('=') else {
+            break;
+        };
+        let after_equals = after_equals.trim_start();
+        let (value, remaining) = if let Some(quoted) = after_equals.strip_prefix('\'') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let mut end = quoted.len();
+            while let Some((at, c)) = chars.next() {
+                if c == '\'' {
+                    if chars.peek().map(|(_, next)| *next) == Some('\'') {
+                        value.push('\'');
+                        chars.next();
+                    } else {
+                        end = at + 1;
+                        break;
+                    }
+                } else {
+                    value.push(c);
+                }
+            }
+            (value, &quoted[end.min(quoted.len())..])
+        } else {
+            let end = after_equals.find(',').unwrap_or(after_equals.len());
+            (after_equals[..end].trim().to_string(), &after_equals[end..])
+        };
+        values.insert(index, value);
+        rest = remaining.trim_start().trim_start_matches(',').trim_start();
+    }
+    values
+}
+
+struct Extractor<'a> {
+    resolver: Resolver<'a>,
+    parameters: &'a BTreeMap<u32, String>,
+    facts: QueryFacts,
+    /// CTE names visible at this point of the walk.
+    ctes: Vec<String>,
+    /// 0 for the outermost query: only its ORDER BY / LIMIT describe the statement's result.
+    depth: usize,
+    outer_references: usize,
+}
+
+/// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
+fn ident(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_lowercase(),
+    }
+}
+
+fn name_parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .filter_map(|part| part.as_ident().map(ident))
+        .collect()
+}
+
+/// What one side of a comparison is.
+enum Side {
+    Column {
+        column: ColumnRef,
+        outer: bool,
+        wrapped_in: Option<String>,
+    },
+    Other(Operand),
+}
+
+impl Extractor<'_> {
+    fn statement(&mut self, statement: &Statement) {
+        match statement {
+            Statement::Query(query) => {
+                self.facts.kind = StatementKind::Select;
+                self.query(query, None);
+            }
+            Statement::Insert(insert) => {
+                self.facts.kind = StatementKind::Insert;
+                if let TableObject::TableName(name) = &insert.table {
+                    let parts = name_parts(name);
+                    if let Some(table) = self.resolve_table(&parts) {
+                        for column in &insert.columns {
+                            if let Some(column) = name_parts(column).pop() {
+                                self.facts.written_columns.push(ColumnRef {
+                                    table: table.clone(),
+                                    column,
+                                });
+                            }
+                        }
+                        self.facts.tables.push(TableUse {
+                            table,
+                            alias: insert.table_alias.as_ref().map(|a| ident(&a.alias)),
+                            access: Access::Insert,
+                        });
+                    }
+                }
+                if let Some(source) = &insert.source {
+                    self.depth += 1;
+                    self.query(source, None);
+                    self.depth -= 1;
+                }
+            }
+            Statement::Update(update) => {
+                self.facts.kind = StatementKind::Update;
+                let mut scope = Scope::new(None);
+                self.table_with_joins(&update.table, &mut scope, Access::Update);
+                if let Some(
+                    UpdateTableFromKind::AfterSet(from) | UpdateTableFromKind::BeforeSet(from),
+                ) = &update.from
+                {
+                    for table in from {
+                        self.table_with_joins(table, &mut scope, Access::Read);
+                    }
+                }
+                let target = scope.tables().next().cloned();
+                for assignment in &update.assignments {
+                    let columns = match &assignment.target {
+                        AssignmentTarget::ColumnName(name) => vec![name],
+                        AssignmentTarget::Tuple(names) => names.iter().collect(),
+                    };
+                    if let Some(table) = &target {
+                        for name in columns {
+                            if let Some(column) = name_parts(name).pop() {
+                                self.facts.written_columns.push(ColumnRef {
+                                    table: table.clone(),
+                                    column,
+                                });
+                            }
+                        }
+                    }
+                    self.walk_expression(&assignment.value, &scope);
+                }
+                if let Some(selection) = &update.selection {
+                    self.condition(selection, &scope, JoinKind::Where);
+                }
+            }
+            Statement::Delete(delete) => {
+                self.facts.kind = StatementKind::Delete;
+                let mut scope = Scope::new(None);
+                let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
+                    &delete.from;
+                for table in from {
+                    self.table_with_joins(table, &mut scope, Access::Delete);
+                }
+                for table in delete.using.iter().flatten() {
+                    self.table_with_joins(table, &mut scope, Access::Read);
+                }
+                if let Some(selection) = &delete.selection {
+                    self.condition(selection, &scope, JoinKind::Where);
+                }
+            }
+            Statement::Explain { statement, .. } => self.statement(statement),
+            _ => self.facts.kind = StatementKind::Other,
+        }
+    }
+
+    fn resolve_table(&mut self, parts: &[String]) -> Option<crate::model::catalog::QualifiedName> {
+        let resolved = self.resolver.table(parts);
+        if resolved.is_none() {
+            self.facts.unresolved.push(parts.join("."));
+        }
+        resolved
+    }
+
+    fn query(&mut self, query: &Query, parent: Option<&Scope<'_>>) {
+        let ctes_before = self.ctes.len();
+        let references_before = self.outer_references;
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let name = ident(&cte.alias.name);
+                self.facts.ctes.push(name.clone());
+                // A recursive CTE sees itself.
+                self.ctes.push(name);
+                self.depth += 1;
+                self.query(&cte.query, parent);
+                self.depth -= 1;
+            }
+        }
+        let is_outermost = self.depth == 0;
+        self.depth += 1;
+        self.set_expression(&query.body, parent, is_outermost.then_some(query));
+        self.depth -= 1;
+        if is_outermost {
+            match &query.limit_clause {
+                Some(LimitClause::LimitOffset { limit, offset, .. }) => {
+                    self.facts.limit = limit.as_ref().map(|e| self.bound(e));
+                    self.facts.offset = offset.as_ref().map(|o| self.bound(&o.value));
+                }
+                Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
+                    self.facts.limit = Some(self.bound(limit));
+                    self.facts.offset = Some(self.bound(offset));
+                }
+                None => {}
+            }
+            if let Some(fetch) = &query.fetch {
+                self.facts.limit = fetch.quantity.as_ref().map(|e| self.bound(e));
+            }
+        }
+        if !query.locks.is_empty() {
+            self.facts.for_update = true;
+        }
+        self.ctes.truncate(ctes_before);
+        if parent.is_some() && self.outer_references > references_before {
+            self.facts.correlated_subqueries += 1;
+        }
+    }
+
+    /// Walks a query body; the ORDER BY of `sorted` is read in the scope of its (first)
+    /// SELECT.
+    fn set_expression(
+        &mut self,
+        body: &SetExpr,
+        parent: Option<&Scope<'_>>,
+        sorted: Option<&Query>,
+    ) {
+        match body {
+            SetExpr::Select(select) => {
+                let scope = self.select(select, parent);
+                if let Some(query) = sorted {
+                    self.order_by(query, &scope);
+                }
+            }
+            SetExpr::Query(query) => self.query(query, parent),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.facts.set_operation = true;
+                self.set_expression(left, parent, sorted);
+                self.set_expression(right, parent, None);
+            }
+            SetExpr::Values(values) => {
+                let scope = Scope::new(parent);
+                for row in &values.rows {
+                    for expression in row.iter() {
+                        self.walk_expression(expression, &scope);
+                    }
+                }
+            }
+            SetExpr::Insert(statement)
+            | SetExpr::Update(statement)
+            | SetExpr::Delete(statement) => self.statement(statement),
+            _ => {}
+        }
+    }
+
+    fn order_by(&mut self, query: &Query, scope: &Scope<'_>) {
+        let Some(order_by) = &query.order_by else {
+            return;
+        };
+        let OrderByKind::Expressions(keys) = &order_by.kind else {
+            return;
+        };
+        for key in keys {
+            let column = match self.side(&key.expr, scope) {
+                Side::Column {
+                    column,
+                    wrapped_in: None,
+                    ..
+                } => Some(column),
+                _ => None,
+            };
+            self.facts.order_by.push(SortKey {
+                column,
+                expression: key.expr.to_string(),
+                descending: matches!(key.options.sort, Some(sqlparser::ast::OrderBySort::Desc)),
+                nulls_first: key.options.nulls_first,
+            });
+        }
+    }
+
+    fn select<'p>(&mut self, select: &Select, parent: Option<&'p Scope<'p>>) -> Scope<'p> {
+        // The outermost query's SELECT (depth 1 inside it) is what the statement returns.
+        let returns_result = self.depth == 1;
+        let mut scope = Scope::new(parent);
+        for table in &select.from {
+            self.table_with_joins(table, &mut scope, Access::Read);
+        }
+        if let Some(selection) = &select.selection {
+            self.condition(selection, &scope, JoinKind::Where);
+        }
+        if select.distinct.is_some() {
+            self.facts.distinct = true;
+        }
+        if let GroupByExpr::Expressions(expressions, _) = &select.group_by {
+            for expression in expressions {
+                if let Side::Column {
+                    column,
+                    wrapped_in: None,
+                    ..
+                } = self.side(expression, &scope)
+                {
+                    self.facts.group_by.push(column);
+                }
+            }
+        }
+        if let Some(having) = &select.having {
+            self.walk_expression(having, &scope);
+        }
+        for item in &select.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    let tables: Vec<_> = scope.tables().cloned().collect();
+                    self.facts.select_star.extend(tables);
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(name),
+                    _,
+                ) => {
+                    let qualifier = name_parts(name).pop().unwrap_or_default();
+                    if let Some(Source::Table(table)) = scope.lookup_local(&qualifier) {
+                        self.facts.select_star.push(table.clone());
+                    }
+                }
+                SelectItem::UnnamedExpr(expression)
+                | SelectItem::ExprWithAlias {
+                    expr: expression, ..
+                } => {
+                    // Reading the side also visits its subqueries and window functions.
+                    if let Side::Column {
+                        column,
+                        wrapped_in: None,
+                        ..
+                    } = self.side(expression, &scope)
+                        && returns_result
+                    {
+                        self.facts.projection.push(column);
+                    }
+                }
+                _ => {}
+            }
+        }
+        scope
+    }
+
+    fn table_with_joins(&mut self, table: &TableWithJoins, scope: &mut Scope<'_>, access: Access) {
+        self.table_factor(&table.relation, scope, access);
+        for join in &table.joins {
+            self.table_factor(&join.relation, scope, Access::Read);
+            let (kind, constraint) = match &join.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinKind::Right, Some(c)),
+                JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
+                _ => (JoinKind::Inner, None),
+            };
+            match constraint {
+                Some(JoinConstraint::On(expression)) => self.condition(expression, scope, kind),
+                Some(JoinConstraint::Using(columns)) => self.using(columns, scope, kind),
+                _ => {}
+            }
+        }
+    }
+
+    /// `JOIN b USING (c)`: `b.c` equals `c` of the first earlier table that has it.
+    fn using(&mut self, columns: &[ObjectName], scope: &Scope<'_>, kind: JoinKind) {
+        let tables: Vec<_> = scope.tables().cloned().collect();
+        let Some((joined, earlier)) = tables.split_last() else {
+            return;
+        };
+        for column in columns {
+            let Some(column) = name_parts(column).pop() else {
+                continue;
+            };
+            let owner = earlier.iter().find(|t| {
+                self.resolver.catalog.is_none_or(|c| {
+                    c.tables
+                        .get(*t)
+                        .is_some_and(|t| t.column(&column).is_some())
+                })
+            });
+            if let Some(owner) = owner {
+                self.facts.joins.push(JoinEdge {
+                    left: ColumnRef {
+                        table: owner.clone(),
+                        column: column.clone(),
+                    },
+                    right: ColumnRef {
+                        table: joined.clone(),
+                        column,
+                    },
+                    kind,
+                });
+            }
+        }
+    }
+
+    fn table_factor(&mut self, factor: &TableFactor, scope: &mut Scope<'_>, access: Access) {
+        match factor {
+            TableFactor::Table { name, alias, .. } => {
+                let parts = name_parts(name);
+                let alias = alias.as_ref().map(|a| ident(&a.name));
+                let visible_name = alias
+                    .clone()
+                    .or_else(|| parts.last().cloned())
+                    .unwrap_or_default();
+                if let [single] = parts.as_slice()
+                    && self.ctes.contains(single)
+                {
+                    scope.add(visible_name, Source::Derived);
+                    return;
+                }
+                match self.resolve_table(&parts) {
+                    Some(table) => {
+                        self.facts.tables.push(TableUse {
+                            table: table.clone(),
+                            alias,
+                            access,
+                        });
+                        scope.add(visible_name, Source::Table(table));
+                    }
+                    None => scope.add(visible_name, Source::Unknown),
+                }
+            }
+            TableFactor::Derived {
+                subquery,
+                alias,
+                lateral,
+                ..
+            } => {
+                self.depth += 1;
+                if *lateral {
+                    self.query(subquery, Some(scope));
+                } else {
+                    self.query(subquery, None);
+                }
+                self.depth -= 1;
+                if let Some(alias) = alias {
+                    scope.add(ident(&alias.name), Source::Derived);
+                }
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                self.table_with_joins(table_with_joins, scope, access);
+                if let Some(alias) = alias {
+                    scope.add(ident(&alias.name), Source::Derived);
+                }
+            }
+            other => {
+                let text = other.to_string();
+                let alias = text.rsplit(' ').next().unwrap_or_default().to_lowercase();
+                scope.add(alias, Source::Derived);
+            }
+        }
+    }
+
+    /// A `WHERE` / `ON` condition: its AND-ed parts one by one.
+    fn condition(&mut self, expression: &Expr, scope: &Scope<'_>, kind: JoinKind) {
+        match expression {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                self.condition(left, scope, kind);
+                self.condition(right, scope, kind);
+            }
+            Expr::Nested(inner) => self.condition(inner, scope, kind),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => {
+                let mut left_columns = Vec::new();
+                let mut right_columns = Vec::new();
+                self.columns_in(left, scope, &mut left_columns);
+                self.columns_in(right, scope, &mut right_columns);
+                if !left_columns.is_empty()
+                    && !right_columns.is_empty()
+                    && left_columns.iter().any(|c| !right_columns.contains(c))
+                {
+                    self.facts.or_across_columns = true;
+                }
+                self.walk_expression(left, scope);
+                self.walk_expression(right, scope);
+            }
+            Expr::BinaryOp { left, op, right } => {
+                let Some(operator) = comparison(op) else {
+                    return self.walk_expression(expression, scope);
+                };
+                let (left, right) = (self.side(left, scope), self.side(right, scope));
+                self.comparison(left, operator, right, kind);
+            }
+            Expr::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => {
+                let (operator, value) = match target {
+                    InTarget::List(list) => {
+                        for item in list {
+                            self.walk_expression(item, scope);
+                        }
+                        let operator = if *negated {
+                            Operator::NotIn
+                        } else {
+                            Operator::In { values: list.len() }
+                        };
+                        (operator, Operand::List(list.len()))
+                    }
+                    InTarget::Subquery(query) => {
+                        if *negated {
+                            self.facts.not_in_subquery = true;
+                        }
+                        self.subquery(query, scope);
+                        let operator = if *negated {
+                            Operator::NotIn
+                        } else {
+                            Operator::In { values: 0 }
+                        };
+                        (operator, Operand::Subquery)
+                    }
+                    _ => (Operator::Other("in".into()), Operand::None),
+                };
+                let side = self.side(expr, scope);
+                self.predicate(side, operator, value);
+            }
+            Expr::Between {
+                expr,
+                negated: false,
+                low,
+                high,
+            } => {
+                let side = self.side(expr, scope);
+                let value = match self.side(low, scope) {
+                    Side::Other(operand) => operand,
+                    Side::Column { .. } => Operand::Expression(format!("{low} AND {high}")),
+                };
+                self.predicate(side, Operator::Between, value);
+                self.walk_expression(high, scope);
+            }
+            Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
+                let operator = if matches!(expression, Expr::IsNull(_)) {
+                    Operator::IsNull
+                } else {
+                    Operator::IsNotNull
+                };
+                let side = self.side(inner, scope);
+                self.predicate(side, operator, Operand::None);
+            }
+            Expr::Like {
+                negated,
+                expr,
+                pattern,
+                ..
+            }
+            | Expr::ILike {
+                negated,
+                expr,
+                pattern,
+                ..
+            } => {
+                let case_insensitive = matches!(expression, Expr::ILike { .. });
+                let side = self.side(expr, scope);
+                let value = match self.side(pattern, scope) {
+                    Side::Other(operand) => operand,
+                    Side::Column { column, .. } => Operand::Column(column),
+                };
+                let operator = if *negated {
+                    Operator::NotLike
+                } else {
+                    Operator::Like {
+                        pattern: pattern_shape(&value),
+                        case_insensitive,
+                    }
+                };
+                self.predicate(side, operator, value);
+            }
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => {
+                let side = self.side(left, scope);
+                let value = match self.side(right, scope) {
+                    Side::Other(operand) => operand,
+                    Side::Column { column, .. } => Operand::Column(column),
+                };
+                self.predicate(side, Operator::Any, value);
+            }
+            other => self.walk_expression(other, scope),
+        }
+    }
+
+    fn comparison(&mut self, left: Side, operator: Operator, right: Side, kind: JoinKind) {
+        match (left, right) {
+            (
+                Side::Column {
+                    column: l,
+                    outer: l_outer,
+                    wrapped_in: None,
+                },
+                Side::Column {
+                    column: r,
+                    outer: r_outer,
+                    wrapped_in: None,
+                },
+            ) => {
+                if operator == Operator::Eq && (l.table != r.table || l_outer != r_outer) {
+                    let kind = if l_outer || r_outer {
+                        JoinKind::Correlated
+                    } else {
+                        kind
+                    };
+                    self.facts.joins.push(JoinEdge {
+                        left: l,
+                        right: r,
+                        kind,
+                    });
+                } else {
+                    self.facts.predicates.push(Predicate {
+                        column: l,
+                        operator,
+                        value: Operand::Column(r),
+                        wrapped_in: None,
+                    });
+                }
+            }
+            (column @ Side::Column { .. }, Side::Other(value)) => {
+                self.predicate(column, operator, value)
+            }
+            (Side::Other(value), column @ Side::Column { .. }) => {
+                self.predicate(column, mirror(operator), value)
+            }
+            (
+                Side::Column {
+                    column, wrapped_in, ..
+                },
+                Side::Column { column: other, .. },
+            ) => {
+                self.facts.predicates.push(Predicate {
+                    column,
+                    operator,
+                    value: Operand::Column(other),
+                    wrapped_in,
+                });
+            }
+            (Side::Other(_), Side::Other(_)) => {}
+        }
+    }
+
+    fn predicate(&mut self, side: Side, operator: Operator, value: Operand) {
+        if let Side::Column {
+            column, wrapped_in, ..
+        } = side
+        {
+            self.facts.predicates.push(Predicate {
+                column,
+                operator,
+                value,
+                wrapped_in,
+            });
+        }
+    }
+
+    /// Reads one side of a comparison.
+    fn side(&mut self, expression: &Expr, scope: &Scope<'_>) -> Side {
+        match expression {
+            Expr::Identifier(name) => self.column_side(&[ident(name)], scope, None),
+            Expr::CompoundIdentifier(parts) => {
+                let parts: Vec<String> = parts.iter().map(ident).collect();
+                self.column_side(&parts, scope, None)
+            }
+            Expr::Nested(inner) => self.side(inner, scope),
+            Expr::Value(value) => Side::Other(self.value(&value.value)),
+            Expr::UnaryOp { expr, .. } if matches!(**expr, Expr::Value(_)) => {
+                Side::Other(Operand::Constant(expression.to_string()))
+            }
+            Expr::TypedString(_) => Side::Other(Operand::Constant(expression.to_string())),
+            Expr::Cast {
+                expr, data_type, ..
+            } => match self.side(expr, scope) {
+                Side::Column { column, outer, .. } => Side::Column {
+                    column,
+                    outer,
+                    wrapped_in: Some(format!("::{}", data_type.to_string().to_lowercase())),
+                },
+                constant @ Side::Other(Operand::Constant(_) | Operand::Parameter { .. }) => {
+                    constant
+                }
+                Side::Other(_) => Side::Other(Operand::Expression(expression.to_string())),
+            },
+            Expr::Function(function) => {
+                if function.over.is_some() {
+                    self.facts.window_functions = true;
+                }
+                if let FunctionArguments::Subquery(query) = &function.args {
+                    self.subquery(query, scope);
+                }
+                let name = function.name.to_string().to_lowercase();
+                match self.function_columns(&function.args, scope).as_slice() {
+                    [(column, outer)] => Side::Column {
+                        column: column.clone(),
+                        outer: *outer,
+                        wrapped_in: Some(name),
+                    },
+                    _ => Side::Other(Operand::Expression(expression.to_string())),
+                }
+            }
+            Expr::BinaryOp { left, op, right }
+                if comparison(op).is_none()
+                    && !matches!(op, BinaryOperator::And | BinaryOperator::Or) =>
+            {
+                match (self.side(left, scope), self.side(right, scope)) {
+                    (Side::Column { column, outer, .. }, Side::Other(_)) => Side::Column {
+                        column,
+                        outer,
+                        wrapped_in: Some(op.to_string()),
+                    },
+                    _ => Side::Other(Operand::Expression(expression.to_string())),
+                }
+            }
+            Expr::Subquery(query) => {
+                self.subquery(query, scope);
+                Side::Other(Operand::Subquery)
+            }
+            Expr::Array(_) => Side::Other(Operand::Expression(expression.to_string())),
+            other => {
+                self.walk_expression(other, scope);
+                Side::Other(Operand::Expression(other.to_string()))
+            }
+        }
+    }
+
+    fn column_side(
+        &mut self,
+        parts: &[String],
+        scope: &Scope<'_>,
+        wrapped_in: Option<String>,
+    ) -> Side {
+        match scope.column(parts, &self.resolver) {
+            Column::Base { column, outer } => {
+                if outer {
+                    self.outer_references += 1;
+                }
+                Side::Column {
+                    column,
+                    outer,
+                    wrapped_in,
+                }
+            }
+            Column::Derived => Side::Other(Operand::Expression(parts.join("."))),
+            Column::Unresolved => {
+                // `true`, `current_date` and friends parse as identifiers.
+                if parts.len() > 1
+                    || scope.tables().next().is_some() && !is_keyword_value(&parts[0])
+                {
+                    self.facts.unresolved.push(parts.join("."));
+                }
+                Side::Other(Operand::Expression(parts.join(".")))
+            }
+        }
+    }
+
+    fn function_columns(
+        &mut self,
+        arguments: &FunctionArguments,
+        scope: &Scope<'_>,
+    ) -> Vec<(ColumnRef, bool)> {
+        let FunctionArguments::List(list) = arguments else {
+            return Vec::new();
+        };
+        let mut columns = Vec::new();
+        for argument in &list.args {
+            let expression = match argument {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | FunctionArg::ExprNamed {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => e,
+                _ => continue,
+            };
+            if let Side::Column { column, outer, .. } = self.side(expression, scope) {
+                columns.push((column, outer));
+            }
+        }
+        columns
+    }
+
+    fn value(&self, value: &Value) -> Operand {
+        match value {
+            Value::Placeholder(text) => {
+                let index = text.trim_start_matches('$').parse().unwrap_or(0);
+                Operand::Parameter {
+                    index,
+                    value: self.parameters.get(&index).cloned(),
+                }
+            }
+            Value::SingleQuotedString(text) | Value::EscapedStringLiteral(text) => {
+                Operand::Constant(text.clone())
+            }
+            Value::Number(number, _) => Operand::Constant(number.to_string()),
+            Value::Boolean(flag) => Operand::Constant(flag.to_string()),
+            Value::Null => Operand::Constant("NULL".into()),
+            other => Operand::Constant(other.to_string()),
+        }
+    }
+
+    fn bound(&self, expression: &Expr) -> Bound {
+        match expression {
+            Expr::Value(value) => match self.value(&value.value) {
+                Operand::Constant(text) => text
+                    .parse()
+                    .map_or_else(|_| Bound::Expression(text), Bound::Literal),
+                Operand::Parameter { index, value } => Bound::Parameter {
+                    index,
+                    value: value.and_then(|v| v.parse().ok()),
+                },
+                _ => Bound::Expression(expression.to_string()),
+            },
+            other => Bound::Expression(other.to_string()),
+        }
+    }
+
+    fn subquery(&mut self, query: &Query, scope: &Scope<'_>) {
+        self.depth += 1;
+        self.query(query, Some(scope));
+        self.depth -= 1;
+    }
+
+    /// Visits the parts of an expression that carry facts of their own: subqueries (and their
+    /// correlation), window functions.
+    fn walk_expression(&mut self, expression: &Expr, scope: &Scope<'_>) {
+        match expression {
+            Expr::Subquery(query)
+            | Expr::Exists {
+                subquery: query, ..
+            } => self.subquery(query, scope),
+            Expr::In {
+                expr,
+                target: InTarget::Subquery(query),
+                negated,
+                ..
+            } => {
+                if *negated {
+                    self.facts.not_in_subquery = true;
+                }
+                self.walk_expression(expr, scope);
+                self.subquery(query, scope);
+            }
+            Expr::Function(function) => {
+                if function.over.is_some() {
+                    self.facts.window_functions = true;
+                }
+                if let FunctionArguments::Subquery(query) = &function.args {
+                    self.subquery(query, scope);
+                }
+                if let FunctionArguments::List(list) = &function.args {
+                    for argument in &list.args {
+                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = argument {
+                            self.walk_expression(e, scope);
+                        }
+                    }
+                }
+            }
+            Expr::BinaryOp { left, right, .. } => {
+                self.walk_expression(left, scope);
+                self.walk_expression(right, scope);
+            }
+            Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::Cast { expr, .. } => {
+                self.walk_expression(expr, scope)
+            }
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => {
+                for when in conditions {
+                    self.walk_expression(&when.condition, scope);
+                    self.walk_expression(&when.result, scope);
+                }
+                if let Some(result) = else_result {
+                    self.walk_expression(result, scope);
+                }
+            }
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                // Counts outer references inside expressions (correlation).
+                let _ = self.side(expression, scope);
+            }
+            _ => {}
+        }
+    }
+
+    fn columns_in(&mut self, expression: &Expr, scope: &Scope<'_>, out: &mut Vec<ColumnRef>) {
+        match expression {
+            Expr::BinaryOp { left, right, .. } => {
+                self.columns_in(left, scope, out);
+                self.columns_in(right, scope, out);
+            }
+            Expr::Nested(inner) | Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
+                self.columns_in(inner, scope, out)
+            }
+            Expr::In { expr, .. }
+            | Expr::Like { expr, .. }
+            | Expr::ILike { expr, .. }
+            | Expr::Between { expr, .. } => self.columns_in(expr, scope, out),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+                let parts: Vec<String> = match expression {
+                    Expr::Identifier(name) => vec![ident(name)],
+                    Expr::CompoundIdentifier(parts) => parts.iter().map(ident).collect(),
+                    _ => Vec::new(),
+                };
+                if let Column::Base { column, .. } = scope.column(&parts, &self.resolver) {
+                    out.push(column);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn comparison(op: &BinaryOperator) -> Option<Operator> {
+    Some(match op {
+        BinaryOperator::Eq => Operator::Eq,
+        BinaryOperator::NotEq => Operator::NotEq,
+        BinaryOperator::Lt => Operator::Lt,
+        BinaryOperator::LtEq => Operator::LtEq,
+        BinaryOperator::Gt => Operator::Gt,
+        BinaryOperator::GtEq => Operator::GtEq,
+        _ => return None,
+    })
+}
+
+/// `5 < a` is `a > 5`.
+fn mirror(operator: Operator) -> Operator {
+    match operator {
+        Operator::Lt => Operator::Gt,
+        Operator::LtEq => Operator::GtEq,
+        Operator::Gt => Operator::Lt,
+        Operator::GtEq => Operator::LtEq,
+        other => other,
+    }
+}
+
+fn pattern_shape(value: &Operand) -> PatternShape {
+    let text = match value {
+        Operand::Constant(text) => text,
+        Operand::Parameter {
+            value: Some(text), ..
+        } => text,
+        _ => return PatternShape::Unknown,
+    };
+    let wildcard = |c: char| c == '%' || c == '_';
+    match (
+        text.starts_with(wildcard),
+        text.trim_end_matches(wildcard).len() < text.len(),
+        text.contains(wildcard),
+    ) {
+        (false, _, false) => PatternShape::Exact,
+        (false, _, true) => PatternShape::Prefix,
+        (true, true, _) => PatternShape::Contains,
+        (true, false, _) => PatternShape::Suffix,
+    }
+}
+
+fn is_keyword_value(name: &str) -> bool {
+    matches!(
+        name,
+        "true"
+            | "false"
+            | "null"
+            | "current_date"
+            | "current_timestamp"
+            | "current_time"
+            | "localtime"
+            | "localtimestamp"
+            | "current_user"
+            | "session_user"
+            | "user"
+            | "default"
+    )
+}

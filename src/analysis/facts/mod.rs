@@ -1,0 +1,262 @@
+//! Query facts: what one distinct statement asks of the database, read once from its
+//! sqlparser AST — the tables it reads and writes (aliases, CTEs and subqueries resolved to
+//! catalog tables), the predicates on each table's columns, equi-join edges, sort, grouping,
+//! limits, projection, and the shapes the advisors look for (`NOT IN (subquery)`, correlated
+//! subqueries, `OR` across columns, `SELECT *`).
+//!
+//! Facts are pure data computed from an AST and a catalog; rules read them and never parse
+//! SQL themselves.
+
+mod extract;
+mod scope;
+
+pub use extract::{extract_facts, parse_logged_parameters};
+
+use crate::model::catalog::QualifiedName;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    Read,
+    Insert,
+    Update,
+    Delete,
+}
+
+/// One use of a base table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableUse {
+    pub table: QualifiedName,
+    pub alias: Option<String>,
+    pub access: Access,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ColumnRef {
+    pub table: QualifiedName,
+    pub column: String,
+}
+
+/// A condition on one column: `column <operator> value`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Predicate {
+    pub column: ColumnRef,
+    pub operator: Operator,
+    pub value: Operand,
+    /// A function, cast or operator applied to the column (`lower`, `::date`, `->>`): the
+    /// predicate then cannot use a plain index on the column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrapped_in: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    /// `IN (…)` with the list length as written (1 once fingerprinted).
+    In {
+        values: usize,
+    },
+    NotIn,
+    /// `= ANY(…)`.
+    Any,
+    Between,
+    IsNull,
+    IsNotNull,
+    Like {
+        pattern: PatternShape,
+        case_insensitive: bool,
+    },
+    NotLike,
+    Other(String),
+}
+
+impl Operator {
+    /// Equality-like: an index can seek to the matching rows.
+    pub fn is_equality(&self) -> bool {
+        matches!(
+            self,
+            Operator::Eq | Operator::In { .. } | Operator::Any | Operator::IsNull
+        )
+    }
+
+    /// A range an index can scan.
+    pub fn is_range(&self) -> bool {
+        matches!(
+            self,
+            Operator::Lt | Operator::LtEq | Operator::Gt | Operator::GtEq | Operator::Between
+        ) || matches!(
+            self,
+            Operator::Like {
+                pattern: PatternShape::Prefix,
+                case_insensitive: false
+            }
+        )
+    }
+}
+
+/// Where a `LIKE` pattern's wildcards are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternShape {
+    /// `'abc'`: no wildcard.
+    Exact,
+    /// `'abc%'`: a btree index (with `text_pattern_ops` or C collation) can serve it.
+    Prefix,
+    /// `'%abc'`.
+    Suffix,
+    /// `'%abc%'`: only a trigram index helps.
+    Contains,
+    /// A parameter or expression: the shape is unknown.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operand {
+    /// A literal, as text.
+    Constant(String),
+    /// `$n`, with the value the log recorded for it when there is one.
+    Parameter {
+        index: u32,
+        value: Option<String>,
+    },
+    Column(ColumnRef),
+    Subquery,
+    /// A list of constants/parameters (`IN (…)`).
+    List(usize),
+    Expression(String),
+    None,
+}
+
+/// `left = right` between columns of two tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinEdge {
+    pub left: ColumnRef,
+    pub right: ColumnRef,
+    pub kind: JoinKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    /// A join condition written in `WHERE`.
+    Where,
+    /// Correlation between a subquery and its outer query.
+    Correlated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SortKey {
+    /// The column, when the key is a plain column.
+    pub column: Option<ColumnRef>,
+    pub expression: String,
+    pub descending: bool,
+    pub nulls_first: Option<bool>,
+}
+
+/// A `LIMIT` or `OFFSET` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    Literal(u64),
+    Parameter { index: u32, value: Option<u64> },
+    Expression(String),
+}
+
+impl Bound {
+    /// The value, when the statement or its logged parameters say.
+    pub fn value(&self) -> Option<u64> {
+        match self {
+            Bound::Literal(value) => Some(*value),
+            Bound::Parameter { value, .. } => *value,
+            Bound::Expression(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueryFacts {
+    pub kind: StatementKind,
+    pub tables: Vec<TableUse>,
+    pub predicates: Vec<Predicate>,
+    pub joins: Vec<JoinEdge>,
+    pub order_by: Vec<SortKey>,
+    pub group_by: Vec<ColumnRef>,
+    pub distinct: bool,
+    pub limit: Option<Bound>,
+    pub offset: Option<Bound>,
+    /// Columns the outermost query returns (plain column references only).
+    pub projection: Vec<ColumnRef>,
+    /// Tables read with `*` / `t.*`, at any level of the statement.
+    pub select_star: Vec<QualifiedName>,
+    /// Columns written by INSERT or UPDATE.
+    pub written_columns: Vec<ColumnRef>,
+    pub for_update: bool,
+    pub set_operation: bool,
+    pub ctes: Vec<String>,
+    pub window_functions: bool,
+    pub correlated_subqueries: usize,
+    pub not_in_subquery: bool,
+    /// `a = 1 OR b = 2`: an OR between predicates on different columns.
+    pub or_across_columns: bool,
+    /// Names that match no table, CTE or alias in scope (not guessed).
+    pub unresolved: Vec<String>,
+}
+
+impl QueryFacts {
+    fn new(kind: StatementKind) -> Self {
+        QueryFacts {
+            kind,
+            tables: Vec::new(),
+            predicates: Vec::new(),
+            joins: Vec::new(),
+            order_by: Vec::new(),
+            group_by: Vec::new(),
+            distinct: false,
+            limit: None,
+            offset: None,
+            projection: Vec::new(),
+            select_star: Vec::new(),
+            written_columns: Vec::new(),
+            for_update: false,
+            set_operation: false,
+            ctes: Vec::new(),
+            window_functions: false,
+            correlated_subqueries: 0,
+            not_in_subquery: false,
+            or_across_columns: false,
+            unresolved: Vec::new(),
+        }
+    }
+
+    /// The predicates on one table.
+    pub fn predicates_on<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a Predicate> {
+        self.predicates
+            .iter()
+            .filter(move |p| &p.column.table == table)
+    }
+}

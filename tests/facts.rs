@@ -1,0 +1,331 @@
+//! Query facts on ORM-style statements: semantic assertions on what matters to the
+//! advisors, and a reviewed snapshot of the full facts of each.
+
+use planwise::analysis::facts::{
+    Access, Bound, JoinKind, Operand, Operator, PatternShape, QueryFacts, StatementKind,
+    extract_facts, parse_logged_parameters,
+};
+use planwise::model::catalog::{Catalog, Column, QualifiedName, Table};
+use planwise::sql::parse::parse_sql;
+
+fn table(name: &str, columns: &[(&str, &str)]) -> Table {
+    Table {
+        name: QualifiedName::new("public", name),
+        columns: columns
+            .iter()
+            .map(|(column, data_type)| Column {
+                name: column.to_string(),
+                data_type: data_type.to_string(),
+                nullable: false,
+                ..Column::default()
+            })
+            .collect(),
+        ..Table::default()
+    }
+}
+
+fn shop() -> Catalog {
+    let mut catalog = Catalog::default();
+    for table in [
+        table(
+            "users",
+            &[
+                ("id", "integer"),
+                ("email", "text"),
+                ("name", "text"),
+                ("created_at", "timestamp with time zone"),
+            ],
+        ),
+        table(
+            "products",
+            &[
+                ("id", "integer"),
+                ("sku", "text"),
+                ("name", "text"),
+                ("price", "numeric(10,2)"),
+                ("stock", "integer"),
+            ],
+        ),
+        table(
+            "orders",
+            &[
+                ("id", "integer"),
+                ("user_id", "integer"),
+                ("status", "text"),
+                ("created_at", "timestamp with time zone"),
+                ("total", "numeric(12,2)"),
+            ],
+        ),
+        table(
+            "order_items",
+            &[
+                ("id", "integer"),
+                ("order_id", "integer"),
+                ("product_id", "integer"),
+                ("qty", "integer"),
+                ("price", "numeric(10,2)"),
+            ],
+        ),
+        table(
+            "events",
+            &[
+                ("id", "bigint"),
+                ("payload", "jsonb"),
+                ("created_at", "timestamp with time zone"),
+            ],
+        ),
+    ] {
+        catalog.tables.insert(table.name.clone(), table);
+    }
+    catalog
+}
+
+fn facts_with(sql: &str, parameters: &str) -> QueryFacts {
+    let statement = parse_sql(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .remove(0);
+    extract_facts(
+        &statement,
+        Some(&shop()),
+        &[],
+        &parse_logged_parameters(parameters),
+    )
+}
+
+fn facts(sql: &str) -> QueryFacts {
+    facts_with(sql, "")
+}
+
+fn name(table: &str) -> QualifiedName {
+    QualifiedName::new("public", table)
+}
+
+#[test]
+fn rails_lookup_with_logged_parameters() {
+    let f = facts_with(
+        r#"SELECT "users".* FROM "users" WHERE "users"."id" = $1 LIMIT $2"#,
+        "$1 = '42', $2 = '1'",
+    );
+    assert_eq!(f.kind, StatementKind::Select);
+    assert_eq!(f.select_star, vec![name("users")]);
+    assert_eq!(f.predicates.len(), 1);
+    assert_eq!(f.predicates[0].operator, Operator::Eq);
+    assert_eq!(
+        f.predicates[0].value,
+        Operand::Parameter {
+            index: 1,
+            value: Some("42".into())
+        }
+    );
+    assert_eq!(
+        f.limit,
+        Some(Bound::Parameter {
+            index: 2,
+            value: Some(1)
+        })
+    );
+}
+
+#[test]
+fn django_filter_in_list_and_sort() {
+    let f = facts(
+        r#"SELECT "orders"."id", "orders"."status" FROM "orders" WHERE ("orders"."user_id" = 42 AND "orders"."status" IN ('paid', 'shipped')) ORDER BY "orders"."created_at" DESC LIMIT 21"#,
+    );
+    let ops: Vec<_> = f
+        .predicates
+        .iter()
+        .map(|p| (p.column.column.as_str(), p.operator.clone()))
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("user_id", Operator::Eq),
+            ("status", Operator::In { values: 2 })
+        ]
+    );
+    assert_eq!(f.order_by.len(), 1);
+    assert!(f.order_by[0].descending);
+    assert_eq!(f.order_by[0].column.as_ref().unwrap().column, "created_at");
+    assert_eq!(f.limit, Some(Bound::Literal(21)));
+    assert_eq!(f.projection.len(), 2);
+}
+
+#[test]
+fn hibernate_join_with_aliases() {
+    let f = facts(
+        "select o1_0.id,o1_0.total from orders o1_0 join users u1_0 on u1_0.id=o1_0.user_id where u1_0.email=$1",
+    );
+    assert_eq!(f.joins.len(), 1);
+    let join = &f.joins[0];
+    assert_eq!(join.kind, JoinKind::Inner);
+    let mut sides = [join.left.to_string_pair(), join.right.to_string_pair()];
+    sides.sort();
+    assert_eq!(
+        sides,
+        [
+            ("orders".to_string(), "user_id".to_string()),
+            ("users".to_string(), "id".to_string())
+        ]
+    );
+    assert_eq!(f.predicates[0].column.table, name("users"));
+    assert_eq!(
+        f.tables
+            .iter()
+            .map(|t| t.alias.clone().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["o1_0", "u1_0"]
+    );
+}
+
+trait Pair {
+    fn to_string_pair(&self) -> (String, String);
+}
+
+impl Pair for planwise::analysis::facts::ColumnRef {
+    fn to_string_pair(&self) -> (String, String) {
+        (self.table.name.clone(), self.column.clone())
+    }
+}
+
+#[test]
+fn prisma_any_and_offset() {
+    let f = facts(
+        r#"SELECT "public"."products"."id", "public"."products"."name" FROM "public"."products" WHERE "public"."products"."id" = ANY($1) OFFSET $2"#,
+    );
+    assert_eq!(f.predicates[0].operator, Operator::Any);
+    assert_eq!(
+        f.predicates[0].column,
+        planwise::analysis::facts::ColumnRef {
+            table: name("products"),
+            column: "id".into()
+        }
+    );
+    assert!(matches!(f.offset, Some(Bound::Parameter { index: 2, .. })));
+}
+
+#[test]
+fn cte_and_window_functions_resolve_to_base_tables() {
+    let f = facts(
+        "WITH recent AS (SELECT * FROM orders WHERE created_at > now() - interval '1 day') SELECT user_id, count(*) FROM recent GROUP BY user_id",
+    );
+    assert_eq!(f.ctes, vec!["recent"]);
+    assert_eq!(f.tables.len(), 1, "the CTE is not a table: {:?}", f.tables);
+    assert_eq!(f.predicates[0].column.column, "created_at");
+    assert!(f.predicates[0].operator.is_range());
+    assert!(f.unresolved.is_empty(), "{:?}", f.unresolved);
+    let w = facts(
+        "SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY created_at) FROM orders",
+    );
+    assert!(w.window_functions);
+}
+
+#[test]
+fn json_operators_functions_and_casts_wrap_the_column() {
+    let json = facts("SELECT id FROM events WHERE payload->>'type' = 'click'");
+    assert_eq!(json.predicates[0].column.column, "payload");
+    assert_eq!(json.predicates[0].wrapped_in.as_deref(), Some("->>"));
+    let lower = facts("SELECT * FROM users WHERE lower(email) = lower($1)");
+    assert_eq!(lower.predicates[0].wrapped_in.as_deref(), Some("lower"));
+    let cast = facts("SELECT * FROM orders WHERE created_at::date = '2024-01-01'");
+    assert_eq!(cast.predicates[0].wrapped_in.as_deref(), Some("::date"));
+}
+
+#[test]
+fn writes_upserts_and_returning() {
+    let upsert = facts(
+        "INSERT INTO products (sku, name, price, stock) VALUES ($1, $2, $3, $4) ON CONFLICT (sku) DO UPDATE SET stock = EXCLUDED.stock RETURNING id",
+    );
+    assert_eq!(upsert.kind, StatementKind::Insert);
+    assert_eq!(upsert.tables[0].access, Access::Insert);
+    assert_eq!(upsert.written_columns.len(), 4);
+    let update = facts("UPDATE orders SET status = 'shipped' WHERE id = $1 RETURNING *");
+    assert_eq!(update.tables[0].access, Access::Update);
+    assert_eq!(update.written_columns[0].column, "status");
+    assert_eq!(update.predicates[0].column.column, "id");
+    let delete = facts(
+        "DELETE FROM order_items oi USING orders o WHERE oi.order_id = o.id AND o.status = 'cancelled'",
+    );
+    assert_eq!(
+        delete.tables.iter().map(|t| t.access).collect::<Vec<_>>(),
+        vec![Access::Delete, Access::Read]
+    );
+    assert_eq!(delete.joins.len(), 1);
+    assert_eq!(delete.joins[0].kind, JoinKind::Where);
+}
+
+#[test]
+fn subquery_shapes() {
+    let not_in = facts("SELECT * FROM users WHERE id NOT IN (SELECT user_id FROM orders)");
+    assert!(not_in.not_in_subquery);
+    assert_eq!(not_in.correlated_subqueries, 0);
+    let correlated =
+        facts("SELECT u.id, (SELECT count(*) FROM orders o WHERE o.user_id = u.id) FROM users u");
+    assert_eq!(correlated.correlated_subqueries, 1);
+    assert_eq!(correlated.joins[0].kind, JoinKind::Correlated);
+}
+
+#[test]
+fn patterns_or_locks_and_offsets() {
+    let like = facts("SELECT * FROM products WHERE name ILIKE '%phone%'");
+    assert_eq!(
+        like.predicates[0].operator,
+        Operator::Like {
+            pattern: PatternShape::Contains,
+            case_insensitive: true
+        }
+    );
+    let prefix = facts_with("SELECT * FROM products WHERE sku LIKE $1", "$1 = 'AB-%'");
+    assert_eq!(
+        prefix.predicates[0].operator,
+        Operator::Like {
+            pattern: PatternShape::Prefix,
+            case_insensitive: false
+        }
+    );
+    let or = facts("SELECT * FROM users WHERE email = $1 OR name = $2");
+    assert!(or.or_across_columns);
+    let same_column = facts("SELECT * FROM users WHERE email = $1 OR email = $2");
+    assert!(!same_column.or_across_columns);
+    let queue = facts(
+        "SELECT id FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT 10 FOR UPDATE SKIP LOCKED",
+    );
+    assert!(queue.for_update);
+    let deep = facts("SELECT * FROM orders ORDER BY id LIMIT 20 OFFSET 10000");
+    assert_eq!(deep.offset.and_then(|o| o.value()), Some(10000));
+}
+
+#[test]
+fn unknown_names_are_reported_not_guessed() {
+    let f = facts("SELECT * FROM ghosts g WHERE g.id = 1");
+    assert_eq!(f.unresolved, vec!["ghosts"]);
+    assert!(f.tables.is_empty());
+    let column = facts("SELECT nope FROM users WHERE nada = 1");
+    assert!(
+        column.unresolved.contains(&"nada".to_string()),
+        "{:?}",
+        column.unresolved
+    );
+}
+
+#[test]
+fn cartesian_products_have_no_join_edge() {
+    let f = facts("SELECT * FROM users, products WHERE users.id = 1");
+    assert_eq!(f.tables.len(), 2);
+    assert!(f.joins.is_empty());
+}
+
+#[test]
+fn facts_of_a_set_of_orm_queries() {
+    let queries = [
+        r#"SELECT "users".* FROM "users" WHERE "users"."id" = $1 LIMIT $2"#,
+        r#"SELECT "orders"."id" FROM "orders" WHERE ("orders"."user_id" = 42 AND "orders"."status" IN ('paid', 'shipped')) ORDER BY "orders"."created_at" DESC LIMIT 21"#,
+        "select o1_0.id,o1_0.total from orders o1_0 join users u1_0 on u1_0.id=o1_0.user_id where u1_0.email=$1",
+        "SELECT u.email, sum(oi.qty * oi.price) FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN order_items oi ON oi.order_id = o.id WHERE o.status = 'paid' GROUP BY u.email ORDER BY 2 DESC LIMIT 10",
+        "INSERT INTO products (sku, name, price, stock) VALUES ($1, $2, $3, $4) ON CONFLICT (sku) DO UPDATE SET stock = EXCLUDED.stock RETURNING id",
+        "WITH recent AS (SELECT * FROM orders WHERE created_at > now() - interval '1 day') SELECT user_id, count(*) FROM recent GROUP BY user_id",
+        "SELECT id FROM events WHERE payload->>'type' = 'click' AND created_at BETWEEN $1 AND $2",
+        "SELECT * FROM users WHERE id NOT IN (SELECT user_id FROM orders) AND created_at IS NOT NULL",
+    ];
+    let all: Vec<_> = queries.iter().map(|q| (q.to_string(), facts(q))).collect();
+    insta::assert_json_snapshot!("orm_query_facts", all);
+}
