@@ -1,12 +1,13 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
+use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::analyze_statements;
 use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::workload::Profile;
-use crate::report::{OutputFormat, Report, json, markdown, table};
+use crate::report::{Analysis, OutputFormat, Report, json, markdown, table};
 use anyhow::Context;
 use std::io::IsTerminal;
 
@@ -22,7 +23,17 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let mut profile = load_profile(&args.input)?;
             let statements = analyze_statements(&profile, None, &[]);
             statements.report_failures(&mut profile.diagnostics);
-            let report = Report::new(&profile, Some(Vec::new()));
+            let join_graph = JoinGraph::build(&statements.facts, &profile, None);
+            if let Some(path) = &args.graph {
+                std::fs::write(path, join_graph.to_dot())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            let analysis = Analysis {
+                facts: &statements.facts,
+                join_graph: &join_graph,
+                catalog: None,
+            };
+            let report = Report::new(&profile, Some(analysis));
             emit(&report, args.format, &args.output, "planwise analysis")?;
         }
     }

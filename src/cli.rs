@@ -93,4 +93,8 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
     pub format: OutputFormat,
+
+    /// Also write the join graph as Graphviz DOT to FILE (`dot -Tsvg FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
 }

@@ -298,6 +298,11 @@ fn known_durations_give_known_percentiles() {
         );
     }
     assert_eq!(query["sample"]["duration_ms"], 100.0);
+    // 1–9 ms, 10–99 ms, and the one of 100 ms.
+    assert_eq!(
+        report["summary"]["latency_decades"],
+        serde_json::json!([0, 0, 9, 90, 1, 0, 0])
+    );
 }
 
 #[test]

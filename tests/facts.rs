@@ -329,3 +329,25 @@ fn facts_of_a_set_of_orm_queries() {
     let all: Vec<_> = queries.iter().map(|q| (q.to_string(), facts(q))).collect();
     insta::assert_json_snapshot!("orm_query_facts", all);
 }
+
+#[test]
+fn only_unjoined_tables_count_as_cartesian_products() {
+    assert_eq!(
+        facts("SELECT * FROM users, products WHERE users.id = 1").cartesian_products,
+        1
+    );
+    assert_eq!(
+        facts("SELECT * FROM users u, orders o WHERE o.user_id = u.id").cartesian_products,
+        0
+    );
+    assert_eq!(
+        facts("SELECT * FROM users WHERE id NOT IN (SELECT user_id FROM orders)")
+            .cartesian_products,
+        0
+    );
+    assert_eq!(
+        facts("SELECT * FROM users u JOIN orders o ON o.user_id = u.id CROSS JOIN products p")
+            .cartesian_products,
+        1
+    );
+}

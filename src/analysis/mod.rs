@@ -2,4 +2,5 @@
 //! distinct statement, and the join graph of the workload.
 
 pub mod facts;
+pub mod join_graph;
 pub mod statements;

@@ -81,6 +81,23 @@ pub struct Table {
     pub stats: Option<TableStats>,
 }
 
+impl Catalog {
+    /// Whether a table or view of that name exists in any schema.
+    pub fn has_relation_named(&self, name: &str) -> bool {
+        self.tables
+            .keys()
+            .chain(self.views.keys())
+            .any(|n| n.name == name)
+    }
+}
+
+impl QualifiedName {
+    /// pg_catalog and information_schema: the server's own relations.
+    pub fn is_system(&self) -> bool {
+        self.schema == "pg_catalog" || self.schema == "information_schema"
+    }
+}
+
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

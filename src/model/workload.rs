@@ -58,7 +58,13 @@ pub struct Summary {
     pub total_us: u64,
     /// `duration:` lines with no statement to attach them to.
     pub unpaired_durations: u64,
+    /// Timed executions per latency decade: under 0.1 ms, 1 ms, 10 ms, 100 ms, 1 s, 10 s,
+    /// and 10 s or more.
+    pub latency_decades: [u64; 7],
 }
+
+/// Upper bounds (µs) of `Summary::latency_decades` but the last.
+pub const LATENCY_DECADE_BOUNDS_US: [u64; 6] = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// When something was first and last seen.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
@@ -267,6 +273,11 @@ impl Profile {
         self.summary.statements += 1;
         if let Some(us) = call.duration_us {
             self.summary.total_us += us;
+            let decade = LATENCY_DECADE_BOUNDS_US
+                .iter()
+                .take_while(|&&bound| us >= bound)
+                .count();
+            self.summary.latency_decades[decade] += 1;
         }
         self.summary.seen.include(call.at);
         self.stats_for(call.fingerprint, call.normalized)
@@ -365,6 +376,9 @@ impl Summary {
         }
         self.total_us += other.total_us;
         self.unpaired_durations += other.unpaired_durations;
+        for (ours, theirs) in self.latency_decades.iter_mut().zip(other.latency_decades) {
+            *ours += theirs;
+        }
     }
 
     /// Statements per second over the time the log covers.

@@ -53,7 +53,10 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
         }
     }
     write_queries(&mut out, &report.queries, top);
+    write_latency(&mut out, report);
     write_loops(&mut out, report, top);
+    write_schema(&mut out, report, top);
+    write_join_graph(&mut out, report);
     write_diagnostics(&mut out, report);
     out
 }
@@ -152,6 +155,123 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
         );
     }
     let _ = writeln!(out);
+}
+
+fn write_latency(out: &mut String, report: &Report) {
+    let decades = &report.summary.latency_decades;
+    if decades.iter().all(|&count| count == 0) {
+        return;
+    }
+    let labels = [
+        "<0.1 ms",
+        "0.1–1 ms",
+        "1–10 ms",
+        "10–100 ms",
+        "0.1–1 s",
+        "1–10 s",
+        "≥10 s",
+    ];
+    let _ = writeln!(
+        out,
+        "## Latency
+"
+    );
+    let _ = writeln!(
+        out,
+        "```mermaid
+xychart-beta
+  title \"Timed statements by duration\""
+    );
+    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+    let _ = writeln!(out, "  x-axis [{}]", quoted.join(", "));
+    let _ = writeln!(out, "  y-axis \"statements\"");
+    let counts: Vec<String> = decades.iter().map(u64::to_string).collect();
+    let _ = writeln!(out, "  bar [{}]\n```\n", counts.join(", "));
+}
+
+fn write_schema(out: &mut String, report: &Report, top: usize) {
+    let Some(schema) = &report.schema else { return };
+    let _ = writeln!(out, "## Schema\n");
+    let _ = writeln!(
+        out,
+        "{} tables, {} indexes, {} views.\n",
+        schema.tables, schema.indexes, schema.views
+    );
+    let _ = writeln!(out, "| Table | Rows | Size | Columns | Indexes |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---|");
+    for table in schema.largest_tables.iter().take(top) {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            table.table,
+            table.rows.map_or("-".to_string(), |r| format!("{r:.0}")),
+            table.total_bytes.map_or("-".to_string(), human_bytes),
+            table.columns,
+            table.indexes.join(", ")
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn human_bytes(bytes: i64) -> String {
+    let bytes = bytes as f64;
+    match bytes {
+        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
+        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
+        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
+        b => format!("{b:.0} B"),
+    }
+}
+
+fn write_join_graph(out: &mut String, report: &Report) {
+    let Some(graph) = &report.join_graph else {
+        return;
+    };
+    let _ = writeln!(out, "## Join graph\n");
+    if graph.edges.is_empty() {
+        let _ = writeln!(out, "No query joins two tables.\n");
+    } else {
+        let _ = writeln!(out, "```mermaid\n{}```\n", graph.mermaid);
+        let _ = writeln!(out, "| Join | Queries | Calls | Total ms | Types |");
+        let _ = writeln!(out, "|---|---:|---:|---:|---|");
+        for edge in &graph.edges {
+            let _ = writeln!(
+                out,
+                "| `{}.{}` = `{}.{}` | {} | {} | {} | {} |",
+                edge.left.table,
+                edge.left.column,
+                edge.right.table,
+                edge.right.column,
+                edge.queries.len(),
+                edge.calls,
+                format_ms(Some(edge.total_ms)),
+                edge.type_mismatch
+                    .as_ref()
+                    .map_or("same".to_string(), |(a, b)| format!("⚠ {a} vs {b}"))
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let cartesian: Vec<&QueryView> = report
+        .queries
+        .iter()
+        .filter(|q| q.facts.as_ref().is_some_and(|f| f.cartesian_products > 0))
+        .collect();
+    if !cartesian.is_empty() {
+        let _ = writeln!(
+            out,
+            "Queries that read tables without joining them (a cartesian product):\n"
+        );
+        for query in cartesian {
+            let _ = writeln!(
+                out,
+                "- {} ({} calls)",
+                code(&query.normalized, 100),
+                query.calls
+            );
+        }
+        let _ = writeln!(out);
+    }
 }
 
 /// Inline code that survives a table cell.

@@ -5,6 +5,9 @@ pub mod json;
 pub mod markdown;
 pub mod table;
 
+use crate::analysis::facts::QueryFacts;
+use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
+use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
 use crate::model::time::format_timestamp;
 use crate::model::workload::{Profile, QueryStats};
@@ -30,9 +33,48 @@ pub struct Report {
     pub queries: Vec<QueryView>,
     pub loops: Vec<LoopView>,
     pub diagnostics: Vec<DiagnosticView>,
+    /// Present in `analyze` reports: the schema, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<SchemaView>,
+    /// Present in `analyze` reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join_graph: Option<JoinGraphView>,
     /// Present in `analyze` reports (advisors fill it); absent from `workload`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub findings: Option<Vec<serde_json::Value>>,
+}
+
+/// What `analyze` adds to the workload: facts, the join graph, the catalog.
+pub struct Analysis<'a> {
+    pub facts: &'a BTreeMap<u64, QueryFacts>,
+    pub join_graph: &'a JoinGraph,
+    pub catalog: Option<&'a Catalog>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JoinGraphView {
+    pub nodes: Vec<TableNode>,
+    pub edges: Vec<JoinStats>,
+    /// Mermaid source of the graph (what the Markdown report draws).
+    pub mermaid: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SchemaView {
+    pub tables: usize,
+    pub indexes: usize,
+    pub views: usize,
+    /// Largest first (by size, then rows, then name).
+    pub largest_tables: Vec<TableSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TableSummary {
+    pub table: String,
+    pub columns: usize,
+    pub rows: Option<f64>,
+    pub total_bytes: Option<i64>,
+    pub indexes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +91,8 @@ pub struct SummaryView {
     pub statements_per_second: Option<f64>,
     pub total_ms: f64,
     pub unpaired_durations: u64,
+    /// Timed executions under 0.1 ms, 1 ms, 10 ms, 100 ms, 1 s, 10 s, and 10 s or more.
+    pub latency_decades: [u64; 7],
 }
 
 #[derive(Debug, Serialize)]
@@ -74,6 +118,9 @@ pub struct QueryView {
     pub users: BTreeMap<String, u64>,
     pub applications: BTreeMap<String, u64>,
     pub sample: Option<SampleView>,
+    /// What the statement asks of the database (`analyze` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<QueryFacts>,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,14 +166,18 @@ fn round3(value: f64) -> f64 {
 }
 
 impl Report {
-    /// Builds the view of a finished profile; `findings` is `Some` for `analyze`.
-    pub fn new(profile: &Profile, findings: Option<Vec<serde_json::Value>>) -> Report {
+    /// Builds the view of a finished profile, with what `analyze` adds when given.
+    pub fn new(profile: &Profile, analysis: Option<Analysis<'_>>) -> Report {
         let summary = &profile.summary;
         let total_us = summary.total_us.max(1);
         let queries = profile
             .queries_by_total_time()
             .into_iter()
-            .map(|(id, stats)| query_view(id, stats, total_us))
+            .map(|(id, stats)| {
+                let mut view = query_view(id, stats, total_us);
+                view.facts = analysis.as_ref().and_then(|a| a.facts.get(&id).cloned());
+                view
+            })
             .collect();
         let mut loops: Vec<LoopView> = profile
             .loops
@@ -172,11 +223,18 @@ impl Report {
                 statements_per_second: summary.statements_per_second().map(round3),
                 total_ms: ms(summary.total_us),
                 unpaired_durations: summary.unpaired_durations,
+                latency_decades: summary.latency_decades,
             },
             queries,
             loops,
             diagnostics: diagnostic_views(&profile.diagnostics),
-            findings,
+            schema: analysis.as_ref().and_then(|a| a.catalog).map(schema_view),
+            join_graph: analysis.as_ref().map(|a| JoinGraphView {
+                nodes: a.join_graph.nodes().into_iter().cloned().collect(),
+                edges: a.join_graph.edges().into_iter().cloned().collect(),
+                mermaid: a.join_graph.to_mermaid(),
+            }),
+            findings: analysis.map(|_| Vec::new()),
         }
     }
 }
@@ -209,6 +267,38 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
             at: sample.at.map(format_timestamp),
             location: sample.location.clone(),
         }),
+        facts: None,
+    }
+}
+
+fn schema_view(catalog: &Catalog) -> SchemaView {
+    let mut largest_tables: Vec<TableSummary> = catalog
+        .tables
+        .values()
+        .map(|table| TableSummary {
+            table: table.name.to_string(),
+            columns: table.columns.len(),
+            rows: table.stats.as_ref().and_then(|s| s.rows),
+            total_bytes: table.stats.as_ref().map(|s| s.total_bytes),
+            indexes: catalog
+                .indexes
+                .values()
+                .filter(|index| index.table == table.name)
+                .map(|index| index.name.name.clone())
+                .collect(),
+        })
+        .collect();
+    largest_tables.sort_by(|a, b| {
+        b.total_bytes
+            .cmp(&a.total_bytes)
+            .then(b.rows.unwrap_or(0.0).total_cmp(&a.rows.unwrap_or(0.0)))
+            .then(a.table.cmp(&b.table))
+    });
+    SchemaView {
+        tables: catalog.tables.len(),
+        indexes: catalog.indexes.len(),
+        views: catalog.views.len(),
+        largest_tables,
     }
 }
 

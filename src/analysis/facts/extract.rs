@@ -321,11 +321,15 @@ impl Extractor<'_> {
         // The outermost query's SELECT (depth 1 inside it) is what the statement returns.
         let returns_result = self.depth == 1;
         let mut scope = Scope::new(parent);
+        let joins_before = self.facts.joins.len();
         for table in &select.from {
             self.table_with_joins(table, &mut scope, Access::Read);
         }
         if let Some(selection) = &select.selection {
             self.condition(selection, &scope, JoinKind::Where);
+        }
+        if !is_connected(&scope, &self.facts.joins[joins_before..]) {
+            self.facts.cartesian_products += 1;
         }
         if select.distinct.is_some() {
             self.facts.distinct = true;
@@ -963,6 +967,30 @@ impl Extractor<'_> {
             _ => {}
         }
     }
+}
+
+/// Whether the base tables of a SELECT are all linked by its join edges.
+fn is_connected(scope: &Scope<'_>, joins: &[JoinEdge]) -> bool {
+    let tables: Vec<_> = scope.tables().collect();
+    if tables.len() < 2 {
+        return true;
+    }
+    let mut component: Vec<usize> = (0..tables.len()).collect();
+    let find = |component: &Vec<usize>, mut i: usize| {
+        while component[i] != i {
+            i = component[i];
+        }
+        i
+    };
+    for join in joins {
+        let position = |c: &ColumnRef| tables.iter().position(|t| **t == c.table);
+        if let (Some(a), Some(b)) = (position(&join.left), position(&join.right)) {
+            let (a, b) = (find(&component, a), find(&component, b));
+            component[a] = b;
+        }
+    }
+    let first = find(&component, 0);
+    (1..tables.len()).all(|i| find(&component, i) == first)
 }
 
 fn comparison(op: &BinaryOperator) -> Option<Operator> {

@@ -218,6 +218,8 @@ pub struct QueryFacts {
     pub window_functions: bool,
     pub correlated_subqueries: usize,
     pub not_in_subquery: bool,
+    /// SELECTs whose tables are not all joined: each unjoined pair multiplies the rows.
+    pub cartesian_products: usize,
     /// `a = 1 OR b = 2`: an OR between predicates on different columns.
     pub or_across_columns: bool,
     /// Names that match no table, CTE or alias in scope (not guessed).
@@ -245,6 +247,7 @@ impl QueryFacts {
             window_functions: false,
             correlated_subqueries: 0,
             not_in_subquery: false,
+            cartesian_products: 0,
             or_across_columns: false,
             unresolved: Vec::new(),
         }

@@ -17,6 +17,13 @@ impl Resolver<'_> {
     /// a name it does not know is `None` (reported, not guessed).
     pub fn table(&self, parts: &[String]) -> Option<QualifiedName> {
         let candidates: Vec<QualifiedName> = match parts {
+            // PostgreSQL searches pg_catalog first; its relations are all named `pg_…`.
+            [name]
+                if name.starts_with("pg_")
+                    && self.catalog.is_none_or(|c| !c.has_relation_named(name)) =>
+            {
+                return Some(QualifiedName::new("pg_catalog", name.clone()));
+            }
             [name] => self
                 .search_path
                 .iter()
