@@ -112,7 +112,8 @@ impl JoinGraph {
                 .rows
                 .map(|r| format!("<br/>{} rows", human_count(r)))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  t{}[\"{}{}\"]", index.index(), node.table, rows);
+            let name = mermaid_text(&node.table.to_string());
+            let _ = writeln!(out, "  t{}[\"{name}{rows}\"]", index.index());
         }
         for edge in self.graph.edge_indices() {
             let Some((a, b)) = self.graph.edge_endpoints(edge) else {
@@ -126,11 +127,11 @@ impl JoinGraph {
             };
             let _ = writeln!(
                 out,
-                "  t{} ---|\"{} = {}<br/>{} calls{}\"| t{}",
+                "  t{} ---|\"{} = {}<br/>{}{}\"| t{}",
                 a.index(),
-                join.left.column,
-                join.right.column,
-                join.calls,
+                mermaid_text(&join.left.column),
+                mermaid_text(&join.right.column),
+                calls(join.calls),
                 warning,
                 b.index()
             );
@@ -147,11 +148,8 @@ impl JoinGraph {
                 .rows
                 .map(|r| format!("\\n{} rows", human_count(r)))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  \"{}\" [label=\"{}{}\"];",
-                node.table, node.table, rows
-            );
+            let name = dot_text(&node.table.to_string());
+            let _ = writeln!(out, "  \"{name}\" [label=\"{name}{rows}\"];");
         }
         for edge in self.graph.edge_indices() {
             let Some((a, b)) = self.graph.edge_endpoints(edge) else {
@@ -165,12 +163,12 @@ impl JoinGraph {
             };
             let _ = writeln!(
                 out,
-                "  \"{}\" -- \"{}\" [label=\"{} = {}\\n{} calls, {:.1} ms\", penwidth={:.1}{}];",
-                self.graph[a].table,
-                self.graph[b].table,
-                join.left.column,
-                join.right.column,
-                join.calls,
+                "  \"{}\" -- \"{}\" [label=\"{} = {}\\n{}, {:.1} ms\", penwidth={:.1}{}];",
+                dot_text(&self.graph[a].table.to_string()),
+                dot_text(&self.graph[b].table.to_string()),
+                dot_text(&join.left.column),
+                dot_text(&join.right.column),
+                calls(join.calls),
                 join.total_ms,
                 1.0 + (join.calls as f64).log10().max(0.0),
                 color
@@ -209,11 +207,42 @@ fn type_mismatch(
     (a != b).then_some((a, b))
 }
 
+fn calls(count: u64) -> String {
+    if count == 1 {
+        "1 call".to_string()
+    } else {
+        format!("{count} calls")
+    }
+}
+
+/// Mermaid labels are quoted strings: a `"` inside must be an entity.
+fn mermaid_text(text: &str) -> String {
+    text.replace('"', "#quot;")
+}
+
+/// DOT quoted strings escape `\` and `"`.
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 fn human_count(rows: f64) -> String {
     match rows {
         r if r >= 1e9 => format!("{:.1}G", r / 1e9),
         r if r >= 1e6 => format!("{:.1}M", r / 1e6),
         r if r >= 1e3 => format!("{:.1}k", r / 1e3),
         r => format!("{r:.0}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_names_cannot_break_the_renderings() {
+        assert_eq!(mermaid_text(r#"public.My"Tab"#), "public.My#quot;Tab");
+        assert_eq!(dot_text(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(calls(1), "1 call");
+        assert_eq!(calls(2), "2 calls");
     }
 }

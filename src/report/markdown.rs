@@ -8,7 +8,7 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     let summary = &report.summary;
     let _ = writeln!(out, "# {title}\n");
     let _ = writeln!(out, "## Summary\n");
-    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Metric | Value |\n|---|---|");
     let _ = writeln!(
         out,
         "| Statements | {} ({} distinct) |",
@@ -159,11 +159,12 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
 
 fn write_latency(out: &mut String, report: &Report) {
     let decades = &report.summary.latency_decades;
-    if decades.iter().all(|&count| count == 0) {
+    // Empty buckets past the slowest statement would still be drawn as stubs.
+    let Some(last) = decades.iter().rposition(|&count| count > 0) else {
         return;
-    }
+    };
     let labels = [
-        "<0.1 ms",
+        "0–0.1 ms",
         "0.1–1 ms",
         "1–10 ms",
         "10–100 ms",
@@ -171,21 +172,15 @@ fn write_latency(out: &mut String, report: &Report) {
         "1–10 s",
         "≥10 s",
     ];
-    let _ = writeln!(
-        out,
-        "## Latency
-"
-    );
-    let _ = writeln!(
-        out,
-        "```mermaid
-xychart-beta
-  title \"Timed statements by duration\""
-    );
-    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
-    let _ = writeln!(out, "  x-axis [{}]", quoted.join(", "));
-    let _ = writeln!(out, "  y-axis \"statements\"");
-    let counts: Vec<String> = decades.iter().map(u64::to_string).collect();
+    let labels: Vec<String> = labels[..=last].iter().map(|l| format!("\"{l}\"")).collect();
+    let counts: Vec<String> = decades[..=last].iter().map(u64::to_string).collect();
+    let highest = decades.iter().max().copied().unwrap_or(0);
+    let _ = writeln!(out, "## Latency\n");
+    let _ = writeln!(out, "```mermaid\nxychart-beta");
+    let _ = writeln!(out, "  title \"Timed statements by duration\"");
+    let _ = writeln!(out, "  x-axis [{}]", labels.join(", "));
+    // An explicit range: mermaid would otherwise start the axis at the smallest bar.
+    let _ = writeln!(out, "  y-axis \"statements\" 0 --> {highest}");
     let _ = writeln!(out, "  bar [{}]\n```\n", counts.join(", "));
 }
 
