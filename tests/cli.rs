@@ -434,5 +434,8 @@ fn the_committed_example_report_is_fresh() {
     // `cargo run -- analyze --log fixtures/logs/shop.log -o docs/example-report.md`.
     let current = stdout_of(&["analyze", "--log", "fixtures/logs/shop.log"]);
     let committed = std::fs::read_to_string("docs/example-report.md").unwrap();
-    assert!(current == committed, "docs/example-report.md is stale; regenerate it");
+    assert!(
+        current == committed,
+        "docs/example-report.md is stale; regenerate it"
+    );
 }

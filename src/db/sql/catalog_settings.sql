@@ -1,0 +1,8 @@
+-- The settings the planner's costs depend on, as SHOW prints them (`4GB`, `4`, `auto`).
+SELECT name::text               AS name,
+       current_setting(name)    AS value
+FROM pg_settings
+WHERE name IN ('seq_page_cost', 'random_page_cost', 'cpu_tuple_cost', 'cpu_index_tuple_cost',
+               'cpu_operator_cost', 'effective_cache_size', 'work_mem', 'shared_buffers',
+               'default_statistics_target', 'block_size', 'plan_cache_mode', 'jit')
+ORDER BY 1
