@@ -6,6 +6,8 @@ use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
+use crate::model::catalog::Catalog;
+use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
 use crate::report::{Analysis, OutputFormat, Report, json, markdown, table};
 use anyhow::Context;
@@ -15,15 +17,20 @@ use std::io::IsTerminal;
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Workload(args) => {
-            let profile = load_profile(&args.input)?;
+            let live = read_live(&args.input, false, !args.input.logs.is_empty())?;
+            let mut profile = load_profile(&args.input, live.statements)?;
+            live.problems.report(&mut profile);
             let report = Report::new(&profile, None);
             emit(&report, args.format, &args.output, "planwise workload")?;
         }
         Command::Analyze(args) => {
-            let mut profile = load_profile(&args.input)?;
-            let statements = analyze_statements(&profile, None, &[]);
+            let live = read_live(&args.input, true, !args.input.logs.is_empty())?;
+            let mut profile = load_profile(&args.input, live.statements)?;
+            live.problems.report(&mut profile);
+            let catalog = live.catalog;
+            let statements = analyze_statements(&profile, catalog.as_ref(), &[]);
             statements.report_failures(&mut profile.diagnostics);
-            let join_graph = JoinGraph::build(&statements.facts, &profile, None);
+            let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
             if let Some(path) = &args.graph {
                 std::fs::write(path, join_graph.to_dot())
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -31,7 +38,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             let analysis = Analysis {
                 facts: &statements.facts,
                 join_graph: &join_graph,
-                catalog: None,
+                catalog: catalog.as_ref(),
             };
             let report = Report::new(&profile, Some(analysis));
             emit(&report, args.format, &args.output, "planwise analysis")?;
@@ -40,7 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn load_profile(args: &InputArgs) -> anyhow::Result<Profile> {
+fn load_profile(args: &InputArgs, live_statements: Option<Profile>) -> anyhow::Result<Profile> {
     let paths = expand_paths(&args.logs)?;
     let options = ReadOptions {
         format: args.log_format,
@@ -52,8 +59,8 @@ fn load_profile(args: &InputArgs) -> anyhow::Result<Profile> {
         block_size: crate::input::ingest::BLOCK_SIZE,
     };
     let mut profile = read_inputs(&paths, &options)?;
-    if let Some(url) = &args.db {
-        profile.merge(read_live_statements(url)?);
+    if let Some(statements) = live_statements {
+        profile.merge(statements);
     }
     if let Some(path) = &args.save_profile {
         let text = serde_json::to_string(&profile).context("serialising the profile")?;
@@ -63,15 +70,72 @@ fn load_profile(args: &InputArgs) -> anyhow::Result<Profile> {
     Ok(profile)
 }
 
-fn read_live_statements(url: &str) -> anyhow::Result<Profile> {
+/// What was read from `--db`, and what could not be.
+#[derive(Default)]
+struct Live {
+    statements: Option<Profile>,
+    catalog: Option<Catalog>,
+    problems: LiveProblems,
+}
+
+/// Problems with the live database that the run survives (it goes on offline).
+#[derive(Default)]
+struct LiveProblems(Vec<(&'static str, String, String)>);
+
+impl LiveProblems {
+    fn note(&mut self, kind: &'static str, target: &str, reason: String) {
+        eprintln!("planwise: {reason}; going on without it");
+        self.0.push((kind, target.to_string(), reason));
+    }
+
+    fn report(self, profile: &mut Profile) {
+        for (kind, target, reason) in self.0 {
+            profile.diagnostics.report(kind, || Example {
+                file: target,
+                line: 0,
+                reason,
+            });
+        }
+    }
+}
+
+/// Reads pg_stat_statements (and, for `analyze`, the catalog) from `--db`. A database that
+/// cannot be reached is an error only when there is nothing else to analyse.
+fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> anyhow::Result<Live> {
+    let Some(url) = &args.db else {
+        return Ok(Live::default());
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the database client")?;
-    Ok(runtime.block_on(async {
-        let session = crate::db::connect(url).await?;
-        crate::db::pgss::read(&session).await
-    })?)
+    runtime.block_on(async {
+        let mut live = Live::default();
+        let session = match crate::db::connect(url).await {
+            Ok(session) => session,
+            Err(error) if has_other_inputs => {
+                live.problems
+                    .note("database_unreachable", "--db", error.to_string());
+                return Ok(live);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        match crate::db::pgss::read(&session).await {
+            Ok(statements) => live.statements = Some(statements),
+            Err(error) if want_catalog || has_other_inputs => {
+                live.problems.note(
+                    "pg_stat_statements_unavailable",
+                    &session.target,
+                    error.to_string(),
+                );
+            }
+            Err(error) => return Err(error.into()),
+        }
+        if want_catalog {
+            live.catalog = Some(crate::db::read_catalog(&session).await?);
+        }
+        Ok(live)
+    })
 }
 
 /// Resolves `-`, plain paths and globs (sorted) into inputs, failing on a glob that matches

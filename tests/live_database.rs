@@ -158,3 +158,86 @@ fn the_session_refuses_to_write() {
         assert!(multi.to_string().contains("db error") || multi.as_db_error().is_some());
     });
 }
+
+#[test]
+fn analyze_reads_the_live_catalog_and_statements() {
+    let database = TestDatabase::create("analyze");
+    runtime().block_on(async {
+        let client = connect(&database.name).await;
+        for statement in [
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, user_id integer NOT NULL, total numeric)",
+            "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 200) g",
+            "INSERT INTO orders SELECT g, g % 200 + 1, g FROM generate_series(1, 1000) g",
+            "ANALYZE",
+        ] {
+            client.execute(statement, &[]).await.unwrap();
+        }
+        for id in 1..=5i64 {
+            client
+                .query(
+                    "SELECT o.total FROM orders o JOIN users u ON u.id = o.user_id WHERE u.id = $1",
+                    &[&id],
+                )
+                .await
+                .unwrap();
+        }
+    });
+    let output = planwise(&["analyze", "--db", &database.url(), "--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["schema"]["tables"], 2);
+    let orders = report["schema"]["largest_tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "public.orders")
+        .unwrap();
+    assert_eq!(orders["rows"], 1000.0);
+    let edges = report["join_graph"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(edges[0]["calls"], 5);
+    // orders.user_id is integer, users.id bigint: the live catalog knows.
+    assert_eq!(
+        edges[0]["type_mismatch"],
+        serde_json::json!(["integer", "bigint"])
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_skipped_when_there_is_a_log_to_analyse() {
+    let output = planwise(&[
+        "analyze",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--db",
+        "postgres://bob:pw-secret@127.0.0.1:1/shop",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("going on without it"), "{stderr}");
+    assert!(!stderr.contains("pw-secret"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["statements"], 394);
+    let kinds: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&serde_json::json!("database_unreachable")),
+        "{kinds:?}"
+    );
+}
