@@ -67,7 +67,7 @@ pub fn profile_of(rows: &[PgssRow]) -> Profile {
         let micros = |ms: Option<f64>| (ms.unwrap_or(0.0).max(0.0) * 1000.0).round() as u64;
         let total_us = micros(row.total_exec_time);
         profile.summary.statements += calls;
-        profile.summary.total_us += total_us;
+        profile.summary.total_us = profile.summary.total_us.saturating_add(total_us);
         let stats = profile.stats_for(fingerprint.id, fingerprint.normalized);
         stats.calls += calls;
         if calls > 0 {

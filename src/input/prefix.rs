@@ -105,6 +105,11 @@ impl LinePrefix {
                 i += 1;
             }
             let Some(&letter) = bytes.get(i) else { break };
+            if !letter.is_ascii() {
+                // Not an escape PostgreSQL knows: the `%` stands for itself.
+                literal.push(b'%');
+                continue;
+            }
             i += 1;
             if letter == b'%' {
                 literal.push(b'%');
@@ -265,6 +270,15 @@ mod tests {
             split_severity(rest).unwrap().1,
             b"checkpoint starting: time"
         );
+    }
+
+    #[test]
+    fn a_non_ascii_character_after_percent_is_literal() {
+        // Found by fuzzing: `%é` once split the é and matched inside another character.
+        let prefix = LinePrefix::compile("%é%u ");
+        assert!(prefix.parse("⩂bob LOG:  x".as_bytes()).is_none());
+        let (fields, _) = prefix.parse("%ébob LOG:  x".as_bytes()).unwrap();
+        assert_eq!(text(fields.user), Some("bob"));
     }
 
     #[test]

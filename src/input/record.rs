@@ -253,7 +253,7 @@ fn parse_millis_as_micros(text: &str) -> Option<u64> {
     }
     let mut us = whole.parse::<u64>().ok()?.checked_mul(1000)?;
     for (digit, scale) in fraction.bytes().zip([100, 10, 1]) {
-        us += u64::from(digit - b'0') * scale;
+        us = us.checked_add(u64::from(digit - b'0') * scale)?;
     }
     Some(us)
 }
@@ -268,6 +268,11 @@ mod tests {
         assert_eq!(parse_millis_as_micros("0.007"), Some(7));
         assert_eq!(parse_millis_as_micros("3"), Some(3_000));
         assert_eq!(parse_millis_as_micros("1.5x"), None);
+        assert_eq!(
+            parse_millis_as_micros("18446744073709551.999"),
+            None,
+            "overflows u64 µs"
+        );
     }
 
     #[test]

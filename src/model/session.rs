@@ -121,7 +121,7 @@ impl Run {
 
     fn absorb(&mut self, later: Run) {
         self.calls += later.calls;
-        self.total_us += later.total_us;
+        self.total_us = self.total_us.saturating_add(later.total_us);
         self.first_at = self.first_at.or(later.first_at);
         self.last_at = later.last_at.or(self.last_at);
         for value in later.value_sets {
@@ -153,7 +153,7 @@ impl LoopStats {
     fn record(&mut self, run: &Run) {
         self.loops += 1;
         self.calls += run.calls;
-        self.total_us += run.total_us;
+        self.total_us = self.total_us.saturating_add(run.total_us);
         if let (Some(first), Some(last)) = (run.first_at, run.last_at) {
             self.span_ms += (last - first).max(0) as u64;
         }
@@ -166,7 +166,7 @@ impl LoopStats {
     pub(crate) fn merge(&mut self, other: LoopStats) {
         self.loops += other.loops;
         self.calls += other.calls;
-        self.total_us += other.total_us;
+        self.total_us = self.total_us.saturating_add(other.total_us);
         self.span_ms += other.span_ms;
         for (size, count) in other.sizes {
             *self.sizes.entry(size).or_default() += count;

@@ -190,7 +190,7 @@ impl QueryStats {
     /// Adds `calls` timed calls that took `total_us` in all.
     pub fn add_time(&mut self, calls: u64, total_us: u64, min_us: u64, max_us: u64) {
         self.timed_calls += calls;
-        self.total_us += total_us;
+        self.total_us = self.total_us.saturating_add(total_us);
         self.min_us = Some(self.min_us.map_or(min_us, |m| m.min(min_us)));
         self.max_us = Some(self.max_us.map_or(max_us, |m| m.max(max_us)));
     }
@@ -272,7 +272,7 @@ impl Profile {
     pub(crate) fn account(&mut self, call: &Call<'_>) {
         self.summary.statements += 1;
         if let Some(us) = call.duration_us {
-            self.summary.total_us += us;
+            self.summary.total_us = self.summary.total_us.saturating_add(us);
             let decade = LATENCY_DECADE_BOUNDS_US
                 .iter()
                 .take_while(|&&bound| us >= bound)
@@ -374,7 +374,7 @@ impl Summary {
         if self.timezone.is_none() {
             self.timezone = other.timezone;
         }
-        self.total_us += other.total_us;
+        self.total_us = self.total_us.saturating_add(other.total_us);
         self.unpaired_durations += other.unpaired_durations;
         for (ours, theirs) in self.latency_decades.iter_mut().zip(other.latency_decades) {
             *ours += theirs;

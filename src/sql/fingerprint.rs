@@ -115,7 +115,9 @@ impl Fingerprinter {
                     last,
                     Emitted::Nothing | Emitted::Operator | Emitted::Open | Emitted::Comma
                 ) || (last == Emitted::Word
-                    && is_keyword_before_operand(&self.out[last_word_at..])));
+                    && is_keyword_before_operand(
+                        self.out.get(last_word_at..).unwrap_or_default(),
+                    )));
             if unary_minus {
                 continue;
             }
@@ -157,11 +159,15 @@ impl Fingerprinter {
                     self.out.extend(text.iter().map(u8::to_ascii_lowercase));
                     last_word_at = token_at;
                 }
+                TokenKind::QuotedIdent => {
+                    self.out.extend_from_slice(text);
+                    last_word_at = token_at;
+                }
                 TokenKind::OpenParen | TokenKind::OpenBracket => {
                     let folds = if after_values_row_comma {
                         Fold::LaterValuesRow
                     } else if last == Emitted::Word {
-                        match &self.out[last_word_at..] {
+                        match self.out.get(last_word_at..).unwrap_or_default() {
                             b"in" | b"array" => Fold::List,
                             b"values" => Fold::FirstValuesRow,
                             _ => Fold::Never,
@@ -302,13 +308,18 @@ fn is_keyword_before_operand(word: &[u8]) -> bool {
     )
 }
 
+/// The text with the numbers of its `$n` placeholders removed (a `$` inside an identifier,
+/// `a$1`, is not a placeholder).
 fn strip_placeholder_numbers(text: &[u8], shape: &mut Vec<u8>) {
-    let mut after_dollar = false;
+    let mut in_placeholder = false;
+    let mut previous = b' ';
     for &byte in text {
-        if after_dollar && byte.is_ascii_digit() {
+        if in_placeholder && byte.is_ascii_digit() {
             continue;
         }
-        after_dollar = byte == b'$';
+        in_placeholder =
+            byte == b'$' && !super::lexer::is_ident_continue(previous) && previous != b'"';
+        previous = byte;
         shape.push(byte);
     }
 }
@@ -421,6 +432,26 @@ mod tests {
             .values_hash;
         assert_eq!(one, again);
         assert_ne!(one, two);
+    }
+
+    #[test]
+    fn inputs_found_by_fuzzing_do_not_panic_and_stay_idempotent() {
+        for sql in [
+            &b"select * from (values (1::int), (2::int)) \"v\"(a)"[..],
+            b"VALUES(5)(3\xff),(5)\"\"(",
+            b"select 1 where a in (1, 2, 3, 4, 5::x) \"\" -1",
+            b";;",
+            b"u:\n::",
+        ] {
+            let mut fingerprinter = Fingerprinter::new();
+            let once = fingerprinter.fingerprint(sql).normalized.to_vec();
+            let twice = fingerprinter.fingerprint(&once).normalized.to_vec();
+            assert_eq!(once, twice, "{}", String::from_utf8_lossy(sql));
+        }
+        different(
+            "insert into t values (a$1), (a$2)",
+            "insert into t values (a$1)",
+        );
     }
 
     #[test]

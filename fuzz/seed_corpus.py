@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Builds fuzz/corpus/<target>/ seed files from fixtures/logs and scripts/workload.
+
+Logs are cut at line boundaries into pieces of at most ~3 KB. The stderr targets get the
+matching `log_line_prefix` as their first line (or an empty first line: auto-detect).
+Idempotent: seed files are named by content hash, so re-running adds nothing new.
+"""
+import hashlib
+import json
+import pathlib
+import re
+
+FUZZ = pathlib.Path(__file__).resolve().parent
+ROOT = FUZZ.parent
+LOGS = ROOT / "fixtures" / "logs"
+WORKLOAD = ROOT / "scripts" / "workload"
+CHUNK = 3000
+
+STDERR_LOGS = {
+    "shop.log": "%m [%p] %q%u@%d/%a ",
+    "pgbadger_prefix.log": "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "session_id.log": "%m %c %x %e ",
+}
+
+
+def chunks(data: bytes, size: int = CHUNK):
+    out, current = [], b""
+    for line in data.splitlines(keepends=True):
+        if current and len(current) + len(line) > size:
+            out.append(current)
+            current = b""
+        current += line
+    if current:
+        out.append(current)
+    return out
+
+
+def write(target: str, data: bytes):
+    directory = FUZZ / "corpus" / target
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ("seed-" + hashlib.sha1(data).hexdigest()[:16])).write_bytes(data)
+
+
+def sql_snippets():
+    snippets = set()
+    for path in sorted(WORKLOAD.glob("*.sql")):
+        text = path.read_bytes()
+        snippets.add(text)
+    for name in STDERR_LOGS:
+        for line in (LOGS / name).read_text(errors="replace").splitlines():
+            m = re.search(r"(?:statement|execute [^:]*): (.*)$", line)
+            if m:
+                snippets.add(m.group(1).encode())
+    for entry in json.loads((LOGS / "pgss.json").read_text()):
+        snippets.add(entry["query"].encode())
+    snippets.update(
+        s.encode()
+        for s in [
+            "SELECT * FROM t WHERE a = 'x' AND b > 10.5 AND c = $7 AND d=-3",
+            "select 1 from t where id in (1, 2, 3) and x = any(array[4,5])",
+            "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z') RETURNING id",
+            "select * from t where id in ('a'::text, 'b'::text)",
+            "SELECT a FROM t -- trailing\n WHERE /* why /* nested */ */ a = 1;",
+            "select E'a\\'b', B'101', X'ff', U&'d\\0061t', U&\"x\", $$a;b$$, $fn$ select 1; $fn$",
+            "select a>=$12 and b=-1.5e3 and c->>'k' @> x::int, 0x1F, 1_000, .5, 1e+3",
+            "create function f() returns int begin atomic select case when true then 1 end; select 2; end;select 4;",
+            "\\connect shop\nCOPY t (a) FROM stdin;\n1\n2;3\n\\.\nselect 1;\n",
+            "update t set a = a - 1, b = -2 where c = any(array[1,2]) returning *",
+        ]
+    )
+    return sorted(snippets)
+
+
+def main():
+    snippets = sql_snippets()
+    for snippet in snippets:
+        for target in ("fingerprint", "fingerprint_idempotent", "lexer", "split_statements"):
+            write(target, snippet)
+
+    for name, prefix in STDERR_LOGS.items():
+        for piece in chunks((LOGS / name).read_bytes()):
+            write("stderr_block", prefix.encode() + b"\n" + piece)
+            write("prefix_parse", prefix.encode() + b"\n" + piece[:1000])
+            write("prefix_detect", piece)
+        # Auto-detection: an empty first line; one per file is enough.
+        write("stderr_block", b"\n" + chunks((LOGS / name).read_bytes())[1])
+    for piece in chunks((LOGS / "shop.csv").read_bytes()):
+        write("csvlog_block", piece)
+    for piece in chunks((LOGS / "shop.json").read_bytes()):
+        write("jsonlog_block", piece)
+
+
+if __name__ == "__main__":
+    main()
