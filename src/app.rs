@@ -4,6 +4,7 @@ use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::analyze_statements;
 use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
+use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
@@ -17,6 +18,7 @@ use std::io::IsTerminal;
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Workload(args) => {
+            require_input(!args.input.logs.is_empty() || args.input.db.is_some())?;
             let live = read_live(&args.input, false, !args.input.logs.is_empty())?;
             let mut profile = load_profile(&args.input, live.statements)?;
             live.problems.report(&mut profile);
@@ -24,10 +26,20 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(&report, args.format, &args.output, "planwise workload")?;
         }
         Command::Analyze(args) => {
-            let live = read_live(&args.input, true, !args.input.logs.is_empty())?;
+            let offline = !args.input.logs.is_empty() || !args.schema.is_empty();
+            require_input(offline || args.input.db.is_some())?;
+            let live = read_live(&args.input, true, offline)?;
             let mut profile = load_profile(&args.input, live.statements)?;
             live.problems.report(&mut profile);
-            let catalog = live.catalog;
+            let catalog = match live.catalog {
+                Some(catalog) => Some(catalog),
+                None if !args.schema.is_empty() => {
+                    let schema = load_schema(&args.schema)?;
+                    profile.diagnostics.merge(schema.diagnostics);
+                    Some(schema.catalog)
+                }
+                None => None,
+            };
             let statements = analyze_statements(&profile, catalog.as_ref(), &[]);
             statements.report_failures(&mut profile.diagnostics);
             let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
@@ -45,6 +57,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+fn require_input(present: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        present,
+        "nothing to read: give --log FILE (or --db URL, or --schema PATH for analyze)"
+    );
+    Ok(())
 }
 
 fn load_profile(args: &InputArgs, live_statements: Option<Profile>) -> anyhow::Result<Profile> {

@@ -35,7 +35,7 @@ pub struct InputArgs {
     /// Log files or globs to read, `-` for stdin; `.gz` and `.zst` are decompressed.
     /// stderr, csvlog, jsonlog, pg_stat_statements exports (CSV/JSON), `.sql` workloads and
     /// saved profiles are recognised. Repeat the flag or list several after it.
-    #[arg(long = "log", value_name = "FILE", num_args = 1.., required_unless_present = "db")]
+    #[arg(long = "log", value_name = "FILE", num_args = 1..)]
     pub logs: Vec<String>,
 
     /// A database to read pg_stat_statements from (libpq URL or `key=value` string), in a
@@ -93,6 +93,11 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
     pub format: OutputFormat,
+
+    /// The schema: `.sql` files (pg_dump output is fine) and migration folders, applied in
+    /// file-name order. Example: --schema db/structure.sql or --schema migrations/
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub schema: Vec<PathBuf>,
 
     /// Also write the join graph as Graphviz DOT to FILE (`dot -Tsvg FILE`).
     #[arg(long, value_name = "FILE")]

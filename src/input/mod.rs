@@ -7,6 +7,7 @@ pub mod jsonlog;
 pub mod pgss;
 pub mod prefix;
 pub mod record;
+pub mod schema;
 pub mod source;
 pub mod sqlfile;
 pub mod stderr;

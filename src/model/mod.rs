@@ -2,6 +2,7 @@
 //! of fingerprinted queries (with its sessions and loops) and what was skipped on the way.
 
 pub mod catalog;
+pub mod ddl;
 pub mod diagnostics;
 mod entries;
 pub mod latency;
