@@ -430,9 +430,15 @@ fn a_missing_file_is_a_one_line_error_and_exit_2() {
 
 #[test]
 fn the_committed_example_report_is_fresh() {
-    // README links docs/example-report.md; regenerate it with
-    // `cargo run -- analyze --log fixtures/logs/shop.log -o docs/example-report.md`.
-    let current = stdout_of(&["analyze", "--log", "fixtures/logs/shop.log"]);
+    // README links docs/example-report.md; regenerate it with `cargo run -- analyze --log
+    // fixtures/logs/shop.log --schema fixtures/schema/shop.dump.sql -o docs/example-report.md`.
+    let current = stdout_of(&[
+        "analyze",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--schema",
+        "fixtures/schema/shop.dump.sql",
+    ]);
     let committed = std::fs::read_to_string("docs/example-report.md").unwrap();
     assert!(
         current == committed,
