@@ -151,3 +151,30 @@ fn cutting_the_log_into_blocks_loses_and_doubles_nothing() {
         }
     }
 }
+
+#[test]
+fn sessions_seen_to_end_are_closed_while_reading() {
+    use planwise::input::read_inputs;
+    use planwise::input::source::InputPath;
+    // shop.log logs connections and disconnections: only the sessions still open at the end
+    // of the log stay in memory.
+    let open = |name: &str| {
+        let profile = read_inputs(&[InputPath::File(fixture(name))], &options(4096, 2)).unwrap();
+        profile.sessions.len()
+    };
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let pids: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once(" [")?.1.split_once(']').map(|(pid, _)| pid))
+        .collect();
+    assert!(open("shop.log") <= pids.len() - text.matches("disconnection:").count());
+    // session_id.log has no connection lines: every session that ran a statement stays open
+    // until the end. Its prefix is '%m %c %x %e ': the session id is the fourth field.
+    let text = std::fs::read_to_string(fixture("session_id.log")).unwrap();
+    let with_statements: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.contains(" ms  statement: ") || l.contains(" ms  execute "))
+        .filter_map(|l| l.split(' ').nth(3))
+        .collect();
+    assert_eq!(open("session_id.log"), with_statements.len());
+}

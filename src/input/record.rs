@@ -45,6 +45,10 @@ enum Message<'a> {
     Started { statement: &'a str },
     /// A duration on its own.
     Duration { us: u64 },
+    /// `connection received` / `connection authorized` (`log_connections`).
+    Connected,
+    /// `disconnection: session time: …` (`log_disconnections`).
+    Disconnected,
     /// Parse/bind phases and everything else.
     Other,
 }
@@ -102,6 +106,8 @@ impl<'f> RecordSink<'f> {
             Message::Duration { us } => {
                 return self.profile.duration_logged(record.session, us, at);
             }
+            Message::Connected => return self.profile.session_started(record.session),
+            Message::Disconnected => return self.profile.session_ended(record.session),
             Message::Other => return,
         };
         let parameters = record
@@ -224,6 +230,13 @@ fn classify(message: &str) -> Option<Message<'_>> {
             Some(statement) => Message::Executed { us, statement },
             None => Message::Other,
         });
+    }
+    if message.starts_with("connection received:") || message.starts_with("connection authorized:")
+    {
+        return Some(Message::Connected);
+    }
+    if message.starts_with("disconnection:") {
+        return Some(Message::Disconnected);
     }
     Some(match statement_of(message) {
         Some(statement) => Message::Started { statement },

@@ -11,6 +11,11 @@
 //!
 //! Stitching two pieces closes what meets at the seam, so merging the profiles of two
 //! consecutive pieces gives the profile of the whole.
+//!
+//! With `log_connections` / `log_disconnections` on, a session seen to start (`born`) and to
+//! end in the profile is closed at once and forgotten, so memory follows the sessions open at
+//! a time rather than all the sessions of the log. A new connection under a session key still
+//! in use (a reused pid) closes the old one.
 
 use super::time::Millis;
 use super::workload::{Call, Origin, Profile};
@@ -25,6 +30,12 @@ pub type LoopKey = (Option<u64>, u64);
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionEdge {
+    /// The connection was seen to start in this piece: nothing before it belongs to it.
+    #[serde(default)]
+    pub born: bool,
+    /// The disconnection was seen.
+    #[serde(default)]
+    pub ended: bool,
     pub head: Vec<HeadDuration>,
     /// Whether anything but head durations was seen.
     pub started: bool,
@@ -264,6 +275,40 @@ impl Profile {
         });
     }
 
+    /// `connection received` / `connection authorized`: a new session under this key.
+    pub fn session_started(&mut self, session: Option<&str>) {
+        let Some(session) = session else { return };
+        if let Some(previous) = self.sessions.get(session) {
+            if previous.born && !previous.started && !previous.ended {
+                return; // the second connection line of the same session
+            }
+            if let Some(previous) = self.sessions.remove(session) {
+                self.close(previous);
+            }
+        }
+        self.sessions.insert(
+            session.to_string(),
+            SessionEdge {
+                born: true,
+                ..SessionEdge::default()
+            },
+        );
+    }
+
+    /// `disconnection: …`: the session is over; closed now if its start is known.
+    pub fn session_ended(&mut self, session: Option<&str>) {
+        let Some(session) = session else { return };
+        let Some(edge) = self.sessions.get_mut(session) else {
+            return;
+        };
+        edge.ended = true;
+        if edge.born
+            && let Some(edge) = self.sessions.remove(session)
+        {
+            self.close(edge);
+        }
+    }
+
     /// A `duration:` line with no statement of its own.
     pub fn duration_logged(&mut self, session: Option<&str>, us: u64, at: Option<Millis>) {
         let Some(session) = session else {
@@ -314,6 +359,13 @@ impl Profile {
             self.sessions.insert(session, later);
             return;
         };
+        if later.born {
+            // A new connection reused the key: the earlier session is over.
+            self.close(edge);
+            self.sessions.insert(session, later);
+            return;
+        }
+        edge.ended = later.ended;
         for head in later.head {
             if let Some(pending) = edge.pending.take() {
                 self.complete(&mut edge, &pending.call(Some(head.us)));
@@ -337,20 +389,29 @@ impl Profile {
         {
             finish_run(&mut self.loops, &done);
         }
-        self.sessions.insert(session, edge);
+        if edge.born && edge.ended {
+            self.close(edge);
+        } else {
+            self.sessions.insert(session, edge);
+        }
     }
 
     /// Closes every session: the log is over, so pending statements ran untimed, runs end,
     /// and durations never matched are counted as unpaired.
     pub fn finish(&mut self) {
-        for (_, mut edge) in std::mem::take(&mut self.sessions) {
-            if let Some(pending) = edge.pending.take() {
-                self.complete(&mut edge, &pending.call(None));
-            }
-            self.summary.unpaired_durations += edge.head.len() as u64;
-            for run in [edge.first_run, edge.last_run].into_iter().flatten() {
-                finish_run(&mut self.loops, &run);
-            }
+        for (_, edge) in std::mem::take(&mut self.sessions) {
+            self.close(edge);
+        }
+    }
+
+    /// Ends a session for good: a statement still waiting ran untimed, its runs end.
+    fn close(&mut self, mut edge: SessionEdge) {
+        if let Some(pending) = edge.pending.take() {
+            self.complete(&mut edge, &pending.call(None));
+        }
+        self.summary.unpaired_durations += edge.head.len() as u64;
+        for run in [edge.first_run, edge.last_run].into_iter().flatten() {
+            finish_run(&mut self.loops, &run);
         }
     }
 }
