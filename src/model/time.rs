@@ -28,15 +28,9 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
     }
     let mut millis = 0;
     if text.get(19) == Some(&b'.') {
-        let fraction: Vec<u8> = text[20..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .copied()
-            .collect();
-        for (i, scale) in [100, 10, 1].into_iter().enumerate() {
-            if let Some(&digit) = fraction.get(i) {
-                millis += i64::from(digit - b'0') * scale;
-            }
+        let fraction = text[20..].iter().take_while(|b| b.is_ascii_digit());
+        for (&digit, scale) in fraction.zip([100, 10, 1]) {
+            millis += i64::from(digit - b'0') * scale;
         }
     }
     let days = days_from_civil(year, month, day);

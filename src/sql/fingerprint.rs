@@ -10,6 +10,7 @@
 //! reusable buffers have grown.
 
 use super::lexer::{Lexer, TokenKind};
+use std::collections::HashMap;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// A fingerprint borrowed from the [`Fingerprinter`] that computed it.
@@ -68,7 +69,13 @@ pub struct Fingerprinter {
     groups: Vec<Group>,
     values_row: Option<ValuesRow>,
     row_shape: Vec<u8>,
+    /// Statements without constants (extended-protocol `$n` text, `BEGIN`) repeat verbatim
+    /// in logs: their fingerprint is remembered by a hash of their text.
+    repeated: HashMap<u64, (u64, Box<[u8]>)>,
 }
+
+/// How many constant-free statements the fingerprinter remembers before starting afresh.
+const REMEMBERED_STATEMENTS: usize = 4096;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Emitted {
@@ -89,6 +96,32 @@ impl Fingerprinter {
     }
 
     pub fn fingerprint(&mut self, sql: &[u8]) -> Fingerprint<'_> {
+        let text_hash = xxh3_64(sql);
+        if self.repeated.contains_key(&text_hash) {
+            let (id, normalized) = &self.repeated[&text_hash];
+            return Fingerprint {
+                id: *id,
+                normalized,
+                values_hash: 0,
+            };
+        }
+        let (id, values_hash) = self.normalize(sql);
+        if values_hash == 0 {
+            if self.repeated.len() >= REMEMBERED_STATEMENTS {
+                self.repeated.clear();
+            }
+            self.repeated
+                .insert(text_hash, (id, self.out.clone().into_boxed_slice()));
+        }
+        Fingerprint {
+            id,
+            normalized: &self.out,
+            values_hash,
+        }
+    }
+
+    /// Writes the normalized text to `self.out`; returns its id and the constants' hash.
+    fn normalize(&mut self, sql: &[u8]) -> (u64, u64) {
         self.out.clear();
         self.groups.clear();
         self.values_row = None;
@@ -210,11 +243,7 @@ impl Fingerprinter {
         while let Some(b';' | b' ') = self.out.last() {
             self.out.pop();
         }
-        Fingerprint {
-            id: xxh3_64(&self.out),
-            normalized: &self.out,
-            values_hash,
-        }
+        (xxh3_64(&self.out), values_hash)
     }
 
     fn push_placeholder(&mut self, number: u32) {
