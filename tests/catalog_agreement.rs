@@ -2,29 +2,15 @@
 //! structure of the same schema (scripts/schema/shop.sql, loaded into a database of the
 //! test's own on the local PostgreSQL server).
 
+mod common;
+
+use common::live::{TestDatabase, admin, runtime};
 use planwise::input::schema::load_schema;
 use planwise::model::catalog::Catalog;
 use planwise::sql::split::split_statements;
 use std::collections::BTreeSet;
-use tokio_postgres::NoTls;
 
-const SERVER: &str = "host=127.0.0.1 port=5432 user=postgres";
 const SCHEMA: &str = "scripts/schema/shop.sql";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn client(dbname: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&format!("{SERVER} dbname={dbname}"), NoTls)
-        .await
-        .expect("the local PostgreSQL server is up");
-    tokio::spawn(connection);
-    client
-}
 
 /// What both loaders must agree on, as comparable text lines.
 fn structure(catalog: &Catalog) -> BTreeSet<String> {
@@ -110,33 +96,19 @@ fn structure(catalog: &Catalog) -> BTreeSet<String> {
 #[test]
 fn ddl_and_live_catalogs_of_one_schema_agree() {
     let script = std::fs::read_to_string(SCHEMA).unwrap();
-    let name = format!("planwise_test_agree_{}", std::process::id());
-    let runtime = runtime();
-    runtime.block_on(async {
-        client("postgres")
-            .await
-            .execute(&format!("CREATE DATABASE {name}"), &[])
-            .await
-            .unwrap();
-    });
-    let live = runtime.block_on(async {
-        let setup = client(&name).await;
+    let database = TestDatabase::create("agree");
+    let live = runtime().block_on(async {
+        let setup = admin(&database.name).await;
         for statement in split_statements(&script) {
             setup
                 .batch_execute(statement.text)
                 .await
                 .unwrap_or_else(|e| panic!("{SCHEMA}:{}: {e}", statement.line));
         }
-        let session = planwise::db::connect(&format!("postgres://postgres@127.0.0.1:5432/{name}"))
+        let session = planwise::db::connect(&database.url("127.0.0.1", ""))
             .await
             .unwrap();
         planwise::db::read_catalog(&session).await
-    });
-    runtime.block_on(async {
-        let _ = client("postgres")
-            .await
-            .execute(&format!("DROP DATABASE {name} WITH (FORCE)"), &[])
-            .await;
     });
     let live = live.expect("live catalog");
     let offline = load_schema(&[SCHEMA.into()]).expect("schema loads");

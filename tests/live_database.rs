@@ -2,64 +2,10 @@
 //! pg_stat_statements preloaded: `.ci/run` makes sure). Each test makes its own database
 //! and drops it.
 
+mod common;
+
+use common::live::{TestDatabase, admin, runtime};
 use std::process::Command;
-use tokio_postgres::NoTls;
-
-const SERVER: &str = "host=127.0.0.1 port=5432 user=postgres";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn connect(dbname: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(&format!("{SERVER} dbname={dbname}"), NoTls)
-        .await
-        .expect("the local PostgreSQL server is up");
-    tokio::spawn(connection);
-    client
-}
-
-/// A database of the test's own, dropped when the guard goes.
-struct TestDatabase {
-    name: String,
-}
-
-impl TestDatabase {
-    fn create(tag: &str) -> TestDatabase {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!("planwise_test_{tag}_{}_{nanos}", std::process::id());
-        runtime().block_on(async {
-            connect("postgres")
-                .await
-                .execute(&format!("CREATE DATABASE {name}"), &[])
-                .await
-                .unwrap();
-        });
-        TestDatabase { name }
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let name = self.name.clone();
-        runtime().block_on(async move {
-            let _ = connect("postgres")
-                .await
-                .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
-                .await;
-        });
-    }
-}
 
 fn planwise(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_planwise"))
@@ -73,7 +19,7 @@ fn planwise(args: &[&str]) -> std::process::Output {
 fn reads_pg_stat_statements_of_the_connected_database_only() {
     let database = TestDatabase::create("pgss");
     runtime().block_on(async {
-        let client = connect(&database.name).await;
+        let client = admin(&database.name).await;
         client
             .execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", &[])
             .await
@@ -96,7 +42,13 @@ fn reads_pg_stat_statements_of_the_connected_database_only() {
                 .unwrap();
         }
     });
-    let output = planwise(&["workload", "--db", &database.url(), "--format", "json"]);
+    let output = planwise(&[
+        "workload",
+        "--db",
+        &database.url("127.0.0.1", ""),
+        "--format",
+        "json",
+    ]);
     assert!(
         output.status.success(),
         "{}",
@@ -140,7 +92,9 @@ fn the_session_refuses_to_write() {
     // planwise's session settings, applied by its own connect: a write must fail.
     let database = TestDatabase::create("readonly");
     runtime().block_on(async {
-        let session = planwise::db::connect(&database.url()).await.unwrap();
+        let session = planwise::db::connect(&database.url("127.0.0.1", ""))
+            .await
+            .unwrap();
         let error = session
             .client
             .execute("CREATE TABLE t (a int)", &[])
@@ -163,7 +117,7 @@ fn the_session_refuses_to_write() {
 fn analyze_reads_the_live_catalog_and_statements() {
     let database = TestDatabase::create("analyze");
     runtime().block_on(async {
-        let client = connect(&database.name).await;
+        let client = admin(&database.name).await;
         for statement in [
             "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
             "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL)",
@@ -184,7 +138,13 @@ fn analyze_reads_the_live_catalog_and_statements() {
                 .unwrap();
         }
     });
-    let output = planwise(&["analyze", "--db", &database.url(), "--format", "json"]);
+    let output = planwise(&[
+        "analyze",
+        "--db",
+        &database.url("127.0.0.1", ""),
+        "--format",
+        "json",
+    ]);
     assert!(
         output.status.success(),
         "{}",

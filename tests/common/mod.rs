@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod live;
+
 use planwise::input::ingest::BLOCK_SIZE;
 use planwise::input::source::InputPath;
 use planwise::input::{LogFormat, ReadOptions, read_inputs};
