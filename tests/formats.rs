@@ -178,3 +178,76 @@ fn sessions_seen_to_end_are_closed_while_reading() {
         .collect();
     assert_eq!(open("session_id.log"), with_statements.len());
 }
+
+#[test]
+fn reused_session_keys_stitch_and_close_the_same_whatever_the_cuts() {
+    // The same real log twice in a row: every pid is reused by a new connection.
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.log");
+    std::fs::write(&path, format!("{text}{text}")).unwrap();
+    let whole = comparable(&read_with(
+        std::slice::from_ref(&path),
+        &options(1 << 30, 1),
+    ));
+    for block_size in [700, 4096, 30_000] {
+        let cut = comparable(&read_with(
+            std::slice::from_ref(&path),
+            &options(block_size, 2),
+        ));
+        assert_same(
+            &whole,
+            &cut,
+            &format!("twice.log in blocks of {block_size}"),
+        );
+    }
+    // A session that a cut splits, ended and followed by a new connection on the same pid
+    // within the next block.
+    let line = |ms: u32, message: &str| {
+        format!("2026-01-01 00:00:00.{ms:03} UTC [7] app@shop/web LOG:  {message}\n")
+    };
+    let mut log = line(0, "connection received: host=[local]");
+    log += &line(
+        1,
+        "duration: 1.000 ms  statement: SELECT id FROM orders WHERE user_id = 1",
+    );
+    for i in 0..6 {
+        log += &line(
+            2 + i,
+            &format!("duration: 1.000 ms  statement: SELECT * FROM items WHERE order_id = {i}"),
+        );
+    }
+    log += &line(
+        10,
+        "disconnection: session time: 0:00:00.010 user=app database=shop host=[local]",
+    );
+    log += &line(11, "connection received: host=[local]");
+    for i in 0..3 {
+        log += &line(
+            12 + i,
+            &format!("duration: 1.000 ms  statement: SELECT * FROM items WHERE order_id = {i}"),
+        );
+    }
+    std::fs::write(&path, &log).unwrap();
+    let whole = comparable(&read_with(
+        std::slice::from_ref(&path),
+        &options(1 << 30, 1),
+    ));
+    assert_eq!(
+        whole["loops"].as_array().unwrap().len(),
+        2,
+        "{}",
+        whole["loops"]
+    );
+    for block_size in (60..log.len()).step_by(37) {
+        let cut = comparable(&read_with(
+            std::slice::from_ref(&path),
+            &options(block_size, 2),
+        ));
+        assert_same(
+            &whole,
+            &cut,
+            &format!("twice.log in blocks of {block_size}"),
+        );
+    }
+}

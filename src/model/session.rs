@@ -36,6 +36,10 @@ pub struct SessionEdge {
     /// The disconnection was seen.
     #[serde(default)]
     pub ended: bool,
+    /// An earlier session under the same key that reached this piece from the one before it
+    /// and ended here: kept until it is stitched to its start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Box<SessionEdge>>,
     pub head: Vec<HeadDuration>,
     /// Whether anything but head durations was seen.
     pub started: bool,
@@ -278,21 +282,28 @@ impl Profile {
     /// `connection received` / `connection authorized`: a new session under this key.
     pub fn session_started(&mut self, session: Option<&str>) {
         let Some(session) = session else { return };
-        if let Some(previous) = self.sessions.get(session) {
-            if previous.born && !previous.started && !previous.ended {
-                return; // the second connection line of the same session
-            }
-            if let Some(previous) = self.sessions.remove(session) {
-                self.close(previous);
-            }
+        if let Some(previous) = self.sessions.get(session)
+            && previous.born
+            && !previous.started
+            && !previous.ended
+        {
+            return; // the second connection line of the same session
         }
-        self.sessions.insert(
-            session.to_string(),
-            SessionEdge {
-                born: true,
-                ..SessionEdge::default()
-            },
-        );
+        let before = match self.sessions.remove(session) {
+            None => None,
+            Some(previous) if previous.born => self.close_ended(previous),
+            // It began in an earlier piece: it can only be closed once stitched to it.
+            Some(mut previous) => {
+                previous.ended = true;
+                Some(Box::new(previous))
+            }
+        };
+        let edge = SessionEdge {
+            born: true,
+            before,
+            ..SessionEdge::default()
+        };
+        self.sessions.insert(session.to_string(), edge);
     }
 
     /// `disconnection: …`: the session is over; closed now if its start is known.
@@ -304,8 +315,9 @@ impl Profile {
         edge.ended = true;
         if edge.born
             && let Some(edge) = self.sessions.remove(session)
+            && let Some(before) = self.close_ended(edge)
         {
-            self.close(edge);
+            self.sessions.insert(session.to_string(), *before);
         }
     }
 
@@ -354,17 +366,31 @@ impl Profile {
     }
 
     /// Joins `later`, the same session's edge in the piece right after this profile's.
-    pub(crate) fn stitch_session(&mut self, session: String, later: SessionEdge) {
-        let Some(mut edge) = self.sessions.remove(&session) else {
+    pub(crate) fn stitch_session(&mut self, session: String, mut later: SessionEdge) {
+        let Some(edge) = self.sessions.remove(&session) else {
             self.sessions.insert(session, later);
             return;
         };
         if later.born {
-            // A new connection reused the key: the earlier session is over.
-            self.close(edge);
+            // A new connection reused the key: what came before it is the earlier session's.
+            let earlier = match later.before.take() {
+                Some(before) => self.join(edge, *before),
+                None => Some(edge),
+            };
+            later.before = match earlier {
+                Some(earlier) if earlier.born => self.close_ended(earlier),
+                Some(earlier) => Some(Box::new(earlier)),
+                None => None,
+            };
             self.sessions.insert(session, later);
-            return;
+        } else if let Some(joined) = self.join(edge, later) {
+            self.sessions.insert(session, joined);
         }
+    }
+
+    /// `later`, the continuation of `edge`'s session in the next piece, added to it; `None`
+    /// when the joined session is complete and was closed.
+    fn join(&mut self, mut edge: SessionEdge, later: SessionEdge) -> Option<SessionEdge> {
         edge.ended = later.ended;
         for head in later.head {
             if let Some(pending) = edge.pending.take() {
@@ -390,10 +416,18 @@ impl Profile {
             finish_run(&mut self.loops, &done);
         }
         if edge.born && edge.ended {
-            self.close(edge);
+            self.close_ended(edge).map(|before| *before)
         } else {
-            self.sessions.insert(session, edge);
+            Some(edge)
         }
+    }
+
+    /// Closes a session that started and ended within the profile; returns the earlier
+    /// session it carries that still waits to be stitched to the piece before.
+    fn close_ended(&mut self, mut edge: SessionEdge) -> Option<Box<SessionEdge>> {
+        let before = edge.before.take();
+        self.close(edge);
+        before
     }
 
     /// Closes every session: the log is over, so pending statements ran untimed, runs end,
@@ -406,6 +440,9 @@ impl Profile {
 
     /// Ends a session for good: a statement still waiting ran untimed, its runs end.
     fn close(&mut self, mut edge: SessionEdge) {
+        if let Some(before) = edge.before.take() {
+            self.close(*before);
+        }
         if let Some(pending) = edge.pending.take() {
             self.complete(&mut edge, &pending.call(None));
         }
