@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build a big PostgreSQL log from a real (small) one, for throughput benchmarks.
 
-    make_big_log.py SRC OUT SIZE_MB [--format stderr|csvlog|jsonlog] [--reps N]
+    make_big_log.py SRC OUT SIZE_MB [--format stderr|csvlog|jsonlog] [--reps N] [--pid-pool N]
 
 The source log is repeated until OUT holds at least SIZE_MB megabytes (whole
 repetitions only, so the result is a little larger). Each repetition is the
@@ -12,8 +12,9 @@ same sequence of entries with:
   keep their millisecond part; this covers the prefix (%m / %t), csvlog/jsonlog
   `log_time` and `session_start`, and timestamps inside messages;
 * new process ids: the i-th distinct pid of the source becomes
-  10000 + (rep * npids + i) mod 4,000,000, in the stderr prefix (`[%p]`), csvlog's
-  process_id column, jsonlog's "pid" key and `(PID n)` in messages;
+  10000 + (rep * npids + i) mod 4,000,000 (`--pid-pool N` recycles sooner), in
+  the stderr prefix (`[%p]`), csvlog's process_id column, jsonlog's "pid" key
+  and `(PID n)` in messages;
 * session ids (`%c`, csvlog/jsonlog session_id, `<start epoch hex>.<pid hex>`)
   rebuilt from the shifted session start and the new pid, so they stay unique
   and consistent with the pids;
@@ -130,7 +131,7 @@ def epoch_of(text):
     return calendar.timegm(time.strptime(text.replace("T", " "), "%Y-%m-%d %H:%M:%S"))
 
 
-def common_spans(text, base, end=None, json_text=False):
+def common_spans(text, base, end=None):
     """Timestamps, session ids and `(PID n)` anywhere in text[base:end]."""
     end = len(text) if end is None else end
     spans = []
@@ -175,14 +176,12 @@ def check_sessions(template, spans):
     return out
 
 
-def note_times(template, spans):
-    for span in spans:
-        if span[3] == "ts":
-            e = span[4]
-            if template.first_epoch is None:
-                template.first_epoch = e
-            template.first_epoch = min(template.first_epoch, e)
-            template.last_epoch = e if template.last_epoch is None else max(template.last_epoch, e)
+def time_range(text, t):
+    """First pass: the log's time range (to recognise session ids, and the repetition period)."""
+    for m in TS_RE.finditer(text):
+        e = epoch_of(m.group(1))
+        t.first_epoch = e if t.first_epoch is None else min(t.first_epoch, e)
+        t.last_epoch = e if t.last_epoch is None else max(t.last_epoch, e)
 
 
 def compile_stderr(text, t):
@@ -193,11 +192,7 @@ def compile_stderr(text, t):
     trailing_newline = text.endswith("\n")
     if trailing_newline:
         lines.pop()
-    # First pass for the time range (needed to recognise session ids).
-    for m in TS_RE.finditer(text):
-        e = epoch_of(m.group(1))
-        t.first_epoch = e if t.first_epoch is None else min(t.first_epoch, e)
-        t.last_epoch = e if t.last_epoch is None else max(t.last_epoch, e)
+    time_range(text, t)
     for line in lines:
         line_nl = line + "\n"
         if line.startswith("\t"):
@@ -237,10 +232,7 @@ CSV_FIELD_RE = re.compile(r'("(?:[^"]|"")*"|[^,\n"]*)(,|\r?\n|$)')
 
 
 def compile_csvlog(text, t):
-    for m in TS_RE.finditer(text):
-        e = epoch_of(m.group(1))
-        t.first_epoch = e if t.first_epoch is None else min(t.first_epoch, e)
-        t.last_epoch = e if t.last_epoch is None else max(t.last_epoch, e)
+    time_range(text, t)
     position = 0
     n = len(text)
     while position < n:
@@ -291,10 +283,7 @@ def json_string_value(line, key):
 
 
 def compile_jsonlog(text, t):
-    for m in TS_RE.finditer(text):
-        e = epoch_of(m.group(1))
-        t.first_epoch = e if t.first_epoch is None else min(t.first_epoch, e)
-        t.last_epoch = e if t.last_epoch is None else max(t.last_epoch, e)
+    time_range(text, t)
     for line in text.splitlines(keepends=True):
         if not line.strip():
             t.add(line, [])
@@ -334,6 +323,9 @@ def main():
     parser.add_argument("--format", choices=["stderr", "csvlog", "jsonlog"])
     parser.add_argument("--reps", type=int,
                         help="write exactly N repetitions (SIZE_MB is then ignored)")
+    parser.add_argument("--pid-pool", type=int, default=PID_SPACE, metavar="N",
+                        help="recycle pids within N values (default %(default)s); N = the "
+                        "source's distinct pids makes every repetition reuse the same pids")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -361,6 +353,7 @@ def main():
     indices = [offsets[kind] + key for kind, key in t.slots]
     pick = itemgetter(*indices) if n_slots > 1 else (lambda p: tuple(p[i] for i in indices))
     npids = len(pid_keys)
+    pid_pool = max(args.pid_pool, npids)
     pid_index = t.pids
     period = t.last_epoch - t.first_epoch + 1  # seconds between repetitions
     durations = t.durations
@@ -377,7 +370,7 @@ def main():
 
     def render(rep):
         shift = rep * period
-        pids = [PID_BASE + (rep * npids + i) % PID_SPACE for i in range(npids)]
+        pids = [PID_BASE + (rep * npids + i) % pid_pool for i in range(npids)]
         palette = [fmt_ts(e + shift) for e in sec_keys]
         palette += [str(p) for p in pids]
         palette += ["%x.%x" % (e + shift, pids[pid_index[p]]) for e, p in sid_keys]

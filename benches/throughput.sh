@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
         --runs) RUNS="$2"; shift ;;
         --runs=*) RUNS="${1#--runs=}" ;;
         --no-pgbadger-all-cores) PGBADGER_ALL_CORES=0 ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         [0-9]*) SIZE_MB="$1" ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -61,10 +61,14 @@ command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
 
 log "building planwise (release)"
 (cd "$REPO" && cargo build --release --quiet)
-PLANWISE="$TARGET_DIR/release/planwise"
+mkdir -p "$BENCH_DIR"
+# Measure a private copy: target/ is shared, another build may replace the binary mid-run.
+PLANWISE="$BENCH_DIR/planwise"
+cp "$TARGET_DIR/release/planwise" "$PLANWISE.tmp" && mv -f "$PLANWISE.tmp" "$PLANWISE"
+VERSION="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+(cd "$REPO" && git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null) || VERSION="$VERSION+dirty"
 
 # --- data --------------------------------------------------------------------------------
-mkdir -p "$BENCH_DIR"
 
 # make SRC OUT SIZE_MB [extra generator args]: reuses OUT when its .meta.json is newer than
 # the generator and the source (the generator writes the meta file after OUT is complete).
@@ -113,7 +117,7 @@ RESULTS="$BENCH_DIR/results.tsv"
 TIME_OUT="$BENCH_DIR/time.out"
 
 # Waits (up to QUIET_WAIT s) until the CPUs are less than 15% busy over 2 s, so that other
-# jobs on the machine do not skew the figures; the busy share seen is recorded.
+# jobs on the machine do not skew the figures.
 BUSY=0
 wait_quiet() {
     local waited=0
@@ -138,34 +142,57 @@ EOF
     done
 }
 
+# Busy CPU time of the whole machine so far, in clock ticks (user+nice+system+irq+softirq).
+CLK_TCK="$(getconf CLK_TCK)"
+busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9; exit}' /proc/stat; }
+
 # measure TOOL INPUT_LABEL FILE RUNS STDOUT -- COMMAND...: runs COMMAND under
-# /usr/bin/time -v RUNS times (file in the page cache first), keeps the fastest run.
+# /usr/bin/time -v (file in the page cache first) until RUNS runs were undisturbed, keeps
+# the fastest. A run is disturbed when other processes used more than 10% of the machine
+# meanwhile (busy time of /proc/stat minus the command's own CPU time); it is then retried
+# after waiting for a quiet machine, at most 3 times more than RUNS.
 measure() {
     local tool="$1" label="$2" file="$3" runs="$4" stdout="$5"; shift 6
-    local bytes records best="" line
+    local bytes records best="" best_any="" line before after clean=0 attempts=0 others
     bytes="$(stat -c %s "$file")"
     records="$(meta "$file" entries)"
     cat "$file" > /dev/null
     wait_quiet
-    for _ in $(seq "$runs"); do
+    while [ "$clean" -lt "$runs" ] && [ "$attempts" -lt $((runs + 3)) ]; do
+        attempts=$((attempts + 1))
+        before="$(busy_ticks)"
         if ! /usr/bin/time -v -o "$TIME_OUT" "$@" > "$stdout" 2> "$TIME_OUT.stderr"; then
             log "FAILED: $*"; cat "$TIME_OUT.stderr" "$TIME_OUT" >&2; exit 1
         fi
-        line="$(awk -F': ' '
+        after="$(busy_ticks)"
+        line="$(awk -F': ' -v busy=$((after - before)) -v hz="$CLK_TCK" -v cores="$NPROC" '
             /User time/ {u=$2} /System time/ {s=$2} /Maximum resident/ {r=$2}
             /Elapsed \(wall clock\)/ {n=split($2,p,":"); w=0; for(i=1;i<=n;i++) w=w*60+p[i]}
-            END {printf "%.2f\t%.2f\t%d", w, u+s, r}' "$TIME_OUT")"
+            END {o = busy/hz - (u+s); if (o < 0) o = 0
+                 printf "%.2f\t%.2f\t%d\t%d", w, u+s, r, 100*o/((w > 0.5 ? w : 0.5)*cores)}' "$TIME_OUT")"
+        others="$(cut -f4 <<<"$line")"
+        if [ -z "$best_any" ] || awk -v a="${line%%$'\t'*}" -v b="${best_any%%$'\t'*}" 'BEGIN{exit !(a<b)}'; then
+            best_any="$line"
+        fi
+        if [ "$others" -gt 10 ]; then
+            log "  run disturbed: other processes used ${others}% of the machine; retrying"
+            wait_quiet
+            continue
+        fi
+        clean=$((clean + 1))
         if [ -z "$best" ] || awk -v a="${line%%$'\t'*}" -v b="${best%%$'\t'*}" 'BEGIN{exit !(a<b)}'; then
             best="$line"
         fi
     done
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$label" "$bytes" "$records" "$best" "$BUSY" >> "$RESULTS"
-    log "$(printf '%-28s %-14s wall %5ss  cpu %5ss  rss %6s KB  (busy before: %s%%)' \
-        "$tool" "$label" $(cut -f1-3 <<<"$best") "$BUSY")"
+    [ -n "$best" ] || { best="$best_any"; log "  WARNING: no undisturbed run; keeping the fastest"; }
+    printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$label" "$bytes" "$records" "$best" >> "$RESULTS"
+    log "$(printf '%-28s %-10s wall %6ss  cpu %6ss  rss %7s KB  others %2s%%  (%s/%s clean runs)' \
+        "$tool" "$label" $(cut -f1-4 <<<"$best") "$clean" "$attempts")"
 }
 
 OUT="$BENCH_DIR/out"
 mkdir -p "$OUT"
+rm -f "$OUT"/pgbadger-*.html "$OUT"/planwise-*.json   # no stale reports from an earlier run
 NPROC="$(nproc)"
 
 log "measuring (fastest of $RUNS runs; pgbadger $PGBADGER_RUNS)"
@@ -210,39 +237,49 @@ fi
 
 # --- report ------------------------------------------------------------------------------
 python3 - "$RESULTS" "$OUT" "$BIG_LOG" "$BIG_CSV" "$BIG_JSON" "$REPS" "$WITH_1G" \
-    "${HUGE_LOG:-}" "$NPROC" "$RUNS" <<'EOF' | tee "$BENCH_DIR/results.md"
-import json, os, re, sys, time, platform
-results, out, big_log, big_csv, big_json, reps, with_1g, huge_log, nproc, runs = sys.argv[1:]
+    "${HUGE_LOG:-}" "$NPROC" "$RUNS" "$VERSION" "$PGBADGER_RUNS" <<'EOF' | tee "$BENCH_DIR/results.md"
+import json, os, re, subprocess, sys, time, platform
+(results, out, big_log, big_csv, big_json, reps, with_1g, huge_log, nproc, runs, version,
+ pgbadger_runs) = sys.argv[1:]
 reps = int(reps)
 rows = []
 for line in open(results):
-    tool, label, size, records, wall, cpu, rss, busy = line.rstrip("\n").split("\t")
+    tool, label, size, records, wall, cpu, rss, others = line.rstrip("\n").split("\t")
     rows.append(dict(tool=tool, input=label, bytes=int(size), records=int(records),
-                     wall=float(wall), cpu=float(cpu), rss=int(rss), busy=int(busy)))
+                     wall=float(wall), cpu=float(cpu), rss=int(rss), others=int(others)))
+
+failures = 0
 
 def find(tool, label):
     return next((r for r in rows if r["tool"] == tool and r["input"] == label), None)
 
+def nz(s):
+    return max(s, 0.01)   # /usr/bin/time has 10 ms resolution
+
 def rate(mb, s):
-    return mb / s if s > 0 else float("inf")
+    return mb / nz(s)
 
 cpu_model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                   if l.startswith("model name")), platform.processor())
 print(f"## planwise throughput, {time.strftime('%Y-%m-%d')}\n")
-print(f"Machine: {nproc} cores ({cpu_model}), {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB RAM, "
-      f"Linux {platform.release()}; files in the page cache; fastest of {runs} runs "
-      f"(pgbadger: see PGBADGER_RUNS). Input: fixtures/logs/shop.* repeated {reps} times "
-      f"({rows[0]['records']} log entries per file).\n")
+pgbadger_version = subprocess.run(["pgbadger", "--version"], capture_output=True,
+                                  text=True).stdout.strip()
+print(f"Machine: {nproc} cores ({cpu_model}), "
+      f"{os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB RAM, "
+      f"Linux {platform.release()}; planwise {version}, {pgbadger_version}. Files in the page "
+      f"cache; fastest of {runs} runs ({pgbadger_runs} for pgbadger). Input: "
+      f"fixtures/logs/shop.* repeated {reps} times ({rows[0]['records']} log entries per file; "
+      f"csvlog/jsonlog hold the same events as the stderr log, hence their larger size).\n")
 print("| tool | input | MB | wall s | CPU s | MB/s (wall) | MB/s per CPU-s | peak RSS MB |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     mb = r["bytes"] / 1e6
     print(f"| `{r['tool']}` | {r['input']} | {mb:.0f} | {r['wall']:.2f} | {r['cpu']:.2f} | "
           f"{rate(mb, r['wall']):.0f} | {rate(mb, r['cpu']):.0f} | {r['rss'] / 1024:.0f} |")
-busy = [r for r in rows if r["busy"] >= 15]
+busy = [r for r in rows if r["others"] > 10]
 if busy:
-    print("\nWARNING: the machine was busy with other jobs before: "
-          + ", ".join(f"{r['tool']} {r['input']} ({r['busy']}%)" for r in busy))
+    print("\nWARNING: other processes used a share of the machine during: "
+          + ", ".join(f"{r['tool']} {r['input']} ({r['others']}%)" for r in busy))
 
 print("\n### Ratios\n")
 pw, pw1 = find("planwise", "stderr"), find("planwise --threads 1", "stderr")
@@ -259,14 +296,15 @@ if pgb:
                  f"per CPU-second **{speed(pw1, True) / speed(pgb, True):.1f}x**")
 if pgbn:
     lines.append(f"planwise (all cores) ÷ {pgbn['tool']} (wall MB/s): **{speed(pw) / speed(pgbn):.1f}x**")
-lines.append(f"planwise wall ÷ `grep -c duration` wall: **{pw['wall'] / grep['wall']:.1f}x** "
-             f"(--threads 1: {pw1['wall'] / grep['wall']:.1f}x); ÷ `wc -l` wall: {pw['wall'] / wc['wall']:.1f}x")
+lines.append(f"planwise wall ÷ `grep -c duration` wall: **{pw['wall'] / nz(grep['wall']):.1f}x** "
+             f"(--threads 1: {pw1['wall'] / nz(grep['wall']):.1f}x); "
+             f"÷ `wc -l` wall: {pw['wall'] / nz(wc['wall']):.1f}x")
 for fmt in ("csvlog", "jsonlog"):
     for suffix in ("", " --threads 1"):
         a, b = find("planwise" + suffix, fmt), find("planwise" + suffix, "stderr")
         if a and b:
-            per_a, per_b = a["wall"] / a["records"], b["wall"] / b["records"]
-            cpu_a, cpu_b = a["cpu"] / a["records"], b["cpu"] / b["records"]
+            per_a, per_b = nz(a["wall"]) / a["records"], nz(b["wall"]) / b["records"]
+            cpu_a, cpu_b = nz(a["cpu"]) / a["records"], nz(b["cpu"]) / b["records"]
             lines.append(f"planwise{suffix} {fmt} per-record time ÷ stderr per-record time: "
                          f"wall **{per_a / per_b:.2f}x**, CPU {cpu_a / cpu_b:.2f}x "
                          f"({1e6 * per_a:.2f} vs {1e6 * per_b:.2f} µs/entry wall)")
@@ -283,12 +321,17 @@ if with_1g == "1":
             if r:
                 print(f"| `{tool}` | {label} | {r['bytes'] / 1e6:.0f} | {r['wall']:.2f} | "
                       f"{speed(r):.0f} | {r['rss'] / 1024:.0f} |")
+    print()
     for tool in ("planwise", "planwise --threads 1"):
         a, b = find(tool, "stderr"), find(tool, "stderr 1G")
         growth = (b["rss"] - a["rss"]) / 1024 / ((b["bytes"] - a["bytes"]) / 1e6)
-        print(f"\n`{tool}`: peak RSS x{b['rss'] / a['rss']:.2f} for x{b['bytes'] / a['bytes']:.1f} the log "
-              f"({growth * 1000:.0f} KB more per extra MB of log).", end="")
-    print()
+        flat = b["rss"] <= 1.2 * a["rss"]
+        note = "flat = at most x1.2"
+        if tool == "planwise":
+            note += "; on all cores the peak varies by a few MB from run to run (blocks in flight)"
+        print(f"- `{tool}`: peak RSS x{b['rss'] / a['rss']:.2f} for x{b['bytes'] / a['bytes']:.1f} "
+              f"the log ({growth * 1000:.0f} KB more per extra MB of log): "
+              f"**{'flat' if flat else 'grows'}** ({note})")
 
 print("\n### Correctness\n")
 def summary(path):
@@ -313,14 +356,18 @@ for f in files:
         q.pop("sample", None)   # file:line of the sample differ between formats
     reports[f] = json.dumps({"queries": report["queries"], "loops": report["loops"]}, sort_keys=True)
 same = len({counts[f] for f in (big_log, big_csv, big_json)}) == 1
+identical = len({reports[f] for f in (big_log, big_csv, big_json)}) == 1
+failures += (not same) + (counts[big_log] != expected) + (not identical)
 print(f"\n- statements equal across stderr/csvlog/jsonlog: **{'yes' if same else 'NO'}**; "
       f"equal to fixture x repetitions: **{'yes' if counts[big_log] == expected else 'NO'}**")
 print(f"- per-query stats and loops identical across the three formats: "
-      f"**{'yes' if len({reports[f] for f in (big_log, big_csv, big_json)}) == 1 else 'NO'}**")
+      f"**{'yes' if identical else 'NO'}**")
 if with_1g == "1":
     huge_reps = json.load(open(huge_log + ".meta.json"))["repetitions"]
+    ok = counts[huge_log] == fixture["statements"] * huge_reps
+    failures += not ok
     print(f"- 1 GB log: {counts[huge_log]} statements, expected {fixture['statements'] * huge_reps}: "
-          f"**{'yes' if counts[huge_log] == fixture['statements'] * huge_reps else 'NO'}**")
+          f"**{'yes' if ok else 'NO'}**")
 grep_count = open(os.path.join(out, "grep.txt")).read().strip()
 print(f"- `grep -c duration`: {grep_count} lines (includes parse/bind durations, which are not executions)")
 for name in ("pgbadger-j1", "pgbadger-jn"):
@@ -333,9 +380,13 @@ for name in ("pgbadger-j1", "pgbadger-jn"):
         return m.group(1).replace(",", "") if m else "?"
     queries = figure("Number of queries")
     ok = "yes" if queries == str(counts[big_log]) else "NO"
+    failures += ok == "NO"
     print(f"- {name.replace('-j1', ' -j 1').replace('-jn', ' -j N')}: {queries} queries "
           f"(\"Number of queries\" in its report; equal to planwise: **{ok}**), "
           f"{figure('Number of unique normalized queries')} normalized queries, "
           f"{figure('Number of events')} events, {figure('Total number of sessions')} sessions")
+if failures:
+    print(f"\n{failures} correctness check(s) FAILED", file=sys.stderr)
+    sys.exit(1)
 EOF
 log "results: $BENCH_DIR/results.md"
