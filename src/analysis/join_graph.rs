@@ -99,10 +99,6 @@ impl JoinGraph {
         JoinGraph { graph }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.graph.edge_count() == 0
-    }
-
     /// A Mermaid flowchart (GitHub renders it in Markdown).
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("graph LR\n");

@@ -33,8 +33,4 @@ impl Latency {
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
         self.0.quantile(q).ok().flatten()
     }
-
-    pub fn count(&self) -> u64 {
-        self.0.count() as u64
-    }
 }

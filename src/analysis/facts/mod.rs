@@ -88,14 +88,6 @@ pub enum Operator {
 }
 
 impl Operator {
-    /// Equality-like: an index can seek to the matching rows.
-    pub fn is_equality(&self) -> bool {
-        matches!(
-            self,
-            Operator::Eq | Operator::In { .. } | Operator::Any | Operator::IsNull
-        )
-    }
-
     /// A range an index can scan.
     pub fn is_range(&self) -> bool {
         matches!(
@@ -251,15 +243,5 @@ impl QueryFacts {
             or_across_columns: false,
             unresolved: Vec::new(),
         }
-    }
-
-    /// The predicates on one table.
-    pub fn predicates_on<'a>(
-        &'a self,
-        table: &'a QualifiedName,
-    ) -> impl Iterator<Item = &'a Predicate> {
-        self.predicates
-            .iter()
-            .filter(move |p| &p.column.table == table)
     }
 }
