@@ -40,7 +40,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 }
                 None => None,
             };
-            let statements = analyze_statements(&profile, catalog.as_ref(), &[]);
+            let search_path = catalog
+                .as_ref()
+                .map(Catalog::search_path)
+                .unwrap_or_default();
+            let statements = analyze_statements(&profile, catalog.as_ref(), &search_path);
             statements.report_failures(&mut profile.diagnostics);
             let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
             if let Some(path) = &args.graph {

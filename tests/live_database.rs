@@ -201,3 +201,51 @@ fn an_unreachable_database_is_skipped_when_there_is_a_log_to_analyse() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn unqualified_names_resolve_through_the_servers_search_path() {
+    let database = TestDatabase::create("search_path");
+    runtime().block_on(async {
+        let client = admin(&database.name).await;
+        for statement in [
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+            "CREATE SCHEMA app",
+            "CREATE TABLE app.things (id bigint PRIMARY KEY, label text)",
+            &format!(
+                "ALTER DATABASE {} SET search_path = app, public",
+                database.name
+            ),
+        ] {
+            client.execute(statement, &[]).await.unwrap();
+        }
+    });
+    runtime().block_on(async {
+        // A new session sees the database's search_path.
+        let client = admin(&database.name).await;
+        client
+            .query("SELECT label FROM things WHERE id = $1", &[&1i64])
+            .await
+            .unwrap();
+    });
+    let output = planwise(&[
+        "analyze",
+        "--db",
+        &database.url("127.0.0.1", ""),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let query = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["normalized"] == "select label from things where id = $1")
+        .expect("the statement is in pg_stat_statements");
+    assert_eq!(query["facts"]["tables"][0]["table"], "app.things");
+    assert_eq!(query["facts"]["unresolved"], serde_json::json!([]));
+}

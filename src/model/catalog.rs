@@ -91,6 +91,36 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// The schemas unqualified names resolve through: the server's `search_path` when the
+    /// catalog was read live (`"$user"` and missing schemas dropped), else `public`.
+    pub fn search_path(&self) -> Vec<String> {
+        let setting = self
+            .server
+            .as_ref()
+            .and_then(|s| s.settings.get("search_path"));
+        let schemas: Vec<String> = setting
+            .map(|path| {
+                path.split(',')
+                    .map(|schema| schema.trim().trim_matches('"').to_string())
+                    .filter(|schema| schema != "$user" && !schema.is_empty())
+                    .filter(|schema| {
+                        self.tables
+                            .keys()
+                            .chain(self.views.keys())
+                            .any(|n| &n.schema == schema)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if schemas.is_empty() {
+            vec!["public".to_string()]
+        } else {
+            schemas
+        }
+    }
+}
+
 impl QualifiedName {
     /// pg_catalog and information_schema: the server's own relations.
     pub fn is_system(&self) -> bool {
