@@ -526,6 +526,7 @@ fn check_statistics(catalog: &Catalog) {
             "jit",
             "plan_cache_mode",
             "random_page_cost",
+            "search_path",
             "seq_page_cost",
             "shared_buffers",
             "work_mem"
