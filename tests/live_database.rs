@@ -7,6 +7,17 @@ mod common;
 use common::live::{TestDatabase, admin, runtime};
 use std::process::Command;
 
+/// Runs planwise, which must succeed, and parses its JSON report.
+fn json_report(args: &[&str]) -> serde_json::Value {
+    let output = planwise(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 fn planwise(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_planwise"))
         .args(args)
@@ -42,19 +53,13 @@ fn reads_pg_stat_statements_of_the_connected_database_only() {
                 .unwrap();
         }
     });
-    let output = planwise(&[
+    let report = json_report(&[
         "workload",
         "--db",
         &database.url("127.0.0.1", ""),
         "--format",
         "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let queries = report["queries"].as_array().unwrap();
     let lookup = queries
         .iter()
@@ -138,19 +143,13 @@ fn analyze_reads_the_live_catalog_and_statements() {
                 .unwrap();
         }
     });
-    let output = planwise(&[
+    let report = json_report(&[
         "analyze",
         "--db",
         &database.url("127.0.0.1", ""),
         "--format",
         "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["schema"]["tables"], 2);
     let orders = report["schema"]["largest_tables"]
         .as_array()
@@ -227,19 +226,13 @@ fn unqualified_names_resolve_through_the_servers_search_path() {
             .await
             .unwrap();
     });
-    let output = planwise(&[
+    let report = json_report(&[
         "analyze",
         "--db",
         &database.url("127.0.0.1", ""),
         "--format",
         "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let query = report["queries"]
         .as_array()
         .unwrap()

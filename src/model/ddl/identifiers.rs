@@ -260,6 +260,12 @@ pub(super) fn regclass_text(name: &QualifiedName) -> String {
 
 /// A qualified name written inside a string (`'public."Seq"'`), split and folded.
 pub(super) fn parse_qualified_text(text: &str) -> Vec<String> {
+    split_identifiers(text, '.')
+}
+
+/// Identifiers separated by `separator` as text: double quotes keep case (and `""` is a
+/// quote), the rest folds to lower case; white space outside quotes is dropped.
+pub(super) fn split_identifiers(text: &str, separator: char) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -275,10 +281,11 @@ pub(super) fn parse_qualified_text(text: &str) -> Vec<String> {
                 quoted = !quoted;
                 was_quoted = true;
             }
-            '.' if !quoted => {
+            c if c == separator && !quoted => {
                 parts.push(fold_part(std::mem::take(&mut current), was_quoted));
                 was_quoted = false;
             }
+            c if !quoted && c.is_whitespace() => {}
             c => current.push(c),
         }
     }
@@ -290,7 +297,7 @@ fn fold_part(part: String, quoted: bool) -> String {
     if quoted {
         part
     } else {
-        part.trim().to_ascii_lowercase()
+        part.to_ascii_lowercase()
     }
 }
 

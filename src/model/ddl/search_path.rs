@@ -3,7 +3,9 @@
 //! created and which existing object it means.
 
 use super::expressions::{function_arguments, string_literal};
-use super::identifiers::{display_object_name, identifier, last_identifier, split_object_name};
+use super::identifiers::{
+    display_object_name, identifier, last_identifier, split_identifiers, split_object_name,
+};
 use super::{DdlApplier, Effect, PUBLIC};
 use crate::model::catalog::QualifiedName;
 use sqlparser::ast::{Expr, ObjectName, Query, SelectItem, Set, SetExpr, Value};
@@ -126,39 +128,10 @@ pub(super) fn search_path_of_set_config(query: &Query) -> Option<Vec<String>> {
 
 /// A search_path setting as text: comma-separated names, double quotes keep case.
 fn parse_search_path(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = text.chars().peekable();
-    let push = |current: &mut String, was_quoted: &mut bool, names: &mut Vec<String>| {
-        let name = if *was_quoted {
-            std::mem::take(current)
-        } else {
-            std::mem::take(current).trim().to_ascii_lowercase()
-        };
-        if !name.is_empty() {
-            names.push(name);
-        }
-        *was_quoted = false;
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                current.push('"');
-            }
-            '"' => {
-                quoted = !quoted;
-                was_quoted = true;
-            }
-            ',' if !quoted => push(&mut current, &mut was_quoted, &mut names),
-            c if !quoted && c.is_whitespace() => {}
-            c => current.push(c),
-        }
-    }
-    push(&mut current, &mut was_quoted, &mut names);
-    names
+    split_identifiers(text, ',')
+        .into_iter()
+        .filter(|name| !name.is_empty())
+        .collect()
 }
 
 #[cfg(test)]
