@@ -1,17 +1,24 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
+use crate::analysis::facts::{QueryFacts, StatementKind, parse_logged_parameters};
+use crate::analysis::index::candidates::generate;
+use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::analyze_statements;
-use crate::cli::{Cli, Command, InputArgs, OutputArgs};
+use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs, OutputArgs};
+use crate::db::whatif::{Explainable, HypoPg};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Example;
-use crate::model::workload::Profile;
+use crate::model::workload::{Profile, QueryStats};
 use crate::report::{Analysis, OutputFormat, Report, json, markdown, table};
+use crate::rules;
+use crate::sql::fingerprint::format_id;
 use anyhow::Context;
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 /// Runs a command; the exit status (0 ok, 1 findings at --fail-on) or an error (status 2).
@@ -51,16 +58,123 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 std::fs::write(path, join_graph.to_dot())
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
+            let index_plan = match &catalog {
+                Some(catalog) => advise_indexes(&args, &mut profile, &statements.facts, catalog),
+                None => None,
+            };
+            let context = rules::Context {
+                profile: &profile,
+                facts: &statements.facts,
+                catalog: catalog.as_ref(),
+                index_plan: index_plan.as_ref(),
+            };
+            let findings = rules::run(&context);
+            let failed = args
+                .fail_on
+                .is_some_and(|level| findings.iter().any(|f| f.severity >= level));
             let analysis = Analysis {
                 facts: &statements.facts,
                 join_graph: &join_graph,
                 catalog: catalog.as_ref(),
+                findings,
+                index_plan: index_plan.as_ref(),
             };
             let report = Report::new(&profile, Some(analysis));
             emit(&report, args.format, &args.output, "planwise analysis")?;
+            return Ok(u8::from(failed));
         }
+        Command::Rules(args) => print_rules(args.rule.as_deref())?,
     }
     Ok(0)
+}
+
+fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
+    let text = match id {
+        Some(id) => rules::find(id)
+            .with_context(|| format!("no rule `{id}` (planwise rules lists them)"))?
+            .page(),
+        None => rules::RULES
+            .iter()
+            .map(|r| format!("{}  {:<20} {}\n", r.id, r.name, r.category))
+            .collect(),
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// The index advisor: candidates from the facts, costed by HypoPG when `--db` has it. A
+/// database without HypoPG is reported and the advice skipped.
+fn advise_indexes(
+    args: &AnalyzeArgs,
+    profile: &mut Profile,
+    facts: &BTreeMap<u64, QueryFacts>,
+    catalog: &Catalog,
+) -> Option<Plan> {
+    let url = args.input.db.as_ref()?;
+    catalog.server.as_ref()?;
+    let statements: Vec<(u64, &QueryFacts, &QueryStats)> = facts
+        .iter()
+        .filter(|(_, f)| f.kind != StatementKind::Other)
+        .filter_map(|(id, f)| Some((*id, f, profile.queries.get(id)?)))
+        .collect();
+    let explainable = statements
+        .iter()
+        .map(|(id, _, stats)| {
+            let sample = stats.sample.as_ref();
+            Explainable {
+                id: *id,
+                text: sample.map_or(stats.normalized.clone(), |s| s.statement.clone()),
+                parameters: sample
+                    .and_then(|s| s.parameters.as_deref())
+                    .map(parse_logged_parameters)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let mut model = match HypoPg::open(url, args.index.whatif_connections, explainable) {
+        Ok(model) => model,
+        Err(error) => {
+            eprintln!("planwise: index advice skipped: {error}");
+            profile
+                .diagnostics
+                .report("whatif_unavailable", || Example {
+                    file: "--db".into(),
+                    line: 0,
+                    reason: error.to_string(),
+                });
+            return None;
+        }
+    };
+    let queries: Vec<WorkloadQuery<'_>> = statements
+        .iter()
+        .map(|(id, facts, stats)| WorkloadQuery {
+            id: *id,
+            calls: stats.calls.max(1) as f64,
+            facts,
+        })
+        .collect();
+    let candidates = generate(facts, catalog)
+        .into_iter()
+        .map(|c| c.def)
+        .collect();
+    let limits = Limits {
+        budget_bytes: args.index.budget,
+        max_indexes: args.index.max_indexes,
+    };
+    let plan = select(&mut model, &queries, candidates, catalog, limits);
+    for (id, reason) in &model.failures {
+        let location = profile
+            .queries
+            .get(id)
+            .and_then(|s| s.sample.as_ref())
+            .and_then(|s| s.location.clone());
+        profile.diagnostics.report("whatif_failed", || Example {
+            file: location.unwrap_or_else(|| format_id(*id)),
+            line: 0,
+            reason: reason.clone(),
+        });
+    }
+    Some(plan)
 }
 
 fn require_input(present: bool) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive; the doc comments are the `--help` text).
 
+use crate::findings::Severity;
 use crate::input::LogFormat;
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,16 @@ pub enum Command {
     ///
     /// Example: planwise analyze --log fixtures/logs/shop.log --format md -o report.md
     Analyze(AnalyzeArgs),
+    /// List the rules, or print one rule's documentation.
+    ///
+    /// Example: planwise rules IDX001
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule id (`IDX001`) or name (`missing-index`); without one, every rule is listed.
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -102,4 +113,53 @@ pub struct AnalyzeArgs {
     /// Also write the join graph as Graphviz DOT to FILE (`dot -Tsvg FILE`).
     #[arg(long, value_name = "FILE")]
     pub graph: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Exit with status 1 when a finding has at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+}
+
+/// How the index advisor may spend.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Disk the recommended indexes may take in all, e.g. 500MB, 2GB (units: B, kB, MB,
+    /// GB, TB, powers of 1000; MiB, GiB powers of 1024). Default: no limit.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub budget: Option<f64>,
+
+    /// Recommend at most N new indexes.
+    #[arg(long, value_name = "N")]
+    pub max_indexes: Option<usize>,
+
+    /// Sessions that plan statements in parallel for what-if costing with --db.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub whatif_connections: usize,
+}
+
+/// `500MB` → 5e8 bytes.
+pub fn parse_size(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like 500MB"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("unknown size unit `{other}` (use kB, MB, GB, TB)")),
+    };
+    Ok(number * factor)
 }

@@ -2,5 +2,6 @@
 //! distinct statement, and the join graph of the workload.
 
 pub mod facts;
+pub mod index;
 pub mod join_graph;
 pub mod statements;

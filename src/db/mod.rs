@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod pgss;
 mod tls;
+pub mod whatif;
 
 pub use catalog::read_catalog;
 

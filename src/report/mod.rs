@@ -6,7 +6,10 @@ pub mod markdown;
 pub mod table;
 
 use crate::analysis::facts::QueryFacts;
+use crate::analysis::index::cost::Basis;
+use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
+use crate::findings::Finding;
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
 use crate::model::time::format_timestamp;
@@ -39,9 +42,12 @@ pub struct Report {
     /// Present in `analyze` reports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join_graph: Option<JoinGraphView>,
-    /// Present in `analyze` reports (advisors fill it); absent from `workload`.
+    /// Present in `analyze` reports; absent from `workload`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub findings: Option<Vec<serde_json::Value>>,
+    pub findings: Option<Vec<Finding>>,
+    /// The index advisor's totals, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_advice: Option<IndexAdviceView>,
 }
 
 /// What `analyze` adds to the workload: facts, the join graph, the catalog.
@@ -49,6 +55,26 @@ pub struct Analysis<'a> {
     pub facts: &'a BTreeMap<u64, QueryFacts>,
     pub join_graph: &'a JoinGraph,
     pub catalog: Option<&'a Catalog>,
+    pub findings: Vec<Finding>,
+    pub index_plan: Option<&'a Plan>,
+}
+
+/// The index advisor's workload totals (the per-index figures are in the findings).
+#[derive(Debug, Serialize)]
+pub struct IndexAdviceView {
+    pub basis: Basis,
+    /// Σ calls × estimated cost with the existing indexes.
+    pub cost_before: f64,
+    /// The same with the recommended indexes, their upkeep included.
+    pub cost_after: f64,
+    /// `cost_after` as the greedy search left it, before local search improved it.
+    pub cost_after_greedy: f64,
+    pub indexes: usize,
+    pub size_bytes: f64,
+    /// Plans asked of the cost model.
+    pub evaluations: usize,
+    /// Fingerprints of statements that could not be costed.
+    pub uncosted: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -234,8 +260,25 @@ impl Report {
                 edges: a.join_graph.edges().into_iter().cloned().collect(),
                 mermaid: a.join_graph.to_mermaid(),
             }),
-            findings: analysis.map(|_| Vec::new()),
+            index_advice: analysis
+                .as_ref()
+                .and_then(|a| a.index_plan)
+                .map(index_advice_view),
+            findings: analysis.map(|a| a.findings),
         }
+    }
+}
+
+fn index_advice_view(plan: &Plan) -> IndexAdviceView {
+    IndexAdviceView {
+        basis: plan.basis,
+        cost_before: plan.baseline,
+        cost_after: plan.total,
+        cost_after_greedy: plan.greedy,
+        indexes: plan.chosen.len(),
+        size_bytes: plan.chosen.iter().map(|c| c.size_bytes).sum(),
+        evaluations: plan.evaluations,
+        uncosted: plan.uncosted.iter().map(|id| format_id(*id)).collect(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The walk over a sqlparser AST that collects a statement's facts.
 
+use super::columns::columns_used;
 use super::scope::{Column, Resolver, Scope, Source};
 use super::{
     Access, Bound, ColumnRef, JoinEdge, JoinKind, Operand, Operator, PatternShape, Predicate,
@@ -38,7 +39,9 @@ pub fn extract_facts(
         outer_references: 0,
     };
     extractor.statement(statement);
-    extractor.facts
+    let mut facts = extractor.facts;
+    facts.columns_used = columns_used(statement, &facts, catalog);
+    facts
 }
 
 /// Parses `$1 = '215', $2 = 'it''s', $3 = NULL` (the log's `DETAIL: parameters:`).
@@ -94,7 +97,7 @@ struct Extractor<'a> {
 }
 
 /// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
-fn ident(ident: &Ident) -> String {
+pub(super) fn ident(ident: &Ident) -> String {
     match ident.quote_style {
         Some(_) => ident.value.clone(),
         None => ident.value.to_lowercase(),

@@ -7,6 +7,7 @@
 //! Facts are pure data computed from an AST and a catalog; rules read them and never parse
 //! SQL themselves.
 
+mod columns;
 mod extract;
 mod scope;
 
@@ -14,6 +15,7 @@ pub use extract::{extract_facts, parse_logged_parameters};
 
 use crate::model::catalog::QualifiedName;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -216,6 +218,9 @@ pub struct QueryFacts {
     pub or_across_columns: bool,
     /// Names that match no table, CTE or alias in scope (not guessed).
     pub unresolved: Vec<String>,
+    /// Every column of each table the statement mentions anywhere (`*` counts as all of
+    /// them): what an index must hold for an index-only scan.
+    pub columns_used: BTreeMap<QualifiedName, BTreeSet<String>>,
 }
 
 impl QueryFacts {
@@ -242,6 +247,7 @@ impl QueryFacts {
             cartesian_products: 0,
             or_across_columns: false,
             unresolved: Vec::new(),
+            columns_used: BTreeMap::new(),
         }
     }
 }

@@ -1,0 +1,67 @@
+//! The columns a statement uses, per table. A name is counted for every table of the
+//! statement that has a column so named: an over-count only makes an index-only scan look
+//! harder to get, never easier.
+
+use super::QueryFacts;
+use super::extract::ident;
+use crate::model::catalog::{Catalog, QualifiedName};
+use sqlparser::ast::{Expr, Statement, visit_expressions};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::ControlFlow;
+
+pub(super) fn columns_used(
+    statement: &Statement,
+    facts: &QueryFacts,
+    catalog: Option<&Catalog>,
+) -> BTreeMap<QualifiedName, BTreeSet<String>> {
+    let mut used: BTreeMap<QualifiedName, BTreeSet<String>> = BTreeMap::new();
+    // Without a catalog only the references the walk resolved are known.
+    for column in resolved_references(facts) {
+        used.entry(column.table.clone())
+            .or_default()
+            .insert(column.column.clone());
+    }
+    let Some(catalog) = catalog else {
+        return used;
+    };
+    let mut names = BTreeSet::new();
+    let _ = visit_expressions(statement, |expression| {
+        match expression {
+            Expr::Identifier(name) => {
+                names.insert(ident(name));
+            }
+            Expr::CompoundIdentifier(parts) => {
+                if let Some(last) = parts.last() {
+                    names.insert(ident(last));
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    for table_use in &facts.tables {
+        let Some(table) = catalog.tables.get(&table_use.table) else {
+            continue;
+        };
+        let all = facts.select_star.contains(&table.name);
+        let entry = used.entry(table.name.clone()).or_default();
+        for column in &table.columns {
+            if all || names.contains(&column.name) {
+                entry.insert(column.name.clone());
+            }
+        }
+    }
+    used
+}
+
+fn resolved_references(facts: &QueryFacts) -> impl Iterator<Item = &super::ColumnRef> {
+    facts
+        .predicates
+        .iter()
+        .map(|p| &p.column)
+        .chain(facts.joins.iter().flat_map(|j| [&j.left, &j.right]))
+        .chain(facts.order_by.iter().filter_map(|k| k.column.as_ref()))
+        .chain(&facts.group_by)
+        .chain(&facts.projection)
+        .chain(&facts.written_columns)
+}

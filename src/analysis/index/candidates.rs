@@ -1,0 +1,337 @@
+//! Index candidates, read from the query facts: for each statement and each table it reads,
+//! the indexes that could serve it — equality columns first (most selective first), then one
+//! range column, or the sort or grouping columns; join columns for nested-loop lookups;
+//! `INCLUDE` versions where an index-only scan could replace the table; expression indexes
+//! for `lower(col) = …`; partial indexes where a constant selects a small share of rows.
+//! Candidates an existing index already serves are dropped.
+
+use super::definition::{IndexDef, KeyPart};
+use crate::analysis::facts::{
+    ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
+};
+use crate::model::catalog::{Catalog, QualifiedName, Table};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Wider covering indexes cost more to keep than an index-only scan saves.
+const MAX_COVERED_COLUMNS: usize = 8;
+/// A constant that selects at most this share of a table's rows makes a partial index pay.
+const PARTIAL_INDEX_MAX_SHARE: f64 = 0.2;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub def: IndexDef,
+    /// The statements (fingerprints) it was proposed for.
+    pub queries: BTreeSet<u64>,
+}
+
+/// Every distinct candidate for the workload, in a stable order.
+pub fn generate(facts: &BTreeMap<u64, QueryFacts>, catalog: &Catalog) -> Vec<Candidate> {
+    let mut found: BTreeMap<IndexDef, BTreeSet<u64>> = BTreeMap::new();
+    for (id, query) in facts {
+        if query.kind == StatementKind::Other {
+            continue;
+        }
+        let tables: BTreeSet<&QualifiedName> = query.tables.iter().map(|t| &t.table).collect();
+        for name in tables {
+            let Some(table) = catalog.tables.get(name) else {
+                continue;
+            };
+            for def in for_table(query, table) {
+                found.entry(def).or_default().insert(*id);
+            }
+        }
+    }
+    let existing: Vec<IndexDef> = catalog
+        .indexes
+        .values()
+        .filter_map(IndexDef::of_existing)
+        .collect();
+    found
+        .into_iter()
+        .filter(|(def, _)| !existing.iter().any(|e| serves(e, def)))
+        .map(|(def, queries)| Candidate { def, queries })
+        .collect()
+}
+
+/// Whether `existing` already does what `wanted` would: same method and predicate, the
+/// wanted keys a left prefix of its keys, its columns covering the wanted `INCLUDE`s.
+pub fn serves(existing: &IndexDef, wanted: &IndexDef) -> bool {
+    existing.table == wanted.table
+        && existing.method == wanted.method
+        && existing.predicate == wanted.predicate
+        && existing.keys.len() >= wanted.keys.len()
+        && existing
+            .keys
+            .iter()
+            .zip(&wanted.keys)
+            .all(|(e, w)| e.expression == w.expression && e.opclass == w.opclass)
+        && wanted
+            .include
+            .iter()
+            .all(|c| existing.covered_columns().any(|e| e == c))
+}
+
+/// What one statement asks of one table.
+struct TableNeeds<'a> {
+    equality: Vec<&'a str>,
+    range: Vec<&'a str>,
+    joins: Vec<&'a str>,
+    sort: Vec<(&'a str, bool)>,
+    group: Vec<&'a str>,
+    used: Vec<&'a str>,
+}
+
+fn for_table(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
+    let needs = needs(query, table);
+    let mut key_lists: Vec<Vec<KeyPart>> = Vec::new();
+    let columns = |names: &[&str]| names.iter().map(|c| KeyPart::column(c)).collect::<Vec<_>>();
+    for column in needs
+        .equality
+        .iter()
+        .chain(&needs.range)
+        .chain(&needs.joins)
+    {
+        key_lists.push(columns(&[column]));
+    }
+    if needs.equality.len() > 1 {
+        key_lists.push(columns(&needs.equality));
+    }
+    for range in &needs.range {
+        let mut keys = needs.equality.clone();
+        keys.push(range);
+        key_lists.push(columns(&keys));
+    }
+    for join in &needs.joins {
+        let mut keys = vec![*join];
+        keys.extend(needs.equality.iter().copied());
+        key_lists.push(columns(&keys));
+        if let Some(range) = needs.range.first() {
+            keys.push(range);
+            key_lists.push(columns(&keys));
+        }
+    }
+    if !needs.sort.is_empty() && needs.range.is_empty() {
+        let mut keys = columns(&needs.equality);
+        for (column, descending) in &needs.sort {
+            if !needs.equality.contains(column) {
+                keys.push(KeyPart {
+                    descending: *descending,
+                    ..KeyPart::column(column)
+                });
+            }
+        }
+        key_lists.push(keys);
+    }
+    if !needs.group.is_empty() {
+        let mut keys = needs.equality.clone();
+        keys.extend(needs.group.iter().filter(|g| !needs.equality.contains(g)));
+        key_lists.push(columns(&keys));
+    }
+    key_lists.retain(|keys| !keys.is_empty());
+    let mut defs = Vec::new();
+    for keys in key_lists {
+        let plain = IndexDef {
+            keys,
+            ..IndexDef::btree(&table.name, &[])
+        };
+        if let Some(covering) = covering(&plain, &needs.used) {
+            defs.push(covering);
+        }
+        defs.push(plain);
+    }
+    defs.extend(expression_indexes(query, table));
+    defs.extend(partial_indexes(query, table, &needs));
+    defs
+}
+
+fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
+    let on_table = |c: &ColumnRef| c.table == table.name;
+    let indexable = |p: &&Predicate| on_table(&p.column) && p.wrapped_in.is_none();
+    let mut equality: Vec<&str> = Vec::new();
+    let mut range: Vec<&str> = Vec::new();
+    for predicate in query.predicates.iter().filter(indexable) {
+        let column = predicate.column.column.as_str();
+        if matches!(&predicate.value, Operand::Column(other) if other.table == table.name) {
+            continue;
+        }
+        let list = match predicate.operator {
+            Operator::Eq | Operator::In { .. } | Operator::Any | Operator::IsNull => &mut equality,
+            ref op if op.is_range() => &mut range,
+            _ => continue,
+        };
+        if !list.contains(&column) {
+            list.push(column);
+        }
+    }
+    range.retain(|c| !equality.contains(c));
+    equality.sort_by(|a, b| {
+        distinct_values(table, b)
+            .total_cmp(&distinct_values(table, a))
+            .then(a.cmp(b))
+    });
+    let mut joins: Vec<&str> = Vec::new();
+    for edge in &query.joins {
+        if edge.kind == JoinKind::Full {
+            continue;
+        }
+        for (mine, other) in [(&edge.left, &edge.right), (&edge.right, &edge.left)] {
+            if on_table(mine) && !on_table(other) && !equality.contains(&mine.column.as_str()) {
+                let column = mine.column.as_str();
+                if !joins.contains(&column) {
+                    joins.push(column);
+                }
+            }
+        }
+    }
+    let sort: Vec<(&str, bool)> = query
+        .order_by
+        .iter()
+        .map(|key| match &key.column {
+            Some(column) if on_table(column) => Some((column.column.as_str(), key.descending)),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    let group = query
+        .group_by
+        .iter()
+        .filter(|c| on_table(c))
+        .map(|c| c.column.as_str())
+        .collect();
+    let used = query
+        .columns_used
+        .get(&table.name)
+        .map(|set| set.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    TableNeeds {
+        equality,
+        range,
+        joins,
+        sort,
+        group,
+        used,
+    }
+}
+
+/// The index with the statement's other columns of the table as `INCLUDE`, when that
+/// stays narrow enough to be worth it.
+fn covering(plain: &IndexDef, used: &[&str]) -> Option<IndexDef> {
+    let keys = plain.key_columns();
+    let include: Vec<String> = used
+        .iter()
+        .filter(|c| !keys.contains(c))
+        .map(|c| c.to_string())
+        .collect();
+    if include.is_empty() || used.len() > MAX_COVERED_COLUMNS || keys.len() != plain.keys.len() {
+        return None;
+    }
+    Some(IndexDef {
+        include,
+        ..plain.clone()
+    })
+}
+
+/// `lower(email) = …`, `created_at::date = …`: an index on the expression.
+fn expression_indexes(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
+    let mut defs = Vec::new();
+    for predicate in &query.predicates {
+        let Some(wrapper) = &predicate.wrapped_in else {
+            continue;
+        };
+        if predicate.column.table != table.name
+            || !matches!(predicate.operator, Operator::Eq | Operator::In { .. })
+        {
+            continue;
+        }
+        let column = crate::model::ddl::quote_identifier(&predicate.column.column);
+        let expression = match wrapper.as_str() {
+            "lower" | "upper" | "date" | "trim" => format!("{wrapper}({column})"),
+            cast if cast.starts_with("::") => format!("{column}{cast}"),
+            _ => continue,
+        };
+        defs.push(IndexDef {
+            keys: vec![KeyPart::expression(expression)],
+            ..IndexDef::btree(&table.name, &[])
+        });
+    }
+    defs
+}
+
+/// `status = 'pending'` where statistics say 'pending' is rare: an index of only those rows,
+/// keyed on what else the statement filters or sorts by.
+fn partial_indexes(query: &QueryFacts, table: &Table, needs: &TableNeeds<'_>) -> Vec<IndexDef> {
+    let mut defs = Vec::new();
+    for predicate in &query.predicates {
+        if predicate.column.table != table.name || predicate.wrapped_in.is_some() {
+            continue;
+        }
+        let Some((condition, share)) = constant_condition(predicate, table) else {
+            continue;
+        };
+        if share > PARTIAL_INDEX_MAX_SHARE {
+            continue;
+        }
+        let column = predicate.column.column.as_str();
+        let mut keys: Vec<KeyPart> = needs
+            .equality
+            .iter()
+            .chain(&needs.range)
+            .filter(|c| **c != column)
+            .map(|c| KeyPart::column(c))
+            .collect();
+        if keys.is_empty() {
+            keys.extend(needs.sort.iter().map(|(c, descending)| KeyPart {
+                descending: *descending,
+                ..KeyPart::column(c)
+            }));
+        }
+        if keys.is_empty()
+            && let Some(key) = table.primary_key.as_ref().and_then(|k| k.columns.first())
+        {
+            keys.push(KeyPart::column(key));
+        }
+        if keys.is_empty() {
+            continue;
+        }
+        defs.push(IndexDef {
+            keys,
+            predicate: Some(condition),
+            ..IndexDef::btree(&table.name, &[])
+        });
+    }
+    defs
+}
+
+/// The SQL of a constant condition and the share of rows it selects, from statistics.
+fn constant_condition(predicate: &Predicate, table: &Table) -> Option<(String, f64)> {
+    let column = table.column(&predicate.column.column)?;
+    let stats = column.stats.as_ref()?;
+    let name = crate::model::ddl::quote_identifier(&column.name);
+    match (&predicate.operator, &predicate.value) {
+        (Operator::IsNull, _) => Some((format!("{name} IS NULL"), stats.null_frac)),
+        (Operator::Eq, Operand::Constant(value)) => {
+            let share = stats
+                .most_common
+                .iter()
+                .find(|(common, _)| common == value)
+                .map(|(_, frequency)| *frequency)?;
+            let literal = format!("'{}'", value.replace('\'', "''"));
+            Some((format!("{name} = {literal}"), share))
+        }
+        _ => None,
+    }
+}
+
+/// Estimated distinct values of a column (PostgreSQL's negative `n_distinct` is a share of
+/// the rows); 0 when unknown, so unknown columns sort last.
+fn distinct_values(table: &Table, column: &str) -> f64 {
+    let Some(stats) = table.column(column).and_then(|c| c.stats.as_ref()) else {
+        return 0.0;
+    };
+    if stats.n_distinct >= 0.0 {
+        stats.n_distinct
+    } else {
+        let rows = table.stats.as_ref().and_then(|s| s.rows).unwrap_or(0.0);
+        -stats.n_distinct * rows
+    }
+}

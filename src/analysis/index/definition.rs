@@ -1,0 +1,237 @@
+//! One index, existing or proposed, as planwise reasons about it: table, method, key parts,
+//! `INCLUDE` columns and partial predicate — and the SQL that creates it.
+
+use crate::model::catalog::{Index, QualifiedName};
+use crate::model::ddl::quote_identifier;
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexMethod {
+    Btree,
+    Gin,
+    Brin,
+}
+
+impl IndexMethod {
+    fn keyword(self) -> &'static str {
+        match self {
+            IndexMethod::Btree => "btree",
+            IndexMethod::Gin => "gin",
+            IndexMethod::Brin => "brin",
+        }
+    }
+}
+
+/// One key of an index: a column or an expression over columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct KeyPart {
+    /// The column name, or the expression as SQL.
+    pub expression: String,
+    pub is_column: bool,
+    pub descending: bool,
+    pub opclass: Option<String>,
+}
+
+impl KeyPart {
+    pub fn column(name: &str) -> Self {
+        KeyPart {
+            expression: name.to_string(),
+            is_column: true,
+            descending: false,
+            opclass: None,
+        }
+    }
+
+    pub fn expression(sql: String) -> Self {
+        KeyPart {
+            expression: sql,
+            is_column: false,
+            descending: false,
+            opclass: None,
+        }
+    }
+
+    fn sql(&self) -> String {
+        let mut text = if self.is_column {
+            quote_identifier(&self.expression)
+        } else {
+            format!("({})", self.expression)
+        };
+        if let Some(opclass) = &self.opclass {
+            text.push(' ');
+            text.push_str(opclass);
+        }
+        if self.descending {
+            text.push_str(" DESC");
+        }
+        text
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct IndexDef {
+    pub table: QualifiedName,
+    pub method: IndexMethod,
+    pub keys: Vec<KeyPart>,
+    pub include: Vec<String>,
+    /// A partial index's `WHERE`, as SQL.
+    pub predicate: Option<String>,
+}
+
+impl IndexDef {
+    pub fn btree(table: &QualifiedName, columns: &[&str]) -> Self {
+        IndexDef {
+            table: table.clone(),
+            method: IndexMethod::Btree,
+            keys: columns.iter().map(|c| KeyPart::column(c)).collect(),
+            include: Vec::new(),
+            predicate: None,
+        }
+    }
+
+    /// The definition of an existing index, when its method is one planwise models.
+    pub fn of_existing(index: &Index) -> Option<Self> {
+        let method = match index.method.as_str() {
+            "btree" => IndexMethod::Btree,
+            "gin" => IndexMethod::Gin,
+            "brin" => IndexMethod::Brin,
+            _ => return None,
+        };
+        Some(IndexDef {
+            table: index.table.clone(),
+            method,
+            keys: index
+                .keys
+                .iter()
+                .map(|key| KeyPart {
+                    expression: key.expression.clone(),
+                    is_column: key.is_column,
+                    descending: key.descending,
+                    opclass: key.opclass.clone(),
+                })
+                .collect(),
+            include: index.include.clone(),
+            predicate: index.predicate.clone(),
+        })
+    }
+
+    /// Key columns (plain columns only), in order.
+    pub fn key_columns(&self) -> Vec<&str> {
+        self.keys
+            .iter()
+            .filter(|k| k.is_column)
+            .map(|k| k.expression.as_str())
+            .collect()
+    }
+
+    /// Key and `INCLUDE` columns: what an index-only scan can return.
+    pub fn covered_columns(&self) -> impl Iterator<Item = &str> {
+        self.key_columns()
+            .into_iter()
+            .chain(self.include.iter().map(String::as_str))
+    }
+
+    /// A name in PostgreSQL's style (`orders_customer_id_created_at_idx`), at most 63 bytes.
+    pub fn name(&self) -> String {
+        let mut parts = vec![self.table.name.clone()];
+        for key in &self.keys {
+            let word: String = key
+                .expression
+                .chars()
+                .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                .collect();
+            parts.push(word.trim_matches('_').to_string());
+        }
+        if self.predicate.is_some() {
+            parts.push("partial".into());
+        }
+        let stem = parts.join("_");
+        format!("{}_idx", truncated(&stem, 59).trim_end_matches('_'))
+    }
+
+    /// `CREATE INDEX [CONCURRENTLY] name ON table USING method (…) INCLUDE (…) WHERE …`.
+    pub fn create_sql(&self, concurrently: bool) -> String {
+        self.create_sql_named(&self.name(), concurrently)
+    }
+
+    pub fn create_sql_named(&self, name: &str, concurrently: bool) -> String {
+        let mut sql = format!(
+            "CREATE INDEX {}{} ON {} USING {} ({})",
+            if concurrently { "CONCURRENTLY " } else { "" },
+            quote_identifier(name),
+            qualified(&self.table),
+            self.method.keyword(),
+            self.keys
+                .iter()
+                .map(KeyPart::sql)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if !self.include.is_empty() {
+            let include: Vec<String> = self.include.iter().map(|c| quote_identifier(c)).collect();
+            sql.push_str(&format!(" INCLUDE ({})", include.join(", ")));
+        }
+        if let Some(predicate) = &self.predicate {
+            sql.push_str(&format!(" WHERE {predicate}"));
+        }
+        sql
+    }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary (PostgreSQL's identifiers
+/// are 63 bytes at most).
+pub fn truncated(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// `schema.table`, quoted where needed.
+pub fn qualified(name: &QualifiedName) -> String {
+    format!(
+        "{}.{}",
+        quote_identifier(&name.schema),
+        quote_identifier(&name.name)
+    )
+}
+
+impl fmt::Display for IndexDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let keys: Vec<String> = self.keys.iter().map(KeyPart::sql).collect();
+        write!(f, "{}({})", self.table.name, keys.join(", "))?;
+        if !self.include.is_empty() {
+            write!(f, " INCLUDE ({})", self.include.join(", "))?;
+        }
+        if let Some(predicate) = &self.predicate {
+            write!(f, " WHERE {predicate}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ddl_quotes_what_needs_quotes_and_names_stay_under_63_bytes() {
+        let table = QualifiedName::new("public", "Orders");
+        let mut index = IndexDef::btree(&table, &["customer_id", "Created At"]);
+        index.keys[1].descending = true;
+        index.include = vec!["total".into()];
+        index.predicate = Some("status = 'pending'".into());
+        assert_eq!(
+            index.create_sql(true),
+            "CREATE INDEX CONCURRENTLY \"Orders_customer_id_Created_At_partial_idx\" ON \
+             public.\"Orders\" USING btree (customer_id, \"Created At\" DESC) INCLUDE (total) \
+             WHERE status = 'pending'"
+        );
+        let long = IndexDef::btree(&table, &["a_very_long_column_name_number_one", "and_two_x"]);
+        assert!(long.name().len() <= 63, "{}", long.name());
+        assert!(long.name().ends_with("_idx"));
+    }
+}

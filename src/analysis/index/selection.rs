@@ -1,0 +1,589 @@
+//! Which candidates to create, chosen for the whole workload: the total estimated cost
+//! (Σ calls × cost of each statement, plus the cost of maintaining each new index for the
+//! logged writes) is minimised within a storage budget and an index count.
+//!
+//! Two lazy greedy passes with re-evaluation (an index's benefit is re-asked after every
+//! choice, so two indexes that serve one query are not both counted) — one by benefit per
+//! byte, one by benefit — the better kept; then a local search that drops, swaps and adds
+//! single indexes while that lowers the total. Costs are cached by (statement, the indexes
+//! it could use), so no plan is asked for twice.
+
+use super::cost::{Basis, CostModel, CostRequest};
+use super::definition::IndexDef;
+use crate::analysis::facts::{QueryFacts, StatementKind};
+use crate::model::catalog::{Catalog, QualifiedName};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Planner cost units charged for each index entry written (a leaf page dirtied and logged).
+pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
+/// Swaps tried per chosen index in local search: the most promising candidates only.
+const SWAPS_PER_INDEX: usize = 12;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub budget_bytes: Option<f64>,
+    pub max_indexes: Option<usize>,
+}
+
+/// A statement of the workload, weighted by how often it ran.
+pub struct WorkloadQuery<'a> {
+    pub id: u64,
+    pub calls: f64,
+    pub facts: &'a QueryFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub basis: Basis,
+    /// Σ calls × cost with the existing indexes only.
+    pub baseline: f64,
+    /// After the greedy passes, before local search.
+    pub greedy: f64,
+    /// With the chosen indexes, their write overhead included.
+    pub total: f64,
+    pub chosen: Vec<Chosen>,
+    pub rejected: Vec<Rejected>,
+    /// Statements the model could not cost (left out of every figure).
+    pub uncosted: Vec<u64>,
+    /// Plans asked of the model (cache hits not counted).
+    pub evaluations: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Chosen {
+    pub def: IndexDef,
+    pub size_bytes: f64,
+    pub write_overhead: f64,
+    /// What removing it from the chosen set would cost (never summed across indexes).
+    pub saving: f64,
+    pub served: Vec<Served>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Served {
+    pub query: u64,
+    pub calls: f64,
+    /// Per execution, without and with this index (the other chosen ones present).
+    pub before: f64,
+    pub after: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub def: IndexDef,
+    pub size_bytes: f64,
+    /// Its saving on its own, against the existing indexes.
+    pub saving_alone: f64,
+    pub reason: RejectReason,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RejectReason {
+    /// No plan uses it.
+    NoPlanUsesIt,
+    /// It saves less than its maintenance costs.
+    WritesOutweigh { write_overhead: f64 },
+    /// It would not fit in what the budget leaves.
+    OverBudget,
+    /// The chosen indexes already give most of what it would.
+    ServedByChosen { remaining_saving: f64 },
+}
+
+struct PoolEntry {
+    def: IndexDef,
+    size: f64,
+    overhead: f64,
+}
+
+/// Chooses indexes among `candidates` for `queries`.
+pub fn select(
+    model: &mut dyn CostModel,
+    queries: &[WorkloadQuery<'_>],
+    candidates: Vec<IndexDef>,
+    catalog: &Catalog,
+    limits: Limits,
+) -> Plan {
+    let sizes = {
+        let refs: Vec<&IndexDef> = candidates.iter().collect();
+        model.sizes(&refs)
+    };
+    let writes = TableWrites::of(queries);
+    let pool: Vec<PoolEntry> = candidates
+        .into_iter()
+        .zip(sizes)
+        .map(|(def, size)| {
+            let overhead = writes.overhead(&def, catalog);
+            PoolEntry {
+                def,
+                size,
+                overhead,
+            }
+        })
+        .collect();
+    let mut search = Search::new(model, queries, pool, limits);
+    let by_ratio = search.greedy(true);
+    let by_benefit = search.greedy(false);
+    let start = if search.objective(&by_benefit) < search.objective(&by_ratio) {
+        by_benefit
+    } else {
+        by_ratio
+    };
+    let greedy = search.objective(&start);
+    let chosen = search.local_search(start);
+    search.plan(chosen, greedy)
+}
+
+/// The writes each table receives, weighted by calls.
+#[derive(Default)]
+struct TableWrites {
+    /// Inserted or deleted rows' statements per table.
+    inserts_deletes: BTreeMap<QualifiedName, f64>,
+    /// UPDATE statements per table, with the columns they set.
+    updates: BTreeMap<QualifiedName, Vec<(BTreeSet<String>, f64)>>,
+}
+
+impl TableWrites {
+    fn of(queries: &[WorkloadQuery<'_>]) -> Self {
+        let mut writes = TableWrites::default();
+        for query in queries {
+            let facts = query.facts;
+            for table in &facts.tables {
+                match facts.kind {
+                    StatementKind::Insert | StatementKind::Delete
+                        if table.access != crate::analysis::facts::Access::Read =>
+                    {
+                        *writes
+                            .inserts_deletes
+                            .entry(table.table.clone())
+                            .or_default() += query.calls;
+                    }
+                    StatementKind::Update
+                        if table.access == crate::analysis::facts::Access::Update =>
+                    {
+                        let columns = facts
+                            .written_columns
+                            .iter()
+                            .filter(|c| c.table == table.table)
+                            .map(|c| c.column.clone())
+                            .collect();
+                        writes
+                            .updates
+                            .entry(table.table.clone())
+                            .or_default()
+                            .push((columns, query.calls));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        writes
+    }
+
+    /// Cost units per workload of keeping `def` up to date: one entry per inserted or
+    /// deleted row's statement, one per update of its columns — and an update that touched
+    /// no indexed column before loses HOT, so every index of the table is written.
+    fn overhead(&self, def: &IndexDef, catalog: &Catalog) -> f64 {
+        let mut entries = self.inserts_deletes.get(&def.table).copied().unwrap_or(0.0);
+        let existing: Vec<&crate::model::catalog::Index> = catalog
+            .indexes
+            .values()
+            .filter(|i| i.table == def.table)
+            .collect();
+        let covered: BTreeSet<&str> = def.covered_columns().collect();
+        for (columns, calls) in self.updates.get(&def.table).into_iter().flatten() {
+            let touches_new = columns.iter().any(|c| covered.contains(c.as_str()))
+                || def.keys.iter().any(|k| !k.is_column);
+            if !touches_new {
+                continue;
+            }
+            let was_hot = !existing.iter().any(|index| {
+                index
+                    .keys
+                    .iter()
+                    .map(|k| k.expression.as_str())
+                    .chain(index.include.iter().map(String::as_str))
+                    .any(|c| columns.contains(c))
+            });
+            entries += calls
+                * if was_hot {
+                    1.0 + existing.len() as f64
+                } else {
+                    1.0
+                };
+        }
+        entries * INDEX_ENTRY_WRITE_COST
+    }
+}
+
+/// The search state: the model, the cache and each statement's current cost.
+struct Search<'m, 'q> {
+    model: &'m mut dyn CostModel,
+    queries: Vec<&'q WorkloadQuery<'q>>,
+    pool: Vec<PoolEntry>,
+    limits: Limits,
+    /// For each pool entry, the statements that could use it.
+    users: Vec<Vec<usize>>,
+    cache: HashMap<(usize, Vec<usize>), f64>,
+    baseline: Vec<f64>,
+    uncosted: Vec<u64>,
+    evaluations: usize,
+    /// Saving of each pool entry alone (filled by the first greedy pass).
+    alone: Vec<Option<f64>>,
+}
+
+impl<'m, 'q> Search<'m, 'q> {
+    fn new(
+        model: &'m mut dyn CostModel,
+        all_queries: &'q [WorkloadQuery<'q>],
+        pool: Vec<PoolEntry>,
+        limits: Limits,
+    ) -> Self {
+        let requests: Vec<CostRequest<'_>> = all_queries
+            .iter()
+            .map(|q| CostRequest {
+                query: q.id,
+                indexes: Vec::new(),
+            })
+            .collect();
+        let costs = model.costs(&requests);
+        let mut queries = Vec::new();
+        let mut baseline = Vec::new();
+        let mut uncosted = Vec::new();
+        for (query, cost) in all_queries.iter().zip(costs) {
+            match cost {
+                Some(cost) => {
+                    queries.push(query);
+                    baseline.push(cost);
+                }
+                None => uncosted.push(query.id),
+            }
+        }
+        let users = pool
+            .iter()
+            .map(|entry| {
+                (0..queries.len())
+                    .filter(|&q| could_use(queries[q].facts, &entry.def))
+                    .collect()
+            })
+            .collect();
+        let mut cache = HashMap::new();
+        for (q, cost) in baseline.iter().enumerate() {
+            cache.insert((q, Vec::new()), *cost);
+        }
+        let alone = vec![None; pool.len()];
+        Search {
+            model,
+            queries,
+            pool,
+            limits,
+            users,
+            cache,
+            baseline,
+            uncosted,
+            evaluations: requests.len(),
+            alone,
+        }
+    }
+
+    /// The cost of each (statement, configuration), from the cache or the model.
+    fn costs(&mut self, asks: &[(usize, &[usize])]) -> Vec<f64> {
+        let keys: Vec<(usize, Vec<usize>)> = asks
+            .iter()
+            .map(|(q, config)| {
+                let mut relevant: Vec<usize> = config
+                    .iter()
+                    .copied()
+                    .filter(|&c| self.users[c].binary_search(q).is_ok())
+                    .collect();
+                relevant.sort_unstable();
+                (*q, relevant)
+            })
+            .collect();
+        let mut missing: Vec<&(usize, Vec<usize>)> = keys
+            .iter()
+            .filter(|key| !self.cache.contains_key(*key))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        if !missing.is_empty() {
+            let requests: Vec<CostRequest<'_>> = missing
+                .iter()
+                .map(|(q, config)| CostRequest {
+                    query: self.queries[*q].id,
+                    indexes: config.iter().map(|&c| &self.pool[c].def).collect(),
+                })
+                .collect();
+            let answers = self.model.costs(&requests);
+            self.evaluations += requests.len();
+            let owned: Vec<(usize, Vec<usize>)> = missing.into_iter().cloned().collect();
+            for (key, answer) in owned.into_iter().zip(answers) {
+                // A plan that fails with hypothetical indexes keeps its cost without them.
+                let fallback = self.baseline[key.0];
+                self.cache.insert(key, answer.unwrap_or(fallback));
+            }
+        }
+        keys.iter().map(|key| self.cache[key]).collect()
+    }
+
+    fn query_costs(&mut self, config: &[usize], queries: &[usize]) -> Vec<f64> {
+        let asks: Vec<(usize, &[usize])> = queries.iter().map(|&q| (q, config)).collect();
+        self.costs(&asks)
+    }
+
+    /// Σ calls × cost + write overhead of `config`.
+    fn objective(&mut self, config: &[usize]) -> f64 {
+        let all: Vec<usize> = (0..self.queries.len()).collect();
+        let costs = self.query_costs(config, &all);
+        let reads: f64 = costs
+            .iter()
+            .zip(&self.queries)
+            .map(|(cost, q)| cost * q.calls)
+            .sum();
+        reads + config.iter().map(|&c| self.pool[c].overhead).sum::<f64>()
+    }
+
+    /// What adding `candidate` to `config` saves (reads saved minus its upkeep).
+    fn gain(&mut self, config: &[usize], candidate: usize) -> f64 {
+        let users = self.users[candidate].clone();
+        let before = self.query_costs(config, &users);
+        let mut with: Vec<usize> = config.to_vec();
+        with.push(candidate);
+        let after = self.query_costs(&with, &users);
+        let saved: f64 = users
+            .iter()
+            .zip(before.iter().zip(&after))
+            .map(|(&q, (b, a))| (b - a) * self.queries[q].calls)
+            .sum();
+        saved - self.pool[candidate].overhead
+    }
+
+    fn fits(&self, config: &[usize], candidate: usize) -> bool {
+        let used: f64 = config.iter().map(|&c| self.pool[c].size).sum();
+        self.limits
+            .budget_bytes
+            .is_none_or(|budget| used + self.pool[candidate].size <= budget)
+            && self.limits.max_indexes.is_none_or(|max| config.len() < max)
+    }
+
+    /// Lazy greedy: a candidate's gain is only re-asked when it tops the queue with a gain
+    /// measured against an older configuration (gains only shrink as indexes are added).
+    fn greedy(&mut self, per_byte: bool) -> Vec<usize> {
+        let mut config: Vec<usize> = Vec::new();
+        let mut queue: Vec<(f64, usize, usize)> = Vec::new();
+        for candidate in 0..self.pool.len() {
+            let gain = self.gain(&config, candidate);
+            self.alone[candidate] = Some(gain);
+            queue.push((self.score(gain, candidate, per_byte), candidate, 0));
+        }
+        loop {
+            queue.retain(|&(_, c, _)| !config.contains(&c) && self.fits(&config, c));
+            let Some(best) = (0..queue.len()).max_by(|&a, &b| {
+                queue[a]
+                    .0
+                    .total_cmp(&queue[b].0)
+                    .then(queue[b].1.cmp(&queue[a].1))
+            }) else {
+                break;
+            };
+            let (score, candidate, version) = queue[best];
+            if score <= 0.0 {
+                break;
+            }
+            if version != config.len() {
+                let gain = self.gain(&config, candidate);
+                queue[best] = (
+                    self.score(gain, candidate, per_byte),
+                    candidate,
+                    config.len(),
+                );
+                continue;
+            }
+            config.push(candidate);
+            queue.swap_remove(best);
+        }
+        config
+    }
+
+    fn score(&self, gain: f64, candidate: usize, per_byte: bool) -> f64 {
+        if per_byte && gain > 0.0 {
+            gain / self.pool[candidate].size.max(1.0)
+        } else {
+            gain
+        }
+    }
+
+    /// Drops, swaps for another index of the same table, and adds, while that lowers the
+    /// total; the first improvement found is taken.
+    fn local_search(&mut self, mut config: Vec<usize>) -> Vec<usize> {
+        let mut current = self.objective(&config);
+        'improve: loop {
+            for position in 0..config.len() {
+                let mut without = config.clone();
+                let removed = without.remove(position);
+                let cost = self.objective(&without);
+                if cost <= current {
+                    config = without;
+                    current = cost;
+                    continue 'improve;
+                }
+                for replacement in self.swap_partners(&config, removed) {
+                    if !self.fits(&without, replacement) {
+                        continue;
+                    }
+                    let mut swapped = without.clone();
+                    swapped.push(replacement);
+                    let cost = self.objective(&swapped);
+                    if cost < current * (1.0 - 1e-9) {
+                        config = swapped;
+                        current = cost;
+                        continue 'improve;
+                    }
+                }
+            }
+            for candidate in 0..self.pool.len() {
+                if config.contains(&candidate) || !self.fits(&config, candidate) {
+                    continue;
+                }
+                if self.gain(&config, candidate) > 0.0 {
+                    config.push(candidate);
+                    current = self.objective(&config);
+                    continue 'improve;
+                }
+            }
+            return config;
+        }
+    }
+
+    /// Unchosen candidates on the same table, best alone first.
+    fn swap_partners(&self, config: &[usize], removed: usize) -> Vec<usize> {
+        let table = &self.pool[removed].def.table;
+        let mut partners: Vec<usize> = (0..self.pool.len())
+            .filter(|&c| {
+                c != removed
+                    && !config.contains(&c)
+                    && &self.pool[c].def.table == table
+                    && self.alone[c].is_some_and(|g| g > 0.0)
+            })
+            .collect();
+        partners.sort_by(|&a, &b| {
+            self.alone[b]
+                .unwrap_or(0.0)
+                .total_cmp(&self.alone[a].unwrap_or(0.0))
+                .then(a.cmp(&b))
+        });
+        partners.truncate(SWAPS_PER_INDEX);
+        partners
+    }
+
+    fn plan(mut self, config: Vec<usize>, greedy: f64) -> Plan {
+        let total = self.objective(&config);
+        let mut chosen = Vec::new();
+        for &index in &config {
+            let without: Vec<usize> = config.iter().copied().filter(|&c| c != index).collect();
+            let users = self.users[index].clone();
+            let before = self.query_costs(&without, &users);
+            let after = self.query_costs(&config, &users);
+            let mut served: Vec<Served> = users
+                .iter()
+                .zip(before.iter().zip(&after))
+                .filter(|(_, (b, a))| a < b)
+                .map(|(&q, (&before, &after))| Served {
+                    query: self.queries[q].id,
+                    calls: self.queries[q].calls,
+                    before,
+                    after,
+                })
+                .collect();
+            served.sort_by(|a, b| {
+                ((b.before - b.after) * b.calls)
+                    .total_cmp(&((a.before - a.after) * a.calls))
+                    .then(a.query.cmp(&b.query))
+            });
+            let entry = &self.pool[index];
+            let saving = served
+                .iter()
+                .map(|s| (s.before - s.after) * s.calls)
+                .sum::<f64>()
+                - entry.overhead;
+            chosen.push(Chosen {
+                def: entry.def.clone(),
+                size_bytes: entry.size,
+                write_overhead: entry.overhead,
+                saving,
+                served,
+            });
+        }
+        chosen.sort_by(|a, b| b.saving.total_cmp(&a.saving).then(a.def.cmp(&b.def)));
+        let rejected = self.rejections(&config);
+        let baseline = self
+            .baseline
+            .iter()
+            .zip(&self.queries)
+            .map(|(cost, q)| cost * q.calls)
+            .sum();
+        Plan {
+            basis: self.model.basis(),
+            baseline,
+            greedy,
+            total,
+            chosen,
+            rejected,
+            uncosted: self.uncosted,
+            evaluations: self.evaluations,
+        }
+    }
+
+    /// The best candidates left out, and why (so no rejection is silent).
+    fn rejections(&mut self, config: &[usize]) -> Vec<Rejected> {
+        let mut left_out: Vec<usize> = (0..self.pool.len())
+            .filter(|c| !config.contains(c))
+            .filter(|&c| !config.iter().any(|&k| self.pool[k].def == self.pool[c].def))
+            .collect();
+        left_out.sort_by(|&a, &b| {
+            self.alone[b]
+                .unwrap_or(0.0)
+                .total_cmp(&self.alone[a].unwrap_or(0.0))
+                .then(a.cmp(&b))
+        });
+        left_out.truncate(5);
+        left_out
+            .into_iter()
+            .map(|c| {
+                let alone = self.alone[c].unwrap_or(0.0);
+                let entry_overhead = self.pool[c].overhead;
+                let reason = if alone + entry_overhead <= 0.0 {
+                    RejectReason::NoPlanUsesIt
+                } else if alone <= 0.0 {
+                    RejectReason::WritesOutweigh {
+                        write_overhead: entry_overhead,
+                    }
+                } else if !self.fits(config, c) {
+                    RejectReason::OverBudget
+                } else {
+                    RejectReason::ServedByChosen {
+                        remaining_saving: self.gain(config, c),
+                    }
+                };
+                Rejected {
+                    def: self.pool[c].def.clone(),
+                    size_bytes: self.pool[c].size,
+                    saving_alone: alone,
+                    reason,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether a statement could use an index at all: it reads the table and mentions the
+/// index's leading column (or the index holds an expression, matched by the planner).
+fn could_use(facts: &QueryFacts, def: &IndexDef) -> bool {
+    let Some(used) = facts.columns_used.get(&def.table) else {
+        return false;
+    };
+    match def.keys.first() {
+        Some(key) if key.is_column => used.contains(&key.expression),
+        Some(_) => true,
+        None => false,
+    }
+}

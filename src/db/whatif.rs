@@ -1,0 +1,333 @@
+//! What-if costing on a live server: each statement is planned (`EXPLAIN (FORMAT JSON)`,
+//! never executed) with hypothetical indexes from HypoPG. Several read-only sessions plan in
+//! parallel; each keeps its own set of hypothetical indexes and changes only what the next
+//! question needs. Statements with `$n` parameters are prepared and explained with the
+//! values the log recorded (a generic plan where it recorded none).
+//!
+//! Only statements whose facts say SELECT / INSERT / UPDATE / DELETE are ever sent, always
+//! behind `EXPLAIN` (without ANALYZE) or `PREPARE`, one statement per round trip.
+
+use super::{DbError, Session, connect};
+use crate::analysis::index::cost::{Basis, CostModel, CostRequest};
+use crate::analysis::index::definition::IndexDef;
+use futures_util::future::join_all;
+use std::collections::{BTreeMap, HashMap};
+
+/// A statement the what-if model may plan.
+#[derive(Debug, Clone)]
+pub struct Explainable {
+    pub id: u64,
+    pub text: String,
+    /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
+    pub parameters: BTreeMap<u32, String>,
+}
+
+/// Costs from the server's planner with HypoPG's hypothetical indexes.
+pub struct HypoPg {
+    runtime: tokio::runtime::Runtime,
+    sessions: Vec<WhatIfSession>,
+    statements: HashMap<u64, Explainable>,
+    /// Statements that could not be planned, and why (first failure each).
+    pub failures: BTreeMap<u64, String>,
+}
+
+struct WhatIfSession {
+    session: Session,
+    /// Hypothetical indexes in this backend: definition → HypoPG's oid.
+    hypothetical: HashMap<IndexDef, u32>,
+}
+
+impl HypoPg {
+    /// Opens `connections` sessions; fails when HypoPG is not installed in the database
+    /// (planwise never creates extensions itself).
+    pub fn open(
+        url: &str,
+        connections: usize,
+        statements: Vec<Explainable>,
+    ) -> Result<Self, DbError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| DbError::Connect {
+                target: "--db".into(),
+                reason: e.to_string(),
+            })?;
+        let sessions = runtime.block_on(async {
+            let mut sessions = Vec::new();
+            for _ in 0..connections.max(1) {
+                let session = connect(url).await?;
+                let installed = session
+                    .client
+                    .query_opt("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])
+                    .await
+                    .map_err(|e| session.query_error(&e))?;
+                if installed.is_none() {
+                    return Err(DbError::Query {
+                        target: session.target.clone(),
+                        reason: "HypoPG is not installed in this database (a superuser can run \
+                                 CREATE EXTENSION hypopg)"
+                            .into(),
+                    });
+                }
+                session
+                    .client
+                    .execute("SELECT hypopg_reset()", &[])
+                    .await
+                    .map_err(|e| session.query_error(&e))?;
+                sessions.push(WhatIfSession {
+                    session,
+                    hypothetical: HashMap::new(),
+                });
+            }
+            Ok::<_, DbError>(sessions)
+        })?;
+        Ok(HypoPg {
+            runtime,
+            sessions,
+            statements: statements.into_iter().map(|s| (s.id, s)).collect(),
+            failures: BTreeMap::new(),
+        })
+    }
+
+    /// Splits `jobs` across the sessions (round robin) and runs them in parallel, keeping
+    /// the order of the answers.
+    fn run<J, T, F>(&mut self, jobs: Vec<J>, work: F) -> Vec<T>
+    where
+        F: for<'s> AsyncJob<'s, J, T>,
+        J: Clone,
+    {
+        let count = self.sessions.len();
+        let mut shares: Vec<Vec<(usize, J)>> = vec![Vec::new(); count];
+        for (position, job) in jobs.into_iter().enumerate() {
+            shares[position % count].push((position, job));
+        }
+        let statements = &self.statements;
+        let work = &work;
+        let results = self
+            .runtime
+            .block_on(join_all(self.sessions.iter_mut().zip(shares).map(
+                |(session, share)| async move {
+                    let mut done = Vec::new();
+                    for (position, job) in share {
+                        done.push((position, work.call(session, statements, job).await));
+                    }
+                    done
+                },
+            )));
+        let mut ordered: Vec<(usize, T)> = results.into_iter().flatten().collect();
+        ordered.sort_by_key(|(position, _)| *position);
+        ordered.into_iter().map(|(_, result)| result).collect()
+    }
+}
+
+/// An async step run on one session (a named trait: closures cannot borrow across awaits).
+trait AsyncJob<'s, J, T> {
+    async fn call(
+        &self,
+        session: &'s mut WhatIfSession,
+        statements: &'s HashMap<u64, Explainable>,
+        job: J,
+    ) -> T;
+}
+
+struct PlanCost;
+
+impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
+    async fn call(
+        &self,
+        session: &'s mut WhatIfSession,
+        statements: &'s HashMap<u64, Explainable>,
+        (query, indexes): (u64, Vec<IndexDef>),
+    ) -> Result<f64, String> {
+        let statement = statements
+            .get(&query)
+            .ok_or_else(|| "no statement text to plan".to_string())?;
+        session.use_indexes(&indexes).await?;
+        session.explain(statement).await
+    }
+}
+
+struct IndexSize;
+
+impl<'s> AsyncJob<'s, IndexDef, f64> for IndexSize {
+    async fn call(
+        &self,
+        session: &'s mut WhatIfSession,
+        _: &'s HashMap<u64, Explainable>,
+        index: IndexDef,
+    ) -> f64 {
+        session.size(&index).await.unwrap_or(f64::INFINITY)
+    }
+}
+
+impl CostModel for HypoPg {
+    fn basis(&self) -> Basis {
+        Basis::WhatIf
+    }
+
+    fn costs(&mut self, requests: &[CostRequest<'_>]) -> Vec<Option<f64>> {
+        let jobs: Vec<(u64, Vec<IndexDef>)> = requests
+            .iter()
+            .map(|r| (r.query, r.indexes.iter().map(|&i| i.clone()).collect()))
+            .collect();
+        let answers = self.run(jobs, PlanCost);
+        answers
+            .into_iter()
+            .zip(requests)
+            .map(|(answer, request)| match answer {
+                Ok(cost) => Some(cost),
+                Err(reason) => {
+                    self.failures.entry(request.query).or_insert(reason);
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// HypoPG's estimate; an index it cannot build (GIN, a bad expression) is infinitely
+    /// large, so it is never chosen.
+    fn sizes(&mut self, indexes: &[&IndexDef]) -> Vec<f64> {
+        let jobs: Vec<IndexDef> = indexes.iter().map(|&i| i.clone()).collect();
+        self.run(jobs, IndexSize)
+    }
+}
+
+impl WhatIfSession {
+    fn error(&self, error: &tokio_postgres::Error) -> String {
+        self.session.query_error(error).to_string()
+    }
+
+    /// Makes the backend's hypothetical indexes exactly `wanted`.
+    async fn use_indexes(&mut self, wanted: &[IndexDef]) -> Result<(), String> {
+        let stale: Vec<IndexDef> = self
+            .hypothetical
+            .keys()
+            .filter(|def| !wanted.contains(def))
+            .cloned()
+            .collect();
+        for def in stale {
+            if let Some(oid) = self.hypothetical.remove(&def) {
+                self.session
+                    .client
+                    .execute("SELECT hypopg_drop_index($1)", &[&oid])
+                    .await
+                    .map_err(|e| self.error(&e))?;
+            }
+        }
+        for def in wanted {
+            if !self.hypothetical.contains_key(def) {
+                let oid = self.create(def).await?;
+                self.hypothetical.insert(def.clone(), oid);
+            }
+        }
+        Ok(())
+    }
+
+    async fn create(&self, def: &IndexDef) -> Result<u32, String> {
+        let row = self
+            .session
+            .client
+            .query_one(
+                "SELECT indexrelid FROM hypopg_create_index($1)",
+                &[&def.create_sql(false)],
+            )
+            .await
+            .map_err(|e| self.error(&e))?;
+        row.try_get(0).map_err(|e| e.to_string())
+    }
+
+    async fn size(&mut self, def: &IndexDef) -> Result<f64, String> {
+        self.use_indexes(&[]).await?;
+        let oid = self.create(def).await?;
+        let row = self
+            .session
+            .client
+            .query_one("SELECT hypopg_relation_size($1)::float8", &[&oid])
+            .await
+            .map_err(|e| self.error(&e))?;
+        self.hypothetical.insert(def.clone(), oid);
+        row.try_get(0).map_err(|e| e.to_string())
+    }
+
+    /// The planner's total cost of the statement, planned but never run.
+    async fn explain(&self, statement: &Explainable) -> Result<f64, String> {
+        let client = &self.session.client;
+        let plain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
+        match client.query_one(plain.as_str(), &[]).await {
+            Ok(row) => total_cost(&row),
+            // 42P02: `$n` without a value; plan it as a prepared statement.
+            Err(e) if e.code().is_some_and(|c| c.code() == "42P02") => {
+                self.explain_prepared(statement).await
+            }
+            Err(e) => Err(self.error(&e)),
+        }
+    }
+
+    async fn explain_prepared(&self, statement: &Explainable) -> Result<f64, String> {
+        let client = &self.session.client;
+        let prepare = format!("PREPARE planwise_whatif AS {}", statement.text);
+        client
+            .execute(prepare.as_str(), &[])
+            .await
+            .map_err(|e| self.error(&e))?;
+        let result = async {
+            let arity: i32 = client
+                .query_one(
+                    "SELECT cardinality(parameter_types) FROM pg_prepared_statements \
+                     WHERE name = 'planwise_whatif'",
+                    &[],
+                )
+                .await
+                .and_then(|row| row.try_get(0))
+                .map_err(|e| self.error(&e))?;
+            let values: Vec<Option<&String>> = (1..=arity.max(0) as u32)
+                .map(|n| statement.parameters.get(&n))
+                .collect();
+            // Without every value, a generic plan: the custom plan for NULLs is meaningless.
+            let mode = if values.iter().all(Option::is_some) {
+                "force_custom_plan"
+            } else {
+                "force_generic_plan"
+            };
+            client
+                .execute(format!("SET plan_cache_mode = {mode}").as_str(), &[])
+                .await
+                .map_err(|e| self.error(&e))?;
+            let arguments: Vec<String> = values
+                .iter()
+                .map(|value| match value {
+                    Some(v) if v.as_str() != "NULL" => format!("'{}'", v.replace('\'', "''")),
+                    _ => "NULL".to_string(),
+                })
+                .collect();
+            let explain = if arguments.is_empty() {
+                "EXPLAIN (FORMAT JSON) EXECUTE planwise_whatif".to_string()
+            } else {
+                format!(
+                    "EXPLAIN (FORMAT JSON) EXECUTE planwise_whatif({})",
+                    arguments.join(", ")
+                )
+            };
+            let row = client
+                .query_one(explain.as_str(), &[])
+                .await
+                .map_err(|e| self.error(&e))?;
+            total_cost(&row)
+        }
+        .await;
+        for cleanup in ["DEALLOCATE planwise_whatif", "RESET plan_cache_mode"] {
+            client
+                .execute(cleanup, &[])
+                .await
+                .map_err(|e| self.error(&e))?;
+        }
+        result
+    }
+}
+
+fn total_cost(row: &tokio_postgres::Row) -> Result<f64, String> {
+    let plan: serde_json::Value = row.try_get(0).map_err(|e| e.to_string())?;
+    plan.pointer("/0/Plan/Total Cost")
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| "EXPLAIN returned no total cost".to_string())
+}

@@ -1,0 +1,84 @@
+//! Findings: what every rule reports, in one shape — the JSON contract of `findings` in
+//! `planwise analyze --format json` (documented in the README).
+
+use crate::analysis::index::cost::Basis;
+use crate::model::catalog::QualifiedName;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The rule's stable id (`IDX001`).
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub category: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Schema-qualified.
+    pub table: Option<QualifiedName>,
+    /// Key columns, in order.
+    pub columns: Vec<String>,
+    /// The DDL or rewrite to apply.
+    pub sql: Option<String>,
+    pub estimated_saving: Option<Saving>,
+    /// Fingerprints of the statements concerned, most affected first.
+    pub queries: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexEvidence>,
+}
+
+/// What applying a finding is estimated to save. Savings of different findings that serve
+/// the same statements overlap and are never to be added up.
+#[derive(Debug, Clone, Serialize)]
+pub struct Saving {
+    /// Planner cost units saved over the workload as logged (Σ calls × cost saved), after
+    /// the write overhead.
+    pub cost_units: f64,
+    /// That saving as a share of the workload's whole estimated cost.
+    pub share_of_workload: f64,
+    /// Execution time saved per day, scaled from the logged durations and time span.
+    pub ms_per_day: Option<f64>,
+    /// Cost units per workload of keeping the index up to date.
+    pub write_overhead: f64,
+    pub basis: Basis,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexEvidence {
+    pub size_bytes: f64,
+    /// The statements it serves, most saving first (at most five).
+    pub served: Vec<ServedQuery>,
+    /// The best alternatives left out, and why.
+    pub rejected_alternatives: Vec<RejectedAlternative>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServedQuery {
+    pub fingerprint: String,
+    pub calls: f64,
+    pub cost_before: f64,
+    pub cost_after: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectedAlternative {
+    pub index: String,
+    pub size_bytes: f64,
+    pub reason: String,
+}

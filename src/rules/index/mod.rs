@@ -1,0 +1,163 @@
+//! Index rules. The recommendations (IDX001–IDX003) all come from the index advisor's one
+//! workload-wide choice (`analysis::index::selection`): each rule reports the chosen indexes
+//! of its kind. IDX004 and IDX005 read the catalog.
+
+pub mod expression_index;
+pub mod missing_index;
+pub mod partial_index;
+pub mod redundant_index;
+pub mod unused_index;
+
+use super::{Context, Rule};
+use crate::analysis::index::cost::Basis;
+use crate::analysis::index::definition::{IndexDef, truncated};
+use crate::analysis::index::selection::{Chosen, RejectReason, Rejected};
+use crate::findings::{
+    Confidence, Finding, IndexEvidence, RejectedAlternative, Saving, ServedQuery, Severity,
+};
+use crate::sql::fingerprint::format_id;
+use std::collections::BTreeSet;
+
+/// A recommendation saving at least this share of the workload's cost is a warning.
+const WARNING_SHARE: f64 = 0.10;
+const MS_PER_DAY: f64 = 86_400_000.0;
+/// Below this logged span, a per-day figure would be a wild extrapolation.
+const MIN_SPAN_MS: f64 = 60_000.0;
+
+/// Findings for the chosen indexes that `kind` accepts.
+fn recommendations(
+    context: &Context<'_>,
+    rule: &'static Rule,
+    kind: fn(&IndexDef) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    let Some(plan) = context.index_plan else {
+        return;
+    };
+    let mut taken: BTreeSet<String> = context
+        .catalog
+        .map(|c| c.indexes.keys().map(|n| n.name.clone()).collect())
+        .unwrap_or_default();
+    for chosen in plan.chosen.iter().filter(|c| kind(&c.def)) {
+        let name = unique_name(&chosen.def, &mut taken);
+        let share = if plan.baseline > 0.0 {
+            chosen.saving / plan.baseline
+        } else {
+            0.0
+        };
+        let rejected: Vec<&Rejected> = plan
+            .rejected
+            .iter()
+            .filter(|r| r.def.table == chosen.def.table)
+            .take(3)
+            .collect();
+        out.push(Finding {
+            rule: rule.id,
+            name: rule.name,
+            category: rule.category,
+            severity: if share >= WARNING_SHARE {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            message: format!(
+                "index {} saves {:.1} % of the workload's estimated cost ({} statement{})",
+                chosen.def,
+                share * 100.0,
+                chosen.served.len(),
+                if chosen.served.len() == 1 { "" } else { "s" }
+            ),
+            table: Some(chosen.def.table.clone()),
+            columns: chosen
+                .def
+                .keys
+                .iter()
+                .map(|k| k.expression.clone())
+                .collect(),
+            sql: Some(format!("{};", chosen.def.create_sql_named(&name, true))),
+            estimated_saving: Some(Saving {
+                cost_units: chosen.saving,
+                share_of_workload: share,
+                ms_per_day: ms_per_day(context, chosen),
+                write_overhead: chosen.write_overhead,
+                basis: plan.basis,
+                confidence: match plan.basis {
+                    Basis::WhatIf => Confidence::High,
+                    Basis::OfflineModel => Confidence::Medium,
+                },
+            }),
+            queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
+            index: Some(IndexEvidence {
+                size_bytes: chosen.size_bytes,
+                served: chosen
+                    .served
+                    .iter()
+                    .take(5)
+                    .map(|s| ServedQuery {
+                        fingerprint: format_id(s.query),
+                        calls: s.calls,
+                        cost_before: s.before,
+                        cost_after: s.after,
+                    })
+                    .collect(),
+                rejected_alternatives: rejected.into_iter().map(rejection).collect(),
+            }),
+        });
+    }
+}
+
+/// The index's name, with a number appended as PostgreSQL does when it is taken.
+fn unique_name(def: &IndexDef, taken: &mut BTreeSet<String>) -> String {
+    let base = def.name();
+    let mut name = base.clone();
+    let mut number = 1;
+    while taken.contains(&name) {
+        let stem = truncated(&base, 63 - number.to_string().len());
+        name = format!("{stem}{number}");
+        number += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// Logged time saved per day: each served statement's logged time × the share of its cost
+/// saved, scaled from the span the log covers.
+fn ms_per_day(context: &Context<'_>, chosen: &Chosen) -> Option<f64> {
+    let seen = context.profile.summary.seen;
+    let span = (seen.last_seen? - seen.first_seen?) as f64;
+    if span < MIN_SPAN_MS {
+        return None;
+    }
+    let saved: f64 = chosen
+        .served
+        .iter()
+        .filter_map(|s| {
+            let stats = context.profile.queries.get(&s.query)?;
+            (s.before > 0.0).then(|| stats.total_us as f64 / 1000.0 * (1.0 - s.after / s.before))
+        })
+        .sum();
+    Some(saved * MS_PER_DAY / span)
+}
+
+fn rejection(rejected: &Rejected) -> RejectedAlternative {
+    let reason = match &rejected.reason {
+        RejectReason::NoPlanUsesIt => "no statement's plan would use it".to_string(),
+        RejectReason::WritesOutweigh { write_overhead } => format!(
+            "its upkeep ({write_overhead:.0} cost units) outweighs what it saves ({:.0})",
+            rejected.saving_alone + write_overhead
+        ),
+        RejectReason::OverBudget => format!(
+            "it would save {:.0} cost units alone but does not fit in the budget left",
+            rejected.saving_alone
+        ),
+        RejectReason::ServedByChosen { remaining_saving } => format!(
+            "alone it would save {:.0} cost units, next to the chosen indexes only {:.0}",
+            rejected.saving_alone, remaining_saving
+        ),
+    };
+    RejectedAlternative {
+        index: rejected.def.to_string(),
+        size_bytes: rejected.size_bytes,
+        reason,
+    }
+}

@@ -1,0 +1,93 @@
+//! ## What it finds
+//! An index that another index of the same table already makes unnecessary: an exact
+//! duplicate, or one whose keys are a left prefix of the other's (same method, same partial
+//! condition, its `INCLUDE` columns covered). Indexes that enforce a constraint the other
+//! does not (primary key, unique) are kept.
+//!
+//! ## Why it matters
+//! Every index is written on every INSERT, on DELETE-driven vacuum and on each UPDATE of its
+//! columns (and such an UPDATE can no longer be HOT); it takes disk and cache. A redundant
+//! one costs all that and serves nothing the other cannot.
+//!
+//! ## Example
+//! ```sql
+//! CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+//! CREATE INDEX orders_customer_id_created_at_idx ON orders (customer_id, created_at);
+//! ```
+//!
+//! ## Instead
+//! ```sql
+//! DROP INDEX CONCURRENTLY public.orders_customer_id_idx;
+//! ```
+//! A query that filters on `customer_id` alone uses the wider index at nearly the same cost.
+//!
+//! ## How the saving is estimated
+//! Not as cost: the finding names the index that replaces it and, with a live database, the
+//! space it takes (`pg_relation_size`).
+
+use crate::analysis::index::candidates::serves;
+use crate::analysis::index::definition::{IndexDef, qualified};
+use crate::findings::{Finding, Severity};
+use crate::model::catalog::Index;
+use crate::rules::{Context, Rule};
+
+pub static RULE: Rule = Rule {
+    id: "IDX004",
+    name: "redundant-index",
+    category: "redundant_index",
+    severity: Severity::Warning,
+    source: include_str!("redundant_index.rs"),
+    check,
+};
+
+fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(catalog) = context.catalog else {
+        return;
+    };
+    let indexes: Vec<(&Index, IndexDef)> = catalog
+        .indexes
+        .values()
+        .filter_map(|index| Some((index, IndexDef::of_existing(index)?)))
+        .collect();
+    for (index, def) in &indexes {
+        if index.primary || index.unique || index.constraint {
+            continue;
+        }
+        let wider = indexes.iter().find(|(other, other_def)| {
+            other.name != index.name
+                && serves(other_def, def)
+                // Of two exact duplicates, the first by name is kept.
+                && (other_def.keys.len() > def.keys.len()
+                    || other.unique
+                    || other.constraint
+                    || other.name < index.name)
+        });
+        let Some((other, _)) = wider else {
+            continue;
+        };
+        let size = index
+            .stats
+            .as_ref()
+            .map(|s| format!(" ({:.1} MB)", s.bytes as f64 / 1e6))
+            .unwrap_or_default();
+        out.push(Finding {
+            rule: RULE.id,
+            name: RULE.name,
+            category: RULE.category,
+            severity: RULE.severity,
+            message: format!(
+                "index {}{size} is redundant: {} serves everything it does",
+                index.name.name, other.name.name
+            ),
+            table: Some(index.table.clone()),
+            columns: def.keys.iter().map(|k| k.expression.clone()).collect(),
+            sql: Some(format!(
+                "DROP INDEX CONCURRENTLY {};",
+                qualified(&index.name)
+            )),
+            estimated_saving: None,
+            queries: Vec::new(),
+            index: None,
+        });
+    }
+}

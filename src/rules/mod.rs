@@ -1,0 +1,130 @@
+//! The rules: one file per rule, each with a doc comment under fixed headings, metadata and
+//! a check that reads the shared analysis (`Context`) and reports `Finding`s. `RULES` is the
+//! one list of them; `rules/<ID>.md` pages and `planwise rules ID` come from it.
+
+pub mod index;
+
+use crate::analysis::facts::QueryFacts;
+use crate::analysis::index::selection::Plan;
+use crate::findings::{Finding, Severity};
+use crate::model::catalog::Catalog;
+use crate::model::workload::Profile;
+use std::collections::BTreeMap;
+
+/// The headings every rule's doc comment has, in order.
+pub const DOC_HEADINGS: [&str; 5] = [
+    "## What it finds",
+    "## Why it matters",
+    "## Example",
+    "## Instead",
+    "## How the saving is estimated",
+];
+
+/// Everything a rule may read: computed once, shared by all rules.
+pub struct Context<'a> {
+    pub profile: &'a Profile,
+    pub facts: &'a BTreeMap<u64, QueryFacts>,
+    pub catalog: Option<&'a Catalog>,
+    /// The index advisor's choice, when a catalog and a cost model were available.
+    pub index_plan: Option<&'a Plan>,
+}
+
+pub struct Rule {
+    /// Stable and never reused (`IDX001`).
+    pub id: &'static str,
+    /// Kebab-case name of the problem.
+    pub name: &'static str,
+    pub category: &'static str,
+    pub severity: Severity,
+    /// The rule's source file; its `//!` comment is the rule's documentation.
+    pub source: &'static str,
+    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+impl Rule {
+    /// The documentation: the `//!` lines of the rule's file.
+    pub fn doc(&self) -> String {
+        let mut doc = String::new();
+        for line in self.source.lines() {
+            let Some(text) = line.strip_prefix("//!") else {
+                break;
+            };
+            doc.push_str(text.strip_prefix(' ').unwrap_or(text));
+            doc.push('\n');
+        }
+        doc
+    }
+
+    /// The rule's page under `rules/`.
+    pub fn page(&self) -> String {
+        format!(
+            "# {} {}\n\nCategory: `{}` · default severity: `{}`\n\n{}",
+            self.id,
+            self.name,
+            self.category,
+            serde_json::to_value(self.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            self.doc()
+        )
+    }
+}
+
+/// Every rule, in id order.
+pub static RULES: &[&Rule] = &[
+    &index::missing_index::RULE,
+    &index::partial_index::RULE,
+    &index::expression_index::RULE,
+    &index::redundant_index::RULE,
+    &index::unused_index::RULE,
+];
+
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
+}
+
+/// Runs every rule; findings sorted by severity, then saving, then rule and table.
+pub fn run(context: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in RULES {
+        (rule.check)(context, &mut findings);
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| saving(b).total_cmp(&saving(a)))
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.table.cmp(&b.table))
+            .then_with(|| a.sql.cmp(&b.sql))
+    });
+    findings
+}
+
+fn saving(finding: &Finding) -> f64 {
+    finding
+        .estimated_saving
+        .as_ref()
+        .map_or(0.0, |s| s.cost_units)
+}
+
+/// The `rules/README.md` index: a table of every rule.
+pub fn index_page() -> String {
+    let mut page = String::from(
+        "# Rules\n\nGenerated from the rules' doc comments (`src/rules/`); \
+         `planwise rules ID` prints a page.\n\n| id | name | category | severity |\n|---|---|---|---|\n",
+    );
+    for rule in RULES {
+        page.push_str(&format!(
+            "| [{id}]({id}.md) | {} | `{}` | {:?} |\n",
+            rule.name,
+            rule.category,
+            rule.severity,
+            id = rule.id
+        ));
+    }
+    page
+}
