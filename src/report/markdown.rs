@@ -46,12 +46,7 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
         "| Lines | {} read, {} skipped |\n",
         summary.lines_read, summary.lines_skipped
     );
-    if let Some(findings) = &report.findings {
-        let _ = writeln!(out, "## Findings\n");
-        if findings.is_empty() {
-            let _ = writeln!(out, "No findings.\n");
-        }
-    }
+    write_findings(&mut out, report);
     write_queries(&mut out, &report.queries, top);
     write_latency(&mut out, report);
     write_loops(&mut out, report, top);
@@ -59,6 +54,85 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     write_join_graph(&mut out, report);
     write_diagnostics(&mut out, report);
     out
+}
+
+fn write_findings(out: &mut String, report: &Report) {
+    let Some(findings) = &report.findings else {
+        return;
+    };
+    let _ = writeln!(out, "## Findings\n");
+    if let Some(advice) = &report.index_advice
+        && advice.cost_before > 0.0
+    {
+        let _ = writeln!(
+            out,
+            "Index advice ({}): {} new index{} ({:.0} MB) take the workload's estimated cost \
+             from {:.0} to {:.0} (**{:.1} % less**).\n",
+            match advice.basis {
+                crate::analysis::index::cost::Basis::WhatIf =>
+                    "HypoPG what-if on the live database",
+                crate::analysis::index::cost::Basis::OfflineModel => "offline cost model",
+            },
+            advice.indexes,
+            if advice.indexes == 1 { "" } else { "es" },
+            advice.size_bytes / 1e6,
+            advice.cost_before,
+            advice.cost_after,
+            (1.0 - advice.cost_after / advice.cost_before) * 100.0
+        );
+    }
+    if findings.is_empty() {
+        let _ = writeln!(out, "No findings.\n");
+        return;
+    }
+    for (number, finding) in findings.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "### {}. {} — `{}` {}\n",
+            number + 1,
+            finding.severity.as_str(),
+            finding.rule,
+            finding.name
+        );
+        let _ = writeln!(out, "{}\n", finding.message);
+        if let Some(sql) = &finding.sql {
+            let _ = writeln!(out, "```sql\n{sql}\n```\n");
+        }
+        if let Some(saving) = &finding.estimated_saving {
+            let per_day = saving
+                .ms_per_day
+                .map(|ms| format!(", about {} ms per day", format_ms(Some(ms))))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "Estimated saving: {:.0} cost units ({:.1} % of the workload){per_day}; write \
+                 overhead {:.0}.\n",
+                saving.cost_units,
+                saving.share_of_workload * 100.0,
+                saving.write_overhead
+            );
+        }
+        if let Some(index) = &finding.index {
+            let _ = writeln!(
+                out,
+                "| Query | Calls | Cost before | Cost after |\n|---|---:|---:|---:|"
+            );
+            for served in &index.served {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {:.0} | {:.0} |",
+                    served.fingerprint, served.calls, served.cost_before, served.cost_after
+                );
+            }
+            let _ = writeln!(out);
+            for rejected in &index.rejected_alternatives {
+                let _ = writeln!(out, "- Not `{}`: {}", rejected.index, rejected.reason);
+            }
+            if !index.rejected_alternatives.is_empty() {
+                let _ = writeln!(out);
+            }
+        }
+    }
 }
 
 fn write_queries(out: &mut String, queries: &[QueryView], top: usize) {

@@ -62,10 +62,7 @@ impl Rule {
             self.id,
             self.name,
             self.category,
-            serde_json::to_value(self.severity)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            self.severity.as_str(),
             self.doc()
         )
     }
@@ -119,10 +116,10 @@ pub fn index_page() -> String {
     );
     for rule in RULES {
         page.push_str(&format!(
-            "| [{id}]({id}.md) | {} | `{}` | {:?} |\n",
+            "| [{id}]({id}.md) | {} | `{}` | {} |\n",
             rule.name,
             rule.category,
-            rule.severity,
+            rule.severity.as_str(),
             id = rule.id
         ));
     }

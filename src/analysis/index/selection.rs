@@ -16,8 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Planner cost units charged for each index entry written (a leaf page dirtied and logged).
 pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
-/// Swaps tried per chosen index in local search: the most promising candidates only.
-const SWAPS_PER_INDEX: usize = 12;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Limits {
@@ -121,8 +119,9 @@ pub fn select(
         })
         .collect();
     let mut search = Search::new(model, queries, pool, limits);
-    let by_ratio = search.greedy(true);
-    let by_benefit = search.greedy(false);
+    search.measure_alone();
+    let by_ratio = search.greedy_from(Vec::new(), &[], true);
+    let by_benefit = search.greedy_from(Vec::new(), &[], false);
     let start = if search.objective(&by_benefit) < search.objective(&by_ratio) {
         by_benefit
     } else {
@@ -365,16 +364,28 @@ impl<'m, 'q> Search<'m, 'q> {
             && self.limits.max_indexes.is_none_or(|max| config.len() < max)
     }
 
-    /// Lazy greedy: a candidate's gain is only re-asked when it tops the queue with a gain
-    /// measured against an older configuration (gains only shrink as indexes are added).
-    fn greedy(&mut self, per_byte: bool) -> Vec<usize> {
-        let mut config: Vec<usize> = Vec::new();
-        let mut queue: Vec<(f64, usize, usize)> = Vec::new();
+    /// Each candidate's saving on its own (the first greedy pass's upper bounds).
+    fn measure_alone(&mut self) {
         for candidate in 0..self.pool.len() {
-            let gain = self.gain(&config, candidate);
+            let gain = self.gain(&[], candidate);
             self.alone[candidate] = Some(gain);
-            queue.push((self.score(gain, candidate, per_byte), candidate, 0));
         }
+    }
+
+    /// Lazy greedy from `start`: a candidate's gain is only re-asked when it tops the queue
+    /// with a gain measured against an older configuration (gains only shrink as indexes
+    /// are added, so the alone-gain is a first bound). `banned` candidates are not added.
+    fn greedy_from(&mut self, start: Vec<usize>, banned: &[usize], per_byte: bool) -> Vec<usize> {
+        let mut config = start;
+        let stale = usize::MAX;
+        let mut queue: Vec<(f64, usize, usize)> = (0..self.pool.len())
+            .filter(|c| !banned.contains(c) && !config.contains(c))
+            .map(|c| {
+                let bound = self.alone[c].unwrap_or(f64::INFINITY);
+                let version = if config.is_empty() { 0 } else { stale };
+                (self.score(bound, c, per_byte), c, version)
+            })
+            .collect();
         loop {
             queue.retain(|&(_, c, _)| !config.contains(&c) && self.fits(&config, c));
             let Some(best) = (0..queue.len()).max_by(|&a, &b| {
@@ -412,8 +423,9 @@ impl<'m, 'q> Search<'m, 'q> {
         }
     }
 
-    /// Drops, swaps for another index of the same table, and adds, while that lowers the
-    /// total; the first improvement found is taken.
+    /// Improves a configuration while it can: drop an index that does not pay; or take one
+    /// out and refill the budget greedily without it (a swap of one index for one or
+    /// several others, found by the planner's own figures). The first improvement is taken.
     fn local_search(&mut self, mut config: Vec<usize>) -> Vec<usize> {
         let mut current = self.objective(&config);
         'improve: loop {
@@ -426,53 +438,18 @@ impl<'m, 'q> Search<'m, 'q> {
                     current = cost;
                     continue 'improve;
                 }
-                for replacement in self.swap_partners(&config, removed) {
-                    if !self.fits(&without, replacement) {
-                        continue;
-                    }
-                    let mut swapped = without.clone();
-                    swapped.push(replacement);
-                    let cost = self.objective(&swapped);
+                for per_byte in [true, false] {
+                    let refilled = self.greedy_from(without.clone(), &[removed], per_byte);
+                    let cost = self.objective(&refilled);
                     if cost < current * (1.0 - 1e-9) {
-                        config = swapped;
+                        config = refilled;
                         current = cost;
                         continue 'improve;
                     }
                 }
             }
-            for candidate in 0..self.pool.len() {
-                if config.contains(&candidate) || !self.fits(&config, candidate) {
-                    continue;
-                }
-                if self.gain(&config, candidate) > 0.0 {
-                    config.push(candidate);
-                    current = self.objective(&config);
-                    continue 'improve;
-                }
-            }
             return config;
         }
-    }
-
-    /// Unchosen candidates on the same table, best alone first.
-    fn swap_partners(&self, config: &[usize], removed: usize) -> Vec<usize> {
-        let table = &self.pool[removed].def.table;
-        let mut partners: Vec<usize> = (0..self.pool.len())
-            .filter(|&c| {
-                c != removed
-                    && !config.contains(&c)
-                    && &self.pool[c].def.table == table
-                    && self.alone[c].is_some_and(|g| g > 0.0)
-            })
-            .collect();
-        partners.sort_by(|&a, &b| {
-            self.alone[b]
-                .unwrap_or(0.0)
-                .total_cmp(&self.alone[a].unwrap_or(0.0))
-                .then(a.cmp(&b))
-        });
-        partners.truncate(SWAPS_PER_INDEX);
-        partners
     }
 
     fn plan(mut self, config: Vec<usize>, greedy: f64) -> Plan {
