@@ -2,10 +2,11 @@
 
 use crate::analysis::facts::{QueryFacts, StatementKind, parse_logged_parameters};
 use crate::analysis::index::candidates::generate;
+use crate::analysis::index::offline::OfflineModel;
 use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::analyze_statements;
-use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs, OutputArgs};
+use crate::cli::{AnalyzeArgs, Cli, Command, CostModelChoice, InputArgs, OutputArgs};
 use crate::db::whatif::{Explainable, HypoPg};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
@@ -102,22 +103,101 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The index advisor: candidates from the facts, costed by HypoPG when `--db` has it. A
-/// database without HypoPG is reported and the advice skipped.
+/// The index advisor: candidates from the facts, costed by HypoPG on `--db` when it has it
+/// (and `--cost-model` allows), else by the offline model.
 fn advise_indexes(
     args: &AnalyzeArgs,
     profile: &mut Profile,
     facts: &BTreeMap<u64, QueryFacts>,
     catalog: &Catalog,
 ) -> Option<Plan> {
-    let url = args.input.db.as_ref()?;
-    catalog.server.as_ref()?;
     let statements: Vec<(u64, &QueryFacts, &QueryStats)> = facts
         .iter()
         .filter(|(_, f)| f.kind != StatementKind::Other)
         .filter_map(|(id, f)| Some((*id, f, profile.queries.get(id)?)))
         .collect();
-    let explainable = statements
+    let queries: Vec<WorkloadQuery<'_>> = statements
+        .iter()
+        .map(|(id, facts, stats)| WorkloadQuery {
+            id: *id,
+            calls: stats.calls.max(1) as f64,
+            facts,
+        })
+        .collect();
+    if queries.is_empty() {
+        return None;
+    }
+    let candidates = generate(facts, catalog, &args.index.table_rows)
+        .into_iter()
+        .map(|c| c.def)
+        .collect();
+    let limits = Limits {
+        budget_bytes: args.index.budget,
+        max_indexes: args.index.max_indexes,
+    };
+    let mut problems = Vec::new();
+    let mut whatif = match (&args.input.db, args.index.cost_model) {
+        (Some(url), CostModelChoice::Auto | CostModelChoice::Whatif)
+            if catalog.server.is_some() =>
+        {
+            match HypoPg::open(url, args.index.whatif_connections, explainable(&statements)) {
+                Ok(model) => Some(model),
+                Err(error) => {
+                    problems.push(("whatif_unavailable", "--db".to_string(), error.to_string()));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let plan = match whatif.as_mut() {
+        Some(model) => select(model, &queries, candidates, catalog, limits),
+        None if args.index.cost_model == CostModelChoice::Whatif => {
+            problems.push((
+                "whatif_unavailable",
+                "--cost-model".to_string(),
+                "what-if costing needs --db with HypoPG; no index advice".to_string(),
+            ));
+            report_problems(profile, problems);
+            return None;
+        }
+        None => {
+            let mut model = OfflineModel::new(catalog, facts, &args.index.table_rows);
+            select(&mut model, &queries, candidates, catalog, limits)
+        }
+    };
+    for (id, reason) in whatif.iter().flat_map(|m| &m.failures) {
+        let location = profile
+            .queries
+            .get(id)
+            .and_then(|s| s.sample.as_ref())
+            .and_then(|s| s.location.clone());
+        problems.push((
+            "whatif_failed",
+            location.unwrap_or_else(|| format_id(*id)),
+            reason.clone(),
+        ));
+    }
+    report_problems(profile, problems);
+    Some(plan)
+}
+
+fn report_problems(profile: &mut Profile, problems: Vec<(&'static str, String, String)>) {
+    for (kind, file, reason) in problems {
+        if kind == "whatif_unavailable" {
+            eprintln!("planwise: {reason}; index advice uses the offline model");
+        }
+        profile.diagnostics.report(kind, || Example {
+            file,
+            line: 0,
+            reason,
+        });
+    }
+}
+
+/// The statements the what-if model may plan: each fingerprint's sample with its values.
+fn explainable(statements: &[(u64, &QueryFacts, &QueryStats)]) -> Vec<Explainable> {
+    statements
         .iter()
         .map(|(id, _, stats)| {
             let sample = stats.sample.as_ref();
@@ -130,51 +210,7 @@ fn advise_indexes(
                     .unwrap_or_default(),
             }
         })
-        .collect();
-    let mut model = match HypoPg::open(url, args.index.whatif_connections, explainable) {
-        Ok(model) => model,
-        Err(error) => {
-            eprintln!("planwise: index advice skipped: {error}");
-            profile
-                .diagnostics
-                .report("whatif_unavailable", || Example {
-                    file: "--db".into(),
-                    line: 0,
-                    reason: error.to_string(),
-                });
-            return None;
-        }
-    };
-    let queries: Vec<WorkloadQuery<'_>> = statements
-        .iter()
-        .map(|(id, facts, stats)| WorkloadQuery {
-            id: *id,
-            calls: stats.calls.max(1) as f64,
-            facts,
-        })
-        .collect();
-    let candidates = generate(facts, catalog)
-        .into_iter()
-        .map(|c| c.def)
-        .collect();
-    let limits = Limits {
-        budget_bytes: args.index.budget,
-        max_indexes: args.index.max_indexes,
-    };
-    let plan = select(&mut model, &queries, candidates, catalog, limits);
-    for (id, reason) in &model.failures {
-        let location = profile
-            .queries
-            .get(id)
-            .and_then(|s| s.sample.as_ref())
-            .and_then(|s| s.location.clone());
-        profile.diagnostics.report("whatif_failed", || Example {
-            file: location.unwrap_or_else(|| format_id(*id)),
-            line: 0,
-            reason: reason.clone(),
-        });
-    }
-    Some(plan)
+        .collect()
 }
 
 fn require_input(present: bool) -> anyhow::Result<()> {

@@ -2,8 +2,10 @@
 
 use crate::findings::Severity;
 use crate::input::LogFormat;
+use crate::model::catalog::QualifiedName;
 use crate::report::OutputFormat;
 use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Tells a PostgreSQL team what to change to make their database fast, and proves it with
@@ -137,6 +139,45 @@ pub struct IndexArgs {
     /// Sessions that plan statements in parallel for what-if costing with --db.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub whatif_connections: usize,
+
+    /// How index candidates are costed: `whatif` plans them on --db with HypoPG, `offline`
+    /// uses planwise's model of PostgreSQL's costs, `auto` the first that is available.
+    #[arg(long, value_enum, default_value_t = CostModelChoice::Auto)]
+    pub cost_model: CostModelChoice,
+
+    /// Row counts for the offline model where no statistics say, e.g.
+    /// `--table-rows orders=600000,public.users=2e6` (unqualified names are in `public`).
+    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
+    pub table_rows: BTreeMap<QualifiedName, f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostModelChoice {
+    Auto,
+    Whatif,
+    Offline,
+}
+
+/// `orders=600000,shop.users=2e6` → row counts by table.
+pub fn parse_table_rows(text: &str) -> Result<BTreeMap<QualifiedName, f64>, String> {
+    let mut rows = BTreeMap::new();
+    for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let (table, count) = item
+            .split_once('=')
+            .ok_or_else(|| format!("`{item}` is not TABLE=ROWS"))?;
+        let count: f64 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|c: &f64| c.is_finite() && *c >= 0.0)
+            .ok_or_else(|| format!("`{count}` is not a row count"))?;
+        let name = match table.trim().split_once('.') {
+            Some((schema, name)) => QualifiedName::new(schema, name),
+            None => QualifiedName::new("public", table.trim()),
+        };
+        rows.insert(name, count);
+    }
+    Ok(rows)
 }
 
 /// `500MB` → 5e8 bytes.

@@ -66,7 +66,7 @@ fn write_findings(out: &mut String, report: &Report) {
     {
         let _ = writeln!(
             out,
-            "Index advice ({}): {} new index{} ({:.0} MB) take the workload's estimated cost \
+            "Index advice ({}): {} new index{} ({}) take{} the workload's estimated cost \
              from {:.0} to {:.0} (**{:.1} % less**).\n",
             match advice.basis {
                 crate::analysis::index::cost::Basis::WhatIf =>
@@ -75,7 +75,8 @@ fn write_findings(out: &mut String, report: &Report) {
             },
             advice.indexes,
             if advice.indexes == 1 { "" } else { "es" },
-            advice.size_bytes / 1e6,
+            human_bytes(advice.size_bytes as i64),
+            if advice.indexes == 1 { "s" } else { "" },
             advice.cost_before,
             advice.cost_after,
             (1.0 - advice.cost_after / advice.cost_before) * 100.0

@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Wider covering indexes cost more to keep than an index-only scan saves.
 const MAX_COVERED_COLUMNS: usize = 8;
+/// Below this many rows an index-only scan saves next to nothing over a plain index.
+const MIN_ROWS_FOR_COVERING: f64 = 10_000.0;
 /// A constant that selects at most this share of a table's rows makes a partial index pay.
 const PARTIAL_INDEX_MAX_SHARE: f64 = 0.2;
 
@@ -25,7 +27,12 @@ pub struct Candidate {
 }
 
 /// Every distinct candidate for the workload, in a stable order.
-pub fn generate(facts: &BTreeMap<u64, QueryFacts>, catalog: &Catalog) -> Vec<Candidate> {
+/// `rows` are row counts known beyond the catalog's statistics (`--table-rows`).
+pub fn generate(
+    facts: &BTreeMap<u64, QueryFacts>,
+    catalog: &Catalog,
+    rows: &BTreeMap<QualifiedName, f64>,
+) -> Vec<Candidate> {
     let mut found: BTreeMap<IndexDef, BTreeSet<u64>> = BTreeMap::new();
     for (id, query) in facts {
         if query.kind == StatementKind::Other {
@@ -36,7 +43,12 @@ pub fn generate(facts: &BTreeMap<u64, QueryFacts>, catalog: &Catalog) -> Vec<Can
             let Some(table) = catalog.tables.get(name) else {
                 continue;
             };
-            for def in for_table(query, table) {
+            let known_rows = rows
+                .get(name)
+                .copied()
+                .or_else(|| table.stats.as_ref().and_then(|s| s.rows));
+            let covering = known_rows.is_some_and(|r| r >= MIN_ROWS_FOR_COVERING);
+            for def in for_table(query, table, covering) {
                 found.entry(def).or_default().insert(*id);
             }
         }
@@ -81,7 +93,9 @@ struct TableNeeds<'a> {
     used: Vec<&'a str>,
 }
 
-fn for_table(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
+/// The candidates for one statement on one table; `INCLUDE` variants only when the table is
+/// known to be large enough for an index-only scan to matter.
+fn for_table(query: &QueryFacts, table: &Table, with_covering: bool) -> Vec<IndexDef> {
     let needs = needs(query, table);
     let mut key_lists: Vec<Vec<KeyPart>> = Vec::new();
     let columns = |names: &[&str]| names.iter().map(|c| KeyPart::column(c)).collect::<Vec<_>>();
@@ -134,7 +148,7 @@ fn for_table(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
             keys,
             ..IndexDef::btree(&table.name, &[])
         };
-        if let Some(covering) = covering(&plain, &needs.used) {
+        if let Some(covering) = covering(&plain, &needs.used).filter(|_| with_covering) {
             defs.push(covering);
         }
         defs.push(plain);
@@ -303,7 +317,7 @@ fn partial_indexes(query: &QueryFacts, table: &Table, needs: &TableNeeds<'_>) ->
 }
 
 /// The SQL of a constant condition and the share of rows it selects, from statistics.
-fn constant_condition(predicate: &Predicate, table: &Table) -> Option<(String, f64)> {
+pub(crate) fn constant_condition(predicate: &Predicate, table: &Table) -> Option<(String, f64)> {
     let column = table.column(&predicate.column.column)?;
     let stats = column.stats.as_ref()?;
     let name = crate::model::ddl::quote_identifier(&column.name);

@@ -4,4 +4,5 @@
 pub mod candidates;
 pub mod cost;
 pub mod definition;
+pub mod offline;
 pub mod selection;

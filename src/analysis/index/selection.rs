@@ -16,6 +16,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Planner cost units charged for each index entry written (a leaf page dirtied and logged).
 pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
+/// An index must save at least this share of the workload's cost to be worth its DDL,
+/// review and upkeep: smaller savings are noise in any cost model.
+pub const MIN_SAVING_SHARE: f64 = 0.005;
+const MAX_LOCAL_SEARCH_ROUNDS: usize = 100;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Limits {
@@ -228,6 +232,8 @@ struct Search<'m, 'q> {
     evaluations: usize,
     /// Saving of each pool entry alone (filled by the first greedy pass).
     alone: Vec<Option<f64>>,
+    /// The least saving an index must bring (`MIN_SAVING_SHARE` of the baseline).
+    min_gain: f64,
 }
 
 impl<'m, 'q> Search<'m, 'q> {
@@ -270,6 +276,12 @@ impl<'m, 'q> Search<'m, 'q> {
             cache.insert((q, Vec::new()), *cost);
         }
         let alone = vec![None; pool.len()];
+        let min_gain = MIN_SAVING_SHARE
+            * baseline
+                .iter()
+                .zip(&queries)
+                .map(|(cost, q)| cost * q.calls)
+                .sum::<f64>();
         Search {
             model,
             queries,
@@ -281,6 +293,7 @@ impl<'m, 'q> Search<'m, 'q> {
             uncosted,
             evaluations: requests.len(),
             alone,
+            min_gain,
         }
     }
 
@@ -380,6 +393,7 @@ impl<'m, 'q> Search<'m, 'q> {
         let stale = usize::MAX;
         let mut queue: Vec<(f64, usize, usize)> = (0..self.pool.len())
             .filter(|c| !banned.contains(c) && !config.contains(c))
+            .filter(|&c| self.alone[c].is_none_or(|gain| gain >= self.min_gain))
             .map(|c| {
                 let bound = self.alone[c].unwrap_or(f64::INFINITY);
                 let version = if config.is_empty() { 0 } else { stale };
@@ -402,6 +416,10 @@ impl<'m, 'q> Search<'m, 'q> {
             }
             if version != config.len() {
                 let gain = self.gain(&config, candidate);
+                if gain < self.min_gain {
+                    queue.swap_remove(best);
+                    continue;
+                }
                 queue[best] = (
                     self.score(gain, candidate, per_byte),
                     candidate,
@@ -428,12 +446,14 @@ impl<'m, 'q> Search<'m, 'q> {
     /// several others, found by the planner's own figures). The first improvement is taken.
     fn local_search(&mut self, mut config: Vec<usize>) -> Vec<usize> {
         let mut current = self.objective(&config);
-        'improve: loop {
+        // Dropping an index that saves less than `min_gain` raises the total a little, so
+        // rounds are bounded rather than trusted to converge.
+        'improve: for _ in 0..MAX_LOCAL_SEARCH_ROUNDS {
             for position in 0..config.len() {
                 let mut without = config.clone();
                 let removed = without.remove(position);
                 let cost = self.objective(&without);
-                if cost <= current {
+                if cost <= current + self.min_gain {
                     config = without;
                     current = cost;
                     continue 'improve;
@@ -450,6 +470,7 @@ impl<'m, 'q> Search<'m, 'q> {
             }
             return config;
         }
+        config
     }
 
     fn plan(mut self, config: Vec<usize>, greedy: f64) -> Plan {

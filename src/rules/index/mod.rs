@@ -81,10 +81,7 @@ fn recommendations(
                 ms_per_day: ms_per_day(context, chosen),
                 write_overhead: chosen.write_overhead,
                 basis: plan.basis,
-                confidence: match plan.basis {
-                    Basis::WhatIf => Confidence::High,
-                    Basis::OfflineModel => Confidence::Medium,
-                },
+                confidence: confidence(context, plan.basis, chosen),
             }),
             queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
             index: Some(IndexEvidence {
@@ -103,6 +100,20 @@ fn recommendations(
                 rejected_alternatives: rejected.into_iter().map(rejection).collect(),
             }),
         });
+    }
+}
+
+/// What-if figures are the server's planner's; the offline model's are as good as the
+/// statistics behind them (a table without any is assumed to have 1000 rows).
+fn confidence(context: &Context<'_>, basis: Basis, chosen: &Chosen) -> Confidence {
+    let measured = context
+        .catalog
+        .and_then(|c| c.tables.get(&chosen.def.table))
+        .is_some_and(|t| t.stats.is_some());
+    match basis {
+        Basis::WhatIf => Confidence::High,
+        Basis::OfflineModel if measured => Confidence::Medium,
+        Basis::OfflineModel => Confidence::Low,
     }
 }
 
@@ -150,9 +161,13 @@ fn rejection(rejected: &Rejected) -> RejectedAlternative {
             "it would save {:.0} cost units alone but does not fit in the budget left",
             rejected.saving_alone
         ),
-        RejectReason::ServedByChosen { remaining_saving } => format!(
+        RejectReason::ServedByChosen { remaining_saving } if *remaining_saving > 0.0 => format!(
             "alone it would save {:.0} cost units, next to the chosen indexes only {:.0}",
             rejected.saving_alone, remaining_saving
+        ),
+        RejectReason::ServedByChosen { .. } => format!(
+            "alone it would save {:.0} cost units, next to the chosen indexes nothing",
+            rejected.saving_alone
         ),
     };
     RejectedAlternative {
