@@ -14,7 +14,7 @@ use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Example;
-use crate::model::workload::{Profile, QueryStats};
+use crate::model::workload::{Profile, QueryStats, ValueSets};
 use crate::report::{Analysis, OutputFormat, Report, json, markdown, table};
 use crate::rules;
 use crate::sql::fingerprint::format_id;
@@ -127,7 +127,12 @@ fn advise_indexes(
     if queries.is_empty() {
         return None;
     }
-    let candidates = generate(facts, catalog, &args.index.table_rows)
+    let fixed_values = statements
+        .iter()
+        .filter(|(_, _, stats)| matches!(stats.values, ValueSets::One(_)))
+        .map(|(id, _, _)| *id)
+        .collect();
+    let candidates = generate(facts, catalog, &args.index.table_rows, &fixed_values)
         .into_iter()
         .map(|c| c.def)
         .collect();

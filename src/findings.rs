@@ -81,7 +81,7 @@ pub struct IndexEvidence {
 #[derive(Debug, Clone, Serialize)]
 pub struct ServedQuery {
     pub fingerprint: String,
-    pub calls: f64,
+    pub calls: u64,
     pub cost_before: f64,
     pub cost_after: f64,
 }

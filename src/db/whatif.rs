@@ -253,14 +253,19 @@ impl WhatIfSession {
     async fn explain(&self, statement: &Explainable) -> Result<f64, String> {
         let client = &self.session.client;
         let plain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
-        match client.query_one(plain.as_str(), &[]).await {
-            Ok(row) => total_cost(&row),
-            // 42P02: `$n` without a value; plan it as a prepared statement.
-            Err(e) if e.code().is_some_and(|c| c.code() == "42P02") => {
-                self.explain_prepared(statement).await
-            }
-            Err(e) => Err(self.error(&e)),
+        let prepared = client
+            .prepare(plain.as_str())
+            .await
+            .map_err(|e| self.error(&e))?;
+        if !prepared.params().is_empty() {
+            // `$n` placeholders: plan it as a prepared statement with the logged values.
+            return self.explain_prepared(statement).await;
         }
+        let row = client
+            .query_one(&prepared, &[])
+            .await
+            .map_err(|e| self.error(&e))?;
+        total_cost(&row)
     }
 
     async fn explain_prepared(&self, statement: &Explainable) -> Result<f64, String> {

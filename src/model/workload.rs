@@ -130,6 +130,36 @@ pub struct QueryStats {
     pub users: BTreeMap<String, u64>,
     pub applications: BTreeMap<String, u64>,
     pub sample: Option<Sample>,
+    /// Whether the calls all had the same constants and parameter values.
+    #[serde(default)]
+    pub values: ValueSets,
+}
+
+/// The sets of constants and parameter values a fingerprint ran with (by `values_hash`):
+/// only a statement that always ran with one set can have a partial index built on a
+/// constant of its sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueSets {
+    /// No call was seen with its values (pg_stat_statements counts only).
+    #[default]
+    Unknown,
+    One(u64),
+    Several,
+}
+
+impl ValueSets {
+    fn include(self, values_hash: u64) -> Self {
+        self.merge(ValueSets::One(values_hash))
+    }
+
+    fn merge(self, other: ValueSets) -> Self {
+        match (self, other) {
+            (ValueSets::Unknown, other) | (other, ValueSets::Unknown) => other,
+            (ValueSets::One(a), ValueSets::One(b)) if a == b => ValueSets::One(a),
+            _ => ValueSets::Several,
+        }
+    }
 }
 
 /// The slowest execution seen, with its real values: what EXPLAIN will be run on.
@@ -162,6 +192,7 @@ impl QueryStats {
 
     fn record(&mut self, call: &Call<'_>) {
         self.calls += 1;
+        self.values = self.values.include(call.values_hash);
         if let Some(us) = call.duration_us {
             self.add_time(1, us, us, us);
             self.latency
@@ -197,6 +228,7 @@ impl QueryStats {
 
     fn merge(&mut self, other: QueryStats) {
         self.calls += other.calls;
+        self.values = self.values.merge(other.values);
         if other.timed_calls > 0 {
             self.add_time(
                 other.timed_calls,

@@ -272,9 +272,10 @@ impl Report {
 fn index_advice_view(plan: &Plan) -> IndexAdviceView {
     IndexAdviceView {
         basis: plan.basis,
-        cost_before: plan.baseline,
-        cost_after: plan.total,
-        cost_after_greedy: plan.greedy,
+        // `+ 0.0` turns the -0.0 of an empty sum into 0.
+        cost_before: plan.baseline + 0.0,
+        cost_after: plan.total + 0.0,
+        cost_after_greedy: plan.greedy + 0.0,
         indexes: plan.chosen.len(),
         size_bytes: plan.chosen.iter().map(|c| c.size_bytes).sum(),
         evaluations: plan.evaluations,

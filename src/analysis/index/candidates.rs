@@ -27,11 +27,14 @@ pub struct Candidate {
 }
 
 /// Every distinct candidate for the workload, in a stable order.
-/// `rows` are row counts known beyond the catalog's statistics (`--table-rows`).
+/// `rows` are row counts known beyond the catalog's statistics (`--table-rows`);
+/// `fixed_values` the fingerprints whose calls all ran with the same constants, the only
+/// ones whose constants may define a partial index.
 pub fn generate(
     facts: &BTreeMap<u64, QueryFacts>,
     catalog: &Catalog,
     rows: &BTreeMap<QualifiedName, f64>,
+    fixed_values: &BTreeSet<u64>,
 ) -> Vec<Candidate> {
     let mut found: BTreeMap<IndexDef, BTreeSet<u64>> = BTreeMap::new();
     for (id, query) in facts {
@@ -48,7 +51,8 @@ pub fn generate(
                 .copied()
                 .or_else(|| table.stats.as_ref().and_then(|s| s.rows));
             let covering = known_rows.is_some_and(|r| r >= MIN_ROWS_FOR_COVERING);
-            for def in for_table(query, table, covering) {
+            let fixed = fixed_values.contains(id);
+            for def in for_table(query, table, covering, fixed) {
                 found.entry(def).or_default().insert(*id);
             }
         }
@@ -66,17 +70,19 @@ pub fn generate(
 }
 
 /// Whether `existing` already does what `wanted` would: same method and predicate, the
-/// wanted keys a left prefix of its keys, its columns covering the wanted `INCLUDE`s.
+/// wanted keys (with their direction) a left prefix of its keys, its columns covering the
+/// wanted `INCLUDE`s.
 pub fn serves(existing: &IndexDef, wanted: &IndexDef) -> bool {
+    let pairs = || existing.keys.iter().zip(&wanted.keys);
+    // A backward scan reads every key reversed, so a prefix all reversed serves too.
+    let same_order = pairs().all(|(e, w)| e.descending == w.descending);
+    let reversed = pairs().all(|(e, w)| e.descending != w.descending);
     existing.table == wanted.table
         && existing.method == wanted.method
         && existing.predicate == wanted.predicate
         && existing.keys.len() >= wanted.keys.len()
-        && existing
-            .keys
-            .iter()
-            .zip(&wanted.keys)
-            .all(|(e, w)| e.expression == w.expression && e.opclass == w.opclass)
+        && pairs().all(|(e, w)| e.expression == w.expression && e.opclass == w.opclass)
+        && (same_order || reversed)
         && wanted
             .include
             .iter()
@@ -95,7 +101,12 @@ struct TableNeeds<'a> {
 
 /// The candidates for one statement on one table; `INCLUDE` variants only when the table is
 /// known to be large enough for an index-only scan to matter.
-fn for_table(query: &QueryFacts, table: &Table, with_covering: bool) -> Vec<IndexDef> {
+fn for_table(
+    query: &QueryFacts,
+    table: &Table,
+    with_covering: bool,
+    fixed_values: bool,
+) -> Vec<IndexDef> {
     let needs = needs(query, table);
     let mut key_lists: Vec<Vec<KeyPart>> = Vec::new();
     let columns = |names: &[&str]| names.iter().map(|c| KeyPart::column(c)).collect::<Vec<_>>();
@@ -154,7 +165,7 @@ fn for_table(query: &QueryFacts, table: &Table, with_covering: bool) -> Vec<Inde
         defs.push(plain);
     }
     defs.extend(expression_indexes(query, table));
-    defs.extend(partial_indexes(query, table, &needs));
+    defs.extend(partial_indexes(query, table, &needs, fixed_values));
     defs
 }
 
@@ -272,11 +283,20 @@ fn expression_indexes(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
 }
 
 /// `status = 'pending'` where statistics say 'pending' is rare: an index of only those rows,
-/// keyed on what else the statement filters or sorts by.
-fn partial_indexes(query: &QueryFacts, table: &Table, needs: &TableNeeds<'_>) -> Vec<IndexDef> {
+/// keyed on what else the statement filters or sorts by. A constant only counts when every
+/// call used it (`fixed_values`); `IS NULL` is always written as such.
+fn partial_indexes(
+    query: &QueryFacts,
+    table: &Table,
+    needs: &TableNeeds<'_>,
+    fixed_values: bool,
+) -> Vec<IndexDef> {
     let mut defs = Vec::new();
     for predicate in &query.predicates {
-        if predicate.column.table != table.name || predicate.wrapped_in.is_some() {
+        if predicate.column.table != table.name
+            || predicate.wrapped_in.is_some()
+            || !(fixed_values || predicate.operator == Operator::IsNull)
+        {
             continue;
         }
         let Some((condition, share)) = constant_condition(predicate, table) else {

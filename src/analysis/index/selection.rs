@@ -58,6 +58,8 @@ pub struct Chosen {
     pub write_overhead: f64,
     /// What removing it from the chosen set would cost (never summed across indexes).
     pub saving: f64,
+    /// What it saves with no other recommendation in place.
+    pub saving_alone: f64,
     pub served: Vec<Served>,
 }
 
@@ -508,6 +510,7 @@ impl<'m, 'q> Search<'m, 'q> {
                 size_bytes: entry.size,
                 write_overhead: entry.overhead,
                 saving,
+                saving_alone: self.alone[index].unwrap_or(saving),
                 served,
             });
         }

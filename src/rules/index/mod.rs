@@ -40,11 +40,17 @@ fn recommendations(
         .unwrap_or_default();
     for chosen in plan.chosen.iter().filter(|c| kind(&c.def)) {
         let name = unique_name(&chosen.def, &mut taken);
-        let share = if plan.baseline > 0.0 {
-            chosen.saving / plan.baseline
-        } else {
-            0.0
+        let share_of = |saving: f64| {
+            if plan.baseline > 0.0 {
+                saving / plan.baseline
+            } else {
+                0.0
+            }
         };
+        let share = share_of(chosen.saving);
+        // Overlapping recommendations each save little next to the others: the severity
+        // follows what the index saves on its own.
+        let share_alone = share_of(chosen.saving_alone.max(chosen.saving));
         let rejected: Vec<&Rejected> = plan
             .rejected
             .iter()
@@ -55,15 +61,16 @@ fn recommendations(
             rule: rule.id,
             name: rule.name,
             category: rule.category,
-            severity: if share >= WARNING_SHARE {
+            severity: if share_alone >= WARNING_SHARE {
                 Severity::Warning
             } else {
                 Severity::Info
             },
             message: format!(
-                "index {} saves {:.1} % of the workload's estimated cost ({} statement{})",
+                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{})",
                 chosen.def,
                 share * 100.0,
+                share_alone * 100.0,
                 chosen.served.len(),
                 if chosen.served.len() == 1 { "" } else { "s" }
             ),
@@ -92,7 +99,7 @@ fn recommendations(
                     .take(5)
                     .map(|s| ServedQuery {
                         fingerprint: format_id(s.query),
-                        calls: s.calls,
+                        calls: s.calls as u64,
                         cost_before: s.before,
                         cost_after: s.after,
                     })
