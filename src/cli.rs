@@ -31,6 +31,11 @@ pub enum Command {
     ///
     /// Example: planwise analyze --log fixtures/logs/shop.log --format md -o report.md
     Analyze(AnalyzeArgs),
+    /// The workload's estimated cost without and with indexes you propose, per query and in
+    /// total (HypoPG on --db, else the offline model with --schema).
+    ///
+    /// Example: planwise whatif --db postgres:///shop --log app.log --index "CREATE INDEX ON orders (customer_id)"
+    Whatif(WhatifArgs),
     /// List the rules, or print one rule's documentation.
     ///
     /// Example: planwise rules IDX001
@@ -124,6 +129,25 @@ pub struct AnalyzeArgs {
     pub fail_on: Option<Severity>,
 }
 
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// The schema, when there is no --db (see `analyze --schema`).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub schema: Vec<PathBuf>,
+    /// A proposed index: one `CREATE INDEX …` statement. Repeat for several.
+    #[arg(long = "index", value_name = "SQL", required = true)]
+    pub indexes: Vec<String>,
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
 /// How the index advisor may spend.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
@@ -136,6 +160,13 @@ pub struct IndexArgs {
     #[arg(long, value_name = "N")]
     pub max_indexes: Option<usize>,
 
+    #[command(flatten)]
+    pub cost: CostArgs,
+}
+
+/// How index costs are estimated.
+#[derive(Debug, Args)]
+pub struct CostArgs {
     /// Sessions that plan statements in parallel for what-if costing with --db.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub whatif_connections: usize,

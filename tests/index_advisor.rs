@@ -1044,3 +1044,99 @@ fn rules_are_listed_and_documented() {
     assert!(stderr.contains("IDX999"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn whatif_compares_the_workload_without_and_with_a_proposed_index() {
+    let database = shop_database("idx_whatif", true);
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
+    let url = url(&database);
+    let before_indexes = indexes_and_relations(&database);
+    let output = planwise(&[
+        "whatif",
+        "--log",
+        log.to_str().unwrap(),
+        "--db",
+        &url,
+        "--index",
+        "CREATE INDEX ON orders (customer_id)",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(comparison["basis"], "what_if");
+    let before = f64_of(&comparison["total_before"]);
+    let after = f64_of(&comparison["total_after"]);
+    assert!(after * 5.0 < before, "{before} → {after}");
+    let lookup = comparison["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["normalized"] == LOOKUP)
+        .expect("the lookup is compared");
+    assert!(f64_of(&lookup["cost_after"]) * 5.0 < f64_of(&lookup["cost_before"]));
+    assert!(f64_of(&comparison["indexes"][0]["size_bytes"]) > 0.0);
+    // Hypothetical only: nothing was created.
+    assert_eq!(indexes_and_relations(&database), before_indexes);
+
+    for bad in [
+        "DROP TABLE orders",
+        "CREATE INDEX ON no_such_table (x)",
+        "SELECT 1",
+    ] {
+        let output = planwise(&[
+            "whatif",
+            "--log",
+            log.to_str().unwrap(),
+            "--db",
+            &url,
+            "--index",
+            bad,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("--index"),
+            "{bad}"
+        );
+    }
+    assert_eq!(indexes_and_relations(&database), before_indexes);
+}
+
+#[test]
+fn whatif_works_offline_from_a_schema() {
+    let output = planwise(&[
+        "whatif",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--schema",
+        "fixtures/schema/shop.dump.sql",
+        "--index",
+        "CREATE INDEX ON orders (user_id)",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(comparison["basis"], "offline_model");
+    assert!(f64_of(&comparison["total_after"]) < f64_of(&comparison["total_before"]));
+    let by_user = comparison["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["normalized"] == "select id from orders where user_id = $1")
+        .expect("the orders-by-user query is compared");
+    assert!(f64_of(&by_user["cost_after"]) < f64_of(&by_user["cost_before"]));
+    // A statement on another table is not changed by an index on orders.
+    assert!(comparison["queries"].as_array().unwrap().iter().all(|q| {
+        q["normalized"].as_str().unwrap().contains("orders") || q["cost_after"] == q["cost_before"]
+    }));
+}

@@ -1,6 +1,6 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
-use super::{QueryView, Report, format_ms, one_line};
+use super::{QueryView, Report, format_ms, human_bytes, one_line};
 use std::fmt::Write;
 
 pub fn render(report: &Report, top: usize, title: &str) -> String {
@@ -281,16 +281,6 @@ fn write_schema(out: &mut String, report: &Report, top: usize) {
         );
     }
     let _ = writeln!(out);
-}
-
-fn human_bytes(bytes: i64) -> String {
-    let bytes = bytes as f64;
-    match bytes {
-        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
-        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
-        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
-        b => format!("{b:.0} B"),
-    }
 }
 
 fn write_join_graph(out: &mut String, report: &Report) {

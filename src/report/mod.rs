@@ -4,6 +4,7 @@
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod whatif;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::cost::Basis;
@@ -385,5 +386,16 @@ pub fn format_ms(value: Option<f64>) -> String {
         Some(v) if v >= 10.0 => format!("{v:.1}"),
         Some(v) if v >= 1.0 => format!("{v:.2}"),
         Some(v) => format!("{v:.3}"),
+    }
+}
+
+/// `1.2 MB`, `47 kB`: sizes as people read them.
+pub fn human_bytes(bytes: i64) -> String {
+    let bytes = bytes as f64;
+    match bytes {
+        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
+        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
+        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
+        b => format!("{b:.0} B"),
     }
 }

@@ -6,3 +6,4 @@ pub mod cost;
 pub mod definition;
 pub mod offline;
 pub mod selection;
+pub mod whatif;

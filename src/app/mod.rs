@@ -1,26 +1,24 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
-use crate::analysis::facts::{QueryFacts, StatementKind, parse_logged_parameters};
-use crate::analysis::index::candidates::generate;
-use crate::analysis::index::offline::OfflineModel;
-use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
+mod index_advice;
+
 use crate::analysis::join_graph::JoinGraph;
-use crate::analysis::statements::analyze_statements;
-use crate::cli::{AnalyzeArgs, Cli, Command, CostModelChoice, InputArgs, OutputArgs};
-use crate::db::whatif::{Explainable, HypoPg};
+use crate::analysis::statements::{StatementAnalysis, analyze_statements};
+use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Example;
-use crate::model::workload::{Profile, QueryStats, ValueSets};
-use crate::report::{Analysis, OutputFormat, Report, json, markdown, table};
+use crate::model::workload::Profile;
+use crate::report::{
+    Analysis, OutputFormat, Report, json, markdown, table, whatif as whatif_report,
+};
 use crate::rules;
-use crate::sql::fingerprint::format_id;
 use anyhow::Context;
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 /// Runs a command; the exit status (0 ok, 1 findings at --fail-on) or an error (status 2).
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -34,33 +32,24 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(&report, args.format, &args.output, "planwise workload")?;
         }
         Command::Analyze(args) => {
-            let offline = !args.input.logs.is_empty() || !args.schema.is_empty();
-            require_input(offline || args.input.db.is_some())?;
-            let live = read_live(&args.input, true, offline)?;
-            let mut profile = load_profile(&args.input, live.statements)?;
-            live.problems.report(&mut profile);
-            let catalog = match live.catalog {
-                Some(catalog) => Some(catalog),
-                None if !args.schema.is_empty() => {
-                    let schema = load_schema(&args.schema)?;
-                    profile.diagnostics.merge(schema.diagnostics);
-                    Some(schema.catalog)
-                }
-                None => None,
-            };
-            let search_path = catalog
-                .as_ref()
-                .map(Catalog::search_path)
-                .unwrap_or_default();
-            let statements = analyze_statements(&profile, catalog.as_ref(), &search_path);
-            statements.report_failures(&mut profile.diagnostics);
+            let Analysed {
+                mut profile,
+                catalog,
+                statements,
+            } = read_and_analyse(&args.input, &args.schema)?;
             let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
             if let Some(path) = &args.graph {
                 std::fs::write(path, join_graph.to_dot())
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             let index_plan = match &catalog {
-                Some(catalog) => advise_indexes(&args, &mut profile, &statements.facts, catalog),
+                Some(catalog) => index_advice::advise(
+                    &args.input,
+                    &args.index,
+                    &mut profile,
+                    &statements.facts,
+                    catalog,
+                ),
                 None => None,
             };
             let context = rules::Context {
@@ -84,6 +73,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(&report, args.format, &args.output, "planwise analysis")?;
             return Ok(u8::from(failed));
         }
+        Command::Whatif(args) => {
+            let Analysed {
+                mut profile,
+                catalog,
+                statements,
+            } = read_and_analyse(&args.input, &args.schema)?;
+            let catalog =
+                catalog.context("what-if needs the schema: give --db URL or --schema PATH")?;
+            let comparison =
+                index_advice::compare(&args, &mut profile, &statements.facts, &catalog)?;
+            let text = match args.format {
+                OutputFormat::Json => whatif_report::json(&comparison),
+                OutputFormat::Table => whatif_report::table(&comparison, args.output.top),
+                OutputFormat::Md => whatif_report::markdown(&comparison, args.output.top),
+            };
+            write_output(&text, &args.output)?;
+        }
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
     }
     Ok(0)
@@ -103,119 +109,39 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The index advisor: candidates from the facts, costed by HypoPG on `--db` when it has it
-/// (and `--cost-model` allows), else by the offline model.
-fn advise_indexes(
-    args: &AnalyzeArgs,
-    profile: &mut Profile,
-    facts: &BTreeMap<u64, QueryFacts>,
-    catalog: &Catalog,
-) -> Option<Plan> {
-    let statements: Vec<(u64, &QueryFacts, &QueryStats)> = facts
-        .iter()
-        .filter(|(_, f)| f.kind != StatementKind::Other)
-        .filter_map(|(id, f)| Some((*id, f, profile.queries.get(id)?)))
-        .collect();
-    let queries: Vec<WorkloadQuery<'_>> = statements
-        .iter()
-        .map(|(id, facts, stats)| WorkloadQuery {
-            id: *id,
-            calls: stats.calls.max(1) as f64,
-            facts,
-        })
-        .collect();
-    if queries.is_empty() {
-        return None;
-    }
-    let fixed_values = statements
-        .iter()
-        .filter(|(_, _, stats)| matches!(stats.values, ValueSets::One(_)))
-        .map(|(id, _, _)| *id)
-        .collect();
-    let candidates = generate(facts, catalog, &args.index.table_rows, &fixed_values)
-        .into_iter()
-        .map(|c| c.def)
-        .collect();
-    let limits = Limits {
-        budget_bytes: args.index.budget,
-        max_indexes: args.index.max_indexes,
-    };
-    let mut problems = Vec::new();
-    let mut whatif = match (&args.input.db, args.index.cost_model) {
-        (Some(url), CostModelChoice::Auto | CostModelChoice::Whatif)
-            if catalog.server.is_some() =>
-        {
-            match HypoPg::open(url, args.index.whatif_connections, explainable(&statements)) {
-                Ok(model) => Some(model),
-                Err(error) => {
-                    problems.push(("whatif_unavailable", "--db".to_string(), error.to_string()));
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    let plan = match whatif.as_mut() {
-        Some(model) => select(model, &queries, candidates, catalog, limits),
-        None if args.index.cost_model == CostModelChoice::Whatif => {
-            problems.push((
-                "whatif_unavailable",
-                "--cost-model".to_string(),
-                "what-if costing needs --db with HypoPG; no index advice".to_string(),
-            ));
-            report_problems(profile, problems);
-            return None;
-        }
-        None => {
-            let mut model = OfflineModel::new(catalog, facts, &args.index.table_rows);
-            select(&mut model, &queries, candidates, catalog, limits)
-        }
-    };
-    for (id, reason) in whatif.iter().flat_map(|m| &m.failures) {
-        let location = profile
-            .queries
-            .get(id)
-            .and_then(|s| s.sample.as_ref())
-            .and_then(|s| s.location.clone());
-        problems.push((
-            "whatif_failed",
-            location.unwrap_or_else(|| format_id(*id)),
-            reason.clone(),
-        ));
-    }
-    report_problems(profile, problems);
-    Some(plan)
+/// The inputs read and each distinct statement's facts: what `analyze` and `whatif` share.
+struct Analysed {
+    profile: Profile,
+    catalog: Option<Catalog>,
+    statements: StatementAnalysis,
 }
 
-fn report_problems(profile: &mut Profile, problems: Vec<(&'static str, String, String)>) {
-    for (kind, file, reason) in problems {
-        if kind == "whatif_unavailable" {
-            eprintln!("planwise: {reason}; index advice uses the offline model");
+fn read_and_analyse(input: &InputArgs, schema: &[PathBuf]) -> anyhow::Result<Analysed> {
+    let offline = !input.logs.is_empty() || !schema.is_empty();
+    require_input(offline || input.db.is_some())?;
+    let live = read_live(input, true, offline)?;
+    let mut profile = load_profile(input, live.statements)?;
+    live.problems.report(&mut profile);
+    let catalog = match live.catalog {
+        Some(catalog) => Some(catalog),
+        None if !schema.is_empty() => {
+            let schema = load_schema(schema)?;
+            profile.diagnostics.merge(schema.diagnostics);
+            Some(schema.catalog)
         }
-        profile.diagnostics.report(kind, || Example {
-            file,
-            line: 0,
-            reason,
-        });
-    }
-}
-
-/// The statements the what-if model may plan: each fingerprint's sample with its values.
-fn explainable(statements: &[(u64, &QueryFacts, &QueryStats)]) -> Vec<Explainable> {
-    statements
-        .iter()
-        .map(|(id, _, stats)| {
-            let sample = stats.sample.as_ref();
-            Explainable {
-                id: *id,
-                text: sample.map_or(stats.normalized.clone(), |s| s.statement.clone()),
-                parameters: sample
-                    .and_then(|s| s.parameters.as_deref())
-                    .map(parse_logged_parameters)
-                    .unwrap_or_default(),
-            }
-        })
-        .collect()
+        None => None,
+    };
+    let search_path = catalog
+        .as_ref()
+        .map(Catalog::search_path)
+        .unwrap_or_default();
+    let statements = analyze_statements(&profile, catalog.as_ref(), &search_path);
+    statements.report_failures(&mut profile.diagnostics);
+    Ok(Analysed {
+        profile,
+        catalog,
+        statements,
+    })
 }
 
 fn require_input(present: bool) -> anyhow::Result<()> {
@@ -359,6 +285,10 @@ fn emit(
         OutputFormat::Table => table::render(report, output.top),
         OutputFormat::Md => markdown::render(report, output.top, title),
     };
+    write_output(&text, output)
+}
+
+fn write_output(text: &str, output: &OutputArgs) -> anyhow::Result<()> {
     match &output.output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))

@@ -1,0 +1,246 @@
+//! Wiring for index advice (`analyze`) and `whatif`: which statements can be costed, which
+//! cost model answers (HypoPG on `--db` when it has it, else the offline model), and what
+//! could not be costed, reported as diagnostics.
+
+use crate::analysis::facts::{QueryFacts, StatementKind, parse_logged_parameters};
+use crate::analysis::index::candidates::generate;
+use crate::analysis::index::cost::CostModel;
+use crate::analysis::index::definition::IndexDef;
+use crate::analysis::index::offline::OfflineModel;
+use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
+use crate::analysis::index::whatif::{Comparison, compare_workload};
+use crate::cli::{CostArgs, CostModelChoice, IndexArgs, InputArgs, WhatifArgs};
+use crate::db::whatif::{Explainable, HypoPg};
+use crate::model::catalog::Catalog;
+use crate::model::ddl::DdlApplier;
+use crate::model::diagnostics::Example;
+use crate::model::workload::{Profile, QueryStats, ValueSets};
+use crate::sql::fingerprint::format_id;
+use crate::sql::parse::parse_sql;
+use sqlparser::ast::Statement;
+use std::collections::BTreeMap;
+
+/// The workload's statements that have facts and ran.
+type Statements<'a> = Vec<(u64, &'a QueryFacts, &'a QueryStats)>;
+
+fn statements<'a>(profile: &'a Profile, facts: &'a BTreeMap<u64, QueryFacts>) -> Statements<'a> {
+    facts
+        .iter()
+        .filter(|(_, f)| f.kind != StatementKind::Other)
+        .filter_map(|(id, f)| Some((*id, f, profile.queries.get(id)?)))
+        .collect()
+}
+
+fn workload<'a>(statements: &Statements<'a>) -> Vec<WorkloadQuery<'a>> {
+    statements
+        .iter()
+        .map(|(id, facts, stats)| WorkloadQuery {
+            id: *id,
+            calls: stats.calls.max(1) as f64,
+            facts,
+        })
+        .collect()
+}
+
+/// Problems the run survives, reported as diagnostics once the model is done.
+type Problems = Vec<(&'static str, String, String)>;
+
+/// The cost model the arguments ask for and the inputs allow.
+enum Model<'a> {
+    Live(Box<HypoPg>),
+    Offline(OfflineModel<'a>),
+}
+
+impl Model<'_> {
+    fn as_dyn(&mut self) -> &mut dyn CostModel {
+        match self {
+            Model::Live(model) => model.as_mut(),
+            Model::Offline(model) => model,
+        }
+    }
+}
+
+fn choose_model<'a>(
+    input: &InputArgs,
+    cost: &'a CostArgs,
+    catalog: &'a Catalog,
+    facts: &'a BTreeMap<u64, QueryFacts>,
+    statements: &Statements<'_>,
+    problems: &mut Problems,
+) -> Option<Model<'a>> {
+    let wants_live = cost.cost_model != CostModelChoice::Offline;
+    if let (Some(url), true, true) = (&input.db, wants_live, catalog.server.is_some()) {
+        match HypoPg::open(url, cost.whatif_connections, explainable(statements)) {
+            Ok(model) => return Some(Model::Live(Box::new(model))),
+            Err(error) => problems.push(("whatif_unavailable", "--db".into(), error.to_string())),
+        }
+    }
+    if cost.cost_model == CostModelChoice::Whatif {
+        problems.push((
+            "whatif_unavailable",
+            "--cost-model".into(),
+            "what-if costing needs --db with HypoPG installed".into(),
+        ));
+        return None;
+    }
+    Some(Model::Offline(OfflineModel::new(
+        catalog,
+        facts,
+        &cost.table_rows,
+    )))
+}
+
+/// The index advisor: candidates from the facts, the workload-wide choice.
+pub fn advise(
+    input: &InputArgs,
+    args: &IndexArgs,
+    profile: &mut Profile,
+    facts: &BTreeMap<u64, QueryFacts>,
+    catalog: &Catalog,
+) -> Option<Plan> {
+    let mut problems = Problems::new();
+    let plan = {
+        let statements = statements(profile, facts);
+        let queries = workload(&statements);
+        if queries.is_empty() {
+            return None;
+        }
+        let fixed_values = statements
+            .iter()
+            .filter(|(_, _, stats)| matches!(stats.values, ValueSets::One(_)))
+            .map(|(id, _, _)| *id)
+            .collect();
+        let candidates = generate(facts, catalog, &args.cost.table_rows, &fixed_values)
+            .into_iter()
+            .map(|c| c.def)
+            .collect();
+        let limits = Limits {
+            budget_bytes: args.budget,
+            max_indexes: args.max_indexes,
+        };
+        let mut model = choose_model(
+            input,
+            &args.cost,
+            catalog,
+            facts,
+            &statements,
+            &mut problems,
+        );
+        let plan = model
+            .as_mut()
+            .map(|m| select(m.as_dyn(), &queries, candidates, catalog, limits));
+        note_failures(model.as_ref(), profile, &mut problems);
+        plan
+    };
+    report(profile, problems);
+    plan
+}
+
+/// `planwise whatif`: the workload's cost without and with the proposed indexes.
+pub fn compare(
+    args: &WhatifArgs,
+    profile: &mut Profile,
+    facts: &BTreeMap<u64, QueryFacts>,
+    catalog: &Catalog,
+) -> anyhow::Result<Comparison> {
+    let proposed = proposed_indexes(&args.indexes, catalog)?;
+    let mut problems = Problems::new();
+    let comparison = {
+        let statements = statements(profile, facts);
+        let queries = workload(&statements);
+        let mut model = choose_model(
+            &args.input,
+            &args.cost,
+            catalog,
+            facts,
+            &statements,
+            &mut problems,
+        )
+        .ok_or_else(|| anyhow::anyhow!("no cost model: what-if needs --db with HypoPG"))?;
+        let comparison = compare_workload(model.as_dyn(), &queries, &proposed, &profile.queries);
+        note_failures(Some(&model), profile, &mut problems);
+        comparison
+    };
+    report(profile, problems);
+    Ok(comparison)
+}
+
+/// Each `--index` must be one `CREATE INDEX` on a table of the catalog.
+fn proposed_indexes(texts: &[String], catalog: &Catalog) -> anyhow::Result<Vec<IndexDef>> {
+    let mut defs = Vec::new();
+    for text in texts {
+        let statements = parse_sql(text).map_err(|e| anyhow::anyhow!("--index `{text}`: {e}"))?;
+        let [statement @ Statement::CreateIndex(_)] = statements.as_slice() else {
+            anyhow::bail!("--index `{text}`: give exactly one CREATE INDEX statement");
+        };
+        let mut applier = DdlApplier::new(catalog.clone());
+        let outcome = applier.apply(statement);
+        if let Some(problem) = outcome.problems.first() {
+            anyhow::bail!("--index `{text}`: {}", problem.message);
+        }
+        let added: Vec<IndexDef> = applier
+            .catalog()
+            .indexes
+            .iter()
+            .filter(|(name, _)| !catalog.indexes.contains_key(name))
+            .filter_map(|(_, index)| IndexDef::of_existing(index))
+            .collect();
+        match added.as_slice() {
+            [def] => defs.push(def.clone()),
+            _ => anyhow::bail!(
+                "--index `{text}`: not a CREATE INDEX on a table of the schema (with a method \
+                 planwise models: btree, gin, brin)"
+            ),
+        }
+    }
+    Ok(defs)
+}
+
+fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Problems) {
+    let Some(Model::Live(model)) = model else {
+        return;
+    };
+    for (id, reason) in &model.failures {
+        let location = profile
+            .queries
+            .get(id)
+            .and_then(|s| s.sample.as_ref())
+            .and_then(|s| s.location.clone());
+        problems.push((
+            "whatif_failed",
+            location.unwrap_or_else(|| format_id(*id)),
+            reason.clone(),
+        ));
+    }
+}
+
+fn report(profile: &mut Profile, problems: Problems) {
+    for (kind, file, reason) in problems {
+        if kind == "whatif_unavailable" {
+            eprintln!("planwise: {reason}; what-if costing is not available");
+        }
+        profile.diagnostics.report(kind, || Example {
+            file,
+            line: 0,
+            reason,
+        });
+    }
+}
+
+/// The statements the what-if model may plan: each fingerprint's sample with its values.
+fn explainable(statements: &Statements<'_>) -> Vec<Explainable> {
+    statements
+        .iter()
+        .map(|(id, _, stats)| {
+            let sample = stats.sample.as_ref();
+            Explainable {
+                id: *id,
+                text: sample.map_or(stats.normalized.clone(), |s| s.statement.clone()),
+                parameters: sample
+                    .and_then(|s| s.parameters.as_deref())
+                    .map(parse_logged_parameters)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
