@@ -160,6 +160,10 @@ pub struct IndexArgs {
     #[arg(long, value_name = "N")]
     pub max_indexes: Option<usize>,
 
+    /// The least an index must save, in percent of the workload's estimated cost.
+    #[arg(long, value_name = "PERCENT", default_value_t = 0.1)]
+    pub min_saving: f64,
+
     #[command(flatten)]
     pub cost: CostArgs,
 }

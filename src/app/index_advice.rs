@@ -117,6 +117,7 @@ pub fn advise(
         let limits = Limits {
             budget_bytes: args.budget,
             max_indexes: args.max_indexes,
+            min_saving_share: args.min_saving / 100.0,
         };
         let mut model = choose_model(
             input,

@@ -16,15 +16,27 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Planner cost units charged for each index entry written (a leaf page dirtied and logged).
 pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
-/// An index must save at least this share of the workload's cost to be worth its DDL,
-/// review and upkeep: smaller savings are noise in any cost model.
-pub const MIN_SAVING_SHARE: f64 = 0.005;
+/// By default an index must save at least this share of the workload's cost to be worth
+/// its DDL, review and upkeep: smaller savings are within any cost model's noise.
+pub const DEFAULT_MIN_SAVING_SHARE: f64 = 0.001;
 const MAX_LOCAL_SEARCH_ROUNDS: usize = 100;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub budget_bytes: Option<f64>,
     pub max_indexes: Option<usize>,
+    /// The least share of the workload's cost an index must save.
+    pub min_saving_share: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            budget_bytes: None,
+            max_indexes: None,
+            min_saving_share: DEFAULT_MIN_SAVING_SHARE,
+        }
+    }
 }
 
 /// A statement of the workload, weighted by how often it ran.
@@ -234,7 +246,7 @@ struct Search<'m, 'q> {
     evaluations: usize,
     /// Saving of each pool entry alone (filled by the first greedy pass).
     alone: Vec<Option<f64>>,
-    /// The least saving an index must bring (`MIN_SAVING_SHARE` of the baseline).
+    /// The least saving an index must bring (`Limits::min_saving_share` of the baseline).
     min_gain: f64,
 }
 
@@ -278,7 +290,7 @@ impl<'m, 'q> Search<'m, 'q> {
             cache.insert((q, Vec::new()), *cost);
         }
         let alone = vec![None; pool.len()];
-        let min_gain = MIN_SAVING_SHARE
+        let min_gain = limits.min_saving_share
             * baseline
                 .iter()
                 .zip(&queries)
