@@ -126,7 +126,8 @@ fn for_table(
         keys.push(range);
         key_lists.push(columns(&keys));
     }
-    for join in &needs.joins {
+    // A unique join column finds one row per lookup: nothing to add after it.
+    for join in needs.joins.iter().filter(|j| !is_unique(table, j)) {
         let mut keys = vec![*join];
         keys.extend(needs.equality.iter().copied());
         key_lists.push(columns(&keys));
@@ -189,6 +190,13 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
         }
     }
     range.retain(|c| !equality.contains(c));
+    // Equality on a unique column finds one row: more key columns cannot narrow it, and
+    // there is nothing to sort or group.
+    let single_row = equality.iter().copied().find(|c| is_unique(table, c));
+    if let Some(unique) = single_row {
+        equality = vec![unique];
+        range.clear();
+    }
     equality.sort_by(|a, b| {
         distinct_values(table, b)
             .total_cmp(&distinct_values(table, a))
@@ -208,21 +216,29 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
             }
         }
     }
-    let sort: Vec<(&str, bool)> = query
-        .order_by
-        .iter()
-        .map(|key| match &key.column {
-            Some(column) if on_table(column) => Some((column.column.as_str(), key.descending)),
-            _ => None,
-        })
-        .collect::<Option<_>>()
-        .unwrap_or_default();
-    let group = query
+    let sort: Vec<(&str, bool)> = if single_row.is_some() {
+        Vec::new()
+    } else {
+        query
+            .order_by
+            .iter()
+            .map(|key| match &key.column {
+                Some(column) if on_table(column) => Some((column.column.as_str(), key.descending)),
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .unwrap_or_default()
+    };
+    let mut group: Vec<&str> = query
         .group_by
         .iter()
         .filter(|c| on_table(c))
         .map(|c| c.column.as_str())
         .collect();
+    // Grouping by a unique column: the other columns of the table depend on it.
+    if let Some(unique) = group.iter().copied().find(|c| is_unique(table, c)) {
+        group = vec![unique];
+    }
     let used = query
         .columns_used
         .get(&table.name)
@@ -354,6 +370,15 @@ pub(crate) fn constant_condition(predicate: &Predicate, table: &Table) -> Option
         }
         _ => None,
     }
+}
+
+/// Whether the column alone is a primary key or unique constraint.
+pub(crate) fn is_unique(table: &Table, column: &str) -> bool {
+    table
+        .primary_key
+        .iter()
+        .chain(&table.unique_constraints)
+        .any(|key| key.columns.len() == 1 && key.columns[0] == column)
 }
 
 /// Estimated distinct values of a column (PostgreSQL's negative `n_distinct` is a share of

@@ -10,7 +10,7 @@
 //! It is a model, not the planner: its figures rank indexes, and findings based on it say so
 //! (basis `offline_model`, medium confidence).
 
-use super::candidates::constant_condition;
+use super::candidates::{constant_condition, is_unique};
 use super::cost::{Basis, CostModel, CostRequest};
 use super::definition::IndexDef;
 use crate::analysis::facts::{Operand, Operator, Predicate, QueryFacts, StatementKind};
@@ -467,14 +467,6 @@ fn sort_columns(facts: &QueryFacts, table: &Table) -> Vec<(String, bool)> {
         })
         .collect::<Option<Vec<_>>>()
         .unwrap_or_default()
-}
-
-fn is_unique(table: &Table, column: &str) -> bool {
-    table
-        .primary_key
-        .iter()
-        .chain(&table.unique_constraints)
-        .any(|k| k.columns.len() == 1 && k.columns[0] == column)
 }
 
 /// `col < constant` from the histogram: the share of bounds below the constant (numbers
