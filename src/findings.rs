@@ -59,8 +59,9 @@ pub struct Saving {
     /// Planner cost units saved over the workload as logged (Σ calls × cost saved), after
     /// the write overhead.
     pub cost_units: f64,
-    /// That saving as a share of the workload's whole estimated cost.
-    pub share_of_workload: f64,
+    /// That saving as a share of the workload's whole estimated cost, where the workload
+    /// was costed.
+    pub share_of_workload: Option<f64>,
     /// Execution time saved per day, scaled from the logged durations and time span.
     pub ms_per_day: Option<f64>,
     /// Cost units per workload of keeping the index up to date.

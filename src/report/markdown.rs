@@ -104,13 +104,14 @@ fn write_findings(out: &mut String, report: &Report) {
                 .ms_per_day
                 .map(|ms| format!(", about {} ms per day", format_ms(Some(ms))))
                 .unwrap_or_default();
+            let share = saving
+                .share_of_workload
+                .map(|share| format!(" ({:.1} % of the workload)", share * 100.0))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "Estimated saving: {:.0} cost units ({:.1} % of the workload){per_day}; write \
-                 overhead {:.0}.\n",
-                saving.cost_units,
-                saving.share_of_workload * 100.0,
-                saving.write_overhead
+                "Estimated saving: {:.0} cost units{share}{per_day}; write overhead {:.0}.\n",
+                saving.cost_units, saving.write_overhead
             );
         }
         if let Some(index) = &finding.index {

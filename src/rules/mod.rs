@@ -75,6 +75,7 @@ pub static RULES: &[&Rule] = &[
     &index::expression_index::RULE,
     &index::redundant_index::RULE,
     &index::unused_index::RULE,
+    &index::fk_index::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

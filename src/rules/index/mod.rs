@@ -1,8 +1,9 @@
 //! Index rules. The recommendations (IDX001–IDX003) all come from the index advisor's one
 //! workload-wide choice (`analysis::index::selection`): each rule reports the chosen indexes
-//! of its kind. IDX004 and IDX005 read the catalog.
+//! of its kind. IDX004–IDX006 read the catalog (and the workload's deletes).
 
 pub mod expression_index;
+pub mod fk_index;
 pub mod missing_index;
 pub mod partial_index;
 pub mod redundant_index;
@@ -84,7 +85,7 @@ fn recommendations(
             sql: Some(format!("{};", chosen.def.create_sql_named(&name, true))),
             estimated_saving: Some(Saving {
                 cost_units: chosen.saving,
-                share_of_workload: share,
+                share_of_workload: Some(share),
                 ms_per_day: ms_per_day(context, chosen),
                 write_overhead: chosen.write_overhead,
                 basis: plan.basis,

@@ -1,0 +1,165 @@
+//! ## What it finds
+//! A foreign key whose referencing columns lead no index, on a table whose parent the
+//! logged workload deletes from (or whose referenced key it updates).
+//!
+//! ## Why it matters
+//! For every parent row deleted or re-keyed, PostgreSQL checks the referencing table for
+//! rows that still point at it (and cascades to them). That check is not in the DELETE's
+//! EXPLAIN — it runs in a trigger — and without an index it is a scan of the whole child
+//! table, per parent row, holding locks meanwhile.
+//!
+//! ## Example
+//! ```sql
+//! CREATE TABLE order_items (id bigint PRIMARY KEY,
+//!                           order_id bigint REFERENCES orders (id) ON DELETE CASCADE);
+//! DELETE FROM orders WHERE id = $1;   -- scans order_items each time
+//! ```
+//!
+//! ## Instead
+//! ```sql
+//! CREATE INDEX CONCURRENTLY order_items_order_id_idx ON public.order_items (order_id);
+//! ```
+//!
+//! ## How the saving is estimated
+//! Per logged DELETE (or key UPDATE) of the parent, one referenced row assumed: a
+//! sequential scan of the child table (its pages and rows, from statistics or the schema)
+//! against an index lookup, with PostgreSQL's default cost settings. The index's upkeep for
+//! the child's logged writes is not subtracted (see IDX001 for that accounting).
+
+use crate::analysis::facts::{Access, StatementKind};
+use crate::analysis::index::definition::IndexDef;
+use crate::findings::{Confidence, Finding, Saving, Severity};
+use crate::model::catalog::{Catalog, ForeignKey, Table};
+use crate::rules::{Context, Rule};
+use crate::sql::fingerprint::format_id;
+
+pub static RULE: Rule = Rule {
+    id: "IDX006",
+    name: "fk-without-index",
+    category: "fk_index",
+    severity: Severity::Warning,
+    source: include_str!("fk_index.rs"),
+    check,
+};
+
+/// Cost units of one index lookup (a descent and a leaf page at `random_page_cost` 4).
+const LOOKUP_COST: f64 = 8.0;
+const DEFAULT_ROWS: f64 = 1000.0;
+
+fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(catalog) = context.catalog else {
+        return;
+    };
+    for table in catalog.tables.values() {
+        for foreign_key in &table.foreign_keys {
+            if indexed(catalog, context, table, foreign_key) {
+                continue;
+            }
+            let parent_writes: Vec<(u64, u64)> = parent_writes(context, foreign_key);
+            if parent_writes.is_empty() {
+                continue;
+            }
+            let calls: u64 = parent_writes.iter().map(|(_, calls)| calls).sum();
+            let scan = scan_cost(table);
+            let def = IndexDef::btree(
+                &table.name,
+                &foreign_key
+                    .columns
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            );
+            out.push(Finding {
+                rule: RULE.id,
+                name: RULE.name,
+                category: RULE.category,
+                severity: RULE.severity,
+                message: format!(
+                    "{} ({}) references {} without an index: each of the {calls} logged \
+                     delete{} or key update{} of {} scans {}",
+                    table.name,
+                    foreign_key.columns.join(", "),
+                    foreign_key.references,
+                    if calls == 1 { "" } else { "s" },
+                    if calls == 1 { "" } else { "s" },
+                    foreign_key.references.name,
+                    table.name.name
+                ),
+                table: Some(table.name.clone()),
+                columns: foreign_key.columns.clone(),
+                sql: Some(format!("{};", def.create_sql(true))),
+                estimated_saving: Some(Saving {
+                    cost_units: calls as f64 * (scan - LOOKUP_COST).max(0.0),
+                    share_of_workload: None,
+                    ms_per_day: None,
+                    write_overhead: 0.0,
+                    basis: crate::analysis::index::cost::Basis::OfflineModel,
+                    confidence: if table.stats.is_some() {
+                        Confidence::Medium
+                    } else {
+                        Confidence::Low
+                    },
+                }),
+                queries: parent_writes.iter().map(|(id, _)| format_id(*id)).collect(),
+                index: None,
+            });
+        }
+    }
+}
+
+/// Whether an existing or recommended index leads with the key's columns (in any order).
+fn indexed(catalog: &Catalog, context: &Context<'_>, table: &Table, key: &ForeignKey) -> bool {
+    let leads = |def: &IndexDef| {
+        def.table == table.name
+            && def.predicate.is_none()
+            && def.keys.len() >= key.columns.len()
+            && key.columns.iter().all(|c| {
+                def.keys[..key.columns.len()]
+                    .iter()
+                    .any(|k| k.is_column && &k.expression == c)
+            })
+    };
+    catalog
+        .indexes
+        .values()
+        .filter_map(IndexDef::of_existing)
+        .any(|def| leads(&def))
+        || context
+            .index_plan
+            .is_some_and(|plan| plan.chosen.iter().any(|c| leads(&c.def)))
+}
+
+/// Logged statements that delete parent rows or change their referenced key, with calls.
+fn parent_writes(context: &Context<'_>, key: &ForeignKey) -> Vec<(u64, u64)> {
+    let mut writes: Vec<(u64, u64)> = context
+        .facts
+        .iter()
+        .filter(|(_, facts)| {
+            let deletes = facts.kind == StatementKind::Delete
+                && facts
+                    .tables
+                    .iter()
+                    .any(|t| t.table == key.references && t.access == Access::Delete);
+            let rekeys = facts.kind == StatementKind::Update
+                && facts.written_columns.iter().any(|c| {
+                    c.table == key.references && key.referenced_columns.contains(&c.column)
+                });
+            deletes || rekeys
+        })
+        .filter_map(|(id, _)| Some((*id, context.profile.queries.get(id)?.calls)))
+        .filter(|(_, calls)| *calls > 0)
+        .collect();
+    writes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    writes
+}
+
+/// A sequential scan of the table at PostgreSQL's default costs.
+fn scan_cost(table: &Table) -> f64 {
+    let stats = table.stats.as_ref();
+    let rows = stats.and_then(|s| s.rows).unwrap_or(DEFAULT_ROWS).max(1.0);
+    let pages = stats
+        .map(|s| s.pages as f64)
+        .filter(|p| *p > 0.0)
+        .unwrap_or_else(|| (rows / 50.0).ceil());
+    pages + rows * 0.01 + rows * 0.0025
+}
