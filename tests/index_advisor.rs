@@ -1140,3 +1140,37 @@ fn whatif_works_offline_from_a_schema() {
         q["normalized"].as_str().unwrap().contains("orders") || q["cost_after"] == q["cost_before"]
     }));
 }
+
+#[test]
+fn an_append_only_time_column_gets_a_brin_index() {
+    let database = TestDatabase::create("idx_brin");
+    admin_execute(
+        &database,
+        "CREATE EXTENSION hypopg;
+         CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL,
+                              kind text NOT NULL, payload text NOT NULL)
+             WITH (autovacuum_enabled = false);
+         INSERT INTO events
+             SELECT g, timestamptz '2024-01-01 00:00:00+00' + g * interval '10 seconds',
+                    'kind ' || (g % 7), repeat('x', 40)
+             FROM generate_series(1, 200000) g;",
+    );
+    admin_execute(&database, "VACUUM ANALYZE events");
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "workload.sql",
+        "SELECT count(*) FROM events WHERE created_at >= '2024-01-10' AND created_at < '2024-01-11';\n",
+    );
+    let report = analyze_ok(&log, &database, &["--budget", "1MB"]);
+    let brin = findings(&report, "IDX007");
+    assert_eq!(brin.len(), 1, "{:#}", report["findings"]);
+    let sql = brin[0]["sql"].as_str().unwrap();
+    assert!(sql.contains("USING brin (created_at)"), "{sql}");
+    assert_eq!(brin[0]["category"], "brin_index");
+    // A B-tree on created_at does not fit in 1 MB; the BRIN index does, and pays.
+    let size = f64_of(&brin[0]["index"]["size_bytes"]);
+    assert!(size < 1e6, "{size}");
+    let served = &brin[0]["index"]["served"][0];
+    assert!(f64_of(&served["cost_after"]) * 2.0 < f64_of(&served["cost_before"]));
+}

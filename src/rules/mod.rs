@@ -76,6 +76,7 @@ pub static RULES: &[&Rule] = &[
     &index::redundant_index::RULE,
     &index::unused_index::RULE,
     &index::fk_index::RULE,
+    &index::brin_index::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

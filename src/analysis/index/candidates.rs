@@ -5,7 +5,7 @@
 //! for `lower(col) = …`; partial indexes where a constant selects a small share of rows.
 //! Candidates an existing index already serves are dropped.
 
-use super::definition::{IndexDef, KeyPart};
+use super::definition::{IndexDef, IndexMethod, KeyPart};
 use crate::analysis::facts::{
     ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 const MAX_COVERED_COLUMNS: usize = 8;
 /// Below this many rows an index-only scan saves next to nothing over a plain index.
 const MIN_ROWS_FOR_COVERING: f64 = 10_000.0;
+/// BRIN pays on large tables whose column follows the physical row order.
+const MIN_ROWS_FOR_BRIN: f64 = 100_000.0;
+const MIN_BRIN_CORRELATION: f64 = 0.9;
 /// A constant that selects at most this share of a table's rows makes a partial index pay.
 const PARTIAL_INDEX_MAX_SHARE: f64 = 0.2;
 
@@ -180,7 +183,37 @@ fn for_table(
     }
     defs.extend(expression_indexes(query, table));
     defs.extend(partial_indexes(query, table, &needs, fixed_values));
+    defs.extend(brin_indexes(table, &needs));
     defs
+}
+
+/// A range on a column whose values follow the table's physical order (append-only time
+/// columns: statistics say correlation ≥ 0.9) on a large table: a BRIN index, a few pages
+/// per million rows, serves it.
+fn brin_indexes(table: &Table, needs: &TableNeeds<'_>) -> Vec<IndexDef> {
+    let large = table
+        .stats
+        .as_ref()
+        .and_then(|s| s.rows)
+        .is_some_and(|rows| rows >= MIN_ROWS_FOR_BRIN);
+    if !large {
+        return Vec::new();
+    }
+    needs
+        .range
+        .iter()
+        .filter(|column| {
+            table
+                .column(column)
+                .and_then(|c| c.stats.as_ref())
+                .and_then(|s| s.correlation)
+                .is_some_and(|c| c.abs() >= MIN_BRIN_CORRELATION)
+        })
+        .map(|column| IndexDef {
+            method: IndexMethod::Brin,
+            ..IndexDef::btree(&table.name, &[column])
+        })
+        .collect()
 }
 
 fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {

@@ -1,7 +1,8 @@
 //! Index rules. The recommendations (IDX001–IDX003) all come from the index advisor's one
 //! workload-wide choice (`analysis::index::selection`): each rule reports the chosen indexes
-//! of its kind. IDX004–IDX006 read the catalog (and the workload's deletes).
+//! of its kind (IDX007 too). IDX004–IDX006 read the catalog (and the workload's deletes).
 
+pub mod brin_index;
 pub mod expression_index;
 pub mod fk_index;
 pub mod missing_index;

@@ -25,7 +25,7 @@
 //! As for IDX001: the statements are planned with and without the hypothetical partial
 //! index; the share of rows comes from `pg_stats` (most common values and null fraction).
 
-use crate::analysis::index::definition::IndexDef;
+use crate::analysis::index::definition::{IndexDef, IndexMethod};
 use crate::findings::{Finding, Severity};
 use crate::rules::{Context, Rule};
 
@@ -43,5 +43,5 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 fn is_partial(def: &IndexDef) -> bool {
-    def.predicate.is_some()
+    def.method == IndexMethod::Btree && def.predicate.is_some()
 }
