@@ -83,3 +83,44 @@ fn positive_cases_report_the_rule_and_negative_cases_stay_quiet() {
         );
     }
 }
+
+#[test]
+fn a_recommended_index_that_covers_an_existing_one_comes_with_its_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL,
+                              created_at timestamptz NOT NULL, total numeric NOT NULL);
+         CREATE INDEX orders_customer_idx ON orders (customer_id);",
+    )
+    .unwrap();
+    let workload = dir.path().join("workload.sql");
+    std::fs::write(
+        &workload,
+        "SELECT id, total FROM orders WHERE customer_id = 42 ORDER BY created_at DESC LIMIT 20;",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("args"), "--table-rows orders=2000000").unwrap();
+    let report = analyze(dir.path());
+    let created = findings_of(&report, "IDX001");
+    assert_eq!(created.len(), 1, "{:#}", report["findings"]);
+    assert!(
+        created[0]["sql"]
+            .as_str()
+            .unwrap()
+            .contains("(customer_id, created_at DESC)")
+    );
+    let dropped = findings_of(&report, "IDX004");
+    assert_eq!(dropped.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(
+        dropped[0]["sql"],
+        "DROP INDEX CONCURRENTLY public.orders_customer_idx;"
+    );
+    assert!(
+        dropped[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the recommended")
+    );
+}

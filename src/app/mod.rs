@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 facts: &statements.facts,
                 catalog: catalog.as_ref(),
                 index_plan: index_plan.as_ref(),
+                table_rows: &args.index.cost.table_rows,
             };
             let findings = rules::run(&context);
             let failed = args

@@ -7,7 +7,7 @@ pub mod index;
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
 use crate::findings::{Finding, Severity};
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::workload::Profile;
 use std::collections::BTreeMap;
 
@@ -27,6 +27,18 @@ pub struct Context<'a> {
     pub catalog: Option<&'a Catalog>,
     /// The index advisor's choice, when a catalog and a cost model were available.
     pub index_plan: Option<&'a Plan>,
+    /// Row counts given on the command line (`--table-rows`).
+    pub table_rows: &'a BTreeMap<QualifiedName, f64>,
+}
+
+impl Context<'_> {
+    /// The table's row count, when the command line or statistics say.
+    pub fn known_rows(&self, table: &Table) -> Option<f64> {
+        self.table_rows
+            .get(&table.name)
+            .copied()
+            .or_else(|| table.stats.as_ref().and_then(|s| s.rows))
+    }
 }
 
 pub struct Rule {
@@ -77,6 +89,7 @@ pub static RULES: &[&Rule] = &[
     &index::unused_index::RULE,
     &index::fk_index::RULE,
     &index::brin_index::RULE,
+    &index::trigram_index::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

@@ -67,7 +67,7 @@ pub fn generate(
         .collect();
     found
         .into_iter()
-        .filter(|(def, _)| !existing.iter().any(|e| serves(e, def) || widens(e, def)))
+        .filter(|(def, _)| !existing.iter().any(|e| serves(e, def)))
         .map(|(def, queries)| Candidate { def, queries })
         .collect()
 }
@@ -90,19 +90,6 @@ pub fn serves(existing: &IndexDef, wanted: &IndexDef) -> bool {
             .include
             .iter()
             .all(|c| existing.covered_columns().any(|e| e == c))
-}
-
-/// Whether `wanted` is an existing index's access path plus `INCLUDE` columns: a second,
-/// wider copy of it would only save heap fetches, at the price of another index to keep.
-fn widens(existing: &IndexDef, wanted: &IndexDef) -> bool {
-    !wanted.include.is_empty()
-        && serves(
-            existing,
-            &IndexDef {
-                include: Vec::new(),
-                ..wanted.clone()
-            },
-        )
 }
 
 /// What one statement asks of one table.

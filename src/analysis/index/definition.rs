@@ -144,6 +144,13 @@ impl IndexDef {
                 .collect();
             parts.push(word.trim_matches('_').to_string());
         }
+        if self
+            .keys
+            .iter()
+            .any(|k| k.opclass.as_deref().is_some_and(|o| o.contains("trgm")))
+        {
+            parts.push("trgm".into());
+        }
         if self.predicate.is_some() {
             parts.push("partial".into());
         }

@@ -19,6 +19,7 @@ pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
 /// By default an index must save at least this share of the workload's cost to be worth
 /// its DDL, review and upkeep: smaller savings are within any cost model's noise.
 pub const DEFAULT_MIN_SAVING_SHARE: f64 = 0.001;
+/// A bound on local-search rounds (each is a strict improvement, so it ends anyway).
 const MAX_LOCAL_SEARCH_ROUNDS: usize = 100;
 
 #[derive(Debug, Clone, Copy)]
@@ -455,36 +456,53 @@ impl<'m, 'q> Search<'m, 'q> {
         }
     }
 
-    /// Improves a configuration while it can: drop an index that does not pay; or take one
-    /// out and refill the budget greedily without it (a swap of one index for one or
-    /// several others, found by the planner's own figures). The first improvement is taken.
+    /// Improves a configuration while it can: drop an index that does not pay, or take one
+    /// out and refill the budget greedily without it (a swap of one index for one or several
+    /// others, found by the planner's own figures). Only strict improvements are taken, so
+    /// it ends; then indexes whose own saving is under the minimum are pruned, weakest first.
     fn local_search(&mut self, mut config: Vec<usize>) -> Vec<usize> {
         let mut current = self.objective(&config);
-        // Dropping an index that saves less than `min_gain` raises the total a little, so
-        // rounds are bounded rather than trusted to converge.
         'improve: for _ in 0..MAX_LOCAL_SEARCH_ROUNDS {
             for position in 0..config.len() {
                 let mut without = config.clone();
                 let removed = without.remove(position);
-                let cost = self.objective(&without);
-                if cost <= current + self.min_gain {
-                    config = without;
-                    current = cost;
-                    continue 'improve;
-                }
+                let mut options = vec![without.clone()];
                 for per_byte in [true, false] {
-                    let refilled = self.greedy_from(without.clone(), &[removed], per_byte);
-                    let cost = self.objective(&refilled);
+                    options.push(self.greedy_from(without.clone(), &[removed], per_byte));
+                }
+                for option in options {
+                    let cost = self.objective(&option);
                     if cost < current * (1.0 - 1e-9) {
-                        config = refilled;
+                        config = option;
                         current = cost;
                         continue 'improve;
                     }
                 }
             }
-            return config;
+            break;
         }
-        config
+        self.prune(config)
+    }
+
+    /// Removes, one at a time and weakest first, indexes whose saving next to the others is
+    /// under the minimum (each removal changes what the others save).
+    fn prune(&mut self, mut config: Vec<usize>) -> Vec<usize> {
+        loop {
+            let total = self.objective(&config);
+            let weakest = (0..config.len())
+                .map(|position| {
+                    let mut without = config.clone();
+                    without.remove(position);
+                    (self.objective(&without) - total, position)
+                })
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            match weakest {
+                Some((saving, position)) if saving < self.min_gain => {
+                    config.remove(position);
+                }
+                _ => return config,
+            }
+        }
     }
 
     fn plan(mut self, config: Vec<usize>, greedy: f64) -> Plan {

@@ -44,7 +44,8 @@ pub static RULE: Rule = Rule {
 
 /// Cost units of one index lookup (a descent and a leaf page at `random_page_cost` 4).
 const LOOKUP_COST: f64 = 8.0;
-const DEFAULT_ROWS: f64 = 1000.0;
+/// Rows assumed for a child table of unknown size.
+const DEFAULT_ROWS: f64 = crate::analysis::index::offline::DEFAULT_ROWS;
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
@@ -60,7 +61,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let calls: u64 = parent_writes.iter().map(|(_, calls)| calls).sum();
-            let scan = scan_cost(table);
+            let rows = context.known_rows(table);
+            let scan = super::sequential_scan_cost(table, rows.unwrap_or(DEFAULT_ROWS));
             let def = IndexDef::btree(
                 &table.name,
                 &foreign_key
@@ -94,7 +96,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     ms_per_day: None,
                     write_overhead: 0.0,
                     basis: crate::analysis::index::cost::Basis::OfflineModel,
-                    confidence: if table.stats.is_some() {
+                    confidence: if rows.is_some() {
                         Confidence::Medium
                     } else {
                         Confidence::Low
@@ -151,15 +153,4 @@ fn parent_writes(context: &Context<'_>, key: &ForeignKey) -> Vec<(u64, u64)> {
         .collect();
     writes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     writes
-}
-
-/// A sequential scan of the table at PostgreSQL's default costs.
-fn scan_cost(table: &Table) -> f64 {
-    let stats = table.stats.as_ref();
-    let rows = stats.and_then(|s| s.rows).unwrap_or(DEFAULT_ROWS).max(1.0);
-    let pages = stats
-        .map(|s| s.pages as f64)
-        .filter(|p| *p > 0.0)
-        .unwrap_or_else(|| (rows / 50.0).ceil());
-    pages + rows * 0.01 + rows * 0.0025
 }

@@ -8,6 +8,7 @@ pub mod fk_index;
 pub mod missing_index;
 pub mod partial_index;
 pub mod redundant_index;
+pub mod trigram_index;
 pub mod unused_index;
 
 use super::{Context, Rule};
@@ -184,4 +185,16 @@ fn rejection(rejected: &Rejected) -> RejectedAlternative {
         size_bytes: rejected.size_bytes,
         reason,
     }
+}
+
+/// A sequential scan of the table at PostgreSQL's default costs (one page per 50 rows
+/// where statistics do not say), for rules whose saving EXPLAIN cannot show.
+fn sequential_scan_cost(table: &crate::model::catalog::Table, rows: f64) -> f64 {
+    let pages = table
+        .stats
+        .as_ref()
+        .map(|s| s.pages as f64)
+        .filter(|p| *p > 0.0)
+        .unwrap_or_else(|| (rows / 50.0).ceil());
+    pages + rows * 0.01 + rows * 0.0025
 }

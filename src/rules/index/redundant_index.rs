@@ -1,8 +1,9 @@
 //! ## What it finds
 //! An index that another index of the same table already makes unnecessary: an exact
 //! duplicate, or one whose keys are a left prefix of the other's (same method, same partial
-//! condition, its `INCLUDE` columns covered). Indexes that enforce a constraint the other
-//! does not (primary key, unique) are kept.
+//! condition, its `INCLUDE` columns covered) — or that an index the advisor recommends
+//! would make unnecessary (create that one, then drop this one). Indexes that enforce a
+//! constraint (primary key, unique) are kept.
 //!
 //! ## Why it matters
 //! Every index is written on every INSERT, on DELETE-driven vacuum and on each UPDATE of its
@@ -62,8 +63,16 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     || other.constraint
                     || other.name < index.name)
         });
-        let Some((other, _)) = wider else {
-            continue;
+        let replacement = match wider {
+            Some((other, _)) => other.name.name.clone(),
+            None => match context
+                .index_plan
+                .and_then(|plan| plan.chosen.iter().find(|c| serves(&c.def, def)))
+            {
+                // Consolidation: a recommended index that also does this one's work.
+                Some(chosen) => format!("the recommended {}", chosen.def),
+                None => continue,
+            },
         };
         let size = index
             .stats
@@ -76,8 +85,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             category: RULE.category,
             severity: RULE.severity,
             message: format!(
-                "index {}{size} is redundant: {} serves everything it does",
-                index.name.name, other.name.name
+                "index {}{size} is redundant: {replacement} serves everything it does",
+                index.name.name
             ),
             table: Some(index.table.clone()),
             columns: def.keys.iter().map(|k| k.expression.clone()).collect(),
