@@ -408,14 +408,15 @@ fn a_rare_constant_gives_a_partial_candidate_and_a_common_one_does_not() {
         "{:#?}",
         describe(&common)
     );
-    // At the 20 % threshold it is still proposed; just above it is not.
+    // The statement's constant conditions together define a partial index while they keep
+    // at most half the rows; just above, none is proposed.
     assert!(
-        partial_candidates(0.2)
+        partial_candidates(0.5)
             .iter()
             .any(|c| c.def.predicate.is_some())
     );
     assert!(
-        partial_candidates(0.21)
+        partial_candidates(0.51)
             .iter()
             .all(|c| c.def.predicate.is_none())
     );
@@ -450,18 +451,21 @@ fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
         .iter()
         .filter(|c| c.def.predicate.is_some())
         .collect();
-    // `IS NULL` is written as such in every call: its partial index stays.
-    assert_eq!(partial.len(), 1, "{:#?}", describe(&candidates));
-    assert_eq!(partial[0].def.predicate.as_deref(), Some("note IS NULL"));
-    assert_eq!(partial[0].queries, BTreeSet::from([2]));
-    // Fixed values: the 'pending' partial index appears, for statement 1 only.
+    // `IS NULL` is written as such in every call: its partial indexes (plain and with
+    // INCLUDE) stay, for statement 2 only.
+    assert!(!partial.is_empty(), "{:#?}", describe(&candidates));
+    for candidate in &partial {
+        assert_eq!(candidate.def.predicate.as_deref(), Some("note IS NULL"));
+        assert_eq!(candidate.queries, BTreeSet::from([2]));
+    }
+    // Fixed values: the 'pending' partial indexes appear, for statement 1 only.
     let candidates = generate(&facts, &catalog, &no_rows(), &BTreeSet::from([1]));
     let pending: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.def.predicate.as_deref() == Some("status = 'pending'"))
         .collect();
-    assert_eq!(pending.len(), 1, "{:#?}", describe(&candidates));
-    assert_eq!(pending[0].queries, BTreeSet::from([1]));
+    assert!(!pending.is_empty(), "{:#?}", describe(&candidates));
+    assert!(pending.iter().all(|c| c.queries == BTreeSet::from([1])));
 }
 
 #[test]

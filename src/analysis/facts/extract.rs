@@ -535,8 +535,17 @@ impl Extractor<'_> {
                 let Some(operator) = comparison(op) else {
                     return self.walk_expression(expression, scope);
                 };
+                let equality = operator == Operator::Eq;
+                let constant = [&**left, &**right]
+                    .into_iter()
+                    .find(|side| is_literal(side))
+                    .map(ToString::to_string);
+                let before = self.facts.predicates.len();
                 let (left, right) = (self.side(left, scope), self.side(right, scope));
                 self.comparison(left, operator, right, kind);
+                if let (true, Some(constant)) = (equality, constant) {
+                    self.restrict(before, |column| Some(format!("{column} = {constant}")));
+                }
             }
             Expr::In {
                 expr,
@@ -570,8 +579,21 @@ impl Extractor<'_> {
                     }
                     _ => (Operator::Other("in".into()), Operand::None),
                 };
+                let constants = match target {
+                    InTarget::List(list) if !*negated && list.iter().all(is_literal) => Some(
+                        list.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                    _ => None,
+                };
+                let before = self.facts.predicates.len();
                 let side = self.side(expr, scope);
                 self.predicate(side, operator, value);
+                if let Some(constants) = constants {
+                    self.restrict(before, |column| Some(format!("{column} IN ({constants})")));
+                }
             }
             Expr::Between {
                 expr,
@@ -593,8 +615,16 @@ impl Extractor<'_> {
                 } else {
                     Operator::IsNotNull
                 };
+                let null = matches!(operator, Operator::IsNull);
+                let before = self.facts.predicates.len();
                 let side = self.side(inner, scope);
                 self.predicate(side, operator, Operand::None);
+                self.restrict(before, |column| {
+                    Some(format!(
+                        "{column} IS {}NULL",
+                        if null { "" } else { "NOT " }
+                    ))
+                });
             }
             Expr::Like {
                 negated,
@@ -672,6 +702,7 @@ impl Extractor<'_> {
                         operator,
                         value: Operand::Column(r),
                         wrapped_in: None,
+                        restriction: None,
                     });
                 }
             }
@@ -692,6 +723,7 @@ impl Extractor<'_> {
                     operator,
                     value: Operand::Column(other),
                     wrapped_in,
+                    restriction: None,
                 });
             }
             (Side::Other(_), Side::Other(_)) => {}
@@ -708,7 +740,23 @@ impl Extractor<'_> {
                 operator,
                 value,
                 wrapped_in,
+                restriction: None,
             });
+        }
+    }
+
+    /// Records the SQL of the predicate just pushed, when `condition` was `column <sql>`
+    /// with `sql` built of constants only.
+    fn restrict(&mut self, before: usize, condition: impl FnOnce(&str) -> Option<String>) {
+        if self.facts.predicates.len() != before + 1 {
+            return;
+        }
+        let Some(predicate) = self.facts.predicates.last_mut() else {
+            return;
+        };
+        if predicate.wrapped_in.is_none() {
+            let column = crate::model::ddl::quote_identifier(&predicate.column.column);
+            predicate.restriction = condition(&column);
         }
     }
 
@@ -969,6 +1017,16 @@ impl Extractor<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// A constant written in the statement (not a `$n` parameter).
+fn is_literal(expression: &Expr) -> bool {
+    match expression {
+        Expr::Value(value) => !matches!(value.value, Value::Placeholder(_)),
+        Expr::TypedString(_) => true,
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_literal(expr),
+        _ => false,
     }
 }
 

@@ -60,6 +60,11 @@ pub struct Predicate {
     /// predicate then cannot use a plain index on the column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapped_in: Option<String>,
+    /// The condition as SQL on the bare column (`status = 'done'`, `mode IN ('A', 'B')`,
+    /// `deleted_at IS NULL`), when it compares the plain column with constants only: what a
+    /// partial index can be defined by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -19,6 +19,11 @@ const MIN_ROWS_FOR_COVERING: f64 = 10_000.0;
 /// BRIN pays on large tables whose column follows the physical row order.
 const MIN_ROWS_FOR_BRIN: f64 = 100_000.0;
 const MIN_BRIN_CORRELATION: f64 = 0.9;
+/// A column with at most this many distinct values holds categories (a status, a mode).
+const MAX_CATEGORY_VALUES: f64 = 1000.0;
+/// Several constant conditions that together keep at most this share of the rows define a
+/// partial index worth costing.
+const PARTIAL_INDEX_MAX_SHARE_TOGETHER: f64 = 0.5;
 /// A constant that selects at most this share of a table's rows makes a partial index pay.
 const PARTIAL_INDEX_MAX_SHARE: f64 = 0.2;
 
@@ -169,7 +174,13 @@ fn for_table(
         defs.push(plain);
     }
     defs.extend(expression_indexes(query, table));
-    defs.extend(partial_indexes(query, table, &needs, fixed_values));
+    defs.extend(partial_indexes(
+        query,
+        table,
+        &needs,
+        fixed_values,
+        with_covering,
+    ));
     defs.extend(brin_indexes(table, &needs));
     defs
 }
@@ -331,75 +342,105 @@ fn expression_indexes(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
     defs
 }
 
-/// `status = 'pending'` where statistics say 'pending' is rare: an index of only those rows,
-/// keyed on what else the statement filters or sorts by. A constant only counts when every
-/// call used it (`fixed_values`); `IS NULL` is always written as such.
+/// Partial indexes, defined by the statement's constant conditions on category-like columns
+/// (few distinct values, by statistics: `status = 'pending'`, `mode IN ('AIR', 'MAIL')`):
+/// each rare one alone (at most 20 % of the rows), and all of them together when together
+/// they keep at most half the rows. A constant only counts when every call used it
+/// (`fixed_values`); `IS [NOT] NULL` is always written as such. Keyed on what else the
+/// statement filters, joins or sorts by.
 fn partial_indexes(
     query: &QueryFacts,
     table: &Table,
     needs: &TableNeeds<'_>,
     fixed_values: bool,
+    with_covering: bool,
 ) -> Vec<IndexDef> {
+    let restricted: Vec<&Predicate> = query
+        .predicates
+        .iter()
+        .filter(|p| p.column.table == table.name && p.restriction.is_some())
+        .filter(|p| {
+            matches!(p.operator, Operator::IsNull | Operator::IsNotNull)
+                || fixed_values && is_category(table, &p.column.column)
+        })
+        .collect();
+    let mut conditions: Vec<Vec<&Predicate>> = restricted
+        .iter()
+        .filter(|p| share_by_statistics(p, table).is_some_and(|s| s <= PARTIAL_INDEX_MAX_SHARE))
+        .map(|p| vec![*p])
+        .collect();
+    let together: Option<f64> = restricted
+        .iter()
+        .map(|p| share_by_statistics(p, table))
+        .product();
+    if together.is_some_and(|share| share <= PARTIAL_INDEX_MAX_SHARE_TOGETHER)
+        && !conditions.contains(&restricted)
+    {
+        conditions.push(restricted.clone());
+    }
     let mut defs = Vec::new();
-    for predicate in &query.predicates {
-        if predicate.column.table != table.name
-            || predicate.wrapped_in.is_some()
-            || !(fixed_values || predicate.operator == Operator::IsNull)
-        {
-            continue;
-        }
-        let Some((condition, share)) = constant_condition(predicate, table) else {
-            continue;
-        };
-        if share > PARTIAL_INDEX_MAX_SHARE {
-            continue;
-        }
-        let column = predicate.column.column.as_str();
-        let mut keys: Vec<KeyPart> = needs
-            .equality
-            .iter()
-            .chain(&needs.range)
-            .filter(|c| **c != column)
-            .map(|c| KeyPart::column(c))
-            .collect();
+    for condition in conditions {
+        let columns: Vec<&str> = condition.iter().map(|p| p.column.column.as_str()).collect();
+        let free = |c: &&str| !columns.contains(c);
+        let mut keys: Vec<&str> = needs.equality.iter().copied().filter(free).collect();
+        keys.extend(needs.range.iter().copied().filter(free).take(1));
         if keys.is_empty() {
-            keys.extend(needs.sort.iter().map(|(c, descending)| KeyPart {
+            keys.extend(needs.joins.iter().copied().filter(free).take(1));
+        }
+        let mut parts: Vec<KeyPart> = keys.iter().map(|c| KeyPart::column(c)).collect();
+        if parts.is_empty() {
+            parts.extend(needs.sort.iter().map(|(c, descending)| KeyPart {
                 descending: *descending,
                 ..KeyPart::column(c)
             }));
         }
-        if keys.is_empty()
+        if parts.is_empty()
             && let Some(key) = table.primary_key.as_ref().and_then(|k| k.columns.first())
         {
-            keys.push(KeyPart::column(key));
+            parts.push(KeyPart::column(key));
         }
-        if keys.is_empty() {
+        if parts.is_empty() {
             continue;
         }
-        defs.push(IndexDef {
-            keys,
-            predicate: Some(condition),
+        let sql: Vec<&str> = condition
+            .iter()
+            .filter_map(|p| p.restriction.as_deref())
+            .collect();
+        let def = IndexDef {
+            keys: parts,
+            predicate: Some(sql.join(" AND ")),
             ..IndexDef::btree(&table.name, &[])
-        });
+        };
+        if with_covering && let Some(covering) = covering(&def, &needs.used) {
+            defs.push(covering);
+        }
+        defs.push(def);
     }
     defs
 }
 
-/// The SQL of a constant condition and the share of rows it selects, from statistics.
-pub(crate) fn constant_condition(predicate: &Predicate, table: &Table) -> Option<(String, f64)> {
-    let column = table.column(&predicate.column.column)?;
-    let stats = column.stats.as_ref()?;
-    let name = crate::model::ddl::quote_identifier(&column.name);
+/// A column whose values are categories rather than identifiers: statistics say it has at
+/// most `MAX_CATEGORY_VALUES` distinct values, and few per row.
+fn is_category(table: &Table, column: &str) -> bool {
+    let distinct = distinct_values(table, column);
+    let rows = table.stats.as_ref().and_then(|s| s.rows).unwrap_or(0.0);
+    distinct > 0.0 && distinct <= MAX_CATEGORY_VALUES && distinct <= rows * 0.05
+}
+
+/// The share of rows a constant condition keeps, when statistics know the constant.
+pub(crate) fn share_by_statistics(predicate: &Predicate, table: &Table) -> Option<f64> {
+    let stats = table.column(&predicate.column.column)?.stats.as_ref()?;
     match (&predicate.operator, &predicate.value) {
-        (Operator::IsNull, _) => Some((format!("{name} IS NULL"), stats.null_frac)),
-        (Operator::Eq, Operand::Constant(value)) => {
-            let share = stats
-                .most_common
-                .iter()
-                .find(|(common, _)| common == value)
-                .map(|(_, frequency)| *frequency)?;
-            let literal = format!("'{}'", value.replace('\'', "''"));
-            Some((format!("{name} = {literal}"), share))
+        (Operator::IsNull, _) => Some(stats.null_frac),
+        (Operator::IsNotNull, _) => Some(1.0 - stats.null_frac),
+        (Operator::Eq, Operand::Constant(value)) => stats
+            .most_common
+            .iter()
+            .find(|(common, _)| common == value)
+            .map(|(_, frequency)| *frequency),
+        (Operator::In { values }, _) => {
+            let distinct = distinct_values(table, &predicate.column.column);
+            (distinct > 0.0).then(|| (*values as f64 / distinct).min(1.0))
         }
         _ => None,
     }

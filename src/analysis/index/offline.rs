@@ -10,7 +10,7 @@
 //! It is a model, not the planner: its figures rank indexes, and findings based on it say so
 //! (basis `offline_model`, medium confidence).
 
-use super::candidates::{constant_condition, is_unique};
+use super::candidates::{is_unique, share_by_statistics};
 use super::cost::{Basis, CostModel, CostRequest};
 use super::definition::IndexDef;
 use crate::analysis::facts::{Operand, Operator, Predicate, QueryFacts, StatementKind};
@@ -129,14 +129,30 @@ impl<'a> OfflineModel<'a> {
         (self.rows(table) * share * entry / FILL_FACTOR + 2.0 * PAGE_BYTES).ceil()
     }
 
-    /// The share of rows a partial index's condition keeps, when it is one planwise wrote.
+    /// The share of rows a partial index's condition keeps, when it is one planwise wrote
+    /// from some statement's constant conditions.
     fn predicate_share(&self, table: &Table, predicate: &str) -> f64 {
         self.facts
             .values()
-            .flat_map(|f| &f.predicates)
-            .filter(|p| p.column.table == table.name)
-            .find_map(|p| constant_condition(p, table).filter(|(sql, _)| sql == predicate))
-            .map_or(DEFAULT_INEQ_SEL, |(_, share)| share)
+            .find_map(|facts| self.partial_share(table, predicate, &facts.predicates))
+            .unwrap_or(DEFAULT_INEQ_SEL)
+    }
+
+    /// When every part of a partial index's condition is one of the statement's constant
+    /// conditions (so the planner can prove the index applies): the share of rows it keeps.
+    fn partial_share(&self, table: &Table, predicate: &str, of: &[Predicate]) -> Option<f64> {
+        predicate
+            .split(" AND ")
+            .map(|part| {
+                of.iter()
+                    .find(|p| {
+                        p.column.table == table.name && p.restriction.as_deref() == Some(part)
+                    })
+                    .map(|p| {
+                        share_by_statistics(p, table).unwrap_or_else(|| self.selectivity(table, p))
+                    })
+            })
+            .product()
     }
 
     fn query_cost(&self, facts: &QueryFacts, extra: &[&IndexDef]) -> Option<f64> {
@@ -220,10 +236,8 @@ impl<'a> OfflineModel<'a> {
             }
             let partial_share = match &index.predicate {
                 None => 1.0,
-                Some(predicate) => match restrictions.iter().find_map(|(p, _)| {
-                    constant_condition(p, table).filter(|(sql, _)| sql == predicate)
-                }) {
-                    Some((_, share)) => share,
+                Some(predicate) => match self.partial_share(table, predicate, &facts.predicates) {
+                    Some(share) => share,
                     None => continue,
                 },
             };
