@@ -121,6 +121,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub graph: Option<PathBuf>,
 
+    /// Also save the catalog — with the live statistics when read with --db — as JSON to
+    /// FILE; give it back as the first --schema path to analyse offline (in CI) with the
+    /// production statistics.
+    #[arg(long, value_name = "FILE")]
+    pub save_catalog: Option<PathBuf>,
+
     #[command(flatten)]
     pub index: IndexArgs,
 

@@ -1174,3 +1174,56 @@ fn an_append_only_time_column_gets_a_brin_index() {
     let served = &brin[0]["index"]["served"][0];
     assert!(f64_of(&served["cost_after"]) * 2.0 < f64_of(&served["cost_before"]));
 }
+
+#[test]
+fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
+    let database = shop_database("idx_saved_catalog", true);
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
+    let saved = dir.path().join("catalog.json");
+    analyze_ok(
+        &log,
+        &database,
+        &["--save-catalog", saved.to_str().unwrap()],
+    );
+    // Offline, in CI: no database, the production statistics from the saved catalog.
+    let output = planwise(&[
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        saved.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["index_advice"]["basis"], "offline_model");
+    let found = findings(&report, "IDX001");
+    assert_eq!(found.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(found[0]["columns"][0], "customer_id");
+    // Statistics known: medium confidence, not the low of assumed table sizes.
+    assert_eq!(found[0]["estimated_saving"]["confidence"], "medium");
+    let schema_tables = report["schema"]["largest_tables"].as_array().unwrap();
+    assert!(schema_tables.iter().any(|t| {
+        t["table"] == "public.orders"
+            && t["rows"]
+                .as_f64()
+                .is_some_and(|rows| (rows - 50_000.0).abs() < 1.0)
+    }));
+
+    let misplaced = planwise(&[
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        "fixtures/schema/shop.dump.sql",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(misplaced.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&misplaced.stderr).contains("must be the first"));
+}

@@ -37,6 +37,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 catalog,
                 statements,
             } = read_and_analyse(&args.input, &args.schema)?;
+            if let (Some(path), Some(catalog)) = (&args.save_catalog, &catalog) {
+                let text = serde_json::to_string(catalog).context("serialising the catalog")?;
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
             let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
             if let Some(path) = &args.graph {
                 std::fs::write(path, join_graph.to_dot())

@@ -49,9 +49,24 @@ impl SchemaLoad {
 }
 
 /// Loads `--schema` paths in order: files as given, folders walked for their `.sql` files.
+/// A catalog saved with `--save-catalog` (`.json`, statistics included) may come first: the
+/// DDL that follows applies on top of it.
 pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
     let mut loader = SchemaLoader::default();
+    let mut paths = paths;
+    if let Some((first, rest)) = paths.split_first()
+        && first.extension().is_some_and(|e| e == "json")
+    {
+        loader = SchemaLoader::new(read_saved_catalog(first)?);
+        paths = rest;
+    }
     for path in paths {
+        if path.extension().is_some_and(|e| e == "json") {
+            return Err(InputError::Malformed {
+                path: path.display().to_string(),
+                reason: "a saved catalog must be the first --schema path".into(),
+            });
+        }
         for file in schema_files(path)? {
             let name = file.display().to_string();
             let bytes = std::fs::read(&file).map_err(|source| InputError::Read {
@@ -62,6 +77,18 @@ pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
         }
     }
     Ok(loader.finish())
+}
+
+fn read_saved_catalog(path: &Path) -> Result<Catalog, InputError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| InputError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| InputError::Malformed {
+        path: name,
+        reason: format!("not a catalog saved with --save-catalog: {e}"),
+    })
 }
 
 /// The files a `--schema` path stands for: the file itself, or every `*.sql` under a folder
