@@ -70,7 +70,11 @@ fn choose_model<'a>(
 ) -> Option<Model<'a>> {
     let wants_live = cost.cost_model != CostModelChoice::Offline;
     if let (Some(url), true, true) = (&input.db, wants_live, catalog.server.is_some()) {
-        match HypoPg::open(url, cost.whatif_connections, explainable(statements)) {
+        match HypoPg::open(
+            url,
+            cost.whatif_connections,
+            explainable(statements, catalog),
+        ) {
             Ok(model) => return Some(Model::Live(Box::new(model))),
             Err(error) => problems.push(("whatif_unavailable", "--db".into(), error.to_string())),
         }
@@ -229,10 +233,10 @@ fn report(profile: &mut Profile, problems: Problems) {
 }
 
 /// The statements the what-if model may plan: each fingerprint's sample with its values.
-fn explainable(statements: &Statements<'_>) -> Vec<Explainable> {
+fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec<Explainable> {
     statements
         .iter()
-        .map(|(id, _, stats)| {
+        .map(|(id, facts, stats)| {
             let sample = stats.sample.as_ref();
             Explainable {
                 id: *id,
@@ -241,6 +245,10 @@ fn explainable(statements: &Statements<'_>) -> Vec<Explainable> {
                     .and_then(|s| s.parameters.as_deref())
                     .map(parse_logged_parameters)
                     .unwrap_or_default(),
+                reads_views: facts
+                    .tables
+                    .iter()
+                    .any(|t| catalog.views.contains_key(&t.table)),
             }
         })
         .collect()

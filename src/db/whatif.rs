@@ -20,6 +20,9 @@ pub struct Explainable {
     pub text: String,
     /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
     pub parameters: BTreeMap<u32, String>,
+    /// It reads a view: planned without hypothetical partial indexes, which crash HypoPG's
+    /// backend when a view leads to their table (HypoPG issue #116).
+    pub reads_views: bool,
 }
 
 /// Costs from the server's planner with HypoPG's hypothetical indexes.
@@ -142,6 +145,10 @@ impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
         let statement = statements
             .get(&query)
             .ok_or_else(|| "no statement text to plan".to_string())?;
+        let indexes: Vec<IndexDef> = indexes
+            .into_iter()
+            .filter(|def| !(statement.reads_views && def.predicate.is_some()))
+            .collect();
         session.use_indexes(&indexes).await?;
         session.explain(statement).await
     }
