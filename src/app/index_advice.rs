@@ -245,10 +245,11 @@ fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec<Explainabl
                     .and_then(|s| s.parameters.as_deref())
                     .map(parse_logged_parameters)
                     .unwrap_or_default(),
-                reads_views: facts
-                    .tables
-                    .iter()
-                    .any(|t| catalog.views.contains_key(&t.table)),
+                single_table: facts.tables.len() == 1
+                    && facts
+                        .tables
+                        .iter()
+                        .all(|t| catalog.tables.contains_key(&t.table)),
             }
         })
         .collect()

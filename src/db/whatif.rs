@@ -20,9 +20,11 @@ pub struct Explainable {
     pub text: String,
     /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
     pub parameters: BTreeMap<u32, String>,
-    /// It reads a view: planned without hypothetical partial indexes, which crash HypoPG's
-    /// backend when a view leads to their table (HypoPG issue #116).
-    pub reads_views: bool,
+    /// It reads one table, directly: the only statements planned with hypothetical partial
+    /// indexes. HypoPG (1.3.1 and later) keeps a partial index's condition pointing at the
+    /// query's first relation, so elsewhere the index is ignored or, through a view, the
+    /// backend crashes (HypoPG issue #116).
+    pub single_table: bool,
 }
 
 /// Costs from the server's planner with HypoPG's hypothetical indexes.
@@ -147,7 +149,7 @@ impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
             .ok_or_else(|| "no statement text to plan".to_string())?;
         let indexes: Vec<IndexDef> = indexes
             .into_iter()
-            .filter(|def| !(statement.reads_views && def.predicate.is_some()))
+            .filter(|def| statement.single_table || def.predicate.is_none())
             .collect();
         session.use_indexes(&indexes).await?;
         session.explain(statement).await
