@@ -21,7 +21,7 @@ pub struct Explainable {
     /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
     pub parameters: BTreeMap<u32, String>,
     /// It reads one table, directly: the only statements planned with hypothetical partial
-    /// indexes. HypoPG (1.3.1 and later) keeps a partial index's condition pointing at the
+    /// indexes. HypoPG (seen in 1.3.1) keeps a partial index's condition pointing at the
     /// query's first relation, so elsewhere the index is ignored or, through a view, the
     /// backend crashes (HypoPG issue #116).
     pub single_table: bool,
