@@ -2,11 +2,15 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
+use crate::model::time::{Millis, parse_timestamp};
+use memchr::memmem::Finder;
 
 /// The fields a prefix can carry that planwise uses.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PrefixFields<'a> {
     pub timestamp: Option<&'a [u8]>,
+    /// `timestamp` parsed: matching `%m`/`%t` already parses it, so it is done only once.
+    pub at: Option<Millis>,
     pub pid: Option<&'a [u8]>,
     pub session_id: Option<&'a [u8]>,
     pub user: Option<&'a [u8]>,
@@ -15,9 +19,11 @@ pub struct PrefixFields<'a> {
     pub sqlstate: Option<&'a [u8]>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Item {
-    Literal(Vec<u8>),
+    /// Compiled once: the literal after a free-text escape (`%u`, `%d`, `%a`) is searched
+    /// for on every line, and building a searcher costs more than the search.
+    Literal(Box<Finder<'static>>),
     /// An escape letter (`m`, `p`, …).
     Escape(u8),
     /// `%q`: what follows is printed only by session processes.
@@ -25,7 +31,7 @@ enum Item {
 }
 
 /// A compiled `log_line_prefix`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LinePrefix {
     source: String,
     items: Vec<Item>,
@@ -87,6 +93,12 @@ pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((severity, message))
 }
 
+impl Item {
+    fn literal(bytes: &[u8]) -> Item {
+        Item::Literal(Box::new(Finder::new(bytes).into_owned()))
+    }
+}
+
 impl LinePrefix {
     pub fn compile(source: &str) -> LinePrefix {
         let bytes = source.as_bytes();
@@ -116,7 +128,7 @@ impl LinePrefix {
                 continue;
             }
             if !literal.is_empty() {
-                items.push(Item::Literal(std::mem::take(&mut literal)));
+                items.push(Item::literal(&std::mem::take(&mut literal)));
             }
             items.push(if letter == b'q' {
                 Item::SessionOnly
@@ -125,7 +137,7 @@ impl LinePrefix {
             });
         }
         if !literal.is_empty() {
-            items.push(Item::Literal(literal));
+            items.push(Item::literal(&literal));
         }
         LinePrefix {
             source: source.to_string(),
@@ -143,7 +155,8 @@ impl LinePrefix {
         let mut pos = 0;
         for (index, item) in self.items.iter().enumerate() {
             match item {
-                Item::Literal(literal) => {
+                Item::Literal(finder) => {
+                    let literal = finder.needle();
                     if !line[pos..].starts_with(literal) {
                         return None;
                     }
@@ -155,10 +168,13 @@ impl LinePrefix {
                     }
                 }
                 Item::Escape(letter) => {
-                    let end = self.escape_end(*letter, line, pos, index)?;
+                    let (end, at) = self.escape_end(*letter, line, pos, index)?;
                     let value = line[pos..end].trim_ascii();
                     let slot = match letter {
-                        b'm' | b't' | b'n' => &mut fields.timestamp,
+                        b'm' | b't' | b'n' => {
+                            fields.at = at.or_else(|| parse_timestamp(value));
+                            &mut fields.timestamp
+                        }
                         b'p' => &mut fields.pid,
                         b'c' => &mut fields.session_id,
                         b'u' => &mut fields.user,
@@ -178,25 +194,37 @@ impl LinePrefix {
         Some((fields, &line[pos..]))
     }
 
-    /// Where the value of an escape that starts at `pos` ends.
-    fn escape_end(&self, letter: u8, line: &[u8], pos: usize, index: usize) -> Option<usize> {
+    /// Where the value of an escape that starts at `pos` ends, and the timestamp it holds
+    /// when matching it meant parsing one.
+    fn escape_end(
+        &self,
+        letter: u8,
+        line: &[u8],
+        pos: usize,
+        index: usize,
+    ) -> Option<(usize, Option<Millis>)> {
         let rest = &line[pos..];
         match letter {
             b'm' | b't' | b's' => {
                 let digits = if letter == b'm' { 23 } else { 19 };
-                crate::model::time::parse_timestamp(rest.get(..digits)?)?;
+                let at = parse_timestamp(rest.get(..digits)?)?;
                 // The zone label: up to the next space.
                 let after = rest.get(digits + 1..)?;
-                Some(pos + digits + 1 + memchr::memchr(b' ', after).unwrap_or(after.len()))
+                let end = pos + digits + 1 + memchr::memchr(b' ', after).unwrap_or(after.len());
+                // Milliseconds after a `%t` belong to the value but were not parsed here.
+                Some((end, (rest[digits] != b'.').then_some(at)))
             }
             b'p' | b'l' | b'x' => {
                 let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                (len > 0 || letter == b'x').then_some(pos + len)
+                (len > 0 || letter == b'x').then_some((pos + len, None))
             }
-            _ => match self.items.get(index + 1) {
-                Some(Item::Literal(next)) => memchr::memmem::find(rest, next).map(|n| pos + n),
-                _ => Some(pos + memchr::memchr(b' ', rest).unwrap_or(rest.len())),
-            },
+            _ => {
+                let end = match self.items.get(index + 1) {
+                    Some(Item::Literal(next)) => pos + next.find(rest)?,
+                    _ => pos + memchr::memchr(b' ', rest).unwrap_or(rest.len()),
+                };
+                Some((end, None))
+            }
         }
     }
 

@@ -17,6 +17,9 @@ pub struct LogRecord<'a> {
     /// 1-based line where the entry starts.
     pub line: u64,
     pub timestamp: Option<&'a str>,
+    /// `timestamp` parsed, once, by the format's reader (the stderr prefix parses it anyway
+    /// to recognise a line).
+    pub at: Option<Millis>,
     /// `%c` session id, or the backend pid when there is none.
     pub session: Option<&'a str>,
     pub user: Option<&'a str>,
@@ -28,6 +31,13 @@ pub struct LogRecord<'a> {
     pub detail: Option<Cow<'a, str>>,
     /// The statement an error was raised in (`STATEMENT:` / csv `query`).
     pub query: Option<Cow<'a, str>>,
+}
+
+impl LogRecord<'_> {
+    /// The time of a timestamp field, for the formats that do not parse it to read a line.
+    pub fn parse_timestamp(timestamp: Option<&str>) -> Option<Millis> {
+        timestamp.and_then(|t| parse_timestamp(t.as_bytes()))
+    }
 }
 
 /// Where records are accounted: one per block of log, with the state reused across lines.
@@ -77,7 +87,7 @@ impl<'f> RecordSink<'f> {
     }
 
     pub fn apply(&mut self, record: &LogRecord<'_>) {
-        let at = record.timestamp.and_then(|t| parse_timestamp(t.as_bytes()));
+        let at = record.at;
         if at.is_some() && self.profile.summary.timezone.is_none() {
             self.profile
                 .note_timezone(record.timestamp.and_then(zone_label));

@@ -121,6 +121,7 @@ fn handle_line<'a>(
     *current = Some(LogRecord {
         line: number,
         timestamp: fields.timestamp.map(text),
+        at: fields.at,
         session: session_of(&fields).map(text),
         user: fields.user.map(text),
         database: fields.database.map(text),
