@@ -560,6 +560,36 @@ mod tests {
     }
 
     #[test]
+    fn remembered_fingerprints_equal_computed_ones() {
+        let statements = [
+            "select * from t where a = 1 and b = 'x'",
+            "SELECT * FROM t WHERE a = 2 AND b = 'y'",
+            "select * from t where a = -3 and b = E'z'",
+            "select a - 4 from t",
+            "select a - 5 from t",
+            "insert into t values (1, 'a'), (2, 'b')",
+            "insert into t values (3, 'c'), (4, 'd')",
+            "select * from t where id in (5, 6) limit 7",
+            "select * from t where id in (8, 9) limit 10",
+            "select * from t where id = $1 and b = 11",
+        ];
+        let mut shared = Fingerprinter::new();
+        for sql in statements.iter().chain(&statements) {
+            let fresh = Fingerprinter::new()
+                .fingerprint(sql.as_bytes())
+                .clone_parts();
+            let remembered = shared.fingerprint(sql.as_bytes()).clone_parts();
+            assert_eq!(fresh, remembered, "{sql}");
+        }
+    }
+
+    impl Fingerprint<'_> {
+        fn clone_parts(&self) -> (u64, Vec<u8>, u64) {
+            (self.id, self.normalized.to_vec(), self.values_hash)
+        }
+    }
+
+    #[test]
     fn inputs_found_by_fuzzing_do_not_panic_and_stay_idempotent() {
         for sql in [
             &b"select * from (values (1::int), (2::int)) \"v\"(a)"[..],
