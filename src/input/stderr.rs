@@ -40,7 +40,7 @@ enum Part {
 pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
     let mut current: Option<LogRecord<'_>> = None;
     let mut part = Part::Ignored;
-    for (index, line) in block.split('\n').enumerate() {
+    for (index, line) in lines(block).enumerate() {
         if line.is_empty() {
             continue;
         }
@@ -58,6 +58,16 @@ pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut
     if let Some(record) = current.take() {
         sink.apply(&record);
     }
+}
+
+/// `block.split('\n')`, with memchr: `str::split` searches for the newline a byte at a time.
+fn lines(block: &str) -> impl Iterator<Item = &str> {
+    let ends = memchr::memchr_iter(b'\n', block.as_bytes()).chain([block.len()]);
+    ends.scan(0, |start, end| {
+        let line = &block[*start..end];
+        *start = end + 1;
+        Some(line)
+    })
 }
 
 fn handle_line<'a>(
