@@ -2,7 +2,7 @@
 //! further lines start with a tab; `DETAIL:`/`STATEMENT:`/… lines that follow belong to the
 //! entry before them.
 
-use super::prefix::{LinePrefix, PrefixFields, split_severity};
+use super::prefix::{LastTimestamp, LinePrefix, PrefixFields, split_severity};
 use super::record::{LogRecord, RecordSink};
 use std::borrow::Cow;
 
@@ -40,6 +40,7 @@ enum Part {
 pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
     let mut current: Option<LogRecord<'_>> = None;
     let mut part = Part::Ignored;
+    let mut last = LastTimestamp::default();
     for (index, line) in lines(block).enumerate() {
         if line.is_empty() {
             continue;
@@ -53,6 +54,7 @@ pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut
             sink,
             &mut current,
             &mut part,
+            &mut last,
         );
     }
     if let Some(record) = current.take() {
@@ -77,6 +79,7 @@ fn handle_line<'a>(
     sink: &mut RecordSink<'_>,
     current: &mut Option<LogRecord<'a>>,
     part: &mut Part,
+    last: &mut LastTimestamp,
 ) {
     if let Some(text) = line.strip_prefix('\t') {
         match current.as_mut() {
@@ -88,7 +91,7 @@ fn handle_line<'a>(
         return;
     }
     let parsed = prefix
-        .parse(line.as_bytes())
+        .parse_after(line.as_bytes(), last)
         .and_then(|(fields, rest)| Some((fields, split_severity(rest)?)));
     let Some((fields, (severity, message))) = parsed else {
         if let Some(record) = current.take() {
