@@ -84,7 +84,7 @@ fn is_severity(word: &[u8]) -> bool {
 /// If `rest` starts with `SEVERITY:  `, the severity and the message after it.
 pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     // A scan of ten bytes: memchr's setup would cost more.
-    let colon = rest.iter().take(10).position(|&b| b == b':')?;
+    let colon = rest[..rest.len().min(10)].iter().position(|&b| b == b':')?;
     let severity = &rest[..colon];
     if !is_severity(severity) {
         return None;

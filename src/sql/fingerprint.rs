@@ -195,10 +195,10 @@ impl Fingerprinter {
     fn skeleton(&mut self, sql: &[u8]) -> u64 {
         self.skeleton.clear();
         let mut values_hash = 0u64;
-        for token in Lexer::new(sql) {
+        let mut lexer = Lexer::new(sql);
+        while let Some(token) = lexer.next_significant() {
             let text = &sql[token.start..token.end];
             match token.kind {
-                TokenKind::Trivia => continue,
                 TokenKind::String | TokenKind::Number => {
                     values_hash = values_hash.rotate_left(7) ^ xxh3_64(text);
                     self.skeleton.push(token.kind as u8);
@@ -227,9 +227,8 @@ impl Fingerprinter {
         let mut last_word_at = 0usize;
         // Emitted::Close of a first VALUES row followed by `,`: the next `(` is a later row.
         let mut after_values_row_comma = false;
-        let mut tokens = Lexer::new(sql)
-            .filter(|t| t.kind != TokenKind::Trivia)
-            .peekable();
+        let mut lexer = Lexer::new(sql);
+        let mut tokens = std::iter::from_fn(|| lexer.next_significant()).peekable();
 
         while let Some(token) = tokens.next() {
             let text = &sql[token.start..token.end];

@@ -54,6 +54,21 @@ impl<'a> Lexer<'a> {
         Lexer { input, pos: 0 }
     }
 
+    /// The next token that is not whitespace or a comment.
+    pub fn next_significant(&mut self) -> Option<Token> {
+        loop {
+            // Most tokens are separated by one space: skipped here, it costs no trip
+            // through `next`.
+            while self.input.get(self.pos) == Some(&b' ') {
+                self.pos += 1;
+            }
+            let token = self.next()?;
+            if token.kind != TokenKind::Trivia {
+                return Some(token);
+            }
+        }
+    }
+
     /// Moves to `offset` (clamped to the input), which must be a token boundary.
     pub fn seek(&mut self, offset: usize) {
         self.pos = offset.min(self.input.len());
