@@ -18,7 +18,7 @@ pub struct PrefixFields<'a> {
     pub sqlstate: Option<&'a [u8]>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
     Literal(Vec<u8>),
     /// An escape letter (`m`, `p`, …).
@@ -28,7 +28,7 @@ enum Item {
 }
 
 /// A compiled `log_line_prefix`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinePrefix {
     source: String,
     items: Vec<Item>,
