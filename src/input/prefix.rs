@@ -2,11 +2,14 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
+use crate::model::time::{Millis, parse_timestamp};
 
 /// The fields a prefix can carry that planwise uses.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PrefixFields<'a> {
     pub timestamp: Option<&'a [u8]>,
+    /// `timestamp` parsed: matching `%m`/`%t` already parses it, so it is done only once.
+    pub at: Option<Millis>,
     pub pid: Option<&'a [u8]>,
     pub session_id: Option<&'a [u8]>,
     pub user: Option<&'a [u8]>,
@@ -52,32 +55,38 @@ const COMMON_PREFIXES: &[&str] = &[
     "%m:%r:%u@%d:[%p]:",
 ];
 
-const SEVERITIES: &[&[u8]] = &[
-    b"LOG",
-    b"ERROR",
-    b"STATEMENT",
-    b"DETAIL",
-    b"HINT",
-    b"CONTEXT",
-    b"FATAL",
-    b"WARNING",
-    b"NOTICE",
-    b"INFO",
-    b"PANIC",
-    b"QUERY",
-    b"LOCATION",
-    b"DEBUG1",
-    b"DEBUG2",
-    b"DEBUG3",
-    b"DEBUG4",
-    b"DEBUG5",
-];
+/// Whether `word` is a severity PostgreSQL prints (a `match`: it compiles to a few integer
+/// comparisons, where a list of slices costs a memcmp call per candidate).
+fn is_severity(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"LOG"
+            | b"ERROR"
+            | b"STATEMENT"
+            | b"DETAIL"
+            | b"HINT"
+            | b"CONTEXT"
+            | b"FATAL"
+            | b"WARNING"
+            | b"NOTICE"
+            | b"INFO"
+            | b"PANIC"
+            | b"QUERY"
+            | b"LOCATION"
+            | b"DEBUG1"
+            | b"DEBUG2"
+            | b"DEBUG3"
+            | b"DEBUG4"
+            | b"DEBUG5"
+    )
+}
 
 /// If `rest` starts with `SEVERITY:  `, the severity and the message after it.
 pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = memchr::memchr(b':', &rest[..rest.len().min(10)])?;
+    // A scan of ten bytes: memchr's setup would cost more.
+    let colon = rest[..rest.len().min(10)].iter().position(|&b| b == b':')?;
     let severity = &rest[..colon];
-    if !SEVERITIES.contains(&severity) {
+    if !is_severity(severity) {
         return None;
     }
     let message = &rest[colon + 1..];
@@ -85,6 +94,49 @@ pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
         .strip_prefix(b"  ")
         .unwrap_or(message.trim_ascii_start());
     Some((severity, message))
+}
+
+/// The last timestamp a prefix parser read, by its text: lines in a row mostly share
+/// their timestamp, so it is parsed once for all of them.
+#[derive(Debug, Default)]
+pub struct LastTimestamp {
+    text: [u8; 23],
+    len: usize,
+    at: Millis,
+}
+
+impl LastTimestamp {
+    fn parse(&mut self, text: &[u8]) -> Option<Millis> {
+        if text.len() == self.len && text == &self.text[..self.len] {
+            return Some(self.at);
+        }
+        let at = parse_timestamp(text)?;
+        if let Some(slot) = self.text.get_mut(..text.len()) {
+            slot.copy_from_slice(text);
+            (self.len, self.at) = (text.len(), at);
+        }
+        Some(at)
+    }
+}
+
+/// Where `literal` first occurs in `text`. The text between two literals is a short value
+/// (a user, a database), so a plain scan beats memchr and memmem, whose setup costs more.
+fn find(text: &[u8], literal: &[u8]) -> Option<usize> {
+    let (&first, tail) = literal.split_first()?;
+    let mut from = 0;
+    while let Some(offset) = text[from..].iter().position(|&b| b == first) {
+        let at = from + offset;
+        if starts_with(&text[at + 1..], tail) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// `text.starts_with(prefix)` without a call to memcmp, for the few bytes of a literal.
+fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    text.len() >= prefix.len() && text.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 impl LinePrefix {
@@ -139,12 +191,21 @@ impl LinePrefix {
 
     /// Matches the prefix at the start of `line`: the fields and the rest of the line.
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<(PrefixFields<'a>, &'a [u8])> {
+        self.parse_after(line, &mut LastTimestamp::default())
+    }
+
+    /// [`parse`](Self::parse) of a line that follows the one `last` was read from.
+    pub fn parse_after<'a>(
+        &self,
+        line: &'a [u8],
+        last: &mut LastTimestamp,
+    ) -> Option<(PrefixFields<'a>, &'a [u8])> {
         let mut fields = PrefixFields::default();
         let mut pos = 0;
         for (index, item) in self.items.iter().enumerate() {
             match item {
                 Item::Literal(literal) => {
-                    if !line[pos..].starts_with(literal) {
+                    if !starts_with(&line[pos..], literal) {
                         return None;
                     }
                     pos += literal.len();
@@ -155,10 +216,13 @@ impl LinePrefix {
                     }
                 }
                 Item::Escape(letter) => {
-                    let end = self.escape_end(*letter, line, pos, index)?;
+                    let (end, at) = self.escape_end(*letter, line, pos, index, last)?;
                     let value = line[pos..end].trim_ascii();
                     let slot = match letter {
-                        b'm' | b't' | b'n' => &mut fields.timestamp,
+                        b'm' | b't' | b'n' => {
+                            fields.at = at.or_else(|| parse_timestamp(value));
+                            &mut fields.timestamp
+                        }
                         b'p' => &mut fields.pid,
                         b'c' => &mut fields.session_id,
                         b'u' => &mut fields.user,
@@ -178,25 +242,40 @@ impl LinePrefix {
         Some((fields, &line[pos..]))
     }
 
-    /// Where the value of an escape that starts at `pos` ends.
-    fn escape_end(&self, letter: u8, line: &[u8], pos: usize, index: usize) -> Option<usize> {
+    /// Where the value of an escape that starts at `pos` ends, and the timestamp it holds
+    /// when matching it meant parsing one.
+    fn escape_end(
+        &self,
+        letter: u8,
+        line: &[u8],
+        pos: usize,
+        index: usize,
+        last: &mut LastTimestamp,
+    ) -> Option<(usize, Option<Millis>)> {
         let rest = &line[pos..];
         match letter {
             b'm' | b't' | b's' => {
                 let digits = if letter == b'm' { 23 } else { 19 };
-                crate::model::time::parse_timestamp(rest.get(..digits)?)?;
+                let at = last.parse(rest.get(..digits)?)?;
                 // The zone label: up to the next space.
                 let after = rest.get(digits + 1..)?;
-                Some(pos + digits + 1 + memchr::memchr(b' ', after).unwrap_or(after.len()))
+                // A short label: a plain scan beats memchr's setup.
+                let label = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+                let end = pos + digits + 1 + label;
+                // Milliseconds after a `%t` belong to the value but were not parsed here.
+                Some((end, (rest[digits] != b'.').then_some(at)))
             }
             b'p' | b'l' | b'x' => {
                 let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                (len > 0 || letter == b'x').then_some(pos + len)
+                (len > 0 || letter == b'x').then_some((pos + len, None))
             }
-            _ => match self.items.get(index + 1) {
-                Some(Item::Literal(next)) => memchr::memmem::find(rest, next).map(|n| pos + n),
-                _ => Some(pos + memchr::memchr(b' ', rest).unwrap_or(rest.len())),
-            },
+            _ => {
+                let end = match self.items.get(index + 1) {
+                    Some(Item::Literal(next)) => pos + find(rest, next)?,
+                    _ => pos + memchr::memchr(b' ', rest).unwrap_or(rest.len()),
+                };
+                Some((end, None))
+            }
         }
     }
 

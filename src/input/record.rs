@@ -17,6 +17,9 @@ pub struct LogRecord<'a> {
     /// 1-based line where the entry starts.
     pub line: u64,
     pub timestamp: Option<&'a str>,
+    /// `timestamp` parsed, once, by the format's reader (the stderr prefix parses it anyway
+    /// to recognise a line).
+    pub at: Option<Millis>,
     /// `%c` session id, or the backend pid when there is none.
     pub session: Option<&'a str>,
     pub user: Option<&'a str>,
@@ -28,6 +31,13 @@ pub struct LogRecord<'a> {
     pub detail: Option<Cow<'a, str>>,
     /// The statement an error was raised in (`STATEMENT:` / csv `query`).
     pub query: Option<Cow<'a, str>>,
+}
+
+impl LogRecord<'_> {
+    /// The time of a timestamp field, for the formats that do not parse it to read a line.
+    pub fn parse_timestamp(timestamp: Option<&str>) -> Option<Millis> {
+        timestamp.and_then(|t| parse_timestamp(t.as_bytes()))
+    }
 }
 
 /// Where records are accounted: one per block of log, with the state reused across lines.
@@ -77,7 +87,7 @@ impl<'f> RecordSink<'f> {
     }
 
     pub fn apply(&mut self, record: &LogRecord<'_>) {
-        let at = record.timestamp.and_then(|t| parse_timestamp(t.as_bytes()));
+        let at = record.at;
         if at.is_some() && self.profile.summary.timezone.is_none() {
             self.profile
                 .note_timezone(record.timestamp.and_then(zone_label));
@@ -220,7 +230,7 @@ fn excerpt(text: &str) -> String {
 /// Reads a `LOG` message; `None` when it claims a duration it does not give.
 fn classify(message: &str) -> Option<Message<'_>> {
     if let Some(rest) = message.strip_prefix("duration: ") {
-        let (number, rest) = rest.split_once(" ms")?;
+        let (number, rest) = split_once(rest, " ms")?;
         let us = parse_millis_as_micros(number)?;
         let rest = rest.trim_start();
         if rest.is_empty() {
@@ -251,8 +261,17 @@ fn statement_of(text: &str) -> Option<&str> {
         return Some(statement);
     }
     let rest = text.strip_prefix("execute ")?;
-    let (_name, statement) = rest.split_once(": ")?;
+    let (_name, statement) = split_once(rest, ": ")?;
     Some(statement)
+}
+
+/// `text.split_once(separator)`, found with memchr: `str::split_once` builds a substring
+/// searcher on every call, which costs more than the search in a short message.
+fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let (&first, tail) = separator.as_bytes().split_first()?;
+    let at = memchr::memchr_iter(first, text.as_bytes())
+        .find(|&at| text.as_bytes()[at + 1..].starts_with(tail))?;
+    Some((&text[..at], &text[at + separator.len()..]))
 }
 
 /// `12.345` (milliseconds, as logged) → 12345 µs, exactly.

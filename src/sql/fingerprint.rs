@@ -11,6 +11,7 @@
 
 use super::lexer::{Lexer, TokenKind};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// A fingerprint borrowed from the [`Fingerprinter`] that computed it.
@@ -71,11 +72,49 @@ pub struct Fingerprinter {
     row_shape: Vec<u8>,
     /// Statements without constants (extended-protocol `$n` text, `BEGIN`) repeat verbatim
     /// in logs: their fingerprint is remembered by a hash of their text.
-    repeated: HashMap<u64, (u64, Box<[u8]>)>,
+    repeated: Prehashed<(u64, Box<[u8]>)>,
+    /// The skeleton of the statement being fingerprinted (see `skeleton`).
+    skeleton: Vec<u8>,
+    /// Statements with constants repeat with other values: their fingerprint is remembered
+    /// by their skeleton, keyed by its hash.
+    skeletons: Prehashed<Known>,
+    /// Bytes held by `skeletons`.
+    skeleton_bytes: usize,
 }
 
-/// How many constant-free statements the fingerprinter remembers before starting afresh.
+/// A map keyed by xxh3 hashes, which need no hashing again.
+type Prehashed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxh3_64(bytes);
+    }
+}
+
+/// A fingerprint remembered by its statement's skeleton.
+struct Known {
+    skeleton: Box<[u8]>,
+    id: u64,
+    normalized: Box<[u8]>,
+}
+
+/// How many statements (of each kind) the fingerprinter remembers before starting afresh.
 const REMEMBERED_STATEMENTS: usize = 4096;
+
+/// How many bytes of skeletons and normalized text it keeps at most: a workload of large
+/// statements of many shapes must not hold megabytes per thread.
+const REMEMBERED_SKELETON_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Emitted {
@@ -105,8 +144,37 @@ impl Fingerprinter {
                 values_hash: 0,
             };
         }
+        let values_hash = self.skeleton(sql);
+        let skeleton_hash = xxh3_64(&self.skeleton);
+        if self
+            .skeletons
+            .get(&skeleton_hash)
+            .is_some_and(|known| *known.skeleton == *self.skeleton)
+        {
+            let known = &self.skeletons[&skeleton_hash];
+            return Fingerprint {
+                id: known.id,
+                normalized: &known.normalized,
+                values_hash,
+            };
+        }
         let (id, values_hash) = self.normalize(sql);
-        if values_hash == 0 {
+        if values_hash != 0 {
+            let size = self.skeleton.len() + self.out.len();
+            if self.skeletons.len() >= REMEMBERED_STATEMENTS
+                || self.skeleton_bytes + size > REMEMBERED_SKELETON_BYTES
+            {
+                self.skeletons.clear();
+                self.skeleton_bytes = 0;
+            }
+            self.skeleton_bytes += size;
+            let known = Known {
+                skeleton: self.skeleton.as_slice().into(),
+                id,
+                normalized: self.out.as_slice().into(),
+            };
+            self.skeletons.insert(skeleton_hash, known);
+        } else {
             if self.repeated.len() >= REMEMBERED_STATEMENTS {
                 self.repeated.clear();
             }
@@ -120,6 +188,34 @@ impl Fingerprinter {
         }
     }
 
+    /// Writes the skeleton of `sql` to `self.skeleton`: its tokens but whitespace and comments,
+    /// with the text of constants left out. The normalized text depends on nothing else, so
+    /// two statements with one skeleton have one fingerprint. Returns the constants' hash
+    /// (as `normalize` computes it).
+    fn skeleton(&mut self, sql: &[u8]) -> u64 {
+        self.skeleton.clear();
+        let mut values_hash = 0u64;
+        let mut lexer = Lexer::new(sql);
+        while let Some(token) = lexer.next_significant() {
+            let text = &sql[token.start..token.end];
+            match token.kind {
+                TokenKind::String | TokenKind::Number => {
+                    values_hash = values_hash.rotate_left(7) ^ xxh3_64(text);
+                    self.skeleton.push(token.kind as u8);
+                }
+                TokenKind::Param => self.skeleton.push(token.kind as u8),
+                kind => {
+                    // The length keeps the encoding unambiguous.
+                    self.skeleton.push(kind as u8);
+                    self.skeleton
+                        .extend_from_slice(&(text.len() as u32).to_le_bytes());
+                    self.skeleton.extend_from_slice(text);
+                }
+            }
+        }
+        values_hash
+    }
+
     /// Writes the normalized text to `self.out`; returns its id and the constants' hash.
     fn normalize(&mut self, sql: &[u8]) -> (u64, u64) {
         self.out.clear();
@@ -131,9 +227,8 @@ impl Fingerprinter {
         let mut last_word_at = 0usize;
         // Emitted::Close of a first VALUES row followed by `,`: the next `(` is a later row.
         let mut after_values_row_comma = false;
-        let mut tokens = Lexer::new(sql)
-            .filter(|t| t.kind != TokenKind::Trivia)
-            .peekable();
+        let mut lexer = Lexer::new(sql);
+        let mut tokens = std::iter::from_fn(|| lexer.next_significant()).peekable();
 
         while let Some(token) = tokens.next() {
             let text = &sql[token.start..token.end];
@@ -461,6 +556,36 @@ mod tests {
             .values_hash;
         assert_eq!(one, again);
         assert_ne!(one, two);
+    }
+
+    #[test]
+    fn remembered_fingerprints_equal_computed_ones() {
+        let statements = [
+            "select * from t where a = 1 and b = 'x'",
+            "SELECT * FROM t WHERE a = 2 AND b = 'y'",
+            "select * from t where a = -3 and b = E'z'",
+            "select a - 4 from t",
+            "select a - 5 from t",
+            "insert into t values (1, 'a'), (2, 'b')",
+            "insert into t values (3, 'c'), (4, 'd')",
+            "select * from t where id in (5, 6) limit 7",
+            "select * from t where id in (8, 9) limit 10",
+            "select * from t where id = $1 and b = 11",
+        ];
+        let mut shared = Fingerprinter::new();
+        for sql in statements.iter().chain(&statements) {
+            let fresh = Fingerprinter::new()
+                .fingerprint(sql.as_bytes())
+                .clone_parts();
+            let remembered = shared.fingerprint(sql.as_bytes()).clone_parts();
+            assert_eq!(fresh, remembered, "{sql}");
+        }
+    }
+
+    impl Fingerprint<'_> {
+        fn clone_parts(&self) -> (u64, Vec<u8>, u64) {
+            (self.id, self.normalized.to_vec(), self.values_hash)
+        }
     }
 
     #[test]

@@ -54,6 +54,21 @@ impl<'a> Lexer<'a> {
         Lexer { input, pos: 0 }
     }
 
+    /// The next token that is not whitespace or a comment.
+    pub fn next_significant(&mut self) -> Option<Token> {
+        loop {
+            // Most tokens are separated by one space: skipped here, it costs no trip
+            // through `next`.
+            while self.input.get(self.pos) == Some(&b' ') {
+                self.pos += 1;
+            }
+            let token = self.next()?;
+            if token.kind != TokenKind::Trivia {
+                return Some(token);
+            }
+        }
+    }
+
     /// Moves to `offset` (clamped to the input), which must be a token boundary.
     pub fn seek(&mut self, offset: usize) {
         self.pos = offset.min(self.input.len());
@@ -64,9 +79,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn take_while(&mut self, pred: impl Fn(u8) -> bool) {
-        while self.pos < self.input.len() && pred(self.input[self.pos]) {
-            self.pos += 1;
-        }
+        let rest = &self.input[self.pos..];
+        self.pos += rest.iter().position(|&b| !pred(b)).unwrap_or(rest.len());
     }
 
     /// Consumes a quoted run that started at `self.pos` (on the opening quote). Doubled quotes
@@ -272,34 +286,61 @@ impl Lexer<'_> {
     }
 }
 
+// Byte classes, looked up in one table: identifiers are most of a statement's bytes, and a
+// lookup per byte is cheaper than the comparisons that define the classes.
+const IDENT_START: u8 = 1;
+const IDENT_CONTINUE: u8 = 2;
+const OPERATOR: u8 = 4;
+
+const CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        let mut class = 0;
+        if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            class |= IDENT_START | IDENT_CONTINUE;
+        }
+        if b.is_ascii_digit() || b == b'$' {
+            class |= IDENT_CONTINUE;
+        }
+        if matches!(
+            b,
+            b'+' | b'-'
+                | b'*'
+                | b'/'
+                | b'<'
+                | b'>'
+                | b'='
+                | b'~'
+                | b'!'
+                | b'@'
+                | b'#'
+                | b'%'
+                | b'^'
+                | b'&'
+                | b'|'
+                | b'`'
+                | b'?'
+        ) {
+            class |= OPERATOR;
+        }
+        classes[byte] = class;
+        byte += 1;
+    }
+    classes
+};
+
 pub fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
+    CLASSES[usize::from(byte)] & IDENT_START != 0
 }
 
 pub fn is_ident_continue(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$' || byte >= 0x80
+    CLASSES[usize::from(byte)] & IDENT_CONTINUE != 0
 }
 
 fn is_operator_char(byte: u8) -> bool {
-    matches!(
-        byte,
-        b'+' | b'-'
-            | b'*'
-            | b'/'
-            | b'<'
-            | b'>'
-            | b'='
-            | b'~'
-            | b'!'
-            | b'@'
-            | b'#'
-            | b'%'
-            | b'^'
-            | b'&'
-            | b'|'
-            | b'`'
-            | b'?'
-    )
+    CLASSES[usize::from(byte)] & OPERATOR != 0
 }
 
 #[cfg(test)]
