@@ -166,6 +166,11 @@ pub struct IndexArgs {
     #[arg(long, value_name = "N")]
     pub max_indexes: Option<usize>,
 
+    /// Advise for the N statements that take the most logged time (else run most often);
+    /// the rest are left out (the report says how many).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub advise_top: usize,
+
     /// The least an index must save, in percent of the workload's estimated cost.
     #[arg(long, value_name = "PERCENT", default_value_t = 0.1)]
     pub min_saving: f64,

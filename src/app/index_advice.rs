@@ -104,7 +104,21 @@ pub fn advise(
 ) -> Option<Plan> {
     let mut problems = Problems::new();
     let plan = {
-        let statements = statements(profile, facts);
+        let mut statements = statements(profile, facts);
+        // The statements that take the most logged time (else run most often) first; the
+        // advice considers the top ones.
+        statements.sort_by(|a, b| {
+            (b.2.total_us, b.2.calls)
+                .cmp(&(a.2.total_us, a.2.calls))
+                .then(a.0.cmp(&b.0))
+        });
+        let left_out = statements.len().saturating_sub(args.advise_top);
+        statements.truncate(args.advise_top);
+        let considered: BTreeMap<u64, QueryFacts> = statements
+            .iter()
+            .map(|(id, facts, _)| (*id, (*facts).clone()))
+            .collect();
+        let facts = &considered;
         let queries = workload(&statements);
         if queries.is_empty() {
             return None;
@@ -131,9 +145,10 @@ pub fn advise(
             &statements,
             &mut problems,
         );
-        let plan = model
-            .as_mut()
-            .map(|m| select(m.as_dyn(), &queries, candidates, catalog, limits));
+        let plan = model.as_mut().map(|m| Plan {
+            left_out,
+            ..select(m.as_dyn(), &queries, candidates, catalog, limits)
+        });
         note_failures(model.as_ref(), profile, &mut problems);
         plan
     };

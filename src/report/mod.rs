@@ -76,6 +76,8 @@ pub struct IndexAdviceView {
     pub evaluations: usize,
     /// Fingerprints of statements that could not be costed.
     pub uncosted: Vec<String>,
+    /// Statements left out of the advice (beyond `--advise-top`).
+    pub statements_left_out: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -281,6 +283,7 @@ fn index_advice_view(plan: &Plan) -> IndexAdviceView {
         size_bytes: plan.chosen.iter().map(|c| c.size_bytes).sum(),
         evaluations: plan.evaluations,
         uncosted: plan.uncosted.iter().map(|id| format_id(*id)).collect(),
+        statements_left_out: plan.left_out,
     }
 }
 

@@ -21,6 +21,8 @@ pub const INDEX_ENTRY_WRITE_COST: f64 = 4.0;
 pub const DEFAULT_MIN_SAVING_SHARE: f64 = 0.001;
 /// A bound on local-search rounds (each is a strict improvement, so it ends anyway).
 const MAX_LOCAL_SEARCH_ROUNDS: usize = 100;
+/// Plans the local search may always ask for, however few the greedy passes needed.
+const MIN_LOCAL_SEARCH_EVALUATIONS: usize = 2_000;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -60,6 +62,8 @@ pub struct Plan {
     pub rejected: Vec<Rejected>,
     /// Statements the model could not cost (left out of every figure).
     pub uncosted: Vec<u64>,
+    /// Statements of the workload left out of the advice (beyond `--advise-top`).
+    pub left_out: usize,
     /// Plans asked of the model (cache hits not counted).
     pub evaluations: usize,
 }
@@ -249,6 +253,8 @@ struct Search<'m, 'q> {
     alone: Vec<Option<f64>>,
     /// The least saving an index must bring (`Limits::min_saving_share` of the baseline).
     min_gain: f64,
+    /// Σ calls × baseline cost.
+    baseline_total: f64,
 }
 
 impl<'m, 'q> Search<'m, 'q> {
@@ -291,12 +297,12 @@ impl<'m, 'q> Search<'m, 'q> {
             cache.insert((q, Vec::new()), *cost);
         }
         let alone = vec![None; pool.len()];
-        let min_gain = limits.min_saving_share
-            * baseline
-                .iter()
-                .zip(&queries)
-                .map(|(cost, q)| cost * q.calls)
-                .sum::<f64>();
+        let baseline_total: f64 = baseline
+            .iter()
+            .zip(&queries)
+            .map(|(cost, q)| cost * q.calls)
+            .sum();
+        let min_gain = limits.min_saving_share * baseline_total;
         Search {
             model,
             queries,
@@ -309,6 +315,7 @@ impl<'m, 'q> Search<'m, 'q> {
             evaluations: requests.len(),
             alone,
             min_gain,
+            baseline_total,
         }
     }
 
@@ -358,15 +365,22 @@ impl<'m, 'q> Search<'m, 'q> {
     }
 
     /// Σ calls × cost + write overhead of `config`.
+    /// Only the statements some index of `config` could serve are asked: the others keep
+    /// their baseline cost.
     fn objective(&mut self, config: &[usize]) -> f64 {
-        let all: Vec<usize> = (0..self.queries.len()).collect();
-        let costs = self.query_costs(config, &all);
-        let reads: f64 = costs
+        let mut served: Vec<usize> = config
             .iter()
-            .zip(&self.queries)
-            .map(|(cost, q)| cost * q.calls)
+            .flat_map(|&c| self.users[c].iter().copied())
+            .collect();
+        served.sort_unstable();
+        served.dedup();
+        let costs = self.query_costs(config, &served);
+        let change: f64 = served
+            .iter()
+            .zip(&costs)
+            .map(|(&q, cost)| (cost - self.baseline[q]) * self.queries[q].calls)
             .sum();
-        reads + config.iter().map(|&c| self.pool[c].overhead).sum::<f64>()
+        self.baseline_total + change + config.iter().map(|&c| self.pool[c].overhead).sum::<f64>()
     }
 
     /// What adding `candidate` to `config` saves (reads saved minus its upkeep).
@@ -462,8 +476,15 @@ impl<'m, 'q> Search<'m, 'q> {
     /// it ends; then indexes whose own saving is under the minimum are pruned, weakest first.
     fn local_search(&mut self, mut config: Vec<usize>) -> Vec<usize> {
         let mut current = self.objective(&config);
+        // As many new plans as the greedy passes asked for, at most: on a large workload
+        // the search stops with what it has improved so far.
+        let allowance = self.evaluations.max(MIN_LOCAL_SEARCH_EVALUATIONS);
+        let stop_at = self.evaluations + allowance;
         'improve: for _ in 0..MAX_LOCAL_SEARCH_ROUNDS {
             for position in 0..config.len() {
+                if self.evaluations >= stop_at {
+                    break 'improve;
+                }
                 let mut without = config.clone();
                 let removed = without.remove(position);
                 let mut options = vec![without.clone()];
@@ -546,12 +567,7 @@ impl<'m, 'q> Search<'m, 'q> {
         }
         chosen.sort_by(|a, b| b.saving.total_cmp(&a.saving).then(a.def.cmp(&b.def)));
         let rejected = self.rejections(&config);
-        let baseline = self
-            .baseline
-            .iter()
-            .zip(&self.queries)
-            .map(|(cost, q)| cost * q.calls)
-            .sum();
+        let baseline = self.baseline_total;
         Plan {
             basis: self.model.basis(),
             baseline,
@@ -560,6 +576,7 @@ impl<'m, 'q> Search<'m, 'q> {
             chosen,
             rejected,
             uncosted: self.uncosted,
+            left_out: 0,
             evaluations: self.evaluations,
         }
     }
