@@ -1,17 +1,30 @@
 //! Every rule's fixtures (`fixtures/rules/<ID>/{positive,negative}`): `planwise analyze`
 //! offline on the case's schema and workload; the positive case must report the rule and
 //! its findings are snapshotted, the negative case must not report it.
+//!
+//! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
+//! rules that need what only a log has: sessions, loops, durations.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The case's workload: `workload.log` when there is one, else `workload.sql`.
+fn workload(case: &Path) -> PathBuf {
+    let log = case.join("workload.log");
+    if log.is_file() {
+        log
+    } else {
+        case.join("workload.sql")
+    }
+}
 
 fn analyze(case: &Path) -> Value {
     let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["analyze", "--format", "json", "--log"])
-        .arg(case.join("workload.sql"))
+        .arg(workload(case))
         .arg("--schema")
         .arg(case.join("schema.sql"));
     if let Ok(args) = std::fs::read_to_string(case.join("args")) {
@@ -57,12 +70,15 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
             "fixtures for unknown rule {id}"
         );
         for case in ["positive", "negative"] {
-            for file in ["schema.sql", "workload.sql"] {
-                assert!(
-                    dir.join(case).join(file).is_file(),
-                    "{id}/{case}/{file} missing"
-                );
-            }
+            let case_dir = dir.join(case);
+            assert!(
+                case_dir.join("schema.sql").is_file(),
+                "{id}/{case}/schema.sql missing"
+            );
+            assert!(
+                workload(&case_dir).is_file(),
+                "{id}/{case}: neither workload.sql nor workload.log"
+            );
         }
     }
 }

@@ -2,6 +2,7 @@
 //! a check that reads the shared analysis (`Context`) and reports `Finding`s. `RULES` is the
 //! one list of them; `rules/<ID>.md` pages and `planwise rules ID` come from it.
 
+pub mod batching;
 pub mod index;
 
 use crate::analysis::facts::QueryFacts;
@@ -82,6 +83,9 @@ impl Rule {
 
 /// Every rule, in id order.
 pub static RULES: &[&Rule] = &[
+    &batching::n_plus_one::RULE,
+    &batching::single_row_inserts::RULE,
+    &batching::repeated_queries::RULE,
     &index::missing_index::RULE,
     &index::partial_index::RULE,
     &index::expression_index::RULE,

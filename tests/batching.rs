@@ -1,0 +1,78 @@
+//! The batching rules on the real shop log: the N+1 loop of `order_items` lookups after
+//! `orders`, and the one-row inserts of `order_items`, are reported with their batched forms.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn shop_findings(rule: &str) -> Vec<Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "analyze",
+            "--format",
+            "json",
+            "--log",
+            "fixtures/logs/shop.log",
+            "--schema",
+            "fixtures/schema/shop.dump.sql",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_order_items_loop_after_orders_is_an_n_plus_one_with_an_any_rewrite() {
+    let findings = shop_findings("BAT001");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = &findings[0];
+    // The child first, then the parent.
+    assert_eq!(
+        finding["queries"],
+        serde_json::json!(["26d1ae66ac1415aa", "f543691069f50d0d"])
+    );
+    assert_eq!(finding["table"], "public.order_items");
+    assert_eq!(finding["columns"], serde_json::json!(["order_id"]));
+    assert_eq!(
+        finding["sql"],
+        "select order_id, product_id, qty, price from order_items where order_id = ANY($1);"
+    );
+    let message = finding["message"].as_str().unwrap();
+    for part in [
+        "select product_id, qty, price from order_items where order_id = $1",
+        "select id from orders where user_id = $1",
+        "4 loops (median 10, max 25 calls)",
+        "70 calls",
+        "saves 66 round trips",
+    ] {
+        assert!(message.contains(part), "{part:?} not in {message}");
+    }
+}
+
+#[test]
+fn the_one_row_inserts_of_order_items_become_a_multi_row_insert() {
+    let findings = shop_findings("BAT002");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = &findings[0];
+    assert_eq!(finding["queries"][0], "527798767a61d1a6");
+    assert!(
+        finding["sql"]
+            .as_str()
+            .unwrap()
+            .contains("values($1, $2, $3, $4), ($5, $6, $7, $8), ($9, $10, $11, $12)")
+    );
+    // Pagination, a loop of two updates and the `IN` lookups of four products are no pattern.
+    assert!(shop_findings("BAT003").is_empty());
+}
