@@ -3,6 +3,7 @@
 //! one list of them; `rules/<ID>.md` pages and `planwise rules ID` come from it.
 
 pub mod index;
+pub mod rewrite;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
@@ -90,6 +91,11 @@ pub static RULES: &[&Rule] = &[
     &index::fk_index::RULE,
     &index::brin_index::RULE,
     &index::trigram_index::RULE,
+    &rewrite::offset_pagination::RULE,
+    &rewrite::not_in_subquery::RULE,
+    &rewrite::select_star::RULE,
+    &rewrite::non_sargable::RULE,
+    &rewrite::or_across_columns::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {
