@@ -4,6 +4,7 @@
 
 pub mod batching;
 pub mod index;
+pub mod rewrite;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
@@ -94,6 +95,11 @@ pub static RULES: &[&Rule] = &[
     &index::fk_index::RULE,
     &index::brin_index::RULE,
     &index::trigram_index::RULE,
+    &rewrite::offset_pagination::RULE,
+    &rewrite::not_in_subquery::RULE,
+    &rewrite::select_star::RULE,
+    &rewrite::non_sargable::RULE,
+    &rewrite::or_across_columns::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

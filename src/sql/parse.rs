@@ -13,3 +13,11 @@ pub fn parse_sql(sql: &str) -> Result<Vec<Statement>, ParserError> {
         .try_with_sql(sql)?
         .parse_statements()
 }
+
+/// One expression (`(a, b) > ($last_a, $last_b)`): how rewrites build the conditions they add.
+pub fn parse_expression(sql: &str) -> Result<sqlparser::ast::Expr, ParserError> {
+    Parser::new(&PostgreSqlDialect {})
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)?
+        .parse_expr()
+}
