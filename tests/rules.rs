@@ -2,7 +2,7 @@
 //! headings, and the pages under `rules/` are what the doc comments generate
 //! (`PLANWISE_UPDATE_RULE_DOCS=1 cargo test --test rules` rewrites them).
 
-use planwise::rules::{DOC_HEADINGS, RULES, index_page};
+use planwise::rules::{DOC_HEADINGS, RULES, index_page, rules_table};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -80,4 +80,31 @@ fn rule_pages_are_generated_from_the_doc_comments() {
         .filter(|name| !expected.iter().any(|(file, _)| file == name))
         .collect();
     assert!(stray.is_empty(), "pages of no rule: {stray:?}");
+}
+
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+    let from = readme.find(start).expect("README has the rules markers") + start.len();
+    let to = readme[from..]
+        .find(end)
+        .expect("README closes the rules block")
+        + from;
+    let expected = rules_table("rules/");
+    if std::env::var_os("PLANWISE_UPDATE_RULE_DOCS").is_some() {
+        let updated = format!("{}{expected}{}", &readme[..from], &readme[to..]);
+        std::fs::write(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+            updated,
+        )
+        .unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[from..to],
+        expected,
+        "README's rule table is stale: run PLANWISE_UPDATE_RULE_DOCS=1 cargo test --test rules"
+    );
 }

@@ -108,7 +108,7 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
             .page(),
         None => rules::RULES
             .iter()
-            .map(|r| format!("{}  {:<20} {}\n", r.id, r.name, r.category))
+            .map(|r| format!("{:<7} {:<27} {}\n", r.id, r.name, r.category))
             .collect(),
     };
     print!("{text}");

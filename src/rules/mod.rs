@@ -135,18 +135,24 @@ fn saving(finding: &Finding) -> f64 {
 
 /// The `rules/README.md` index: a table of every rule.
 pub fn index_page() -> String {
-    let mut page = String::from(
+    format!(
         "# Rules\n\nGenerated from the rules' doc comments (`src/rules/`); \
-         `planwise rules ID` prints a page.\n\n| id | name | category | severity |\n|---|---|---|---|\n",
-    );
+         `planwise rules ID` prints a page.\n\n{}",
+        rules_table("")
+    )
+}
+
+/// The Markdown table of every rule, each id linking to `{pages}ID.md`.
+pub fn rules_table(pages: &str) -> String {
+    let mut table = String::from("| id | name | category | severity |\n|---|---|---|---|\n");
     for rule in RULES {
-        page.push_str(&format!(
-            "| [{id}]({id}.md) | {} | `{}` | {} |\n",
+        table.push_str(&format!(
+            "| [{id}]({pages}{id}.md) | {} | `{}` | {} |\n",
             rule.name,
             rule.category,
             rule.severity.as_str(),
             id = rule.id
         ));
     }
-    page
+    table
 }
