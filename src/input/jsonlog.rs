@@ -270,4 +270,23 @@ mod tests {
             Some("a \"q\" é")
         );
     }
+
+    proptest::proptest! {
+        /// Lines put together from JSON's pieces: whatever the scan answers, serde_json
+        /// answers the same.
+        #[test]
+        fn the_scan_never_disagrees_with_serde_json(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{", "}", ",", ":", "\"", "\"message\"", "\"pid\"", "\"user\"",
+                    "\"query_id\"", "12", "-3", "1.5", "null", "true", "\\", "\\n",
+                    "\\u00e9", "\\ud83d", "\\ude00", "\\\"", "x", " ", "\t", "é",
+                ]),
+                0..24,
+            )
+        ) {
+            agrees(&pieces.concat());
+            agrees(&format!("{{\"message\":\"{}\",\"pid\":7}}", pieces.concat()));
+        }
+    }
 }
