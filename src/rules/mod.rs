@@ -69,6 +69,23 @@ impl Rule {
         doc
     }
 
+    /// A finding of this rule at its default severity, the rest left for the caller.
+    pub fn finding(&'static self) -> Finding {
+        Finding {
+            rule: self.id,
+            name: self.name,
+            category: self.category,
+            severity: self.severity,
+            message: String::new(),
+            table: None,
+            columns: Vec::new(),
+            sql: None,
+            estimated_saving: None,
+            queries: Vec::new(),
+            index: None,
+        }
+    }
+
     /// The rule's page under `rules/`.
     pub fn page(&self) -> String {
         format!(

@@ -94,10 +94,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             .map(|ms| format!(" and about {ms:.1} ms of logged time"))
             .unwrap_or_default();
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "`{}` ran in {} loop{} (median {}, max {} calls) {after}: {} calls{}. \
                  One statement per loop with `{written} = ANY(…)`{join} \
@@ -114,12 +110,11 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             table: Some(column.table.clone()),
             columns: vec![column.column.clone()],
             sql: Some(format!("{sql};")),
-            estimated_saving: None,
             queries: std::iter::once(child)
                 .chain(parent)
                 .map(format_id)
                 .collect(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

@@ -68,10 +68,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             })
             .unwrap_or_default();
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "`{}` ran with the same values over and over in {} loop{} (median {}, max {} \
                  calls): {} calls{}. Running it once per loop (hoisted or cached) saves {repeats} \
@@ -85,14 +81,11 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 logged(part.ms),
             ),
             table: facts.tables.first().map(|t| t.table.clone()),
-            columns: Vec::new(),
-            sql: None,
-            estimated_saving: None,
             queries: std::iter::once(child)
                 .chain(parent)
                 .map(format_id)
                 .collect(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

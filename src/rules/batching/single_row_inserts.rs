@@ -118,10 +118,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             .map(|ms| format!(" and about {ms:.1} ms of logged time"))
             .unwrap_or_default();
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "`{}` ran one row at a time in {} loop{} (median {}, max {} calls): {} calls{}. \
                  {instead} saves {} round trips{saved_ms}",
@@ -137,12 +133,11 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             table,
             columns,
             sql: sql.map(|sql| format!("{sql};")),
-            estimated_saving: None,
             queries: std::iter::once(fingerprint)
                 .chain(parents)
                 .map(format_id)
                 .collect(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

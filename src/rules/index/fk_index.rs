@@ -72,10 +72,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     .collect::<Vec<_>>(),
             );
             out.push(Finding {
-                rule: RULE.id,
-                name: RULE.name,
-                category: RULE.category,
-                severity: RULE.severity,
                 message: format!(
                     "{} ({}) references {} without an index: each of the {calls} logged \
                      delete{} or key update{} of {} scans {}",
@@ -103,7 +99,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     },
                 }),
                 queries: parent_writes.iter().map(|(id, _)| format_id(*id)).collect(),
-                index: None,
+                ..RULE.finding()
             });
         }
     }

@@ -61,9 +61,6 @@ fn recommendations(
             .take(3)
             .collect();
         out.push(Finding {
-            rule: rule.id,
-            name: rule.name,
-            category: rule.category,
             severity: if share_alone >= WARNING_SHARE {
                 Severity::Warning
             } else {
@@ -109,6 +106,7 @@ fn recommendations(
                     .collect(),
                 rejected_alternatives: rejected.into_iter().map(rejection).collect(),
             }),
+                    ..rule.finding()
         });
     }
 }

@@ -80,10 +80,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             .map(|s| format!(" ({:.1} MB)", s.bytes as f64 / 1e6))
             .unwrap_or_default();
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "index {}{size} is redundant: {replacement} serves everything it does",
                 index.name.name
@@ -94,9 +90,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 "DROP INDEX CONCURRENTLY {};",
                 qualified(&index.name)
             )),
-            estimated_saving: None,
-            queries: Vec::new(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

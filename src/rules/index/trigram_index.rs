@@ -102,10 +102,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             ..IndexDef::btree(&table.name, &[])
         };
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "{} statement{} ({calls} call{}) search {}.{column} with a leading wildcard: \
                  a sequential scan of {rows:.0} rows each time{}",
@@ -134,7 +130,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 confidence: Confidence::Medium,
             }),
             queries: queries.iter().map(|id| format_id(*id)).collect(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

@@ -43,10 +43,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         out.push(Finding {
-            rule: RULE.id,
-            name: RULE.name,
-            category: RULE.category,
-            severity: RULE.severity,
             message: format!(
                 "index {} ({:.1} MB) was never scanned since statistics were reset",
                 index.name.name,
@@ -58,9 +54,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 "DROP INDEX CONCURRENTLY {};",
                 qualified(&index.name)
             )),
-            estimated_saving: None,
-            queries: Vec::new(),
-            index: None,
+            ..RULE.finding()
         });
     }
 }

@@ -59,17 +59,13 @@ fn finding(
     id: u64,
 ) -> Finding {
     Finding {
-        rule: rule.id,
-        name: rule.name,
-        category: rule.category,
         severity,
         message,
         table,
         columns,
         sql: sql.map(|sql| format!("{sql};")),
-        estimated_saving: None,
         queries: vec![format_id(id)],
-        index: None,
+        ..rule.finding()
     }
 }
 
