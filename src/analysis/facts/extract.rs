@@ -97,14 +97,15 @@ struct Extractor<'a> {
 }
 
 /// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
-pub(super) fn ident(ident: &Ident) -> String {
+pub fn ident(ident: &Ident) -> String {
     match ident.quote_style {
         Some(_) => ident.value.clone(),
         None => ident.value.to_lowercase(),
     }
 }
 
-fn name_parts(name: &ObjectName) -> Vec<String> {
+/// The parts of a dotted name, each as PostgreSQL stores it.
+pub fn name_parts(name: &ObjectName) -> Vec<String> {
     name.0
         .iter()
         .filter_map(|part| part.as_ident().map(ident))

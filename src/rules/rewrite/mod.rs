@@ -15,11 +15,12 @@ pub mod select_star;
 
 use super::Rule;
 use crate::analysis::facts::QueryFacts;
+use crate::analysis::facts::{ident, name_parts};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Index, QualifiedName};
 use crate::sql::fingerprint::format_id;
 use crate::sql::parse::{parse_expression, parse_sql};
-use sqlparser::ast::{BinaryOperator, Expr, Ident, ObjectName, Statement, TableFactor};
+use sqlparser::ast::{BinaryOperator, Expr, Statement, TableFactor};
 
 /// The statement the facts were read from: the sample with its real values, else the
 /// normalized text.
@@ -96,21 +97,6 @@ fn from_table(factor: &TableFactor, facts: &QueryFacts) -> Option<FromTable> {
         visible: alias.unwrap_or_else(|| last.clone()),
         table,
     })
-}
-
-/// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
-fn ident(ident: &Ident) -> String {
-    match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_lowercase(),
-    }
-}
-
-fn name_parts(name: &ObjectName) -> Vec<String> {
-    name.0
-        .iter()
-        .filter_map(|part| part.as_ident().map(ident))
-        .collect()
 }
 
 fn column<'c>(
