@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 catalog: catalog.as_ref(),
                 index_plan: index_plan.as_ref(),
                 table_rows: &args.index.cost.table_rows,
+                join_graph: &join_graph,
             };
             let findings = rules::run(&context);
             let failed = args

@@ -5,9 +5,11 @@
 pub mod batching;
 pub mod index;
 pub mod rewrite;
+pub mod types;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
+use crate::analysis::join_graph::JoinGraph;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::workload::Profile;
@@ -31,6 +33,8 @@ pub struct Context<'a> {
     pub index_plan: Option<&'a Plan>,
     /// Row counts given on the command line (`--table-rows`).
     pub table_rows: &'a BTreeMap<QualifiedName, f64>,
+    /// The workload's joins, with the column types on each side.
+    pub join_graph: &'a JoinGraph,
 }
 
 impl Context<'_> {
@@ -104,6 +108,7 @@ pub static RULES: &[&Rule] = &[
     &batching::n_plus_one::RULE,
     &batching::single_row_inserts::RULE,
     &batching::repeated_queries::RULE,
+    &types::join_type_mismatch::RULE,
     &index::missing_index::RULE,
     &index::partial_index::RULE,
     &index::expression_index::RULE,
