@@ -1,36 +1,19 @@
 //! The batching rules on the real shop log: the N+1 loop of `order_items` lookups after
 //! `orders`, and the one-row inserts of `order_items`, are reported with their batched forms.
 
+mod common;
+
+use common::{analyze_json, findings_of};
 use serde_json::Value;
-use std::process::Command;
 
 fn shop_findings(rule: &str) -> Vec<Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "analyze",
-            "--format",
-            "json",
-            "--log",
-            "fixtures/logs/shop.log",
-            "--schema",
-            "fixtures/schema/shop.dump.sql",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .cloned()
-        .collect()
+    let report = analyze_json([
+        "--log",
+        "fixtures/logs/shop.log",
+        "--schema",
+        "fixtures/schema/shop.dump.sql",
+    ]);
+    findings_of(&report, rule)
 }
 
 #[test]

@@ -1,34 +1,23 @@
 //! The query-rewrite rules (RW001–RW005) on small schemas and workloads: the rewritten SQL
 //! has the promised shape, and a rewrite is called equivalent only when the catalog shows it.
 
+mod common;
+
+use common::{analyze_json, findings_of};
 use serde_json::Value;
-use std::process::Command;
 
 /// `planwise analyze` offline; the findings of `rule`.
 fn findings(schema: &str, workload: &str, rule: &str) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("schema.sql"), schema).unwrap();
     std::fs::write(dir.path().join("workload.sql"), workload).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .args(["analyze", "--format", "json", "--log"])
-        .arg(dir.path().join("workload.sql"))
-        .arg("--schema")
-        .arg(dir.path().join("schema.sql"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .cloned()
-        .collect()
+    let report = analyze_json([
+        std::ffi::OsStr::new("--log"),
+        dir.path().join("workload.sql").as_os_str(),
+        std::ffi::OsStr::new("--schema"),
+        dir.path().join("schema.sql").as_os_str(),
+    ]);
+    findings_of(&report, rule)
 }
 
 fn text<'v>(finding: &'v Value, field: &str) -> &'v str {

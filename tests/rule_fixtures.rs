@@ -5,9 +5,11 @@
 //! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
 //! rules that need what only a log has: sessions, loops, durations.
 
+mod common;
+
+use common::{analyze_json, findings_of};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The case's workload: `workload.log` when there is one, else `workload.sql`.
 fn workload(case: &Path) -> PathBuf {
@@ -20,34 +22,16 @@ fn workload(case: &Path) -> PathBuf {
 }
 
 fn analyze(case: &Path) -> Value {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["analyze", "--format", "json", "--log"])
-        .arg(workload(case))
-        .arg("--schema")
-        .arg(case.join("schema.sql"));
-    if let Ok(args) = std::fs::read_to_string(case.join("args")) {
-        command.args(args.split_whitespace());
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "--log".into(),
+        workload(case).into(),
+        "--schema".into(),
+        case.join("schema.sql").into(),
+    ];
+    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
+        args.extend(extra.split_whitespace().map(Into::into));
     }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}: {}",
-        case.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn findings_of(report: &Value, rule: &str) -> Vec<Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .cloned()
-        .collect()
+    analyze_json(args)
 }
 
 fn cases() -> Vec<(String, PathBuf)> {

@@ -89,3 +89,34 @@ pub fn assert_same(a: &serde_json::Value, b: &serde_json::Value, what: &str) {
         panic!("{what}: {difference}");
     }
 }
+
+/// `planwise analyze --format json ARGS…` run from the crate's folder; it must succeed.
+pub fn analyze_json<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["analyze", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The findings of one rule in a JSON report.
+pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .cloned()
+        .collect()
+}
