@@ -188,11 +188,15 @@ fn rejection(rejected: &Rejected) -> RejectedAlternative {
 /// A sequential scan of the table at PostgreSQL's default costs (one page per 50 rows
 /// where statistics do not say), for rules whose saving EXPLAIN cannot show.
 fn sequential_scan_cost(table: &crate::model::catalog::Table, rows: f64) -> f64 {
-    let pages = table
+    table_pages(table, rows) + rows * 0.01 + rows * 0.0025
+}
+
+/// The table's pages from statistics, else one per 50 rows.
+fn table_pages(table: &crate::model::catalog::Table, rows: f64) -> f64 {
+    table
         .stats
         .as_ref()
         .map(|s| s.pages as f64)
         .filter(|p| *p > 0.0)
-        .unwrap_or_else(|| (rows / 50.0).ceil());
-    pages + rows * 0.01 + rows * 0.0025
+        .unwrap_or_else(|| (rows / 50.0).ceil())
 }

@@ -158,12 +158,7 @@ fn has_trigram_index(catalog: &Catalog, table: &Table, column: &str) -> bool {
 /// A bitmap scan of the rows the pattern matches: the trigram posting lists, then one
 /// random page per matching row (at most every page), rechecking each row.
 fn bitmap_scan_cost(table: &Table, rows: f64) -> f64 {
-    let pages = table
-        .stats
-        .as_ref()
-        .map(|s| s.pages as f64)
-        .filter(|p| *p > 0.0)
-        .unwrap_or_else(|| (rows / 50.0).ceil());
+    let pages = super::table_pages(table, rows);
     let matched = (rows * MATCH_SHARE).max(1.0);
     let index = 3.0 * 4.0 + matched * 3.0 * 0.005;
     let heap = matched.min(pages) * 4.0 + matched * (0.01 + 0.0025);
