@@ -36,10 +36,76 @@ pub enum Command {
     ///
     /// Example: planwise whatif --db postgres:///shop --log app.log --index "CREATE INDEX ON orders (customer_id)"
     Whatif(WhatifArgs),
+    /// Check migrations before they ship: locks that block reads or writes, table rewrites,
+    /// statements that fail, changes that break running queries — judged by the size and
+    /// traffic of the tables they touch (from --db, a saved catalog, --table-rows, --log).
+    ///
+    /// Example: planwise check migrations/ --schema db/structure.sql --log app.log --format github
+    Check(CheckArgs),
     /// List the rules, or print one rule's documentation.
     ///
     /// Example: planwise rules IDX001
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Migration files, or folders whose `.sql` files are read in migration order (numbers
+    /// compared as numbers; `down.sql` halves skipped). Each is checked on top of the ones
+    /// before it.
+    #[arg(required = true, value_name = "MIGRATION")]
+    pub migrations: Vec<PathBuf>,
+
+    /// The schema the migrations apply to: DDL files or folders, a catalog saved with
+    /// `analyze --save-catalog` first (its statistics give table sizes). Without it (or
+    /// --db), only the checks that need no schema run.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub schema: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Major version of the server the migrations run on (default: from planwise.toml, the
+    /// live server, else 15).
+    #[arg(long, value_name = "N")]
+    pub pg_version: Option<u32>,
+
+    /// The migration tool runs each file in a transaction (Rails, Django, Diesel, Flyway
+    /// do): `CONCURRENTLY` then fails and locks last until the file ends.
+    #[arg(long)]
+    pub assume_in_transaction: bool,
+
+    /// Row counts of tables, where no statistics say, e.g. `--table-rows orders=2e7`.
+    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
+    pub table_rows: BTreeMap<QualifiedName, f64>,
+
+    /// Output format: `text` for people, `github` for Actions annotations, `sarif` for code
+    /// scanning, `md` for a pull-request comment.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with status 1 when a finding has at least this severity (default: from
+    /// planwise.toml, else error).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// The configuration file (default: the first planwise.toml found walking up from the
+    /// current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+    Md,
 }
 
 #[derive(Debug, Args)]

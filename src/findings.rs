@@ -3,9 +3,11 @@
 
 use crate::analysis::index::cost::Basis;
 use crate::model::catalog::QualifiedName;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -50,6 +52,22 @@ pub struct Finding {
     pub queries: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<IndexEvidence>,
+    /// Where in a migration file (`planwise check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// A statement of a migration file: where it starts, and its first line for people.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: String,
+    /// 1-based.
+    pub line: u64,
+    /// 1-based, in characters.
+    pub column: u64,
+    pub end_line: u64,
+    /// The statement's text, shortened.
+    pub statement: String,
 }
 
 /// What applying a finding is estimated to save. Savings of different findings that serve

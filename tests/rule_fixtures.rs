@@ -1,13 +1,14 @@
 //! Every rule's fixtures (`fixtures/rules/<ID>/{positive,negative}`): `planwise analyze`
-//! offline on the case's schema and workload; the positive case must report the rule and
-//! its findings are snapshotted, the negative case must not report it.
+//! offline on the case's schema and workload — or, for migration rules, `planwise check` on
+//! its `migration.sql` — ; the positive case must report the rule and its findings are
+//! snapshotted, the negative case must not report it.
 //!
 //! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
 //! rules that need what only a log has: sessions, loops, durations.
 
 mod common;
 
-use common::{analyze_json, findings_of};
+use common::{analyze_json, check_json, findings_of};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -28,10 +29,45 @@ fn analyze(case: &Path) -> Value {
         "--schema".into(),
         case.join("schema.sql").into(),
     ];
-    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(extra.split_whitespace().map(Into::into));
-    }
+    args.extend(extra_args(case));
     analyze_json(args)
+}
+
+fn extra_args(case: &Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_to_string(case.join("args"))
+        .map(|extra| extra.split_whitespace().map(Into::into).collect())
+        .unwrap_or_default()
+}
+
+/// A migration rule's case: `migration.sql`.
+fn migration(case: &Path) -> PathBuf {
+    case.join("migration.sql")
+}
+
+/// `planwise check` on the case's migration, with its schema and workload when it has them.
+fn check(case: &Path) -> Value {
+    // Relative to the crate's folder, where planwise runs: snapshots hold no absolute path.
+    let case = case
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(case);
+    let mut args: Vec<std::ffi::OsString> = vec![migration(case).into()];
+    if case.join("schema.sql").is_file() {
+        args.extend(["--schema".into(), case.join("schema.sql").into()]);
+    }
+    if workload(case).is_file() {
+        args.extend(["--log".into(), workload(case).into()]);
+    }
+    args.extend(extra_args(case));
+    check_json(args)
+}
+
+/// The report of the case: `check` for a migration case, `analyze` otherwise.
+fn run(case: &Path) -> Value {
+    if migration(case).is_file() {
+        check(case)
+    } else {
+        analyze(case)
+    }
 }
 
 fn cases() -> Vec<(String, PathBuf)> {
@@ -55,13 +91,16 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
         );
         for case in ["positive", "negative"] {
             let case_dir = dir.join(case);
+            if migration(&case_dir).is_file() {
+                continue;
+            }
             assert!(
                 case_dir.join("schema.sql").is_file(),
                 "{id}/{case}/schema.sql missing"
             );
             assert!(
                 workload(&case_dir).is_file(),
-                "{id}/{case}: neither workload.sql nor workload.log"
+                "{id}/{case}: neither migration.sql, workload.sql nor workload.log"
             );
         }
     }
@@ -70,13 +109,13 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
 #[test]
 fn positive_cases_report_the_rule_and_negative_cases_stay_quiet() {
     for (id, dir) in cases() {
-        let positive = findings_of(&analyze(&dir.join("positive")), &id);
+        let positive = findings_of(&run(&dir.join("positive")), &id);
         assert!(
             !positive.is_empty(),
             "{id}: the positive case reports nothing"
         );
         insta::assert_json_snapshot!(format!("{id}_positive"), positive);
-        let negative = findings_of(&analyze(&dir.join("negative")), &id);
+        let negative = findings_of(&run(&dir.join("negative")), &id);
         assert!(
             negative.is_empty(),
             "{id}: the negative case reports {negative:#?}"
@@ -123,4 +162,24 @@ fn a_recommended_index_that_covers_an_existing_one_comes_with_its_drop() {
             .unwrap()
             .contains("the recommended")
     );
+}
+
+#[test]
+fn every_migration_rule_has_both_migration_cases() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    for rule in planwise::rules::RULES {
+        if !matches!(rule.check, planwise::rules::Check::Migration(_)) {
+            continue;
+        }
+        for case in ["positive", "negative"] {
+            assert!(
+                root.join(rule.id)
+                    .join(case)
+                    .join("migration.sql")
+                    .is_file(),
+                "{}/{case}/migration.sql missing",
+                rule.id
+            );
+        }
+    }
 }

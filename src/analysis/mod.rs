@@ -4,4 +4,5 @@
 pub mod facts;
 pub mod index;
 pub mod join_graph;
+pub mod migration;
 pub mod statements;

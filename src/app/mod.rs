@@ -1,5 +1,6 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
+mod check;
 mod index_advice;
 
 use crate::analysis::join_graph::JoinGraph;
@@ -97,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             write_output(&text, &args.output)?;
         }
+        Command::Check(args) => return check::run(&args),
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
     }
     Ok(0)
@@ -296,7 +298,12 @@ fn emit(
 }
 
 fn write_output(text: &str, output: &OutputArgs) -> anyhow::Result<()> {
-    match &output.output {
+    write_output_to(text, output.output.as_deref())
+}
+
+/// Writes to the file, or to stdout without one.
+fn write_output_to(text: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    match output {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
         }

@@ -12,7 +12,8 @@ use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use crate::sql::split::split_statements;
-use sqlparser::ast::{Ident, ObjectName};
+use sqlparser::ast::{Ident, ObjectName, Statement};
+use sqlparser::parser::ParserError;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
@@ -193,6 +194,17 @@ fn natural_order(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// What became of one statement given to [`SchemaLoader::load_parsed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementLoad {
+    /// DDL the catalog follows, applied.
+    Applied,
+    /// Nothing the catalog models (or nothing at all: an empty statement).
+    Ignored,
+    /// sqlparser could not read it; reported in the diagnostics as [`UNPARSED_DDL`].
+    Unparsed,
+}
+
 /// Applies scripts in order to one catalog; the pure part of [`load_schema`].
 #[derive(Debug, Default)]
 pub struct SchemaLoader {
@@ -212,8 +224,7 @@ impl SchemaLoader {
     /// One file's statements. Each file is a session of its own (its `SET search_path`
     /// ends with it), as migration tools run them.
     pub fn load_script(&mut self, script: &str, file: &str) {
-        self.load.files += 1;
-        self.applier.reset_session();
+        self.start_file();
         for statement in split_statements(up_migration(script)) {
             self.load_statement(statement.text, statement.line, file);
         }
@@ -227,19 +238,56 @@ impl SchemaLoader {
     }
 
     fn load_statement(&mut self, text: &str, line: usize, file: &str) {
+        self.load_parsed(text, line, file, None);
+    }
+
+    /// The catalog as the statements applied so far left it.
+    pub fn catalog(&self) -> &Catalog {
+        self.applier.catalog()
+    }
+
+    /// Name resolution through the session's search_path, as the next statement sees it.
+    pub fn applier(&self) -> &DdlApplier {
+        &self.applier
+    }
+
+    /// Starts a file of its own: a new session (see [`load_script`](Self::load_script)).
+    pub fn start_file(&mut self) {
+        self.load.files += 1;
+        self.applier.reset_session();
+    }
+
+    /// Applies one statement of the current file. `parsed` is sqlparser's reading when the
+    /// caller has it already; without it the statement is parsed here, if it may change the
+    /// catalog at all.
+    pub fn load_parsed(
+        &mut self,
+        text: &str,
+        line: usize,
+        file: &str,
+        parsed: Option<&Result<Vec<Statement>, ParserError>>,
+    ) -> StatementLoad {
         let words = Words::new(text);
         if words.is_empty() {
-            return;
+            return StatementLoad::Ignored;
         }
         self.load.statements += 1;
         if !may_change_catalog(&words, text) {
             self.load.ignored += 1;
-            return;
+            return StatementLoad::Ignored;
         }
-        let effect = match parse_sql(text) {
+        let parsed_here;
+        let parsed = match parsed {
+            Some(parsed) => parsed,
+            None => {
+                parsed_here = parse_sql(text);
+                &parsed_here
+            }
+        };
+        let effect = match parsed {
             Ok(statements) => {
                 let mut effect = Effect::Ignored;
-                for statement in &statements {
+                for statement in statements {
                     let outcome = self.applier.apply(statement);
                     effect = merge(effect, self.record(outcome, line, file));
                 }
@@ -259,9 +307,18 @@ impl SchemaLoader {
             },
         };
         match effect {
-            Some(Effect::Applied) => self.load.applied += 1,
-            Some(Effect::Ignored) => self.load.ignored += 1,
-            None => self.load.failed += 1,
+            Some(Effect::Applied) => {
+                self.load.applied += 1;
+                StatementLoad::Applied
+            }
+            Some(Effect::Ignored) => {
+                self.load.ignored += 1;
+                StatementLoad::Ignored
+            }
+            None => {
+                self.load.failed += 1;
+                StatementLoad::Unparsed
+            }
         }
     }
 
@@ -343,7 +400,7 @@ fn merge(a: Effect, b: Effect) -> Effect {
 }
 
 /// Only the "up" part of a dbmate-style migration (`-- migrate:up` / `-- migrate:down`).
-fn up_migration(script: &str) -> &str {
+pub fn up_migration(script: &str) -> &str {
     match script.find("\n-- migrate:down") {
         Some(down) if script.contains("-- migrate:up") => &script[..down],
         _ => script,

@@ -1,6 +1,7 @@
 //! Reports: one view of the results, built once from the model, rendered by one module per
 //! format. Rendering only — no analysis happens here.
 
+pub mod check;
 pub mod json;
 pub mod markdown;
 pub mod table;

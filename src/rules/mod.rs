@@ -4,12 +4,14 @@
 
 pub mod batching;
 pub mod index;
+pub mod migration;
 pub mod rewrite;
 pub mod types;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::JoinGraph;
+pub use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::workload::Profile;
@@ -22,6 +24,16 @@ pub const DOC_HEADINGS: [&str; 5] = [
     "## Example",
     "## Instead",
     "## How the saving is estimated",
+];
+
+/// The headings of a migration rule's doc comment: its findings are judged by what they
+/// risk, not by what they save.
+pub const MIGRATION_DOC_HEADINGS: [&str; 5] = [
+    "## What it finds",
+    "## Why it matters",
+    "## Example",
+    "## Instead",
+    "## How severity is decided",
 ];
 
 /// Everything a rule may read: computed once, shared by all rules.
@@ -56,10 +68,27 @@ pub struct Rule {
     pub severity: Severity,
     /// The rule's source file; its `//!` comment is the rule's documentation.
     pub source: &'static str,
-    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+    pub check: Check,
+}
+
+/// What a rule reads.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The analysed workload and schema (`planwise analyze`).
+    Workload(fn(&Context<'_>, &mut Vec<Finding>)),
+    /// One statement of a migration and the schema it applies to (`planwise check`).
+    Migration(fn(&StatementContext<'_>, &mut Vec<Finding>)),
 }
 
 impl Rule {
+    /// The headings its doc comment must have, in order.
+    pub fn headings(&self) -> &'static [&'static str; 5] {
+        match self.check {
+            Check::Workload(_) => &DOC_HEADINGS,
+            Check::Migration(_) => &MIGRATION_DOC_HEADINGS,
+        }
+    }
+
     /// The documentation: the `//!` lines of the rule's file.
     pub fn doc(&self) -> String {
         let mut doc = String::new();
@@ -87,6 +116,7 @@ impl Rule {
             estimated_saving: None,
             queries: Vec::new(),
             index: None,
+            location: None,
         }
     }
 
@@ -117,6 +147,18 @@ pub static RULES: &[&Rule] = &[
     &index::fk_index::RULE,
     &index::brin_index::RULE,
     &index::trigram_index::RULE,
+    &migration::non_concurrent_index::RULE,
+    &migration::non_concurrent_index_drop::RULE,
+    &migration::non_concurrent_reindex::RULE,
+    &migration::concurrently_in_transaction::RULE,
+    &migration::constraint_without_not_valid::RULE,
+    &migration::set_not_null_scan::RULE,
+    &migration::required_column_without_default::RULE,
+    &migration::rewriting_add_column::RULE,
+    &migration::rewriting_type_change::RULE,
+    &migration::key_without_index::RULE,
+    &migration::missing_lock_timeout::RULE,
+    &migration::work_under_exclusive_lock::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,
@@ -135,7 +177,9 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
 pub fn run(context: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in RULES {
-        (rule.check)(context, &mut findings);
+        if let Check::Workload(check) = rule.check {
+            check(context, &mut findings);
+        }
     }
     findings.sort_by(|a, b| {
         b.severity

@@ -120,3 +120,24 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Va
         .cloned()
         .collect()
 }
+
+/// `planwise check --format json ARGS…` run from the crate's folder; it must succeed (exit
+/// status 0, or 1 for findings at --fail-on).
+pub fn check_json<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}

@@ -516,7 +516,7 @@ fn histogram_share(
 }
 
 /// Bytes a value of the column takes: the statistics' average, else by type.
-fn column_width(column: &crate::model::catalog::Column) -> f64 {
+pub(crate) fn column_width(column: &crate::model::catalog::Column) -> f64 {
     if let Some(stats) = &column.stats
         && stats.avg_width > 0
     {

@@ -167,6 +167,16 @@ impl DdlApplier {
         &self.catalog
     }
 
+    /// The relation of that kind a name means here (search_path followed), if it exists.
+    pub fn resolve(&self, kind: RelationKind, name: &ObjectName) -> Option<QualifiedName> {
+        self.lookup_kind(kind, name)
+    }
+
+    /// The session's temporary tables are not part of the schema (nothing to lock).
+    pub fn is_temporary_table(&self, name: &ObjectName) -> bool {
+        self.is_temporary(name)
+    }
+
     pub fn into_catalog(self) -> Catalog {
         self.catalog
     }

@@ -47,7 +47,7 @@ use super::{
 };
 use crate::analysis::facts::StatementKind;
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
 pub static RULE: Rule = Rule {
@@ -56,7 +56,7 @@ pub static RULE: Rule = Rule {
     category: "batching_n_plus_one",
     severity: Severity::Warning,
     source: include_str!("n_plus_one.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

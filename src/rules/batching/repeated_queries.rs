@@ -35,7 +35,7 @@
 use super::{Part, facts_and_stats, is_pattern, logged, plural, short};
 use crate::analysis::facts::StatementKind;
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
 pub static RULE: Rule = Rule {
@@ -44,7 +44,7 @@ pub static RULE: Rule = Rule {
     category: "caching",
     severity: Severity::Info,
     source: include_str!("repeated_queries.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -48,7 +48,7 @@ use super::{
 use crate::analysis::facts::{Access, StatementKind};
 use crate::findings::{Finding, Severity};
 use crate::model::session::LoopStats;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 use std::collections::BTreeMap;
 
@@ -58,7 +58,7 @@ pub static RULE: Rule = Rule {
     category: "batching_bulk_insert",
     severity: Severity::Info,
     source: include_str!("single_row_inserts.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Rows shown in the multi-row INSERT.

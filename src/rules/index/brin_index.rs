@@ -26,7 +26,7 @@
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX007",
@@ -34,7 +34,7 @@ pub static RULE: Rule = Rule {
     category: "brin_index",
     severity: Severity::Warning,
     source: include_str!("brin_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -30,7 +30,7 @@ use crate::analysis::facts::{Access, StatementKind};
 use crate::analysis::index::definition::IndexDef;
 use crate::findings::{Confidence, Finding, Saving, Severity};
 use crate::model::catalog::{Catalog, ForeignKey, Table};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
 pub static RULE: Rule = Rule {
@@ -39,7 +39,7 @@ pub static RULE: Rule = Rule {
     category: "fk_index",
     severity: Severity::Warning,
     source: include_str!("fk_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Cost units of one index lookup (a descent and a leaf page at `random_page_cost` 4).

@@ -30,7 +30,7 @@
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX001",
@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
     category: "index",
     severity: Severity::Warning,
     source: include_str!("missing_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -27,7 +27,7 @@
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX002",
@@ -35,7 +35,7 @@ pub static RULE: Rule = Rule {
     category: "partial_index",
     severity: Severity::Warning,
     source: include_str!("partial_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -30,7 +30,7 @@ use crate::analysis::index::candidates::serves;
 use crate::analysis::index::definition::{IndexDef, qualified};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::Index;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX004",
@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
     category: "redundant_index",
     severity: Severity::Warning,
     source: include_str!("redundant_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -32,7 +32,7 @@ use crate::analysis::index::cost::Basis;
 use crate::analysis::index::definition::{IndexDef, IndexMethod, KeyPart};
 use crate::findings::{Confidence, Finding, Saving, Severity};
 use crate::model::catalog::{Catalog, Table};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 use std::collections::BTreeMap;
 
@@ -42,7 +42,7 @@ pub static RULE: Rule = Rule {
     category: "trigram_index",
     severity: Severity::Warning,
     source: include_str!("trigram_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Share of rows a pattern the planner cannot see matches (PostgreSQL's DEFAULT_MATCH_SEL).

@@ -20,7 +20,7 @@
 
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX005",
@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
     category: "unused_index",
     severity: Severity::Info,
     source: include_str!("unused_index.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -39,7 +39,7 @@ use crate::analysis::facts::{Operand, Operator, Predicate};
 use crate::analysis::index::definition::{IndexDef, KeyPart};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Table};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{BinaryOperator, Expr, visit_expressions_mut};
 use std::ops::ControlFlow;
@@ -50,7 +50,7 @@ pub static RULE: Rule = Rule {
     category: "query_rewrite_non_sargable",
     severity: Severity::Warning,
     source: include_str!("non_sargable.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

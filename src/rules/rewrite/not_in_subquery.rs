@@ -37,7 +37,7 @@ use super::{FromTable, column, finding, from_table, logged, statement, with_cond
 use crate::analysis::facts::QueryFacts;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::QualifiedName;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{
     BinaryOperator, Expr, GroupByExpr, InTarget, Query, SelectItem, SetExpr, Statement,
@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
     category: "query_rewrite_not_in",
     severity: Severity::Warning,
     source: include_str!("not_in_subquery.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -39,7 +39,7 @@ use super::{finding, logged, statement, with_condition};
 use crate::analysis::facts::{Access, QueryFacts, StatementKind};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use sqlparser::ast::{Expr, Ident, LimitClause, OrderByExpr, OrderByKind, SetExpr, Statement};
 
 pub static RULE: Rule = Rule {
@@ -48,7 +48,7 @@ pub static RULE: Rule = Rule {
     category: "query_rewrite_offset",
     severity: Severity::Warning,
     source: include_str!("offset_pagination.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// From this many rows skipped, an offset is deep enough to matter.

@@ -36,7 +36,7 @@ use super::{finding, ident, index_leading_with, logged, statement};
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{BinaryOperator, Distinct, Expr, GroupByExpr, SelectItem, SetExpr, Statement};
 
@@ -46,7 +46,7 @@ pub static RULE: Rule = Rule {
     category: "query_rewrite_or",
     severity: Severity::Info,
     source: include_str!("or_across_columns.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -31,7 +31,7 @@ use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Table};
 use crate::model::ddl::quote_identifier;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use sqlparser::ast::{
     Expr, Ident, JoinConstraint, JoinOperator, SelectItem, SelectItemQualifiedWildcardKind,
     SetExpr, Statement,
@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
     category: "query_rewrite_select_star",
     severity: Severity::Info,
     source: include_str!("select_star.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// From this many columns, reading all of them is worth a look.

@@ -31,7 +31,7 @@
 use crate::analysis::join_graph::JoinStats;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::quote_identifier;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT001",
@@ -39,7 +39,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Warning,
     source: include_str!("join_type_mismatch.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Types btree compares across without a cast, by family.

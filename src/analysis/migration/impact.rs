@@ -1,0 +1,203 @@
+//! How much a blocking statement matters: the table's size (statistics, `--table-rows`, or
+//! created in this very file) and its traffic (from logs) turn a lock into a severity and an
+//! estimate of how long the lock is held. This is what keeps `planwise check` quiet about
+//! `CREATE INDEX` on a 20-row table and loud about the same statement on a busy one.
+
+use super::StatementContext;
+use super::locks::{Lock, Work};
+use crate::analysis::index::offline::column_width;
+use crate::findings::Severity;
+use crate::model::catalog::QualifiedName;
+use serde::Deserialize;
+
+/// Where severities change (configurable in `planwise.toml`, `[check]`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// Below this many rows a blocking statement is over before anyone notices: info.
+    pub small_table_rows: f64,
+    /// From this many rows on, a blocking statement is an outage: error.
+    pub large_table_rows: f64,
+    /// Logged statements per second on the table from which any blocking is an error.
+    pub busy_table_calls_per_second: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            small_table_rows: 10_000.0,
+            large_table_rows: 1_000_000.0,
+            busy_table_calls_per_second: 100.0,
+        }
+    }
+}
+
+/// What is known of a table's size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Size {
+    /// Created earlier in the same file: empty.
+    New,
+    Rows {
+        rows: f64,
+        bytes: f64,
+    },
+    Unknown,
+}
+
+/// A statement's weight on one table: the severity it deserves and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Impact {
+    pub severity: Severity,
+    /// A sentence: the size, the traffic, the time the lock is held.
+    pub explanation: String,
+    /// The table's size and traffic alone.
+    pub table_note: String,
+}
+
+impl StatementContext<'_> {
+    pub fn size(&self, table: &QualifiedName) -> Size {
+        if self.is_new(table) {
+            return Size::New;
+        }
+        let Some(entry) = self.catalog.tables.get(table) else {
+            return Size::Unknown;
+        };
+        let given = self.environment.table_rows.get(table).copied();
+        let stats = entry.stats.as_ref();
+        let Some(rows) = given.or_else(|| stats.and_then(|s| s.rows)) else {
+            return Size::Unknown;
+        };
+        let measured = stats
+            .filter(|s| s.total_bytes > 0 && given.is_none())
+            .map(|s| s.total_bytes as f64);
+        let bytes = measured
+            .unwrap_or_else(|| rows * (24.0 + entry.columns.iter().map(column_width).sum::<f64>()));
+        Size::Rows { rows, bytes }
+    }
+
+    /// How much holding `lock` on `table` for `work` matters; `None` for a table created in
+    /// this file (nobody can be waiting for it). `default` is the severity when neither size
+    /// nor traffic is known.
+    pub fn impact(
+        &self,
+        table: &QualifiedName,
+        lock: Lock,
+        work: Work,
+        default: Severity,
+    ) -> Option<Impact> {
+        let thresholds = &self.environment.thresholds;
+        let traffic = self
+            .environment
+            .usage
+            .and_then(|usage| usage.table(table))
+            .map(|t| (t.calls, t.calls_per_second));
+        let busy = traffic.is_some_and(|(_, rate)| rate >= thresholds.busy_table_calls_per_second);
+        let traffic_note = match traffic {
+            Some((calls, rate)) => {
+                format!("; the logs show {calls} statements on it ({rate:.1}/s)")
+            }
+            None if self.environment.usage.is_some() => "; no logged statement touches it".into(),
+            None => String::new(),
+        };
+        let held = |bytes: f64| -> String {
+            if work == Work::Catalog {
+                "the lock itself is brief, but every query on the table queues behind it while it waits".into()
+            } else {
+                format!(
+                    "{} holds {} (blocking {}) for {}",
+                    work.as_str(),
+                    lock.as_str(),
+                    lock.blocks(),
+                    duration(bytes / work.bytes_per_second())
+                )
+            }
+        };
+        let (severity, size_note, lock_note) = match self.size(table) {
+            Size::New => return None,
+            Size::Rows { rows, bytes } => {
+                let seconds = bytes / work.bytes_per_second();
+                let severity =
+                    if busy || rows >= thresholds.large_table_rows && work != Work::Catalog {
+                        Severity::Error
+                    } else if rows < thresholds.small_table_rows && seconds < 1.0 {
+                        Severity::Info
+                    } else {
+                        Severity::Warning
+                    };
+                (
+                    severity,
+                    format!("{table} has ~{} rows ({})", count(rows), bytes_text(bytes)),
+                    held(bytes),
+                )
+            }
+            Size::Unknown => {
+                let severity = if busy { Severity::Error } else { default };
+                (
+                    severity,
+                    format!(
+                        "the size of {table} is unknown (read it with --db, a saved catalog or \
+                         --table-rows)"
+                    ),
+                    format!("how long {} is held cannot be estimated", lock.as_str()),
+                )
+            }
+        };
+        Some(Impact {
+            severity,
+            explanation: format!("{size_note}: {lock_note}{traffic_note}"),
+            table_note: format!("{size_note}{traffic_note}"),
+        })
+    }
+}
+
+/// `1.2M`, `35k`, `870`.
+pub fn count(value: f64) -> String {
+    if value >= 1e9 {
+        format!("{:.1}G", value / 1e9)
+    } else if value >= 1e6 {
+        format!("{:.1}M", value / 1e6)
+    } else if value >= 1e4 {
+        format!("{:.0}k", value / 1e3)
+    } else {
+        format!("{value:.0}")
+    }
+}
+
+fn bytes_text(bytes: f64) -> String {
+    if bytes >= 1e9 {
+        format!("{:.1} GB", bytes / 1e9)
+    } else if bytes >= 1e6 {
+        format!("{:.0} MB", bytes / 1e6)
+    } else {
+        format!("{:.0} kB", (bytes / 1e3).max(1.0))
+    }
+}
+
+/// `under a second`, `~40 s`, `~12 min`, `~2.5 h`: estimates, and said to be.
+pub fn duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        "under a second".into()
+    } else if seconds < 120.0 {
+        format!("~{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("~{:.0} min", seconds / 60.0)
+    } else {
+        format!("~{:.1} h", seconds / 3600.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_counts_read_well() {
+        assert_eq!(duration(0.2), "under a second");
+        assert_eq!(duration(42.0), "~42 s");
+        assert_eq!(duration(600.0), "~10 min");
+        assert_eq!(duration(9000.0), "~2.5 h");
+        assert_eq!(count(2_000_000.0), "2.0M");
+        assert_eq!(count(35_000.0), "35k");
+        assert_eq!(count(870.0), "870");
+    }
+}

@@ -1,0 +1,427 @@
+//! `planwise check`: migration files checked statement by statement against the schema they
+//! apply to. Each statement is parsed once, the migration rules read it with the catalog as
+//! the statements before it left it, the session state (transaction, `lock_timeout`, locks
+//! held, tables created in this file) and what the workload does with each table; then it is
+//! applied to the catalog for the next one. Pure: the caller reads the files.
+
+pub mod impact;
+pub mod locks;
+pub mod script;
+pub mod usage;
+
+use crate::findings::{Finding, Location, Severity};
+use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
+use crate::model::catalog::{Catalog, QualifiedName, Table};
+use crate::model::ddl::{DdlApplier, RelationKind};
+use crate::model::diagnostics::{Diagnostics, Example};
+use crate::sql::lexer::{Lexer, TokenKind};
+use crate::sql::parse::parse_sql;
+use impact::Thresholds;
+use locks::{Lock, TableLock, table_locks};
+use script::{MigrationStatement, read_migration};
+use sqlparser::ast::{Ident, ObjectName, Statement};
+use std::collections::{BTreeMap, BTreeSet};
+use usage::WorkloadUsage;
+
+/// The diagnostics kind of a statement sqlparser cannot read (its rules that need the AST
+/// are skipped; the others still run).
+pub const UNPARSED_STATEMENT: &str = "unparsed_statement";
+/// A suppression comment naming no rule.
+pub const UNKNOWN_RULE: &str = "unknown_rule";
+
+/// What the checks know beyond the migrations themselves.
+#[derive(Debug, Clone)]
+pub struct Environment<'a> {
+    /// Major version of the server the migrations run on.
+    pub pg_version: u32,
+    /// Row counts given on the command line, over the catalog's statistics.
+    pub table_rows: &'a BTreeMap<QualifiedName, f64>,
+    /// What the logged workload does with each table, when logs were given.
+    pub usage: Option<&'a WorkloadUsage>,
+    pub thresholds: Thresholds,
+    /// The migration tool runs each file in a transaction of its own.
+    pub assume_in_transaction: bool,
+}
+
+/// Session state as one statement finds it.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    /// Inside `BEGIN … COMMIT`, or in the transaction the tool wraps the file in.
+    pub in_transaction: bool,
+    /// The statement that opened the explicit transaction, if one is open.
+    pub begin_line: Option<usize>,
+    /// `SET lock_timeout` ran earlier in the file (or transaction, for `SET LOCAL`).
+    pub lock_timeout: bool,
+    /// Tables created earlier in this file: empty, so nothing waits on their locks.
+    pub created: BTreeSet<QualifiedName>,
+    /// Statements before this one in the file that locked an existing table beyond what
+    /// `lock_timeout` would not matter for.
+    pub strong_locks_before: usize,
+    /// An ACCESS EXCLUSIVE lock on an existing table held since an earlier statement of the
+    /// current transaction: its table and line.
+    pub exclusive_lock: Option<(QualifiedName, usize)>,
+    /// Statements that locked tables after that lock was taken, in this transaction.
+    pub locking_statements_since: usize,
+}
+
+/// Everything a migration rule may read about one statement.
+pub struct StatementContext<'a> {
+    pub file: &'a str,
+    pub statement: &'a MigrationStatement<'a>,
+    /// sqlparser's reading; `None` when it could not read the statement.
+    pub ast: Option<&'a Statement>,
+    /// The schema before this statement.
+    pub catalog: &'a Catalog,
+    pub session: &'a Session,
+    pub environment: &'a Environment<'a>,
+    names: &'a DdlApplier,
+    /// The statement's words, upper-cased (keywords and names alike), up to a few dozen.
+    words: Vec<String>,
+}
+
+impl<'a> StatementContext<'a> {
+    pub fn table_name(&self, name: &ObjectName) -> Option<QualifiedName> {
+        self.names.resolve(RelationKind::Table, name)
+    }
+
+    pub fn table(&self, name: &ObjectName) -> Option<&'a Table> {
+        let name = self.table_name(name)?;
+        self.catalog.tables.get(&name)
+    }
+
+    /// The table an index is on.
+    pub fn table_of_index(&self, index: &ObjectName) -> Option<QualifiedName> {
+        let index = self.names.resolve(RelationKind::Index, index)?;
+        self.catalog.indexes.get(&index).map(|i| i.table.clone())
+    }
+
+    pub fn index_name(&self, index: &ObjectName) -> Option<QualifiedName> {
+        self.names.resolve(RelationKind::Index, index)
+    }
+
+    /// Whether the table was created earlier in this file (so it is still empty).
+    pub fn is_new(&self, table: &QualifiedName) -> bool {
+        self.session.created.contains(table)
+    }
+
+    /// The tables this statement locks, strongest first.
+    pub fn locks(&self) -> Vec<TableLock> {
+        table_locks(self)
+    }
+
+    /// The locks this statement takes on tables that existed before this file.
+    pub fn locks_on_existing_tables(&self) -> Vec<TableLock> {
+        let mut locks = self.locks();
+        locks.retain(|l| !self.is_new(&l.table));
+        locks
+    }
+
+    pub fn starts_with(&self, words: &[&str]) -> bool {
+        words.len() <= self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b)
+    }
+
+    pub fn words_include(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w == word)
+    }
+
+    /// The (unquoted) name that follows `words`, for statements sqlparser cannot read.
+    pub fn object_after(&self, words: &[&str]) -> Option<ObjectName> {
+        let at = (0..self.words.len()).find(|&at| {
+            words
+                .iter()
+                .enumerate()
+                .all(|(i, w)| self.words.get(at + i).is_some_and(|x| x == w))
+        })?;
+        let mut at = at + words.len();
+        while matches!(
+            self.words.get(at).map(String::as_str),
+            Some("CONCURRENTLY" | "IF" | "EXISTS" | "ONLY")
+        ) {
+            at += 1;
+        }
+        let name = self.words.get(at)?;
+        let parts = name.split('.').map(|p| Ident::new(p.to_ascii_lowercase()));
+        Some(ObjectName::from(parts.collect::<Vec<_>>()))
+    }
+
+    /// Whether a validated `CHECK (column IS NOT NULL)` proves the column has no NULLs, so
+    /// that `SET NOT NULL` skips its scan (PostgreSQL 12+).
+    pub fn has_valid_not_null_check(&self, table: &QualifiedName, column: &str) -> bool {
+        let wanted = format!("{column} is not null");
+        self.environment.pg_version >= 12
+            && self.catalog.tables.get(table).is_some_and(|t| {
+                t.checks.iter().any(|check| {
+                    !check.not_valid
+                        && check
+                            .expression
+                            .to_ascii_lowercase()
+                            .trim_matches(['(', ')'])
+                            .contains(&wanted)
+                })
+            })
+    }
+
+    /// A finding of `rule` located at this statement.
+    pub fn finding(&self, rule: &'static crate::rules::Rule) -> Finding {
+        Finding {
+            location: Some(Location {
+                file: self.file.to_string(),
+                line: self.statement.line as u64,
+                column: self.statement.column as u64,
+                end_line: self.statement.end_line as u64,
+                statement: excerpt(self.statement.text),
+            }),
+            ..rule.finding()
+        }
+    }
+}
+
+/// A statement's first line, cut short, for messages and reports.
+pub fn excerpt(text: &str) -> String {
+    const LENGTH: usize = 100;
+    let first = text.lines().next().unwrap_or("").trim();
+    let more = text.lines().nth(1).is_some();
+    if first.chars().count() > LENGTH {
+        format!("{}…", first.chars().take(LENGTH).collect::<String>())
+    } else if more {
+        format!("{first} …")
+    } else {
+        first.to_string()
+    }
+}
+
+/// One migration file.
+#[derive(Debug, Clone)]
+pub struct MigrationScript {
+    /// As given on the command line.
+    pub file: String,
+    pub text: String,
+}
+
+/// What checking a set of migrations found.
+#[derive(Debug, Default)]
+pub struct CheckOutcome {
+    pub findings: Vec<Finding>,
+    pub diagnostics: Diagnostics,
+    pub files: u64,
+    pub statements: u64,
+    /// Findings left out by suppression comments.
+    pub suppressed: u64,
+    /// The schema after the migrations.
+    pub schema: SchemaLoad,
+}
+
+/// Which rules run, at which severity (from `planwise.toml`).
+pub trait RuleSelection {
+    /// `None` when the rule is off; else the severity it reports at (its default, or the
+    /// configured one).
+    fn severity(&self, rule: &crate::rules::Rule, found: Severity) -> Option<Severity>;
+}
+
+/// Every rule on, at its own severity.
+pub struct AllRules;
+
+impl RuleSelection for AllRules {
+    fn severity(&self, _: &crate::rules::Rule, found: Severity) -> Option<Severity> {
+        Some(found)
+    }
+}
+
+/// Checks the scripts in order, each applied on top of the ones before, starting from
+/// `base`.
+pub fn check_migrations(
+    scripts: &[MigrationScript],
+    base: Catalog,
+    environment: &Environment<'_>,
+    selection: &dyn RuleSelection,
+) -> CheckOutcome {
+    let mut outcome = CheckOutcome::default();
+    let mut loader = SchemaLoader::new(base);
+    for script in scripts {
+        check_script(script, &mut loader, environment, selection, &mut outcome);
+    }
+    outcome.schema = loader.finish();
+    outcome.findings.sort_by(|a, b| {
+        a.location
+            .cmp(&b.location)
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    outcome
+}
+
+fn check_script(
+    script: &MigrationScript,
+    loader: &mut SchemaLoader,
+    environment: &Environment<'_>,
+    selection: &dyn RuleSelection,
+    outcome: &mut CheckOutcome,
+) {
+    let file = read_migration(&script.text);
+    outcome.files += 1;
+    for (line, rule) in &file.suppressions {
+        if crate::rules::find(rule).is_none() {
+            outcome.diagnostics.report(UNKNOWN_RULE, || Example {
+                file: script.file.clone(),
+                line: *line as u64,
+                reason: format!(
+                    "`planwise-ignore {rule}` names no rule (planwise rules lists them)"
+                ),
+            });
+        }
+    }
+    loader.start_file();
+    let mut session = Session {
+        in_transaction: environment.assume_in_transaction,
+        ..Session::default()
+    };
+    for statement in &file.statements {
+        outcome.statements += 1;
+        let parsed = parse_sql(statement.text);
+        let ast = match &parsed {
+            Ok(statements) => statements.first(),
+            Err(_) => None,
+        };
+        let context = StatementContext {
+            file: &script.file,
+            statement,
+            ast,
+            catalog: loader.catalog(),
+            session: &session,
+            environment,
+            names: loader.applier(),
+            words: words(statement.text),
+        };
+        let mut found = Vec::new();
+        for rule in crate::rules::RULES {
+            if let crate::rules::Check::Migration(check) = rule.check {
+                check(&context, &mut found);
+            }
+        }
+        for mut finding in found {
+            let rule = crate::rules::find(finding.rule).expect("findings come from rules");
+            if file.is_ignored(statement, rule.id, rule.name) {
+                outcome.suppressed += 1;
+                continue;
+            }
+            if let Some(severity) = selection.severity(rule, finding.severity) {
+                finding.severity = severity;
+                outcome.findings.push(finding);
+            }
+        }
+        let next = next_session(&session, &context);
+        // REINDEX is read by its words; every check it has ran.
+        let read_by_words = context.starts_with(&["REINDEX"]);
+        let load = loader.load_parsed(statement.text, statement.line, &script.file, Some(&parsed));
+        if let (Err(error), StatementLoad::Ignored) = (&parsed, load)
+            && !read_by_words
+        {
+            outcome.diagnostics.report(UNPARSED_STATEMENT, || Example {
+                file: script.file.clone(),
+                line: statement.line as u64,
+                reason: format!(
+                    "{error}: `{}` (only the checks that need no parse ran)",
+                    excerpt(statement.text)
+                ),
+            });
+        }
+        session = next;
+        if let Some(Statement::CreateTable(create)) = ast
+            && let Some(name) = loader.applier().resolve(RelationKind::Table, &create.name)
+        {
+            session.created.insert(name);
+        }
+    }
+}
+
+/// The session after the statement has run.
+fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
+    let mut session = before.clone();
+    let is = |words: &[&str]| context.starts_with(words);
+    if is(&["BEGIN"]) || is(&["START", "TRANSACTION"]) {
+        session.in_transaction = true;
+        session.begin_line = Some(context.statement.line);
+        return session;
+    }
+    if is(&["COMMIT"]) || is(&["END"]) || is(&["ROLLBACK"]) || is(&["ABORT"]) {
+        session.in_transaction = context.environment.assume_in_transaction;
+        session.begin_line = None;
+        session.exclusive_lock = None;
+        session.locking_statements_since = 0;
+        return session;
+    }
+    if let Some(setting) = setting_name(context) {
+        if setting == "lock_timeout" {
+            session.lock_timeout = true;
+        }
+        return session;
+    }
+    let locks = context.locks_on_existing_tables();
+    if locks.is_empty() {
+        return session;
+    }
+    if locks.iter().any(|l| l.lock >= Lock::Share) {
+        session.strong_locks_before += 1;
+    }
+    if session.exclusive_lock.is_some() {
+        session.locking_statements_since += 1;
+    } else if session.in_transaction
+        && let Some(lock) = locks.iter().find(|l| l.lock == Lock::AccessExclusive)
+    {
+        session.exclusive_lock = Some((lock.table.clone(), context.statement.line));
+    }
+    session
+}
+
+/// The setting a `SET [LOCAL|SESSION] name …` statement changes, lower-cased.
+pub fn setting_name(context: &StatementContext<'_>) -> Option<String> {
+    if !context.starts_with(&["SET"]) {
+        return None;
+    }
+    let at = if matches!(
+        context.words.get(1).map(String::as_str),
+        Some("LOCAL" | "SESSION")
+    ) {
+        2
+    } else {
+        1
+    };
+    context.words.get(at).map(|w| w.to_ascii_lowercase())
+}
+
+/// The first words of a statement, upper-cased: dotted names come as one word.
+fn words(text: &str) -> Vec<String> {
+    const MOST: usize = 48;
+    let mut words: Vec<String> = Vec::new();
+    let mut after_dot = false;
+    for token in Lexer::new(text.as_bytes()) {
+        let piece = &text[token.start..token.end];
+        match token.kind {
+            TokenKind::Trivia => continue,
+            TokenKind::Word | TokenKind::QuotedIdent => {
+                let word = if token.kind == TokenKind::Word {
+                    piece.to_ascii_uppercase()
+                } else {
+                    piece.trim_matches('"').to_string()
+                };
+                match words.last_mut() {
+                    Some(last) if after_dot => {
+                        last.push('.');
+                        last.push_str(&word);
+                    }
+                    _ => words.push(word),
+                }
+                after_dot = false;
+            }
+            TokenKind::Dot => after_dot = true,
+            _ => {
+                after_dot = false;
+                words.push(piece.to_string());
+            }
+        }
+        if words.len() >= MOST {
+            break;
+        }
+    }
+    words
+}

@@ -1,0 +1,156 @@
+//! `planwise.toml`: which rules run and at what severity, and the settings of `planwise
+//! check`. Parsing and rule selection are pure; finding the file (walking up from the
+//! current directory) is the app's job.
+//!
+//! ```toml
+//! [rules]
+//! select = ["MIG", "IDX001"]          # ids, id prefixes or names; default: every rule
+//! ignore = ["missing-lock-timeout"]
+//! severity = { MIG001 = "error" }
+//!
+//! [check]
+//! pg_version = 15
+//! assume_in_transaction = true
+//! fail_on = "warning"
+//! small_table_rows = 10000
+//! large_table_rows = 1000000
+//! busy_table_calls_per_second = 100
+//! ```
+
+use crate::analysis::migration::RuleSelection;
+use crate::analysis::migration::impact::Thresholds;
+use crate::findings::Severity;
+use crate::rules::{RULES, Rule};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub rules: RulesConfig,
+    pub check: CheckConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// Rules that run (ids, id prefixes like `MIG`, or names); empty means all.
+    pub select: Vec<String>,
+    /// Rules that do not run, over `select`.
+    pub ignore: Vec<String>,
+    /// A severity per rule (id or name), over the rule's own.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckConfig {
+    pub pg_version: Option<u32>,
+    pub assume_in_transaction: Option<bool>,
+    pub fail_on: Option<Severity>,
+    pub small_table_rows: Option<f64>,
+    pub large_table_rows: Option<f64>,
+    pub busy_table_calls_per_second: Option<f64>,
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Rule patterns that name no rule: worth a warning, since a typo silently selects or
+    /// ignores nothing.
+    pub fn unknown_rules(&self) -> Vec<String> {
+        self.rules
+            .select
+            .iter()
+            .chain(&self.rules.ignore)
+            .chain(self.rules.severity.keys())
+            .filter(|pattern| !RULES.iter().any(|rule| matches(pattern, rule)))
+            .cloned()
+            .collect()
+    }
+
+    pub fn thresholds(&self) -> Thresholds {
+        let defaults = Thresholds::default();
+        Thresholds {
+            small_table_rows: self
+                .check
+                .small_table_rows
+                .unwrap_or(defaults.small_table_rows),
+            large_table_rows: self
+                .check
+                .large_table_rows
+                .unwrap_or(defaults.large_table_rows),
+            busy_table_calls_per_second: self
+                .check
+                .busy_table_calls_per_second
+                .unwrap_or(defaults.busy_table_calls_per_second),
+        }
+    }
+}
+
+impl RuleSelection for Config {
+    fn severity(&self, rule: &Rule, found: Severity) -> Option<Severity> {
+        let listed = |patterns: &[String]| patterns.iter().any(|p| matches(p, rule));
+        let selected = self.rules.select.is_empty() || listed(&self.rules.select);
+        if !selected || listed(&self.rules.ignore) {
+            return None;
+        }
+        let configured = self
+            .rules
+            .severity
+            .iter()
+            .find(|(pattern, _)| matches(pattern, rule))
+            .map(|(_, severity)| *severity);
+        Some(configured.unwrap_or(found))
+    }
+}
+
+/// A pattern names a rule by its id, its name, or a prefix of its id (`MIG`, `MIG00`).
+fn matches(pattern: &str, rule: &Rule) -> bool {
+    pattern.eq_ignore_ascii_case(rule.name)
+        || (!pattern.is_empty()
+            && rule.id.len() >= pattern.len()
+            && rule.id[..pattern.len()].eq_ignore_ascii_case(pattern))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str) -> &'static Rule {
+        crate::rules::find(id).unwrap()
+    }
+
+    #[test]
+    fn rules_are_selected_by_id_prefix_or_name() {
+        let config = Config::parse(
+            r#"
+            [rules]
+            select = ["MIG"]
+            ignore = ["missing-lock-timeout"]
+            severity = { MIG001 = "error" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            config.severity(rule("MIG001"), Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            config.severity(rule("MIG002"), Severity::Info),
+            Some(Severity::Info)
+        );
+        assert_eq!(config.severity(rule("MIG011"), Severity::Warning), None);
+        assert_eq!(config.severity(rule("IDX001"), Severity::Warning), None);
+        assert!(config.unknown_rules().is_empty());
+    }
+
+    #[test]
+    fn typos_are_reported_not_ignored() {
+        let config = Config::parse("[rules]\nignore = [\"MIG9\", \"no-such-rule\"]").unwrap();
+        assert_eq!(config.unknown_rules(), ["MIG9", "no-such-rule"]);
+        assert!(Config::parse("[check]\nfail_one = \"error\"").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! ## What it finds
+//! `ALTER TABLE … ADD FOREIGN KEY` or `ADD CHECK` on an existing table without `NOT VALID`.
+//!
+//! ## Why it matters
+//! Adding the constraint checks every row while holding the lock: SHARE ROW EXCLUSIVE on
+//! both tables for a foreign key (writes wait), ACCESS EXCLUSIVE for a check (everything
+//! waits), for as long as the scan takes.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE orders ADD CONSTRAINT orders_customer_fk
+//!   FOREIGN KEY (customer_id) REFERENCES customers (id);
+//! ```
+//!
+//! ## Instead
+//! ```sql
+//! ALTER TABLE orders ADD CONSTRAINT orders_customer_fk
+//!   FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;
+//! -- in a later transaction: only SHARE UPDATE EXCLUSIVE, reads and writes go on
+//! ALTER TABLE orders VALIDATE CONSTRAINT orders_customer_fk;
+//! ```
+//!
+//! ## How severity is decided
+//! By the table's size and traffic (the scan's length); nothing for a table created in the
+//! same file.
+
+use super::blocking_finding;
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::locks::{Lock, Work};
+use crate::findings::{Finding, Severity};
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterTableOperation, Statement, TableConstraint};
+
+pub static RULE: Rule = Rule {
+    id: "MIG005",
+    name: "constraint-without-not-valid",
+    category: "migration_lock",
+    severity: Severity::Warning,
+    source: include_str!("constraint_without_not_valid.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    for operation in &alter.operations {
+        let AlterTableOperation::AddConstraint {
+            constraint,
+            not_valid: false,
+        } = operation
+        else {
+            continue;
+        };
+        let (kind, lock, columns) = match constraint {
+            TableConstraint::ForeignKey(fk) => (
+                "FOREIGN KEY",
+                Lock::ShareRowExclusive,
+                fk.columns
+                    .iter()
+                    .map(crate::model::ddl::identifier)
+                    .collect(),
+            ),
+            TableConstraint::Check(_) => ("CHECK", Lock::AccessExclusive, Vec::new()),
+            _ => continue,
+        };
+        let problem = format!(
+            "ADD {kind} without NOT VALID checks every row of {table} while holding {}",
+            lock.as_str()
+        );
+        if let Some(mut finding) =
+            blocking_finding(context, &RULE, &table, lock, Work::Scan, problem)
+        {
+            let name = constraint_name(constraint).unwrap_or_else(|| "<constraint>".into());
+            finding.sql = Some(format!(
+                "ALTER TABLE {table} ADD {constraint} NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
+            ));
+            finding.columns = columns;
+            out.push(finding);
+        }
+    }
+}
+
+fn constraint_name(constraint: &TableConstraint) -> Option<String> {
+    let name = match constraint {
+        TableConstraint::ForeignKey(fk) => fk.name.as_ref(),
+        TableConstraint::Check(check) => check.name.as_ref(),
+        _ => None,
+    };
+    name.map(|n| n.to_string())
+}

@@ -1,0 +1,81 @@
+//! ## What it finds
+//! `ALTER TABLE … ADD PRIMARY KEY` or `ADD UNIQUE` (as a constraint) on an existing table
+//! without `USING INDEX`.
+//!
+//! ## Why it matters
+//! The constraint's unique index is built while the statement holds an ACCESS EXCLUSIVE
+//! lock: no reads or writes for the whole build.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE orders ADD CONSTRAINT orders_number_key UNIQUE (number);
+//! ```
+//!
+//! ## Instead
+//! ```sql
+//! CREATE UNIQUE INDEX CONCURRENTLY orders_number_key ON orders (number);
+//! ALTER TABLE orders ADD CONSTRAINT orders_number_key UNIQUE USING INDEX orders_number_key;
+//! ```
+//!
+//! ## How severity is decided
+//! By the table's size and traffic (the build's length).
+
+use super::blocking_finding;
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::locks::{Lock, Work};
+use crate::findings::{Finding, Severity};
+use crate::model::ddl::{identifier, quote_identifier};
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterTableOperation, Statement, TableConstraint};
+
+pub static RULE: Rule = Rule {
+    id: "MIG010",
+    name: "key-without-index",
+    category: "migration_lock",
+    severity: Severity::Warning,
+    source: include_str!("key_without_index.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    for operation in &alter.operations {
+        let AlterTableOperation::AddConstraint { constraint, .. } = operation else {
+            continue;
+        };
+        let (kind, name, columns) = match constraint {
+            TableConstraint::PrimaryKey(key) => ("PRIMARY KEY", key.name.as_ref(), &key.columns),
+            TableConstraint::Unique(key) => ("UNIQUE", key.name.as_ref(), &key.columns),
+            _ => continue,
+        };
+        let columns: Vec<String> = columns.iter().map(|c| c.column.expr.to_string()).collect();
+        let problem =
+            format!("ADD {kind} builds its index on {table} under an ACCESS EXCLUSIVE lock");
+        let Some(mut finding) = blocking_finding(
+            context,
+            &RULE,
+            &table,
+            Lock::AccessExclusive,
+            Work::IndexBuild,
+            problem,
+        ) else {
+            continue;
+        };
+        let index = name
+            .map(identifier)
+            .unwrap_or_else(|| format!("{}_{}_key", table.name, columns.join("_")));
+        let index = quote_identifier(&index);
+        finding.sql = Some(format!(
+            "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
+             ALTER TABLE {table} ADD CONSTRAINT {index} {kind} USING INDEX {index};",
+            columns.join(", ")
+        ));
+        finding.columns = columns;
+        out.push(finding);
+    }
+}

@@ -1,0 +1,41 @@
+//! Migration rules (`planwise check`): what a schema change does to a running database —
+//! locks that block reads or writes, table rewrites, statements that fail, changes that break
+//! the queries still running — judged by the size and traffic of the tables it touches.
+
+pub mod concurrently_in_transaction;
+pub mod constraint_without_not_valid;
+pub mod key_without_index;
+pub mod missing_lock_timeout;
+pub mod non_concurrent_index;
+pub mod non_concurrent_index_drop;
+pub mod non_concurrent_reindex;
+pub mod required_column_without_default;
+pub mod rewriting_add_column;
+pub mod rewriting_type_change;
+pub mod set_not_null_scan;
+pub mod work_under_exclusive_lock;
+
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::locks::{Lock, Work};
+use crate::findings::Finding;
+use crate::model::catalog::QualifiedName;
+use crate::rules::Rule;
+
+/// A finding for a statement that holds `lock` on `table` for `work`, at the severity the
+/// table's size and traffic call for; nothing for a table created in the same file.
+fn blocking_finding(
+    context: &StatementContext<'_>,
+    rule: &'static Rule,
+    table: &QualifiedName,
+    lock: Lock,
+    work: Work,
+    problem: String,
+) -> Option<Finding> {
+    let impact = context.impact(table, lock, work, rule.severity)?;
+    Some(Finding {
+        severity: impact.severity,
+        message: format!("{problem}; {}", impact.explanation),
+        table: Some(table.clone()),
+        ..context.finding(rule)
+    })
+}

@@ -1,0 +1,85 @@
+//! ## What it finds
+//! `ALTER TABLE … ADD COLUMN … NOT NULL` without a `DEFAULT` (nor identity or generated) on
+//! a table that already exists.
+//!
+//! ## Why it matters
+//! Every existing row would get NULL in a NOT NULL column: PostgreSQL rejects the statement
+//! on any table with rows ("column contains null values"), so the migration that passed on
+//! an empty development database fails in production.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE orders ADD COLUMN currency text NOT NULL;
+//! ```
+//!
+//! ## Instead
+//! ```sql
+//! ALTER TABLE orders ADD COLUMN currency text NOT NULL DEFAULT 'EUR';
+//! ```
+//! A constant default costs nothing since PostgreSQL 11 (no rewrite). Without a sensible
+//! default: add the column nullable, backfill in batches, then set NOT NULL (see MIG006).
+//!
+//! ## How severity is decided
+//! Error, unless statistics say the table is empty (then nothing is reported) — or the table
+//! was created in the same file.
+
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::impact::Size;
+use crate::findings::{Finding, Severity};
+use crate::model::ddl::identifier;
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement};
+
+pub static RULE: Rule = Rule {
+    id: "MIG007",
+    name: "required-column-without-default",
+    category: "migration_failure",
+    severity: Severity::Error,
+    source: include_str!("required_column_without_default.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    let size = context.size(&table);
+    if matches!(size, Size::New) || matches!(size, Size::Rows { rows, .. } if rows < 1.0) {
+        return;
+    }
+    for operation in &alter.operations {
+        let AlterTableOperation::AddColumn { column_def, .. } = operation else {
+            continue;
+        };
+        let options = || column_def.options.iter().map(|o| &o.option);
+        let not_null = options().any(|o| matches!(o, ColumnOption::NotNull));
+        let filled = options().any(|o| {
+            matches!(
+                o,
+                ColumnOption::Default(_)
+                    | ColumnOption::Generated { .. }
+                    | ColumnOption::Identity(_)
+            )
+        }) || column_def
+            .data_type
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("serial");
+        if !not_null || filled {
+            continue;
+        }
+        let column = identifier(&column_def.name);
+        out.push(Finding {
+            message: format!(
+                "ADD COLUMN {column} NOT NULL without a default fails on {table} as soon as it \
+                 has a row"
+            ),
+            table: Some(table.clone()),
+            columns: vec![column],
+            ..context.finding(&RULE)
+        });
+    }
+}

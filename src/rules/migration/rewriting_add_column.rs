@@ -1,0 +1,79 @@
+//! ## What it finds
+//! `ALTER TABLE … ADD COLUMN` that rewrites an existing table: a volatile default
+//! (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a `serial` type's `nextval`), a
+//! stored generated column, or — on PostgreSQL 10 and older (`--pg-version`) — any default.
+//!
+//! ## Why it matters
+//! The table and all its indexes are written anew under an ACCESS EXCLUSIVE lock: no reads,
+//! no writes, for as long as copying the table takes, and twice its disk space meanwhile. A
+//! constant default (`DEFAULT 0`, `DEFAULT now()`, which is stable) is free since 11.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE orders ADD COLUMN public_id uuid NOT NULL DEFAULT gen_random_uuid();
+//! ```
+//!
+//! ## Instead
+//! Add the column without the volatile default, set the default for new rows, backfill old
+//! rows in batches, then add the constraint:
+//! ```sql
+//! ALTER TABLE orders ADD COLUMN public_id uuid;
+//! ALTER TABLE orders ALTER COLUMN public_id SET DEFAULT gen_random_uuid();
+//! UPDATE orders SET public_id = gen_random_uuid() WHERE id BETWEEN … AND …;  -- in batches
+//! ```
+//!
+//! ## How severity is decided
+//! By the table's size and traffic (the rewrite's length).
+
+use super::blocking_finding;
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::locks::{Lock, Work, column_rewrites_table};
+use crate::findings::{Finding, Severity};
+use crate::model::ddl::identifier;
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterTableOperation, Statement};
+
+pub static RULE: Rule = Rule {
+    id: "MIG008",
+    name: "rewriting-add-column",
+    category: "migration_rewrite",
+    severity: Severity::Warning,
+    source: include_str!("rewriting_add_column.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    for operation in &alter.operations {
+        let AlterTableOperation::AddColumn { column_def, .. } = operation else {
+            continue;
+        };
+        if !column_rewrites_table(column_def, context.environment.pg_version) {
+            continue;
+        }
+        let column = identifier(&column_def.name);
+        let problem = format!(
+            "ADD COLUMN {column} ({}) rewrites {table} and its indexes",
+            column_def
+                .to_string()
+                .split_once(' ')
+                .map_or("", |(_, definition)| definition)
+        );
+        if let Some(mut finding) = blocking_finding(
+            context,
+            &RULE,
+            &table,
+            Lock::AccessExclusive,
+            Work::Rewrite,
+            problem,
+        ) {
+            finding.columns = vec![column];
+            out.push(finding);
+        }
+    }
+}

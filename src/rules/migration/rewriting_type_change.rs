@@ -1,0 +1,89 @@
+//! ## What it finds
+//! `ALTER TABLE … ALTER COLUMN … TYPE` that rewrites an existing table. Changes PostgreSQL
+//! makes in place are left alone: `varchar(n)` to a longer `varchar` or to `text`,
+//! `numeric(p,s)` to a larger precision with the same scale or to unconstrained `numeric`,
+//! `cidr` to `inet`.
+//!
+//! ## Why it matters
+//! The table and every index on it are rewritten under an ACCESS EXCLUSIVE lock: nothing
+//! reads or writes the table until the copy is done; it needs the table's size again in free
+//! disk. Running code that sends the old type may also start failing.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE events ALTER COLUMN id TYPE bigint;
+//! ```
+//!
+//! ## Instead
+//! Add a new column of the new type, keep it filled (trigger or application), backfill in
+//! batches, then swap the names in one short transaction. For an `integer` key running out
+//! of room, that is the only way without downtime.
+//!
+//! ## How severity is decided
+//! By the table's size and traffic (the rewrite's length).
+
+use super::blocking_finding;
+use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::locks::{Lock, Work, type_change_is_free};
+use crate::findings::{Finding, Severity};
+use crate::model::ddl::{format_type, identifier};
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
+
+pub static RULE: Rule = Rule {
+    id: "MIG009",
+    name: "rewriting-type-change",
+    category: "migration_rewrite",
+    severity: Severity::Warning,
+    source: include_str!("rewriting_type_change.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    for operation in &alter.operations {
+        let AlterTableOperation::AlterColumn {
+            column_name,
+            op:
+                AlterColumnOperation::SetDataType {
+                    data_type, using, ..
+                },
+        } = operation
+        else {
+            continue;
+        };
+        let column = identifier(column_name);
+        let new = format_type(data_type);
+        let old = context
+            .catalog
+            .tables
+            .get(&table)
+            .and_then(|t| t.column(&column))
+            .map(|c| c.data_type.clone());
+        if let Some(old) = &old
+            && using.is_none()
+            && type_change_is_free(old, &new)
+        {
+            continue;
+        }
+        let from = old.map(|old| format!(" from {old}")).unwrap_or_default();
+        let problem =
+            format!("changing {table}.{column}{from} to {new} rewrites the table and its indexes");
+        if let Some(mut finding) = blocking_finding(
+            context,
+            &RULE,
+            &table,
+            Lock::AccessExclusive,
+            Work::Rewrite,
+            problem,
+        ) {
+            finding.columns = vec![column];
+            out.push(finding);
+        }
+    }
+}
