@@ -231,6 +231,38 @@ fn json_operators_functions_and_casts_wrap_the_column() {
 }
 
 #[test]
+fn wrapped_columns_say_how_the_statement_uses_each_column() {
+    let wrapped = |sql: &str| -> Vec<(String, String)> {
+        facts(sql)
+            .wrapped_columns
+            .into_iter()
+            .map(|w| (w.column.column, w.wrapped_in))
+            .collect()
+    };
+    let pair = |column: &str, wrapped_in: &str| (column.to_string(), wrapped_in.to_string());
+    assert_eq!(
+        wrapped(
+            "SELECT order_id, sum(qty * price) FROM order_items GROUP BY order_id \
+             HAVING avg(price) > 5"
+        ),
+        [pair("price", "*"), pair("price", "avg"), pair("qty", "*")]
+    );
+    assert_eq!(
+        wrapped(
+            "SELECT payload->>'type' FROM events \
+             WHERE payload::jsonb @> '{\"a\": 1}' AND payload ? 'b'"
+        ),
+        [
+            pair("payload", "->>"),
+            pair("payload", "::jsonb"),
+            pair("payload", "?"),
+            pair("payload", "@>")
+        ]
+    );
+    assert!(wrapped("SELECT id, payload FROM events WHERE id = 1").is_empty());
+}
+
+#[test]
 fn writes_upserts_and_returning() {
     let upsert = facts(
         "INSERT INTO products (sku, name, price, stock) VALUES ($1, $2, $3, $4) ON CONFLICT (sku) DO UPDATE SET stock = EXCLUDED.stock RETURNING id",

@@ -4,7 +4,7 @@ use super::columns::columns_used;
 use super::scope::{Column, Resolver, Scope, Source};
 use super::{
     Access, Bound, ColumnRef, JoinEdge, JoinKind, Operand, Operator, PatternShape, Predicate,
-    QueryFacts, SortKey, StatementKind, TableUse,
+    QueryFacts, SortKey, StatementKind, TableUse, WrappedColumn,
 };
 use crate::model::catalog::Catalog;
 use sqlparser::ast::{
@@ -746,6 +746,13 @@ impl Extractor<'_> {
         }
     }
 
+    fn note_wrapped(&mut self, column: &ColumnRef, wrapped_in: &str) {
+        self.facts.wrapped_columns.insert(WrappedColumn {
+            column: column.clone(),
+            wrapped_in: wrapped_in.to_string(),
+        });
+    }
+
     /// Records the SQL of the predicate just pushed, when `condition` was `column <sql>`
     /// with `sql` built of constants only.
     fn restrict(&mut self, before: usize, condition: impl FnOnce(&str) -> Option<String>) {
@@ -778,11 +785,15 @@ impl Extractor<'_> {
             Expr::Cast {
                 expr, data_type, ..
             } => match self.side(expr, scope) {
-                Side::Column { column, outer, .. } => Side::Column {
-                    column,
-                    outer,
-                    wrapped_in: Some(format!("::{}", data_type.to_string().to_lowercase())),
-                },
+                Side::Column { column, outer, .. } => {
+                    let cast = format!("::{}", data_type.to_string().to_lowercase());
+                    self.note_wrapped(&column, &cast);
+                    Side::Column {
+                        column,
+                        outer,
+                        wrapped_in: Some(cast),
+                    }
+                }
                 constant @ Side::Other(Operand::Constant(_) | Operand::Parameter { .. }) => {
                     constant
                 }
@@ -796,7 +807,11 @@ impl Extractor<'_> {
                     self.subquery(query, scope);
                 }
                 let name = function.name.to_string().to_lowercase();
-                match self.function_columns(&function.args, scope).as_slice() {
+                let columns = self.function_columns(&function.args, scope);
+                for (column, _) in &columns {
+                    self.note_wrapped(column, &name);
+                }
+                match columns.as_slice() {
                     [(column, outer)] => Side::Column {
                         column: column.clone(),
                         outer: *outer,
@@ -809,11 +824,18 @@ impl Extractor<'_> {
                 if comparison(op).is_none()
                     && !matches!(op, BinaryOperator::And | BinaryOperator::Or) =>
             {
-                match (self.side(left, scope), self.side(right, scope)) {
+                let (left, right) = (self.side(left, scope), self.side(right, scope));
+                let operator = op.to_string();
+                for side in [&left, &right] {
+                    if let Side::Column { column, .. } = side {
+                        self.note_wrapped(column, &operator);
+                    }
+                }
+                match (left, right) {
                     (Side::Column { column, outer, .. }, Side::Other(_)) => Side::Column {
                         column,
                         outer,
-                        wrapped_in: Some(op.to_string()),
+                        wrapped_in: Some(operator),
                     },
                     _ => Side::Other(Operand::Expression(expression.to_string())),
                 }
@@ -950,28 +972,21 @@ impl Extractor<'_> {
                 self.walk_expression(expr, scope);
                 self.subquery(query, scope);
             }
-            Expr::Function(function) => {
-                if function.over.is_some() {
-                    self.facts.window_functions = true;
-                }
-                if let FunctionArguments::Subquery(query) = &function.args {
-                    self.subquery(query, scope);
-                }
-                if let FunctionArguments::List(list) = &function.args {
-                    for argument in &list.args {
-                        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = argument {
-                            self.walk_expression(e, scope);
-                        }
-                    }
-                }
+            // Read as a side, which visits their arguments and notes the column they wrap.
+            Expr::Function(_) | Expr::Cast { .. } => {
+                let _ = self.side(expression, scope);
+            }
+            Expr::BinaryOp { op, .. }
+                if comparison(op).is_none()
+                    && !matches!(op, BinaryOperator::And | BinaryOperator::Or) =>
+            {
+                let _ = self.side(expression, scope);
             }
             Expr::BinaryOp { left, right, .. } => {
                 self.walk_expression(left, scope);
                 self.walk_expression(right, scope);
             }
-            Expr::UnaryOp { expr, .. } | Expr::Nested(expr) | Expr::Cast { expr, .. } => {
-                self.walk_expression(expr, scope)
-            }
+            Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => self.walk_expression(expr, scope),
             Expr::Case {
                 conditions,
                 else_result,

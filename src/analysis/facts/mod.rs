@@ -144,6 +144,14 @@ pub enum Operand {
     None,
 }
 
+/// A function, cast or operator applied to a column: `sum(total)`, `payload::jsonb`,
+/// `payload ->> 'state'`, `price * qty` (for both columns).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct WrappedColumn {
+    pub column: ColumnRef,
+    pub wrapped_in: String,
+}
+
 /// `left = right` between columns of two tables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JoinEdge {
@@ -226,6 +234,11 @@ pub struct QueryFacts {
     /// Every column of each table the statement mentions anywhere (`*` counts as all of
     /// them): what an index must hold for an index-only scan.
     pub columns_used: BTreeMap<QualifiedName, BTreeSet<String>>,
+    /// Every function, cast or operator applied to a column anywhere in the statement —
+    /// returned, compared, sorted, grouped or aggregated — each once: how the statement
+    /// uses a column's values, beyond the predicates.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub wrapped_columns: BTreeSet<WrappedColumn>,
 }
 
 impl QueryFacts {
@@ -253,6 +266,7 @@ impl QueryFacts {
             or_across_columns: false,
             unresolved: Vec::new(),
             columns_used: BTreeMap::new(),
+            wrapped_columns: BTreeSet::new(),
         }
     }
 }
