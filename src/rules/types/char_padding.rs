@@ -30,7 +30,7 @@
 
 use super::{alter_type, fingerprints, foreign_key_note, rewrite_cost, statements_using};
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT006",
@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Info,
     source: include_str!("char_padding.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

@@ -32,7 +32,7 @@
 
 use super::{alter_type, fingerprints, name_words, rewrite_cost, statements, statements_using};
 use crate::findings::{Finding, Severity};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT002",
@@ -40,7 +40,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Warning,
     source: include_str!("float_money.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Words that name an amount of money.

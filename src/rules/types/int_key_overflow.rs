@@ -35,7 +35,7 @@ use super::{alter_type, rewrite_cost};
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Table};
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT007",
@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Warning,
     source: include_str!("int_key_overflow.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// The share of the range used from which the key is reported.

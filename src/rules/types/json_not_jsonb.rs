@@ -41,7 +41,7 @@ use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Column, Table};
 use crate::model::ddl::quote_identifier;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
@@ -50,7 +50,7 @@ pub static RULE: Rule = Rule {
     category: "json_to_jsonb",
     severity: Severity::Warning,
     source: include_str!("json_not_jsonb.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// Operators that read into a document (`json` has the first four; the others need a cast

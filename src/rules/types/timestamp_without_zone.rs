@@ -35,7 +35,7 @@ use super::{fingerprints, statements_using};
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::quote_identifier;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT004",
@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Info,
     source: include_str!("timestamp_without_zone.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {

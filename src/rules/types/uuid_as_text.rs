@@ -41,7 +41,7 @@ use crate::analysis::facts::{Operand, Operator, QueryFacts};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Table};
 use crate::report::human_bytes;
-use crate::rules::{Context, Rule};
+use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT003",
@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
     category: "data_type",
     severity: Severity::Warning,
     source: include_str!("uuid_as_text.rs"),
-    check,
+    check: Check::Workload(check),
 };
 
 /// A UUID's text form takes 36 characters and a one-byte length header; the `uuid` type 16.
