@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{check_json, findings_of};
+use common::findings_of;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
