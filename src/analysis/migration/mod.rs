@@ -19,7 +19,7 @@ use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
 use script::{MigrationStatement, read_migration};
-use sqlparser::ast::{Ident, ObjectName, Statement};
+use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
 
@@ -62,6 +62,9 @@ pub struct Session {
     pub exclusive_lock: Option<(QualifiedName, usize)>,
     /// Statements that locked tables after that lock was taken, in this transaction.
     pub locking_statements_since: usize,
+    /// Constraints added `NOT VALID` in the current transaction: validating one before
+    /// COMMIT keeps the ADD's lock through the scan.
+    pub added_not_valid: BTreeSet<String>,
 }
 
 /// Everything a migration rule may read about one statement.
@@ -348,7 +351,13 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.begin_line = None;
         session.exclusive_lock = None;
         session.locking_statements_since = 0;
+        session.added_not_valid.clear();
         return session;
+    }
+    if session.in_transaction {
+        session
+            .added_not_valid
+            .extend(constraints_added_not_valid(context.ast));
     }
     if let Some(setting) = setting_name(context) {
         if setting == "lock_timeout" {
@@ -371,6 +380,29 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.exclusive_lock = Some((lock.table.clone(), context.statement.line));
     }
     session
+}
+
+/// The names of the constraints an `ALTER TABLE` adds `NOT VALID`.
+fn constraints_added_not_valid(ast: Option<&Statement>) -> Vec<String> {
+    let Some(Statement::AlterTable(alter)) = ast else {
+        return Vec::new();
+    };
+    alter
+        .operations
+        .iter()
+        .filter_map(|operation| match operation {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid: true,
+            } => match constraint {
+                TableConstraint::ForeignKey(fk) => fk.name.as_ref(),
+                TableConstraint::Check(check) => check.name.as_ref(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(crate::model::ddl::identifier)
+        .collect()
 }
 
 /// The setting a `SET [LOCAL|SESSION] name …` statement changes, lower-cased.

@@ -1,6 +1,7 @@
 //! ## What it finds
 //! `ALTER TABLE … ADD FOREIGN KEY` or `ADD CHECK` on an existing table without `NOT VALID`,
-//! and `ADD COLUMN … REFERENCES`, whose foreign key is validated the same way.
+//! and `ADD COLUMN … REFERENCES`, whose foreign key is validated the same way; and
+//! `VALIDATE CONSTRAINT` in the same transaction as the `NOT VALID` add, which undoes it.
 //!
 //! ## Why it matters
 //! Adding the constraint checks every row while holding the lock: SHARE ROW EXCLUSIVE on
@@ -55,6 +56,10 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             new_column_reference(context, &table, column_def, out);
             continue;
         }
+        if let AlterTableOperation::ValidateConstraint { name } = operation {
+            validated_too_soon(context, &table, &identifier(name), out);
+            continue;
+        }
         let AlterTableOperation::AddConstraint {
             constraint,
             not_valid: false,
@@ -88,6 +93,36 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             finding.columns = columns;
             out.push(finding);
         }
+    }
+}
+
+/// `VALIDATE CONSTRAINT` in the transaction that added it `NOT VALID`: the ADD's lock is
+/// still held, so the scan blocks as if `NOT VALID` had not been written.
+fn validated_too_soon(
+    context: &StatementContext<'_>,
+    table: &QualifiedName,
+    constraint: &str,
+    out: &mut Vec<Finding>,
+) {
+    if !context.session.added_not_valid.contains(constraint) {
+        return;
+    }
+    let problem = format!(
+        "VALIDATE CONSTRAINT {constraint} runs in the transaction that added it NOT VALID: the \
+         ADD's lock on {table} is held through the validation scan"
+    );
+    if let Some(mut finding) = blocking_finding(
+        context,
+        &RULE,
+        table,
+        Lock::AccessExclusive,
+        Work::Scan,
+        problem,
+    ) {
+        finding.sql = Some(format!(
+            "COMMIT;\nALTER TABLE {table} VALIDATE CONSTRAINT {constraint};"
+        ));
+        out.push(finding);
     }
 }
 
