@@ -65,6 +65,9 @@ pub struct Session {
     /// Constraints added `NOT VALID` in the current transaction: validating one before
     /// COMMIT keeps the ADD's lock through the scan.
     pub added_not_valid: BTreeSet<String>,
+    /// The line of the `COMMIT` or `ROLLBACK` that ended the transaction the migration tool
+    /// wraps the file in, ahead of the tool.
+    pub tool_transaction_ended: Option<usize>,
 }
 
 /// Everything a migration rule may read about one statement.
@@ -90,6 +93,13 @@ impl<'a> StatementContext<'a> {
     pub fn table(&self, name: &ObjectName) -> Option<&'a Table> {
         let name = self.table_name(name)?;
         self.catalog.tables.get(&name)
+    }
+
+    /// The table `CREATE TABLE name` creates; for `ALTER TABLE` of a table the schema does
+    /// not know, the one the name would mean once created.
+    pub fn declared_table_name(&self, name: &ObjectName) -> QualifiedName {
+        self.table_name(name)
+            .unwrap_or_else(|| self.names.creation_name(name))
     }
 
     /// The table an index is on.
@@ -121,6 +131,21 @@ impl<'a> StatementContext<'a> {
 
     pub fn starts_with(&self, words: &[&str]) -> bool {
         words.len() <= self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b)
+    }
+
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
+    /// transaction open, nor `COMMIT PREPARED`, which finishes another one.
+    pub fn ends_transaction(&self) -> bool {
+        let to_savepoint = self.starts_with(&["ROLLBACK", "TO"])
+            || self.starts_with(&["ROLLBACK", "WORK", "TO"])
+            || self.starts_with(&["ROLLBACK", "TRANSACTION", "TO"]);
+        let prepared = self.starts_with(&["COMMIT", "PREPARED"])
+            || self.starts_with(&["ROLLBACK", "PREPARED"]);
+        ["COMMIT", "END", "ROLLBACK", "ABORT"]
+            .iter()
+            .any(|verb| self.starts_with(&[verb]))
+            && !to_savepoint
+            && !prepared
     }
 
     pub fn words_include(&self, word: &str) -> bool {
@@ -346,8 +371,13 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.begin_line = Some(context.statement.line);
         return session;
     }
-    if is(&["COMMIT"]) || is(&["END"]) || is(&["ROLLBACK"]) || is(&["ABORT"]) {
-        session.in_transaction = context.environment.assume_in_transaction;
+    if context.ends_transaction() {
+        if context.environment.assume_in_transaction && session.tool_transaction_ended.is_none() {
+            session.tool_transaction_ended = Some(context.statement.line);
+        }
+        // Whoever opened it, the transaction is over: what follows runs on its own (a
+        // COMMIT inside a tool's transaction ends the tool's).
+        session.in_transaction = false;
         session.begin_line = None;
         session.exclusive_lock = None;
         session.locking_statements_since = 0;
