@@ -220,6 +220,28 @@ fn cte_and_window_functions_resolve_to_base_tables() {
 }
 
 #[test]
+fn between_keeps_both_bounds() {
+    let f = facts_with(
+        "SELECT id FROM orders WHERE created_at BETWEEN '2024-06-01' AND $1",
+        "$1 = '2024-07-01 00:00:00+00'",
+    );
+    assert_eq!(f.predicates[0].operator, Operator::Between);
+    assert_eq!(
+        f.predicates[0].value,
+        Operand::Constant("2024-06-01".into())
+    );
+    assert_eq!(
+        f.predicates[0].upper,
+        Some(Operand::Parameter {
+            index: 1,
+            value: Some("2024-07-01 00:00:00+00".into())
+        })
+    );
+    let equality = facts("SELECT id FROM orders WHERE user_id = 7");
+    assert_eq!(equality.predicates[0].upper, None);
+}
+
+#[test]
 fn json_operators_functions_and_casts_wrap_the_column() {
     let json = facts("SELECT id FROM events WHERE payload->>'type' = 'click'");
     assert_eq!(json.predicates[0].column.column, "payload");

@@ -4,7 +4,10 @@
 //! snapshotted, the negative case must not report it.
 //!
 //! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
-//! rules that need what only a log has: sessions, loops, durations.
+//! rules that need what only a log has: sessions, loops, durations. Its schema is
+//! `schema.sql`, or `schema.json` (a catalog saved with `--save-catalog`, statistics
+//! included) for rules that need what only a live server knows — or both, the DDL applied
+//! on top of the saved catalog.
 
 mod common;
 
@@ -22,13 +25,19 @@ fn workload(case: &Path) -> PathBuf {
     }
 }
 
+/// The case's `--schema` paths: the saved catalog first, as planwise requires.
+fn schemas(case: &Path) -> Vec<PathBuf> {
+    ["schema.json", "schema.sql"]
+        .iter()
+        .map(|file| case.join(file))
+        .filter(|path| path.is_file())
+        .collect()
+}
+
 fn analyze(case: &Path) -> Value {
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "--log".into(),
-        workload(case).into(),
-        "--schema".into(),
-        case.join("schema.sql").into(),
-    ];
+    let mut args: Vec<std::ffi::OsString> = vec!["--log".into(), workload(case).into()];
+    args.push("--schema".into());
+    args.extend(schemas(case).into_iter().map(Into::into));
     args.extend(extra_args(case));
     analyze_json(args)
 }
@@ -95,8 +104,8 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
                 continue;
             }
             assert!(
-                case_dir.join("schema.sql").is_file(),
-                "{id}/{case}/schema.sql missing"
+                !schemas(&case_dir).is_empty(),
+                "{id}/{case}: neither schema.sql nor schema.json"
             );
             assert!(
                 workload(&case_dir).is_file(),

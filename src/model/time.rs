@@ -37,6 +37,16 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
     Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
 }
 
+/// Parses a date (`YYYY-MM-DD`, read as its midnight) or a timestamp as `parse_timestamp`
+/// does: the values a query compares a time column with, and `pg_stats` bounds.
+pub fn parse_date_or_timestamp(text: &str) -> Option<Millis> {
+    let text = text.trim();
+    match text.len() {
+        10 => parse_timestamp(format!("{text} 00:00:00").as_bytes()),
+        _ => parse_timestamp(text.as_bytes()),
+    }
+}
+
 /// The zone label after a timestamp (`UTC`, `+03`, `CET`), if any.
 pub fn zone_label(text: &str) -> Option<&str> {
     let rest = text.get(19..)?;
@@ -56,6 +66,22 @@ pub fn format_timestamp(millis: Millis) -> String {
         in_day / 1000 % 60,
         in_day % 1000
     )
+}
+
+/// `YYYY-MM-DD` of the day `millis` falls in.
+pub fn format_date(millis: Millis) -> String {
+    let (year, month, day) = civil_from_days(millis.div_euclid(86_400_000));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The (year, month, day) `millis` falls in.
+pub fn civil_date(millis: Millis) -> (i64, i64, i64) {
+    civil_from_days(millis.div_euclid(86_400_000))
+}
+
+/// The midnight that starts a day, as milliseconds.
+pub fn date_millis(year: i64, month: i64, day: i64) -> Millis {
+    days_from_civil(year, month, day) * 86_400_000
 }
 
 /// Howard Hinnant's algorithm: days since 1970-01-01 of a proleptic Gregorian date.
@@ -106,5 +132,19 @@ mod tests {
         assert_eq!(zone_label("2026-11-26 00:40:01.123 UTC"), Some("UTC"));
         assert_eq!(parse_timestamp(b"2026-13-01 00:00:00"), None);
         assert_eq!(parse_timestamp(b"garbage"), None);
+    }
+
+    #[test]
+    fn dates_read_as_midnight() {
+        let june = parse_date_or_timestamp("2024-06-15").unwrap();
+        assert_eq!(format_timestamp(june), "2024-06-15 00:00:00.000");
+        assert_eq!(
+            parse_date_or_timestamp(" 2024-06-15 10:00:00+00 "),
+            Some(june + 10 * 3_600_000)
+        );
+        assert_eq!(parse_date_or_timestamp("now()"), None);
+        assert_eq!(civil_date(june + 3_600_000), (2024, 6, 15));
+        assert_eq!(date_millis(2024, 6, 15), june);
+        assert_eq!(format_date(june + 3_600_000), "2024-06-15");
     }
 }

@@ -393,6 +393,19 @@ pub fn format_ms(value: Option<f64>) -> String {
     }
 }
 
+/// `40000000` → `40,000,000`: counts as people read them.
+pub fn thousands(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// `1.2 MB`, `47 kB`: sizes as people read them.
 pub fn human_bytes(bytes: i64) -> String {
     let bytes = bytes as f64;

@@ -5,7 +5,9 @@
 pub mod batching;
 pub mod index;
 pub mod migration;
+pub mod partitioning;
 pub mod rewrite;
+pub mod statistics;
 pub mod types;
 
 use crate::analysis::facts::QueryFacts;
@@ -177,11 +179,14 @@ pub static RULES: &[&Rule] = &[
     &migration::char_column::RULE,
     &migration::varchar_length::RULE,
     &migration::identifier_too_long::RULE,
+    &partitioning::partition_large_table::RULE,
+    &partitioning::partition_not_pruned::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,
     &rewrite::non_sargable::RULE,
     &rewrite::or_across_columns::RULE,
+    &statistics::stale_statistics::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

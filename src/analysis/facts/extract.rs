@@ -603,12 +603,18 @@ impl Extractor<'_> {
                 high,
             } => {
                 let side = self.side(expr, scope);
-                let value = match self.side(low, scope) {
-                    Side::Other(operand) => operand,
-                    Side::Column { .. } => Operand::Expression(format!("{low} AND {high}")),
+                let (value, upper) = match (self.side(low, scope), self.side(high, scope)) {
+                    (Side::Other(low), Side::Other(high)) => (low, Some(high)),
+                    (Side::Other(operand), Side::Column { .. }) => (operand, None),
+                    (Side::Column { .. }, _) => {
+                        (Operand::Expression(format!("{low} AND {high}")), None)
+                    }
                 };
+                let before = self.facts.predicates.len();
                 self.predicate(side, Operator::Between, value);
-                self.walk_expression(high, scope);
+                if let Some(predicate) = self.facts.predicates.get_mut(before) {
+                    predicate.upper = upper;
+                }
             }
             Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
                 let operator = if matches!(expression, Expr::IsNull(_)) {
@@ -702,6 +708,7 @@ impl Extractor<'_> {
                         column: l,
                         operator,
                         value: Operand::Column(r),
+                        upper: None,
                         wrapped_in: None,
                         restriction: None,
                     });
@@ -723,6 +730,7 @@ impl Extractor<'_> {
                     column,
                     operator,
                     value: Operand::Column(other),
+                    upper: None,
                     wrapped_in,
                     restriction: None,
                 });
@@ -740,6 +748,7 @@ impl Extractor<'_> {
                 column,
                 operator,
                 value,
+                upper: None,
                 wrapped_in,
                 restriction: None,
             });

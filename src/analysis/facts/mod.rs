@@ -56,6 +56,9 @@ pub struct Predicate {
     pub column: ColumnRef,
     pub operator: Operator,
     pub value: Operand,
+    /// `BETWEEN`'s upper bound (`value` is the lower one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper: Option<Operand>,
     /// A function, cast or operator applied to the column (`lower`, `::date`, `->>`): the
     /// predicate then cannot use a plain index on the column.
     #[serde(skip_serializing_if = "Option::is_none")]
