@@ -54,6 +54,8 @@ pub struct Session {
     pub lock_timeout: bool,
     /// Tables created earlier in this file: empty, so nothing waits on their locks.
     pub created: BTreeSet<QualifiedName>,
+    /// Of those, the ones filled by `CREATE TABLE … AS`: new, but not empty.
+    pub created_from_query: BTreeSet<QualifiedName>,
     /// Statements before this one in the file that locked an existing table beyond what
     /// `lock_timeout` would not matter for.
     pub strong_locks_before: usize,
@@ -357,6 +359,9 @@ fn check_script(
         if let Some(Statement::CreateTable(create)) = ast
             && let Some(name) = loader.applier().resolve(RelationKind::Table, &create.name)
         {
+            if create.query.is_some() {
+                session.created_from_query.insert(name.clone());
+            }
             session.created.insert(name);
         }
     }

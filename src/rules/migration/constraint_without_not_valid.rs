@@ -83,9 +83,9 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             "ADD {kind} without NOT VALID checks every row of {table} while holding {}",
             lock.as_str()
         );
-        if let Some(mut finding) =
-            blocking_finding(context, &RULE, &table, lock, Work::Scan, problem)
-        {
+        let found = blocking_finding(context, &RULE, &table, lock, Work::Scan, problem)
+            .or_else(|| filled_table_reference(context, &table, constraint));
+        if let Some(mut finding) = found {
             let name = constraint_name(constraint).unwrap_or_else(|| "<constraint>".into());
             finding.sql = Some(format!(
                 "ALTER TABLE {table} ADD {constraint} NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {name};"
@@ -94,6 +94,35 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     }
+}
+
+/// A foreign key from a table this file filled with `CREATE TABLE … AS`: the new table
+/// is nobody else's yet, but the referenced one is — writes to it wait while every copied
+/// row is checked.
+fn filled_table_reference(
+    context: &StatementContext<'_>,
+    table: &QualifiedName,
+    constraint: &TableConstraint,
+) -> Option<Finding> {
+    let TableConstraint::ForeignKey(fk) = constraint else {
+        return None;
+    };
+    if !context.session.created_from_query.contains(table) {
+        return None;
+    }
+    let parent = context.table_name(&fk.foreign_table)?;
+    let impact = context.impact(&parent, Lock::ShareRowExclusive, Work::Scan, RULE.severity)?;
+    Some(Finding {
+        severity: impact.severity,
+        message: format!(
+            "ADD FOREIGN KEY without NOT VALID checks every row {table} was filled with (by \
+             CREATE TABLE … AS in this file) while holding SHARE ROW EXCLUSIVE on {parent}: \
+             writes to {parent} wait until the check ends; {}",
+            impact.table_note
+        ),
+        table: Some(parent),
+        ..context.finding(&RULE)
+    })
 }
 
 /// `VALIDATE CONSTRAINT` in the transaction that added it `NOT VALID`: the ADD's lock is
