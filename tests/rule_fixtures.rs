@@ -51,8 +51,11 @@ fn check(case: &Path) -> Value {
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(case);
     let mut args: Vec<std::ffi::OsString> = vec![migration(case).into()];
-    if case.join("schema.sql").is_file() {
-        args.extend(["--schema".into(), case.join("schema.sql").into()]);
+    // `schema.json`: a catalog saved with `--save-catalog`, for cases that need statistics.
+    for schema in ["schema.sql", "schema.json"] {
+        if case.join(schema).is_file() {
+            args.extend(["--schema".into(), case.join(schema).into()]);
+        }
     }
     if workload(case).is_file() {
         args.extend(["--log".into(), workload(case).into()]);

@@ -20,7 +20,9 @@ impl DdlApplier {
             .unwrap_or_else(|| PUBLIC.to_string())
     }
 
-    pub(super) fn creation_name(&self, name: &ObjectName) -> QualifiedName {
+    /// The name a relation created under `name` gets: qualified as written, else in the
+    /// creation schema.
+    pub fn creation_name(&self, name: &ObjectName) -> QualifiedName {
         let (schema, name) = split_object_name(name);
         QualifiedName::new(schema.unwrap_or_else(|| self.creation_schema()), name)
     }
