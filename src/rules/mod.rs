@@ -165,6 +165,7 @@ pub static RULES: &[&Rule] = &[
     &migration::key_without_index::RULE,
     &migration::missing_lock_timeout::RULE,
     &migration::work_under_exclusive_lock::RULE,
+    &migration::drops_used_index::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,
