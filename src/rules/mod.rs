@@ -166,6 +166,7 @@ pub static RULES: &[&Rule] = &[
     &migration::missing_lock_timeout::RULE,
     &migration::work_under_exclusive_lock::RULE,
     &migration::drops_used_index::RULE,
+    &migration::foreign_key_without_index::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,
