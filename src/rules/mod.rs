@@ -167,6 +167,7 @@ pub static RULES: &[&Rule] = &[
     &migration::work_under_exclusive_lock::RULE,
     &migration::drops_used_index::RULE,
     &migration::foreign_key_without_index::RULE,
+    &migration::duplicate_index::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,

@@ -5,6 +5,7 @@
 pub mod concurrently_in_transaction;
 pub mod constraint_without_not_valid;
 pub mod drops_used_index;
+pub mod duplicate_index;
 pub mod foreign_key_without_index;
 pub mod key_without_index;
 pub mod missing_lock_timeout;
