@@ -186,3 +186,27 @@ fn every_migration_rule_has_both_migration_cases() {
         }
     }
 }
+
+#[test]
+fn without_logs_the_workload_rules_stay_quiet_but_a_new_foreign_key_is_still_worth_an_info() {
+    for (id, severity) in [("MIG025", None), ("MIG026", Some("info")), ("MIG028", None)] {
+        let case = Path::new("fixtures/rules").join(id).join("positive");
+        let mut args: Vec<std::ffi::OsString> = vec![
+            migration(&case).into(),
+            "--schema".into(),
+            case.join("schema.sql").into(),
+        ];
+        args.extend(extra_args(&case));
+        let findings = findings_of(&check_json(args), id);
+        match severity {
+            None => assert!(findings.is_empty(), "{id}: {findings:#?}"),
+            Some(severity) => {
+                assert!(!findings.is_empty(), "{id} reports nothing without logs");
+                assert!(
+                    findings.iter().all(|f| f["severity"] == severity),
+                    "{findings:#?}"
+                );
+            }
+        }
+    }
+}

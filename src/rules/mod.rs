@@ -168,6 +168,7 @@ pub static RULES: &[&Rule] = &[
     &migration::drops_used_index::RULE,
     &migration::foreign_key_without_index::RULE,
     &migration::duplicate_index::RULE,
+    &migration::index_unused_by_workload::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,

@@ -7,6 +7,7 @@ pub mod constraint_without_not_valid;
 pub mod drops_used_index;
 pub mod duplicate_index;
 pub mod foreign_key_without_index;
+pub mod index_unused_by_workload;
 pub mod key_without_index;
 pub mod missing_lock_timeout;
 pub mod non_concurrent_index;
