@@ -169,6 +169,7 @@ pub static RULES: &[&Rule] = &[
     &migration::foreign_key_without_index::RULE,
     &migration::duplicate_index::RULE,
     &migration::index_unused_by_workload::RULE,
+    &migration::constraint_will_fail::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,

@@ -3,6 +3,7 @@
 //! the queries still running — judged by the size and traffic of the tables it touches.
 
 pub mod concurrently_in_transaction;
+pub mod constraint_will_fail;
 pub mod constraint_without_not_valid;
 pub mod drops_used_index;
 pub mod duplicate_index;
