@@ -75,7 +75,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub assume_in_transaction: bool,
 
-    /// Row counts of tables, where no statistics say, e.g. `--table-rows orders=2e7`.
+    /// Row counts of tables, where no statistics say, e.g. `--table-rows orders=2e7`;
+    /// `*=N` for every table not named (`--table-rows '*=5000,orders=2e7'`).
     #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
     pub table_rows: BTreeMap<QualifiedName, f64>,
 
@@ -284,6 +285,7 @@ pub fn parse_table_rows(text: &str) -> Result<BTreeMap<QualifiedName, f64>, Stri
             .filter(|c: &f64| c.is_finite() && *c >= 0.0)
             .ok_or_else(|| format!("`{count}` is not a row count"))?;
         let name = match table.trim().split_once('.') {
+            None if table.trim() == "*" => QualifiedName::new("*", "*"),
             Some((schema, name)) => QualifiedName::new(schema, name),
             None => QualifiedName::new("public", table.trim()),
         };

@@ -348,7 +348,11 @@ fn a_repeated_lookup_gets_a_missing_index_costed_by_what_if() {
 
     // 10. The whole recommendation, reviewed. Nothing is redacted: the statistics read every
     // row and autovacuum is off, so plans, costs, sizes and the search are deterministic.
-    insta::assert_json_snapshot!("customer_lookup_findings", report["findings"]);
+    // The planner's costs are exact, but their ratio's last digit moves with the order of
+    // floating-point sums between builds: the share is compared to six places.
+    insta::assert_json_snapshot!("customer_lookup_findings", report["findings"], {
+        "[].estimated_saving.share_of_workload" => insta::rounded_redaction(6),
+    });
 }
 
 #[test]

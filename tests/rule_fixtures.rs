@@ -187,6 +187,30 @@ fn every_migration_rule_has_both_migration_cases() {
     }
 }
 
+/// The SQL a migration finding suggests is SQL: it parses again. (sqlparser reads neither
+/// `DROP INDEX CONCURRENTLY` nor `REINDEX`; those are left to PostgreSQL.)
+#[test]
+fn suggested_migration_sql_parses() {
+    for (id, dir) in cases() {
+        let positive = dir.join("positive");
+        if !migration(&positive).is_file() {
+            continue;
+        }
+        for finding in findings_of(&run(&positive), &id) {
+            let Some(sql) = finding["sql"].as_str() else {
+                continue;
+            };
+            if sql.starts_with("DROP INDEX CONCURRENTLY") || sql.starts_with("REINDEX") {
+                continue;
+            }
+            assert!(
+                planwise::sql::parse::parse_sql(sql).is_ok(),
+                "{id}: suggested SQL does not parse: {sql}"
+            );
+        }
+    }
+}
+
 #[test]
 fn without_logs_the_workload_rules_stay_quiet_but_a_new_foreign_key_is_still_worth_an_info() {
     for (id, severity) in [("MIG025", None), ("MIG026", Some("info")), ("MIG028", None)] {

@@ -62,7 +62,11 @@ impl StatementContext<'_> {
         let Some(entry) = self.catalog.tables.get(table) else {
             return Size::Unknown;
         };
-        let given = self.environment.table_rows.get(table).copied();
+        let rows_given = self.environment.table_rows;
+        let given = rows_given
+            .get(table)
+            .or_else(|| rows_given.get(&QualifiedName::new("*", "*")))
+            .copied();
         let stats = entry.stats.as_ref();
         let Some(rows) = given.or_else(|| stats.and_then(|s| s.rows)) else {
             return Size::Unknown;

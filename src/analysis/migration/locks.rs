@@ -8,8 +8,8 @@ use super::StatementContext;
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::identifier;
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, Expr, ObjectType,
-    Statement, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, Expr, ObjectName,
+    ObjectType, Statement, TableConstraint,
 };
 
 /// Table lock levels, weakest first.
@@ -157,12 +157,12 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
             let table = context.table_name(&alter.name);
             for operation in &alter.operations {
                 let (lock, work) = alter_table_lock(context, table.as_ref(), operation);
-                if let AlterTableOperation::AddConstraint {
-                    constraint: TableConstraint::ForeignKey(fk),
-                    ..
-                } = operation
-                {
-                    add(context.table_name(&fk.foreign_table), lock, Work::Catalog);
+                if let Some(parent) = referenced_table(operation) {
+                    add(
+                        context.table_name(parent),
+                        Lock::ShareRowExclusive,
+                        Work::Catalog,
+                    );
                 }
                 add(table.clone(), lock, work);
             }
@@ -201,6 +201,24 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
     locks
 }
 
+/// The table a new foreign key points to (its rows are locked against changes while the
+/// key is added).
+fn referenced_table(operation: &AlterTableOperation) -> Option<&ObjectName> {
+    match operation {
+        AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::ForeignKey(fk),
+            ..
+        } => Some(&fk.foreign_table),
+        AlterTableOperation::AddColumn { column_def, .. } => {
+            column_def.options.iter().find_map(|o| match &o.option {
+                ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
 fn alter_table_lock(
     context: &StatementContext<'_>,
     table: Option<&QualifiedName>,
@@ -208,10 +226,20 @@ fn alter_table_lock(
 ) -> (Lock, Work) {
     match operation {
         AlterTableOperation::AddColumn { column_def, .. } => {
+            let constraint_work = column_def
+                .options
+                .iter()
+                .map(|o| match o.option {
+                    ColumnOption::ForeignKey(_) => Work::Scan,
+                    ColumnOption::PrimaryKey(_) | ColumnOption::Unique(_) => Work::IndexBuild,
+                    _ => Work::Catalog,
+                })
+                .max()
+                .unwrap_or(Work::Catalog);
             let work = if column_rewrites_table(column_def, context.environment.pg_version) {
                 Work::Rewrite
             } else {
-                Work::Catalog
+                constraint_work
             };
             (Lock::AccessExclusive, work)
         }
@@ -276,24 +304,39 @@ fn alter_table_lock(
     }
 }
 
-/// Functions whose value differs per row: as a column default they make `ADD COLUMN`
-/// compute and write a value for every row.
-const VOLATILE_FUNCTIONS: &[&str] = &[
-    "clock_timestamp",
-    "gen_random_uuid",
-    "nextval",
-    "random",
-    "statement_timestamp",
-    "timeofday",
-    "txid_current",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
+/// Functions that are the same for every row of one statement (immutable or stable): a
+/// default calling only these is evaluated once and stored in the catalog. Any other call —
+/// `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, a function of the schema's own
+/// (VOLATILE unless declared otherwise) — is computed per row, which rewrites the table.
+const ONCE_PER_STATEMENT_FUNCTIONS: &[&str] = &[
+    "now",
+    "current_timestamp",
+    "current_date",
+    "current_time",
+    "localtime",
+    "localtimestamp",
+    "transaction_timestamp",
+    "current_user",
+    "current_setting",
+    "session_user",
+    "lower",
+    "upper",
+    "coalesce",
+    "to_jsonb",
+    "to_json",
+    "jsonb_build_object",
+    "json_build_object",
+    "array",
+    "make_interval",
+    "interval",
+    "timezone",
+    "date_trunc",
 ];
 
-/// Whether adding this column rewrites the table: a stored generated column always does;
-/// a default does when it is volatile, or on PostgreSQL 10 and older when it is anything
-/// but NULL; `serial` types bring a `nextval` default.
+/// Whether adding this column rewrites the table: a stored generated or identity column
+/// always does (every row gets its value); a default does when it calls a volatile
+/// function, or on PostgreSQL 10 and older when it is anything but NULL; `serial` types
+/// bring a `nextval` default.
 pub fn column_rewrites_table(column: &ColumnDef, pg_version: u32) -> bool {
     let serial = matches!(
         column.data_type.to_string().to_ascii_lowercase().as_str(),
@@ -305,20 +348,31 @@ pub fn column_rewrites_table(column: &ColumnDef, pg_version: u32) -> bool {
                 !matches!(expr, Expr::Value(v) if v.to_string().eq_ignore_ascii_case("NULL"))
                     && (pg_version < 11 || is_volatile(expr))
             }
-            ColumnOption::Generated {
-                generation_expr: Some(_),
-                ..
-            } => true,
+            ColumnOption::Generated { .. } | ColumnOption::Identity(_) => true,
             _ => false,
         })
 }
 
-/// Whether an expression calls a volatile function.
+/// Whether an expression calls a function that may return a different value per row.
 pub fn is_volatile(expr: &Expr) -> bool {
     let text = expr.to_string().to_ascii_lowercase();
-    VOLATILE_FUNCTIONS
-        .iter()
-        .any(|function| text.contains(&format!("{function}(")))
+    let mut volatile = false;
+    for (at, _) in text.match_indices('(') {
+        let name: String = text[..at]
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let name = name.rsplit('.').next().unwrap_or("");
+        if !name.is_empty() && !ONCE_PER_STATEMENT_FUNCTIONS.contains(&name) {
+            volatile = true;
+        }
+    }
+    volatile
 }
 
 /// Type changes PostgreSQL makes without rewriting the table: to `text` or a longer
@@ -370,6 +424,20 @@ pub fn type_change_is_free(old: &str, new: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn volatile_defaults_are_the_calls_not_known_to_be_stable() {
+        let volatile = |sql: &str| is_volatile(&crate::sql::parse::parse_expression(sql).unwrap());
+        assert!(volatile("gen_random_uuid()"));
+        assert!(volatile("clock_timestamp()"));
+        assert!(volatile("public.generate_unique_changeme()"));
+        assert!(volatile("nextval('orders_id_seq'::regclass)"));
+        assert!(!volatile("now()"));
+        assert!(!volatile("'EUR'"));
+        assert!(!volatile("(0)"));
+        assert!(!volatile("CURRENT_TIMESTAMP"));
+        assert!(!volatile("'{}'::jsonb"));
+    }
 
     #[test]
     fn free_type_changes_are_the_binary_compatible_ones() {

@@ -20,7 +20,7 @@ use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
 use script::{MigrationFile, MigrationStatement, read_migration};
-use sqlparser::ast::{Ident, ObjectName, Statement};
+use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
@@ -64,6 +64,12 @@ pub struct Session {
     pub exclusive_lock: Option<(QualifiedName, usize)>,
     /// Statements that locked tables after that lock was taken, in this transaction.
     pub locking_statements_since: usize,
+    /// Constraints added `NOT VALID` in the current transaction: validating one before
+    /// COMMIT keeps the ADD's lock through the scan.
+    pub added_not_valid: BTreeSet<String>,
+    /// The line of the `COMMIT` or `ROLLBACK` that ended the transaction the migration tool
+    /// wraps the file in, ahead of the tool.
+    pub tool_transaction_ended: Option<usize>,
     /// Existing tables whose rows an UPDATE, DELETE or TRUNCATE earlier in the file changed:
     /// their statistics describe rows that may be gone (a backfill before `SET NOT NULL`).
     pub rows_changed: BTreeSet<QualifiedName>,
@@ -92,15 +98,16 @@ impl<'a> StatementContext<'a> {
         self.names.resolve(RelationKind::Table, name)
     }
 
-    /// The name a table this statement creates gets (the search_path's creation schema when
-    /// `name` is unqualified).
-    pub fn new_table_name(&self, name: &ObjectName) -> QualifiedName {
-        self.names.creation_name(name)
-    }
-
     pub fn table(&self, name: &ObjectName) -> Option<&'a Table> {
         let name = self.table_name(name)?;
         self.catalog.tables.get(&name)
+    }
+
+    /// The table `CREATE TABLE name` creates; for `ALTER TABLE` of a table the schema does
+    /// not know, the one the name would mean once created.
+    pub fn declared_table_name(&self, name: &ObjectName) -> QualifiedName {
+        self.table_name(name)
+            .unwrap_or_else(|| self.names.creation_name(name))
     }
 
     /// The table an index is on.
@@ -132,6 +139,21 @@ impl<'a> StatementContext<'a> {
 
     pub fn starts_with(&self, words: &[&str]) -> bool {
         words.len() <= self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b)
+    }
+
+    /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
+    /// transaction open, nor `COMMIT PREPARED`, which finishes another one.
+    pub fn ends_transaction(&self) -> bool {
+        let to_savepoint = self.starts_with(&["ROLLBACK", "TO"])
+            || self.starts_with(&["ROLLBACK", "WORK", "TO"])
+            || self.starts_with(&["ROLLBACK", "TRANSACTION", "TO"]);
+        let prepared = self.starts_with(&["COMMIT", "PREPARED"])
+            || self.starts_with(&["ROLLBACK", "PREPARED"]);
+        ["COMMIT", "END", "ROLLBACK", "ABORT"]
+            .iter()
+            .any(|verb| self.starts_with(&[verb]))
+            && !to_savepoint
+            && !prepared
     }
 
     pub fn words_include(&self, word: &str) -> bool {
@@ -374,12 +396,23 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.begin_line = Some(context.statement.line);
         return session;
     }
-    if is(&["COMMIT"]) || is(&["END"]) || is(&["ROLLBACK"]) || is(&["ABORT"]) {
-        session.in_transaction = context.environment.assume_in_transaction;
+    if context.ends_transaction() {
+        if context.environment.assume_in_transaction && session.tool_transaction_ended.is_none() {
+            session.tool_transaction_ended = Some(context.statement.line);
+        }
+        // Whoever opened it, the transaction is over: what follows runs on its own (a
+        // COMMIT inside a tool's transaction ends the tool's).
+        session.in_transaction = false;
         session.begin_line = None;
         session.exclusive_lock = None;
         session.locking_statements_since = 0;
+        session.added_not_valid.clear();
         return session;
+    }
+    if session.in_transaction {
+        session
+            .added_not_valid
+            .extend(constraints_added_not_valid(context.ast));
     }
     if let Some(setting) = setting_name(context) {
         if setting == "lock_timeout" {
@@ -407,6 +440,29 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.exclusive_lock = Some((lock.table.clone(), context.statement.line));
     }
     session
+}
+
+/// The names of the constraints an `ALTER TABLE` adds `NOT VALID`.
+fn constraints_added_not_valid(ast: Option<&Statement>) -> Vec<String> {
+    let Some(Statement::AlterTable(alter)) = ast else {
+        return Vec::new();
+    };
+    alter
+        .operations
+        .iter()
+        .filter_map(|operation| match operation {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid: true,
+            } => match constraint {
+                TableConstraint::ForeignKey(fk) => fk.name.as_ref(),
+                TableConstraint::Check(check) => check.name.as_ref(),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(crate::model::ddl::identifier)
+        .collect()
 }
 
 /// The setting a `SET [LOCAL|SESSION] name …` statement changes, lower-cased.

@@ -9,12 +9,17 @@ use sqlparser::ast::{Ident, ObjectName, ObjectNamePart};
 /// An identifier as PostgreSQL stores it: unquoted folded to lower case (ASCII only, as
 /// PostgreSQL does), quoted as written; truncated to 63 bytes.
 pub fn identifier(ident: &Ident) -> String {
-    let value = if ident.quote_style.is_some() {
+    truncate_identifier(folded_identifier(ident))
+}
+
+/// An identifier folded as PostgreSQL folds it but not yet truncated: what was meant, for
+/// telling when PostgreSQL will cut it short.
+pub fn folded_identifier(ident: &Ident) -> String {
+    if ident.quote_style.is_some() {
         ident.value.clone()
     } else {
         ident.value.to_ascii_lowercase()
-    };
-    truncate_identifier(value)
+    }
 }
 
 fn truncate_identifier(mut name: String) -> String {

@@ -40,7 +40,7 @@ mod test_support;
 mod views_sequences;
 
 pub use expressions::canonical_expression;
-pub use identifiers::{identifier, quote_identifier};
+pub use identifiers::{folded_identifier, identifier, quote_identifier};
 pub use indexes::created_index;
 pub use sql_types::format_type;
 
@@ -51,7 +51,7 @@ use sqlparser::ast::{AlterIndexOperation, AlterViewOperation, Ident, ObjectName,
 use std::collections::{BTreeMap, BTreeSet};
 
 /// PostgreSQL truncates identifiers to `NAMEDATALEN - 1` bytes.
-const MAX_IDENTIFIER_BYTES: usize = 63;
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
 const PUBLIC: &str = "public";
 
 /// What applying one statement did to the catalog.

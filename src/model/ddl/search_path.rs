@@ -20,8 +20,7 @@ impl DdlApplier {
             .unwrap_or_else(|| PUBLIC.to_string())
     }
 
-    /// The name a relation created under `name` gets: qualified as written, else in the
-    /// creation schema.
+    /// Where `CREATE … name` puts the relation: the schema written, else the creation schema.
     pub fn creation_name(&self, name: &ObjectName) -> QualifiedName {
         let (schema, name) = split_object_name(name);
         QualifiedName::new(schema.unwrap_or_else(|| self.creation_schema()), name)

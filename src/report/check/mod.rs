@@ -88,13 +88,13 @@ impl<'a> CheckReport<'a> {
 fn summary_line(summary: &CheckSummary) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{} in {} ({} statements): {}, {}, {}; {} flagged{}",
+        "{} in {} ({} statements): {}, {}, {} info; {} flagged{}",
         plural(summary.findings, "finding"),
         plural(summary.files as usize, "file"),
         summary.statements,
         plural(summary.errors, "error"),
         plural(summary.warnings, "warning"),
-        plural(summary.infos, "info"),
+        summary.infos,
         plural(summary.files_flagged, "file"),
         if summary.suppressed > 0 {
             format!(", {} suppressed", summary.suppressed)

@@ -1,5 +1,7 @@
 //! ## What it finds
-//! `ALTER TABLE … ADD FOREIGN KEY` or `ADD CHECK` on an existing table without `NOT VALID`.
+//! `ALTER TABLE … ADD FOREIGN KEY` or `ADD CHECK` on an existing table without `NOT VALID`,
+//! and `ADD COLUMN … REFERENCES`, whose foreign key is validated the same way; and
+//! `VALIDATE CONSTRAINT` in the same transaction as the `NOT VALID` add, which undoes it.
 //!
 //! ## Why it matters
 //! Adding the constraint checks every row while holding the lock: SHARE ROW EXCLUSIVE on
@@ -28,8 +30,10 @@ use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
 use crate::findings::{Finding, Severity};
+use crate::model::catalog::QualifiedName;
+use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, Statement, TableConstraint};
+use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, Statement, TableConstraint};
 
 pub static RULE: Rule = Rule {
     id: "MIG005",
@@ -48,6 +52,14 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for operation in &alter.operations {
+        if let AlterTableOperation::AddColumn { column_def, .. } = operation {
+            new_column_reference(context, &table, column_def, out);
+            continue;
+        }
+        if let AlterTableOperation::ValidateConstraint { name } = operation {
+            validated_too_soon(context, &table, &identifier(name), out);
+            continue;
+        }
         let AlterTableOperation::AddConstraint {
             constraint,
             not_valid: false,
@@ -82,6 +94,89 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             out.push(finding);
         }
     }
+}
+
+/// `VALIDATE CONSTRAINT` in the transaction that added it `NOT VALID`: the ADD's lock is
+/// still held, so the scan blocks as if `NOT VALID` had not been written.
+fn validated_too_soon(
+    context: &StatementContext<'_>,
+    table: &QualifiedName,
+    constraint: &str,
+    out: &mut Vec<Finding>,
+) {
+    if !context.session.added_not_valid.contains(constraint) {
+        return;
+    }
+    let problem = format!(
+        "VALIDATE CONSTRAINT {constraint} runs in the transaction that added it NOT VALID: the \
+         ADD's lock on {table} is held through the validation scan"
+    );
+    if let Some(mut finding) = blocking_finding(
+        context,
+        &RULE,
+        table,
+        Lock::AccessExclusive,
+        Work::Scan,
+        problem,
+    ) {
+        finding.sql = Some(format!(
+            "COMMIT;\nALTER TABLE {table} VALIDATE CONSTRAINT {constraint};"
+        ));
+        out.push(finding);
+    }
+}
+
+/// `ADD COLUMN … REFERENCES parent`: the new foreign key is validated like any other.
+fn new_column_reference(
+    context: &StatementContext<'_>,
+    table: &QualifiedName,
+    column: &ColumnDef,
+    out: &mut Vec<Finding>,
+) {
+    let Some(fk) = column.options.iter().find_map(|o| match &o.option {
+        ColumnOption::ForeignKey(fk) => Some(fk),
+        _ => None,
+    }) else {
+        return;
+    };
+    let name = identifier(&column.name);
+    let problem = format!(
+        "ADD COLUMN {name} … REFERENCES {} validates the new foreign key over every row of \
+         {table} while holding SHARE ROW EXCLUSIVE on both tables",
+        fk.foreign_table
+    );
+    let Some(mut finding) = blocking_finding(
+        context,
+        &RULE,
+        table,
+        Lock::ShareRowExclusive,
+        Work::Scan,
+        problem,
+    ) else {
+        return;
+    };
+    let constraint = quote_identifier(&format!("{}_{name}_fkey", table.name));
+    let referenced = if fk.referred_columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            fk.referred_columns
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let quoted = quote_identifier(&name);
+    finding.sql = Some(format!(
+        "ALTER TABLE {table} ADD COLUMN {quoted} {};\n\
+         ALTER TABLE {table} ADD CONSTRAINT {constraint} FOREIGN KEY ({quoted}) REFERENCES {}{referenced} NOT VALID;\n\
+         ALTER TABLE {table} VALIDATE CONSTRAINT {constraint};",
+        column.data_type, fk.foreign_table
+    ));
+    finding.columns = vec![name];
+    out.push(finding);
 }
 
 fn constraint_name(constraint: &TableConstraint) -> Option<String> {

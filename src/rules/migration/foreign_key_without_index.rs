@@ -134,9 +134,7 @@ fn new_foreign_keys(context: &StatementContext<'_>) -> (Vec<NewForeignKey>, bool
     let mut found = Vec::new();
     let mut add = |child: &QualifiedName, columns: Vec<String>, key: &ForeignKeyConstraint| {
         // A table referencing itself from its own CREATE TABLE does not exist yet.
-        let parent = context
-            .table_name(&key.foreign_table)
-            .unwrap_or_else(|| context.new_table_name(&key.foreign_table));
+        let parent = context.declared_table_name(&key.foreign_table);
         found.push(NewForeignKey {
             child: child.clone(),
             columns,
@@ -145,7 +143,7 @@ fn new_foreign_keys(context: &StatementContext<'_>) -> (Vec<NewForeignKey>, bool
     };
     match context.ast {
         Some(Statement::CreateTable(create)) => {
-            let child = context.new_table_name(&create.name);
+            let child = context.declared_table_name(&create.name);
             let keys = create
                 .columns
                 .iter()

@@ -1,6 +1,6 @@
 //! ## What it finds
 //! `ALTER TABLE … ADD PRIMARY KEY` or `ADD UNIQUE` (as a constraint) on an existing table
-//! without `USING INDEX`.
+//! without `USING INDEX`, and `ADD COLUMN … UNIQUE | PRIMARY KEY`.
 //!
 //! ## Why it matters
 //! The constraint's unique index is built while the statement holds an ACCESS EXCLUSIVE
@@ -26,7 +26,7 @@ use crate::analysis::migration::locks::{Lock, Work};
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, Statement, TableConstraint};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, Statement, TableConstraint};
 
 pub static RULE: Rule = Rule {
     id: "MIG010",
@@ -45,15 +45,46 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for operation in &alter.operations {
-        let AlterTableOperation::AddConstraint { constraint, .. } = operation else {
-            continue;
-        };
-        let (kind, name, columns) = match constraint {
-            TableConstraint::PrimaryKey(key) => ("PRIMARY KEY", key.name.as_ref(), &key.columns),
-            TableConstraint::Unique(key) => ("UNIQUE", key.name.as_ref(), &key.columns),
+        // The plain column comes first when the key was declared on a new column.
+        let mut add_column = String::new();
+        let (kind, name, columns): (&str, Option<&Ident>, Vec<String>) = match operation {
+            AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
+                TableConstraint::PrimaryKey(key) => (
+                    "PRIMARY KEY",
+                    key.name.as_ref(),
+                    key.columns
+                        .iter()
+                        .map(|c| c.column.expr.to_string())
+                        .collect(),
+                ),
+                TableConstraint::Unique(key) => (
+                    "UNIQUE",
+                    key.name.as_ref(),
+                    key.columns
+                        .iter()
+                        .map(|c| c.column.expr.to_string())
+                        .collect(),
+                ),
+                _ => continue,
+            },
+            // `ADD COLUMN … UNIQUE | PRIMARY KEY` builds the index the same way.
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                let kind = column_def.options.iter().find_map(|o| match o.option {
+                    ColumnOption::PrimaryKey(_) => Some("PRIMARY KEY"),
+                    ColumnOption::Unique(_) => Some("UNIQUE"),
+                    _ => None,
+                });
+                let Some(kind) = kind else { continue };
+                let column = identifier(&column_def.name);
+                add_column = format!(
+                    "ALTER TABLE {table} ADD COLUMN {} {};\n",
+                    quote_identifier(&column),
+                    column_def.data_type
+                );
+                (kind, None, vec![column])
+            }
             _ => continue,
         };
-        let columns: Vec<String> = columns.iter().map(|c| c.column.expr.to_string()).collect();
         let problem =
             format!("ADD {kind} builds its index on {table} under an ACCESS EXCLUSIVE lock");
         let Some(mut finding) = blocking_finding(
@@ -71,7 +102,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             .unwrap_or_else(|| format!("{}_{}_key", table.name, columns.join("_")));
         let index = quote_identifier(&index);
         finding.sql = Some(format!(
-            "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
+            "{add_column}CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table} ({});\n\
              ALTER TABLE {table} ADD CONSTRAINT {index} {kind} USING INDEX {index};",
             columns.join(", ")
         ));

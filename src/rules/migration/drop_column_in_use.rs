@@ -1,0 +1,77 @@
+//! ## What it finds
+//! `ALTER TABLE … DROP COLUMN` on a table that existed before the migration; with logs
+//! (`--log`), the logged statements that still read or write the column.
+//!
+//! ## Why it matters
+//! The moment the migration commits, every statement naming the column fails with `column
+//! "…" does not exist` — and an ORM that lists every column in its `SELECT`s and `INSERT`s
+//! names them all. Application code deployed after the migration, or still running on the
+//! old version during a rolling deploy, breaks until the code catches up.
+//!
+//! ## Example
+//! ```sql
+//! ALTER TABLE orders DROP COLUMN note;   -- while the application still selects note
+//! ```
+//!
+//! ## Instead
+//! Deploy the code that stops using the column first (with an ORM, mark it ignored), then
+//! drop it in a later migration.
+//!
+//! ## How severity is decided
+//! By what the logs show: an error when logged statements use the column, info when logs
+//! were given and none does, a warning without logs. Nothing for a table created in the
+//! same file.
+
+use super::in_use::{Breakage, in_use_finding};
+use crate::analysis::migration::StatementContext;
+use crate::findings::{Finding, Severity};
+use crate::model::ddl::identifier;
+use crate::rules::{Check, Rule};
+use sqlparser::ast::{AlterTableOperation, Statement};
+
+pub static RULE: Rule = Rule {
+    id: "MIG015",
+    name: "drop-column-in-use",
+    category: "migration_breaking",
+    severity: Severity::Warning,
+    source: include_str!("drop_column_in_use.rs"),
+    check: Check::Migration(check),
+};
+
+fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+    let Some(Statement::AlterTable(alter)) = context.ast else {
+        return;
+    };
+    let Some(table) = context.table_name(&alter.name) else {
+        return;
+    };
+    if context.is_new(&table) {
+        return;
+    }
+    for operation in &alter.operations {
+        let AlterTableOperation::DropColumn { column_names, .. } = operation else {
+            continue;
+        };
+        for column in column_names.iter().map(identifier) {
+            // DROP COLUMN IF EXISTS of a column the table does not have drops nothing.
+            let exists = context
+                .table(&alter.name)
+                .is_some_and(|t| t.column(&column).is_some());
+            if !exists {
+                continue;
+            }
+            let uses = context
+                .environment
+                .usage
+                .map(|usage| usage.column(&table, &column));
+            let breakage = Breakage {
+                change: format!("DROP COLUMN {table}.{column}"),
+                failure: format!("column \"{column}\" does not exist"),
+                advice: "deploy the code that stops using it first",
+                table: table.clone(),
+                columns: vec![column],
+            };
+            out.push(in_use_finding(context, &RULE, breakage, uses));
+        }
+    }
+}

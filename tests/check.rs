@@ -1,0 +1,319 @@
+//! `planwise check` end to end: the migration history under `fixtures/check/` on the shop
+//! schema and its logged workload — findings, severities from table sizes, suppressions,
+//! bad input, exit codes, `planwise.toml`, and every output format (SARIF validated against
+//! the SARIF 2.1.0 schema).
+
+mod common;
+
+use common::findings_of;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MIGRATIONS: &str = "fixtures/check/migrations";
+const SIZES: &str = "orders=2e6,users=3e5,order_items=6e6";
+
+fn planwise(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn crate_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The fixture history checked with the shop schema, its log and table sizes.
+fn check(format: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "check",
+        MIGRATIONS,
+        "--schema",
+        "fixtures/schema/shop.dump.sql",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--table-rows",
+        SIZES,
+        "--format",
+        format,
+    ];
+    args.extend(extra);
+    planwise(&args, crate_dir())
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn rules_of(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_fixture_history_reports_what_blocks_and_what_rewrites() {
+    let report: Value = serde_json::from_str(&stdout(&check("json", &[]))).unwrap();
+    let found = rules_of(&report);
+    let has = |rule: &str, severity: &str| found.iter().any(|(r, s)| r == rule && s == severity);
+    // A plain index build on a 2M-row table that the logs show busy: an error.
+    assert!(has("MIG001", "error"), "{found:?}");
+    // A volatile default rewrites orders.
+    assert!(has("MIG008", "error"), "{found:?}");
+    // text -> varchar(320) rewrites users, smaller: a warning.
+    assert!(has("MIG009", "warning"), "{found:?}");
+    // The CHECK without NOT VALID is suppressed by its comment, and counted.
+    assert!(findings_of(&report, "MIG005").is_empty());
+    assert_eq!(report["summary"]["suppressed"], 1);
+    // The new shipments table is empty: its index and foreign key are not blocking.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["table"] != "public.shipments"),
+        "{:#}",
+        report["findings"]
+    );
+    // The concurrent build in 0001 is fine; lock_timeout is set there.
+    assert!(
+        findings_of(&report, "MIG011")
+            .iter()
+            .all(|f| f["location"]["file"] != format!("{MIGRATIONS}/0001_order_history_index.sql"))
+    );
+    assert_eq!(report["summary"]["files"], 4);
+    assert_eq!(report["summary"]["files_flagged"], 2);
+}
+
+#[test]
+fn bad_input_is_reported_with_its_place_and_the_rest_is_checked() {
+    let report: Value = serde_json::from_str(&stdout(&check("json", &[]))).unwrap();
+    let kinds = &report["diagnostics"]["kinds"];
+    let unparsed = &kinds["unparsed_ddl"]["examples"][0];
+    assert_eq!(
+        unparsed["file"],
+        format!("{MIGRATIONS}/0003_shipments.sql"),
+        "{kinds:#}"
+    );
+    assert_eq!(unparsed["line"], 2);
+    assert!(
+        unparsed["reason"]
+            .as_str()
+            .unwrap()
+            .contains("{{ index_name }}")
+    );
+    let unknown = &kinds["unknown_rule"]["examples"][0];
+    assert!(unknown["reason"].as_str().unwrap().contains("MIG999"));
+    assert_eq!(report["summary"]["unparsed"], 1);
+    // Statements after the broken one were still read: the shipments table exists for
+    // its index, so nothing complains about a missing relation.
+    assert!(kinds.get("ddl_missing_object").is_none(), "{kinds:#}");
+}
+
+#[test]
+fn sizes_decide_severity() {
+    let small = planwise(
+        &[
+            "check",
+            MIGRATIONS,
+            "--schema",
+            "fixtures/schema/shop.dump.sql",
+            "--table-rows",
+            "orders=500,users=300,order_items=900",
+            "--format",
+            "json",
+        ],
+        crate_dir(),
+    );
+    let report: Value = serde_json::from_slice(&small.stdout).unwrap();
+    let found = rules_of(&report);
+    assert!(
+        found.iter().all(|(_, severity)| severity == "info"),
+        "tiny tables, no traffic: {found:?}"
+    );
+    assert_eq!(small.status.code(), Some(0));
+    // Unknown sizes: the rules' own severities, and the message says what to give.
+    let unknown = planwise(
+        &[
+            "check",
+            MIGRATIONS,
+            "--schema",
+            "fixtures/schema/shop.dump.sql",
+            "--format",
+            "json",
+        ],
+        crate_dir(),
+    );
+    let report: Value = serde_json::from_slice(&unknown.stdout).unwrap();
+    let index = &findings_of(&report, "MIG001")[0];
+    assert_eq!(index["severity"], "warning");
+    assert!(index["message"].as_str().unwrap().contains("--table-rows"));
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    assert_eq!(
+        check("json", &[]).status.code(),
+        Some(1),
+        "errors fail by default"
+    );
+    assert_eq!(
+        check("json", &["--fail-on", "error"]).status.code(),
+        Some(1)
+    );
+    let quiet = planwise(
+        &[
+            "check",
+            &format!("{MIGRATIONS}/0004_empty.sql"),
+            "--fail-on",
+            "info",
+        ],
+        crate_dir(),
+    );
+    assert_eq!(quiet.status.code(), Some(0));
+    let missing = planwise(&["check", "no/such/migration.sql"], crate_dir());
+    assert_eq!(missing.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&missing.stderr);
+    assert!(error.contains("no/such/migration.sql"), "{error}");
+}
+
+#[test]
+fn planwise_toml_is_found_walking_up_and_selects_rules() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("planwise.toml"),
+        "[rules]\nignore = [\"MIG001\", \"not-a-rule\"]\nseverity = { rewriting-add-column = \"warning\" }\n\
+         [check]\nfail_on = \"error\"\n",
+    )
+    .unwrap();
+    let nested = root.path().join("db/migrate");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::copy(
+        crate_dir()
+            .join(MIGRATIONS)
+            .join("0002_orders_currency.sql"),
+        nested.join("0002.sql"),
+    )
+    .unwrap();
+    std::fs::copy(
+        crate_dir()
+            .join(MIGRATIONS)
+            .join("0001_order_history_index.sql"),
+        nested.join("0001.sql"),
+    )
+    .unwrap();
+    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
+    let output = planwise(
+        &[
+            "check",
+            ".",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--table-rows",
+            SIZES,
+            "--format",
+            "json",
+        ],
+        &nested,
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = rules_of(&report);
+    assert!(found.iter().all(|(rule, _)| rule != "MIG001"), "{found:?}");
+    assert!(
+        found.contains(&("MIG008".into(), "warning".into())),
+        "{found:?}"
+    );
+    // No error left: fail_on = error passes.
+    assert_eq!(output.status.code(), Some(0), "{found:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not-a-rule"), "{stderr}");
+    // A malformed config is an error that names the file.
+    std::fs::write(root.path().join("planwise.toml"), "[check]\nfail_one = 1\n").unwrap();
+    let output = planwise(&["check", "."], &nested);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("planwise.toml"));
+}
+
+#[test]
+fn assume_in_transaction_makes_concurrently_fail() {
+    let output = planwise(
+        &[
+            "check",
+            &format!("{MIGRATIONS}/0001_order_history_index.sql"),
+            "--schema",
+            "fixtures/schema/shop.dump.sql",
+            "--assume-in-transaction",
+            "--format",
+            "json",
+        ],
+        crate_dir(),
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failing = findings_of(&report, "MIG004");
+    assert_eq!(failing.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(failing[0]["location"]["line"], 4);
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let sarif: Value = serde_json::from_str(&stdout(&check("sarif", &[]))).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(crate_dir().join("tests/data/sarif-2.1.0-rtm.5.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft4::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The validator does reject what SARIF forbids.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let json: Value = serde_json::from_str(&stdout(&check("json", &[]))).unwrap();
+    assert_eq!(results.len(), json["findings"].as_array().unwrap().len());
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn every_format_renders_the_same_findings() {
+    let json: Value = serde_json::from_str(&stdout(&check("json", &[]))).unwrap();
+    insta::assert_json_snapshot!("check_json", json);
+    let text = stdout(&check("text", &[]));
+    assert!(text.contains(&format!(
+        "{MIGRATIONS}/0001_order_history_index.sql:3:1: error[MIG001 non-concurrent-index]"
+    )));
+    insta::assert_snapshot!("check_text", text);
+    let github = stdout(&check("github", &[]));
+    assert_eq!(
+        github.lines().count(),
+        json["findings"].as_array().unwrap().len()
+    );
+    assert!(github.starts_with(&format!(
+        "::error file={MIGRATIONS}/0001_order_history_index.sql,line=3,endLine=3,col=1,title=MIG001 non-concurrent-index::"
+    )));
+    insta::assert_snapshot!("check_github", github);
+    let markdown = stdout(&check("md", &[]));
+    assert!(markdown.contains("needs changes before it ships"));
+    insta::assert_snapshot!("check_markdown", markdown);
+}
