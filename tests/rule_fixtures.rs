@@ -60,8 +60,11 @@ fn check(case: &Path) -> Value {
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(case);
     let mut args: Vec<std::ffi::OsString> = vec![migration(case).into()];
-    if case.join("schema.sql").is_file() {
-        args.extend(["--schema".into(), case.join("schema.sql").into()]);
+    // `schema.json`: a catalog saved with `--save-catalog`, for cases that need statistics.
+    for schema in ["schema.sql", "schema.json"] {
+        if case.join(schema).is_file() {
+            args.extend(["--schema".into(), case.join(schema).into()]);
+        }
     }
     if workload(case).is_file() {
         args.extend(["--log".into(), workload(case).into()]);
@@ -213,6 +216,30 @@ fn suggested_migration_sql_parses() {
                 planwise::sql::parse::parse_sql(sql).is_ok(),
                 "{id}: suggested SQL does not parse: {sql}"
             );
+        }
+    }
+}
+
+#[test]
+fn without_logs_the_workload_rules_stay_quiet_but_a_new_foreign_key_is_still_worth_an_info() {
+    for (id, severity) in [("MIG025", None), ("MIG026", Some("info")), ("MIG028", None)] {
+        let case = Path::new("fixtures/rules").join(id).join("positive");
+        let mut args: Vec<std::ffi::OsString> = vec![
+            migration(&case).into(),
+            "--schema".into(),
+            case.join("schema.sql").into(),
+        ];
+        args.extend(extra_args(&case));
+        let findings = findings_of(&check_json(args), id);
+        match severity {
+            None => assert!(findings.is_empty(), "{id}: {findings:#?}"),
+            Some(severity) => {
+                assert!(!findings.is_empty(), "{id} reports nothing without logs");
+                assert!(
+                    findings.iter().all(|f| f["severity"] == severity),
+                    "{findings:#?}"
+                );
+            }
         }
     }
 }

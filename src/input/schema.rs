@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub const UNPARSED_DDL: &str = "unparsed_ddl";
 
 /// The catalog a set of schema files describes, and how much of them was understood.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SchemaLoad {
     pub catalog: Catalog,
     /// Unparsed statements and DDL that could not apply, with file and line.
@@ -206,7 +206,7 @@ pub enum StatementLoad {
 }
 
 /// Applies scripts in order to one catalog; the pure part of [`load_schema`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SchemaLoader {
     applier: DdlApplier,
     load: SchemaLoad,

@@ -126,6 +126,18 @@ impl IndexDef {
             .collect()
     }
 
+    /// Whether the index is whole (not partial) and its first keys are `columns`, in any
+    /// order: what the lookups of a foreign key on those columns need.
+    pub fn leads_with(&self, columns: &[String]) -> bool {
+        self.predicate.is_none()
+            && self.keys.len() >= columns.len()
+            && columns.iter().all(|c| {
+                self.keys[..columns.len()]
+                    .iter()
+                    .any(|k| k.is_column && &k.expression == c)
+            })
+    }
+
     /// Key and `INCLUDE` columns: what an index-only scan can return.
     pub fn covered_columns(&self) -> impl Iterator<Item = &str> {
         self.key_columns()

@@ -1,8 +1,9 @@
 //! `planwise check`: migration files checked statement by statement against the schema they
 //! apply to. Each statement is parsed once, the migration rules read it with the catalog as
-//! the statements before it left it, the session state (transaction, `lock_timeout`, locks
-//! held, tables created in this file) and what the workload does with each table; then it is
-//! applied to the catalog for the next one. Pure: the caller reads the files.
+//! the statements before it left it (and as the whole file will leave it), the session state
+//! (transaction, `lock_timeout`, locks held, tables created in this file) and what the
+//! workload does with each table; then it is applied to the catalog for the next one. Pure:
+//! the caller reads the files.
 
 pub mod impact;
 pub mod locks;
@@ -18,8 +19,9 @@ use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
-use script::{MigrationStatement, read_migration};
+use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
+use sqlparser::parser::ParserError;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
 
@@ -70,6 +72,9 @@ pub struct Session {
     /// The line of the `COMMIT` or `ROLLBACK` that ended the transaction the migration tool
     /// wraps the file in, ahead of the tool.
     pub tool_transaction_ended: Option<usize>,
+    /// Existing tables whose rows an UPDATE, DELETE or TRUNCATE earlier in the file changed:
+    /// their statistics describe rows that may be gone (a backfill before `SET NOT NULL`).
+    pub rows_changed: BTreeSet<QualifiedName>,
 }
 
 /// Everything a migration rule may read about one statement.
@@ -80,6 +85,9 @@ pub struct StatementContext<'a> {
     pub ast: Option<&'a Statement>,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
+    /// The schema as the whole file leaves it, for rules that look ahead: the index a later
+    /// statement builds for this statement's foreign key, the one that replaces a dropped one.
+    pub file_end: &'a Catalog,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
     names: &'a DdlApplier,
@@ -305,10 +313,11 @@ fn check_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    for statement in &file.statements {
+    let parsed: Vec<_> = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+    let file_end = schema_after_file(loader, &file, &parsed, &script.file);
+    for (statement, parsed) in file.statements.iter().zip(&parsed) {
         outcome.statements += 1;
-        let parsed = parse_sql(statement.text);
-        let ast = match &parsed {
+        let ast = match parsed {
             Ok(statements) => statements.first(),
             Err(_) => None,
         };
@@ -317,6 +326,7 @@ fn check_script(
             statement,
             ast,
             catalog: loader.catalog(),
+            file_end: &file_end,
             session: &session,
             environment,
             names: loader.applier(),
@@ -342,8 +352,8 @@ fn check_script(
         let next = next_session(&session, &context);
         // REINDEX is read by its words; every check it has ran.
         let read_by_words = context.starts_with(&["REINDEX"]);
-        let load = loader.load_parsed(statement.text, statement.line, &script.file, Some(&parsed));
-        if let (Err(error), StatementLoad::Ignored) = (&parsed, load)
+        let load = loader.load_parsed(statement.text, statement.line, &script.file, Some(parsed));
+        if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
         {
             outcome.diagnostics.report(UNPARSED_STATEMENT, || Example {
@@ -365,6 +375,21 @@ fn check_script(
             session.created.insert(name);
         }
     }
+}
+
+/// The catalog after every statement of the file, applied on a copy of the loader (its
+/// diagnostics are dropped: the real pass reports them).
+fn schema_after_file(
+    loader: &SchemaLoader,
+    file: &MigrationFile<'_>,
+    parsed: &[Result<Vec<Statement>, ParserError>],
+    name: &str,
+) -> Catalog {
+    let mut ahead = loader.clone();
+    for (statement, parsed) in file.statements.iter().zip(parsed) {
+        ahead.load_parsed(statement.text, statement.line, name, Some(parsed));
+    }
+    ahead.finish().catalog
 }
 
 /// The session after the statement has run.
@@ -401,6 +426,11 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         return session;
     }
     let locks = context.locks_on_existing_tables();
+    if is(&["UPDATE"]) || is(&["DELETE"]) || is(&["TRUNCATE"]) {
+        session
+            .rows_changed
+            .extend(locks.iter().map(|l| l.table.clone()));
+    }
     if locks.is_empty() {
         return session;
     }

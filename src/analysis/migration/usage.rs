@@ -32,6 +32,8 @@ pub struct TableUsage {
     pub calls_per_second: f64,
     /// Logged DELETEs from the table.
     pub deletes: u64,
+    /// The statements that delete from the table, most calls first.
+    pub delete_queries: Vec<QueryUse>,
     /// Per column, the statements that use it, most calls first.
     pub columns: BTreeMap<String, Vec<QueryUse>>,
     /// The statements that use the table, most calls first.
@@ -86,6 +88,7 @@ impl WorkloadUsage {
                     .any(|t| t.table == table_use.table && t.access == Access::Delete)
                 {
                     usage.deletes += stats.calls;
+                    usage.delete_queries.push(query_use(ColumnRole::Mentioned));
                 }
             }
             for (table, columns) in &facts.columns_used {
@@ -114,6 +117,7 @@ impl WorkloadUsage {
                     .then(a.fingerprint.cmp(&b.fingerprint))
             };
             usage.queries.sort_by(by_calls);
+            usage.delete_queries.sort_by(by_calls);
             for uses in usage.columns.values_mut() {
                 uses.sort_by(by_calls);
             }

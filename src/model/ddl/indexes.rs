@@ -25,23 +25,7 @@ impl DdlApplier {
             ));
             return Effect::Applied;
         };
-        let keys: Vec<IndexKey> = create.columns.iter().map(index_key).collect();
-        let include: Vec<String> = create.include.iter().map(identifier).collect();
-        let index = Index {
-            name: QualifiedName::default(),
-            table: table.clone(),
-            method: create
-                .using
-                .as_ref()
-                .map_or_else(|| "btree".to_string(), index_method),
-            keys,
-            include,
-            predicate: create.predicate.as_ref().map(canonical_expression),
-            unique: create.unique,
-            primary: false,
-            constraint: false,
-            stats: None,
-        };
+        let index = created_index(create, &table);
         let name = match &create.name {
             // An index lives in its table's schema; PostgreSQL rejects any other.
             Some(name) => last_identifier(name),
@@ -75,6 +59,26 @@ impl DdlApplier {
             }
         }
         Effect::Applied
+    }
+}
+
+/// The index a `CREATE INDEX` builds on `table`, spelled as the catalog keeps it; its name
+/// is left for the caller to choose.
+pub fn created_index(create: &CreateIndex, table: &QualifiedName) -> Index {
+    Index {
+        name: QualifiedName::default(),
+        table: table.clone(),
+        method: create
+            .using
+            .as_ref()
+            .map_or_else(|| "btree".to_string(), index_method),
+        keys: create.columns.iter().map(index_key).collect(),
+        include: create.include.iter().map(identifier).collect(),
+        predicate: create.predicate.as_ref().map(canonical_expression),
+        unique: create.unique,
+        primary: false,
+        constraint: false,
+        stats: None,
     }
 }
 

@@ -41,6 +41,7 @@ mod views_sequences;
 
 pub use expressions::canonical_expression;
 pub use identifiers::{folded_identifier, identifier, quote_identifier};
+pub use indexes::created_index;
 pub use sql_types::format_type;
 
 use super::catalog::{Catalog, Column, QualifiedName};
@@ -123,7 +124,7 @@ enum Recursion {
 
 /// Applies statements in order to a catalog, keeping the session state DDL depends on (the
 /// search_path) the way one psql session would.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DdlApplier {
     catalog: Catalog,
     /// Schemas known to exist: `public`, created ones, and those of the objects seen.

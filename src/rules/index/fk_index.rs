@@ -107,16 +107,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// Whether an existing or recommended index leads with the key's columns (in any order).
 fn indexed(catalog: &Catalog, context: &Context<'_>, table: &Table, key: &ForeignKey) -> bool {
-    let leads = |def: &IndexDef| {
-        def.table == table.name
-            && def.predicate.is_none()
-            && def.keys.len() >= key.columns.len()
-            && key.columns.iter().all(|c| {
-                def.keys[..key.columns.len()]
-                    .iter()
-                    .any(|k| k.is_column && &k.expression == c)
-            })
-    };
+    let leads = |def: &IndexDef| def.table == table.name && def.leads_with(&key.columns);
     catalog
         .indexes
         .values()

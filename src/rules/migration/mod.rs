@@ -4,10 +4,15 @@
 
 pub mod char_column;
 pub mod concurrently_in_transaction;
+pub mod constraint_will_fail;
 pub mod constraint_without_not_valid;
 pub mod drop_column_in_use;
 pub mod drop_table_in_use;
+pub mod drops_used_index;
+pub mod duplicate_index;
+pub mod foreign_key_without_index;
 pub mod identifier_too_long;
+pub mod index_unused_by_workload;
 pub mod int_key;
 pub mod json_column;
 pub mod key_without_index;
