@@ -13,15 +13,17 @@ pub mod usage;
 use crate::findings::{Finding, Location, Severity};
 use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
-use crate::model::ddl::{DdlApplier, RelationKind};
+use crate::model::ddl::RelationKind;
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
+use rayon::prelude::*;
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
 
@@ -85,19 +87,42 @@ pub struct StatementContext<'a> {
     pub ast: Option<&'a Statement>,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
-    /// The schema as the whole file leaves it, for rules that look ahead: the index a later
-    /// statement builds for this statement's foreign key, the one that replaces a dropped one.
-    pub file_end: &'a Catalog,
+    /// The schema as the whole file leaves it (see [`file_end`](Self::file_end)), worked
+    /// out on first use: most files never need it.
+    file_end: &'a OnceCell<Catalog>,
+    /// This statement and the ones after it in the file, parsed.
+    rest: Rest<'a>,
+    loader: &'a SchemaLoader,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
-    names: &'a DdlApplier,
     /// The statement's words, upper-cased (keywords and names alike), up to a few dozen.
     words: Vec<String>,
 }
 
+/// The statements of a file from the current one on, with their parses.
+type Rest<'a> = (
+    &'a [MigrationStatement<'a>],
+    &'a [Result<Vec<Statement>, ParserError>],
+);
+
 impl<'a> StatementContext<'a> {
+    /// The schema as the whole file leaves it, for rules that look ahead: the index a later
+    /// statement builds for this statement's foreign key, the one that replaces a dropped
+    /// one. Computed once per file, on a copy of the loader, from the statement that first
+    /// asks (its diagnostics are dropped: the real pass reports them).
+    pub fn file_end(&self) -> &'a Catalog {
+        self.file_end.get_or_init(|| {
+            let mut ahead = self.loader.clone();
+            let (statements, parsed) = self.rest;
+            for (statement, parsed) in statements.iter().zip(parsed) {
+                ahead.load_parsed(statement.text, statement.line, self.file, Some(parsed));
+            }
+            ahead.finish().catalog
+        })
+    }
+
     pub fn table_name(&self, name: &ObjectName) -> Option<QualifiedName> {
-        self.names.resolve(RelationKind::Table, name)
+        self.loader.applier().resolve(RelationKind::Table, name)
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&'a Table> {
@@ -109,17 +134,17 @@ impl<'a> StatementContext<'a> {
     /// not know, the one the name would mean once created.
     pub fn declared_table_name(&self, name: &ObjectName) -> QualifiedName {
         self.table_name(name)
-            .unwrap_or_else(|| self.names.creation_name(name))
+            .unwrap_or_else(|| self.loader.applier().creation_name(name))
     }
 
     /// The table an index is on.
     pub fn table_of_index(&self, index: &ObjectName) -> Option<QualifiedName> {
-        let index = self.names.resolve(RelationKind::Index, index)?;
+        let index = self.loader.applier().resolve(RelationKind::Index, index)?;
         self.catalog.indexes.get(&index).map(|i| i.table.clone())
     }
 
     pub fn index_name(&self, index: &ObjectName) -> Option<QualifiedName> {
-        self.names.resolve(RelationKind::Index, index)
+        self.loader.applier().resolve(RelationKind::Index, index)
     }
 
     /// Whether the table was created earlier in this file (so it is still empty).
@@ -275,8 +300,18 @@ pub fn check_migrations(
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let mut loader = SchemaLoader::new(base);
-    for script in scripts {
-        check_script(script, &mut loader, environment, selection, &mut outcome);
+    // Reading and parsing is independent per file: done on every core. Applying and
+    // checking follow the migration order.
+    let parsed: Vec<ParsedScript<'_>> = scripts
+        .par_iter()
+        .map(|script| {
+            let file = read_migration(&script.text);
+            let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+            (script, file, parses)
+        })
+        .collect();
+    for (script, file, parses) in &parsed {
+        check_script(script, file, parses, &mut loader, environment, selection, &mut outcome);
     }
     outcome.schema = loader.finish();
     outcome.findings.sort_by(|a, b| {
@@ -288,14 +323,22 @@ pub fn check_migrations(
     outcome
 }
 
+/// A migration file read into statements, each parsed.
+type ParsedScript<'a> = (
+    &'a MigrationScript,
+    MigrationFile<'a>,
+    Vec<Result<Vec<Statement>, ParserError>>,
+);
+
 fn check_script(
     script: &MigrationScript,
+    file: &MigrationFile<'_>,
+    parses: &[Result<Vec<Statement>, ParserError>],
     loader: &mut SchemaLoader,
     environment: &Environment<'_>,
     selection: &dyn RuleSelection,
     outcome: &mut CheckOutcome,
 ) {
-    let file = read_migration(&script.text);
     outcome.files += 1;
     for (line, rule) in &file.suppressions {
         if crate::rules::find(rule).is_none() {
@@ -313,9 +356,8 @@ fn check_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    let parsed: Vec<_> = file.statements.iter().map(|s| parse_sql(s.text)).collect();
-    let file_end = schema_after_file(loader, &file, &parsed, &script.file);
-    for (statement, parsed) in file.statements.iter().zip(&parsed) {
+    let file_end = OnceCell::new();
+    for (at, (statement, parsed)) in file.statements.iter().zip(parses).enumerate() {
         outcome.statements += 1;
         let ast = match parsed {
             Ok(statements) => statements.first(),
@@ -327,9 +369,10 @@ fn check_script(
             ast,
             catalog: loader.catalog(),
             file_end: &file_end,
+            rest: (&file.statements[at..], &parses[at..]),
+            loader,
             session: &session,
             environment,
-            names: loader.applier(),
             words: words(statement.text),
         };
         let mut found = Vec::new();
@@ -375,21 +418,6 @@ fn check_script(
             session.created.insert(name);
         }
     }
-}
-
-/// The catalog after every statement of the file, applied on a copy of the loader (its
-/// diagnostics are dropped: the real pass reports them).
-fn schema_after_file(
-    loader: &SchemaLoader,
-    file: &MigrationFile<'_>,
-    parsed: &[Result<Vec<Statement>, ParserError>],
-    name: &str,
-) -> Catalog {
-    let mut ahead = loader.clone();
-    for (statement, parsed) in file.statements.iter().zip(parsed) {
-        ahead.load_parsed(statement.text, statement.line, name, Some(parsed));
-    }
-    ahead.finish().catalog
 }
 
 /// The session after the statement has run.

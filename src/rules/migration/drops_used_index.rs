@@ -59,7 +59,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         };
         let column = &column.expression;
         let table = &index.table;
-        if !context.file_end.tables.contains_key(table) || kept(context, index, column) {
+        if !context.file_end().tables.contains_key(table) || kept(context, index, column) {
             continue;
         }
         let searched = usage.searched(table, column);
@@ -132,7 +132,7 @@ fn dropped_indexes<'a>(context: &StatementContext<'a>) -> Vec<&'a Index> {
 /// Whether, once the file has run, an index of the same kind on the table still leads with
 /// the column (another one, or this one built again).
 fn kept(context: &StatementContext<'_>, dropped: &Index, column: &str) -> bool {
-    context.file_end.indexes.values().any(|index| {
+    context.file_end().indexes.values().any(|index| {
         index.table == dropped.table
             && index.method == dropped.method
             && (index.predicate.is_none() || index.predicate == dropped.predicate)

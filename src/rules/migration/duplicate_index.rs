@@ -68,7 +68,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     };
     // A rebuild builds the copy, drops the original and may rename the copy to the original's
     // name: a duplicate only if both are still there when the file ends.
-    let survives = |index: &QualifiedName| context.file_end.indexes.contains_key(index);
+    let survives = |index: &QualifiedName| context.file_end().indexes.contains_key(index);
     if name.as_ref().is_some_and(|n| !survives(n)) {
         return;
     }

@@ -202,7 +202,7 @@ fn table_key(constraint: &TableConstraint) -> Option<(Vec<String>, &ForeignKeyCo
 /// (an existing one, or one a later statement builds).
 fn indexed_at_file_end(context: &StatementContext<'_>, key: &NewForeignKey) -> bool {
     context
-        .file_end
+        .file_end()
         .indexes
         .values()
         .filter(|index| index.table == key.child)
