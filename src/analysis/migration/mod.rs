@@ -23,7 +23,6 @@ use rayon::prelude::*;
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
 
@@ -87,11 +86,8 @@ pub struct StatementContext<'a> {
     pub ast: Option<&'a Statement>,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
-    /// The schema as the whole file leaves it (see [`file_end`](Self::file_end)), worked
-    /// out on first use: most files never need it.
-    file_end: &'a OnceCell<Catalog>,
-    /// This statement and the ones after it in the file, parsed.
-    rest: Rest<'a>,
+    /// The schema as the whole file leaves it (see [`file_end`](Self::file_end)).
+    file_end: &'a Catalog,
     loader: &'a SchemaLoader,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
@@ -99,26 +95,12 @@ pub struct StatementContext<'a> {
     words: Vec<String>,
 }
 
-/// The statements of a file from the current one on, with their parses.
-type Rest<'a> = (
-    &'a [MigrationStatement<'a>],
-    &'a [Result<Vec<Statement>, ParserError>],
-);
-
 impl<'a> StatementContext<'a> {
     /// The schema as the whole file leaves it, for rules that look ahead: the index a later
     /// statement builds for this statement's foreign key, the one that replaces a dropped
-    /// one. Computed once per file, on a copy of the loader, from the statement that first
-    /// asks (its diagnostics are dropped: the real pass reports them).
+    /// one.
     pub fn file_end(&self) -> &'a Catalog {
-        self.file_end.get_or_init(|| {
-            let mut ahead = self.loader.clone();
-            let (statements, parsed) = self.rest;
-            for (statement, parsed) in statements.iter().zip(parsed) {
-                ahead.load_parsed(statement.text, statement.line, self.file, Some(parsed));
-            }
-            ahead.finish().catalog
-        })
+        self.file_end
     }
 
     pub fn table_name(&self, name: &ObjectName) -> Option<QualifiedName> {
@@ -299,6 +281,10 @@ pub fn check_migrations(
     selection: &dyn RuleSelection,
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
+    // A second loader runs one file ahead: after it has applied a file, its catalog is the
+    // schema that file leaves, for the rules that look ahead (its diagnostics are dropped:
+    // the real pass reports them).
+    let mut ahead = SchemaLoader::new(base.clone());
     let mut loader = SchemaLoader::new(base);
     // Reading and parsing is independent per file: done on every core. Applying and
     // checking follow the migration order.
@@ -311,7 +297,18 @@ pub fn check_migrations(
         })
         .collect();
     for (script, file, parses) in &parsed {
-        check_script(script, file, parses, &mut loader, environment, selection, &mut outcome);
+        ahead.start_file();
+        for (statement, parsed) in file.statements.iter().zip(parses) {
+            ahead.load_parsed(statement.text, statement.line, &script.file, Some(parsed));
+        }
+        let file_end = ahead.catalog();
+        let checked = CheckedFile {
+            script,
+            file,
+            parses,
+            file_end,
+        };
+        check_script(&checked, &mut loader, environment, selection, &mut outcome);
     }
     outcome.schema = loader.finish();
     outcome.findings.sort_by(|a, b| {
@@ -330,15 +327,27 @@ type ParsedScript<'a> = (
     Vec<Result<Vec<Statement>, ParserError>>,
 );
 
+/// One file to check: its statements, their parses and the schema it leaves.
+struct CheckedFile<'a> {
+    script: &'a MigrationScript,
+    file: &'a MigrationFile<'a>,
+    parses: &'a [Result<Vec<Statement>, ParserError>],
+    file_end: &'a Catalog,
+}
+
 fn check_script(
-    script: &MigrationScript,
-    file: &MigrationFile<'_>,
-    parses: &[Result<Vec<Statement>, ParserError>],
+    checked: &CheckedFile<'_>,
     loader: &mut SchemaLoader,
     environment: &Environment<'_>,
     selection: &dyn RuleSelection,
     outcome: &mut CheckOutcome,
 ) {
+    let CheckedFile {
+        script,
+        file,
+        parses,
+        file_end,
+    } = checked;
     outcome.files += 1;
     for (line, rule) in &file.suppressions {
         if crate::rules::find(rule).is_none() {
@@ -356,8 +365,7 @@ fn check_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    let file_end = OnceCell::new();
-    for (at, (statement, parsed)) in file.statements.iter().zip(parses).enumerate() {
+    for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
         outcome.statements += 1;
         let ast = match parsed {
             Ok(statements) => statements.first(),
@@ -368,8 +376,7 @@ fn check_script(
             statement,
             ast,
             catalog: loader.catalog(),
-            file_end: &file_end,
-            rest: (&file.statements[at..], &parses[at..]),
+            file_end,
             loader,
             session: &session,
             environment,

@@ -69,18 +69,19 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     // A rebuild builds the copy, drops the original and may rename the copy to the original's
     // name: a duplicate only if both are still there when the file ends.
     let survives = |index: &QualifiedName| context.file_end().indexes.contains_key(index);
-    if name.as_ref().is_some_and(|n| !survives(n)) {
-        return;
-    }
     let existing = context
         .catalog
         .indexes
         .values()
-        .filter(|index| index.table == table && survives(&index.name))
+        .filter(|index| index.table == table)
         .filter(|index| !new.unique || index.unique && index.keys.len() == new.keys.len())
         .filter(|index| IndexDef::of_existing(index).is_some_and(|def| serves(&def, &new_def)))
+        .filter(|index| survives(&index.name))
         // The closest match: an exact duplicate before a wider index.
         .min_by(|a, b| a.keys.len().cmp(&b.keys.len()).then(a.name.cmp(&b.name)));
+    if name.as_ref().is_some_and(|n| !survives(n)) {
+        return;
+    }
     let Some(existing) = existing else {
         return;
     };
