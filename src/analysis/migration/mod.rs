@@ -103,6 +103,14 @@ impl<'a> StatementContext<'a> {
         self.file_end
     }
 
+    /// For `ALTER TABLE` of a table the schema has: the table and the actions.
+    pub fn altered_table(&self) -> Option<(QualifiedName, &'a [AlterTableOperation])> {
+        let Some(Statement::AlterTable(alter)) = self.ast else {
+            return None;
+        };
+        Some((self.table_name(&alter.name)?, &alter.operations))
+    }
+
     pub fn table_name(&self, name: &ObjectName) -> Option<QualifiedName> {
         self.loader.applier().resolve(RelationKind::Table, name)
     }

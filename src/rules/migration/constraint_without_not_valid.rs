@@ -33,7 +33,7 @@ use crate::findings::{Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, Statement, TableConstraint};
+use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, TableConstraint};
 
 pub static RULE: Rule = Rule {
     id: "MIG005",
@@ -45,13 +45,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
-    let Some(table) = context.table_name(&alter.name) else {
-        return;
-    };
-    for operation in &alter.operations {
+    for operation in operations {
         if let AlterTableOperation::AddColumn { column_def, .. } = operation {
             new_column_reference(context, &table, column_def, out);
             continue;

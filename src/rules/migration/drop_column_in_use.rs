@@ -27,7 +27,7 @@ use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, Statement};
+use sqlparser::ast::AlterTableOperation;
 
 pub static RULE: Rule = Rule {
     id: "MIG015",
@@ -39,23 +39,22 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
-        return;
-    };
-    let Some(table) = context.table_name(&alter.name) else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
     if context.is_new(&table) {
         return;
     }
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::DropColumn { column_names, .. } = operation else {
             continue;
         };
         for column in column_names.iter().map(identifier) {
             // DROP COLUMN IF EXISTS of a column the table does not have drops nothing.
             let exists = context
-                .table(&alter.name)
+                .catalog
+                .tables
+                .get(&table)
                 .is_some_and(|t| t.column(&column).is_some());
             if !exists {
                 continue;

@@ -26,7 +26,7 @@ use crate::analysis::migration::locks::{Lock, Work};
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, Statement, TableConstraint};
+use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, TableConstraint};
 
 pub static RULE: Rule = Rule {
     id: "MIG010",
@@ -38,13 +38,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
-    let Some(table) = context.table_name(&alter.name) else {
-        return;
-    };
-    for operation in &alter.operations {
+    for operation in operations {
         // The plain column comes first when the key was declared on a new column.
         let mut add_column = String::new();
         let (kind, name, columns): (&str, Option<&Ident>, Vec<String>) = match operation {

@@ -33,7 +33,7 @@ use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, Statement};
+use sqlparser::ast::AlterTableOperation;
 
 pub static RULE: Rule = Rule {
     id: "MIG016",
@@ -45,16 +45,13 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
-        return;
-    };
-    let Some(table) = context.table_name(&alter.name) else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
     if context.is_new(&table) {
         return;
     }
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::RenameColumn {
             old_column_name,
             new_column_name,

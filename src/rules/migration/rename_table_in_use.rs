@@ -33,7 +33,7 @@ use crate::findings::{Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, RenameTableNameKind, Statement};
+use sqlparser::ast::{AlterTableOperation, RenameTableNameKind};
 
 pub static RULE: Rule = Rule {
     id: "MIG018",
@@ -45,16 +45,13 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
-        return;
-    };
-    let Some(table) = context.table_name(&alter.name) else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
     if context.is_new(&table) {
         return;
     }
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::RenameTable {
             table_name: RenameTableNameKind::As(new) | RenameTableNameKind::To(new),
         } = operation

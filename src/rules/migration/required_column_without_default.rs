@@ -28,7 +28,7 @@ use crate::analysis::migration::impact::Size;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, ColumnOption, Statement};
+use sqlparser::ast::{AlterTableOperation, ColumnOption};
 
 pub static RULE: Rule = Rule {
     id: "MIG007",
@@ -40,17 +40,14 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
-        return;
-    };
-    let Some(table) = context.table_name(&alter.name) else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
     let size = context.size(&table);
     if matches!(size, Size::New) || matches!(size, Size::Rows { rows, .. } if rows < 1.0) {
         return;
     }
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::AddColumn { column_def, .. } = operation else {
             continue;
         };

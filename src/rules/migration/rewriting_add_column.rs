@@ -31,7 +31,7 @@ use crate::analysis::migration::locks::{Lock, Work, column_rewrites_table};
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterTableOperation, Statement};
+use sqlparser::ast::AlterTableOperation;
 
 pub static RULE: Rule = Rule {
     id: "MIG008",
@@ -43,13 +43,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
-    let Some(table) = context.table_name(&alter.name) else {
-        return;
-    };
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::AddColumn { column_def, .. } = operation else {
             continue;
         };

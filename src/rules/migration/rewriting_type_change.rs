@@ -28,7 +28,7 @@ use crate::analysis::migration::locks::{Lock, Work, type_change_is_free};
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::{format_type, identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 
 pub static RULE: Rule = Rule {
     id: "MIG009",
@@ -40,13 +40,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
-    let Some(table) = context.table_name(&alter.name) else {
-        return;
-    };
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::AlterColumn {
             column_name,
             op:

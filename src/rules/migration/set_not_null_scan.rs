@@ -30,7 +30,7 @@ use crate::analysis::migration::locks::{Lock, Work};
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{AlterColumnOperation, AlterTableOperation, Statement};
+use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 
 pub static RULE: Rule = Rule {
     id: "MIG006",
@@ -42,13 +42,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
-    let Some(Statement::AlterTable(alter)) = context.ast else {
+    let Some((table, operations)) = context.altered_table() else {
         return;
     };
-    let Some(table) = context.table_name(&alter.name) else {
-        return;
-    };
-    for operation in &alter.operations {
+    for operation in operations {
         let AlterTableOperation::AlterColumn {
             column_name,
             op: AlterColumnOperation::SetNotNull,
