@@ -111,3 +111,11 @@ pub struct RejectedAlternative {
     pub size_bytes: f64,
     pub reason: String,
 }
+
+/// `text` cut to `max` characters, with `…` when cut: statements quoted in messages.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}

@@ -4,9 +4,9 @@
 
 mod common;
 
+use common::check_json;
 use common::live::{TestDatabase, admin, runtime};
 use serde_json::Value;
-use std::process::Command;
 
 fn execute(database: &TestDatabase, sql: &str) {
     runtime().block_on(async {
@@ -52,23 +52,11 @@ fn live_sizes_decide_severity_and_the_database_is_left_as_it_was() {
          TRUNCATE events;",
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .args([
-            "check",
-            migration.to_str().unwrap(),
-            "--format",
-            "json",
-            "--db",
-        ])
-        .arg(database.url("127.0.0.1", ""))
-        .output()
-        .unwrap();
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = check_json([
+        migration.as_os_str(),
+        "--db".as_ref(),
+        database.url("127.0.0.1", "").as_ref(),
+    ]);
     let index_findings: Vec<&Value> = report["findings"]
         .as_array()
         .unwrap()

@@ -96,14 +96,37 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    planwise_json("analyze", args, &[0])
+}
+
+/// `planwise check --format json ARGS…` run from the crate's folder; it must succeed (exit
+/// status 0, or 1 for findings at --fail-on).
+pub fn check_json<I, S>(args: I) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    planwise_json("check", args, &[0, 1])
+}
+
+/// `planwise COMMAND --format json ARGS…` from the crate's folder, its exit status one of
+/// `statuses`, its output parsed.
+fn planwise_json<I, S>(command: &str, args: I, statuses: &[i32]) -> serde_json::Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_planwise"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["analyze", "--format", "json"])
+        .args([command, "--format", "json"])
         .args(args)
         .output()
         .unwrap();
     assert!(
-        output.status.success(),
+        output
+            .status
+            .code()
+            .is_some_and(|code| statuses.contains(&code)),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -119,25 +142,4 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Va
         .filter(|f| f["rule"] == rule)
         .cloned()
         .collect()
-}
-
-/// `planwise check --format json ARGS…` run from the crate's folder; it must succeed (exit
-/// status 0, or 1 for findings at --fail-on).
-pub fn check_json<I, S>(args: I) -> serde_json::Value
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<std::ffi::OsStr>,
-{
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(output.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
 }

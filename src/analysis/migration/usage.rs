@@ -3,6 +3,7 @@
 //! a foreign key the workload joins on without an index, a lock on a busy table.
 
 use crate::analysis::facts::{Access, QueryFacts};
+use crate::findings::shorten;
 use crate::model::catalog::QualifiedName;
 use crate::model::workload::Profile;
 use std::collections::BTreeMap;
@@ -151,7 +152,7 @@ pub fn describe(uses: &[&QueryUse]) -> String {
     let calls: u64 = uses.iter().map(|u| u.calls).sum();
     let top = uses
         .first()
-        .map(|u| format!(", most often `{}`", short(&u.normalized, 70)))
+        .map(|u| format!(", most often `{}`", shorten(&u.normalized, 70)))
         .unwrap_or_default();
     format!(
         "{} logged statement{} ({calls} call{}){top}",
@@ -159,12 +160,4 @@ pub fn describe(uses: &[&QueryUse]) -> String {
         if uses.len() == 1 { "" } else { "s" },
         if calls == 1 { "" } else { "s" },
     )
-}
-
-fn short(text: &str, length: usize) -> String {
-    if text.chars().count() <= length {
-        text.to_string()
-    } else {
-        format!("{}…", text.chars().take(length).collect::<String>())
-    }
 }

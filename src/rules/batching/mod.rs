@@ -80,14 +80,6 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `sql` shortened to `max` characters for a message.
-fn short(sql: &str, max: usize) -> String {
-    match sql.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &sql[..at]),
-        None => sql.to_string(),
-    }
-}
-
 fn facts_and_stats<'a>(
     context: &Context<'a>,
     fingerprint: u64,

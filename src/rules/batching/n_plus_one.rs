@@ -42,11 +42,9 @@
 //! value set, calls and time are split in proportion to the number of loops. Not in cost
 //! units: the finding has no `estimated_saving`, the figures are in its message.
 
-use super::{
-    Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, plural, short,
-};
+use super::{Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, plural};
 use crate::analysis::facts::StatementKind;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, Severity, shorten};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
@@ -84,7 +82,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         let parent_query = parent.and_then(|p| context.profile.queries.get(&p));
         let (after, join) = match parent_query {
             Some(p) => (
-                format!("right after `{}`", short(&p.normalized, 80)),
+                format!("right after `{}`", shorten(&p.normalized, 80)),
                 " (or a join with the parent)",
             ),
             None => ("at the start of a session".to_string(), ""),
@@ -98,7 +96,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 "`{}` ran in {} loop{} (median {}, max {} calls) {after}: {} calls{}. \
                  One statement per loop with `{written} = ANY(…)`{join} \
                  saves {} round trips{saved_ms}",
-                short(&query.normalized, 80),
+                shorten(&query.normalized, 80),
                 part.loops,
                 plural(part.loops),
                 stats.median_size(),

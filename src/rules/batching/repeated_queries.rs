@@ -32,9 +32,9 @@
 //! loops. Not in cost units: the finding has no `estimated_saving`, the figures are in its
 //! message.
 
-use super::{Part, facts_and_stats, is_pattern, logged, plural, short};
+use super::{Part, facts_and_stats, is_pattern, logged, plural};
 use crate::analysis::facts::StatementKind;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, Severity, shorten};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
@@ -72,7 +72,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 "`{}` ran with the same values over and over in {} loop{} (median {}, max {} \
                  calls): {} calls{}. Running it once per loop (hoisted or cached) saves {repeats} \
                  calls{saved_ms}",
-                short(&query.normalized, 80),
+                shorten(&query.normalized, 80),
                 part.loops,
                 plural(part.loops),
                 stats.median_size(),

@@ -43,10 +43,10 @@
 
 use super::{
     Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, multi_row_values,
-    plural, short, values_rows,
+    plural, values_rows,
 };
 use crate::analysis::facts::{Access, StatementKind};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Finding, Severity, shorten};
 use crate::model::session::LoopStats;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -121,7 +121,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             message: format!(
                 "`{}` ran one row at a time in {} loop{} (median {}, max {} calls): {} calls{}. \
                  {instead} saves {} round trips{saved_ms}",
-                short(&query.normalized, 80),
+                shorten(&query.normalized, 80),
                 part.loops,
                 plural(part.loops),
                 stats.median_size(),

@@ -7,6 +7,7 @@ pub mod partition_large_table;
 pub mod partition_not_pruned;
 
 use crate::analysis::facts::{Access, Operand, Predicate, QueryFacts};
+use crate::findings::shorten;
 use crate::model::catalog::Table;
 use crate::rules::Context;
 use crate::sql::fingerprint::format_id;
@@ -105,21 +106,13 @@ fn named(readers: &[&Reader<'_>], max: usize) -> String {
         .take(max)
         .map(|r| {
             let calls = if r.calls == 1 { "call" } else { "calls" };
-            format!("`{}` ({} {calls})", short(r.normalized, 90), r.calls)
+            format!("`{}` ({} {calls})", shorten(r.normalized, 90), r.calls)
         })
         .collect();
     if readers.len() > max {
         names.push(format!("{} more", readers.len() - max));
     }
     names.join("; ")
-}
-
-/// `sql` shortened to `max` characters for a message.
-fn short(sql: &str, max: usize) -> String {
-    match sql.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &sql[..at]),
-        None => sql.to_string(),
-    }
 }
 
 #[cfg(test)]
