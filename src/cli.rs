@@ -197,6 +197,14 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub index: IndexArgs,
 
+    /// Also measure the logged SELECTs that take the most time (at most 20) on --db with
+    /// `EXPLAIN (ANALYZE)`, to set the planner's row estimates against the rows really
+    /// produced (rule STAT002). This runs them: each alone, in a read-only transaction that
+    /// is rolled back, cancelled after 10 s; statements logged without their parameters'
+    /// values are left out. Example: planwise analyze --log pg.log --db $URL --analyze
+    #[arg(long, requires = "db")]
+    pub analyze: bool,
+
     /// Exit with status 1 when a finding has at least this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,

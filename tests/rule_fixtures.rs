@@ -7,10 +7,13 @@
 //! rules that need what only a log has: sessions, loops, durations. Its schema is
 //! `schema.sql`, or `schema.json` (a catalog saved with `--save-catalog`, statistics
 //! included) for rules that need what only a live server knows — or both, the DDL applied
-//! on top of the saved catalog.
+//! on top of the saved catalog. A case with `setup.sql` instead is live: the script fills a
+//! database of the test's own, and planwise reads it with `--db … --analyze`, for rules that
+//! need plans measured on real data.
 
 mod common;
 
+use common::live::{TestDatabase, admin, runtime};
 use common::{analyze_json, check_json, findings_of};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -34,12 +37,39 @@ fn schemas(case: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A live case's script, when the case is live.
+fn setup(case: &Path) -> Option<PathBuf> {
+    Some(case.join("setup.sql")).filter(|path| path.is_file())
+}
+
 fn analyze(case: &Path) -> Value {
     let mut args: Vec<std::ffi::OsString> = vec!["--log".into(), workload(case).into()];
-    args.push("--schema".into());
-    args.extend(schemas(case).into_iter().map(Into::into));
+    // Kept until planwise is done: the database is dropped with it.
+    let mut database = None;
+    match setup(case) {
+        Some(script) => {
+            let live = TestDatabase::create("rule");
+            let script = std::fs::read_to_string(script).unwrap();
+            runtime().block_on(async {
+                admin(&live.name)
+                    .await
+                    .batch_execute(&script)
+                    .await
+                    .unwrap();
+            });
+            args.extend(["--db".into(), live.url("127.0.0.1", "").into()]);
+            args.push("--analyze".into());
+            database = Some(live);
+        }
+        None => {
+            args.push("--schema".into());
+            args.extend(schemas(case).into_iter().map(Into::into));
+        }
+    }
     args.extend(extra_args(case));
-    analyze_json(args)
+    let report = analyze_json(args);
+    drop(database);
+    report
 }
 
 fn extra_args(case: &Path) -> Vec<std::ffi::OsString> {
@@ -107,8 +137,8 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
                 continue;
             }
             assert!(
-                !schemas(&case_dir).is_empty(),
-                "{id}/{case}: neither schema.sql nor schema.json"
+                !schemas(&case_dir).is_empty() || setup(&case_dir).is_some(),
+                "{id}/{case}: neither schema.sql, schema.json nor setup.sql"
             );
             assert!(
                 workload(&case_dir).is_file(),

@@ -10,7 +10,8 @@ use crate::analysis::index::offline::OfflineModel;
 use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
 use crate::analysis::index::whatif::{Comparison, compare_workload};
 use crate::cli::{CostArgs, CostModelChoice, IndexArgs, InputArgs, WhatifArgs};
-use crate::db::whatif::{Explainable, HypoPg};
+use crate::db::explain::Explainable;
+use crate::db::whatif::HypoPg;
 use crate::model::catalog::Catalog;
 use crate::model::ddl::DdlApplier;
 use crate::model::diagnostics::Example;
@@ -21,7 +22,7 @@ use sqlparser::ast::Statement;
 use std::collections::BTreeMap;
 
 /// The workload's statements that have facts and ran.
-type Statements<'a> = Vec<(u64, &'a QueryFacts, &'a QueryStats)>;
+pub(super) type Statements<'a> = Vec<(u64, &'a QueryFacts, &'a QueryStats)>;
 
 fn statements<'a>(profile: &'a Profile, facts: &'a BTreeMap<u64, QueryFacts>) -> Statements<'a> {
     facts
@@ -248,7 +249,7 @@ fn report(profile: &mut Profile, problems: Problems) {
 }
 
 /// The statements the what-if model may plan: each fingerprint's sample with its values.
-fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec<Explainable> {
+pub(super) fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec<Explainable> {
     statements
         .iter()
         .map(|(id, facts, stats)| {

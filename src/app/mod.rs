@@ -2,6 +2,7 @@
 
 mod check;
 mod index_advice;
+mod measure;
 
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::{StatementAnalysis, analyze_statements};
@@ -58,6 +59,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 ),
                 None => None,
             };
+            let misestimates = match (&args.input.db, &catalog) {
+                (Some(url), Some(catalog)) if args.analyze => {
+                    measure::misestimated_scans(url, &mut profile, &statements.facts, catalog)
+                }
+                _ => Vec::new(),
+            };
             let context = rules::Context {
                 profile: &profile,
                 facts: &statements.facts,
@@ -65,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 index_plan: index_plan.as_ref(),
                 table_rows: &args.index.cost.table_rows,
                 join_graph: &join_graph,
+                misestimates: &misestimates,
             };
             let findings = rules::run(&context);
             let failed = args

@@ -182,6 +182,12 @@ fn table(row: &Row) -> Option<Table> {
             dead_rows: count("n_dead_tup"),
             modified_since_analyze: count("n_mod_since_analyze"),
             last_analyze: row.text("last_analyze"),
+            extended_statistics: row
+                .texts("extended_statistics")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|columns| serde_json::from_str(columns).ok())
+                .collect(),
         }),
         ..Table::default()
     })

@@ -7,6 +7,8 @@
 //! TLS (libpq's `sslmode` / `sslrootcert`) lives in `tls`.
 
 pub mod catalog;
+pub mod explain;
+pub mod measure;
 pub mod pgss;
 mod tls;
 pub mod whatif;

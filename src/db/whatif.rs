@@ -7,25 +7,12 @@
 //! Only statements whose facts say SELECT / INSERT / UPDATE / DELETE are ever sent, always
 //! behind `EXPLAIN` (without ANALYZE) or `PREPARE`, one statement per round trip.
 
+use super::explain::{Explain, Explainable};
 use super::{DbError, Session, connect};
 use crate::analysis::index::cost::{Basis, CostModel, CostRequest};
 use crate::analysis::index::definition::IndexDef;
 use futures_util::future::join_all;
 use std::collections::{BTreeMap, HashMap};
-
-/// A statement the what-if model may plan.
-#[derive(Debug, Clone)]
-pub struct Explainable {
-    pub id: u64,
-    pub text: String,
-    /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
-    pub parameters: BTreeMap<u32, String>,
-    /// It reads one table, directly: the only statements planned with hypothetical partial
-    /// indexes. HypoPG (seen in 1.3.1) keeps a partial index's condition pointing at the
-    /// query's first relation, so elsewhere the index is ignored or, through a view, the
-    /// backend crashes (HypoPG issue #116).
-    pub single_table: bool,
-}
 
 /// Costs from the server's planner with HypoPG's hypothetical indexes.
 pub struct HypoPg {
@@ -203,7 +190,7 @@ impl CostModel for HypoPg {
 
 impl WhatIfSession {
     fn error(&self, error: &tokio_postgres::Error) -> String {
-        self.session.query_error(error).to_string()
+        self.session.error(error)
     }
 
     /// Makes the backend's hypothetical indexes exactly `wanted`.
@@ -260,88 +247,9 @@ impl WhatIfSession {
 
     /// The planner's total cost of the statement, planned but never run.
     async fn explain(&self, statement: &Explainable) -> Result<f64, String> {
-        let client = &self.session.client;
-        let plain = format!("EXPLAIN (FORMAT JSON) {}", statement.text);
-        let prepared = client
-            .prepare(plain.as_str())
-            .await
-            .map_err(|e| self.error(&e))?;
-        if !prepared.params().is_empty() {
-            // `$n` placeholders: plan it as a prepared statement with the logged values.
-            return self.explain_prepared(statement).await;
-        }
-        let row = client
-            .query_one(&prepared, &[])
-            .await
-            .map_err(|e| self.error(&e))?;
-        total_cost(&row)
+        let plan = self.session.explain(statement, Explain::Plan).await?;
+        plan.pointer("/0/Plan/Total Cost")
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| "EXPLAIN returned no total cost".to_string())
     }
-
-    async fn explain_prepared(&self, statement: &Explainable) -> Result<f64, String> {
-        let client = &self.session.client;
-        let prepare = format!("PREPARE planwise_whatif AS {}", statement.text);
-        client
-            .execute(prepare.as_str(), &[])
-            .await
-            .map_err(|e| self.error(&e))?;
-        let result = async {
-            let arity: i32 = client
-                .query_one(
-                    "SELECT cardinality(parameter_types) FROM pg_prepared_statements \
-                     WHERE name = 'planwise_whatif'",
-                    &[],
-                )
-                .await
-                .and_then(|row| row.try_get(0))
-                .map_err(|e| self.error(&e))?;
-            let values: Vec<Option<&String>> = (1..=arity.max(0) as u32)
-                .map(|n| statement.parameters.get(&n))
-                .collect();
-            // Without every value, a generic plan: the custom plan for NULLs is meaningless.
-            let mode = if values.iter().all(Option::is_some) {
-                "force_custom_plan"
-            } else {
-                "force_generic_plan"
-            };
-            client
-                .execute(format!("SET plan_cache_mode = {mode}").as_str(), &[])
-                .await
-                .map_err(|e| self.error(&e))?;
-            let arguments: Vec<String> = values
-                .iter()
-                .map(|value| match value {
-                    Some(v) if v.as_str() != "NULL" => format!("'{}'", v.replace('\'', "''")),
-                    _ => "NULL".to_string(),
-                })
-                .collect();
-            let explain = if arguments.is_empty() {
-                "EXPLAIN (FORMAT JSON) EXECUTE planwise_whatif".to_string()
-            } else {
-                format!(
-                    "EXPLAIN (FORMAT JSON) EXECUTE planwise_whatif({})",
-                    arguments.join(", ")
-                )
-            };
-            let row = client
-                .query_one(explain.as_str(), &[])
-                .await
-                .map_err(|e| self.error(&e))?;
-            total_cost(&row)
-        }
-        .await;
-        for cleanup in ["DEALLOCATE planwise_whatif", "RESET plan_cache_mode"] {
-            client
-                .execute(cleanup, &[])
-                .await
-                .map_err(|e| self.error(&e))?;
-        }
-        result
-    }
-}
-
-fn total_cost(row: &tokio_postgres::Row) -> Result<f64, String> {
-    let plan: serde_json::Value = row.try_get(0).map_err(|e| e.to_string())?;
-    plan.pointer("/0/Plan/Total Cost")
-        .and_then(serde_json::Value::as_f64)
-        .ok_or_else(|| "EXPLAIN returned no total cost".to_string())
 }

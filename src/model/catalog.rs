@@ -274,6 +274,9 @@ pub struct TableStats {
     pub modified_since_analyze: i64,
     /// `YYYY-MM-DD HH:MM:SS` of the last (auto)analyze, if any.
     pub last_analyze: Option<String>,
+    /// The columns of each extended statistics object (`CREATE STATISTICS`) on the table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended_statistics: Vec<Vec<String>>,
 }
 
 /// `pg_stats` for one column.

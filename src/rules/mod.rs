@@ -10,6 +10,7 @@ pub mod rewrite;
 pub mod statistics;
 pub mod types;
 
+use crate::analysis::estimates::Misestimate;
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::JoinGraph;
@@ -49,6 +50,8 @@ pub struct Context<'a> {
     pub table_rows: &'a BTreeMap<QualifiedName, f64>,
     /// The workload's joins, with the column types on each side.
     pub join_graph: &'a JoinGraph,
+    /// Scans whose row estimates were far off in measured plans (`--analyze`).
+    pub misestimates: &'a [Misestimate],
 }
 
 impl Context<'_> {
@@ -192,6 +195,7 @@ pub static RULES: &[&Rule] = &[
     &rewrite::non_sargable::RULE,
     &rewrite::or_across_columns::RULE,
     &statistics::stale_statistics::RULE,
+    &statistics::row_misestimate::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

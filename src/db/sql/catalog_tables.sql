@@ -26,7 +26,15 @@ SELECT n.nspname::text                                    AS schema,
        s.n_mod_since_analyze                              AS n_mod_since_analyze,
        -- UTC whatever the session's TimeZone, so two readings of one server compare.
        to_char(greatest(s.last_analyze, s.last_autoanalyze) AT TIME ZONE 'UTC',
-               'YYYY-MM-DD HH24:MI:SS')                   AS last_analyze
+               'YYYY-MM-DD HH24:MI:SS')                   AS last_analyze,
+       -- The columns of each extended statistics object (CREATE STATISTICS), as JSON arrays.
+       ARRAY(SELECT json_agg(a.attname::text ORDER BY a.attnum)::text
+             FROM pg_statistic_ext e
+             CROSS JOIN unnest(e.stxkeys::int2[]) AS k(attnum)
+             JOIN pg_attribute a ON a.attrelid = e.stxrelid AND a.attnum = k.attnum
+             WHERE e.stxrelid = c.oid
+             GROUP BY e.oid
+             ORDER BY e.oid)                              AS extended_statistics
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_partitioned_table p ON p.partrelid = c.oid

@@ -1,4 +1,5 @@
 //! Statistics rules: they read the live statistics a catalog was read with (`--db`, or a
 //! catalog saved with `--save-catalog`) and say nothing without them.
 
+pub mod row_misestimate;
 pub mod stale_statistics;

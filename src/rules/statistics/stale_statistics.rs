@@ -95,7 +95,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Why the table's statistics are stale, when they are.
-fn staleness(stats: &TableStats) -> Option<String> {
+pub(super) fn staleness(stats: &TableStats) -> Option<String> {
     let rows = stats.rows.unwrap_or(stats.live_rows as f64).max(0.0);
     let changed = stats.modified_since_analyze;
     match &stats.last_analyze {
