@@ -3,9 +3,10 @@
 
 use planwise::analysis::facts::{
     Access, Bound, JoinKind, Operand, Operator, PatternShape, QueryFacts, StatementKind,
-    extract_facts, parse_logged_parameters,
+    extract_facts,
 };
 use planwise::model::catalog::{Catalog, Column, QualifiedName, Table};
+use planwise::sql::parameters::parse_logged_parameters;
 use planwise::sql::parse::parse_sql;
 
 fn table(name: &str, columns: &[(&str, &str)]) -> Table {

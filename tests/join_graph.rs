@@ -46,6 +46,7 @@ fn workload(
                     statement: sql,
                     parameters: None,
                     values_hash: 0,
+                    offset: None,
                     duration_us: Some(1000),
                     at: None,
                     origin: Origin::default(),

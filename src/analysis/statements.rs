@@ -2,11 +2,12 @@
 //! the sample the log kept — real values make facts such as `LIKE 'abc%'` or
 //! `status = 'pending'` precise — or the normalized text when there is no sample.
 
-use super::facts::{QueryFacts, extract_facts, parse_logged_parameters};
+use super::facts::{QueryFacts, extract_facts};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::format_id;
+use crate::sql::parameters::parse_logged_parameters;
 use crate::sql::parse::parse_sql;
 use rayon::prelude::*;
 use std::collections::BTreeMap;

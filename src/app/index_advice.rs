@@ -2,7 +2,7 @@
 //! cost model answers (HypoPG on `--db` when it has it, else the offline model), and what
 //! could not be costed, reported as diagnostics.
 
-use crate::analysis::facts::{QueryFacts, StatementKind, parse_logged_parameters};
+use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::analysis::index::candidates::generate;
 use crate::analysis::index::cost::CostModel;
 use crate::analysis::index::definition::IndexDef;
@@ -17,6 +17,7 @@ use crate::model::ddl::DdlApplier;
 use crate::model::diagnostics::Example;
 use crate::model::workload::{Profile, QueryStats, ValueSets};
 use crate::sql::fingerprint::format_id;
+use crate::sql::parameters::parse_logged_parameters;
 use crate::sql::parse::parse_sql;
 use sqlparser::ast::Statement;
 use std::collections::BTreeMap;

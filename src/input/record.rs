@@ -135,6 +135,9 @@ impl<'f> RecordSink<'f> {
             statement,
             parameters,
             values_hash,
+            offset: fingerprint
+                .offset
+                .and_then(|offset| offset.rows(parameters)),
             duration_us,
             at,
             origin: Origin {

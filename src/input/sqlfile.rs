@@ -28,6 +28,7 @@ pub fn parse(text: &str, name: &str) -> Profile {
             statement: statement.text,
             parameters: None,
             values_hash: fingerprint.values_hash,
+            offset: fingerprint.offset.and_then(|offset| offset.rows(None)),
             duration_us: None,
             at: None,
             origin: Origin::default(),

@@ -62,6 +62,8 @@ pub struct PendingStatement {
     pub statement: String,
     pub parameters: Option<String>,
     pub values_hash: u64,
+    #[serde(default)]
+    pub offset: Option<u64>,
     pub at: Option<Millis>,
     pub database: Option<String>,
     pub user: Option<String>,
@@ -78,6 +80,7 @@ impl PendingStatement {
             statement: call.statement.to_string(),
             parameters: call.parameters.map(str::to_string),
             values_hash: call.values_hash,
+            offset: call.offset,
             at: call.at,
             database: call.origin.database.map(str::to_string),
             user: call.origin.user.map(str::to_string),
@@ -94,6 +97,7 @@ impl PendingStatement {
             statement: &self.statement,
             parameters: self.parameters.as_deref(),
             values_hash: self.values_hash,
+            offset: self.offset,
             duration_us,
             at: self.at,
             origin: Origin {

@@ -103,6 +103,8 @@ pub struct Call<'a> {
     pub statement: &'a str,
     pub parameters: Option<&'a str>,
     pub values_hash: u64,
+    /// The rows its `OFFSET` skipped, when it has one that the log tells.
+    pub offset: Option<u64>,
     pub duration_us: Option<u64>,
     pub at: Option<Millis>,
     pub origin: Origin<'a>,
@@ -133,6 +135,10 @@ pub struct QueryStats {
     /// Whether the calls all had the same constants and parameter values.
     #[serde(default)]
     pub values: ValueSets,
+    /// The most rows a call's `OFFSET` skipped: the normalized text and the sample do not
+    /// show how deep the pages went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deepest_offset: Option<u64>,
 }
 
 /// The sets of constants and parameter values a fingerprint ran with (by `values_hash`):
@@ -193,6 +199,7 @@ impl QueryStats {
     fn record(&mut self, call: &Call<'_>) {
         self.calls += 1;
         self.values = self.values.include(call.values_hash);
+        self.deepest_offset = self.deepest_offset.max(call.offset);
         if let Some(us) = call.duration_us {
             self.add_time(1, us, us, us);
             self.latency
@@ -229,6 +236,7 @@ impl QueryStats {
     fn merge(&mut self, other: QueryStats) {
         self.calls += other.calls;
         self.values = self.values.merge(other.values);
+        self.deepest_offset = self.deepest_offset.max(other.deepest_offset);
         if other.timed_calls > 0 {
             self.add_time(
                 other.timed_calls,

@@ -10,6 +10,7 @@
 //! reusable buffers have grown.
 
 use super::lexer::{Lexer, TokenKind};
+use super::parameters::parse_logged_parameters;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::xxh3_64;
@@ -23,6 +24,26 @@ pub struct Fingerprint<'a> {
     /// Hash of the constants that were replaced, in order: equal for two executions with the
     /// same values (used to tell redundant repeats from loops over different values).
     pub values_hash: u64,
+    /// What its `OFFSET` skips: the normalized text keeps only a placeholder, and deep pages
+    /// are told from shallow ones by this.
+    pub offset: Option<Offset>,
+}
+
+/// A statement's `OFFSET`: the rows it skips, or the parameter that says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offset {
+    Rows(u64),
+    Parameter(u32),
+}
+
+impl Offset {
+    /// The rows skipped, with the parameters' values as the log recorded them.
+    pub fn rows(self, parameters: Option<&str>) -> Option<u64> {
+        match self {
+            Offset::Rows(rows) => Some(rows),
+            Offset::Parameter(n) => parse_logged_parameters(parameters?).get(&n)?.parse().ok(),
+        }
+    }
 }
 
 /// Renders a fingerprint id the way every output shows it.
@@ -71,10 +92,13 @@ pub struct Fingerprinter {
     values_row: Option<ValuesRow>,
     row_shape: Vec<u8>,
     /// Statements without constants (extended-protocol `$n` text, `BEGIN`) repeat verbatim
-    /// in logs: their fingerprint is remembered by a hash of their text.
-    repeated: Prehashed<(u64, Box<[u8]>)>,
+    /// in logs: their fingerprint (and offset parameter) is remembered by a hash of their
+    /// text.
+    repeated: Prehashed<(u64, Box<[u8]>, Option<Offset>)>,
     /// The skeleton of the statement being fingerprinted (see `skeleton`).
     skeleton: Vec<u8>,
+    /// Its offset, found while writing the skeleton.
+    offset: Option<Offset>,
     /// Statements with constants repeat with other values: their fingerprint is remembered
     /// by their skeleton, keyed by its hash.
     skeletons: Prehashed<Known>,
@@ -137,11 +161,12 @@ impl Fingerprinter {
     pub fn fingerprint(&mut self, sql: &[u8]) -> Fingerprint<'_> {
         let text_hash = xxh3_64(sql);
         if self.repeated.contains_key(&text_hash) {
-            let (id, normalized) = &self.repeated[&text_hash];
+            let (id, normalized, offset) = &self.repeated[&text_hash];
             return Fingerprint {
                 id: *id,
                 normalized,
                 values_hash: 0,
+                offset: *offset,
             };
         }
         let values_hash = self.skeleton(sql);
@@ -156,6 +181,7 @@ impl Fingerprinter {
                 id: known.id,
                 normalized: &known.normalized,
                 values_hash,
+                offset: self.offset,
             };
         }
         let (id, values_hash) = self.normalize(sql);
@@ -178,26 +204,34 @@ impl Fingerprinter {
             if self.repeated.len() >= REMEMBERED_STATEMENTS {
                 self.repeated.clear();
             }
-            self.repeated
-                .insert(text_hash, (id, self.out.clone().into_boxed_slice()));
+            self.repeated.insert(
+                text_hash,
+                (id, self.out.clone().into_boxed_slice(), self.offset),
+            );
         }
         Fingerprint {
             id,
             normalized: &self.out,
             values_hash,
+            offset: self.offset,
         }
     }
 
     /// Writes the skeleton of `sql` to `self.skeleton`: its tokens but whitespace and comments,
     /// with the text of constants left out. The normalized text depends on nothing else, so
     /// two statements with one skeleton have one fingerprint. Returns the constants' hash
-    /// (as `normalize` computes it).
+    /// (as `normalize` computes it); notes the statement's offset on the way.
     fn skeleton(&mut self, sql: &[u8]) -> u64 {
         self.skeleton.clear();
+        self.offset = None;
         let mut values_hash = 0u64;
+        let mut after_offset = false;
         let mut lexer = Lexer::new(sql);
         while let Some(token) = lexer.next_significant() {
             let text = &sql[token.start..token.end];
+            if std::mem::take(&mut after_offset) {
+                self.note_offset(token.kind, text);
+            }
             match token.kind {
                 TokenKind::String | TokenKind::Number => {
                     values_hash = values_hash.rotate_left(7) ^ xxh3_64(text);
@@ -205,6 +239,7 @@ impl Fingerprinter {
                 }
                 TokenKind::Param => self.skeleton.push(token.kind as u8),
                 kind => {
+                    after_offset = kind == TokenKind::Word && text.eq_ignore_ascii_case(b"offset");
                     // The length keeps the encoding unambiguous.
                     self.skeleton.push(kind as u8);
                     self.skeleton
@@ -214,6 +249,22 @@ impl Fingerprinter {
             }
         }
         values_hash
+    }
+
+    /// The token after an `OFFSET` keyword: a row count or a parameter. Of several offsets
+    /// (subqueries), the deepest count, else the first parameter, is kept.
+    fn note_offset(&mut self, kind: TokenKind, text: &[u8]) {
+        let offset = match kind {
+            TokenKind::Number => number(text).map(Offset::Rows),
+            TokenKind::Param => number(&text[1..]).map(Offset::Parameter),
+            _ => None,
+        };
+        self.offset = match (self.offset, offset) {
+            (Some(Offset::Rows(a)), Some(Offset::Rows(b))) => Some(Offset::Rows(a.max(b))),
+            (Some(Offset::Parameter(_)), Some(Offset::Rows(rows))) => Some(Offset::Rows(rows)),
+            (None, found) | (found, None) => found,
+            (kept, Some(Offset::Parameter(_))) => kept,
+        };
     }
 
     /// Writes the normalized text to `self.out`; returns its id and the constants' hash.
@@ -389,6 +440,10 @@ impl Fingerprinter {
     }
 }
 
+fn number<T: std::str::FromStr>(text: &[u8]) -> Option<T> {
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
 fn needs_space(last: Emitted, this: Emitted, kind: TokenKind) -> bool {
     match (last, this) {
         (Emitted::Nothing, _) => false,
@@ -467,6 +522,44 @@ mod tests {
         let first = fingerprinter.fingerprint(a.as_bytes()).id;
         let second = fingerprinter.fingerprint(b.as_bytes()).id;
         assert_eq!(first, second, "{} <> {}", normalize(a), normalize(b));
+    }
+
+    #[test]
+    fn the_offset_of_each_call_is_told_whatever_path_the_fingerprint_takes() {
+        let mut fingerprinter = Fingerprinter::new();
+        let mut offset = |sql: &str| fingerprinter.fingerprint(sql.as_bytes()).offset;
+        // New, then known by skeleton: each call reports its own rows.
+        assert_eq!(
+            offset("SELECT id FROM t ORDER BY id LIMIT 50 OFFSET 0"),
+            Some(Offset::Rows(0))
+        );
+        assert_eq!(
+            offset("select id from t order by id limit 50 offset 3900"),
+            Some(Offset::Rows(3900))
+        );
+        // Without constants the statement is remembered by its text: the parameter too.
+        for _ in 0..2 {
+            assert_eq!(
+                offset("SELECT id FROM t LIMIT $1 OFFSET $2"),
+                Some(Offset::Parameter(2))
+            );
+        }
+        // The deepest of several; a count over a parameter; none at all.
+        assert_eq!(
+            offset("SELECT * FROM (SELECT id FROM t OFFSET 10) s OFFSET 2000"),
+            Some(Offset::Rows(2000))
+        );
+        assert_eq!(
+            offset("SELECT * FROM (SELECT id FROM t OFFSET $1) s OFFSET 5"),
+            Some(Offset::Rows(5))
+        );
+        assert_eq!(offset("SELECT offset FROM t WHERE id = 1"), None);
+        assert_eq!(
+            Offset::Parameter(2).rows(Some("$1 = '50', $2 = '1200'")),
+            Some(1200)
+        );
+        assert_eq!(Offset::Parameter(3).rows(Some("$1 = '50'")), None);
+        assert_eq!(Offset::Parameter(1).rows(None), None);
     }
 
     fn different(a: &str, b: &str) {

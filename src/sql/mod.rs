@@ -1,7 +1,8 @@
-//! SQL text: the byte lexer, fingerprints, statement splitting, and the sqlparser entry
-//! point used once per distinct fingerprint.
+//! SQL text: the byte lexer, fingerprints, statement splitting, logged parameter values,
+//! and the sqlparser entry point used once per distinct fingerprint.
 
 pub mod fingerprint;
 pub mod lexer;
+pub mod parameters;
 pub mod parse;
 pub mod split;

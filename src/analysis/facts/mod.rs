@@ -11,7 +11,7 @@ mod columns;
 mod extract;
 mod scope;
 
-pub use extract::{extract_facts, ident, name_parts, parse_logged_parameters};
+pub use extract::{extract_facts, ident, name_parts};
 
 use crate::model::catalog::QualifiedName;
 use serde::Serialize;

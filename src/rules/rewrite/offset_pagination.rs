@@ -1,6 +1,6 @@
 //! ## What it finds
-//! A SELECT with `ORDER BY` and a deep `OFFSET`: 1,000 rows or more, written in the
-//! statement or logged as the value of its `$n` parameter.
+//! A SELECT with `ORDER BY` and a deep `OFFSET`: 1,000 rows or more in any of its logged
+//! calls, written in the statement or logged as the value of its `$n` parameter.
 //!
 //! ## Why it matters
 //! `OFFSET n` does not skip rows: the server produces the first n rows in order and throws
@@ -59,10 +59,17 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         if facts.kind != StatementKind::Select || facts.order_by.is_empty() {
             continue;
         }
+        // The sample's offset, or the deepest any call of the statement skipped.
+        let deepest = context
+            .profile
+            .queries
+            .get(id)
+            .and_then(|q| q.deepest_offset);
         let Some(offset) = facts
             .offset
             .as_ref()
             .and_then(|o| o.value())
+            .max(deepest)
             .filter(|o| *o >= DEEP_OFFSET)
         else {
             continue;

@@ -1,5 +1,8 @@
-//! The batching rules on the real shop log: the N+1 loop of `order_items` lookups after
-//! `orders`, and the one-row inserts of `order_items`, are reported with their batched forms.
+//! The workload advisors end to end on the real shop log (`scripts/make-fixtures.sh` ran
+//! `scripts/workload/*.sql` on a PostgreSQL 15 server and kept its log): the N+1 loop of
+//! `order_items` lookups after `orders` and the one-row inserts of `order_items` are
+//! reported with their batched forms, the pagination that goes 3,900 rows deep with its
+//! keyset form — and what does not apply stays quiet.
 
 mod common;
 
@@ -58,4 +61,29 @@ fn the_one_row_inserts_of_order_items_become_a_multi_row_insert() {
     );
     // Pagination, a loop of two updates and the `IN` lookups of four products are no pattern.
     assert!(shop_findings("BAT003").is_empty());
+}
+
+#[test]
+fn the_deepest_page_of_the_order_items_listing_asks_for_keyset_pagination() {
+    // Five calls of one statement, OFFSET 0 to 3900; the slowest (the sample) is OFFSET 0.
+    let findings = shop_findings("RW001");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let finding = &findings[0];
+    assert_eq!(finding["table"], "public.order_items");
+    let message = finding["message"].as_str().unwrap();
+    assert!(message.contains("OFFSET 3900"), "{message}");
+    assert!(message.contains("5 calls"), "{message}");
+    assert_eq!(
+        finding["sql"],
+        "SELECT id, order_id, product_id, qty, price FROM order_items WHERE id > $last_id \
+         ORDER BY id LIMIT 50;"
+    );
+}
+
+#[test]
+fn advice_that_does_not_fit_the_shop_stays_quiet() {
+    // No table is known to be large, and none has live statistics to be stale.
+    for rule in ["PART001", "PART002", "STAT001"] {
+        assert!(shop_findings(rule).is_empty(), "{rule}");
+    }
 }
