@@ -7,6 +7,7 @@
 //! be merged later. Totals are kept in integer microseconds so the merge is exact.
 
 use super::diagnostics::Diagnostics;
+use super::distinct::DistinctValues;
 use super::latency::Latency;
 use super::session::{LoopKey, LoopStats, SessionEdge};
 use super::time::Millis;
@@ -133,6 +134,9 @@ pub struct QueryStats {
     /// Whether the calls all had the same constants and parameter values.
     #[serde(default)]
     pub values: ValueSets,
+    /// How many distinct sets of constants and parameter values it ran with.
+    #[serde(default, skip_serializing_if = "DistinctValues::is_empty")]
+    pub distinct_values: DistinctValues,
 }
 
 /// The sets of constants and parameter values a fingerprint ran with (by `values_hash`):
@@ -193,6 +197,7 @@ impl QueryStats {
     fn record(&mut self, call: &Call<'_>) {
         self.calls += 1;
         self.values = self.values.include(call.values_hash);
+        self.distinct_values.include(call.values_hash);
         if let Some(us) = call.duration_us {
             self.add_time(1, us, us, us);
             self.latency
@@ -229,6 +234,7 @@ impl QueryStats {
     fn merge(&mut self, other: QueryStats) {
         self.calls += other.calls;
         self.values = self.values.merge(other.values);
+        self.distinct_values.merge(&other.distinct_values);
         if other.timed_calls > 0 {
             self.add_time(
                 other.timed_calls,
