@@ -243,3 +243,66 @@ fn without_logs_the_workload_rules_stay_quiet_but_a_new_foreign_key_is_still_wor
         }
     }
 }
+
+/// A hot lookup repeated inside loops: BAT003 reports the repeats, and CACHE001 counts only
+/// the calls left once they are hoisted, so the two never claim the same calls.
+#[test]
+fn a_cache_is_not_credited_with_the_repeats_hoisting_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL);
+         CREATE TABLE products (id integer PRIMARY KEY, name text NOT NULL, price numeric NOT NULL);",
+    )
+    .unwrap();
+    // 40 requests, each a user lookup then the same product asked 5 times: 10 products.
+    let mut log = String::new();
+    for request in 0..40u32 {
+        let pid = 7000 + request;
+        let mut line = |n: u32, sql: String| {
+            log.push_str(&format!(
+                "2026-11-26 10:{:02}:{:02}.{:03} UTC [{pid}] app@shop/web LOG:  duration: 0.500 ms  statement: {sql}\n",
+                request, n, n
+            ));
+        };
+        line(
+            0,
+            format!("SELECT id, name FROM users WHERE id = {request};"),
+        );
+        for n in 1..=5 {
+            line(
+                n,
+                format!(
+                    "SELECT id, name, price FROM products WHERE id = {};",
+                    request % 10
+                ),
+            );
+        }
+    }
+    std::fs::write(dir.path().join("workload.log"), log).unwrap();
+    let report = analyze(dir.path());
+    let repeats = findings_of(&report, "BAT003");
+    assert_eq!(repeats.len(), 1, "{:#}", report["findings"]);
+    assert!(
+        repeats[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("saves 160 calls"),
+        "{:#}",
+        repeats[0]
+    );
+    let cached = findings_of(&report, "CACHE001");
+    let products: Vec<&Value> = cached
+        .iter()
+        .filter(|f| f["table"] == "public.products")
+        .collect();
+    assert_eq!(products.len(), 1, "{:#}", report["findings"]);
+    let message = products[0]["message"].as_str().unwrap();
+    // 200 calls, 160 of them repeats in loops; of the 40 left, 10 distinct ids miss.
+    assert!(
+        message.contains("160 repeats inside loops left out"),
+        "{message}"
+    );
+    assert!(message.contains("about 75 % of the calls"), "{message}");
+    assert!(message.contains("about 30 calls"), "{message}");
+}

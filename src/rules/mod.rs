@@ -3,6 +3,7 @@
 //! one list of them; `rules/<ID>.md` pages and `planwise rules ID` come from it.
 
 pub mod batching;
+pub mod caching;
 pub mod index;
 pub mod migration;
 pub mod partitioning;
@@ -140,6 +141,7 @@ pub static RULES: &[&Rule] = &[
     &batching::n_plus_one::RULE,
     &batching::single_row_inserts::RULE,
     &batching::repeated_queries::RULE,
+    &caching::cacheable_hot_query::RULE,
     &types::join_type_mismatch::RULE,
     &types::float_money::RULE,
     &types::uuid_as_text::RULE,
