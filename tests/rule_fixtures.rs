@@ -1,7 +1,7 @@
 //! Every rule's fixtures (`fixtures/rules/<ID>/{positive,negative}`): `planwise analyze`
 //! offline on the case's schema and workload — or, for migration rules, `planwise check` on
 //! its `migration.sql` — ; the positive case must report the rule and its findings are
-//! snapshotted, the negative case must not report it.
+//! snapshotted, the negative case (and any `negative-<what>` case) must not report it.
 //!
 //! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
 //! rules that need what only a log has: sessions, loops, durations. Its schema is
@@ -101,8 +101,12 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
             planwise::rules::find(&id).is_some(),
             "fixtures for unknown rule {id}"
         );
-        for case in ["positive", "negative"] {
-            let case_dir = dir.join(case);
+        assert!(
+            dir.join("positive").is_dir() && dir.join("negative").is_dir(),
+            "{id}: a positive and a negative case are required"
+        );
+        for case_dir in std::iter::once(dir.join("positive")).chain(negative_cases(&dir)) {
+            let case = case_dir.file_name().unwrap().to_string_lossy().into_owned();
             if migration(&case_dir).is_file() {
                 continue;
             }
@@ -127,12 +131,30 @@ fn positive_cases_report_the_rule_and_negative_cases_stay_quiet() {
             "{id}: the positive case reports nothing"
         );
         insta::assert_json_snapshot!(format!("{id}_positive"), positive);
-        let negative = findings_of(&run(&dir.join("negative")), &id);
-        assert!(
-            negative.is_empty(),
-            "{id}: the negative case reports {negative:#?}"
-        );
+        for case in negative_cases(&dir) {
+            let negative = findings_of(&run(&case), &id);
+            assert!(
+                negative.is_empty(),
+                "{id}: {} reports {negative:#?}",
+                case.display()
+            );
+        }
     }
+}
+
+/// `negative`, and `negative-<what>` for each further situation a rule must stay quiet in
+/// that one schema and workload cannot hold together.
+fn negative_cases(rule_dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(rule_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            p.is_dir() && (name == "negative" || name.starts_with("negative-"))
+        })
+        .collect();
+    cases.sort();
+    cases
 }
 
 #[test]
