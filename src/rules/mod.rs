@@ -8,6 +8,7 @@ pub mod index;
 pub mod migration;
 pub mod partitioning;
 pub mod rewrite;
+pub mod sharding;
 pub mod statistics;
 pub mod types;
 
@@ -193,6 +194,7 @@ pub static RULES: &[&Rule] = &[
     &rewrite::select_star::RULE,
     &rewrite::non_sargable::RULE,
     &rewrite::or_across_columns::RULE,
+    &sharding::distribution_key::RULE,
     &statistics::stale_statistics::RULE,
 ];
 
