@@ -425,3 +425,47 @@ impl Summary {
         (span_ms > 0).then(|| self.statements as f64 * 1000.0 / span_ms as f64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(values_hash: u64) -> Call<'static> {
+        Call {
+            fingerprint: 1,
+            normalized: b"select * from t where id = $1",
+            statement: "select * from t where id = 1",
+            parameters: None,
+            values_hash,
+            duration_us: Some(100),
+            at: None,
+            origin: Origin::default(),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn distinct_value_sets_survive_a_split_and_a_save() {
+        let (mut first, mut second, mut whole) =
+            (Profile::default(), Profile::default(), Profile::default());
+        for value in 0..300u64 {
+            let part = if value < 150 { &mut first } else { &mut second };
+            part.account(&call(value % 120));
+            whole.account(&call(value % 120));
+        }
+        first.merge(second);
+        assert_eq!(
+            first.queries[&1].distinct_values,
+            whole.queries[&1].distinct_values
+        );
+        assert_eq!(first.queries[&1].distinct_values.estimate(), Some(120.0));
+        let saved = serde_json::to_value(&whole.queries[&1]).unwrap();
+        let loaded: QueryStats = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(loaded.distinct_values, whole.queries[&1].distinct_values);
+        // A profile saved before the count existed loads, its count unknown.
+        let mut older = saved;
+        older.as_object_mut().unwrap().remove("distinct_values");
+        let loaded: QueryStats = serde_json::from_value(older).unwrap();
+        assert_eq!(loaded.distinct_values.estimate(), None);
+    }
+}
