@@ -12,9 +12,12 @@
 //! lacks the key. Each logged statement (weighted by its calls) is then placed:
 //! - **single shard** when every distributed table in it is pinned — compared by equality
 //!   (`=`, `IN`, `= ANY`) on its distribution column, or inserted with it — directly or
-//!   through equality joins on distribution columns with a pinned table;
+//!   through equality joins on distribution columns with a pinned table (tables pinned
+//!   apart must be pinned by the same value); a statement that reads only reference tables
+//!   counts here too;
 //! - **co-located** when it runs on every shard but its distributed tables join one another
-//!   on their distribution columns only, so that each shard answers its part alone;
+//!   on their distribution columns only, so that each shard answers its part alone (a table
+//!   that lacks the key, read alone, also runs on every shard);
 //! - **repartition** otherwise: rows must move between nodes (a join on another column, a
 //!   table that lacks the key joined to a distributed one).
 //!
