@@ -406,3 +406,44 @@ fn only_unjoined_tables_count_as_cartesian_products() {
         1
     );
 }
+
+#[test]
+fn functions_whose_result_changes_per_call_are_named() {
+    let clock = facts(
+        "SELECT id FROM orders WHERE created_at > now() - interval '1 day' \
+         AND created_at < CURRENT_TIMESTAMP ORDER BY random()",
+    );
+    assert_eq!(
+        clock.volatile_functions.iter().collect::<Vec<_>>(),
+        ["current_timestamp", "now", "random"]
+    );
+    let lock = facts("SELECT pg_try_advisory_lock(42), nextval('orders_id_seq')");
+    assert_eq!(
+        lock.volatile_functions.iter().collect::<Vec<_>>(),
+        ["nextval", "pg_try_advisory_lock"]
+    );
+    let pure = facts("SELECT lower(email), count(*) FROM users GROUP BY lower(email)");
+    assert!(pure.volatile_functions.is_empty());
+}
+
+#[test]
+fn truncate_and_copy_from_write_their_tables() {
+    let truncate = facts("TRUNCATE orders, order_items");
+    assert_eq!(truncate.kind, StatementKind::Other);
+    assert_eq!(
+        truncate
+            .tables
+            .iter()
+            .map(|t| (t.table.name.as_str(), t.access))
+            .collect::<Vec<_>>(),
+        [
+            ("orders", Access::Truncate),
+            ("order_items", Access::Truncate)
+        ]
+    );
+    let copy_in = facts("COPY events (id, payload, created_at) FROM STDIN");
+    assert_eq!(copy_in.tables.len(), 1);
+    assert_eq!(copy_in.tables[0].access, Access::Insert);
+    let copy_out = facts("COPY events TO STDOUT");
+    assert!(copy_out.tables.is_empty());
+}

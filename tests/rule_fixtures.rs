@@ -1,7 +1,7 @@
 //! Every rule's fixtures (`fixtures/rules/<ID>/{positive,negative}`): `planwise analyze`
 //! offline on the case's schema and workload — or, for migration rules, `planwise check` on
 //! its `migration.sql` — ; the positive case must report the rule and its findings are
-//! snapshotted, the negative case must not report it.
+//! snapshotted, the negative case (and any `negative-<what>` case) must not report it.
 //!
 //! A case's workload is `workload.sql`, or `workload.log` (a PostgreSQL stderr log) for
 //! rules that need what only a log has: sessions, loops, durations. Its schema is
@@ -131,8 +131,12 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
             planwise::rules::find(&id).is_some(),
             "fixtures for unknown rule {id}"
         );
-        for case in ["positive", "negative"] {
-            let case_dir = dir.join(case);
+        assert!(
+            dir.join("positive").is_dir() && dir.join("negative").is_dir(),
+            "{id}: a positive and a negative case are required"
+        );
+        for case_dir in std::iter::once(dir.join("positive")).chain(negative_cases(&dir)) {
+            let case = case_dir.file_name().unwrap().to_string_lossy().into_owned();
             if migration(&case_dir).is_file() {
                 continue;
             }
@@ -157,12 +161,30 @@ fn positive_cases_report_the_rule_and_negative_cases_stay_quiet() {
             "{id}: the positive case reports nothing"
         );
         insta::assert_json_snapshot!(format!("{id}_positive"), positive);
-        let negative = findings_of(&run(&dir.join("negative")), &id);
-        assert!(
-            negative.is_empty(),
-            "{id}: the negative case reports {negative:#?}"
-        );
+        for case in negative_cases(&dir) {
+            let negative = findings_of(&run(&case), &id);
+            assert!(
+                negative.is_empty(),
+                "{id}: {} reports {negative:#?}",
+                case.display()
+            );
+        }
     }
+}
+
+/// `negative`, and `negative-<what>` for each further situation a rule must stay quiet in
+/// that one schema and workload cannot hold together.
+fn negative_cases(rule_dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(rule_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            p.is_dir() && (name == "negative" || name.starts_with("negative-"))
+        })
+        .collect();
+    cases.sort();
+    cases
 }
 
 #[test]
@@ -272,4 +294,67 @@ fn without_logs_the_workload_rules_stay_quiet_but_a_new_foreign_key_is_still_wor
             }
         }
     }
+}
+
+/// A hot lookup repeated inside loops: BAT003 reports the repeats, and CACHE001 counts only
+/// the calls left once they are hoisted, so the two never claim the same calls.
+#[test]
+fn a_cache_is_not_credited_with_the_repeats_hoisting_removes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL);
+         CREATE TABLE products (id integer PRIMARY KEY, name text NOT NULL, price numeric NOT NULL);",
+    )
+    .unwrap();
+    // 40 requests, each a user lookup then the same product asked 5 times: 10 products.
+    let mut log = String::new();
+    for request in 0..40u32 {
+        let pid = 7000 + request;
+        let mut line = |n: u32, sql: String| {
+            log.push_str(&format!(
+                "2026-11-26 10:{:02}:{:02}.{:03} UTC [{pid}] app@shop/web LOG:  duration: 0.500 ms  statement: {sql}\n",
+                request, n, n
+            ));
+        };
+        line(
+            0,
+            format!("SELECT id, name FROM users WHERE id = {request};"),
+        );
+        for n in 1..=5 {
+            line(
+                n,
+                format!(
+                    "SELECT id, name, price FROM products WHERE id = {};",
+                    request % 10
+                ),
+            );
+        }
+    }
+    std::fs::write(dir.path().join("workload.log"), log).unwrap();
+    let report = analyze(dir.path());
+    let repeats = findings_of(&report, "BAT003");
+    assert_eq!(repeats.len(), 1, "{:#}", report["findings"]);
+    assert!(
+        repeats[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("saves 160 calls"),
+        "{:#}",
+        repeats[0]
+    );
+    let cached = findings_of(&report, "CACHE001");
+    let products: Vec<&Value> = cached
+        .iter()
+        .filter(|f| f["table"] == "public.products")
+        .collect();
+    assert_eq!(products.len(), 1, "{:#}", report["findings"]);
+    let message = products[0]["message"].as_str().unwrap();
+    // 200 calls, 160 of them repeats in loops; of the 40 left, 10 distinct ids miss.
+    assert!(
+        message.contains("160 repeats inside loops left out"),
+        "{message}"
+    );
+    assert!(message.contains("about 75 % of the calls"), "{message}");
+    assert!(message.contains("about 30 calls"), "{message}");
 }

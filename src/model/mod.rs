@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod ddl;
 pub mod diagnostics;
+pub mod distinct;
 mod entries;
 pub mod latency;
 pub mod session;

@@ -7,6 +7,7 @@
 //! be merged later. Totals are kept in integer microseconds so the merge is exact.
 
 use super::diagnostics::Diagnostics;
+use super::distinct::DistinctValues;
 use super::latency::Latency;
 use super::session::{LoopKey, LoopStats, SessionEdge};
 use super::time::Millis;
@@ -139,6 +140,9 @@ pub struct QueryStats {
     /// show how deep the pages went.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deepest_offset: Option<u64>,
+    /// How many distinct sets of constants and parameter values it ran with.
+    #[serde(default, skip_serializing_if = "DistinctValues::is_empty")]
+    pub distinct_values: DistinctValues,
 }
 
 /// The sets of constants and parameter values a fingerprint ran with (by `values_hash`):
@@ -200,6 +204,7 @@ impl QueryStats {
         self.calls += 1;
         self.values = self.values.include(call.values_hash);
         self.deepest_offset = self.deepest_offset.max(call.offset);
+        self.distinct_values.include(call.values_hash);
         if let Some(us) = call.duration_us {
             self.add_time(1, us, us, us);
             self.latency
@@ -237,6 +242,7 @@ impl QueryStats {
         self.calls += other.calls;
         self.values = self.values.merge(other.values);
         self.deepest_offset = self.deepest_offset.max(other.deepest_offset);
+        self.distinct_values.merge(&other.distinct_values);
         if other.timed_calls > 0 {
             self.add_time(
                 other.timed_calls,
@@ -425,5 +431,50 @@ impl Summary {
     pub fn statements_per_second(&self) -> Option<f64> {
         let span_ms = self.seen.last_seen? - self.seen.first_seen?;
         (span_ms > 0).then(|| self.statements as f64 * 1000.0 / span_ms as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(values_hash: u64) -> Call<'static> {
+        Call {
+            fingerprint: 1,
+            normalized: b"select * from t where id = $1",
+            statement: "select * from t where id = 1",
+            parameters: None,
+            values_hash,
+            offset: None,
+            duration_us: Some(100),
+            at: None,
+            origin: Origin::default(),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn distinct_value_sets_survive_a_split_and_a_save() {
+        let (mut first, mut second, mut whole) =
+            (Profile::default(), Profile::default(), Profile::default());
+        for value in 0..300u64 {
+            let part = if value < 150 { &mut first } else { &mut second };
+            part.account(&call(value % 120));
+            whole.account(&call(value % 120));
+        }
+        first.merge(second);
+        assert_eq!(
+            first.queries[&1].distinct_values,
+            whole.queries[&1].distinct_values
+        );
+        assert_eq!(first.queries[&1].distinct_values.estimate(), Some(120.0));
+        let saved = serde_json::to_value(&whole.queries[&1]).unwrap();
+        let loaded: QueryStats = serde_json::from_value(saved.clone()).unwrap();
+        assert_eq!(loaded.distinct_values, whole.queries[&1].distinct_values);
+        // A profile saved before the count existed loads, its count unknown.
+        let mut older = saved;
+        older.as_object_mut().unwrap().remove("distinct_values");
+        let loaded: QueryStats = serde_json::from_value(older).unwrap();
+        assert_eq!(loaded.distinct_values.estimate(), None);
     }
 }

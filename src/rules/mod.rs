@@ -3,10 +3,12 @@
 //! one list of them; `rules/<ID>.md` pages and `planwise rules ID` come from it.
 
 pub mod batching;
+pub mod caching;
 pub mod index;
 pub mod migration;
 pub mod partitioning;
 pub mod rewrite;
+pub mod sharding;
 pub mod statistics;
 pub mod types;
 
@@ -143,6 +145,7 @@ pub static RULES: &[&Rule] = &[
     &batching::n_plus_one::RULE,
     &batching::single_row_inserts::RULE,
     &batching::repeated_queries::RULE,
+    &caching::cacheable_hot_query::RULE,
     &types::join_type_mismatch::RULE,
     &types::float_money::RULE,
     &types::uuid_as_text::RULE,
@@ -194,6 +197,7 @@ pub static RULES: &[&Rule] = &[
     &rewrite::select_star::RULE,
     &rewrite::non_sargable::RULE,
     &rewrite::or_across_columns::RULE,
+    &sharding::distribution_key::RULE,
     &statistics::stale_statistics::RULE,
     &statistics::row_misestimate::RULE,
 ];

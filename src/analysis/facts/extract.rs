@@ -2,13 +2,14 @@
 
 use super::columns::columns_used;
 use super::scope::{Column, Resolver, Scope, Source};
+use super::volatility::volatile_functions;
 use super::{
     Access, Bound, ColumnRef, JoinEdge, JoinKind, Operand, Operator, PatternShape, Predicate,
     QueryFacts, SortKey, StatementKind, TableUse, WrappedColumn,
 };
 use crate::model::catalog::Catalog;
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, Expr, FromTable, FunctionArg, FunctionArgExpr,
+    AssignmentTarget, BinaryOperator, CopySource, Expr, FromTable, FunctionArg, FunctionArgExpr,
     FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator, LimitClause,
     ObjectName, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
     Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
@@ -41,6 +42,7 @@ pub fn extract_facts(
     extractor.statement(statement);
     let mut facts = extractor.facts;
     facts.columns_used = columns_used(statement, &facts, catalog);
+    facts.volatile_functions = volatile_functions(statement);
     facts
 }
 
@@ -164,7 +166,30 @@ impl Extractor<'_> {
                 }
             }
             Statement::Explain { statement, .. } => self.statement(statement),
+            // Writes all the same, though not by INSERT, UPDATE or DELETE.
+            Statement::Truncate(truncate) => {
+                for target in &truncate.table_names {
+                    self.write_whole_table(&target.name, Access::Truncate);
+                }
+            }
+            Statement::Copy {
+                source: CopySource::Table { table_name, .. },
+                to: false,
+                ..
+            } => self.write_whole_table(table_name, Access::Insert),
             _ => self.facts.kind = StatementKind::Other,
+        }
+    }
+
+    /// A statement of kind `Other` that writes a table without naming rows: `TRUNCATE`,
+    /// `COPY … FROM`.
+    fn write_whole_table(&mut self, name: &ObjectName, access: Access) {
+        if let Some(table) = self.resolve_table(&name_parts(name)) {
+            self.facts.tables.push(TableUse {
+                table,
+                alias: None,
+                access,
+            });
         }
     }
 

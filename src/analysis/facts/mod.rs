@@ -10,6 +10,7 @@
 mod columns;
 mod extract;
 mod scope;
+mod volatility;
 
 pub use extract::{extract_facts, ident, name_parts};
 
@@ -34,6 +35,8 @@ pub enum Access {
     Insert,
     Update,
     Delete,
+    /// `TRUNCATE`: every row goes at once.
+    Truncate,
 }
 
 /// One use of a base table.
@@ -242,6 +245,9 @@ pub struct QueryFacts {
     /// uses a column's values, beyond the predicates.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub wrapped_columns: BTreeSet<WrappedColumn>,
+    /// Functions whose result changes from call to call (`now()`, `random()`, `nextval()`).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub volatile_functions: BTreeSet<String>,
 }
 
 impl QueryFacts {
@@ -270,6 +276,7 @@ impl QueryFacts {
             unresolved: Vec::new(),
             columns_used: BTreeMap::new(),
             wrapped_columns: BTreeSet::new(),
+            volatile_functions: BTreeSet::new(),
         }
     }
 }

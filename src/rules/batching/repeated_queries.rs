@@ -33,8 +33,10 @@
 //! message.
 
 use super::{Part, facts_and_stats, is_pattern, logged, plural};
-use crate::analysis::facts::StatementKind;
+use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::findings::{Finding, Severity, shorten};
+use crate::model::session::{LoopKey, LoopStats};
+use crate::model::workload::QueryStats;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
@@ -47,15 +49,34 @@ pub static RULE: Rule = Rule {
     check: Check::Workload(check),
 };
 
+/// The loops this rule reports: per (parent, child), SELECT loops that repeated one value
+/// set often enough to be a pattern.
+fn repeating<'a>(
+    context: &Context<'a>,
+) -> impl Iterator<Item = (LoopKey, &'a LoopStats, &'a QueryFacts, &'a QueryStats, Part)> {
+    context
+        .profile
+        .loops
+        .iter()
+        .filter_map(move |(&key, stats)| {
+            let (facts, query) = facts_and_stats(context, key.1)?;
+            let part = Part::of(stats, query, true);
+            (facts.kind == StatementKind::Select && is_pattern(part.loops, stats.median_size()))
+                .then_some((key, stats, facts, query, part))
+        })
+}
+
+/// The calls of `fingerprint` this rule reports as avoidable repeats inside loops: what
+/// hoisting saves, so that CACHE001 does not count them again.
+pub(crate) fn repeats_in_loops(context: &Context<'_>, fingerprint: u64) -> u64 {
+    repeating(context)
+        .filter(|((_, child), ..)| *child == fingerprint)
+        .map(|(.., part)| part.round_trips_saved())
+        .sum()
+}
+
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
-    for (&(parent, child), stats) in &context.profile.loops {
-        let Some((facts, query)) = facts_and_stats(context, child) else {
-            continue;
-        };
-        let part = Part::of(stats, query, true);
-        if facts.kind != StatementKind::Select || !is_pattern(part.loops, stats.median_size()) {
-            continue;
-        }
+    for ((parent, child), stats, facts, query, part) in repeating(context) {
         let repeats = part.round_trips_saved();
         let saved_ms = part
             .ms

@@ -585,7 +585,7 @@ fn create_partitioned(table: &Table, partitioned: &QualifiedName, by: &str) -> S
 
 /// Whether the name is a tenant-like key: `tenant_id`, `accountId`, `billing_account_id`,
 /// `org`.
-fn is_tenant_like(name: &str) -> bool {
+pub(crate) fn is_tenant_like(name: &str) -> bool {
     let mut words: Vec<String> = Vec::new();
     let mut word = String::new();
     let mut previous_lower = false;
