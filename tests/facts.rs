@@ -447,3 +447,39 @@ fn truncate_and_copy_from_write_their_tables() {
     let copy_out = facts("COPY events TO STDOUT");
     assert!(copy_out.tables.is_empty());
 }
+
+#[test]
+fn scalar_subqueries_on_the_outer_row_are_told_from_exists_and_in() {
+    let per_row = facts(
+        "SELECT o.id, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS items \
+         FROM orders o WHERE o.user_id = 5",
+    );
+    assert_eq!(per_row.correlated_scalar_subqueries, 1);
+    let in_where = facts(
+        "SELECT id FROM orders o \
+         WHERE total > (SELECT avg(total) FROM orders p WHERE p.user_id = o.user_id)",
+    );
+    assert_eq!(in_where.correlated_scalar_subqueries, 1);
+    // Turned into joins by the planner, or not on the outer row: not counted.
+    for sql in [
+        "SELECT id FROM orders o WHERE EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)",
+        "SELECT id FROM orders o WHERE o.id IN (SELECT order_id FROM order_items)",
+        "SELECT id, (SELECT max(id) FROM users) FROM orders",
+    ] {
+        let facts = facts(sql);
+        assert_eq!(facts.correlated_scalar_subqueries, 0, "{sql}");
+    }
+}
+
+#[test]
+fn a_statement_that_only_counts_its_rows() {
+    assert!(facts("SELECT count(*) FROM orders WHERE user_id = 5").counts_rows);
+    assert!(facts("SELECT COUNT(id) AS total FROM orders WHERE status = 'paid'").counts_rows);
+    for sql in [
+        "SELECT user_id, count(*) FROM orders GROUP BY user_id",
+        "SELECT count(*), max(total) FROM orders",
+        "SELECT id FROM orders WHERE (SELECT count(*) FROM users) > 1",
+    ] {
+        assert!(!facts(sql).counts_rows, "{sql}");
+    }
+}

@@ -233,3 +233,56 @@ fn an_or_across_indexed_columns_splits_into_disjoint_union_all_branches() {
          SELECT id FROM users WHERE phone = 'b' AND (email = 'a') IS NOT TRUE;"
     );
 }
+
+const ORDER_ITEMS: &str =
+    "CREATE TABLE order_items (id bigint PRIMARY KEY, order_id bigint NOT NULL,
+                           qty integer NOT NULL, price numeric NOT NULL);";
+
+#[test]
+fn a_correlated_subquery_gets_its_join_only_when_every_one_takes_the_simple_shape() {
+    let schema = format!("{ORDERS}\n{ORDER_ITEMS}");
+    // In WHERE: per row too, but no select-list rewrite takes it in.
+    let in_where = findings(
+        &schema,
+        "SELECT o.id FROM orders o WHERE o.total > \
+         (SELECT avg(p.total) FROM orders p WHERE p.customer_id = o.customer_id);",
+        "RW007",
+    );
+    assert_eq!(in_where.len(), 1, "{in_where:#?}");
+    assert!(in_where[0]["sql"].is_null(), "{:#?}", in_where[0]);
+    // An unqualified column could be either table's: no rewrite is guessed.
+    let unqualified = findings(
+        &schema,
+        "SELECT o.id, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id AND qty > 1) \
+         FROM orders o;",
+        "RW007",
+    );
+    assert_eq!(unqualified.len(), 1);
+    assert!(unqualified[0]["sql"].is_null());
+    // A long page (LIMIT 500) is still many rows.
+    let long_page = findings(
+        &schema,
+        "SELECT o.id, (SELECT max(i.price) FROM order_items i WHERE i.order_id = o.id) AS top \
+         FROM orders o ORDER BY o.id LIMIT 500;",
+        "RW007",
+    );
+    assert_eq!(
+        text(&long_page[0], "sql"),
+        "SELECT o.id, top_1.value AS top FROM orders o LEFT JOIN (SELECT i.order_id, \
+         max(i.price) AS value FROM order_items i GROUP BY i.order_id) AS top_1 ON \
+         top_1.order_id = o.id ORDER BY o.id LIMIT 500;"
+    );
+}
+
+#[test]
+fn a_page_total_is_matched_to_its_page_by_tables_and_filter() {
+    let pages = "SELECT id, total FROM orders WHERE customer_id = 7 AND created_at > now() - interval '1 year' \
+                 ORDER BY created_at DESC LIMIT 20;
+                 SELECT count(*) FROM orders WHERE customer_id = 8 AND created_at > now() - interval '1 year';
+                 SELECT count(*) FROM orders WHERE customer_id = 9;";
+    let found = findings(ORDERS, pages, "RW006");
+    // Only the count with the page's filter (customer and date), whatever the values.
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["queries"].as_array().unwrap().len(), 2);
+    assert!(text(&found[0], "sql").contains("LIMIT 1001) AS capped"));
+}

@@ -197,6 +197,8 @@ pub static RULES: &[&Rule] = &[
     &rewrite::select_star::RULE,
     &rewrite::non_sargable::RULE,
     &rewrite::or_across_columns::RULE,
+    &rewrite::count_page_total::RULE,
+    &rewrite::correlated_subquery::RULE,
     &sharding::distribution_key::RULE,
     &statistics::stale_statistics::RULE,
     &statistics::row_misestimate::RULE,

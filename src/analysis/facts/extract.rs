@@ -57,6 +57,28 @@ struct Extractor<'a> {
     outer_references: usize,
 }
 
+/// `SELECT count(…)` and nothing else, without GROUP BY: one row, the number of rows.
+fn counts_only(select: &Select) -> bool {
+    let ungrouped =
+        matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty());
+    let [item] = select.projection.as_slice() else {
+        return false;
+    };
+    let (SelectItem::UnnamedExpr(Expr::Function(function))
+    | SelectItem::ExprWithAlias {
+        expr: Expr::Function(function),
+        ..
+    }) = item
+    else {
+        return false;
+    };
+    ungrouped
+        && select.having.is_none()
+        && name_parts(&function.name)
+            .last()
+            .is_some_and(|name| name == "count")
+}
+
 /// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
 pub fn ident(ident: &Ident) -> String {
     match ident.quote_style {
@@ -336,6 +358,9 @@ impl Extractor<'_> {
         }
         if let Some(having) = &select.having {
             self.walk_expression(having, &scope);
+        }
+        if returns_result && counts_only(select) {
+            self.facts.counts_rows = true;
         }
         for item in &select.projection {
             match item {
@@ -834,7 +859,7 @@ impl Extractor<'_> {
                 }
             }
             Expr::Subquery(query) => {
-                self.subquery(query, scope);
+                self.scalar_subquery(query, scope);
                 Side::Other(Operand::Subquery)
             }
             Expr::Array(_) => Side::Other(Operand::Expression(expression.to_string())),
@@ -939,6 +964,15 @@ impl Extractor<'_> {
         }
     }
 
+    /// A subquery in place of a value: counted when it refers to the outer row.
+    fn scalar_subquery(&mut self, query: &Query, scope: &Scope<'_>) {
+        let correlated_before = self.facts.correlated_subqueries;
+        self.subquery(query, scope);
+        if self.facts.correlated_subqueries > correlated_before {
+            self.facts.correlated_scalar_subqueries += 1;
+        }
+    }
+
     fn subquery(&mut self, query: &Query, scope: &Scope<'_>) {
         self.depth += 1;
         self.query(query, Some(scope));
@@ -949,8 +983,8 @@ impl Extractor<'_> {
     /// correlation), window functions.
     fn walk_expression(&mut self, expression: &Expr, scope: &Scope<'_>) {
         match expression {
-            Expr::Subquery(query)
-            | Expr::Exists {
+            Expr::Subquery(query) => self.scalar_subquery(query, scope),
+            Expr::Exists {
                 subquery: query, ..
             } => self.subquery(query, scope),
             Expr::In {

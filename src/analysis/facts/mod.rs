@@ -230,6 +230,13 @@ pub struct QueryFacts {
     pub ctes: Vec<String>,
     pub window_functions: bool,
     pub correlated_subqueries: usize,
+    /// Correlated subqueries that yield one value (`(SELECT count(*) … WHERE i.order_id =
+    /// o.id)`): PostgreSQL runs each once per outer row, where EXISTS and IN become joins.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub correlated_scalar_subqueries: usize,
+    /// The statement returns only a count of its rows: `SELECT count(*)` without GROUP BY.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub counts_rows: bool,
     pub not_in_subquery: bool,
     /// SELECTs whose tables are not all joined: each unjoined pair multiplies the rows.
     pub cartesian_products: usize,
@@ -270,6 +277,8 @@ impl QueryFacts {
             ctes: Vec::new(),
             window_functions: false,
             correlated_subqueries: 0,
+            correlated_scalar_subqueries: 0,
+            counts_rows: false,
             not_in_subquery: false,
             cartesian_products: 0,
             or_across_columns: false,
@@ -279,4 +288,8 @@ impl QueryFacts {
             volatile_functions: BTreeSet::new(),
         }
     }
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }

@@ -1,4 +1,4 @@
-//! Query-rewrite rules (RW001–RW005): statements whose SQL, rather than the schema, is what
+//! Query-rewrite rules (RW001–RW007): statements whose SQL, rather than the schema, is what
 //! makes them slow. The facts say which statements to look at; the rewrite itself is made
 //! on the statement's sample (re-parsed here, as the facts were) and printed back as SQL in
 //! the finding. A rewrite is only offered as equivalent when the catalog shows it returns
@@ -7,6 +7,8 @@
 //! None of them has a cost estimate: how much faster the rewritten statement runs is for
 //! EXPLAIN to tell. The message gives the statement's logged time, the most it could save.
 
+pub mod correlated_subquery;
+pub mod count_page_total;
 pub mod non_sargable;
 pub mod not_in_subquery;
 pub mod offset_pagination;
