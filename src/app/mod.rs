@@ -227,11 +227,7 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
     let Some(url) = &args.db else {
         return Ok(Live::default());
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the database client")?;
-    runtime.block_on(async {
+    crate::db::runtime()?.block_on(async {
         let mut live = Live::default();
         let session = match crate::db::connect(url).await {
             Ok(session) => session,

@@ -6,7 +6,7 @@
 //! passes only statements whose facts say SELECT without FOR UPDATE/SHARE.
 
 use super::explain::{Explain, Explainable};
-use super::{DbError, Session, connect};
+use super::{DbError, Session, connect, runtime};
 use std::collections::BTreeMap;
 
 /// How long one measured statement may run before it is cancelled.
@@ -21,13 +21,7 @@ pub struct Measured {
 
 /// Measures each statement in turn.
 pub fn measure(url: &str, statements: &[Explainable]) -> Result<Measured, DbError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| DbError::Connect {
-            target: "--db".into(),
-            reason: e.to_string(),
-        })?;
+    let runtime = runtime()?;
     runtime.block_on(async {
         let session = connect(url).await?;
         let mut measured = Measured::default();

@@ -36,6 +36,17 @@ pub enum DbError {
     Query { target: String, reason: String },
 }
 
+/// The single-threaded runtime each live step drives its sessions on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, DbError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DbError::Connect {
+            target: "--db".into(),
+            reason: e.to_string(),
+        })
+}
+
 /// A read-only session, and where it is connected (host, port, database: never a password).
 pub struct Session {
     pub client: Client,

@@ -8,7 +8,7 @@
 //! behind `EXPLAIN` (without ANALYZE) or `PREPARE`, one statement per round trip.
 
 use super::explain::{Explain, Explainable};
-use super::{DbError, Session, connect};
+use super::{DbError, Session, connect, runtime};
 use crate::analysis::index::cost::{Basis, CostModel, CostRequest};
 use crate::analysis::index::definition::IndexDef;
 use futures_util::future::join_all;
@@ -37,13 +37,7 @@ impl HypoPg {
         connections: usize,
         statements: Vec<Explainable>,
     ) -> Result<Self, DbError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| DbError::Connect {
-                target: "--db".into(),
-                reason: e.to_string(),
-            })?;
+        let runtime = runtime()?;
         let sessions = runtime.block_on(async {
             let mut sessions = Vec::new();
             for _ in 0..connections.max(1) {

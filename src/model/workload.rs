@@ -394,6 +394,11 @@ impl Profile {
 
     /// Queries sorted by total time (then calls, then fingerprint): the order every output
     /// uses.
+    /// The statement's normalized text ("" for a fingerprint the profile does not hold).
+    pub fn normalized(&self, id: u64) -> &str {
+        self.queries.get(&id).map_or("", |q| q.normalized.as_str())
+    }
+
     pub fn queries_by_total_time(&self) -> Vec<(u64, &QueryStats)> {
         let mut queries: Vec<_> = self.queries.iter().map(|(id, q)| (*id, q)).collect();
         queries.sort_by(|(a_id, a), (b_id, b)| {

@@ -68,11 +68,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let text = context
-            .profile
-            .queries
-            .get(&id)
-            .map_or("", |q| q.normalized.as_str());
         let sql = statement(context, id)
             .and_then(|statement| decorrelated(statement, facts.correlated_scalar_subqueries));
         let instead = if sql.is_some() {
@@ -84,7 +79,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         let message = format!(
             "`{}` runs {} subquer{} once per row of the outer query ({}): PostgreSQL joins \
              EXISTS and IN subqueries but not these. Instead, {instead}",
-            shorten(text, 80),
+            shorten(context.profile.normalized(id), 80),
             facts.correlated_scalar_subqueries,
             if facts.correlated_scalar_subqueries == 1 {
                 "y"

@@ -84,23 +84,13 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(&page) = pages.first() else {
             continue;
         };
-        let page_text = context
-            .profile
-            .queries
-            .get(&page)
-            .map_or("", |q| q.normalized.as_str());
-        let count_text = context
-            .profile
-            .queries
-            .get(&id)
-            .map_or("", |q| q.normalized.as_str());
         let message = format!(
             "`{}` counts every matching row for the total beside the page `{}` ({}): it \
              reads all of them on every page view, however few the page shows. Drop the \
              total (fetch one row more than the page to know if there is a next one), or \
              cap it at {COUNT_CAP} as below",
-            shorten(count_text, 80),
-            shorten(page_text, 80),
+            shorten(context.profile.normalized(id), 80),
+            shorten(context.profile.normalized(page), 80),
             logged(context, id),
         );
         let mut finding = finding(

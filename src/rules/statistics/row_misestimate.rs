@@ -100,7 +100,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 } else {
                     "fewer"
                 },
-                shorten(statement_text(context, worst.query), 80),
+                shorten(context.profile.normalized(worst.query), 80),
                 filtering(&columns),
                 statements_and_time(context, &queries),
             ),
@@ -220,14 +220,6 @@ fn filtering(columns: &[String]) -> String {
     } else {
         format!(", filtering {}", columns.join(", "))
     }
-}
-
-fn statement_text<'c>(context: &'c Context<'_>, query: u64) -> &'c str {
-    context
-        .profile
-        .queries
-        .get(&query)
-        .map_or("", |stats| stats.normalized.as_str())
 }
 
 /// `; 2 statements, 1,234.5 ms of logged time` (the time when the log has it).
