@@ -178,12 +178,15 @@ impl Growth {
     }
 }
 
-/// `85 days`, `3.2 years`.
+/// `85 days`, `3.2 years`, `2594 years`.
 fn duration(days: f64) -> String {
+    let years = days / 365.25;
     if days < WARNING_WITHIN_DAYS {
         format!("{days:.0} days")
+    } else if years < 10.0 {
+        format!("{years:.1} years")
     } else {
-        format!("{:.1} years", days / 365.25)
+        format!("{years:.0} years")
     }
 }
 
@@ -315,6 +318,7 @@ mod tests {
              vacuum) they run out in about 85 days"
         );
         assert_eq!(duration(1_461.0), "4.0 years");
+        assert_eq!(duration(947_483.0), "2594 years");
     }
 
     #[test]
