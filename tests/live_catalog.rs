@@ -187,6 +187,52 @@ fn reads_the_schema_and_statistics_it_was_given() {
     });
 }
 
+/// The growth window DT007 reads: inserts since the last vacuum and how long ago it ran;
+/// nothing for a table never vacuumed.
+#[test]
+fn reads_the_inserts_since_the_last_vacuum() {
+    let database = TestDatabase::create("growth");
+    runtime().block_on(async {
+        let client = admin(&database.name).await;
+        // Autovacuum off: only the test's VACUUM starts a window.
+        client
+            .batch_execute(
+                "CREATE TABLE vacuumed (id int) WITH (autovacuum_enabled = off);
+                 CREATE TABLE never_vacuumed (id int) WITH (autovacuum_enabled = off);
+                 INSERT INTO vacuumed SELECT generate_series(1, 100);
+                 INSERT INTO never_vacuumed SELECT generate_series(1, 100);",
+            )
+            .await
+            .unwrap();
+        // The inserts reach the statistics system before VACUUM, or they would count as
+        // inserted after it.
+        flush_statistics(&client).await;
+        client.execute("VACUUM vacuumed", &[]).await.unwrap();
+        client
+            .execute("INSERT INTO vacuumed SELECT generate_series(1, 25)", &[])
+            .await
+            .unwrap();
+        flush_statistics(&client).await;
+
+        let session = db::connect(&database.url("127.0.0.1", "")).await.unwrap();
+        let catalog = read_until(&session, |catalog| {
+            let stats = |table| catalog.tables[&name("public", table)].stats.as_ref();
+            stats("vacuumed").is_some_and(|s| s.inserts_since_vacuum == 25)
+                && stats("never_vacuumed").is_some_and(|s| s.inserts_since_vacuum == 100)
+        })
+        .await;
+        let stats = |table| {
+            catalog.tables[&name("public", table)]
+                .stats
+                .clone()
+                .unwrap()
+        };
+        let since = stats("vacuumed").seconds_since_vacuum.unwrap();
+        assert!((0.0..600.0).contains(&since), "{since}");
+        assert_eq!(stats("never_vacuumed").seconds_since_vacuum, None);
+    });
+}
+
 fn check_structure(catalog: &Catalog) {
     // Only the user's schemas: no system catalogs, no views of the extension.
     let schemas = |names: Vec<&QualifiedName>| -> Vec<String> {

@@ -182,6 +182,8 @@ fn table(row: &Row) -> Option<Table> {
             dead_rows: count("n_dead_tup"),
             modified_since_analyze: count("n_mod_since_analyze"),
             last_analyze: row.text("last_analyze"),
+            inserts_since_vacuum: count("n_ins_since_vacuum"),
+            seconds_since_vacuum: row.float("seconds_since_vacuum"),
             extended_statistics: row
                 .texts("extended_statistics")
                 .unwrap_or_default()

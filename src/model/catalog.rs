@@ -274,9 +274,22 @@ pub struct TableStats {
     pub modified_since_analyze: i64,
     /// `YYYY-MM-DD HH:MM:SS` of the last (auto)analyze, if any.
     pub last_analyze: Option<String>,
+    /// Rows inserted since the last (auto)vacuum (`n_ins_since_vacuum`): with the time since
+    /// that vacuum, the table's growth rate. The two live in one statistics entry and are
+    /// reset together, so they always describe the same window.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inserts_since_vacuum: i64,
+    /// Seconds from the last (auto)vacuum to the reading of the catalog; `None` when the
+    /// table was not vacuumed since its statistics were last reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds_since_vacuum: Option<f64>,
     /// The columns of each extended statistics object (`CREATE STATISTICS`) on the table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended_statistics: Vec<Vec<String>>,
+}
+
+fn is_zero(count: &i64) -> bool {
+    *count == 0
 }
 
 /// `pg_stats` for one column.

@@ -153,6 +153,7 @@ pub static RULES: &[&Rule] = &[
     &types::json_not_jsonb::RULE,
     &types::char_padding::RULE,
     &types::int_key_overflow::RULE,
+    &types::oversized_type::RULE,
     &index::missing_index::RULE,
     &index::partial_index::RULE,
     &index::expression_index::RULE,

@@ -24,6 +24,11 @@ SELECT n.nspname::text                                    AS schema,
        s.n_live_tup                                       AS n_live_tup,
        s.n_dead_tup                                       AS n_dead_tup,
        s.n_mod_since_analyze                              AS n_mod_since_analyze,
+       -- Inserts since the last vacuum and how long ago it ran: one window, reset together
+       -- (pg_stat_database.stats_reset is NULL until a reset, so it dates nothing).
+       s.n_ins_since_vacuum                               AS n_ins_since_vacuum,
+       extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8
+                                                          AS seconds_since_vacuum,
        -- UTC whatever the session's TimeZone, so two readings of one server compare.
        to_char(greatest(s.last_analyze, s.last_autoanalyze) AT TIME ZONE 'UTC',
                'YYYY-MM-DD HH24:MI:SS')                   AS last_analyze,

@@ -155,7 +155,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn names_money(name: &str) -> bool {
+pub(super) fn names_money(name: &str) -> bool {
     let words = name_words(name);
     words.iter().any(|w| MONEY_WORDS.contains(&w.as_str()))
         && !words.iter().any(|w| NOT_MONEY_WORDS.contains(&w.as_str()))

@@ -5,6 +5,13 @@
 //! column's statistics (keys of deleted rows and sequence gaps are used up too). Without a
 //! row count or statistics the rule says nothing.
 //!
+//! Read live, the table's insert rate says when the key runs out: the rows inserted since
+//! its last (auto)vacuum over the time since, when that window is at least a day long (a
+//! shorter one catches a busy or a quiet hour, not the daily rate). Under 90 days left it
+//! is an `error`, under two years a `warning` even with less than half the range used (a
+//! key rewrite on a large table takes weeks to plan and run); half used with more than two
+//! years left at the current rate is `info`. With no such window nothing is said about time.
+//!
 //! ## Why it matters
 //! At 2,147,483,647 the sequence ends and every insert fails (`nextval: reached maximum
 //! value of sequence`, or `integer out of range`): an outage, at a time set by the growth of
@@ -29,12 +36,15 @@
 //! and swap it in with the key in one short transaction.
 //!
 //! ## How the saving is estimated
-//! Not as cost: the finding gives the share of the range used and the values left.
+//! Not as cost: the finding gives the share of the range used and the values left, and,
+//! read live, the days left: values left ÷ inserts per day. Inserts are a floor of what a
+//! sequence spends (failed inserts and `ON CONFLICT DO NOTHING` spend values too), and
+//! growth that speeds up comes sooner: the days are an estimate, not a promise.
 
 use super::{alter_type, rewrite_cost};
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
-use crate::model::catalog::{Catalog, Column, Table};
+use crate::model::catalog::{Catalog, Column, Table, TableStats};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
@@ -46,8 +56,17 @@ pub static RULE: Rule = Rule {
     check: Check::Workload(check),
 };
 
-/// The share of the range used from which the key is reported.
+/// The share of the range used from which the key is reported whatever its growth.
 const REPORTED_FROM: f64 = 0.5;
+
+/// Days left under which running out is an error: one quarter to plan and widen the key.
+const ERROR_WITHIN_DAYS: f64 = 90.0;
+
+/// Days left under which the key is reported even with less than half its range used.
+const WARNING_WITHIN_DAYS: f64 = 730.0;
+
+/// The shortest window an insert rate is read from: a whole day's peaks and troughs.
+const MIN_WINDOW_SECONDS: f64 = 86_400.0;
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
@@ -67,9 +86,12 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let share = used / limit;
-        if share <= REPORTED_FROM {
+        let left = (limit - used).max(0.0);
+        let growth = table.stats.as_ref().and_then(growth);
+        let days = growth.as_ref().map(|g| g.days_until(left));
+        let Some(severity) = severity(share, days) else {
             continue;
-        }
+        };
         let mut sql = vec![alter_type(&table.name, &column.name, "bigint")];
         if let Some(sequence) = serial_sequence(catalog, table, column) {
             sql.push(format!("ALTER SEQUENCE {sequence} AS bigint;"));
@@ -90,17 +112,18 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     .join(", ")
             )
         };
+        let runway = growth.as_ref().map(|g| g.runway(left)).unwrap_or_default();
         out.push(Finding {
+            severity,
             message: format!(
                 "{}.{} is {} and {:.0} of its {limit:.0} positive values ({:.0} %) are used: \
-                 {:.0} are left before inserts fail. Widen it to bigint{also} while it can be \
-                 planned; {}",
+                 {left:.0} are left before inserts fail{runway}. Widen it to bigint{also} \
+                 while it can be planned; {}",
                 table.name,
                 column.name,
                 column.data_type,
                 used,
                 share * 100.0,
-                (limit - used).max(0.0),
                 rewrite_cost(context, table)
             ),
             table: Some(table.name.clone()),
@@ -108,6 +131,74 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             sql: Some(sql.join("\n")),
             ..RULE.finding()
         });
+    }
+}
+
+/// How fast the table grows: rows inserted per day over the window since its last vacuum.
+#[derive(Debug, PartialEq)]
+struct Growth {
+    per_day: f64,
+    over_days: f64,
+}
+
+/// The growth the live statistics show, when their window is long enough to mean a rate.
+fn growth(stats: &TableStats) -> Option<Growth> {
+    let seconds = stats
+        .seconds_since_vacuum
+        .filter(|seconds| *seconds >= MIN_WINDOW_SECONDS)?;
+    let over_days = seconds / 86_400.0;
+    Some(Growth {
+        per_day: stats.inserts_since_vacuum.max(0) as f64 / over_days,
+        over_days,
+    })
+}
+
+impl Growth {
+    /// Days until `left` values are spent; infinite when nothing was inserted.
+    fn days_until(&self, left: f64) -> f64 {
+        if self.per_day > 0.0 {
+            left / self.per_day
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// `; at the current rate (…) they run out in about 85 days`, for the message.
+    fn runway(&self, left: f64) -> String {
+        let window = format!("the {:.1} days since its last vacuum", self.over_days);
+        if self.per_day <= 0.0 {
+            return format!("; no rows were inserted in {window}");
+        }
+        format!(
+            "; at the current rate ({:.0} inserts a day over {window}) they run out in \
+             about {}",
+            self.per_day,
+            duration(self.days_until(left))
+        )
+    }
+}
+
+/// `85 days`, `3.2 years`, `2594 years`.
+fn duration(days: f64) -> String {
+    let years = days / 365.25;
+    if days < WARNING_WITHIN_DAYS {
+        format!("{days:.0} days")
+    } else if years < 10.0 {
+        format!("{years:.1} years")
+    } else {
+        format!("{years:.0} years")
+    }
+}
+
+/// How urgent the key is, from the share of its range used and, when the growth rate is
+/// known, the days left; `None` when it is not worth reporting.
+fn severity(share: f64, days_left: Option<f64>) -> Option<Severity> {
+    match days_left {
+        Some(days) if days < ERROR_WITHIN_DAYS => Some(Severity::Error),
+        Some(days) if days < WARNING_WITHIN_DAYS => Some(Severity::Warning),
+        Some(_) if share > REPORTED_FROM => Some(Severity::Info),
+        None if share > REPORTED_FROM => Some(RULE.severity),
+        _ => None,
     }
 }
 
@@ -188,5 +279,60 @@ mod tests {
         assert_eq!(positive_range("smallint"), Some(32_767.0));
         assert_eq!(positive_range("bigint"), None);
         assert_eq!(positive_range("integer[]"), None);
+    }
+
+    fn stats(inserts: i64, seconds: Option<f64>) -> TableStats {
+        TableStats {
+            inserts_since_vacuum: inserts,
+            seconds_since_vacuum: seconds,
+            ..TableStats::default()
+        }
+    }
+
+    #[test]
+    fn growth_is_read_from_a_window_of_a_day_or_more() {
+        assert_eq!(growth(&stats(5_000, None)), None);
+        assert_eq!(growth(&stats(5_000, Some(3_600.0))), None);
+        let two_days = growth(&stats(4_000_000, Some(172_800.0))).unwrap();
+        assert_eq!(two_days.per_day, 2_000_000.0);
+        assert_eq!(two_days.over_days, 2.0);
+        // 100 million values left at 2 million a day.
+        assert_eq!(two_days.days_until(100_000_000.0), 50.0);
+        let idle = growth(&stats(0, Some(864_000.0))).unwrap();
+        assert_eq!(idle.days_until(1.0), f64::INFINITY);
+        assert_eq!(
+            idle.runway(1.0),
+            "; no rows were inserted in the 10.0 days since its last vacuum"
+        );
+    }
+
+    #[test]
+    fn the_runway_is_said_in_days_or_years() {
+        let growth = Growth {
+            per_day: 1_000_000.0,
+            over_days: 3.5,
+        };
+        assert_eq!(
+            growth.runway(85_000_000.0),
+            "; at the current rate (1000000 inserts a day over the 3.5 days since its last \
+             vacuum) they run out in about 85 days"
+        );
+        assert_eq!(duration(1_461.0), "4.0 years");
+        assert_eq!(duration(947_483.0), "2594 years");
+    }
+
+    #[test]
+    fn time_left_decides_before_the_share_used() {
+        // Unknown growth: half the range is the line, as before.
+        assert_eq!(severity(0.4, None), None);
+        assert_eq!(severity(0.6, None), Some(Severity::Warning));
+        // Fast growth is reported below half the range.
+        assert_eq!(severity(0.3, Some(60.0)), Some(Severity::Error));
+        assert_eq!(severity(0.3, Some(400.0)), Some(Severity::Warning));
+        assert_eq!(severity(0.3, Some(1_000.0)), None);
+        // Past half with years to go, or no growth at all: worth knowing, not urgent.
+        assert_eq!(severity(0.6, Some(5_000.0)), Some(Severity::Info));
+        assert_eq!(severity(0.6, Some(f64::INFINITY)), Some(Severity::Info));
+        assert_eq!(severity(0.99, Some(30.0)), Some(Severity::Error));
     }
 }

@@ -1,0 +1,98 @@
+//! DT007 with a growth rate: `planwise analyze` on saved catalogs whose live statistics
+//! say how many rows went in since the last vacuum and how long ago it ran. A live server
+//! cannot show a window of days inside a test, so the catalog is built from DDL and given
+//! the statistics a server would have, then saved as `--save-catalog` writes it.
+
+mod common;
+
+use common::{analyze_json, findings_of};
+use planwise::input::schema::SchemaLoader;
+use planwise::model::catalog::{QualifiedName, TableStats};
+use serde_json::Value;
+
+const DAY: f64 = 86_400.0;
+
+/// DT007's findings for an `events` table with a serial key, `rows` rows, and `inserts`
+/// since a vacuum `seconds` ago.
+fn findings(rows: f64, inserts: i64, seconds: f64) -> Vec<Value> {
+    let mut loader = SchemaLoader::default();
+    loader.load_script(
+        "CREATE TABLE events (id serial PRIMARY KEY, kind text);",
+        "schema.sql",
+    );
+    let mut catalog = loader.finish().catalog;
+    let events = catalog
+        .tables
+        .get_mut(&QualifiedName::new("public", "events"))
+        .unwrap();
+    events.stats = Some(TableStats {
+        rows: Some(rows),
+        inserts_since_vacuum: inserts,
+        seconds_since_vacuum: Some(seconds),
+        ..TableStats::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, serde_json::to_string(&catalog).unwrap()).unwrap();
+    let workload = dir.path().join("workload.sql");
+    std::fs::write(&workload, "SELECT kind FROM events WHERE id = 42;\n").unwrap();
+    let report = analyze_json([
+        "--schema".as_ref(),
+        schema.as_os_str(),
+        "--log".as_ref(),
+        workload.as_os_str(),
+    ]);
+    findings_of(&report, "DT007")
+}
+
+#[test]
+fn a_key_running_out_within_a_quarter_is_an_error() {
+    // 1.9 billion used, 6 million a day: about 41 days left.
+    let found = findings(1.9e9, 12_000_000, 2.0 * DAY);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "error");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("6000000 inserts a day over the 2.0 days since its last vacuum"),
+        "{message}"
+    );
+    assert!(message.contains("run out in about 41 days"), "{message}");
+}
+
+#[test]
+fn fast_growth_is_reported_before_half_the_range_is_used() {
+    // 14 % used, 4 million a day: about 462 days left.
+    let found = findings(3e8, 8_000_000, 2.0 * DAY);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("run out in about 462 days")
+    );
+}
+
+#[test]
+fn half_used_but_years_away_is_info() {
+    let found = findings(1.2e9, 3_000, 3.0 * DAY);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "info");
+    assert!(found[0]["message"].as_str().unwrap().contains("years"));
+}
+
+#[test]
+fn a_window_shorter_than_a_day_says_nothing_about_time() {
+    // The same fast growth over an hour: no rate, and 14 % used is not reported.
+    assert!(findings(3e8, 400_000, 3_600.0).is_empty());
+    // Past half, the share alone still reports it, without a time.
+    let found = findings(1.2e9, 400_000, 3_600.0);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(
+        !found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("current rate")
+    );
+}
