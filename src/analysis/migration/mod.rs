@@ -1,9 +1,9 @@
 //! `planwise check`: migration files checked statement by statement against the schema they
 //! apply to. Each statement is parsed once, the migration rules read it with the catalog as
-//! the statements before it left it (and as the whole file will leave it), the session state
-//! (transaction, `lock_timeout`, locks held, tables created in this file) and what the
-//! workload does with each table; then it is applied to the catalog for the next one. Pure:
-//! the caller reads the files.
+//! the statements before it left it, the session state (transaction, `lock_timeout`, locks
+//! held, tables created in this file) and what the workload does with each table; then it is
+//! applied to the catalog for the next one. What a rule can only decide from the schema the
+//! whole file leaves waits until the file has been applied. Pure: the caller reads the files.
 
 pub mod impact;
 pub mod locks;
@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use usage::WorkloadUsage;
 
@@ -86,21 +87,26 @@ pub struct StatementContext<'a> {
     pub ast: Option<&'a Statement>,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
-    /// The schema as the whole file leaves it (see [`file_end`](Self::file_end)).
-    file_end: &'a Catalog,
     loader: &'a SchemaLoader,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
     /// The statement's words, upper-cased (keywords and names alike), up to a few dozen.
     words: Vec<String>,
+    /// The decisions rules left for the end of the file (see [`at_file_end`](Self::at_file_end)).
+    file_end_checks: RefCell<Vec<FileEndCheck>>,
 }
 
+/// The part of a rule decided on the schema the whole file leaves: the finding to report, if
+/// any.
+pub type FileEndCheck = Box<dyn FnOnce(&Catalog) -> Option<Finding>>;
+
 impl<'a> StatementContext<'a> {
-    /// The schema as the whole file leaves it, for rules that look ahead: the index a later
-    /// statement builds for this statement's foreign key, the one that replaces a dropped
-    /// one.
-    pub fn file_end(&self) -> &'a Catalog {
-        self.file_end
+    /// For rules that look ahead (the index a later statement builds for this statement's
+    /// foreign key, the one that replaces a dropped one): `decide` runs once the whole file
+    /// has been applied, on the schema it leaves, and what it returns is reported for this
+    /// statement. Deciding then costs no second pass over the file.
+    pub fn at_file_end(&self, decide: impl FnOnce(&Catalog) -> Option<Finding> + 'static) {
+        self.file_end_checks.borrow_mut().push(Box::new(decide));
     }
 
     /// For `ALTER TABLE` of a table the schema has: the table and the actions.
@@ -289,10 +295,6 @@ pub fn check_migrations(
     selection: &dyn RuleSelection,
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
-    // A second loader runs one file ahead: after it has applied a file, its catalog is the
-    // schema that file leaves, for the rules that look ahead (its diagnostics are dropped:
-    // the real pass reports them).
-    let mut ahead = SchemaLoader::new(base.clone());
     let mut loader = SchemaLoader::new(base);
     // Reading and parsing is independent per file: done on every core. Applying and
     // checking follow the migration order.
@@ -305,16 +307,10 @@ pub fn check_migrations(
         })
         .collect();
     for (script, file, parses) in &parsed {
-        ahead.start_file();
-        for (statement, parsed) in file.statements.iter().zip(parses) {
-            ahead.load_parsed(statement.text, statement.line, &script.file, Some(parsed));
-        }
-        let file_end = ahead.catalog();
         let checked = CheckedFile {
             script,
             file,
             parses,
-            file_end,
         };
         check_script(&checked, &mut loader, environment, selection, &mut outcome);
     }
@@ -335,12 +331,11 @@ type ParsedScript<'a> = (
     Vec<Result<Vec<Statement>, ParserError>>,
 );
 
-/// One file to check: its statements, their parses and the schema it leaves.
+/// One file to check: its statements and their parses.
 struct CheckedFile<'a> {
     script: &'a MigrationScript,
     file: &'a MigrationFile<'a>,
     parses: &'a [Result<Vec<Statement>, ParserError>],
-    file_end: &'a Catalog,
 }
 
 fn check_script(
@@ -354,7 +349,6 @@ fn check_script(
         script,
         file,
         parses,
-        file_end,
     } = checked;
     outcome.files += 1;
     for (line, rule) in &file.suppressions {
@@ -373,6 +367,7 @@ fn check_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
+    let mut file_end_checks = Vec::new();
     for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
         outcome.statements += 1;
         let ast = match parsed {
@@ -384,11 +379,11 @@ fn check_script(
             statement,
             ast,
             catalog: loader.catalog(),
-            file_end,
             loader,
             session: &session,
             environment,
             words: words(statement.text),
+            file_end_checks: RefCell::default(),
         };
         let mut found = Vec::new();
         for rule in crate::rules::RULES {
@@ -396,17 +391,16 @@ fn check_script(
                 check(&context, &mut found);
             }
         }
-        for mut finding in found {
-            let rule = crate::rules::find(finding.rule).expect("findings come from rules");
-            if file.is_ignored(statement, rule.id, rule.name) {
-                outcome.suppressed += 1;
-                continue;
-            }
-            if let Some(severity) = selection.severity(rule, finding.severity) {
-                finding.severity = severity;
-                outcome.findings.push(finding);
-            }
+        for finding in found {
+            report(finding, file, statement, selection, outcome);
         }
+        file_end_checks.extend(
+            context
+                .file_end_checks
+                .take()
+                .into_iter()
+                .map(|check| (statement, check)),
+        );
         let next = next_session(&session, &context);
         // REINDEX is read by its words; every check it has ran.
         let read_by_words = context.starts_with(&["REINDEX"]);
@@ -432,6 +426,31 @@ fn check_script(
             }
             session.created.insert(name);
         }
+    }
+    for (statement, check) in file_end_checks {
+        if let Some(finding) = check(loader.catalog()) {
+            report(finding, file, statement, selection, outcome);
+        }
+    }
+}
+
+/// Adds a statement's finding to the outcome, unless a comment suppresses it or the
+/// configuration turns its rule off.
+fn report(
+    mut finding: Finding,
+    file: &MigrationFile<'_>,
+    statement: &MigrationStatement<'_>,
+    selection: &dyn RuleSelection,
+    outcome: &mut CheckOutcome,
+) {
+    let rule = crate::rules::find(finding.rule).expect("findings come from rules");
+    if file.is_ignored(statement, rule.id, rule.name) {
+        outcome.suppressed += 1;
+        return;
+    }
+    if let Some(severity) = selection.severity(rule, finding.severity) {
+        finding.severity = severity;
+        outcome.findings.push(finding);
     }
 }
 
