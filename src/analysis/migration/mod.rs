@@ -19,7 +19,6 @@ use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
-use rayon::prelude::*;
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
@@ -296,24 +295,28 @@ pub fn check_migrations(
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let mut loader = SchemaLoader::new(base);
-    // Reading and parsing is independent per file: done on every core. Applying and
-    // checking follow the migration order.
-    let parsed: Vec<ParsedScript<'_>> = scripts
-        .par_iter()
-        .map(|script| {
-            let file = read_migration(&script.text);
-            let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
-            (script, file, parses)
-        })
-        .collect();
-    for (script, file, parses) in &parsed {
-        let checked = CheckedFile {
-            script,
-            file,
-            parses,
-        };
-        check_script(&checked, &mut loader, environment, selection, &mut outcome);
-    }
+    // Reading and parsing is independent per file: the pool does it, in migration order,
+    // while this thread applies and checks, in order, the files parsed so far.
+    let (parsed_tx, parsed_rx) = crossbeam_channel::unbounded();
+    rayon::in_place_scope_fifo(|scope| {
+        for (index, script) in scripts.iter().enumerate() {
+            let parsed_tx = parsed_tx.clone();
+            scope.spawn_fifo(move |_| {
+                // Fails only when checking has panicked: nothing waits for the file then.
+                let _ = parsed_tx.send((index, ParsedScript::new(script)));
+            });
+        }
+        drop(parsed_tx);
+        let mut waiting = BTreeMap::new();
+        let mut next = 0;
+        for (index, parsed) in &parsed_rx {
+            waiting.insert(index, parsed);
+            while let Some(parsed) = waiting.remove(&next) {
+                check_script(&parsed, &mut loader, environment, selection, &mut outcome);
+                next += 1;
+            }
+        }
+    });
     outcome.schema = loader.finish();
     outcome.findings.sort_by(|a, b| {
         a.location
@@ -325,31 +328,36 @@ pub fn check_migrations(
 }
 
 /// A migration file read into statements, each parsed.
-type ParsedScript<'a> = (
-    &'a MigrationScript,
-    MigrationFile<'a>,
-    Vec<Result<Vec<Statement>, ParserError>>,
-);
-
-/// One file to check: its statements and their parses.
-struct CheckedFile<'a> {
+struct ParsedScript<'a> {
     script: &'a MigrationScript,
-    file: &'a MigrationFile<'a>,
-    parses: &'a [Result<Vec<Statement>, ParserError>],
+    file: MigrationFile<'a>,
+    parses: Vec<Result<Vec<Statement>, ParserError>>,
+}
+
+impl<'a> ParsedScript<'a> {
+    fn new(script: &'a MigrationScript) -> Self {
+        let file = read_migration(&script.text);
+        let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+        ParsedScript {
+            script,
+            file,
+            parses,
+        }
+    }
 }
 
 fn check_script(
-    checked: &CheckedFile<'_>,
+    parsed_script: &ParsedScript<'_>,
     loader: &mut SchemaLoader,
     environment: &Environment<'_>,
     selection: &dyn RuleSelection,
     outcome: &mut CheckOutcome,
 ) {
-    let CheckedFile {
+    let ParsedScript {
         script,
         file,
         parses,
-    } = checked;
+    } = parsed_script;
     outcome.files += 1;
     for (line, rule) in &file.suppressions {
         if crate::rules::find(rule).is_none() {
