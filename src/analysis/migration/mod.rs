@@ -15,7 +15,6 @@ use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
 use crate::model::diagnostics::{Diagnostics, Example};
-use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
@@ -89,8 +88,6 @@ pub struct StatementContext<'a> {
     loader: &'a SchemaLoader,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
-    /// The statement's words, upper-cased (keywords and names alike), up to a few dozen.
-    words: Vec<String>,
     /// The decisions rules left for the end of the file (see [`at_file_end`](Self::at_file_end)).
     file_end_checks: RefCell<Vec<FileEndCheck>>,
 }
@@ -160,7 +157,8 @@ impl<'a> StatementContext<'a> {
     }
 
     pub fn starts_with(&self, words: &[&str]) -> bool {
-        words.len() <= self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b)
+        words.len() <= self.statement.words.len()
+            && words.iter().zip(&self.statement.words).all(|(a, b)| a == b)
     }
 
     /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
@@ -179,25 +177,25 @@ impl<'a> StatementContext<'a> {
     }
 
     pub fn words_include(&self, word: &str) -> bool {
-        self.words.iter().any(|w| w == word)
+        self.statement.words.iter().any(|w| w == word)
     }
 
     /// The (unquoted) name that follows `words`, for statements sqlparser cannot read.
     pub fn object_after(&self, words: &[&str]) -> Option<ObjectName> {
-        let at = (0..self.words.len()).find(|&at| {
+        let at = (0..self.statement.words.len()).find(|&at| {
             words
                 .iter()
                 .enumerate()
-                .all(|(i, w)| self.words.get(at + i).is_some_and(|x| x == w))
+                .all(|(i, w)| self.statement.words.get(at + i).is_some_and(|x| x == w))
         })?;
         let mut at = at + words.len();
         while matches!(
-            self.words.get(at).map(String::as_str),
+            self.statement.words.get(at).map(String::as_str),
             Some("CONCURRENTLY" | "IF" | "EXISTS" | "ONLY")
         ) {
             at += 1;
         }
-        let name = self.words.get(at)?;
+        let name = self.statement.words.get(at)?;
         let parts = name.split('.').map(|p| Ident::new(p.to_ascii_lowercase()));
         Some(ObjectName::from(parts.collect::<Vec<_>>()))
     }
@@ -390,7 +388,6 @@ fn check_script(
             loader,
             session: &session,
             environment,
-            words: words(statement.text),
             file_end_checks: RefCell::default(),
         };
         let mut found = Vec::new();
@@ -546,49 +543,16 @@ pub fn setting_name(context: &StatementContext<'_>) -> Option<String> {
         return None;
     }
     let at = if matches!(
-        context.words.get(1).map(String::as_str),
+        context.statement.words.get(1).map(String::as_str),
         Some("LOCAL" | "SESSION")
     ) {
         2
     } else {
         1
     };
-    context.words.get(at).map(|w| w.to_ascii_lowercase())
-}
-
-/// The first words of a statement, upper-cased: dotted names come as one word.
-fn words(text: &str) -> Vec<String> {
-    const MOST: usize = 48;
-    let mut words: Vec<String> = Vec::new();
-    let mut after_dot = false;
-    for token in Lexer::new(text.as_bytes()) {
-        let piece = &text[token.start..token.end];
-        match token.kind {
-            TokenKind::Trivia => continue,
-            TokenKind::Word | TokenKind::QuotedIdent => {
-                let word = if token.kind == TokenKind::Word {
-                    piece.to_ascii_uppercase()
-                } else {
-                    piece.trim_matches('"').to_string()
-                };
-                match words.last_mut() {
-                    Some(last) if after_dot => {
-                        last.push('.');
-                        last.push_str(&word);
-                    }
-                    _ => words.push(word),
-                }
-                after_dot = false;
-            }
-            TokenKind::Dot => after_dot = true,
-            _ => {
-                after_dot = false;
-                words.push(piece.to_string());
-            }
-        }
-        if words.len() >= MOST {
-            break;
-        }
-    }
-    words
+    context
+        .statement
+        .words
+        .get(at)
+        .map(|w| w.to_ascii_lowercase())
 }
