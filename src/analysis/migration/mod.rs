@@ -23,6 +23,7 @@ use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableCon
 use sqlparser::parser::ParserError;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use usage::WorkloadUsage;
 
 /// The diagnostics kind of a statement sqlparser cannot read (its rules that need the AST
@@ -293,15 +294,26 @@ pub fn check_migrations(
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let mut loader = SchemaLoader::new(base);
-    // Reading and parsing is independent per file: the pool does it, in migration order,
-    // while this thread applies and checks, in order, the files parsed so far.
+    // Reading and parsing is independent per file: other threads do it, in migration order,
+    // while this one applies and checks, in order, the files parsed so far. Checking keeps
+    // a core to itself: a parser more than the cores only slows it down.
+    let parsers = std::thread::available_parallelism()
+        .map_or(1, |cores| cores.get() - 1)
+        .max(1);
+    let next_to_parse = AtomicUsize::new(0);
     let (parsed_tx, parsed_rx) = crossbeam_channel::unbounded();
-    rayon::in_place_scope_fifo(|scope| {
-        for (index, script) in scripts.iter().enumerate() {
-            let parsed_tx = parsed_tx.clone();
-            scope.spawn_fifo(move |_| {
-                // Fails only when checking has panicked: nothing waits for the file then.
-                let _ = parsed_tx.send((index, ParsedScript::new(script)));
+    std::thread::scope(|scope| {
+        for _ in 0..parsers {
+            let (next_to_parse, parsed_tx) = (&next_to_parse, parsed_tx.clone());
+            scope.spawn(move || {
+                let mut index = next_to_parse.fetch_add(1, Ordering::Relaxed);
+                while let Some(script) = scripts.get(index) {
+                    // Fails only when checking has panicked: nothing waits for the file then.
+                    if parsed_tx.send((index, ParsedScript::new(script))).is_err() {
+                        return;
+                    }
+                    index = next_to_parse.fetch_add(1, Ordering::Relaxed);
+                }
             });
         }
         drop(parsed_tx);
