@@ -295,36 +295,46 @@ pub fn check_migrations(
     let mut outcome = CheckOutcome::default();
     let mut loader = SchemaLoader::new(base);
     // Reading and parsing is independent per file: other threads do it, in migration order,
-    // while this one applies and checks, in order, the files parsed so far. Checking keeps
-    // a core to itself: a parser more than the cores only slows it down.
-    let parsers = std::thread::available_parallelism()
-        .map_or(1, |cores| cores.get() - 1)
-        .max(1);
+    // while this one applies and checks, in order, the files parsed so far; when the next
+    // file is not parsed yet, this thread parses one more rather than wait. A parser per
+    // core but this one: one more only competes with checking for a core.
+    let parsers = std::thread::available_parallelism().map_or(0, |cores| cores.get() - 1);
     let next_to_parse = AtomicUsize::new(0);
+    let parse_next = || {
+        let index = next_to_parse.fetch_add(1, Ordering::Relaxed);
+        let script = scripts.get(index)?;
+        Some((index, ParsedScript::new(script)))
+    };
     let (parsed_tx, parsed_rx) = crossbeam_channel::unbounded();
     std::thread::scope(|scope| {
         for _ in 0..parsers {
-            let (next_to_parse, parsed_tx) = (&next_to_parse, parsed_tx.clone());
+            let parsed_tx = parsed_tx.clone();
             scope.spawn(move || {
-                let mut index = next_to_parse.fetch_add(1, Ordering::Relaxed);
-                while let Some(script) = scripts.get(index) {
+                while let Some(parsed) = parse_next() {
                     // Fails only when checking has panicked: nothing waits for the file then.
-                    if parsed_tx.send((index, ParsedScript::new(script))).is_err() {
+                    if parsed_tx.send(parsed).is_err() {
                         return;
                     }
-                    index = next_to_parse.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
         drop(parsed_tx);
         let mut waiting = BTreeMap::new();
-        let mut next = 0;
-        for (index, parsed) in &parsed_rx {
-            waiting.insert(index, parsed);
-            while let Some(parsed) = waiting.remove(&next) {
-                check_script(&parsed, &mut loader, environment, selection, &mut outcome);
-                next += 1;
-            }
+        for next in 0..scripts.len() {
+            let parsed = loop {
+                if let Some(parsed) = waiting.remove(&next) {
+                    break parsed;
+                }
+                let (index, parsed) = match parsed_rx.try_recv() {
+                    Ok(arrived) => arrived,
+                    Err(_) => match parse_next() {
+                        Some(parsed_here) => parsed_here,
+                        None => parsed_rx.recv().expect("a parser thread failed"),
+                    },
+                };
+                waiting.insert(index, parsed);
+            };
+            check_script(&parsed, &mut loader, environment, selection, &mut outcome);
         }
     });
     outcome.schema = loader.finish();
