@@ -12,7 +12,6 @@ use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::report::check::{CheckReport, github, json, markdown, sarif, text};
 use anyhow::Context;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// The server version assumed when neither the flags, the config nor a live server say.
@@ -89,22 +88,18 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
 /// The files the arguments name, in the order given (folders in migration order).
 fn read_migrations(paths: &[PathBuf]) -> anyhow::Result<Vec<MigrationScript>> {
-    let mut files = Vec::new();
+    let mut scripts = Vec::new();
     for path in paths {
-        files.extend(schema_files(path)?);
-    }
-    // A history is hundreds of small files: read on every core.
-    files
-        .par_iter()
-        .map(|file| {
+        for file in schema_files(path)? {
             let bytes =
-                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            Ok(MigrationScript {
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            scripts.push(MigrationScript {
                 file: file.display().to_string(),
                 text: String::from_utf8_lossy(&bytes).into_owned(),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(scripts)
 }
 
 /// `--config FILE`, else the first `planwise.toml` walking up from the current directory.
