@@ -1,9 +1,9 @@
 //! `planwise check`: migration files checked statement by statement against the schema they
 //! apply to. Each statement is parsed once, the migration rules read it with the catalog as
-//! the statements before it left it (and as the whole file will leave it), the session state
-//! (transaction, `lock_timeout`, locks held, tables created in this file) and what the
-//! workload does with each table; then it is applied to the catalog for the next one. Pure:
-//! the caller reads the files.
+//! the statements before it left it, the session state (transaction, `lock_timeout`, locks
+//! held, tables created in this file) and what the workload does with each table; then it is
+//! applied to the catalog for the next one. What a rule can only decide from the schema the
+//! whole file leaves waits until the file has been applied. Pure: the caller reads the files.
 
 pub mod impact;
 pub mod locks;
@@ -15,15 +15,15 @@ use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
 use crate::model::diagnostics::{Diagnostics, Example};
-use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
-use rayon::prelude::*;
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
 use sqlparser::parser::ParserError;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use usage::WorkloadUsage;
 
 /// The diagnostics kind of a statement sqlparser cannot read (its rules that need the AST
@@ -86,21 +86,24 @@ pub struct StatementContext<'a> {
     pub ast: Option<&'a Statement>,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
-    /// The schema as the whole file leaves it (see [`file_end`](Self::file_end)).
-    file_end: &'a Catalog,
     loader: &'a SchemaLoader,
     pub session: &'a Session,
     pub environment: &'a Environment<'a>,
-    /// The statement's words, upper-cased (keywords and names alike), up to a few dozen.
-    words: Vec<String>,
+    /// The decisions rules left for the end of the file (see [`at_file_end`](Self::at_file_end)).
+    file_end_checks: RefCell<Vec<FileEndCheck>>,
 }
 
+/// The part of a rule decided on the schema the whole file leaves: the finding to report, if
+/// any.
+pub type FileEndCheck = Box<dyn FnOnce(&Catalog) -> Option<Finding>>;
+
 impl<'a> StatementContext<'a> {
-    /// The schema as the whole file leaves it, for rules that look ahead: the index a later
-    /// statement builds for this statement's foreign key, the one that replaces a dropped
-    /// one.
-    pub fn file_end(&self) -> &'a Catalog {
-        self.file_end
+    /// For rules that look ahead (the index a later statement builds for this statement's
+    /// foreign key, the one that replaces a dropped one): `decide` runs once the whole file
+    /// has been applied, on the schema it leaves, and what it returns is reported for this
+    /// statement. Deciding then costs no second pass over the file.
+    pub fn at_file_end(&self, decide: impl FnOnce(&Catalog) -> Option<Finding> + 'static) {
+        self.file_end_checks.borrow_mut().push(Box::new(decide));
     }
 
     /// For `ALTER TABLE` of a table the schema has: the table and the actions.
@@ -155,7 +158,8 @@ impl<'a> StatementContext<'a> {
     }
 
     pub fn starts_with(&self, words: &[&str]) -> bool {
-        words.len() <= self.words.len() && words.iter().zip(&self.words).all(|(a, b)| a == b)
+        words.len() <= self.statement.words.len()
+            && words.iter().zip(&self.statement.words).all(|(a, b)| a == b)
     }
 
     /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
@@ -174,25 +178,25 @@ impl<'a> StatementContext<'a> {
     }
 
     pub fn words_include(&self, word: &str) -> bool {
-        self.words.iter().any(|w| w == word)
+        self.statement.words.iter().any(|w| w == word)
     }
 
     /// The (unquoted) name that follows `words`, for statements sqlparser cannot read.
     pub fn object_after(&self, words: &[&str]) -> Option<ObjectName> {
-        let at = (0..self.words.len()).find(|&at| {
+        let at = (0..self.statement.words.len()).find(|&at| {
             words
                 .iter()
                 .enumerate()
-                .all(|(i, w)| self.words.get(at + i).is_some_and(|x| x == w))
+                .all(|(i, w)| self.statement.words.get(at + i).is_some_and(|x| x == w))
         })?;
         let mut at = at + words.len();
         while matches!(
-            self.words.get(at).map(String::as_str),
+            self.statement.words.get(at).map(String::as_str),
             Some("CONCURRENTLY" | "IF" | "EXISTS" | "ONLY")
         ) {
             at += 1;
         }
-        let name = self.words.get(at)?;
+        let name = self.statement.words.get(at)?;
         let parts = name.split('.').map(|p| Ident::new(p.to_ascii_lowercase()));
         Some(ObjectName::from(parts.collect::<Vec<_>>()))
     }
@@ -289,35 +293,50 @@ pub fn check_migrations(
     selection: &dyn RuleSelection,
 ) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
-    // A second loader runs one file ahead: after it has applied a file, its catalog is the
-    // schema that file leaves, for the rules that look ahead (its diagnostics are dropped:
-    // the real pass reports them).
-    let mut ahead = SchemaLoader::new(base.clone());
     let mut loader = SchemaLoader::new(base);
-    // Reading and parsing is independent per file: done on every core. Applying and
-    // checking follow the migration order.
-    let parsed: Vec<ParsedScript<'_>> = scripts
-        .par_iter()
-        .map(|script| {
-            let file = read_migration(&script.text);
-            let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
-            (script, file, parses)
-        })
-        .collect();
-    for (script, file, parses) in &parsed {
-        ahead.start_file();
-        for (statement, parsed) in file.statements.iter().zip(parses) {
-            ahead.load_parsed(statement.text, statement.line, &script.file, Some(parsed));
+    // Reading and parsing is independent per file: other threads do it, in migration order,
+    // while this one applies and checks, in order, the files parsed so far; when the next
+    // file is not parsed yet, this thread parses one more rather than wait. A parser per
+    // core but this one: one more only competes with checking for a core.
+    let parsers = std::thread::available_parallelism().map_or(0, |cores| cores.get() - 1);
+    let next_to_parse = AtomicUsize::new(0);
+    let parse_next = || {
+        let index = next_to_parse.fetch_add(1, Ordering::Relaxed);
+        let script = scripts.get(index)?;
+        Some((index, ParsedScript::new(script)))
+    };
+    let (parsed_tx, parsed_rx) = crossbeam_channel::unbounded();
+    std::thread::scope(|scope| {
+        for _ in 0..parsers {
+            let parsed_tx = parsed_tx.clone();
+            scope.spawn(move || {
+                while let Some(parsed) = parse_next() {
+                    // Fails only when checking has panicked: nothing waits for the file then.
+                    if parsed_tx.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        let file_end = ahead.catalog();
-        let checked = CheckedFile {
-            script,
-            file,
-            parses,
-            file_end,
-        };
-        check_script(&checked, &mut loader, environment, selection, &mut outcome);
-    }
+        drop(parsed_tx);
+        let mut waiting = BTreeMap::new();
+        for next in 0..scripts.len() {
+            let parsed = loop {
+                if let Some(parsed) = waiting.remove(&next) {
+                    break parsed;
+                }
+                let (index, parsed) = match parsed_rx.try_recv() {
+                    Ok(arrived) => arrived,
+                    Err(_) => match parse_next() {
+                        Some(parsed_here) => parsed_here,
+                        None => parsed_rx.recv().expect("a parser thread failed"),
+                    },
+                };
+                waiting.insert(index, parsed);
+            };
+            check_script(&parsed, &mut loader, environment, selection, &mut outcome);
+        }
+    });
     outcome.schema = loader.finish();
     outcome.findings.sort_by(|a, b| {
         a.location
@@ -329,33 +348,36 @@ pub fn check_migrations(
 }
 
 /// A migration file read into statements, each parsed.
-type ParsedScript<'a> = (
-    &'a MigrationScript,
-    MigrationFile<'a>,
-    Vec<Result<Vec<Statement>, ParserError>>,
-);
-
-/// One file to check: its statements, their parses and the schema it leaves.
-struct CheckedFile<'a> {
+struct ParsedScript<'a> {
     script: &'a MigrationScript,
-    file: &'a MigrationFile<'a>,
-    parses: &'a [Result<Vec<Statement>, ParserError>],
-    file_end: &'a Catalog,
+    file: MigrationFile<'a>,
+    parses: Vec<Result<Vec<Statement>, ParserError>>,
+}
+
+impl<'a> ParsedScript<'a> {
+    fn new(script: &'a MigrationScript) -> Self {
+        let file = read_migration(&script.text);
+        let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+        ParsedScript {
+            script,
+            file,
+            parses,
+        }
+    }
 }
 
 fn check_script(
-    checked: &CheckedFile<'_>,
+    parsed_script: &ParsedScript<'_>,
     loader: &mut SchemaLoader,
     environment: &Environment<'_>,
     selection: &dyn RuleSelection,
     outcome: &mut CheckOutcome,
 ) {
-    let CheckedFile {
+    let ParsedScript {
         script,
         file,
         parses,
-        file_end,
-    } = checked;
+    } = parsed_script;
     outcome.files += 1;
     for (line, rule) in &file.suppressions {
         if crate::rules::find(rule).is_none() {
@@ -373,6 +395,7 @@ fn check_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
+    let mut file_end_checks = Vec::new();
     for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
         outcome.statements += 1;
         let ast = match parsed {
@@ -384,11 +407,10 @@ fn check_script(
             statement,
             ast,
             catalog: loader.catalog(),
-            file_end,
             loader,
             session: &session,
             environment,
-            words: words(statement.text),
+            file_end_checks: RefCell::default(),
         };
         let mut found = Vec::new();
         for rule in crate::rules::RULES {
@@ -396,17 +418,16 @@ fn check_script(
                 check(&context, &mut found);
             }
         }
-        for mut finding in found {
-            let rule = crate::rules::find(finding.rule).expect("findings come from rules");
-            if file.is_ignored(statement, rule.id, rule.name) {
-                outcome.suppressed += 1;
-                continue;
-            }
-            if let Some(severity) = selection.severity(rule, finding.severity) {
-                finding.severity = severity;
-                outcome.findings.push(finding);
-            }
+        for finding in found {
+            report(finding, file, statement, selection, outcome);
         }
+        file_end_checks.extend(
+            context
+                .file_end_checks
+                .take()
+                .into_iter()
+                .map(|check| (statement, check)),
+        );
         let next = next_session(&session, &context);
         // REINDEX is read by its words; every check it has ran.
         let read_by_words = context.starts_with(&["REINDEX"]);
@@ -432,6 +453,31 @@ fn check_script(
             }
             session.created.insert(name);
         }
+    }
+    for (statement, check) in file_end_checks {
+        if let Some(finding) = check(loader.catalog()) {
+            report(finding, file, statement, selection, outcome);
+        }
+    }
+}
+
+/// Adds a statement's finding to the outcome, unless a comment suppresses it or the
+/// configuration turns its rule off.
+fn report(
+    mut finding: Finding,
+    file: &MigrationFile<'_>,
+    statement: &MigrationStatement<'_>,
+    selection: &dyn RuleSelection,
+    outcome: &mut CheckOutcome,
+) {
+    let rule = crate::rules::find(finding.rule).expect("findings come from rules");
+    if file.is_ignored(statement, rule.id, rule.name) {
+        outcome.suppressed += 1;
+        return;
+    }
+    if let Some(severity) = selection.severity(rule, finding.severity) {
+        finding.severity = severity;
+        outcome.findings.push(finding);
     }
 }
 
@@ -519,49 +565,16 @@ pub fn setting_name(context: &StatementContext<'_>) -> Option<String> {
         return None;
     }
     let at = if matches!(
-        context.words.get(1).map(String::as_str),
+        context.statement.words.get(1).map(String::as_str),
         Some("LOCAL" | "SESSION")
     ) {
         2
     } else {
         1
     };
-    context.words.get(at).map(|w| w.to_ascii_lowercase())
-}
-
-/// The first words of a statement, upper-cased: dotted names come as one word.
-fn words(text: &str) -> Vec<String> {
-    const MOST: usize = 48;
-    let mut words: Vec<String> = Vec::new();
-    let mut after_dot = false;
-    for token in Lexer::new(text.as_bytes()) {
-        let piece = &text[token.start..token.end];
-        match token.kind {
-            TokenKind::Trivia => continue,
-            TokenKind::Word | TokenKind::QuotedIdent => {
-                let word = if token.kind == TokenKind::Word {
-                    piece.to_ascii_uppercase()
-                } else {
-                    piece.trim_matches('"').to_string()
-                };
-                match words.last_mut() {
-                    Some(last) if after_dot => {
-                        last.push('.');
-                        last.push_str(&word);
-                    }
-                    _ => words.push(word),
-                }
-                after_dot = false;
-            }
-            TokenKind::Dot => after_dot = true,
-            _ => {
-                after_dot = false;
-                words.push(piece.to_string());
-            }
-        }
-        if words.len() >= MOST {
-            break;
-        }
-    }
-    words
+    context
+        .statement
+        .words
+        .get(at)
+        .map(|w| w.to_ascii_lowercase())
 }

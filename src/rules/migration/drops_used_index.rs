@@ -34,7 +34,7 @@ use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
 use crate::analysis::migration::usage::describe;
 use crate::findings::{Finding, Severity};
-use crate::model::catalog::{Index, QualifiedName};
+use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use crate::sql::fingerprint::format_id;
@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
     check: Check::Migration(check),
 };
 
-fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
     let Some(usage) = context.environment.usage else {
         return;
     };
@@ -59,9 +59,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         };
         let column = &column.expression;
         let table = &index.table;
-        if !context.file_end().tables.contains_key(table) || kept(context, index, column) {
-            continue;
-        }
         let searched = usage.searched(table, column);
         if searched.is_empty() {
             continue;
@@ -73,7 +70,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let severity = impact.severity.max(Severity::Warning);
-        out.push(Finding {
+        let finding = Finding {
             severity,
             message: format!(
                 "dropping {} leaves no index on {table} leading with {column}, which the logs \
@@ -86,6 +83,12 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             columns: vec![column.clone()],
             queries: searched.iter().map(|u| format_id(u.fingerprint)).collect(),
             ..context.finding(&RULE)
+        };
+        let (dropped, column) = (index.clone(), column.clone());
+        context.at_file_end(move |file_end| {
+            let lost =
+                file_end.tables.contains_key(&dropped.table) && !kept(file_end, &dropped, &column);
+            lost.then_some(finding)
         });
     }
 }
@@ -131,8 +134,8 @@ fn dropped_indexes<'a>(context: &StatementContext<'a>) -> Vec<&'a Index> {
 
 /// Whether, once the file has run, an index of the same kind on the table still leads with
 /// the column (another one, or this one built again).
-fn kept(context: &StatementContext<'_>, dropped: &Index, column: &str) -> bool {
-    context.file_end().indexes.values().any(|index| {
+fn kept(file_end: &Catalog, dropped: &Index, column: &str) -> bool {
+    file_end.indexes.values().any(|index| {
         index.table == dropped.table
             && index.method == dropped.method
             && (index.predicate.is_none() || index.predicate == dropped.predicate)

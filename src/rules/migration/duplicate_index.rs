@@ -41,7 +41,7 @@ pub static RULE: Rule = Rule {
     check: Check::Migration(check),
 };
 
-fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
     let Some(Statement::CreateIndex(create)) = context.ast else {
         return;
     };
@@ -66,42 +66,47 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(new_def) = IndexDef::of_existing(&new) else {
         return;
     };
-    // A rebuild builds the copy, drops the original and may rename the copy to the original's
-    // name: a duplicate only if both are still there when the file ends.
-    let survives = |index: &QualifiedName| context.file_end().indexes.contains_key(index);
-    let existing = context
+    let mut existing: Vec<Index> = context
         .catalog
         .indexes
         .values()
         .filter(|index| index.table == table)
         .filter(|index| !new.unique || index.unique && index.keys.len() == new.keys.len())
         .filter(|index| IndexDef::of_existing(index).is_some_and(|def| serves(&def, &new_def)))
-        .filter(|index| survives(&index.name))
-        // The closest match: an exact duplicate before a wider index.
-        .min_by(|a, b| a.keys.len().cmp(&b.keys.len()).then(a.name.cmp(&b.name)));
-    if name.as_ref().is_some_and(|n| !survives(n)) {
+        .cloned()
+        .collect();
+    if existing.is_empty() {
         return;
     }
-    let Some(existing) = existing else {
-        return;
-    };
-    let new_name = name.map_or_else(|| "the new index".to_string(), |n| n.name);
-    let relation = if existing.keys.len() == new.keys.len() {
-        "duplicates"
-    } else {
-        "is a left prefix of"
-    };
-    out.push(Finding {
-        message: format!(
-            "{new_name} on {table} ({}) {relation} the existing {} ({}), which already serves \
-             every lookup it would: it would only add writes, disk and cache use",
-            keys(&new),
-            existing.name.name,
-            keys(existing)
-        ),
-        table: Some(table),
-        columns: new.keys.iter().map(|k| k.expression.clone()).collect(),
-        ..context.finding(&RULE)
+    // The closest match first: an exact duplicate before a wider index.
+    existing.sort_by(|a, b| a.keys.len().cmp(&b.keys.len()).then(a.name.cmp(&b.name)));
+    let finding = context.finding(&RULE);
+    // A rebuild builds the copy, drops the original and may rename the copy to the original's
+    // name: a duplicate only if both are still there when the file ends.
+    context.at_file_end(move |file_end| {
+        let survives = |index: &QualifiedName| file_end.indexes.contains_key(index);
+        if name.as_ref().is_some_and(|n| !survives(n)) {
+            return None;
+        }
+        let existing = existing.iter().find(|index| survives(&index.name))?;
+        let new_name = name.map_or_else(|| "the new index".to_string(), |n| n.name);
+        let relation = if existing.keys.len() == new.keys.len() {
+            "duplicates"
+        } else {
+            "is a left prefix of"
+        };
+        Some(Finding {
+            message: format!(
+                "{new_name} on {table} ({}) {relation} the existing {} ({}), which already \
+                 serves every lookup it would: it would only add writes, disk and cache use",
+                keys(&new),
+                existing.name.name,
+                keys(existing)
+            ),
+            table: Some(table),
+            columns: new.keys.iter().map(|k| k.expression.clone()).collect(),
+            ..finding
+        })
     });
 }
 

@@ -31,7 +31,7 @@ use crate::analysis::index::definition::IndexDef;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::usage::{QueryUse, WorkloadUsage, describe};
 use crate::findings::{Finding, Severity};
-use crate::model::catalog::QualifiedName;
+use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use crate::sql::fingerprint::format_id;
@@ -55,12 +55,9 @@ struct NewForeignKey {
     parent: QualifiedName,
 }
 
-fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
+fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
     let (foreign_keys, creates_table) = new_foreign_keys(context);
     for key in foreign_keys {
-        if indexed_at_file_end(context, &key) {
-            continue;
-        }
         let columns = key.columns.join(", ");
         let problem = format!(
             "the new foreign key {} ({columns}) → {} has no index leading with its columns, \
@@ -117,7 +114,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let concurrently = !creates_table && !context.is_new(&key.child);
         let column_names: Vec<&str> = key.columns.iter().map(String::as_str).collect();
         let index = IndexDef::btree(&key.child, &column_names);
-        out.push(Finding {
+        let finding = Finding {
             severity,
             message: format!("{problem}: {evidence}"),
             table: Some(key.child.clone()),
@@ -125,7 +122,9 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             sql: Some(format!("{};", index.create_sql(concurrently))),
             queries,
             ..context.finding(&RULE)
-        });
+        };
+        context
+            .at_file_end(move |file_end| (!indexed_at_file_end(file_end, &key)).then_some(finding));
     }
 }
 
@@ -200,9 +199,8 @@ fn table_key(constraint: &TableConstraint) -> Option<(Vec<String>, &ForeignKeyCo
 
 /// Whether, once the file has run, an index of the child table leads with the key's columns
 /// (an existing one, or one a later statement builds).
-fn indexed_at_file_end(context: &StatementContext<'_>, key: &NewForeignKey) -> bool {
-    context
-        .file_end()
+fn indexed_at_file_end(file_end: &Catalog, key: &NewForeignKey) -> bool {
+    file_end
         .indexes
         .values()
         .filter(|index| index.table == key.child)
