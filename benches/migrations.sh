@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 corpora="${1:-../shared/corpora/migrations}"
 command -v squawk >/dev/null || pip install --quiet squawk-cli
 cargo build --release --quiet
-python3 benches/migrations/compare.py --planwise target/release/planwise --corpora "$corpora"
+target="${CARGO_TARGET_DIR:-target}"
+python3 benches/migrations/compare.py --planwise "$target/release/planwise" --corpora "$corpora" --runs 7
