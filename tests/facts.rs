@@ -483,3 +483,25 @@ fn a_statement_that_only_counts_its_rows() {
         assert!(!facts(sql).counts_rows, "{sql}");
     }
 }
+
+#[test]
+fn constant_ranges_are_restrictions_with_literal_arithmetic_folded() {
+    let f = facts(
+        "SELECT sum(price) FROM order_items WHERE price BETWEEN .06 - 0.01 AND .06 + 0.01 AND qty < 24 AND 5 <= id AND order_id > $1",
+    );
+    let restrictions: Vec<_> = f
+        .predicates
+        .iter()
+        .map(|p| (p.column.column.as_str(), p.restriction.as_deref()))
+        .collect();
+    assert_eq!(
+        restrictions,
+        vec![
+            ("price", Some("price BETWEEN 0.05 AND 0.07")),
+            ("qty", Some("qty < 24")),
+            ("id", Some("id >= 5")),
+            ("order_id", None),
+        ]
+    );
+    assert_eq!(f.predicates[0].value, Operand::Constant("0.05".into()));
+}

@@ -423,6 +423,52 @@ fn a_rare_constant_gives_a_partial_candidate_and_a_common_one_does_not() {
 }
 
 #[test]
+fn a_constant_range_on_a_category_column_defines_a_partial_index_the_model_recognises() {
+    let mut catalog = catalog_from(SHOP_DDL);
+    set_rows(&mut catalog, "orders", 1_000_000.0);
+    let totals = (0..=10)
+        .map(|i| (format!("0.{i:02}"), 1.0 / 11.0))
+        .collect();
+    set_column(
+        &mut catalog,
+        "orders",
+        "total",
+        ColumnStats {
+            n_distinct: 11.0,
+            most_common: totals,
+            ..ColumnStats::default()
+        },
+    );
+    let facts = workload(
+        &catalog,
+        &[
+            "SELECT sum(total) FROM orders WHERE total BETWEEN .06 - 0.01 AND .06 + 0.01 \
+           AND created_at >= '2024-01-01'",
+        ],
+    );
+    let candidates = candidates_for(&facts, &catalog, &no_rows());
+    let partial = candidates
+        .iter()
+        .find(|c| c.def.predicate.is_some() && !c.def.include.is_empty())
+        .unwrap_or_else(|| panic!("{:#?}", describe(&candidates)));
+    // The folded constants, so the planner can match the statement's own condition.
+    assert_eq!(
+        partial.def.predicate.as_deref(),
+        Some("total BETWEEN 0.05 AND 0.07")
+    );
+    assert_eq!(keys_of(&partial.def), vec!["created_at"]);
+    // The model sees the condition hold (`BETWEEN … AND …` is one part of it): the partial
+    // index-only scan reads fewer entries than the same index over every row.
+    let rows = no_rows();
+    let mut model = OfflineModel::new(&catalog, &facts, &rows);
+    let whole = IndexDef {
+        predicate: None,
+        ..partial.def.clone()
+    };
+    assert!(cost(&mut model, 1, &[&partial.def]) < cost(&mut model, 1, &[&whole]));
+}
+
+#[test]
 fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
     let mut catalog = catalog_from(SHOP_DDL);
     set_rows(&mut catalog, "orders", 1_000_000.0);

@@ -1,6 +1,7 @@
 //! The walk over a sqlparser AST that collects a statement's facts.
 
 use super::columns::columns_used;
+use super::constants::fold_numeric;
 use super::scope::{Column, Resolver, Scope, Source};
 use super::volatility::volatile_functions;
 use super::{
@@ -555,6 +556,8 @@ impl Extractor<'_> {
                 self.comparison(left, operator, right, kind);
                 if let (true, Some(constant)) = (equality, constant) {
                     self.restrict(before, |column| Some(format!("{column} = {constant}")));
+                } else {
+                    self.restrict_range(before);
                 }
             }
             Expr::In {
@@ -624,6 +627,7 @@ impl Extractor<'_> {
                 if let Some(predicate) = self.facts.predicates.get_mut(before) {
                     predicate.upper = upper;
                 }
+                self.restrict_range(before);
             }
             Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
                 let operator = if matches!(expression, Expr::IsNull(_)) {
@@ -786,6 +790,31 @@ impl Extractor<'_> {
         }
     }
 
+    /// Records the SQL of the range predicate just pushed (`qty < 24`, `discount BETWEEN
+    /// 0.05 AND 0.07`) when its bounds are constants.
+    fn restrict_range(&mut self, before: usize) {
+        let Some(predicate) = self.facts.predicates.get(before) else {
+            return;
+        };
+        let constant = |operand: &Operand| match operand {
+            Operand::Constant(value) => Some(value.clone()),
+            _ => None,
+        };
+        let condition = match (&predicate.operator, predicate.upper.as_ref()) {
+            (Operator::Between, Some(upper)) => constant(&predicate.value)
+                .zip(constant(upper))
+                .map(|(low, high)| format!("BETWEEN {low} AND {high}")),
+            (Operator::Lt, None) => constant(&predicate.value).map(|v| format!("< {v}")),
+            (Operator::LtEq, None) => constant(&predicate.value).map(|v| format!("<= {v}")),
+            (Operator::Gt, None) => constant(&predicate.value).map(|v| format!("> {v}")),
+            (Operator::GtEq, None) => constant(&predicate.value).map(|v| format!(">= {v}")),
+            _ => None,
+        };
+        if let Some(condition) = condition {
+            self.restrict(before, |column| Some(format!("{column} {condition}")));
+        }
+    }
+
     /// Reads one side of a comparison.
     fn side(&mut self, expression: &Expr, scope: &Scope<'_>) -> Side {
         match expression {
@@ -842,6 +871,9 @@ impl Extractor<'_> {
                 if comparison(op).is_none()
                     && !matches!(op, BinaryOperator::And | BinaryOperator::Or) =>
             {
+                if let Some(folded) = fold_numeric(expression) {
+                    return Side::Other(Operand::Constant(folded));
+                }
                 let (left, right) = (self.side(left, scope), self.side(right, scope));
                 let operator = op.to_string();
                 for side in [&left, &right] {

@@ -8,6 +8,7 @@
 //! SQL themselves.
 
 mod columns;
+mod constants;
 mod extract;
 mod scope;
 mod volatility;

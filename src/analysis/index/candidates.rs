@@ -343,8 +343,9 @@ fn expression_indexes(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
 }
 
 /// Partial indexes, defined by the statement's constant conditions on category-like columns
-/// (few distinct values, by statistics: `status = 'pending'`, `mode IN ('AIR', 'MAIL')`):
-/// each rare one alone (at most 20 % of the rows), and all of them together when together
+/// (few distinct values, by statistics: `status = 'pending'`, `mode IN ('AIR', 'MAIL')`,
+/// `discount BETWEEN 0.05 AND 0.07`): each rare one alone (at most
+/// `PARTIAL_INDEX_MAX_SHARE` of the rows), and all of them together when together
 /// they keep at most half the rows. A constant only counts when every call used it
 /// (`fixed_values`); `IS [NOT] NULL` is always written as such. Keyed on what else the
 /// statement filters, joins or sorts by.
@@ -402,9 +403,9 @@ fn partial_indexes(
         if parts.is_empty() {
             continue;
         }
-        let sql: Vec<&str> = condition
+        let sql: Vec<String> = condition
             .iter()
-            .filter_map(|p| p.restriction.as_deref())
+            .filter_map(|p| predicate_sql(p, table))
             .collect();
         let def = IndexDef {
             keys: parts,
@@ -417,6 +418,34 @@ fn partial_indexes(
         defs.push(def);
     }
     defs
+}
+
+/// A condition as a partial index's predicate. PostgreSQL folds a predicate when it builds
+/// the index but HypoPG keeps it as written, so an integer constant against a numeric
+/// column (`qty < 24`) would stay a cast the planner cannot match with the query's folded
+/// condition: it is written as the numeric literal it means (`qty < 24.0`).
+pub(crate) fn predicate_sql(predicate: &Predicate, table: &Table) -> Option<String> {
+    let sql = predicate.restriction.as_deref()?;
+    let numeric = table
+        .column(&predicate.column.column)
+        .is_some_and(|c| c.data_type.starts_with("numeric"));
+    if !numeric {
+        return Some(sql.to_string());
+    }
+    let words: Vec<String> = sql
+        .split(' ')
+        .map(|word| {
+            let start = word.len() - word.trim_start_matches(['(', '-']).len();
+            let end = word.trim_end_matches([',', ')']).len();
+            let digits = word.get(start..end).unwrap_or("");
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                format!("{}{digits}.0{}", &word[..start], &word[end..])
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    Some(words.join(" "))
 }
 
 /// A column whose values are categories rather than identifiers: statistics say it has at
@@ -442,8 +471,46 @@ pub(crate) fn share_by_statistics(predicate: &Predicate, table: &Table) -> Optio
             let distinct = distinct_values(table, &predicate.column.column);
             (distinct > 0.0).then(|| (*values as f64 / distinct).min(1.0))
         }
+        (operator, Operand::Constant(value)) if operator.is_range() => {
+            let upper = match &predicate.upper {
+                Some(Operand::Constant(upper)) => Some(upper.as_str()),
+                _ => None,
+            };
+            numeric_range_share(&stats.most_common, operator, value, upper)
+        }
         _ => None,
     }
+}
+
+/// The share of rows a numeric range keeps, summed over the most common values, when they
+/// account for nearly every row (a category column's list usually holds all its values).
+fn numeric_range_share(
+    most_common: &[(String, f64)],
+    operator: &Operator,
+    value: &str,
+    upper: Option<&str>,
+) -> Option<f64> {
+    const MIN_SHARE_LISTED: f64 = 0.95;
+    let value: f64 = value.parse().ok()?;
+    let keeps = |v: f64| match operator {
+        Operator::Lt => v < value,
+        Operator::LtEq => v <= value,
+        Operator::Gt => v > value,
+        Operator::GtEq => v >= value,
+        Operator::Between => upper
+            .and_then(|u| u.parse::<f64>().ok())
+            .is_some_and(|high| value <= v && v <= high),
+        _ => false,
+    };
+    let mut listed = 0.0;
+    let mut kept = 0.0;
+    for (common, frequency) in most_common {
+        listed += frequency;
+        if keeps(common.parse().ok()?) {
+            kept += frequency;
+        }
+    }
+    (listed >= MIN_SHARE_LISTED).then_some(kept)
 }
 
 /// Whether the column alone is a primary key or unique constraint.
@@ -466,5 +533,65 @@ fn distinct_values(table: &Table, column: &str) -> f64 {
     } else {
         let rows = table.stats.as_ref().and_then(|s| s.rows).unwrap_or(0.0);
         -stats.n_distinct * rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discounts() -> Vec<(String, f64)> {
+        (0..=10)
+            .map(|i| (format!("0.{i:02}"), 1.0 / 11.0))
+            .collect()
+    }
+
+    #[test]
+    fn a_numeric_range_keeps_the_share_of_the_common_values_inside_it() {
+        let between = numeric_range_share(&discounts(), &Operator::Between, "0.05", Some("0.07"));
+        assert!((between.unwrap() - 3.0 / 11.0).abs() < 1e-9);
+        let below = numeric_range_share(&discounts(), &Operator::Lt, "0.02", None);
+        assert!((below.unwrap() - 2.0 / 11.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn integer_constants_on_a_numeric_column_are_written_as_numeric_literals() {
+        let name = QualifiedName::new("public", "lineitem");
+        let column = |name: &str, data_type: &str| crate::model::catalog::Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            ..Default::default()
+        };
+        let table = Table {
+            name: name.clone(),
+            columns: vec![column("qty", "numeric(15,2)"), column("line", "integer")],
+            ..Default::default()
+        };
+        let condition = |column: &str, sql: &str| Predicate {
+            column: ColumnRef {
+                table: name.clone(),
+                column: column.into(),
+            },
+            operator: Operator::Lt,
+            value: Operand::Constant("24".into()),
+            upper: None,
+            wrapped_in: None,
+            restriction: Some(sql.into()),
+        };
+        let written = |column, sql| predicate_sql(&condition(column, sql), &table).unwrap();
+        assert_eq!(written("qty", "qty < 24"), "qty < 24.0");
+        assert_eq!(
+            written("qty", "qty IN (1, -2, 3.5)"),
+            "qty IN (1.0, -2.0, 3.5)"
+        );
+        assert_eq!(written("line", "line < 24"), "line < 24");
+    }
+
+    #[test]
+    fn a_range_share_is_unknown_when_the_common_values_miss_rows_or_are_not_numbers() {
+        let few = vec![("1".to_string(), 0.5)];
+        assert_eq!(numeric_range_share(&few, &Operator::Lt, "2", None), None);
+        let words = vec![("AIR".to_string(), 1.0)];
+        assert_eq!(numeric_range_share(&words, &Operator::Lt, "2", None), None);
     }
 }

@@ -10,7 +10,7 @@
 //! It is a model, not the planner: its figures rank indexes, and findings based on it say so
 //! (basis `offline_model`, medium confidence).
 
-use super::candidates::{is_unique, share_by_statistics};
+use super::candidates::{is_unique, predicate_sql, share_by_statistics};
 use super::cost::{Basis, CostModel, CostRequest};
 use super::definition::IndexDef;
 use crate::analysis::facts::{Operand, Operator, Predicate, QueryFacts, StatementKind};
@@ -140,19 +140,30 @@ impl<'a> OfflineModel<'a> {
 
     /// When every part of a partial index's condition is one of the statement's constant
     /// conditions (so the planner can prove the index applies): the share of rows it keeps.
+    /// The condition is read part by part as the candidates wrote it (a part may hold an
+    /// `AND` of its own: `BETWEEN 1 AND 5`).
     fn partial_share(&self, table: &Table, predicate: &str, of: &[Predicate]) -> Option<f64> {
-        predicate
-            .split(" AND ")
-            .map(|part| {
-                of.iter()
-                    .find(|p| {
-                        p.column.table == table.name && p.restriction.as_deref() == Some(part)
-                    })
-                    .map(|p| {
-                        share_by_statistics(p, table).unwrap_or_else(|| self.selectivity(table, p))
-                    })
-            })
-            .product()
+        let mut rest = predicate;
+        let mut share = 1.0;
+        while !rest.is_empty() {
+            let (matched, tail) = of
+                .iter()
+                .filter(|p| p.column.table == table.name)
+                .find_map(|p| {
+                    let sql = predicate_sql(p, table)?;
+                    let tail = rest.strip_prefix(sql.as_str())?;
+                    let tail = match tail.strip_prefix(" AND ") {
+                        Some(next) => next,
+                        None if tail.is_empty() => tail,
+                        None => return None,
+                    };
+                    Some((p, tail))
+                })?;
+            share *= share_by_statistics(matched, table)
+                .unwrap_or_else(|| self.selectivity(table, matched));
+            rest = tail;
+        }
+        Some(share)
     }
 
     fn query_cost(&self, facts: &QueryFacts, extra: &[&IndexDef]) -> Option<f64> {
