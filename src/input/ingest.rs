@@ -17,7 +17,7 @@ use std::io::Read;
 
 /// Bytes per block: large enough that per-block overhead vanishes, small enough that a few
 /// blocks in flight stay well under the memory target.
-pub const BLOCK_SIZE: usize = 4 << 20;
+pub const BLOCK_SIZE: usize = 2 << 20;
 
 /// A log format that streams.
 #[derive(Debug, Clone)]
@@ -91,7 +91,14 @@ impl BlockReader {
         Ok(&self.buffer)
     }
 
-    fn next_block(&mut self, format: &StreamFormat) -> std::io::Result<Option<Block>> {
+    /// The next block; `spare`, a block parsed already, is reused for the bytes after the cut
+    /// so the same few buffers go round (whatever the allocator keeps of freed ones).
+    fn next_block(
+        &mut self,
+        format: &StreamFormat,
+        spare: Option<Vec<u8>>,
+    ) -> std::io::Result<Option<Block>> {
+        let mut spare = spare;
         let mut want = self.block_size;
         loop {
             self.fill(want)?;
@@ -104,7 +111,10 @@ impl BlockReader {
                 last_entry_start(&self.buffer, want, format)
             };
             if let Some(cut) = cut {
-                let rest = self.buffer.split_off(cut);
+                let mut rest = spare.take().unwrap_or_default();
+                rest.clear();
+                rest.extend_from_slice(&self.buffer[cut..]);
+                self.buffer.truncate(cut);
                 let bytes = std::mem::replace(&mut self.buffer, rest);
                 let first_line = self.next_line;
                 self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
@@ -165,24 +175,27 @@ pub fn ingest(
     let threads = threads.max(1);
     let (block_tx, block_rx) = crossbeam_channel::bounded::<(usize, Block)>(threads);
     let (profile_tx, profile_rx) = crossbeam_channel::bounded::<(usize, Profile)>(threads);
+    // Parsed blocks' buffers, back to the reader.
+    let (spare_tx, spare_rx) = crossbeam_channel::bounded::<Vec<u8>>(threads + 1);
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (block_rx, profile_tx) = (block_rx.clone(), profile_tx.clone());
+            let (block_rx, profile_tx, spare_tx) =
+                (block_rx.clone(), profile_tx.clone(), spare_tx.clone());
             scope.spawn(move || {
                 for (index, block) in block_rx {
-                    if profile_tx
-                        .send((index, parse_block(&block, format, file)))
-                        .is_err()
-                    {
+                    let profile = parse_block(&block, format, file);
+                    // A full pool: the buffer is simply freed.
+                    let _ = spare_tx.try_send(block.bytes);
+                    if profile_tx.send((index, profile)).is_err() {
                         return;
                     }
                 }
             });
         }
-        drop((block_rx, profile_tx));
+        drop((block_rx, profile_tx, spare_tx));
         let reader = scope.spawn(move || -> std::io::Result<()> {
             let mut index = 0;
-            while let Some(block) = blocks.next_block(format)? {
+            while let Some(block) = blocks.next_block(format, spare_rx.try_recv().ok())? {
                 if block_tx.send((index, block)).is_err() {
                     break;
                 }
