@@ -30,11 +30,18 @@ fn workload(case: &Path) -> PathBuf {
 
 /// The case's `--schema` paths: the saved catalog first, as planwise requires.
 fn schemas(case: &Path) -> Vec<PathBuf> {
-    ["schema.json", "schema.sql"]
-        .iter()
-        .map(|file| case.join(file))
-        .filter(|path| path.is_file())
-        .collect()
+    let of = |dir: &Path| -> Vec<PathBuf> {
+        ["schema.json", "schema.sql"]
+            .iter()
+            .map(|file| dir.join(file))
+            .filter(|path| path.is_file())
+            .collect()
+    };
+    // Cases of one rule that share a schema keep it once, in the rule's folder.
+    match of(case) {
+        own if own.is_empty() => case.parent().map(of).unwrap_or_default(),
+        own => own,
+    }
 }
 
 /// A live case's script, when the case is live.

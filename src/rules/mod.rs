@@ -57,6 +57,16 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The statements whose facts satisfy `keep`, most logged time first.
+    pub fn statements_where(&self, keep: impl Fn(&QueryFacts) -> bool) -> Vec<u64> {
+        self.profile
+            .queries_by_total_time()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| self.facts.get(id).is_some_and(&keep))
+            .collect()
+    }
+
     /// The table's row count, when the command line or statistics say.
     pub fn known_rows(&self, table: &Table) -> Option<f64> {
         self.table_rows

@@ -130,18 +130,7 @@ fn counted_late(stats: &TableStats, rows: f64) -> bool {
 
 /// The statements that read the table, most logged time first.
 fn reading_statements(context: &Context<'_>, table: &Table) -> Vec<u64> {
-    context
-        .profile
-        .queries_by_total_time()
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| {
-            context
-                .facts
-                .get(id)
-                .is_some_and(|facts| facts.tables.iter().any(|used| used.table == table.name))
-        })
-        .collect()
+    context.statements_where(|facts| facts.tables.iter().any(|used| used.table == table.name))
 }
 
 #[cfg(test)]

@@ -59,21 +59,13 @@ fn statements_using(
     column: &Column,
     also: impl Fn(&QueryFacts) -> bool,
 ) -> Vec<u64> {
-    context
-        .profile
-        .queries_by_total_time()
-        .into_iter()
-        .map(|(id, _)| id)
-        .filter(|id| {
-            context.facts.get(id).is_some_and(|facts| {
-                facts
-                    .columns_used
-                    .get(&table.name)
-                    .is_some_and(|columns| columns.contains(&column.name))
-                    && also(facts)
-            })
-        })
-        .collect()
+    context.statements_where(|facts| {
+        facts
+            .columns_used
+            .get(&table.name)
+            .is_some_and(|columns| columns.contains(&column.name))
+            && also(facts)
+    })
 }
 
 /// The columns a foreign key ties to this one, which must change type with it: `; a
