@@ -350,6 +350,34 @@ fn patterns_or_locks_and_offsets() {
 }
 
 #[test]
+fn conditions_every_or_branch_shares_count_like_and_ed_ones() {
+    // TPC-H q19's shape: PostgreSQL pulls the shared join and constants out of the OR.
+    let shared = facts(
+        "SELECT sum(i.price) FROM order_items i, products p \
+         WHERE (p.id = i.product_id AND p.sku = 'A' AND i.qty < 5 AND i.price IN (1, 2)) \
+            OR (p.id = i.product_id AND p.sku = 'B' AND i.order_id > 9 AND i.price IN (1, 2))",
+    );
+    assert_eq!(shared.joins.len(), 1, "{:?}", shared.joins);
+    let restricted: Vec<(&str, Option<&str>)> = shared
+        .predicates
+        .iter()
+        .map(|p| (p.column.column.as_str(), p.restriction.as_deref()))
+        .collect();
+    assert_eq!(restricted, vec![("price", Some("price IN (1, 2)"))]);
+    // What is left still tests other columns in each branch.
+    assert!(shared.or_across_columns);
+    let same_rest = facts(
+        "SELECT * FROM orders WHERE (status = 'a' AND user_id = $1) OR (status = 'a' AND user_id = $2)",
+    );
+    assert!(!same_rest.or_across_columns);
+    assert_eq!(same_rest.predicates.len(), 1);
+    // `(a AND b) OR a` is `a`.
+    let absorbed = facts("SELECT * FROM orders WHERE (status = 'a' AND total > 5) OR status = 'a'");
+    assert_eq!(absorbed.predicates.len(), 1);
+    assert!(!absorbed.or_across_columns);
+}
+
+#[test]
 fn unknown_names_are_reported_not_guessed() {
     let f = facts("SELECT * FROM ghosts g WHERE g.id = 1");
     assert_eq!(f.unresolved, vec!["ghosts"]);

@@ -1,6 +1,6 @@
-//! The columns a statement uses, per table. A name is counted for every table of the
-//! statement that has a column so named: an over-count only makes an index-only scan look
-//! harder to get, never easier.
+//! The columns a statement uses, per table, and how often each name is mentioned. A name is
+//! counted for every table of the statement that has a column so named: an over-count only
+//! makes an index-only scan look harder to get, never easier.
 
 use super::QueryFacts;
 use super::extract::ident;
@@ -9,8 +9,24 @@ use sqlparser::ast::{Expr, Statement, visit_expressions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
+/// How many times each column name occurs in the statement, qualified or not.
+pub(super) fn column_mentions(statement: &Statement) -> BTreeMap<String, usize> {
+    let mut mentions = BTreeMap::new();
+    let _ = visit_expressions(statement, |expression| {
+        let name = match expression {
+            Expr::Identifier(name) => Some(name),
+            Expr::CompoundIdentifier(parts) => parts.last(),
+            _ => None,
+        };
+        if let Some(name) = name {
+            *mentions.entry(ident(name)).or_default() += 1;
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    mentions
+}
+
 pub(super) fn columns_used(
-    statement: &Statement,
     facts: &QueryFacts,
     catalog: Option<&Catalog>,
 ) -> BTreeMap<QualifiedName, BTreeSet<String>> {
@@ -24,21 +40,6 @@ pub(super) fn columns_used(
     let Some(catalog) = catalog else {
         return used;
     };
-    let mut names = BTreeSet::new();
-    let _ = visit_expressions(statement, |expression| {
-        match expression {
-            Expr::Identifier(name) => {
-                names.insert(ident(name));
-            }
-            Expr::CompoundIdentifier(parts) => {
-                if let Some(last) = parts.last() {
-                    names.insert(ident(last));
-                }
-            }
-            _ => {}
-        }
-        ControlFlow::<()>::Continue(())
-    });
     for table_use in &facts.tables {
         let Some(table) = catalog.tables.get(&table_use.table) else {
             continue;
@@ -46,7 +47,7 @@ pub(super) fn columns_used(
         let all = facts.select_star.contains(&table.name);
         let entry = used.entry(table.name.clone()).or_default();
         for column in &table.columns {
-            if all || names.contains(&column.name) {
+            if all || facts.column_mentions.contains_key(&column.name) {
                 entry.insert(column.name.clone());
             }
         }

@@ -1,6 +1,6 @@
 //! The walk over a sqlparser AST that collects a statement's facts.
 
-use super::columns::columns_used;
+use super::columns::{column_mentions, columns_used};
 use super::constants::fold_numeric;
 use super::scope::{Column, Resolver, Scope, Source};
 use super::volatility::volatile_functions;
@@ -42,7 +42,8 @@ pub fn extract_facts(
     };
     extractor.statement(statement);
     let mut facts = extractor.facts;
-    facts.columns_used = columns_used(statement, &facts, catalog);
+    facts.column_mentions = column_mentions(statement);
+    facts.columns_used = columns_used(&facts, catalog);
     facts.volatile_functions = volatile_functions(statement);
     facts
 }
@@ -525,23 +526,9 @@ impl Extractor<'_> {
             }
             Expr::Nested(inner) => self.condition(inner, scope, kind),
             Expr::BinaryOp {
-                left,
                 op: BinaryOperator::Or,
-                right,
-            } => {
-                let mut left_columns = Vec::new();
-                let mut right_columns = Vec::new();
-                self.columns_in(left, scope, &mut left_columns);
-                self.columns_in(right, scope, &mut right_columns);
-                if !left_columns.is_empty()
-                    && !right_columns.is_empty()
-                    && left_columns.iter().any(|c| !right_columns.contains(c))
-                {
-                    self.facts.or_across_columns = true;
-                }
-                self.walk_expression(left, scope);
-                self.walk_expression(right, scope);
-            }
+                ..
+            } => self.disjunction(expression, scope, kind),
             Expr::BinaryOp { left, op, right } => {
                 let Some(operator) = comparison(op) else {
                     return self.walk_expression(expression, scope);
@@ -1013,6 +1000,55 @@ impl Extractor<'_> {
 
     /// Visits the parts of an expression that carry facts of their own: subqueries (and their
     /// correlation), window functions.
+    /// An `OR`. PostgreSQL pulls out the conditions every branch shares (`(a AND b) OR
+    /// (a AND c)` is `a AND (b OR c)`), so those restrict and join like any other; what is
+    /// left is an OR whose branches may test other columns than each other.
+    fn disjunction(&mut self, expression: &Expr, scope: &Scope<'_>, kind: JoinKind) {
+        let branches: Vec<Vec<&Expr>> =
+            or_branches(expression).into_iter().map(and_parts).collect();
+        let common: Vec<&Expr> = branches[0]
+            .iter()
+            .copied()
+            .filter(|part| branches[1..].iter().all(|other| other.contains(part)))
+            .collect();
+        for part in &common {
+            self.condition(part, scope, kind);
+        }
+        let rest: Vec<Vec<&Expr>> = branches
+            .iter()
+            .map(|parts| {
+                parts
+                    .iter()
+                    .copied()
+                    .filter(|p| !common.contains(p))
+                    .collect()
+            })
+            .collect();
+        if rest.iter().any(Vec::is_empty) {
+            // One branch holds whenever the shared conditions do: the OR adds nothing.
+            return;
+        }
+        // The last branch against all the others, as `a OR b OR c` parses: `(a OR b) OR c`.
+        let (last, others) = rest.split_last().expect("an OR has two branches");
+        let mut left_columns = Vec::new();
+        let mut right_columns = Vec::new();
+        for part in others.iter().flatten() {
+            self.columns_in(part, scope, &mut left_columns);
+        }
+        for part in last {
+            self.columns_in(part, scope, &mut right_columns);
+        }
+        if !left_columns.is_empty()
+            && !right_columns.is_empty()
+            && left_columns.iter().any(|c| !right_columns.contains(c))
+        {
+            self.facts.or_across_columns = true;
+        }
+        for part in rest.iter().flatten() {
+            self.walk_expression(part, scope);
+        }
+    }
+
     fn walk_expression(&mut self, expression: &Expr, scope: &Scope<'_>) {
         match expression {
             Expr::Subquery(query) => self.scalar_subquery(query, scope),
@@ -1189,4 +1225,38 @@ fn is_keyword_value(name: &str) -> bool {
             | "user"
             | "default"
     )
+}
+
+/// The branches of `a OR b OR …`, through parentheses.
+fn or_branches(expression: &Expr) -> Vec<&Expr> {
+    match expression {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Or,
+            right,
+        } => {
+            let mut branches = or_branches(left);
+            branches.extend(or_branches(right));
+            branches
+        }
+        Expr::Nested(inner) => or_branches(inner),
+        other => vec![other],
+    }
+}
+
+/// The parts of `a AND b AND …`, through parentheses.
+fn and_parts(expression: &Expr) -> Vec<&Expr> {
+    match expression {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut parts = and_parts(left);
+            parts.extend(and_parts(right));
+            parts
+        }
+        Expr::Nested(inner) => and_parts(inner),
+        other => vec![other],
+    }
 }

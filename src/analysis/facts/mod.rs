@@ -248,6 +248,10 @@ pub struct QueryFacts {
     /// Every column of each table the statement mentions anywhere (`*` counts as all of
     /// them): what an index must hold for an index-only scan.
     pub columns_used: BTreeMap<QualifiedName, BTreeSet<String>>,
+    /// How many times each column name occurs in the statement: a column mentioned only by
+    /// the conditions a partial index is defined by need not be in the index.
+    #[serde(skip)]
+    pub column_mentions: BTreeMap<String, usize>,
     /// Every function, cast or operator applied to a column anywhere in the statement —
     /// returned, compared, sorted, grouped or aggregated — each once: how the statement
     /// uses a column's values, beyond the predicates.
@@ -259,6 +263,29 @@ pub struct QueryFacts {
 }
 
 impl QueryFacts {
+    /// The columns of `table` the statement needs values of when `implied` — conditions a
+    /// partial index's predicate implies — hold for every row read: the planner drops such
+    /// conditions, so a column only they mention is not needed (for an index-only scan).
+    pub fn columns_needed<'a>(
+        &'a self,
+        table: &QualifiedName,
+        implied: &[&Predicate],
+    ) -> impl Iterator<Item = &'a str> {
+        let only_implied = move |column: &str| {
+            let conditions = implied
+                .iter()
+                .filter(|p| p.column.table == *table && p.column.column == column)
+                .count();
+            conditions > 0 && self.column_mentions.get(column) == Some(&conditions)
+        };
+        self.columns_used
+            .get(table)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(move |column| !only_implied(column))
+    }
+
     fn new(kind: StatementKind) -> Self {
         QueryFacts {
             kind,
@@ -285,6 +312,7 @@ impl QueryFacts {
             or_across_columns: false,
             unresolved: Vec::new(),
             columns_used: BTreeMap::new(),
+            column_mentions: BTreeMap::new(),
             wrapped_columns: BTreeSet::new(),
             volatile_functions: BTreeSet::new(),
         }

@@ -412,7 +412,8 @@ fn partial_indexes(
             predicate: Some(sql.join(" AND ")),
             ..IndexDef::btree(&table.name, &[])
         };
-        if with_covering && let Some(covering) = covering(&def, &needs.used) {
+        let used: Vec<&str> = query.columns_needed(&table.name, &condition).collect();
+        if with_covering && let Some(covering) = covering(&def, &used) {
             defs.push(covering);
         }
         defs.push(def);

@@ -134,17 +134,24 @@ impl<'a> OfflineModel<'a> {
     fn predicate_share(&self, table: &Table, predicate: &str) -> f64 {
         self.facts
             .values()
-            .find_map(|facts| self.partial_share(table, predicate, &facts.predicates))
+            .find_map(|facts| self.implied_conditions(table, predicate, &facts.predicates))
+            .map(|(_, share)| share)
             .unwrap_or(DEFAULT_INEQ_SEL)
     }
 
     /// When every part of a partial index's condition is one of the statement's constant
-    /// conditions (so the planner can prove the index applies): the share of rows it keeps.
-    /// The condition is read part by part as the candidates wrote it (a part may hold an
-    /// `AND` of its own: `BETWEEN 1 AND 5`).
-    fn partial_share(&self, table: &Table, predicate: &str, of: &[Predicate]) -> Option<f64> {
+    /// conditions (so the planner can prove the index applies): those conditions and the
+    /// share of rows they keep. The condition is read part by part as the candidates wrote
+    /// it (a part may hold an `AND` of its own: `BETWEEN 1 AND 5`).
+    fn implied_conditions<'p>(
+        &self,
+        table: &Table,
+        predicate: &str,
+        of: &'p [Predicate],
+    ) -> Option<(Vec<&'p Predicate>, f64)> {
         let mut rest = predicate;
         let mut share = 1.0;
+        let mut implied = Vec::new();
         while !rest.is_empty() {
             let (matched, tail) = of
                 .iter()
@@ -161,9 +168,10 @@ impl<'a> OfflineModel<'a> {
                 })?;
             share *= share_by_statistics(matched, table)
                 .unwrap_or_else(|| self.selectivity(table, matched));
+            implied.push(matched);
             rest = tail;
         }
-        Some(share)
+        Some((implied, share))
     }
 
     fn query_cost(&self, facts: &QueryFacts, extra: &[&IndexDef]) -> Option<f64> {
@@ -240,22 +248,22 @@ impl<'a> OfflineModel<'a> {
             }
         };
         let mut best = pages * s.seq_page + rows * (s.cpu_tuple + filter_cpu) + sort(selected);
-        let used = facts.columns_used.get(&table.name);
         for index in indexes {
             if index.method != super::definition::IndexMethod::Btree {
                 continue;
             }
-            let partial_share = match &index.predicate {
-                None => 1.0,
-                Some(predicate) => match self.partial_share(table, predicate, &facts.predicates) {
-                    Some(share) => share,
-                    None => continue,
-                },
+            let (implied, partial_share) = match &index.predicate {
+                None => (Vec::new(), 1.0),
+                Some(predicate) => {
+                    match self.implied_conditions(table, predicate, &facts.predicates) {
+                        Some(found) => found,
+                        None => continue,
+                    }
+                }
             };
-            let covering = used.is_some_and(|used| {
-                used.iter()
-                    .all(|c| index.covered_columns().any(|covered| covered == c))
-            });
+            let covering = facts
+                .columns_needed(&table.name, &implied)
+                .all(|c| index.covered_columns().any(|covered| covered == c));
             let (matched_sel, matched, ordered) =
                 match_keys(index, &restrictions, &sort_keys, facts);
             if matched == 0 && !ordered && !covering && partial_share >= 1.0 {
@@ -293,17 +301,11 @@ impl<'a> OfflineModel<'a> {
             let sorting = if ordered { 0.0 } else { sort(selected) };
             best = best.min(index_cost + heap_cost + filter + sorting);
         }
-        best.min(self.join_lookup_cost(facts, table, indexes, used))
+        best.min(self.join_lookup_cost(facts, table, indexes))
     }
 
     /// Reading `table` by one index lookup per row of a table it is joined to.
-    fn join_lookup_cost(
-        &self,
-        facts: &QueryFacts,
-        table: &Table,
-        indexes: &[IndexDef],
-        used: Option<&std::collections::BTreeSet<String>>,
-    ) -> f64 {
+    fn join_lookup_cost(&self, facts: &QueryFacts, table: &Table, indexes: &[IndexDef]) -> f64 {
         let s = self.settings;
         let rows = self.rows(table);
         let pages = self.pages(table);
@@ -330,9 +332,9 @@ impl<'a> OfflineModel<'a> {
                             .is_some_and(|k| k.is_column && k.expression == mine.column)
                 }) {
                     let per_key = rows / self.distinct(table, &mine.column).max(1.0);
-                    let covering = used.is_some_and(|used| {
-                        used.iter().all(|c| index.covered_columns().any(|k| k == c))
-                    });
+                    let covering = facts
+                        .columns_needed(&table.name, &[])
+                        .all(|c| index.covered_columns().any(|k| k == c));
                     let heap = if covering {
                         0.0
                     } else {
