@@ -378,6 +378,31 @@ fn conditions_every_or_branch_shares_count_like_and_ed_ones() {
 }
 
 #[test]
+fn the_first_relation_is_known_only_for_one_query_block_starting_with_a_table() {
+    let first = |sql: &str| facts(sql).first_relation.map(|t| t.to_string());
+    assert_eq!(
+        first("SELECT 1 FROM orders o, users u WHERE o.user_id = u.id"),
+        Some("public.orders".into())
+    );
+    assert_eq!(
+        first("SELECT 1 FROM users u JOIN orders o ON o.user_id = u.id"),
+        Some("public.users".into())
+    );
+    // Anything that adds query blocks or puts something else first leaves it unknown.
+    for sql in [
+        "SELECT 1 FROM orders WHERE user_id IN (SELECT id FROM users)",
+        "WITH recent AS (SELECT * FROM orders) SELECT 1 FROM recent, users",
+        "SELECT 1 FROM (SELECT * FROM orders) o, users",
+        "SELECT 1 FROM generate_series(1, 3) g, orders",
+        "SELECT 1 FROM nowhere, orders",
+        "SELECT id FROM orders UNION SELECT id FROM users",
+        "UPDATE orders SET status = 'x' FROM users WHERE users.id = orders.user_id",
+    ] {
+        assert_eq!(first(sql), None, "{sql}");
+    }
+}
+
+#[test]
 fn unknown_names_are_reported_not_guessed() {
     let f = facts("SELECT * FROM ghosts g WHERE g.id = 1");
     assert_eq!(f.unresolved, vec!["ghosts"]);

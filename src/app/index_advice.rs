@@ -262,11 +262,17 @@ pub(super) fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec
                     .and_then(|s| s.parameters.as_deref())
                     .map(parse_logged_parameters)
                     .unwrap_or_default(),
-                single_table: facts.tables.len() == 1
-                    && facts
-                        .tables
-                        .iter()
-                        .all(|t| catalog.tables.contains_key(&t.table)),
+                partial_indexes_on: match facts.tables.as_slice() {
+                    [only] => Some(only.table.clone()),
+                    _ => facts.first_relation.clone(),
+                }
+                .filter(|_| {
+                    facts.unresolved.is_empty()
+                        && facts
+                            .tables
+                            .iter()
+                            .all(|t| catalog.tables.contains_key(&t.table))
+                }),
             }
         })
         .collect()

@@ -2,6 +2,7 @@
 //! `$n` parameters: what the what-if costing and the measured plans (`--analyze`) share.
 
 use super::Session;
+use crate::model::catalog::QualifiedName;
 use std::collections::BTreeMap;
 
 /// A logged statement that may be explained.
@@ -11,11 +12,12 @@ pub struct Explainable {
     pub text: String,
     /// Logged values of `$1`, `$2`, … (`NULL` for a logged NULL).
     pub parameters: BTreeMap<u32, String>,
-    /// It reads one table, directly: the only statements planned with hypothetical partial
-    /// indexes. HypoPG (seen in 1.3.1) keeps a partial index's condition pointing at the
-    /// query's first relation, so elsewhere the index is ignored or, through a view, the
-    /// backend crashes (HypoPG issue #116).
-    pub single_table: bool,
+    /// The one table hypothetical partial indexes may be planned on: the statement's only
+    /// table, or its first relation when that is sure (`QueryFacts::first_relation`).
+    /// HypoPG (seen in 1.3.1) keeps a partial index's condition pointing at the query's
+    /// first relation, so elsewhere the index is ignored or, through a view, the backend
+    /// crashes (HypoPG issue #116).
+    pub partial_indexes_on: Option<QualifiedName>,
 }
 
 /// What `EXPLAIN` is asked for.

@@ -130,7 +130,9 @@ impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
             .ok_or_else(|| "no statement text to plan".to_string())?;
         let indexes: Vec<IndexDef> = indexes
             .into_iter()
-            .filter(|def| statement.single_table || def.predicate.is_none())
+            .filter(|def| {
+                def.predicate.is_none() || statement.partial_indexes_on.as_ref() == Some(&def.table)
+            })
             .collect();
         session.use_indexes(&indexes).await?;
         session.explain(statement).await

@@ -153,6 +153,28 @@ pub struct Column {
     pub stats: Option<ColumnStats>,
 }
 
+impl Column {
+    /// How often `value` occurs, when it is among the most common values. `character(n)`
+    /// values are padded with spaces (so are its statistics) and compare as if they were not.
+    pub fn common_value_frequency(&self, value: &str) -> Option<f64> {
+        let padded = self.data_type.starts_with("character(") || self.data_type == "character";
+        let unpadded = |text: &str| {
+            if padded {
+                text.trim_end_matches(' ').len()
+            } else {
+                text.len()
+            }
+        };
+        let value = &value[..unpadded(value)];
+        self.stats
+            .as_ref()?
+            .most_common
+            .iter()
+            .find(|(common, _)| common[..unpadded(common)] == *value)
+            .map(|(_, frequency)| *frequency)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct KeyConstraint {
     pub name: Option<String>,
@@ -321,4 +343,30 @@ pub struct ServerInfo {
     pub version: String,
     /// Planner settings that costing depends on (`random_page_cost`, `work_mem`, …).
     pub settings: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_column_s_common_values_match_without_their_padding() {
+        let column = |data_type: &str| Column {
+            name: "mode".into(),
+            data_type: data_type.into(),
+            stats: Some(ColumnStats {
+                most_common: vec![("AIR       ".into(), 0.14), ("MAIL".into(), 0.15)],
+                ..ColumnStats::default()
+            }),
+            ..Column::default()
+        };
+        let padded = column("character(10)");
+        assert_eq!(padded.common_value_frequency("AIR"), Some(0.14));
+        assert_eq!(padded.common_value_frequency("MAIL  "), Some(0.15));
+        assert_eq!(padded.common_value_frequency("AI"), None);
+        // In a text column trailing spaces are part of the value.
+        let text = column("text");
+        assert_eq!(text.common_value_frequency("AIR"), None);
+        assert_eq!(text.common_value_frequency("AIR       "), Some(0.14));
+    }
 }

@@ -8,7 +8,7 @@ use super::{
     Access, Bound, ColumnRef, JoinEdge, JoinKind, Operand, Operator, PatternShape, Predicate,
     QueryFacts, SortKey, StatementKind, TableUse, WrappedColumn,
 };
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, QualifiedName};
 use sqlparser::ast::{
     AssignmentTarget, BinaryOperator, CopySource, Expr, FromTable, FunctionArg, FunctionArgExpr,
     FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator, LimitClause,
@@ -39,9 +39,16 @@ pub fn extract_facts(
         ctes: Vec::new(),
         depth: 0,
         outer_references: 0,
+        query_blocks: 0,
+        first_factor: None,
     };
     extractor.statement(statement);
+    let single_block = extractor.query_blocks == 1 && !extractor.facts.set_operation;
+    let first_relation = extractor.first_factor.flatten().filter(|_| single_block);
     let mut facts = extractor.facts;
+    if facts.kind == StatementKind::Select {
+        facts.first_relation = first_relation;
+    }
     facts.column_mentions = column_mentions(statement);
     facts.columns_used = columns_used(&facts, catalog);
     facts.volatile_functions = volatile_functions(statement);
@@ -57,6 +64,10 @@ struct Extractor<'a> {
     /// 0 for the outermost query: only its ORDER BY / LIMIT describe the statement's result.
     depth: usize,
     outer_references: usize,
+    /// Query blocks walked (the statement's, each CTE's, subquery's and derived table's).
+    query_blocks: usize,
+    /// The first FROM item walked: `Some(None)` when it is not a base table.
+    first_factor: Option<Option<QualifiedName>>,
 }
 
 /// `SELECT count(…)` and nothing else, without GROUP BY: one row, the number of rows.
@@ -226,6 +237,7 @@ impl Extractor<'_> {
     }
 
     fn query(&mut self, query: &Query, parent: Option<&Scope<'_>>) {
+        self.query_blocks += 1;
         let ctes_before = self.ctes.len();
         let references_before = self.outer_references;
         if let Some(with) = &query.with {
@@ -453,6 +465,11 @@ impl Extractor<'_> {
     }
 
     fn table_factor(&mut self, factor: &TableFactor, scope: &mut Scope<'_>, access: Access) {
+        let first =
+            !matches!(factor, TableFactor::NestedJoin { .. }) && self.first_factor.is_none();
+        if first {
+            self.first_factor = Some(None);
+        }
         match factor {
             TableFactor::Table { name, alias, .. } => {
                 let parts = name_parts(name);
@@ -469,6 +486,9 @@ impl Extractor<'_> {
                 }
                 match self.resolve_table(&parts) {
                     Some(table) => {
+                        if first {
+                            self.first_factor = Some(Some(table.clone()));
+                        }
                         self.facts.tables.push(TableUse {
                             table: table.clone(),
                             alias,

@@ -257,6 +257,11 @@ pub struct QueryFacts {
     /// uses a column's values, beyond the predicates.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub wrapped_columns: BTreeSet<WrappedColumn>,
+    /// The relation PostgreSQL numbers first in the statement's range table, when that is
+    /// sure: a SELECT of one query block (no CTE, subquery, derived table or set
+    /// operation) whose first FROM item is a base table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_relation: Option<QualifiedName>,
     /// Functions whose result changes from call to call (`now()`, `random()`, `nextval()`).
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub volatile_functions: BTreeSet<String>,
@@ -313,6 +318,7 @@ impl QueryFacts {
             unresolved: Vec::new(),
             columns_used: BTreeMap::new(),
             column_mentions: BTreeMap::new(),
+            first_relation: None,
             wrapped_columns: BTreeSet::new(),
             volatile_functions: BTreeSet::new(),
         }

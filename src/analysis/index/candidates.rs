@@ -459,15 +459,12 @@ fn is_category(table: &Table, column: &str) -> bool {
 
 /// The share of rows a constant condition keeps, when statistics know the constant.
 pub(crate) fn share_by_statistics(predicate: &Predicate, table: &Table) -> Option<f64> {
-    let stats = table.column(&predicate.column.column)?.stats.as_ref()?;
+    let column = table.column(&predicate.column.column)?;
+    let stats = column.stats.as_ref()?;
     match (&predicate.operator, &predicate.value) {
         (Operator::IsNull, _) => Some(stats.null_frac),
         (Operator::IsNotNull, _) => Some(1.0 - stats.null_frac),
-        (Operator::Eq, Operand::Constant(value)) => stats
-            .most_common
-            .iter()
-            .find(|(common, _)| common == value)
-            .map(|(_, frequency)| *frequency),
+        (Operator::Eq, Operand::Constant(value)) => column.common_value_frequency(value),
         (Operator::In { values }, _) => {
             let distinct = distinct_values(table, &predicate.column.column);
             (distinct > 0.0).then(|| (*values as f64 / distinct).min(1.0))

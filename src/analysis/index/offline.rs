@@ -365,11 +365,10 @@ impl<'a> OfflineModel<'a> {
         let column = &predicate.column.column;
         let stats = table.column(column).and_then(|c| c.stats.as_ref());
         let equality = || match (&predicate.value, stats) {
-            (Operand::Constant(value), Some(stats)) => stats
-                .most_common
-                .iter()
-                .find(|(common, _)| common == value)
-                .map_or(1.0 / self.distinct(table, column), |(_, f)| *f),
+            (Operand::Constant(value), Some(_)) => table
+                .column(column)
+                .and_then(|c| c.common_value_frequency(value))
+                .unwrap_or_else(|| 1.0 / self.distinct(table, column)),
             (_, Some(_)) => 1.0 / self.distinct(table, column),
             _ if is_unique(table, column) => 1.0 / self.rows(table),
             _ => DEFAULT_EQ_SEL,
