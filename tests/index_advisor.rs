@@ -1231,3 +1231,49 @@ fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
     assert_eq!(misplaced.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&misplaced.stderr).contains("must be the first"));
 }
+
+/// HypoPG points a partial index's condition at the statement's first relation: a join
+/// that reads the indexed table first is planned with it, one that reads it second is not
+/// (where the planner would misread the condition or, through a view, crash).
+#[test]
+fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
+    let database = shop_database("idx_partial_join", true);
+    let dir = tempfile::tempdir().unwrap();
+    let orders_first = "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id \
+                        WHERE o.status = 'pending' AND c.name = 'name 77'";
+    let customers_first = "SELECT o.id FROM customers c JOIN orders o ON c.id = o.customer_id \
+                           WHERE o.status = 'pending' AND c.name = 'name 78'";
+    let log = write(
+        dir.path(),
+        "workload.sql",
+        &format!("{orders_first};\n{customers_first};\n"),
+    );
+    let output = planwise(&[
+        "whatif",
+        "--log",
+        log.to_str().unwrap(),
+        "--db",
+        &url(&database),
+        "--index",
+        "CREATE INDEX ON orders (customer_id) WHERE status = 'pending'",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let change = |starts: &str| {
+        let query = comparison["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["normalized"].as_str().unwrap().contains(starts))
+            .unwrap_or_else(|| panic!("{starts}: {comparison:#}"));
+        f64_of(&query["cost_after"]) / f64_of(&query["cost_before"])
+    };
+    assert!(change("from orders o join") < 0.5, "{comparison:#}");
+    assert_eq!(change("from customers c join"), 1.0, "{comparison:#}");
+}
