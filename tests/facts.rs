@@ -364,6 +364,9 @@ fn conditions_every_or_branch_shares_count_like_and_ed_ones() {
         .map(|p| (p.column.column.as_str(), p.restriction.as_deref()))
         .collect();
     assert_eq!(restricted, vec![("price", Some("price IN (1, 2)"))]);
+    // The repeated copies are one condition: `price` is mentioned by it and by the sum.
+    assert_eq!(shared.column_mentions["price"], 2);
+    assert_eq!(shared.column_mentions["product_id"], 1);
     // What is left still tests other columns in each branch.
     assert!(shared.or_across_columns);
     let same_rest = facts(
@@ -388,6 +391,11 @@ fn the_first_relation_is_known_only_for_one_query_block_starting_with_a_table() 
         first("SELECT 1 FROM users u JOIN orders o ON o.user_id = u.id"),
         Some("public.users".into())
     );
+    // An output name in ORDER BY is no relation.
+    assert_eq!(
+        first("SELECT o.id AS k FROM orders o, users u ORDER BY k"),
+        Some("public.orders".into())
+    );
     // Anything that adds query blocks or puts something else first leaves it unknown.
     for sql in [
         "SELECT 1 FROM orders WHERE user_id IN (SELECT id FROM users)",
@@ -395,6 +403,7 @@ fn the_first_relation_is_known_only_for_one_query_block_starting_with_a_table() 
         "SELECT 1 FROM (SELECT * FROM orders) o, users",
         "SELECT 1 FROM generate_series(1, 3) g, orders",
         "SELECT 1 FROM nowhere, orders",
+        "SELECT 1 FROM orders, nowhere",
         "SELECT id FROM orders UNION SELECT id FROM users",
         "UPDATE orders SET status = 'x' FROM users WHERE users.id = orders.user_id",
     ] {

@@ -1233,8 +1233,10 @@ fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
 }
 
 /// HypoPG points a partial index's condition at the statement's first relation: a join
-/// that reads the indexed table first is planned with it, one that reads it second is not
-/// (where the planner would misread the condition or, through a view, crash).
+/// that reads the indexed table first is planned with it, and so is a FROM list that reads
+/// it later (planned with the table moved first: inner joins commute); an explicit JOIN that
+/// reads it second is not (the planner would misread the condition or, through a view,
+/// crash).
 #[test]
 fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
     let database = shop_database("idx_partial_join", true);
@@ -1243,10 +1245,13 @@ fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
                         WHERE o.status = 'pending' AND c.name = 'name 77'";
     let customers_first = "SELECT o.id FROM customers c JOIN orders o ON c.id = o.customer_id \
                            WHERE o.status = 'pending' AND c.name = 'name 78'";
+    let customers_listed_first = "SELECT o.id FROM customers c, orders o \
+                                  WHERE c.id = o.customer_id AND o.status = 'pending' \
+                                  AND c.name = 'name 79'";
     let log = write(
         dir.path(),
         "workload.sql",
-        &format!("{orders_first};\n{customers_first};\n"),
+        &format!("{orders_first};\n{customers_first};\n{customers_listed_first};\n"),
     );
     let output = planwise(&[
         "whatif",
@@ -1276,4 +1281,5 @@ fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
     };
     assert!(change("from orders o join") < 0.5, "{comparison:#}");
     assert_eq!(change("from customers c join"), 1.0, "{comparison:#}");
+    assert!(change("from customers c, orders o") < 0.5, "{comparison:#}");
 }

@@ -12,13 +12,14 @@ use crate::analysis::index::whatif::{Comparison, compare_workload};
 use crate::cli::{CostArgs, CostModelChoice, IndexArgs, InputArgs, WhatifArgs};
 use crate::db::explain::Explainable;
 use crate::db::whatif::HypoPg;
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::DdlApplier;
 use crate::model::diagnostics::Example;
 use crate::model::workload::{Profile, QueryStats, ValueSets};
 use crate::sql::fingerprint::format_id;
 use crate::sql::parameters::parse_logged_parameters;
 use crate::sql::parse::parse_sql;
+use crate::sql::reorder::table_first_variants;
 use sqlparser::ast::Statement;
 use std::collections::BTreeMap;
 
@@ -255,9 +256,10 @@ pub(super) fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec
         .iter()
         .map(|(id, facts, stats)| {
             let sample = stats.sample.as_ref();
+            let text = sample.map_or(&stats.normalized, |s| &s.statement);
             Explainable {
                 id: *id,
-                text: sample.map_or(stats.normalized.clone(), |s| s.statement.clone()),
+                text: text.clone(),
                 parameters: sample
                     .and_then(|s| s.parameters.as_deref())
                     .map(parse_logged_parameters)
@@ -266,14 +268,39 @@ pub(super) fn explainable(statements: &Statements<'_>, catalog: &Catalog) -> Vec
                     [only] => Some(only.table.clone()),
                     _ => facts.first_relation.clone(),
                 }
-                .filter(|_| {
-                    facts.unresolved.is_empty()
-                        && facts
-                            .tables
-                            .iter()
-                            .all(|t| catalog.tables.contains_key(&t.table))
-                }),
+                .filter(|_| known_tables_only(facts, catalog)),
+                with_first: other_tables_first(facts, catalog, text),
             }
+        })
+        .collect()
+}
+
+/// Every relation the statement reads is a table of the catalog (no view, nothing unknown).
+fn known_tables_only(facts: &QueryFacts, catalog: &Catalog) -> bool {
+    !facts.reads_unknown_relation
+        && facts
+            .tables
+            .iter()
+            .all(|t| catalog.tables.contains_key(&t.table))
+}
+
+/// The statement with each other table it reads once moved first in FROM, when its first
+/// relation is sure (one query block, tables only).
+fn other_tables_first(
+    facts: &QueryFacts,
+    catalog: &Catalog,
+    text: &str,
+) -> BTreeMap<QualifiedName, String> {
+    if facts.first_relation.is_none() || !known_tables_only(facts, catalog) {
+        return BTreeMap::new();
+    }
+    let once =
+        |table: &QualifiedName| facts.tables.iter().filter(|t| t.table == *table).count() == 1;
+    table_first_variants(text)
+        .into_iter()
+        .filter_map(|(position, text)| {
+            let table = &facts.tables.get(position)?.table;
+            once(table).then(|| (table.clone(), text))
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! `$n` parameters: what the what-if costing and the measured plans (`--analyze`) share.
 
 use super::Session;
+use crate::analysis::index::definition::IndexDef;
 use crate::model::catalog::QualifiedName;
 use std::collections::BTreeMap;
 
@@ -18,6 +19,34 @@ pub struct Explainable {
     /// first relation, so elsewhere the index is ignored or, through a view, the backend
     /// crashes (HypoPG issue #116).
     pub partial_indexes_on: Option<QualifiedName>,
+    /// The same statement with another of its tables first in FROM (inner joins commute), so
+    /// partial indexes on that table can be planned too.
+    pub with_first: BTreeMap<QualifiedName, String>,
+}
+
+impl Explainable {
+    /// What to plan with `indexes`: the text, and the indexes HypoPG can be given for it.
+    /// Partial indexes are planned on one table only — the first relation, or another table
+    /// moved first — and left out elsewhere.
+    pub fn for_indexes<'a>(&'a self, indexes: &'a [IndexDef]) -> (&'a str, Vec<&'a IndexDef>) {
+        let partial_on = |table: &QualifiedName| {
+            indexes
+                .iter()
+                .any(|def| def.predicate.is_some() && def.table == *table)
+        };
+        let (text, table) = match &self.partial_indexes_on {
+            Some(first) if partial_on(first) => (self.text.as_str(), Some(first)),
+            _ => match self.with_first.iter().find(|(table, _)| partial_on(table)) {
+                Some((table, text)) => (text.as_str(), Some(table)),
+                None => (self.text.as_str(), None),
+            },
+        };
+        let usable = indexes
+            .iter()
+            .filter(|def| def.predicate.is_none() || Some(&def.table) == table)
+            .collect();
+        (text, usable)
+    }
 }
 
 /// What `EXPLAIN` is asked for.

@@ -128,14 +128,18 @@ impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
         let statement = statements
             .get(&query)
             .ok_or_else(|| "no statement text to plan".to_string())?;
-        let indexes: Vec<IndexDef> = indexes
-            .into_iter()
-            .filter(|def| {
-                def.predicate.is_none() || statement.partial_indexes_on.as_ref() == Some(&def.table)
-            })
-            .collect();
-        session.use_indexes(&indexes).await?;
-        session.explain(statement).await
+        let (text, usable) = statement.for_indexes(&indexes);
+        let usable: Vec<IndexDef> = usable.into_iter().cloned().collect();
+        session.use_indexes(&usable).await?;
+        if text == statement.text {
+            session.explain(statement).await
+        } else {
+            let reordered = Explainable {
+                text: text.to_string(),
+                ..statement.clone()
+            };
+            session.explain(&reordered).await
+        }
     }
 }
 

@@ -5,4 +5,5 @@ pub mod fingerprint;
 pub mod lexer;
 pub mod parameters;
 pub mod parse;
+pub mod reorder;
 pub mod split;

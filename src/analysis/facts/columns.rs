@@ -5,14 +5,14 @@
 use super::QueryFacts;
 use super::extract::ident;
 use crate::model::catalog::{Catalog, QualifiedName};
-use sqlparser::ast::{Expr, Statement, visit_expressions};
+use sqlparser::ast::{Expr, Visit, visit_expressions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
-/// How many times each column name occurs in the statement, qualified or not.
-pub(super) fn column_mentions(statement: &Statement) -> BTreeMap<String, usize> {
+/// How many times each column name occurs in a statement or expression, qualified or not.
+pub(super) fn column_mentions<V: Visit>(node: &V) -> BTreeMap<String, usize> {
     let mut mentions = BTreeMap::new();
-    let _ = visit_expressions(statement, |expression| {
+    let _ = visit_expressions(node, |expression| {
         let name = match expression {
             Expr::Identifier(name) => Some(name),
             Expr::CompoundIdentifier(parts) => parts.last(),

@@ -41,15 +41,24 @@ pub fn extract_facts(
         outer_references: 0,
         query_blocks: 0,
         first_factor: None,
+        repeated_mentions: BTreeMap::new(),
     };
     extractor.statement(statement);
-    let single_block = extractor.query_blocks == 1 && !extractor.facts.set_operation;
+    let single_block = extractor.query_blocks == 1
+        && !extractor.facts.set_operation
+        && !extractor.facts.reads_unknown_relation;
     let first_relation = extractor.first_factor.flatten().filter(|_| single_block);
+    let repeated = extractor.repeated_mentions;
     let mut facts = extractor.facts;
     if facts.kind == StatementKind::Select {
         facts.first_relation = first_relation;
     }
     facts.column_mentions = column_mentions(statement);
+    for (column, copies) in &repeated {
+        if let Some(count) = facts.column_mentions.get_mut(column) {
+            *count = count.saturating_sub(*copies);
+        }
+    }
     facts.columns_used = columns_used(&facts, catalog);
     facts.volatile_functions = volatile_functions(statement);
     facts
@@ -68,6 +77,9 @@ struct Extractor<'a> {
     query_blocks: usize,
     /// The first FROM item walked: `Some(None)` when it is not a base table.
     first_factor: Option<Option<QualifiedName>>,
+    /// Mentions of columns in the copies of conditions every OR branch repeats: they are
+    /// one condition to the planner.
+    repeated_mentions: BTreeMap<String, usize>,
 }
 
 /// `SELECT count(…)` and nothing else, without GROUP BY: one row, the number of rows.
@@ -232,6 +244,7 @@ impl Extractor<'_> {
         let resolved = self.resolver.table(parts);
         if resolved.is_none() {
             self.facts.unresolved.push(parts.join("."));
+            self.facts.reads_unknown_relation = true;
         }
         resolved
     }
@@ -1033,6 +1046,9 @@ impl Extractor<'_> {
             .collect();
         for part in &common {
             self.condition(part, scope, kind);
+            for (column, count) in column_mentions(*part) {
+                *self.repeated_mentions.entry(column).or_default() += count * (branches.len() - 1);
+            }
         }
         let rest: Vec<Vec<&Expr>> = branches
             .iter()

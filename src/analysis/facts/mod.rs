@@ -245,6 +245,9 @@ pub struct QueryFacts {
     pub or_across_columns: bool,
     /// Names that match no table, CTE or alias in scope (not guessed).
     pub unresolved: Vec<String>,
+    /// A FROM item names no table of the catalog or CTE (a view, a table not in the schema).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reads_unknown_relation: bool,
     /// Every column of each table the statement mentions anywhere (`*` counts as all of
     /// them): what an index must hold for an index-only scan.
     pub columns_used: BTreeMap<QualifiedName, BTreeSet<String>>,
@@ -316,6 +319,7 @@ impl QueryFacts {
             cartesian_products: 0,
             or_across_columns: false,
             unresolved: Vec::new(),
+            reads_unknown_relation: false,
             columns_used: BTreeMap::new(),
             column_mentions: BTreeMap::new(),
             first_relation: None,
