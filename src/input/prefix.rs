@@ -107,7 +107,7 @@ pub struct LastTimestamp {
 
 impl LastTimestamp {
     fn parse(&mut self, text: &[u8]) -> Option<Millis> {
-        if text.len() == self.len && text == &self.text[..self.len] {
+        if text.len() == self.len && same_timestamp(text, &self.text[..self.len]) {
             return Some(self.at);
         }
         let at = parse_timestamp(text)?;
@@ -116,6 +116,18 @@ impl LastTimestamp {
             (self.len, self.at) = (text.len(), at);
         }
         Some(at)
+    }
+}
+
+/// `a == b` for two timestamps of equal length (19 or 23 bytes): two overlapping 16-byte
+/// loads compared as integers, where a slice comparison calls memcmp.
+fn same_timestamp(a: &[u8], b: &[u8]) -> bool {
+    let chunk = |text: &[u8], at: usize| -> Option<u128> {
+        Some(u128::from_ne_bytes(text.get(at..at + 16)?.try_into().ok()?))
+    };
+    match (a.len().checked_sub(16), a.len() == b.len()) {
+        (Some(tail), true) => chunk(a, 0) == chunk(b, 0) && chunk(a, tail) == chunk(b, tail),
+        _ => a == b,
     }
 }
 

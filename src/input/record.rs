@@ -272,14 +272,21 @@ fn statement_of(text: &str) -> Option<&str> {
 /// searcher on every call, which costs more than the search in a short message.
 fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
     let (&first, tail) = separator.as_bytes().split_first()?;
-    let at = memchr::memchr_iter(first, text.as_bytes())
-        .find(|&at| text.as_bytes()[at + 1..].starts_with(tail))?;
+    // Compared byte by byte: a slice comparison calls memcmp for these few bytes.
+    let at = memchr::memchr_iter(first, text.as_bytes()).find(|&at| {
+        text.as_bytes()
+            .get(at + 1..at + 1 + tail.len())
+            .is_some_and(|next| next.iter().zip(tail).all(|(a, b)| a == b))
+    })?;
     Some((&text[..at], &text[at + separator.len()..]))
 }
 
 /// `12.345` (milliseconds, as logged) → 12345 µs, exactly.
 fn parse_millis_as_micros(text: &str) -> Option<u64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let (whole, fraction) = match memchr::memchr(b'.', text.as_bytes()) {
+        Some(dot) => (&text[..dot], &text[dot + 1..]),
+        None => (text, ""),
+    };
     if whole.is_empty()
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !fraction.bytes().all(|b| b.is_ascii_digit())
