@@ -388,6 +388,72 @@ fn partial_candidates(share: f64) -> Vec<Candidate> {
 }
 
 #[test]
+fn indexes_on_a_table_nothing_writes_are_built_full() {
+    let mut catalog = catalog_from(SHOP_DDL);
+    set_rows(&mut catalog, "orders", 1_000_000.0);
+    let stats = catalog
+        .tables
+        .get_mut(&name("orders"))
+        .and_then(|t| t.stats.as_mut())
+        .expect("stats");
+    stats.seconds_since_vacuum = Some(3600.0);
+    let lookup = "SELECT id, total FROM orders WHERE customer_id = $1";
+    let fillfactors = |catalog: &Catalog, statements: &[&str]| -> Vec<Option<u8>> {
+        let facts = workload(catalog, statements);
+        candidates_for(&facts, catalog, &no_rows())
+            .into_iter()
+            .filter(|c| c.def.table == name("orders"))
+            .map(|c| c.def.fillfactor)
+            .collect()
+    };
+    let full = fillfactors(&catalog, &[lookup]);
+    assert!(
+        !full.is_empty() && full.iter().all(|f| *f == Some(100)),
+        "{full:?}"
+    );
+    let first = candidates_for(&workload(&catalog, &[lookup]), &catalog, &no_rows())[0]
+        .def
+        .clone();
+    let sql = first.create_sql(true);
+    assert!(sql.contains(" WITH (fillfactor = 100)"), "{sql}");
+    // The DDL parses and, applied to the schema, serves the statement: not proposed again.
+    let mut with_index = catalog_from(&format!("{SHOP_DDL}\n{sql};"));
+    with_index.tables.get_mut(&name("orders")).unwrap().stats =
+        catalog.tables[&name("orders")].stats.clone();
+    let again = candidates_for(&workload(&with_index, &[lookup]), &with_index, &no_rows());
+    assert!(
+        !again
+            .iter()
+            .any(|c| c.def.keys == first.keys && c.def.include == first.include),
+        "{:#?}",
+        describe(&again)
+    );
+    // A logged write, an update in its statistics or rows inserted since its last vacuum:
+    // the table is written, PostgreSQL's default stays.
+    let written = fillfactors(
+        &catalog,
+        &[lookup, "UPDATE orders SET status = 'done' WHERE id = $1"],
+    );
+    assert!(written.iter().all(Option::is_none), "{written:?}");
+    for change in [
+        |s: &mut TableStats| s.updates = 1,
+        |s: &mut TableStats| s.inserts_since_vacuum = 10,
+        |s: &mut TableStats| s.seconds_since_vacuum = None,
+    ] {
+        let mut changed = catalog.clone();
+        change(
+            changed
+                .tables
+                .get_mut(&name("orders"))
+                .and_then(|t| t.stats.as_mut())
+                .unwrap(),
+        );
+        let defaults = fillfactors(&changed, &[lookup]);
+        assert!(defaults.iter().all(Option::is_none), "{defaults:?}");
+    }
+}
+
+#[test]
 fn a_rare_constant_gives_a_partial_candidate_and_a_common_one_does_not() {
     let rare = partial_candidates(0.01);
     let partial: Vec<&Candidate> = rare.iter().filter(|c| c.def.predicate.is_some()).collect();

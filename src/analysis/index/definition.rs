@@ -1,5 +1,5 @@
 //! One index, existing or proposed, as planwise reasons about it: table, method, key parts,
-//! `INCLUDE` columns and partial predicate — and the SQL that creates it.
+//! `INCLUDE` columns, partial predicate and fill factor — and the SQL that creates it.
 
 use crate::model::catalog::{Index, QualifiedName};
 use crate::model::ddl::quote_identifier;
@@ -78,6 +78,9 @@ pub struct IndexDef {
     pub include: Vec<String>,
     /// A partial index's `WHERE`, as SQL.
     pub predicate: Option<String>,
+    /// `WITH (fillfactor = …)`: the share of each leaf page filled when built (PostgreSQL's
+    /// default for a btree is 90).
+    pub fillfactor: Option<u8>,
 }
 
 impl IndexDef {
@@ -88,6 +91,7 @@ impl IndexDef {
             keys: columns.iter().map(|c| KeyPart::column(c)).collect(),
             include: Vec::new(),
             predicate: None,
+            fillfactor: None,
         }
     }
 
@@ -114,6 +118,7 @@ impl IndexDef {
                 .collect(),
             include: index.include.clone(),
             predicate: index.predicate.clone(),
+            fillfactor: None,
         })
     }
 
@@ -170,7 +175,8 @@ impl IndexDef {
         format!("{}_idx", truncated(&stem, 59).trim_end_matches('_'))
     }
 
-    /// `CREATE INDEX [CONCURRENTLY] name ON table USING method (…) INCLUDE (…) WHERE …`.
+    /// `CREATE INDEX [CONCURRENTLY] name ON table USING method (…) INCLUDE (…) WITH (…)
+    /// WHERE …`.
     pub fn create_sql(&self, concurrently: bool) -> String {
         self.create_sql_named(&self.name(), concurrently)
     }
@@ -191,6 +197,9 @@ impl IndexDef {
         if !self.include.is_empty() {
             let include: Vec<String> = self.include.iter().map(|c| quote_identifier(c)).collect();
             sql.push_str(&format!(" INCLUDE ({})", include.join(", ")));
+        }
+        if let Some(fillfactor) = self.fillfactor {
+            sql.push_str(&format!(" WITH (fillfactor = {fillfactor})"));
         }
         if let Some(predicate) = &self.predicate {
             sql.push_str(&format!(" WHERE {predicate}"));
@@ -225,6 +234,9 @@ impl fmt::Display for IndexDef {
         if !self.include.is_empty() {
             write!(f, " INCLUDE ({})", self.include.join(", "))?;
         }
+        if let Some(fillfactor) = self.fillfactor {
+            write!(f, " WITH (fillfactor = {fillfactor})")?;
+        }
         if let Some(predicate) = &self.predicate {
             write!(f, " WHERE {predicate}")?;
         }
@@ -243,11 +255,12 @@ mod tests {
         index.keys[1].descending = true;
         index.include = vec!["total".into()];
         index.predicate = Some("status = 'pending'".into());
+        index.fillfactor = Some(100);
         assert_eq!(
             index.create_sql(true),
             "CREATE INDEX CONCURRENTLY \"Orders_customer_id_Created_At_partial_idx\" ON \
              public.\"Orders\" USING btree (customer_id, \"Created At\" DESC) INCLUDE (total) \
-             WHERE status = 'pending'"
+             WITH (fillfactor = 100) WHERE status = 'pending'"
         );
         let long = IndexDef::btree(&table, &["a_very_long_column_name_number_one", "and_two_x"]);
         assert!(long.name().len() <= 63, "{}", long.name());

@@ -126,7 +126,8 @@ impl<'a> OfflineModel<'a> {
             Some(predicate) => self.predicate_share(table, predicate),
             None => 1.0,
         };
-        (self.rows(table) * share * entry / FILL_FACTOR + 2.0 * PAGE_BYTES).ceil()
+        let fill = def.fillfactor.map_or(FILL_FACTOR, |f| f64::from(f) / 100.0);
+        (self.rows(table) * share * entry / fill + 2.0 * PAGE_BYTES).ceil()
     }
 
     /// The share of rows a partial index's condition keeps, when it is one planwise wrote

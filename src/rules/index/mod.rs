@@ -67,12 +67,17 @@ fn recommendations(
                 Severity::Info
             },
             message: format!(
-                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{})",
+                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{}){}",
                 chosen.def,
                 share * 100.0,
                 share_alone * 100.0,
                 chosen.served.len(),
-                if chosen.served.len() == 1 { "" } else { "s" }
+                if chosen.served.len() == 1 { "" } else { "s" },
+                if chosen.def.fillfactor.is_some() {
+                    "; built full, as nothing writes the table (no logged write, no update or delete, no insert since its last vacuum)"
+                } else {
+                    ""
+                }
             ),
             table: Some(chosen.def.table.clone()),
             columns: chosen
