@@ -174,6 +174,17 @@ fn analyze_ok(log: &Path, database: &TestDatabase, extra: &[&str]) -> Value {
     report
 }
 
+/// `planwise whatif ARGS --format json`, which must succeed.
+fn whatif_json(args: &[&str]) -> Value {
+    let output = planwise(&[&["whatif"], args, &["--format", "json"]].concat());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 fn findings<'r>(report: &'r Value, rule: &str) -> Vec<&'r Value> {
     report["findings"]
         .as_array()
@@ -1056,23 +1067,14 @@ fn whatif_compares_the_workload_without_and_with_a_proposed_index() {
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let url = url(&database);
     let before_indexes = indexes_and_relations(&database);
-    let output = planwise(&[
-        "whatif",
+    let comparison = whatif_json(&[
         "--log",
         log.to_str().unwrap(),
         "--db",
         &url,
         "--index",
         "CREATE INDEX ON orders (customer_id)",
-        "--format",
-        "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(comparison["basis"], "what_if");
     let before = f64_of(&comparison["total_before"]);
     let after = f64_of(&comparison["total_after"]);
@@ -1113,23 +1115,14 @@ fn whatif_compares_the_workload_without_and_with_a_proposed_index() {
 
 #[test]
 fn whatif_works_offline_from_a_schema() {
-    let output = planwise(&[
-        "whatif",
+    let comparison = whatif_json(&[
         "--log",
         "fixtures/logs/shop.log",
         "--schema",
         "fixtures/schema/shop.dump.sql",
         "--index",
         "CREATE INDEX ON orders (user_id)",
-        "--format",
-        "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(comparison["basis"], "offline_model");
     assert!(f64_of(&comparison["total_after"]) < f64_of(&comparison["total_before"]));
     let by_user = comparison["queries"]
@@ -1253,23 +1246,14 @@ fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
         "workload.sql",
         &format!("{orders_first};\n{customers_first};\n{customers_listed_first};\n"),
     );
-    let output = planwise(&[
-        "whatif",
+    let comparison = whatif_json(&[
         "--log",
         log.to_str().unwrap(),
         "--db",
         &url(&database),
         "--index",
         "CREATE INDEX ON orders (customer_id) WHERE status = 'pending'",
-        "--format",
-        "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let comparison: Value = serde_json::from_slice(&output.stdout).unwrap();
     let change = |starts: &str| {
         let query = comparison["queries"]
             .as_array()

@@ -1037,8 +1037,10 @@ impl Extractor<'_> {
     /// (a AND c)` is `a AND (b OR c)`), so those restrict and join like any other; what is
     /// left is an OR whose branches may test other columns than each other.
     fn disjunction(&mut self, expression: &Expr, scope: &Scope<'_>, kind: JoinKind) {
-        let branches: Vec<Vec<&Expr>> =
-            or_branches(expression).into_iter().map(and_parts).collect();
+        let branches: Vec<Vec<&Expr>> = operands(expression, &BinaryOperator::Or)
+            .into_iter()
+            .map(|branch| operands(branch, &BinaryOperator::And))
+            .collect();
         let common: Vec<&Expr> = branches[0]
             .iter()
             .copied()
@@ -1263,36 +1265,16 @@ fn is_keyword_value(name: &str) -> bool {
     )
 }
 
-/// The branches of `a OR b OR …`, through parentheses.
-fn or_branches(expression: &Expr) -> Vec<&Expr> {
+/// The operands of a chain of one operator (`a AND b AND …`, `a OR b OR …`), through
+/// parentheses.
+pub fn operands<'e>(expression: &'e Expr, operator: &BinaryOperator) -> Vec<&'e Expr> {
     match expression {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::Or,
-            right,
-        } => {
-            let mut branches = or_branches(left);
-            branches.extend(or_branches(right));
-            branches
+        Expr::BinaryOp { left, op, right } if op == operator => {
+            let mut found = operands(left, operator);
+            found.extend(operands(right, operator));
+            found
         }
-        Expr::Nested(inner) => or_branches(inner),
-        other => vec![other],
-    }
-}
-
-/// The parts of `a AND b AND …`, through parentheses.
-fn and_parts(expression: &Expr) -> Vec<&Expr> {
-    match expression {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut parts = and_parts(left);
-            parts.extend(and_parts(right));
-            parts
-        }
-        Expr::Nested(inner) => and_parts(inner),
+        Expr::Nested(inner) => operands(inner, operator),
         other => vec![other],
     }
 }

@@ -13,7 +13,7 @@ mod extract;
 mod scope;
 mod volatility;
 
-pub use extract::{extract_facts, ident, name_parts};
+pub use extract::{extract_facts, ident, name_parts, operands};
 
 use crate::model::catalog::QualifiedName;
 use serde::Serialize;

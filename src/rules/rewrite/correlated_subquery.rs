@@ -35,7 +35,7 @@
 
 use super::{finding, logged, statement};
 use crate::analysis::facts::{Bound, StatementKind};
-use crate::analysis::facts::{ident, name_parts};
+use crate::analysis::facts::{ident, name_parts, operands};
 use crate::findings::{Finding, shorten};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::{parse_expression, parse_sql};
@@ -191,8 +191,7 @@ impl Grouped {
             .as_ref()
             .map(|a| ident(&a.name))
             .or_else(|| name_parts(table_name).pop())?;
-        let mut conjuncts = Vec::new();
-        flatten_and(select.selection.as_ref()?, &mut conjuncts);
+        let conjuncts = operands(select.selection.as_ref()?, &BinaryOperator::And);
         let mut correlation = None;
         let mut rest = Vec::new();
         for conjunct in conjuncts {
@@ -220,21 +219,6 @@ impl Grouped {
                 .last()
                 .is_some_and(|f| f == "count"),
         })
-    }
-}
-
-fn flatten_and<'e>(expression: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match expression {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            flatten_and(left, out);
-            flatten_and(right, out);
-        }
-        Expr::Nested(inner) => flatten_and(inner, out),
-        other => out.push(other),
     }
 }
 
