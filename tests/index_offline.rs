@@ -378,11 +378,17 @@ fn lower_of_a_column_gives_an_expression_candidate() {
 const PENDING_FOR_CUSTOMER: &str =
     "SELECT id, total FROM orders WHERE status = 'pending' AND customer_id = $1";
 
-fn partial_candidates(share: f64) -> Vec<Candidate> {
+/// A million orders of 100,000 customers, `share` of them pending.
+fn pending_orders(share: f64) -> Catalog {
     let mut catalog = catalog_from(SHOP_DDL);
     set_rows(&mut catalog, "orders", 1_000_000.0);
     set_column(&mut catalog, "orders", "customer_id", distinct(100_000.0));
     set_column(&mut catalog, "orders", "status", status_with_pending(share));
+    catalog
+}
+
+fn partial_candidates(share: f64) -> Vec<Candidate> {
+    let catalog = pending_orders(share);
     let facts = workload(&catalog, &[PENDING_FOR_CUSTOMER]);
     candidates_for(&facts, &catalog, &no_rows())
 }
@@ -490,10 +496,7 @@ fn a_rare_constant_gives_a_partial_candidate_and_a_common_one_does_not() {
 
 #[test]
 fn a_partial_covering_index_leaves_out_a_column_only_its_condition_mentions() {
-    let mut catalog = catalog_from(SHOP_DDL);
-    set_rows(&mut catalog, "orders", 1_000_000.0);
-    set_column(&mut catalog, "orders", "customer_id", distinct(100_000.0));
-    set_column(&mut catalog, "orders", "status", status_with_pending(0.01));
+    let catalog = pending_orders(0.01);
     let facts = workload(
         &catalog,
         &[
@@ -573,10 +576,7 @@ fn a_constant_range_on_a_category_column_defines_a_partial_index_the_model_recog
 
 #[test]
 fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
-    let mut catalog = catalog_from(SHOP_DDL);
-    set_rows(&mut catalog, "orders", 1_000_000.0);
-    set_column(&mut catalog, "orders", "customer_id", distinct(100_000.0));
-    set_column(&mut catalog, "orders", "status", status_with_pending(0.01));
+    let mut catalog = pending_orders(0.01);
     set_column(
         &mut catalog,
         "orders",

@@ -11,13 +11,13 @@ use sqlparser::ast::{Select, SetExpr, Statement, TableFactor, TableWithJoins};
 /// order. Empty unless `sql` is one plain SELECT (no WITH, set operation or subquery in
 /// FROM) whose FROM items hold tables only.
 pub fn table_first_variants(sql: &str) -> Vec<(usize, String)> {
-    let Ok(statements) = parse_sql(sql) else {
+    let Ok(mut statements) = parse_sql(sql) else {
         return Vec::new();
     };
-    let [statement] = statements.as_slice() else {
+    let [statement] = statements.as_mut_slice() else {
         return Vec::new();
     };
-    let Some(from) = plain_select(&mut statement.clone()).map(|select| select.from.clone()) else {
+    let Some(from) = plain_select(statement).map(|select| select.from.clone()) else {
         return Vec::new();
     };
     if !from.iter().all(only_tables) {

@@ -1031,8 +1031,6 @@ impl Extractor<'_> {
         self.depth -= 1;
     }
 
-    /// Visits the parts of an expression that carry facts of their own: subqueries (and their
-    /// correlation), window functions.
     /// An `OR`. PostgreSQL pulls out the conditions every branch shares (`(a AND b) OR
     /// (a AND c)` is `a AND (b OR c)`), so those restrict and join like any other; what is
     /// left is an OR whose branches may test other columns than each other.
@@ -1087,6 +1085,8 @@ impl Extractor<'_> {
         }
     }
 
+    /// Visits the parts of an expression that carry facts of their own: subqueries (and their
+    /// correlation), window functions.
     fn walk_expression(&mut self, expression: &Expr, scope: &Scope<'_>) {
         match expression {
             Expr::Subquery(query) => self.scalar_subquery(query, scope),

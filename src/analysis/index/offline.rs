@@ -364,11 +364,11 @@ impl<'a> OfflineModel<'a> {
     /// The share of `table`'s rows a predicate keeps.
     fn selectivity(&self, table: &Table, predicate: &Predicate) -> f64 {
         let column = &predicate.column.column;
-        let stats = table.column(column).and_then(|c| c.stats.as_ref());
-        let equality = || match (&predicate.value, stats) {
-            (Operand::Constant(value), Some(_)) => table
-                .column(column)
-                .and_then(|c| c.common_value_frequency(value))
+        let known = table.column(column).filter(|c| c.stats.is_some());
+        let stats = known.and_then(|c| c.stats.as_ref());
+        let equality = || match (&predicate.value, known) {
+            (Operand::Constant(value), Some(known)) => known
+                .common_value_frequency(value)
                 .unwrap_or_else(|| 1.0 / self.distinct(table, column)),
             (_, Some(_)) => 1.0 / self.distinct(table, column),
             _ if is_unique(table, column) => 1.0 / self.rows(table),
