@@ -2,7 +2,7 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
-use crate::model::time::{Millis, parse_timestamp};
+use crate::model::time::{Millis, minute_of, parse_timestamp, within_minute};
 
 /// The fields a prefix can carry that planwise uses.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +21,84 @@ pub struct PrefixFields<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
     Literal(Vec<u8>),
-    /// An escape letter (`m`, `p`, …).
-    Escape(u8),
+    /// An escape (`%m`, `%p`, …): where its value ends, which field keeps it and the literal
+    /// that follows it (often what ends it), all settled when the prefix is compiled so that
+    /// matching a line does no lookup and finds each literal once.
+    Escape {
+        end: ValueEnd,
+        field: Option<Field>,
+        then: Vec<u8>,
+    },
     /// `%q`: what follows is printed only by session processes.
     SessionOnly,
+}
+
+/// How far an escape's value runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ValueEnd {
+    /// `%m` (23 characters), `%t` and `%s` (19), then a zone label up to the next space.
+    Timestamp { digits: usize },
+    /// `%p`, `%l`, `%x`: digits; only `%x` may print none.
+    Digits { may_be_empty: bool },
+    /// Any other escape: up to the literal that follows it (its `then`),
+    BeforeLiteral,
+    /// or up to the next space when no literal follows.
+    BeforeSpace,
+}
+
+impl ValueEnd {
+    /// The length of the value at the start of `rest`, and the timestamp it holds when
+    /// finding its end meant parsing one.
+    fn find(
+        &self,
+        rest: &[u8],
+        then: &[u8],
+        last: &mut LastTimestamp,
+    ) -> Option<(usize, Option<Millis>)> {
+        match self {
+            ValueEnd::Timestamp { digits } => {
+                let digits = *digits;
+                let at = last.parse(rest.get(..digits)?)?;
+                let after = rest.get(digits + 1..)?;
+                // A short label: a plain scan beats memchr's setup.
+                let label = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+                // Milliseconds after a `%t` belong to the value but were not parsed here.
+                Some((digits + 1 + label, (rest[digits] != b'.').then_some(at)))
+            }
+            ValueEnd::Digits { may_be_empty } => {
+                let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                (len > 0 || *may_be_empty).then_some((len, None))
+            }
+            ValueEnd::BeforeLiteral => Some((find(rest, then)?, None)),
+            ValueEnd::BeforeSpace => Some((memchr::memchr(b' ', rest).unwrap_or(rest.len()), None)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Timestamp,
+    Pid,
+    SessionId,
+    User,
+    Database,
+    Application,
+    Sqlstate,
+}
+
+impl Field {
+    fn of(letter: u8) -> Option<Field> {
+        Some(match letter {
+            b'm' | b't' | b'n' => Field::Timestamp,
+            b'p' => Field::Pid,
+            b'c' => Field::SessionId,
+            b'u' => Field::User,
+            b'd' => Field::Database,
+            b'a' => Field::Application,
+            b'e' => Field::Sqlstate,
+            _ => return None,
+        })
+    }
 }
 
 /// A compiled `log_line_prefix`.
@@ -83,6 +157,13 @@ fn is_severity(word: &[u8]) -> bool {
 
 /// If `rest` starts with `SEVERITY:  `, the severity and the message after it.
 pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    // Most calls (`%q` asks on every session line) are answered by the first letter.
+    if !matches!(
+        rest.first(),
+        Some(b'C' | b'D' | b'E' | b'F' | b'H' | b'I' | b'L' | b'N' | b'P' | b'Q' | b'S' | b'W')
+    ) {
+        return None;
+    }
     // A scan of ten bytes: memchr's setup would cost more.
     let colon = rest[..rest.len().min(10)].iter().position(|&b| b == b':')?;
     let severity = &rest[..colon];
@@ -97,34 +178,43 @@ pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// The last timestamp a prefix parser read, by its text: lines in a row mostly share
-/// their timestamp, so it is parsed once for all of them.
+/// their timestamp, so it is parsed once for all of them, and nearly always their minute,
+/// so only the seconds of the others are read.
 #[derive(Debug, Default)]
 pub struct LastTimestamp {
     text: [u8; 23],
     len: usize,
     at: Millis,
+    minute: Millis,
 }
 
 impl LastTimestamp {
     fn parse(&mut self, text: &[u8]) -> Option<Millis> {
-        if text.len() == self.len && same_timestamp(text, &self.text[..self.len]) {
+        let last = &self.text[..self.len];
+        if text.len() == self.len && same_timestamp(text, last) {
             return Some(self.at);
         }
-        let at = parse_timestamp(text)?;
+        let minute = match (chunk(text, 0), chunk(last, 0)) {
+            (Some(ours), Some(theirs)) if ours == theirs => self.minute,
+            _ => minute_of(text)?,
+        };
+        let at = minute + within_minute(text)?;
         if let Some(slot) = self.text.get_mut(..text.len()) {
             slot.copy_from_slice(text);
-            (self.len, self.at) = (text.len(), at);
+            (self.len, self.at, self.minute) = (text.len(), at, minute);
         }
         Some(at)
     }
 }
 
+/// The 16 bytes of `text` at `at`, as one integer: compared without a call to memcmp.
+fn chunk(text: &[u8], at: usize) -> Option<u128> {
+    Some(u128::from_ne_bytes(text.get(at..at + 16)?.try_into().ok()?))
+}
+
 /// `a == b` for two timestamps of equal length (19 or 23 bytes): two overlapping 16-byte
-/// loads compared as integers, where a slice comparison calls memcmp.
+/// loads compared as integers.
 fn same_timestamp(a: &[u8], b: &[u8]) -> bool {
-    let chunk = |text: &[u8], at: usize| -> Option<u128> {
-        Some(u128::from_ne_bytes(text.get(at..at + 16)?.try_into().ok()?))
-    };
     match (a.len().checked_sub(16), a.len() == b.len()) {
         (Some(tail), true) => chunk(a, 0) == chunk(b, 0) && chunk(a, tail) == chunk(b, tail),
         _ => a == b,
@@ -185,12 +275,38 @@ impl LinePrefix {
             items.push(if letter == b'q' {
                 Item::SessionOnly
             } else {
-                Item::Escape(letter)
+                let end = match letter {
+                    b'm' => ValueEnd::Timestamp { digits: 23 },
+                    b't' | b's' => ValueEnd::Timestamp { digits: 19 },
+                    b'p' | b'l' | b'x' => ValueEnd::Digits {
+                        may_be_empty: letter == b'x',
+                    },
+                    _ => ValueEnd::BeforeSpace,
+                };
+                Item::Escape {
+                    end,
+                    field: Field::of(letter),
+                    then: Vec::new(),
+                }
             });
         }
         if !literal.is_empty() {
             items.push(Item::Literal(literal));
         }
+        // A literal after an escape is matched with it (a free-form value runs up to it).
+        let mut compiled: Vec<Item> = Vec::with_capacity(items.len());
+        for item in items {
+            match (compiled.last_mut(), item) {
+                (Some(Item::Escape { end, then, .. }), Item::Literal(literal)) => {
+                    if *end == ValueEnd::BeforeSpace {
+                        *end = ValueEnd::BeforeLiteral;
+                    }
+                    *then = literal;
+                }
+                (_, item) => compiled.push(item),
+            }
+        }
+        let items = compiled;
         LinePrefix {
             source: source.to_string(),
             items,
@@ -214,81 +330,46 @@ impl LinePrefix {
     ) -> Option<(PrefixFields<'a>, &'a [u8])> {
         let mut fields = PrefixFields::default();
         let mut pos = 0;
-        for (index, item) in self.items.iter().enumerate() {
+        for item in &self.items {
+            let rest = &line[pos..];
             match item {
                 Item::Literal(literal) => {
-                    if !starts_with(&line[pos..], literal) {
+                    if !starts_with(rest, literal) {
                         return None;
                     }
                     pos += literal.len();
                 }
                 Item::SessionOnly => {
-                    if split_severity(&line[pos..]).is_some() {
-                        return Some((fields, &line[pos..]));
+                    if split_severity(rest).is_some() {
+                        return Some((fields, rest));
                     }
                 }
-                Item::Escape(letter) => {
-                    let (end, at) = self.escape_end(*letter, line, pos, index, last)?;
-                    let value = line[pos..end].trim_ascii();
-                    let slot = match letter {
-                        b'm' | b't' | b'n' => {
+                Item::Escape { end, field, then } => {
+                    let (len, at) = end.find(rest, then, last)?;
+                    // `find` met the literal already when it ended the value.
+                    if *end != ValueEnd::BeforeLiteral && !starts_with(&rest[len..], then) {
+                        return None;
+                    }
+                    pos += len + then.len();
+                    let Some(field) = field else { continue };
+                    let value = rest[..len].trim_ascii();
+                    let slot = match field {
+                        Field::Timestamp => {
                             fields.at = at.or_else(|| parse_timestamp(value));
                             &mut fields.timestamp
                         }
-                        b'p' => &mut fields.pid,
-                        b'c' => &mut fields.session_id,
-                        b'u' => &mut fields.user,
-                        b'd' => &mut fields.database,
-                        b'a' => &mut fields.application,
-                        b'e' => &mut fields.sqlstate,
-                        _ => {
-                            pos = end;
-                            continue;
-                        }
+                        Field::Pid => &mut fields.pid,
+                        Field::SessionId => &mut fields.session_id,
+                        Field::User => &mut fields.user,
+                        Field::Database => &mut fields.database,
+                        Field::Application => &mut fields.application,
+                        Field::Sqlstate => &mut fields.sqlstate,
                     };
                     *slot = Some(value);
-                    pos = end;
                 }
             }
         }
         Some((fields, &line[pos..]))
-    }
-
-    /// Where the value of an escape that starts at `pos` ends, and the timestamp it holds
-    /// when matching it meant parsing one.
-    fn escape_end(
-        &self,
-        letter: u8,
-        line: &[u8],
-        pos: usize,
-        index: usize,
-        last: &mut LastTimestamp,
-    ) -> Option<(usize, Option<Millis>)> {
-        let rest = &line[pos..];
-        match letter {
-            b'm' | b't' | b's' => {
-                let digits = if letter == b'm' { 23 } else { 19 };
-                let at = last.parse(rest.get(..digits)?)?;
-                // The zone label: up to the next space.
-                let after = rest.get(digits + 1..)?;
-                // A short label: a plain scan beats memchr's setup.
-                let label = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
-                let end = pos + digits + 1 + label;
-                // Milliseconds after a `%t` belong to the value but were not parsed here.
-                Some((end, (rest[digits] != b'.').then_some(at)))
-            }
-            b'p' | b'l' | b'x' => {
-                let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                (len > 0 || letter == b'x').then_some((pos + len, None))
-            }
-            _ => {
-                let end = match self.items.get(index + 1) {
-                    Some(Item::Literal(next)) => pos + find(rest, next)?,
-                    _ => pos + memchr::memchr(b' ', rest).unwrap_or(rest.len()),
-                };
-                Some((end, None))
-            }
-        }
     }
 
     /// Picks the common prefix that matches most of `sample`'s entry lines (at least 80 %),
@@ -316,7 +397,7 @@ impl LinePrefix {
             let richness = prefix
                 .items
                 .iter()
-                .filter(|i| matches!(i, Item::Escape(_)))
+                .filter(|i| matches!(i, Item::Escape { .. }))
                 .count();
             if best
                 .as_ref()
@@ -361,6 +442,32 @@ mod tests {
             split_severity(rest).unwrap().1,
             b"checkpoint starting: time"
         );
+    }
+
+    #[test]
+    fn lines_in_a_row_read_their_timestamps_as_each_alone() {
+        let prefix = LinePrefix::compile("%m [%p] ");
+        let mut last = LastTimestamp::default();
+        for stamp in [
+            "2026-11-26 00:41:31.147",
+            "2026-11-26 00:41:31.147",
+            "2026-11-26 00:41:59.999",
+            "2026-11-26 00:42:00.001",
+            "2026-11-26 00:42:61.000",
+            "2026-11-27 00:42:00.001",
+        ] {
+            let line = format!("{stamp} UTC [7] LOG:  x");
+            let alone = prefix.parse(line.as_bytes()).map(|(fields, _)| fields.at);
+            let in_a_row = prefix
+                .parse_after(line.as_bytes(), &mut last)
+                .map(|(fields, _)| fields.at);
+            assert_eq!(in_a_row, alone, "{stamp}");
+            assert_eq!(
+                alone.flatten(),
+                parse_timestamp(stamp.as_bytes()),
+                "{stamp}"
+            );
+        }
     }
 
     #[test]

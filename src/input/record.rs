@@ -235,7 +235,7 @@ fn classify(message: &str) -> Option<Message<'_>> {
     if let Some(rest) = message.strip_prefix("duration: ") {
         let (number, rest) = split_once(rest, " ms")?;
         let us = parse_millis_as_micros(number)?;
-        let rest = rest.trim_start();
+        let rest = rest.trim_ascii_start();
         if rest.is_empty() {
             return Some(Message::Duration { us });
         }

@@ -20,7 +20,36 @@
 use super::time::Millis;
 use super::workload::{Call, Origin, Profile};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// Open sessions by key. Every logged statement looks its session up, so the map is hashed
+/// (a sorted map compared strings a few times per lookup); it is saved, merged and closed in
+/// key order, so its own order never shows.
+pub type Sessions = HashMap<String, SessionEdge, foldhash::fast::FixedState>;
+
+/// The sessions sorted by key.
+pub(crate) fn in_key_order(sessions: Sessions) -> Vec<(String, SessionEdge)> {
+    let mut sessions: Vec<_> = sessions.into_iter().collect();
+    sessions.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    sessions
+}
+
+/// Serde helper: `Sessions` written as an object in key order.
+pub(crate) mod by_key {
+    use super::{SessionEdge, Sessions};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(sessions: &Sessions, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(sessions.iter().collect::<BTreeMap<_, _>>())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Sessions, D::Error> {
+        Ok(BTreeMap::<String, SessionEdge>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
+}
 
 /// Distinct value sets remembered per run: enough to tell "same values" from "many".
 const VALUE_SETS_KEPT: usize = 8;
@@ -437,7 +466,7 @@ impl Profile {
     /// Closes every session: the log is over, so pending statements ran untimed, runs end,
     /// and durations never matched are counted as unpaired.
     pub fn finish(&mut self) {
-        for (_, edge) in std::mem::take(&mut self.sessions) {
+        for (_, edge) in in_key_order(std::mem::take(&mut self.sessions)) {
             self.close(edge);
         }
     }

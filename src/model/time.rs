@@ -7,23 +7,32 @@ pub type Millis = i64;
 
 /// Parses `YYYY-MM-DD HH:MM:SS[.fff]` (the zone label that may follow is ignored).
 pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        let bytes = text.get(range)?;
-        bytes.iter().try_fold(0i64, |acc, &b| {
-            b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
-        })
-    };
+    Some(minute_of(text)? + within_minute(text)?)
+}
+
+/// The start of the minute of a timestamp (its first 16 characters, `YYYY-MM-DD HH:MM`,
+/// checked as `parse_timestamp` checks them).
+pub fn minute_of(text: &[u8]) -> Option<Millis> {
     if text.len() < 19 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b' ' | b'T') {
         return None;
     }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 24
-        || minute > 59
-        || second > 60
-    {
+    let (year, month, day) = (
+        digits(text, 0..4)?,
+        digits(text, 5..7)?,
+        digits(text, 8..10)?,
+    );
+    let (hour, minute) = (digits(text, 11..13)?, digits(text, 14..16)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 24 || minute > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 24 + hour) * 60 + minute) * 60_000)
+}
+
+/// The milliseconds of a timestamp within its minute (`:SS[.fff]` after the minute).
+pub fn within_minute(text: &[u8]) -> Option<Millis> {
+    let second = digits(text, 17..19)?;
+    if second > 60 {
         return None;
     }
     let mut millis = 0;
@@ -33,8 +42,14 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
             millis += i64::from(digit - b'0') * scale;
         }
     }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
+    Some(second * 1000 + millis)
+}
+
+/// The decimal number in `text[range]`, when it is all digits.
+fn digits(text: &[u8], range: std::ops::Range<usize>) -> Option<i64> {
+    text.get(range)?.iter().try_fold(0i64, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+    })
 }
 
 /// Parses a date (`YYYY-MM-DD`, read as its midnight) or a timestamp as `parse_timestamp`

@@ -9,7 +9,7 @@
 use super::diagnostics::Diagnostics;
 use super::distinct::DistinctValues;
 use super::latency::Latency;
-use super::session::{LoopKey, LoopStats, SessionEdge};
+use super::session::{LoopKey, LoopStats, Sessions};
 use super::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -27,7 +27,8 @@ pub struct Profile {
     #[serde(with = "super::entries")]
     pub loops: BTreeMap<LoopKey, LoopStats>,
     /// Sessions whose ends are still open (see `session`); empty once `finish`ed.
-    pub sessions: BTreeMap<String, SessionEdge>,
+    #[serde(with = "super::session::by_key")]
+    pub sessions: Sessions,
     pub diagnostics: Diagnostics,
 }
 
@@ -38,7 +39,7 @@ impl Default for Profile {
             summary: Summary::default(),
             queries: BTreeMap::new(),
             loops: BTreeMap::new(),
-            sessions: BTreeMap::new(),
+            sessions: Sessions::default(),
             diagnostics: Diagnostics::default(),
         }
     }
@@ -387,7 +388,7 @@ impl Profile {
             self.loops.entry(key).or_default().merge(stats);
         }
         self.diagnostics.merge(diagnostics);
-        for (session, edge) in sessions {
+        for (session, edge) in super::session::in_key_order(sessions) {
             self.stitch_session(session, edge);
         }
     }
