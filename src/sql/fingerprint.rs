@@ -11,6 +11,7 @@
 
 use super::lexer::{Lexer, TokenKind};
 use super::parameters::parse_logged_parameters;
+use super::template::{Template, head_hash};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use xxhash_rust::xxh3::xxh3_64;
@@ -104,7 +105,23 @@ pub struct Fingerprinter {
     skeletons: Prehashed<Known>,
     /// Bytes held by `skeletons`.
     skeleton_bytes: usize,
+    /// Cheaper still: statements with constants by their template (see `template`), filed
+    /// by the hash of their head.
+    templates: Prehashed<Templates>,
+    /// Bytes held by `templates`.
+    template_bytes: usize,
 }
+
+/// The templates of one head, and how many statements under it had none to give.
+#[derive(Default)]
+struct Templates {
+    known: Vec<(Template, u64, Box<[u8]>)>,
+    without: usize,
+}
+
+/// Templates tried per head: statements of one head but many shapes (`IN` lists of every
+/// length) would otherwise be compared with ever more of them.
+const TEMPLATES_PER_HEAD: usize = 4;
 
 /// A map keyed by xxh3 hashes, which need no hashing again.
 type Prehashed<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
@@ -169,21 +186,51 @@ impl Fingerprinter {
                 offset: *offset,
             };
         }
-        let values_hash = self.skeleton(sql);
-        let skeleton_hash = xxh3_64(&self.skeleton);
-        if self
-            .skeletons
-            .get(&skeleton_hash)
-            .is_some_and(|known| *known.skeleton == *self.skeleton)
-        {
-            let known = &self.skeletons[&skeleton_hash];
+        let head = head_hash(sql);
+        if let Some((values_hash, index)) = self.templates.get(&head).and_then(|templates| {
+            templates
+                .known
+                .iter()
+                .enumerate()
+                .find_map(|(index, (template, ..))| Some((template.values_hash(sql)?, index)))
+        }) {
+            let (_, id, normalized) = &self.templates[&head].known[index];
             return Fingerprint {
-                id: known.id,
-                normalized: &known.normalized,
+                id: *id,
+                normalized,
                 values_hash,
-                offset: self.offset,
+                offset: None,
             };
         }
+        let values_hash = self.skeleton(sql);
+        let skeleton_hash = xxh3_64(&self.skeleton);
+        let (id, values_hash) = match self.skeletons.get(&skeleton_hash) {
+            Some(known) if *known.skeleton == *self.skeleton => {
+                self.out.clear();
+                self.out.extend_from_slice(&known.normalized);
+                (known.id, values_hash)
+            }
+            _ => self.normalize_and_remember(sql, text_hash, skeleton_hash),
+        };
+        if values_hash != 0 {
+            self.remember_template(sql, head, id);
+        }
+        Fingerprint {
+            id,
+            normalized: &self.out,
+            values_hash,
+            offset: self.offset,
+        }
+    }
+
+    /// The first statement of its skeleton: normalized, and remembered by its skeleton (or,
+    /// without constants, by its text).
+    fn normalize_and_remember(
+        &mut self,
+        sql: &[u8],
+        text_hash: u64,
+        skeleton_hash: u64,
+    ) -> (u64, u64) {
         let (id, values_hash) = self.normalize(sql);
         if values_hash != 0 {
             let size = self.skeleton.len() + self.out.len();
@@ -209,11 +256,35 @@ impl Fingerprinter {
                 (id, self.out.clone().into_boxed_slice(), self.offset),
             );
         }
-        Fingerprint {
-            id,
-            normalized: &self.out,
-            values_hash,
-            offset: self.offset,
+        (id, values_hash)
+    }
+
+    /// Files the template of `sql` (fingerprinted as `id`, normalized in `self.out`) under
+    /// its head, while the head has room.
+    fn remember_template(&mut self, sql: &[u8], head: u64, id: u64) {
+        if self
+            .templates
+            .get(&head)
+            .is_some_and(|t| t.known.len() + t.without >= TEMPLATES_PER_HEAD)
+        {
+            return;
+        }
+        let template = Template::of(sql);
+        let size = template.as_ref().map_or(0, |t| t.size() + self.out.len());
+        if self.templates.len() >= REMEMBERED_STATEMENTS
+            || self.template_bytes + size > REMEMBERED_SKELETON_BYTES
+        {
+            self.templates.clear();
+            self.template_bytes = 0;
+        }
+        self.template_bytes += size;
+        let templates = self.templates.entry(head).or_default();
+        match template {
+            Some(template) => {
+                let normalized = self.out.as_slice().into();
+                templates.known.push((template, id, normalized));
+            }
+            None => templates.without += 1,
         }
     }
 

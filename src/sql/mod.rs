@@ -7,3 +7,4 @@ pub mod parameters;
 pub mod parse;
 pub mod reorder;
 pub mod split;
+pub mod template;
