@@ -142,6 +142,17 @@ fn last_entry_start(buffer: &[u8], limit: usize, format: &StreamFormat) -> Optio
         })
 }
 
+/// The lines of a block: `block.split('\n')`, with memchr (`str::split` searches for the
+/// newline a byte at a time).
+pub(super) fn lines(block: &str) -> impl Iterator<Item = &str> {
+    let ends = memchr::memchr_iter(b'\n', block.as_bytes()).chain([block.len()]);
+    ends.scan(0, |start, end| {
+        let line = &block[*start..end];
+        *start = end + 1;
+        Some(line)
+    })
+}
+
 /// Parses one block into a profile of its own; `sink` is the parsing thread's, kept from
 /// block to block so its fingerprinter remembers the statements it has seen.
 fn parse_block(block: &Block, format: &StreamFormat, sink: &mut RecordSink<'_>) -> Profile {

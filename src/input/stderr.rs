@@ -2,6 +2,7 @@
 //! further lines start with a tab; `DETAIL:`/`STATEMENT:`/… lines that follow belong to the
 //! entry before them.
 
+use super::ingest::lines;
 use super::prefix::{LastTimestamp, LinePrefix, PrefixFields, split_severity};
 use super::record::{LogRecord, RecordSink};
 use std::borrow::Cow;
@@ -60,16 +61,6 @@ pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut
     if let Some(record) = current.take() {
         sink.apply(&record);
     }
-}
-
-/// `block.split('\n')`, with memchr: `str::split` searches for the newline a byte at a time.
-fn lines(block: &str) -> impl Iterator<Item = &str> {
-    let ends = memchr::memchr_iter(b'\n', block.as_bytes()).chain([block.len()]);
-    ends.scan(0, |start, end| {
-        let line = &block[*start..end];
-        *start = end + 1;
-        Some(line)
-    })
 }
 
 fn handle_line<'a>(

@@ -37,10 +37,17 @@ pub struct Template {
 /// The key templates are filed under: the hash of the text before the first digit or quote,
 /// which a statement and its template share.
 pub fn head_hash(sql: &[u8]) -> u64 {
-    let end = sql
+    let stops = |b: &u8| b.is_ascii_digit() || *b == b'\'';
+    // Sixteen bytes at a time without an early exit (vector code), then the one that stops.
+    let chunk = sql
+        .chunks(16)
+        .position(|chunk| chunk.iter().fold(false, |found, b| found | stops(b)))
+        .unwrap_or(sql.len() / 16);
+    let from = chunk * 16;
+    let end = sql[from..]
         .iter()
-        .position(|&b| b.is_ascii_digit() || b == b'\'')
-        .unwrap_or(sql.len());
+        .position(stops)
+        .map_or(sql.len(), |at| from + at);
     xxh3_64(&sql[..end])
 }
 
