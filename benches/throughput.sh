@@ -161,15 +161,18 @@ measure() {
     while [ "$clean" -lt "$runs" ] && [ "$attempts" -lt $((runs + 3)) ]; do
         attempts=$((attempts + 1))
         before="$(busy_ticks)"
+        # Wall time in nanoseconds: /usr/bin/time's is in 10 ms steps, too coarse for grep.
+        started="$(date +%s%N)"
         if ! /usr/bin/time -v -o "$TIME_OUT" "$@" > "$stdout" 2> "$TIME_OUT.stderr"; then
             log "FAILED: $*"; cat "$TIME_OUT.stderr" "$TIME_OUT" >&2; exit 1
         fi
+        ended="$(date +%s%N)"
         after="$(busy_ticks)"
-        line="$(awk -F': ' -v busy=$((after - before)) -v hz="$CLK_TCK" -v cores="$NPROC" '
+        line="$(awk -F': ' -v busy=$((after - before)) -v hz="$CLK_TCK" -v cores="$NPROC" \
+                -v w="$(( (ended - started) / 1000 ))" '
             /User time/ {u=$2} /System time/ {s=$2} /Maximum resident/ {r=$2}
-            /Elapsed \(wall clock\)/ {n=split($2,p,":"); w=0; for(i=1;i<=n;i++) w=w*60+p[i]}
-            END {o = busy/hz - (u+s); if (o < 0) o = 0
-                 printf "%.2f\t%.2f\t%d\t%d", w, u+s, r, 100*o/((w > 0.5 ? w : 0.5)*cores)}' "$TIME_OUT")"
+            END {w = w / 1e6; o = busy/hz - (u+s); if (o < 0) o = 0
+                 printf "%.3f\t%.2f\t%d\t%d", w, u+s, r, 100*o/((w > 0.5 ? w : 0.5)*cores)}' "$TIME_OUT")"
         others="$(cut -f4 <<<"$line")"
         if [ -z "$best_any" ] || awk -v a="${line%%$'\t'*}" -v b="${best_any%%$'\t'*}" 'BEGIN{exit !(a<b)}'; then
             best_any="$line"
@@ -254,7 +257,7 @@ def find(tool, label):
     return next((r for r in rows if r["tool"] == tool and r["input"] == label), None)
 
 def nz(s):
-    return max(s, 0.01)   # /usr/bin/time has 10 ms resolution
+    return max(s, 0.001)
 
 def rate(mb, s):
     return mb / nz(s)
@@ -274,7 +277,7 @@ print("| tool | input | MB | wall s | CPU s | MB/s (wall) | MB/s per CPU-s | pea
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for r in rows:
     mb = r["bytes"] / 1e6
-    print(f"| `{r['tool']}` | {r['input']} | {mb:.0f} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+    print(f"| `{r['tool']}` | {r['input']} | {mb:.0f} | {r['wall']:.3f} | {r['cpu']:.2f} | "
           f"{rate(mb, r['wall']):.0f} | {rate(mb, r['cpu']):.0f} | {r['rss'] / 1024:.0f} |")
 busy = [r for r in rows if r["others"] > 10]
 if busy:
@@ -319,7 +322,7 @@ if with_1g == "1":
         for label in ("stderr", "stderr 1G"):
             r = find(tool, label)
             if r:
-                print(f"| `{tool}` | {label} | {r['bytes'] / 1e6:.0f} | {r['wall']:.2f} | "
+                print(f"| `{tool}` | {label} | {r['bytes'] / 1e6:.0f} | {r['wall']:.3f} | "
                       f"{speed(r):.0f} | {r['rss'] / 1024:.0f} |")
     print()
     for tool in ("planwise", "planwise --threads 1"):

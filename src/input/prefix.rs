@@ -47,30 +47,32 @@ enum ValueEnd {
 }
 
 impl ValueEnd {
-    /// The length of the value at the start of `rest`, and the timestamp it holds when
-    /// finding its end meant parsing one.
+    /// The length of the value at the start of `rest`. The timestamp it holds, when finding
+    /// its end meant parsing one, goes to `at` (returned in a pair, it went through memory).
     fn find(
         &self,
         rest: &[u8],
         then: &[u8],
         last: &mut LastTimestamp,
-    ) -> Option<(usize, Option<Millis>)> {
+        at: &mut Option<Millis>,
+    ) -> Option<usize> {
         match self {
             ValueEnd::Timestamp { digits } => {
                 let digits = *digits;
-                let at = last.parse(rest.get(..digits)?)?;
+                let parsed = last.parse(rest.get(..digits)?)?;
                 let after = rest.get(digits + 1..)?;
                 // A short label: a plain scan beats memchr's setup.
                 let label = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
                 // Milliseconds after a `%t` belong to the value but were not parsed here.
-                Some((digits + 1 + label, (rest[digits] != b'.').then_some(at)))
+                *at = (rest[digits] != b'.').then_some(parsed);
+                Some(digits + 1 + label)
             }
             ValueEnd::Digits { may_be_empty } => {
                 let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                (len > 0 || *may_be_empty).then_some((len, None))
+                (len > 0 || *may_be_empty).then_some(len)
             }
-            ValueEnd::BeforeLiteral => Some((find(rest, then)?, None)),
-            ValueEnd::BeforeSpace => Some((memchr::memchr(b' ', rest).unwrap_or(rest.len()), None)),
+            ValueEnd::BeforeLiteral => find(rest, then),
+            ValueEnd::BeforeSpace => Some(memchr::memchr(b' ', rest).unwrap_or(rest.len())),
         }
     }
 }
@@ -345,7 +347,8 @@ impl LinePrefix {
                     }
                 }
                 Item::Escape { end, field, then } => {
-                    let (len, at) = end.find(rest, then, last)?;
+                    let mut at = None;
+                    let len = end.find(rest, then, last, &mut at)?;
                     // `find` met the literal already when it ended the value.
                     if *end != ValueEnd::BeforeLiteral && !starts_with(&rest[len..], then) {
                         return None;
