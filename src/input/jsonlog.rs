@@ -197,8 +197,9 @@ fn string(line: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
     }
 }
 
-/// Where the first quote or backslash is. Keys and most values are a few bytes long: a plain scan
-/// of the first ones costs less than memchr's setup, which pays off on long messages.
+/// Where the first quote or backslash is. Keys and most values are a few bytes long: a
+/// plain scan of the first bytes costs less than memchr's setup, which pays off on long
+/// messages.
 fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     let head = &bytes[..bytes.len().min(16)];
     match head.iter().position(|&b| b == b'"' || b == b'\\') {
