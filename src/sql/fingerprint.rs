@@ -95,21 +95,45 @@ pub struct Fingerprinter {
     /// Statements without constants (extended-protocol `$n` text, `BEGIN`) repeat verbatim
     /// in logs: their fingerprint (and offset parameter) is remembered by a hash of their
     /// text.
-    repeated: Prehashed<(u64, Box<[u8]>, Option<Offset>)>,
+    repeated: Remembered<(u64, Box<[u8]>, Option<Offset>)>,
     /// The skeleton of the statement being fingerprinted (see `skeleton`).
     skeleton: Vec<u8>,
     /// Its offset, found while writing the skeleton.
     offset: Option<Offset>,
     /// Statements with constants repeat with other values: their fingerprint is remembered
     /// by their skeleton, keyed by its hash.
-    skeletons: Prehashed<Known>,
-    /// Bytes held by `skeletons`.
-    skeleton_bytes: usize,
+    skeletons: Remembered<Known>,
     /// Cheaper still: statements with constants by their template (see `template`), filed
     /// by the hash of their head.
-    templates: Prehashed<Templates>,
-    /// Bytes held by `templates`.
-    template_bytes: usize,
+    templates: Remembered<Templates>,
+}
+
+/// Statements remembered by a hash, bounded in number and bytes: when one more would not
+/// fit, all are forgotten and remembering starts afresh.
+struct Remembered<V> {
+    map: Prehashed<V>,
+    /// Bytes the entries hold (as their owners count them).
+    bytes: usize,
+}
+
+impl<V> Default for Remembered<V> {
+    fn default() -> Self {
+        Remembered {
+            map: Prehashed::default(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<V> Remembered<V> {
+    /// Makes room for an entry of `size` bytes.
+    fn make_room(&mut self, size: usize) {
+        if self.map.len() >= REMEMBERED_STATEMENTS || self.bytes + size > REMEMBERED_BYTES {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
+    }
 }
 
 /// The templates of one head, and how many statements under it had none to give.
@@ -153,9 +177,9 @@ struct Known {
 /// How many statements (of each kind) the fingerprinter remembers before starting afresh.
 const REMEMBERED_STATEMENTS: usize = 4096;
 
-/// How many bytes of skeletons and normalized text it keeps at most: a workload of large
-/// statements of many shapes must not hold megabytes per thread.
-const REMEMBERED_SKELETON_BYTES: usize = 1 << 20;
+/// How many bytes of skeletons, templates and normalized text it keeps at most (of each
+/// kind): a workload of large statements of many shapes must not hold megabytes per thread.
+const REMEMBERED_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Emitted {
@@ -177,8 +201,8 @@ impl Fingerprinter {
 
     pub fn fingerprint(&mut self, sql: &[u8]) -> Fingerprint<'_> {
         let text_hash = xxh3_64(sql);
-        if self.repeated.contains_key(&text_hash) {
-            let (id, normalized, offset) = &self.repeated[&text_hash];
+        if self.repeated.map.contains_key(&text_hash) {
+            let (id, normalized, offset) = &self.repeated.map[&text_hash];
             return Fingerprint {
                 id: *id,
                 normalized,
@@ -187,14 +211,14 @@ impl Fingerprinter {
             };
         }
         let head = head_hash(sql);
-        if let Some((values_hash, index)) = self.templates.get(&head).and_then(|templates| {
+        if let Some((values_hash, index)) = self.templates.map.get(&head).and_then(|templates| {
             templates
                 .known
                 .iter()
                 .enumerate()
                 .find_map(|(index, (template, ..))| Some((template.values_hash(sql)?, index)))
         }) {
-            let (_, id, normalized) = &self.templates[&head].known[index];
+            let (_, id, normalized) = &self.templates.map[&head].known[index];
             return Fingerprint {
                 id: *id,
                 normalized,
@@ -204,7 +228,7 @@ impl Fingerprinter {
         }
         let values_hash = self.skeleton(sql);
         let skeleton_hash = xxh3_64(&self.skeleton);
-        let (id, values_hash) = match self.skeletons.get(&skeleton_hash) {
+        let (id, values_hash) = match self.skeletons.map.get(&skeleton_hash) {
             Some(known) if *known.skeleton == *self.skeleton => {
                 self.out.clear();
                 self.out.extend_from_slice(&known.normalized);
@@ -233,25 +257,18 @@ impl Fingerprinter {
     ) -> (u64, u64) {
         let (id, values_hash) = self.normalize(sql);
         if values_hash != 0 {
-            let size = self.skeleton.len() + self.out.len();
-            if self.skeletons.len() >= REMEMBERED_STATEMENTS
-                || self.skeleton_bytes + size > REMEMBERED_SKELETON_BYTES
-            {
-                self.skeletons.clear();
-                self.skeleton_bytes = 0;
-            }
-            self.skeleton_bytes += size;
+            self.skeletons
+                .make_room(self.skeleton.len() + self.out.len());
             let known = Known {
                 skeleton: self.skeleton.as_slice().into(),
                 id,
                 normalized: self.out.as_slice().into(),
             };
-            self.skeletons.insert(skeleton_hash, known);
+            self.skeletons.map.insert(skeleton_hash, known);
         } else {
-            if self.repeated.len() >= REMEMBERED_STATEMENTS {
-                self.repeated.clear();
-            }
-            self.repeated.insert(
+            // Counted, not weighed: these are few and short.
+            self.repeated.make_room(0);
+            self.repeated.map.insert(
                 text_hash,
                 (id, self.out.clone().into_boxed_slice(), self.offset),
             );
@@ -264,21 +281,16 @@ impl Fingerprinter {
     fn remember_template(&mut self, sql: &[u8], head: u64, id: u64) {
         if self
             .templates
+            .map
             .get(&head)
             .is_some_and(|t| t.known.len() + t.without >= TEMPLATES_PER_HEAD)
         {
             return;
         }
         let template = Template::of(sql);
-        let size = template.as_ref().map_or(0, |t| t.size() + self.out.len());
-        if self.templates.len() >= REMEMBERED_STATEMENTS
-            || self.template_bytes + size > REMEMBERED_SKELETON_BYTES
-        {
-            self.templates.clear();
-            self.template_bytes = 0;
-        }
-        self.template_bytes += size;
-        let templates = self.templates.entry(head).or_default();
+        self.templates
+            .make_room(template.as_ref().map_or(0, |t| t.size() + self.out.len()));
+        let templates = self.templates.map.entry(head).or_default();
         match template {
             Some(template) => {
                 let normalized = self.out.as_slice().into();
