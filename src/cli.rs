@@ -270,6 +270,12 @@ pub struct CostArgs {
     /// `--table-rows orders=600000,public.users=2e6` (unqualified names are in `public`).
     #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
     pub table_rows: BTreeMap<QualifiedName, f64>,
+
+    /// Plan (never run) logged statements that call the database's own functions. Planning
+    /// alone runs code: PostgreSQL folds immutable and stable functions called with constant
+    /// arguments. Without this flag such statements are not planned and are reported.
+    #[arg(long)]
+    pub trust_functions: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

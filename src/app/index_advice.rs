@@ -77,6 +77,7 @@ fn choose_model<'a>(
             url,
             cost.whatif_connections,
             explainable(statements, catalog),
+            cost.trust_functions,
         ) {
             Ok(model) => return Some(Model::Live(Box::new(model))),
             Err(error) => problems.push(("whatif_unavailable", "--db".into(), error.to_string())),
@@ -182,6 +183,7 @@ pub fn compare(
         .ok_or_else(|| anyhow::anyhow!("no cost model: what-if needs --db with HypoPG"))?;
         let comparison = compare_workload(model.as_dyn(), &queries, &proposed, &profile.queries);
         note_failures(Some(&model), profile, &mut problems);
+        unsized_index(&comparison, &model)?;
         comparison
     };
     report(profile, problems);
@@ -219,22 +221,51 @@ fn proposed_indexes(texts: &[String], catalog: &Catalog) -> anyhow::Result<Vec<I
     Ok(defs)
 }
 
+/// A proposed index the model could not size cannot be compared: HypoPG refused it (a
+/// volatile function in its condition, a method it cannot simulate) and says why.
+fn unsized_index(comparison: &Comparison, model: &Model<'_>) -> anyhow::Result<()> {
+    let Some(index) = comparison
+        .indexes
+        .iter()
+        .find(|i| !i.size_bytes.is_finite())
+    else {
+        return Ok(());
+    };
+    let reason = match model {
+        Model::Live(model) => model.size_failures.get(&index.index).cloned(),
+        Model::Offline(_) => None,
+    };
+    anyhow::bail!(
+        "--index `{}`: cannot be simulated: {}",
+        index.index,
+        reason.unwrap_or_else(|| "its size cannot be estimated".into())
+    )
+}
+
 fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Problems) {
     let Some(Model::Live(model)) = model else {
         return;
     };
-    for (id, reason) in &model.failures {
-        let location = profile
-            .queries
-            .get(id)
-            .and_then(|s| s.sample.as_ref())
-            .and_then(|s| s.location.clone());
+    for (id, reason) in &model.refused {
         problems.push((
-            "whatif_failed",
-            location.unwrap_or_else(|| format_id(*id)),
-            reason.clone(),
+            "whatif_refused",
+            location_of(profile, *id),
+            format!("not planned: {reason}"),
         ));
     }
+    for (id, reason) in &model.failures {
+        problems.push(("whatif_failed", location_of(profile, *id), reason.clone()));
+    }
+}
+
+/// Where the statement's sample was read, else its fingerprint.
+fn location_of(profile: &Profile, id: u64) -> String {
+    profile
+        .queries
+        .get(&id)
+        .and_then(|s| s.sample.as_ref())
+        .and_then(|s| s.location.clone())
+        .unwrap_or_else(|| format_id(id))
 }
 
 fn report(profile: &mut Profile, problems: Problems) {

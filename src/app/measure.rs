@@ -17,6 +17,7 @@ pub const MEASURED_STATEMENTS: usize = 20;
 /// misestimated scans.
 pub fn misestimated_scans(
     url: &str,
+    trust_functions: bool,
     profile: &mut Profile,
     facts: &BTreeMap<u64, QueryFacts>,
     catalog: &Catalog,
@@ -39,7 +40,7 @@ pub fn misestimated_scans(
             .collect();
         (explainable(&selects, catalog), locations)
     };
-    let measured = match crate::db::measure::measure(url, &candidates) {
+    let measured = match crate::db::measure::measure(url, &candidates, trust_functions) {
         Ok(measured) => measured,
         Err(error) => {
             eprintln!("planwise: {error}; no plans measured");
@@ -54,6 +55,10 @@ pub fn misestimated_scans(
     };
     for (id, reason) in measured.failures {
         report(profile, "measure_failed", locations[&id].clone(), reason);
+    }
+    for (id, reason) in measured.refused {
+        let reason = format!("not measured: {reason}");
+        report(profile, "measure_refused", locations[&id].clone(), reason);
     }
     measured
         .plans

@@ -60,9 +60,13 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 None => None,
             };
             let misestimates = match (&args.input.db, &catalog) {
-                (Some(url), Some(catalog)) if args.analyze => {
-                    measure::misestimated_scans(url, &mut profile, &statements.facts, catalog)
-                }
+                (Some(url), Some(catalog)) if args.analyze => measure::misestimated_scans(
+                    url,
+                    args.index.cost.trust_functions,
+                    &mut profile,
+                    &statements.facts,
+                    catalog,
+                ),
                 _ => Vec::new(),
             };
             let context = rules::Context {

@@ -54,6 +54,9 @@ impl Explainable {
 pub enum Explain {
     /// Planned, never run.
     Plan,
+    /// Planned with every expression shown, views expanded: what the safety gate reads
+    /// before a statement may run.
+    Verbose,
     /// Run, rows counted (`ANALYZE, TIMING OFF`): only ever inside a read-only transaction
     /// that is rolled back, and only with every parameter's value.
     Measure,
@@ -63,6 +66,7 @@ impl Explain {
     fn options(self) -> &'static str {
         match self {
             Explain::Plan => "FORMAT JSON",
+            Explain::Verbose => "VERBOSE, FORMAT JSON",
             Explain::Measure => "ANALYZE, TIMING OFF, FORMAT JSON",
         }
     }

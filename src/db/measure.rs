@@ -3,7 +3,9 @@
 //! really produced. This runs the user's queries, so each one runs alone in a read-only
 //! transaction that is rolled back, under its own statement timeout, one after another on
 //! one session (never in parallel: the server is serving its own traffic). The caller
-//! passes only statements whose facts say SELECT without FOR UPDATE/SHARE.
+//! passes only statements whose facts say SELECT without FOR UPDATE/SHARE, and each must pass
+//! the safety gate twice (`safety`): before it is planned, and on its verbose plan before it
+//! runs. A statement the gate stops is refused, with the reason, and never sent.
 
 use super::explain::{Explain, Explainable};
 use super::{DbError, Session, connect, runtime};
@@ -12,23 +14,39 @@ use std::collections::BTreeMap;
 /// How long one measured statement may run before it is cancelled.
 pub const MEASURE_TIMEOUT: &str = "10s";
 
-/// The plans measured, and the statements that could not be, with why.
+/// The plans measured; the statements that could not be, with why; and those the safety
+/// gate refused to run, with why.
 #[derive(Debug, Default)]
 pub struct Measured {
     pub plans: BTreeMap<u64, serde_json::Value>,
     pub failures: BTreeMap<u64, String>,
+    pub refused: BTreeMap<u64, String>,
 }
 
-/// Measures each statement in turn.
-pub fn measure(url: &str, statements: &[Explainable]) -> Result<Measured, DbError> {
+/// What became of one statement.
+enum Outcome {
+    Measured(serde_json::Value),
+    Refused(String),
+}
+
+/// Measures each statement in turn. `trust_functions` lets the database's own functions be
+/// planned (never run).
+pub fn measure(
+    url: &str,
+    statements: &[Explainable],
+    trust_functions: bool,
+) -> Result<Measured, DbError> {
     let runtime = runtime()?;
     runtime.block_on(async {
         let session = connect(url).await?;
         let mut measured = Measured::default();
         for statement in statements {
-            match session.measure(statement).await {
-                Ok(plan) => {
+            match session.measure(statement, trust_functions).await {
+                Ok(Outcome::Measured(plan)) => {
                     measured.plans.insert(statement.id, plan);
+                }
+                Ok(Outcome::Refused(reason)) => {
+                    measured.refused.insert(statement.id, reason);
                 }
                 Err(reason) => {
                     measured.failures.insert(statement.id, reason);
@@ -40,21 +58,37 @@ pub fn measure(url: &str, statements: &[Explainable]) -> Result<Measured, DbErro
 }
 
 impl Session {
-    async fn measure(&self, statement: &Explainable) -> Result<serde_json::Value, String> {
+    async fn measure(
+        &self,
+        statement: &Explainable,
+        trust_functions: bool,
+    ) -> Result<Outcome, String> {
+        if let Some(reason) = self
+            .refusal_to_plan(&statement.text, trust_functions)
+            .await?
+        {
+            return Ok(Outcome::Refused(reason));
+        }
         self.run("BEGIN TRANSACTION READ ONLY").await?;
-        let plan = async {
+        let outcome = async {
             self.run(&format!(
                 "SET LOCAL statement_timeout = '{MEASURE_TIMEOUT}'"
             ))
             .await?;
-            self.explain(statement, Explain::Measure).await
+            let verbose = self.explain(statement, Explain::Verbose).await?;
+            if let Some(reason) = self.refusal_to_run(&statement.text, &verbose).await? {
+                return Ok(Outcome::Refused(reason));
+            }
+            Ok(Outcome::Measured(
+                self.explain(statement, Explain::Measure).await?,
+            ))
         }
         .await;
         self.run("ROLLBACK").await?;
-        if plan.is_err() {
+        if outcome.is_err() {
             self.forget_prepared().await?;
         }
-        plan
+        outcome
     }
 
     async fn run(&self, statement: &str) -> Result<(), String> {

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod explain;
 pub mod measure;
 pub mod pgss;
+pub mod safety;
 mod tls;
 pub mod whatif;
 

@@ -5,7 +5,8 @@
 //! values the log recorded (a generic plan where it recorded none).
 //!
 //! Only statements whose facts say SELECT / INSERT / UPDATE / DELETE are ever sent, always
-//! behind `EXPLAIN` (without ANALYZE) or `PREPARE`, one statement per round trip.
+//! behind `EXPLAIN` (without ANALYZE) or `PREPARE`, one statement per round trip, and only
+//! once the safety gate (`safety`) has found nothing in them that planning could run.
 
 use super::explain::{Explain, Explainable};
 use super::{DbError, Session, connect, runtime};
@@ -21,6 +22,10 @@ pub struct HypoPg {
     statements: HashMap<u64, Explainable>,
     /// Statements that could not be planned, and why (first failure each).
     pub failures: BTreeMap<u64, String>,
+    /// Statements the safety gate kept from the server, and why.
+    pub refused: BTreeMap<u64, String>,
+    /// Indexes HypoPG could not simulate (their `CREATE INDEX`), and why.
+    pub size_failures: BTreeMap<String, String>,
 }
 
 struct WhatIfSession {
@@ -31,11 +36,13 @@ struct WhatIfSession {
 
 impl HypoPg {
     /// Opens `connections` sessions; fails when HypoPG is not installed in the database
-    /// (planwise never creates extensions itself).
+    /// (planwise never creates extensions itself). Statements the safety gate refuses are
+    /// never planned (`trust_functions`: see `safety`).
     pub fn open(
         url: &str,
         connections: usize,
         statements: Vec<Explainable>,
+        trust_functions: bool,
     ) -> Result<Self, DbError> {
         let runtime = runtime()?;
         let sessions = runtime.block_on(async {
@@ -67,12 +74,43 @@ impl HypoPg {
             }
             Ok::<_, DbError>(sessions)
         })?;
-        Ok(HypoPg {
+        let mut model = HypoPg {
             runtime,
             sessions,
-            statements: statements.into_iter().map(|s| (s.id, s)).collect(),
+            statements: HashMap::new(),
             failures: BTreeMap::new(),
-        })
+            refused: BTreeMap::new(),
+            size_failures: BTreeMap::new(),
+        };
+        model.admit(statements, trust_functions)?;
+        Ok(model)
+    }
+
+    /// Keeps the statements the safety gate lets through; the others are refused.
+    fn admit(
+        &mut self,
+        statements: Vec<Explainable>,
+        trust_functions: bool,
+    ) -> Result<(), DbError> {
+        let session = &self.sessions[0].session;
+        for statement in statements {
+            let refusal = self
+                .runtime
+                .block_on(session.refusal_to_plan(&statement.text, trust_functions))
+                .map_err(|reason| DbError::Query {
+                    target: session.target.clone(),
+                    reason,
+                })?;
+            match refusal {
+                Some(reason) => {
+                    self.refused.insert(statement.id, reason);
+                }
+                None => {
+                    self.statements.insert(statement.id, statement);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Splits `jobs` across the sessions (round robin) and runs them in parallel, keeping
@@ -145,14 +183,14 @@ impl<'s> AsyncJob<'s, (u64, Vec<IndexDef>), Result<f64, String>> for PlanCost {
 
 struct IndexSize;
 
-impl<'s> AsyncJob<'s, IndexDef, f64> for IndexSize {
+impl<'s> AsyncJob<'s, IndexDef, Result<f64, String>> for IndexSize {
     async fn call(
         &self,
         session: &'s mut WhatIfSession,
         _: &'s HashMap<u64, Explainable>,
         index: IndexDef,
-    ) -> f64 {
-        session.size(&index).await.unwrap_or(f64::INFINITY)
+    ) -> Result<f64, String> {
+        session.size(&index).await
     }
 }
 
@@ -184,7 +222,18 @@ impl CostModel for HypoPg {
     /// large, so it is never chosen.
     fn sizes(&mut self, indexes: &[&IndexDef]) -> Vec<f64> {
         let jobs: Vec<IndexDef> = indexes.iter().map(|&i| i.clone()).collect();
-        self.run(jobs, IndexSize)
+        let answers = self.run(jobs, IndexSize);
+        answers
+            .into_iter()
+            .zip(indexes)
+            .map(|(answer, index)| {
+                answer.unwrap_or_else(|reason| {
+                    let index = index.to_string();
+                    self.size_failures.entry(index).or_insert(reason);
+                    f64::INFINITY
+                })
+            })
+            .collect()
     }
 }
 

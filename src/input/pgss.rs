@@ -2,8 +2,10 @@
 //! aggregate counters per statement, without per-call timing.
 
 use super::InputError;
+use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::Fingerprinter;
+use crate::sql::mentions::leading_keyword;
 use serde::Deserialize;
 
 /// One row of the view, under the column names of PG 13+ (`total_exec_time`) or older
@@ -57,11 +59,21 @@ pub fn parse(text: &str, name: &str) -> Result<Profile, InputError> {
 }
 
 /// Folds rows into a profile: statements that differ only in what pg_stat_statements keeps
-/// apart (user, database, top-level) share a fingerprint and add up.
+/// apart (user, database, top-level) share a fingerprint and add up. `EXPLAIN`s — planwise's
+/// own among them, and any other tool's — are not the application's workload: left out and
+/// counted, never planned again.
 pub fn profile_of(rows: &[PgssRow]) -> Profile {
     let mut profile = Profile::default();
     let mut fingerprinter = Fingerprinter::new();
     for row in rows {
+        if leading_keyword(&row.query).as_deref() == Some("explain") {
+            profile.diagnostics.report("explain_left_out", || Example {
+                file: "pg_stat_statements".into(),
+                line: 0,
+                reason: "an EXPLAIN is not workload".into(),
+            });
+            continue;
+        }
         let calls = row.calls.max(0.0) as u64;
         let fingerprint = fingerprinter.fingerprint(row.query.as_bytes());
         let micros = |ms: Option<f64>| (ms.unwrap_or(0.0).max(0.0) * 1000.0).round() as u64;
@@ -100,4 +112,20 @@ pub fn profile_of(rows: &[PgssRow]) -> Profile {
         }
     }
     profile
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explains_are_counted_and_never_become_workload() {
+        let text = "query,calls,total_exec_time\n\
+                    \"SELECT * FROM orders WHERE id = $1\",10,5.0\n\
+                    \"EXPLAIN (FORMAT JSON) SELECT * FROM orders WHERE id = $1\",3,1.0\n";
+        let profile = parse(text, "pgss.csv").unwrap();
+        assert_eq!(profile.queries.len(), 1);
+        assert_eq!(profile.summary.statements, 10);
+        assert_eq!(profile.diagnostics.kinds["explain_left_out"].count, 1);
+    }
 }
