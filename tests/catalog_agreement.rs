@@ -1,10 +1,10 @@
 //! The catalog planwise builds from DDL and the one it reads from a live server agree on the
 //! structure of the same schema (scripts/schema/shop.sql, loaded into a database of the
-//! test's own on the local PostgreSQL server).
+//! test's own on the live tests' server, `common::live`).
 
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, admin, runtime};
 use planwise::input::schema::load_schema;
 use planwise::model::catalog::Catalog;
 use planwise::sql::split::split_statements;
@@ -96,7 +96,9 @@ fn structure(catalog: &Catalog) -> BTreeSet<String> {
 #[test]
 fn ddl_and_live_catalogs_of_one_schema_agree() {
     let script = std::fs::read_to_string(SCHEMA).unwrap();
-    let database = TestDatabase::create("agree");
+    let Some(database) = live::database("agree", &[]) else {
+        return;
+    };
     let live = runtime().block_on(async {
         let setup = admin(&database.name).await;
         for statement in split_statements(&script) {
@@ -105,9 +107,7 @@ fn ddl_and_live_catalogs_of_one_schema_agree() {
                 .await
                 .unwrap_or_else(|e| panic!("{SCHEMA}:{}: {e}", statement.line));
         }
-        let session = planwise::db::connect(&database.url("127.0.0.1", ""))
-            .await
-            .unwrap();
+        let session = planwise::db::connect(&database.url("")).await.unwrap();
         planwise::db::read_catalog(&session).await
     });
     let live = live.expect("live catalog");

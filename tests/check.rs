@@ -17,6 +17,7 @@ fn planwise(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_planwise"))
         .current_dir(dir)
         .args(args)
+        .env_remove("DATABASE_URL")
         .output()
         .unwrap()
 }

@@ -1,11 +1,11 @@
-//! `planwise check --db` against the real local server: table sizes come from the live
-//! statistics (a 200k-row table is no longer "unknown"), and checking a migration full of
-//! destructive DDL changes nothing in the database — planwise only reads it.
+//! `planwise check --db` against the live tests' server (`common::live`): table sizes come
+//! from the live statistics (a 200k-row table is no longer "unknown"), and checking a
+//! migration full of destructive DDL changes nothing in the database — planwise only reads it.
 
 mod common;
 
 use common::check_json;
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, TestDatabase, admin, runtime};
 use serde_json::Value;
 
 fn execute(database: &TestDatabase, sql: &str) {
@@ -31,7 +31,9 @@ fn count(database: &TestDatabase, sql: &str) -> i64 {
 
 #[test]
 fn live_sizes_decide_severity_and_the_database_is_left_as_it_was() {
-    let database = TestDatabase::create("check");
+    let Some(database) = live::database("check", &[]) else {
+        return;
+    };
     execute(
         &database,
         "CREATE TABLE accounts (id bigint PRIMARY KEY, email text NOT NULL);
@@ -55,7 +57,7 @@ fn live_sizes_decide_severity_and_the_database_is_left_as_it_was() {
     let report = check_json([
         migration.as_os_str(),
         "--db".as_ref(),
-        database.url("127.0.0.1", "").as_ref(),
+        database.url("").as_ref(),
     ]);
     let index_findings: Vec<&Value> = report["findings"]
         .as_array()

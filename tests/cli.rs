@@ -185,6 +185,7 @@ fn stdin_and_compressed_inputs_read_like_the_plain_file() {
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_planwise"))
         .args(["workload", "--log", "-", "--format", "json"])
+        .env_remove("DATABASE_URL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

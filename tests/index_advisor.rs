@@ -1,11 +1,11 @@
-//! The index advisor end to end: `planwise analyze --db` against the local PostgreSQL 15
-//! server (127.0.0.1:5432, trust auth) with HypoPG. Each live test makes its own database
+//! The index advisor end to end: `planwise analyze --db` against the live tests' PostgreSQL
+//! 15 server (`common::live`) with HypoPG. Each live test makes its own database
 //! (HypoPG created through the admin connection; planwise never creates extensions), loads
 //! its own tables and drops the database when it ends; the tests run in parallel.
 
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, Need, TestDatabase, admin, runtime};
 use serde_json::Value;
 use sqlparser::ast::{CreateIndex, ObjectType, Statement};
 use sqlparser::dialect::PostgreSqlDialect;
@@ -66,9 +66,15 @@ const RARE_CUSTOMERS: &str = "{4242,4243,4244,4707}";
 
 const LOOKUP: &str = "select id, total from orders where customer_id = $1";
 
-/// A database of the test's own with the shop loaded, HypoPG created or not.
-fn shop_database(tag: &str, hypopg: bool) -> TestDatabase {
-    let database = TestDatabase::create(tag);
+/// A database of the test's own with the shop loaded, HypoPG created or not; `None` when
+/// the test is skipped (no server, or no HypoPG when it is wanted).
+fn shop_database(tag: &str, hypopg: bool) -> Option<TestDatabase> {
+    let needs: &[Need] = if hypopg {
+        &[Need::Extension("hypopg")]
+    } else {
+        &[]
+    };
+    let database = live::database(tag, needs)?;
     runtime().block_on(async {
         let client = admin(&database.name).await;
         if hypopg {
@@ -93,11 +99,11 @@ fn shop_database(tag: &str, hypopg: bool) -> TestDatabase {
             .get(0);
         assert!(!common, "the looked-up customers became most common values");
     });
-    database
+    Some(database)
 }
 
 fn url(database: &TestDatabase) -> String {
-    database.url("127.0.0.1", "")
+    database.url("")
 }
 
 /// Runs statements through the admin connection.
@@ -280,7 +286,9 @@ fn indexes_and_relations(database: &TestDatabase) -> (String, String) {
 
 #[test]
 fn a_repeated_lookup_gets_a_missing_index_costed_by_what_if() {
-    let database = shop_database("idx_lookup", true);
+    let Some(database) = shop_database("idx_lookup", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let report = analyze_ok(&log, &database, &[]);
@@ -368,7 +376,9 @@ fn a_repeated_lookup_gets_a_missing_index_costed_by_what_if() {
 
 #[test]
 fn overlapping_recommendations_keep_their_severity() {
-    let database = shop_database("idx_overlap", true);
+    let Some(database) = shop_database("idx_overlap", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", LOOKUPS_AND_RANGE);
     let (output, report) = analyze(&log, &database, &["--fail-on", "warning"]);
@@ -389,7 +399,9 @@ fn overlapping_recommendations_keep_their_severity() {
 
 #[test]
 fn a_partial_index_is_not_pinned_to_one_call_s_value() {
-    let database = shop_database("idx_pinned", true);
+    let Some(database) = shop_database("idx_pinned", true) else {
+        return;
+    };
     // Customers 7–9 are most common values (every row sampled: customers 1–1000 are), so
     // statistics say `customer_id = 7` selects 0.02 % of the rows.
     assert_eq!(
@@ -437,7 +449,9 @@ SELECT count(*) FROM orders WHERE customer_id = 9 AND created_at > '2024-01-10';
 
 #[test]
 fn the_recommended_sql_creates_the_index_and_it_is_not_recommended_again() {
-    let database = shop_database("idx_loop", true);
+    let Some(database) = shop_database("idx_loop", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let first = analyze_ok(&log, &database, &[]);
@@ -532,7 +546,9 @@ fn the_recommended_sql_creates_the_index_and_it_is_not_recommended_again() {
 
 #[test]
 fn a_hostile_workload_is_planned_never_run() {
-    let database = shop_database("idx_hostile", true);
+    let Some(database) = shop_database("idx_hostile", true) else {
+        return;
+    };
     let fingerprint_of_data = "SELECT count(*)::text, sum(total)::text, sum(customer_id)::text,
                                       count(*) FILTER (WHERE status = 'pending')::text,
                                       (SELECT count(*) FROM customers)::text
@@ -629,7 +645,9 @@ fn sizes(report: &Value) -> Vec<f64> {
 
 #[test]
 fn the_budget_and_the_index_count_are_respected() {
-    let database = shop_database("idx_budget", true);
+    let Some(database) = shop_database("idx_budget", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "mixed.sql", MIXED);
 
@@ -696,7 +714,9 @@ const PARAMETERS_LOG: &str = "\
 
 #[test]
 fn a_logged_parameterised_statement_is_costed_and_served() {
-    let database = shop_database("idx_params", true);
+    let Some(database) = shop_database("idx_params", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "postgresql.log", PARAMETERS_LOG);
     let report = analyze_ok(&log, &database, &[]);
@@ -732,7 +752,9 @@ fn a_logged_parameterised_statement_is_costed_and_served() {
 
 #[test]
 fn a_parameter_without_a_value_is_costed_with_a_generic_plan() {
-    let database = shop_database("idx_generic", true);
+    let Some(database) = shop_database("idx_generic", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(
         dir.path(),
@@ -756,7 +778,9 @@ fn a_parameter_without_a_value_is_costed_with_a_generic_plan() {
 
 #[test]
 fn without_hypopg_the_advice_is_skipped_and_the_run_succeeds() {
-    let database = shop_database("idx_nohypo", false);
+    let Some(database) = shop_database("idx_nohypo", false) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let (output, report) = analyze(&log, &database, &[]);
@@ -820,7 +844,9 @@ fn without_hypopg_the_advice_is_skipped_and_the_run_succeeds() {
 
 #[test]
 fn fail_on_sets_the_exit_status() {
-    let database = shop_database("idx_failon", true);
+    let Some(database) = shop_database("idx_failon", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
 
@@ -1062,7 +1088,9 @@ fn rules_are_listed_and_documented() {
 
 #[test]
 fn whatif_compares_the_workload_without_and_with_a_proposed_index() {
-    let database = shop_database("idx_whatif", true);
+    let Some(database) = shop_database("idx_whatif", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let url = url(&database);
@@ -1140,7 +1168,9 @@ fn whatif_works_offline_from_a_schema() {
 
 #[test]
 fn an_append_only_time_column_gets_a_brin_index() {
-    let database = TestDatabase::create("idx_brin");
+    let Some(database) = live::database("idx_brin", &[Need::Extension("hypopg")]) else {
+        return;
+    };
     admin_execute(
         &database,
         "CREATE EXTENSION hypopg;
@@ -1174,7 +1204,9 @@ fn an_append_only_time_column_gets_a_brin_index() {
 
 #[test]
 fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
-    let database = shop_database("idx_saved_catalog", true);
+    let Some(database) = shop_database("idx_saved_catalog", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let log = write(dir.path(), "workload.sql", CUSTOMER_LOOKUPS);
     let saved = dir.path().join("catalog.json");
@@ -1232,7 +1264,9 @@ fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
 /// crash).
 #[test]
 fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
-    let database = shop_database("idx_partial_join", true);
+    let Some(database) = shop_database("idx_partial_join", true) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let orders_first = "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id \
                         WHERE o.status = 'pending' AND c.name = 'name 77'";

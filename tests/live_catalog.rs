@@ -1,7 +1,7 @@
 //! The catalog read from a live server (`db::read_catalog`) and TLS of planwise's session
-//! (`db::connect`), against the real PostgreSQL server of this machine (127.0.0.1:5432 and
-//! its socket, trust auth, SSL on with Debian's snakeoil certificate). Each test makes its
-//! own database and drops it; databases of runs that died more than an hour ago are swept.
+//! (`db::connect`), against the live tests' server (`common::live`; the TLS tests need it on
+//! this machine, its socket and SSL on with a certificate naming localhost, such as Debian's
+//! snakeoil here). Each test makes its own database and drops it.
 
 use planwise::db::{self, Session};
 use planwise::model::catalog::{
@@ -9,7 +9,7 @@ use planwise::model::catalog::{
 };
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, Need, admin, runtime};
 use std::process::Command;
 use std::time::Duration;
 
@@ -125,7 +125,9 @@ async fn read_until(session: &Session, ready: impl Fn(&Catalog) -> bool) -> Cata
 
 #[test]
 fn reads_the_schema_and_statistics_it_was_given() {
-    let database = TestDatabase::create("catalog");
+    let Some(database) = live::database("catalog", &[Need::Extension("pg_stat_statements")]) else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&database.name).await;
         // The inserts reach the statistics system before ANALYZE, or they would count as
@@ -160,7 +162,7 @@ fn reads_the_schema_and_statistics_it_was_given() {
             .unwrap();
         flush_statistics(&client).await;
 
-        let session = db::connect(&database.url("127.0.0.1", "")).await.unwrap();
+        let session = db::connect(&database.url("")).await.unwrap();
         let catalog = read_until(&session, |catalog| {
             let orders = catalog.tables[&name("shop", "orders")].stats.as_ref();
             let lookup = catalog.indexes[&name("shop", "customers_lower_email_idx")]
@@ -191,7 +193,9 @@ fn reads_the_schema_and_statistics_it_was_given() {
 /// nothing for a table never vacuumed.
 #[test]
 fn reads_the_inserts_since_the_last_vacuum() {
-    let database = TestDatabase::create("growth");
+    let Some(database) = live::database("growth", &[]) else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&database.name).await;
         // Autovacuum off: only the test's VACUUM starts a window.
@@ -214,7 +218,7 @@ fn reads_the_inserts_since_the_last_vacuum() {
             .unwrap();
         flush_statistics(&client).await;
 
-        let session = db::connect(&database.url("127.0.0.1", "")).await.unwrap();
+        let session = db::connect(&database.url("")).await.unwrap();
         let catalog = read_until(&session, |catalog| {
             let stats = |table| catalog.tables[&name("public", table)].stats.as_ref();
             stats("vacuumed").is_some_and(|s| s.inserts_since_vacuum == 25)
@@ -583,9 +587,11 @@ fn check_statistics(catalog: &Catalog) {
 
 #[test]
 fn an_empty_database_is_an_empty_catalog() {
-    let database = TestDatabase::create("catalog_empty");
+    let Some(database) = live::database("catalog_empty", &[]) else {
+        return;
+    };
     runtime().block_on(async {
-        let session = db::connect(&database.url("127.0.0.1", "")).await.unwrap();
+        let session = db::connect(&database.url("")).await.unwrap();
         let catalog = db::read_catalog(&session).await.unwrap();
         assert!(catalog.tables.is_empty() && catalog.indexes.is_empty());
         assert!(catalog.views.is_empty() && catalog.sequences.is_empty());
@@ -606,13 +612,10 @@ async fn encrypted(session: &Session) -> bool {
         .get(0)
 }
 
-/// The server's certificate file (Debian's snakeoil, `CN=localhost`), after making sure
-/// the server offers TLS at all.
+/// The server's certificate file (here Debian's snakeoil, `CN=localhost`: `Need::Tls`).
 async fn server_certificate() -> String {
-    let client = admin("postgres").await;
-    let ssl: String = client.query_one("SHOW ssl", &[]).await.unwrap().get(0);
-    assert_eq!(ssl, "on", "the TLS tests need ssl = on on the local server");
-    client
+    admin("postgres")
+        .await
         .query_one("SHOW ssl_cert_file", &[])
         .await
         .unwrap()
@@ -621,7 +624,9 @@ async fn server_certificate() -> String {
 
 #[test]
 fn tls_is_negotiated_as_sslmode_says() {
-    let database = TestDatabase::create("tls_modes");
+    let Some(database) = live::database("tls_modes", &[Need::Tls, Need::Socket]) else {
+        return;
+    };
     runtime().block_on(async {
         let certificate = server_certificate().await;
         for (options, expected) in [
@@ -631,7 +636,7 @@ fn tls_is_negotiated_as_sslmode_says() {
             ("?sslmode=prefer", true),
             ("?sslmode=disable", false),
         ] {
-            let session = db::connect(&database.url("127.0.0.1", options))
+            let session = db::connect(&database.url_at("127.0.0.1", options))
                 .await
                 .unwrap_or_else(|e| panic!("{options}: {e}"));
             assert_eq!(encrypted(&session).await, expected, "{options}");
@@ -639,11 +644,17 @@ fn tls_is_negotiated_as_sslmode_says() {
         // verify-ca checks the chain only, so an address the certificate does not name is
         // fine; verify-full needs the name too. key=value strings take the options as well.
         let verified = [
-            database.url("127.0.0.1", &format!("?sslmode=verify-ca&sslrootcert={certificate}")),
-            database.url("localhost", &format!("?sslmode=verify-full&sslrootcert={certificate}")),
-            format!(
-                "host=localhost user=postgres dbname={} sslmode=verify-full sslrootcert='{certificate}'",
-                database.name
+            database.url_at(
+                "127.0.0.1",
+                &format!("?sslmode=verify-ca&sslrootcert={certificate}"),
+            ),
+            database.url_at(
+                "localhost",
+                &format!("?sslmode=verify-full&sslrootcert={certificate}"),
+            ),
+            database.conninfo_at(
+                "localhost",
+                &format!("sslmode=verify-full sslrootcert='{certificate}'"),
             ),
         ];
         for url in verified {
@@ -653,10 +664,7 @@ fn tls_is_negotiated_as_sslmode_says() {
             assert!(encrypted(&session).await, "{url}");
         }
         // libpq never negotiates TLS on a Unix socket, whatever sslmode says.
-        let socket = format!(
-            "host=/var/run/postgresql user=postgres dbname={} sslmode=require",
-            database.name
-        );
+        let socket = database.conninfo_at(&live::socket_directory(), "sslmode=require");
         let session = db::connect(&socket).await.unwrap();
         assert!(!encrypted(&session).await);
     });
@@ -664,26 +672,29 @@ fn tls_is_negotiated_as_sslmode_says() {
 
 #[test]
 fn an_unverifiable_server_is_refused_in_one_line() {
-    let database = TestDatabase::create("tls_refused");
+    let Some(database) = live::database("tls_refused", &[Need::Tls]) else {
+        return;
+    };
     runtime().block_on(async {
         let certificate = server_certificate().await;
         // The certificate names localhost, not 127.0.0.1.
-        let url = database.url(
+        let url = database.url_at(
             "127.0.0.1",
             &format!("?sslmode=verify-full&sslrootcert={certificate}"),
         );
         let error = db::connect(&url).await.err().expect("refused").to_string();
-        assert!(
-            error.starts_with("cannot connect to 127.0.0.1:5432/planwise_test_"),
-            "{error}"
+        let target = format!(
+            "cannot connect to 127.0.0.1:{}/planwise_test_",
+            live::port()
         );
+        assert!(error.starts_with(&target), "{error}");
         assert!(
             error.contains("certificate") && error.contains("verify-full"),
             "{error}"
         );
         assert_eq!(error.lines().count(), 1, "{error}");
 
-        let url = database.url(
+        let url = database.url_at(
             "127.0.0.1",
             "?sslmode=verify-ca&sslrootcert=/nonexistent/root.crt",
         );
@@ -694,7 +705,7 @@ fn an_unverifiable_server_is_refused_in_one_line() {
         );
         assert_eq!(error.lines().count(), 1, "{error}");
 
-        let error = db::connect(&database.url("127.0.0.1", "?sslmode=verify"))
+        let error = db::connect(&database.url_at("127.0.0.1", "?sslmode=verify"))
             .await
             .err()
             .expect("refused")
@@ -712,9 +723,12 @@ fn verify_full_without_a_root_certificate_refuses_a_self_signed_server() {
         std::path::Path::new(bundle).is_file(),
         "{bundle} is missing"
     );
-    let database = TestDatabase::create("tls_no_root");
+    let Some(database) = live::database("tls_no_root", &[Need::Tls]) else {
+        return;
+    };
     let url = format!(
-        "postgres://postgres:hunter2secret@localhost:5432/{}?sslmode=verify-full",
+        "postgres://postgres:hunter2secret@localhost:{}/{}?sslmode=verify-full",
+        live::port(),
         database.name
     );
     let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
@@ -728,7 +742,7 @@ fn verify_full_without_a_root_certificate_refuses_a_self_signed_server() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains(&format!("localhost:5432/{}", database.name)),
+        stderr.contains(&format!("localhost:{}/{}", live::port(), database.name)),
         "{stderr}"
     );
     assert!(stderr.contains("UnknownIssuer"), "{stderr}");

@@ -1,10 +1,10 @@
-//! Against the real PostgreSQL server of this machine (127.0.0.1:5432, trust auth, with
-//! pg_stat_statements preloaded: `.ci/run` makes sure). Each test makes its own database
-//! and drops it.
+//! Against the live tests' PostgreSQL server (`common::live`; the tests reading statements
+//! need pg_stat_statements preloaded: `.ci/run` makes sure). Each test makes its own
+//! database and drops it.
 
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, Need, admin, runtime};
 use std::process::Command;
 
 /// Runs planwise, which must succeed, and parses its JSON report.
@@ -28,7 +28,9 @@ fn planwise(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn reads_pg_stat_statements_of_the_connected_database_only() {
-    let database = TestDatabase::create("pgss");
+    let Some(database) = live::database("pgss", &[Need::PgStatStatements]) else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&database.name).await;
         client
@@ -53,13 +55,7 @@ fn reads_pg_stat_statements_of_the_connected_database_only() {
                 .unwrap();
         }
     });
-    let report = json_report(&[
-        "workload",
-        "--db",
-        &database.url("127.0.0.1", ""),
-        "--format",
-        "json",
-    ]);
+    let report = json_report(&["workload", "--db", &database.url(""), "--format", "json"]);
     let queries = report["queries"].as_array().unwrap();
     let lookup = queries
         .iter()
@@ -95,11 +91,11 @@ fn an_unreachable_server_is_one_line_without_the_password() {
 #[test]
 fn the_session_refuses_to_write() {
     // planwise's session settings, applied by its own connect: a write must fail.
-    let database = TestDatabase::create("readonly");
+    let Some(database) = live::database("readonly", &[]) else {
+        return;
+    };
     runtime().block_on(async {
-        let session = planwise::db::connect(&database.url("127.0.0.1", ""))
-            .await
-            .unwrap();
+        let session = planwise::db::connect(&database.url("")).await.unwrap();
         let error = session
             .client
             .execute("CREATE TABLE t (a int)", &[])
@@ -120,7 +116,9 @@ fn the_session_refuses_to_write() {
 
 #[test]
 fn analyze_reads_the_live_catalog_and_statements() {
-    let database = TestDatabase::create("analyze");
+    let Some(database) = live::database("analyze", &[Need::PgStatStatements]) else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&database.name).await;
         for statement in [
@@ -143,13 +141,7 @@ fn analyze_reads_the_live_catalog_and_statements() {
                 .unwrap();
         }
     });
-    let report = json_report(&[
-        "analyze",
-        "--db",
-        &database.url("127.0.0.1", ""),
-        "--format",
-        "json",
-    ]);
+    let report = json_report(&["analyze", "--db", &database.url(""), "--format", "json"]);
     assert_eq!(report["schema"]["tables"], 2);
     let orders = report["schema"]["largest_tables"]
         .as_array()
@@ -203,7 +195,9 @@ fn an_unreachable_database_is_skipped_when_there_is_a_log_to_analyse() {
 
 #[test]
 fn unqualified_names_resolve_through_the_servers_search_path() {
-    let database = TestDatabase::create("search_path");
+    let Some(database) = live::database("search_path", &[Need::PgStatStatements]) else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&database.name).await;
         for statement in [
@@ -226,13 +220,7 @@ fn unqualified_names_resolve_through_the_servers_search_path() {
             .await
             .unwrap();
     });
-    let report = json_report(&[
-        "analyze",
-        "--db",
-        &database.url("127.0.0.1", ""),
-        "--format",
-        "json",
-    ]);
+    let report = json_report(&["analyze", "--db", &database.url(""), "--format", "json"]);
     let query = report["queries"]
         .as_array()
         .unwrap()

@@ -1,10 +1,10 @@
-//! `analyze --analyze` on the local server: logged SELECTs are measured with their logged
-//! values, a failure is reported and the rest still measured, and nothing a log holds can
-//! change the database (writes, DDL, data-modifying CTEs).
+//! `analyze --analyze` on the live tests' server (`common::live`): logged SELECTs are
+//! measured with their logged values, a failure is reported and the rest still measured, and
+//! nothing a log holds can change the database (writes, DDL, data-modifying CTEs).
 
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{self, TestDatabase, admin, runtime};
 use common::{analyze_json, findings_of};
 use serde_json::Value;
 
@@ -19,8 +19,9 @@ const SETUP: &str = "
     COMMIT;
     ANALYZE addresses;";
 
-fn database() -> TestDatabase {
-    let database = TestDatabase::create("measure");
+/// The addresses in a database of the test's own; `None` when the test is skipped.
+fn database() -> Option<TestDatabase> {
+    let database = live::database("measure", &[])?;
     runtime().block_on(async {
         admin(&database.name)
             .await
@@ -28,7 +29,7 @@ fn database() -> TestDatabase {
             .await
             .unwrap()
     });
-    database
+    Some(database)
 }
 
 fn analyze(database: &TestDatabase, log: &str, name: &str) -> Value {
@@ -39,7 +40,7 @@ fn analyze(database: &TestDatabase, log: &str, name: &str) -> Value {
         "--log".as_ref(),
         path.as_os_str(),
         "--db".as_ref(),
-        database.url("127.0.0.1", "").as_ref(),
+        database.url("").as_ref(),
         "--analyze".as_ref(),
     ])
 }
@@ -58,7 +59,9 @@ fn failures(report: &Value) -> Vec<String> {
 
 #[test]
 fn nothing_a_log_holds_changes_the_database() {
-    let database = database();
+    let Some(database) = database() else {
+        return;
+    };
     let log = "
         DELETE FROM addresses;
         WITH gone AS (DELETE FROM addresses RETURNING id) SELECT count(*) FROM gone;
@@ -84,7 +87,9 @@ fn nothing_a_log_holds_changes_the_database() {
 
 #[test]
 fn logged_values_are_used_and_a_failure_does_not_stop_the_rest() {
-    let database = database();
+    let Some(database) = database() else {
+        return;
+    };
     // Most time first: the division by zero fails inside its prepared statement, the
     // statement without logged values is left out, the last is measured with its values.
     let line = |ms: &str, text: &str| {

@@ -110,7 +110,7 @@ where
 }
 
 /// `planwise COMMAND --format json ARGS…` from the crate's folder, its exit status one of
-/// `statuses`, its output parsed.
+/// `statuses`, its output parsed; never with the caller's `DATABASE_URL`.
 fn planwise_json<I, S>(command: &str, args: I, statuses: &[i32]) -> serde_json::Value
 where
     I: IntoIterator<Item = S>,
@@ -120,6 +120,7 @@ where
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([command, "--format", "json"])
         .args(args)
+        .env_remove("DATABASE_URL")
         .output()
         .unwrap();
     assert!(
