@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::live::{TestDatabase, admin, runtime};
+use common::live::{Need, TestDatabase, admin, runtime};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -158,9 +158,16 @@ struct Scene {
     dir: tempfile::TempDir,
 }
 
-fn scene(tag: &str) -> Scene {
-    let database = TestDatabase::create(tag);
-    let dblink = format!("host=127.0.0.1 user=postgres dbname={}", database.name);
+/// The extensions the hostile statements call.
+const NEEDS: &[Need] = &[
+    Need::Extension("dblink"),
+    Need::Extension("hypopg"),
+    Need::Extension("pg_stat_statements"),
+];
+
+fn scene(tag: &str) -> Option<Scene> {
+    let database = common::live::database(tag, NEEDS)?;
+    let dblink = database.url("");
     let dir = tempfile::tempdir().unwrap();
     let file = std::env::temp_dir().join(format!("planwise_pwned_{}", database.name));
     let large_object: u32 = runtime().block_on(async {
@@ -175,16 +182,16 @@ fn scene(tag: &str) -> Scene {
     });
     let log = dir.path().join("hostile.log");
     write_log(&hostile_statements(&dblink, large_object, &file), &log);
-    Scene {
+    Some(Scene {
         database,
         log,
         file,
         dir,
-    }
+    })
 }
 
 fn analyze(scene: &Scene, extra: &[&str]) -> serde_json::Value {
-    let url = scene.database.url("127.0.0.1", "");
+    let url = scene.database.url("");
     let log = scene.log.to_str().unwrap();
     let mut args = vec!["analyze", "--log", log, "--db", &url, "--format", "json"];
     args.extend_from_slice(extra);
@@ -193,15 +200,13 @@ fn analyze(scene: &Scene, extra: &[&str]) -> serde_json::Value {
 
 #[test]
 fn a_hostile_log_leaves_the_server_untouched_with_and_without_analyze() {
-    let scene = scene("hostile");
+    let Some(scene) = scene("hostile") else {
+        return;
+    };
     runtime().block_on(async {
         let client = admin(&scene.database.name).await;
         let (victim, connection) = tokio_postgres::connect(
-            &format!(
-                "{} dbname={} application_name=victim",
-                common::live::SERVER,
-                scene.database.name
-            ),
+            &scene.database.url("?application_name=victim"),
             tokio_postgres::NoTls,
         )
         .await
@@ -239,7 +244,9 @@ fn a_hostile_log_leaves_the_server_untouched_with_and_without_analyze() {
 /// planned, and planning alone runs it (it writes through dblink); it is never measured.
 #[test]
 fn trusted_functions_are_planned_and_planning_alone_runs_them() {
-    let scene = scene("trusted");
+    let Some(scene) = scene("trusted") else {
+        return;
+    };
     let report = analyze(&scene, &["--trust-functions", "--analyze"]);
     let written: i64 = runtime().block_on(async {
         let client = admin(&scene.database.name).await;
@@ -261,8 +268,10 @@ fn trusted_functions_are_planned_and_planning_alone_runs_them() {
 /// fails, instead of costing the workload with an index of infinite size.
 #[test]
 fn an_index_hypopg_refuses_is_an_error_not_a_number() {
-    let scene = scene("whatif");
-    let url = scene.database.url("127.0.0.1", "");
+    let Some(scene) = scene("whatif") else {
+        return;
+    };
+    let url = scene.database.url("");
     let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
         .args(["whatif", "--db", &url, "--log", scene.log.to_str().unwrap()])
         .args(["--index", "CREATE INDEX ON orders (total) WHERE random() > 0.5"])
