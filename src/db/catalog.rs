@@ -148,6 +148,14 @@ fn server_info(server: &[Row], settings: &[Row]) -> ServerInfo {
             .iter()
             .filter_map(|row| Some((row.text("name")?, row.text("value")?)))
             .collect(),
+        counters_age_seconds: server.and_then(|row| {
+            row.try_get::<_, Option<f64>>("counters_age_seconds")
+                .ok()
+                .flatten()
+        }),
+        in_recovery: server
+            .and_then(|row| row.try_get::<_, Option<bool>>("in_recovery").ok().flatten())
+            .unwrap_or(false),
     }
 }
 

@@ -343,6 +343,13 @@ pub struct ServerInfo {
     pub version: String,
     /// Planner settings that costing depends on (`random_page_cost`, `work_mem`, …).
     pub settings: BTreeMap<String, String>,
+    /// How long the statistics counters (`idx_scan`, …) have been counting, in seconds: since
+    /// the later of their last reset and the server's start. Unknown in older saved catalogs.
+    #[serde(default)]
+    pub counters_age_seconds: Option<f64>,
+    /// A replica: its counters see only the replica's own reads.
+    #[serde(default)]
+    pub in_recovery: bool,
 }
 
 #[cfg(test)]

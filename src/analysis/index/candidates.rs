@@ -9,7 +9,7 @@ use super::definition::{IndexDef, IndexMethod, KeyPart};
 use crate::analysis::facts::{
     Access, ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
-use crate::model::catalog::{Catalog, QualifiedName, Table};
+use crate::model::catalog::{Catalog, Index, QualifiedName, Table};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Wider covering indexes cost more to keep than an index-only scan saves.
@@ -122,6 +122,41 @@ pub fn serves(existing: &IndexDef, wanted: &IndexDef) -> bool {
             .include
             .iter()
             .all(|c| existing.covered_columns().any(|e| e == c))
+}
+
+/// The statements that could use `index` of `table`: its first key is a column they filter,
+/// join, sort or group by there — or, for an expression key, they filter the table through
+/// a function or cast. The offline view of which logged statements depend on an index, so
+/// that one they use is never called unused.
+pub fn statements_using(
+    index: &Index,
+    table: &Table,
+    facts: &BTreeMap<u64, QueryFacts>,
+) -> Vec<u64> {
+    let Some(first) = index.keys.first() else {
+        return Vec::new();
+    };
+    let on_table = |query: &&QueryFacts| query.tables.iter().any(|t| t.table == table.name);
+    let uses = |query: &QueryFacts| {
+        if !first.is_column {
+            return query
+                .predicates
+                .iter()
+                .any(|p| p.column.table == table.name && p.wrapped_in.is_some());
+        }
+        let needs = needs(query, table);
+        let column = first.expression.as_str();
+        needs.equality.contains(&column)
+            || needs.range.contains(&column)
+            || needs.joins.contains(&column)
+            || needs.sort.first().is_some_and(|(c, _)| *c == column)
+            || needs.group.contains(&column)
+    };
+    facts
+        .iter()
+        .filter(|(_, query)| on_table(query) && uses(query))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// What one statement asks of one table.
