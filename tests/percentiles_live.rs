@@ -44,7 +44,13 @@ fn logged_percentiles_are_postgresql_s_percentile_disc() {
             .collect();
         std::fs::write(&log, lines).unwrap();
         let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
-            .args(["workload", "--log", log.to_str().unwrap(), "--format", "json"])
+            .args([
+                "workload",
+                "--log",
+                log.to_str().unwrap(),
+                "--format",
+                "json",
+            ])
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();
@@ -54,7 +60,11 @@ fn logged_percentiles_are_postgresql_s_percentile_disc() {
             let got = query[field].as_f64().unwrap();
             // The log keeps 3 decimals; beyond 128 calls the sketch is within 1 %.
             let expected = (expected * 1000.0).round() / 1000.0;
-            let tolerance = if calls <= 128 { 0.0015 } else { expected * 0.0101 + 0.0015 };
+            let tolerance = if calls <= 128 {
+                0.0015
+            } else {
+                expected * 0.0101 + 0.0015
+            };
             assert!(
                 (got - expected).abs() <= tolerance,
                 "{calls} calls, {field}: planwise {got}, PostgreSQL {expected}"

@@ -74,6 +74,20 @@ pub struct Predicate {
     pub restriction: Option<String>,
 }
 
+impl Predicate {
+    /// The expression the predicate applies to its column, as SQL (`lower("email")`,
+    /// `"created_at"::date`), when it is one an index or statistics can be defined on.
+    pub fn wrapped_expression(&self) -> Option<String> {
+        let wrapper = self.wrapped_in.as_deref()?;
+        let column = crate::model::ddl::quote_identifier(&self.column.column);
+        match wrapper {
+            "lower" | "upper" | "date" | "trim" => Some(format!("{wrapper}({column})")),
+            cast if cast.starts_with("::") => Some(format!("{column}{cast}")),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {

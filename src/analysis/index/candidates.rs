@@ -382,19 +382,13 @@ fn covering(plain: &IndexDef, used: &[&str]) -> Option<IndexDef> {
 fn expression_indexes(query: &QueryFacts, table: &Table) -> Vec<IndexDef> {
     let mut defs = Vec::new();
     for predicate in &query.predicates {
-        let Some(wrapper) = &predicate.wrapped_in else {
-            continue;
-        };
         if predicate.column.table != table.name
             || !matches!(predicate.operator, Operator::Eq | Operator::In { .. })
         {
             continue;
         }
-        let column = crate::model::ddl::quote_identifier(&predicate.column.column);
-        let expression = match wrapper.as_str() {
-            "lower" | "upper" | "date" | "trim" => format!("{wrapper}({column})"),
-            cast if cast.starts_with("::") => format!("{column}{cast}"),
-            _ => continue,
+        let Some(expression) = predicate.wrapped_expression() else {
+            continue;
         };
         defs.push(IndexDef {
             keys: vec![KeyPart::expression(expression)],

@@ -66,16 +66,18 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
         return;
     };
-    let mut groups: BTreeMap<(QualifiedName, Vec<String>), Vec<&Misestimate>> = BTreeMap::new();
+    let mut groups: BTreeMap<Filtered, Vec<&Misestimate>> = BTreeMap::new();
     for misestimate in context.misestimates {
-        if let Some((table, columns)) = scanned(context, misestimate) {
-            groups
-                .entry((table, columns))
-                .or_default()
-                .push(misestimate);
+        if let Some(filtered) = scanned(context, misestimate) {
+            groups.entry(filtered).or_default().push(misestimate);
         }
     }
-    for ((name, columns), misestimates) in groups {
+    for (filtered, misestimates) in groups {
+        let Filtered {
+            table: name,
+            columns,
+            expressions,
+        } = filtered;
         let Some(table) = catalog.tables.get(&name) else {
             continue;
         };
@@ -87,21 +89,18 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         let mut queries: Vec<u64> = misestimates.iter().map(|m| m.query).collect();
         queries.sort_unstable();
         queries.dedup();
-        let (remedy, sql) = remedy(table, &columns);
+        let (remedy, sql) = match expressions.as_slice() {
+            [] => remedy(table, &columns),
+            _ => expression_remedy(table, &expressions),
+        };
+        let filtered_on: Vec<String> = columns.iter().chain(&expressions).cloned().collect();
         out.push(Finding {
             message: format!(
-                "`{}` on {name} expected {} rows and got {} ({:.0}× {}) in `{}`{}{}. {remedy}",
+                "`{}` on {name} expected {} in `{}`{}{}. {remedy}",
                 worst.node,
-                thousands(worst.estimated),
-                thousands(worst.actual),
-                worst.factor(),
-                if worst.underestimated() {
-                    "more"
-                } else {
-                    "fewer"
-                },
+                outcome(worst),
                 shorten(context.profile.normalized(worst.query), 80),
-                filtering(&columns),
+                filtering(&filtered_on),
                 statements_and_time(context, &queries),
             ),
             table: Some(name.clone()),
@@ -113,11 +112,18 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The table a misestimated scan read, and the columns its statement filters that table on.
-fn scanned(
-    context: &Context<'_>,
-    misestimate: &Misestimate,
-) -> Option<(QualifiedName, Vec<String>)> {
+/// A table a misestimated scan read, with what its statement filters it on: plain columns,
+/// and expressions of columns (`lower("email")`, or the wrapper's name where planwise cannot
+/// write the expression).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Filtered {
+    table: QualifiedName,
+    columns: Vec<String>,
+    expressions: Vec<String>,
+}
+
+/// What the table a misestimated scan read is filtered on.
+fn scanned(context: &Context<'_>, misestimate: &Misestimate) -> Option<Filtered> {
     let facts = context.facts.get(&misestimate.query)?;
     let table = facts
         .tables
@@ -125,13 +131,71 @@ fn scanned(
         .map(|used| &used.table)
         .find(|table| table.name == misestimate.relation)?;
     let mut columns: Vec<String> = Vec::new();
-    for predicate in &facts.predicates {
-        let column = &predicate.column;
-        if &column.table == table && !columns.contains(&column.column) {
-            columns.push(column.column.clone());
+    let mut expressions: Vec<String> = Vec::new();
+    for predicate in facts.predicates.iter().filter(|p| &p.column.table == table) {
+        let (list, item) = match &predicate.wrapped_in {
+            None => (&mut columns, predicate.column.column.clone()),
+            Some(wrapper) => (
+                &mut expressions,
+                predicate
+                    .wrapped_expression()
+                    .unwrap_or_else(|| format!("{wrapper} on {}", predicate.column.column)),
+            ),
+        };
+        if !list.contains(&item) {
+            list.push(item);
         }
     }
-    Some((table.clone(), columns))
+    Some(Filtered {
+        table: table.clone(),
+        columns,
+        expressions,
+    })
+}
+
+/// "312 rows and got 4 (78× fewer)", or "312 rows and got none".
+fn outcome(misestimate: &Misestimate) -> String {
+    let expected = thousands(misestimate.estimated);
+    if misestimate.actual == 0.0 {
+        return format!("{expected} rows and got none");
+    }
+    let direction = if misestimate.underestimated() {
+        "more"
+    } else {
+        "fewer"
+    };
+    format!(
+        "{expected} rows and got {} ({:.0}× {direction})",
+        thousands(misestimate.actual),
+        misestimate.factor()
+    )
+}
+
+/// Statistics on the expressions the statement filters by: column statistics describe the
+/// column, not `lower(column)`, so a finer target cannot help.
+fn expression_remedy(table: &Table, expressions: &[String]) -> (String, String) {
+    let name = qualified(&table.name);
+    let analyze = format!("ANALYZE {name};");
+    let reason = "The statement filters on an expression of its columns, and column statistics                   describe the columns, not the expression: statistics on the expression                   (PostgreSQL 14+), or an expression index (IDX003), give the planner its                   distribution.";
+    let writable = expressions.iter().all(|e| !e.contains(" on "));
+    if !writable {
+        return (reason.to_string(), analyze);
+    }
+    let on: Vec<String> = expressions.iter().map(|e| format!("({e})")).collect();
+    let words: Vec<String> = expressions
+        .iter()
+        .map(|e| {
+            e.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect();
+    let sql = format!(
+        "CREATE STATISTICS {} ON {} FROM {name};\n{analyze}",
+        quote_identifier(&statistics_name(&table.name, &words)),
+        on.join(", "),
+    );
+    (reason.to_string(), sql)
 }
 
 /// Why the estimate is off, as far as the catalog tells, and the SQL that fixes it. Stale
@@ -259,5 +323,43 @@ mod tests {
         let long = statistics_name(&table, &["é".repeat(40), "b".into()]);
         assert!(long.len() <= MAX_IDENTIFIER_BYTES, "{long}");
         assert!(long.ends_with("_stats"));
+    }
+
+    fn misestimate(estimated: f64, actual: f64) -> Misestimate {
+        Misestimate {
+            query: 1,
+            node: "Seq Scan".into(),
+            relation: "users".into(),
+            estimated,
+            actual,
+            loops: 1.0,
+            conditions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn no_rows_back_is_said_as_such_not_as_a_factor() {
+        assert_eq!(outcome(&misestimate(312.0, 0.0)), "312 rows and got none");
+        assert_eq!(
+            outcome(&misestimate(2.0, 200.0)),
+            "2 rows and got 200 (100× more)"
+        );
+    }
+
+    #[test]
+    fn an_expression_gets_expression_statistics_not_a_column_target() {
+        let table = Table {
+            name: QualifiedName::new("public", "users"),
+            ..Table::default()
+        };
+        let (reason, sql) = expression_remedy(&table, &["lower(email)".into()]);
+        assert!(reason.contains("expression"), "{reason}");
+        assert_eq!(
+            sql,
+            "CREATE STATISTICS users_loweremail_stats ON (lower(email)) FROM public.users;\n\
+             ANALYZE public.users;"
+        );
+        let (_, unwritable) = expression_remedy(&table, &["jsonb_path on doc".into()]);
+        assert_eq!(unwritable, "ANALYZE public.users;");
     }
 }
