@@ -217,7 +217,7 @@ fn what_if_costing_cut_short_falls_back_to_the_offline_model_and_says_so() {
     let database = shop_with_hypopg("cut_short");
     let port = freezing_proxy(b"hypopg_create_index");
     let url = format!(
-        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3",
+        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
         database.name
     );
     let log = lookups();
@@ -262,7 +262,7 @@ fn what_if_costing_cut_short_with_cost_model_whatif_is_partial_advice() {
     let database = shop_with_hypopg("cut_partial");
     let port = freezing_proxy(b"hypopg_create_index");
     let url = format!(
-        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3",
+        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
         database.name
     );
     let log = lookups();
@@ -296,7 +296,7 @@ fn a_server_that_stops_answering_mid_run_is_a_one_line_error_without_other_input
     let database = TestDatabase::create("stops");
     let port = freezing_proxy(b"pg_stat_statements");
     let url = format!(
-        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3",
+        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
         database.name
     );
     let (output, took) = planwise(&["workload", "--db", &url], &[]);
@@ -384,12 +384,13 @@ fn a_table_locked_by_another_session_is_left_out_not_fatal() {
     let database = database_with_a_table("locked");
     runtime().block_on(async {
         let holder = admin(&database.name).await;
-        holder
-            .batch_execute(
-                "CREATE TABLE busy (id int); BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE",
-            )
-            .await
-            .unwrap();
+        for statement in [
+            "CREATE TABLE busy (id int)",
+            "BEGIN",
+            "LOCK TABLE busy IN ACCESS EXCLUSIVE MODE",
+        ] {
+            holder.batch_execute(statement).await.unwrap();
+        }
         let url = database.url("127.0.0.1", "");
         let log = lookups();
         let (output, took) = tokio::task::spawn_blocking({
@@ -404,7 +405,7 @@ fn a_table_locked_by_another_session_is_left_out_not_fatal() {
         .await
         .unwrap();
         let message = stderr(&output);
-        assert_eq!(output.status.code(), Some(0), "{message}");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
         assert!(took < Duration::from_secs(20), "took {took:?}");
         assert!(
             message.contains("public.busy is locked by another session"),
