@@ -445,6 +445,14 @@ mod tests {
         assert_eq!(get(&params, "host"), Some("a,::1,b"));
         assert_eq!(get(&params, "port"), Some("1,5432,3"));
         assert_eq!(get(&params, "password"), Some("p@ss"));
+        let params = resolved(
+            "postgres://h/db?sslmode=verify-full&sslrootcert=%2Fca%20dir%2Froot.pem",
+            &fake(&[("PGSSLMODE", "disable")], &[]),
+        );
+        assert_eq!(get(&params, "sslmode"), Some("verify-full"));
+        assert_eq!(get(&params, "sslrootcert"), Some("/ca dir/root.pem"));
+        let params = resolved("host=h", &fake(&[("PGSSLMODE", "require")], &[]));
+        assert_eq!(get(&params, "sslmode"), Some("require"));
         assert!(parse("postgres://[::1/db").is_err());
         assert!(parse("postgres://h/db?sslmode").is_err());
     }

@@ -169,7 +169,11 @@ fn tokio_config(params: &Params) -> Result<Config, DbError> {
             format!("{key}='{value}'")
         })
         .collect();
-    Config::from_str(&pairs.join(" ")).map_err(|e| DbError::BadUrl(error_text(&e)))
+    // Its error's own text is "invalid connection string" again: the cause says what.
+    Config::from_str(&pairs.join(" ")).map_err(|e| {
+        let cause = std::error::Error::source(&e).map(ToString::to_string);
+        DbError::BadUrl(cause.unwrap_or_else(|| e.to_string()))
+    })
 }
 
 /// libpq's `connect_timeout`: whole seconds, at least 2; zero or less waits forever.
