@@ -212,22 +212,40 @@ fn lookups() -> tempfile::NamedTempFile {
     file
 }
 
-#[test]
-fn what_if_costing_cut_short_falls_back_to_the_offline_model_and_says_so() {
-    let database = shop_with_hypopg("cut_short");
-    let port = freezing_proxy(b"hypopg_create_index");
-    let url = format!(
+/// `url` through a proxy that stops forwarding once a client sends `marker` (plain TCP:
+/// the proxy must see the marker).
+fn frozen_url(database: &TestDatabase, marker: &'static [u8]) -> String {
+    let port = freezing_proxy(marker);
+    format!(
         "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
         database.name
-    );
+    )
+}
+
+/// `analyze` of the lookups with HypoPG on a server that stops answering at the first
+/// hypothetical index; its output, stderr and how long it took.
+fn analyze_cut_short(tag: &str, extra: &[&str]) -> (Output, String, Duration) {
+    let database = shop_with_hypopg(tag);
+    let url = frozen_url(&database, b"hypopg_create_index");
     let log = lookups();
-    let log = log.path().to_str().unwrap();
-    let (output, took) = planwise(
-        &["analyze", "--log", log, "--db", &url, "--format", "json"],
-        &[],
-    );
+    let mut args = vec![
+        "analyze",
+        "--log",
+        log.path().to_str().unwrap(),
+        "--db",
+        &url,
+    ];
+    args.extend_from_slice(&["--format", "json"]);
+    args.extend_from_slice(extra);
+    let (output, took) = planwise(&args, &[]);
     let message = stderr(&output);
     assert_eq!(output.status.code(), Some(0), "{message}");
+    (output, message, took)
+}
+
+#[test]
+fn what_if_costing_cut_short_falls_back_to_the_offline_model_and_says_so() {
+    let (output, message, took) = analyze_cut_short("cut_short", &[]);
     // The round trip's timeout (35 s) once, for both sessions together.
     assert!(took < Duration::from_secs(60), "took {took:?}");
     assert!(
@@ -235,16 +253,16 @@ fn what_if_costing_cut_short_falls_back_to_the_offline_model_and_says_so() {
         "{message}"
     );
     assert!(message.contains("stopped answering"), "{message}");
+    assert!(
+        message.contains("1 statement could not be costed"),
+        "{message}"
+    );
     let report = json(&output);
     let advice = &report["index_advice"];
     assert_eq!(advice["basis"], "offline_model", "{advice}");
     let cut = &advice["what_if_cut_short"];
     assert_eq!(cut["instead"], "offline_model");
     assert_eq!(cut["statements_uncosted"], 1, "one fingerprint: {cut}");
-    assert!(
-        message.contains("1 statement could not be costed"),
-        "{message}"
-    );
     // Each statement lost with the server is not a diagnostic of its own.
     assert!(!diagnostic_kinds(&report).contains(&"whatif_failed".to_string()));
     // The offline model still advises the index the lookups need.
@@ -259,30 +277,7 @@ fn what_if_costing_cut_short_falls_back_to_the_offline_model_and_says_so() {
 
 #[test]
 fn what_if_costing_cut_short_with_cost_model_whatif_is_partial_advice() {
-    let database = shop_with_hypopg("cut_partial");
-    let port = freezing_proxy(b"hypopg_create_index");
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
-        database.name
-    );
-    let log = lookups();
-    let log = log.path().to_str().unwrap();
-    let (output, _) = planwise(
-        &[
-            "analyze",
-            "--log",
-            log,
-            "--db",
-            &url,
-            "--cost-model",
-            "whatif",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
-    let message = stderr(&output);
-    assert_eq!(output.status.code(), Some(0), "{message}");
+    let (output, message, _) = analyze_cut_short("cut_partial", &["--cost-model", "whatif"]);
     assert!(message.contains("partial advice"), "{message}");
     let advice = &json(&output)["index_advice"];
     assert_eq!(advice["what_if_cut_short"]["instead"], "partial");
@@ -294,11 +289,7 @@ fn what_if_costing_cut_short_with_cost_model_whatif_is_partial_advice() {
 #[test]
 fn a_server_that_stops_answering_mid_run_is_a_one_line_error_without_other_inputs() {
     let database = TestDatabase::create("stops");
-    let port = freezing_proxy(b"pg_stat_statements");
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{port}/{}?connect_timeout=3&sslmode=disable",
-        database.name
-    );
+    let url = frozen_url(&database, b"pg_stat_statements");
     let (output, took) = planwise(&["workload", "--db", &url], &[]);
     let message = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{message}");
