@@ -299,6 +299,7 @@ impl Session {
 
 #[cfg(target_os = "linux")]
 fn effective_user_name() -> Option<String> {
+    // SAFETY: `passwd` is a C struct of integers and pointers, for which zeroes are valid.
     let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buffer = vec![0 as libc::c_char; 4096];
     let mut found: *mut libc::passwd = std::ptr::null_mut();
@@ -326,6 +327,17 @@ fn effective_user_name() -> Option<String> {
     None
 }
 
+#[cfg(unix)]
+fn others_may_read(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o077 != 0
+}
+
+#[cfg(not(unix))]
+fn others_may_read(_: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// The real environment and files, for `conninfo::resolve`.
 struct SystemSources;
 
@@ -341,18 +353,13 @@ impl Sources for SystemSources {
     /// As libpq: a password file others may read is ignored, with a warning.
     fn read_private(&self, path: &Path) -> Option<String> {
         let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if metadata.permissions().mode() & 0o077 != 0 {
-                eprintln!(
-                    "planwise: password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
-                    path.display()
-                );
-                return None;
-            }
+        if others_may_read(&metadata) {
+            eprintln!(
+                "planwise: password file {} has group or world access and is ignored; permissions should be u=rw (0600) or less",
+                path.display()
+            );
+            return None;
         }
-        let _ = metadata;
         self.read(path)
     }
 
