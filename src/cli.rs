@@ -20,6 +20,42 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The `--db` help of a command: what the database is used for there, then how it is found.
+macro_rules! db_help {
+    ($used_for:literal, $example:literal) => {
+        concat!(
+            $used_for,
+            " A libpq URL or `key=value` string; what it leaves out comes from the PG* \
+             environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSERVICE, …), \
+             ~/.pgpass and pg_service.conf, as in psql; `--db` alone takes everything from \
+             there. Read-only session; connect_timeout defaults to 10 s. Example: --db ",
+            $example
+        )
+    };
+}
+
+const ANALYZE_DB_HELP: &str = db_help!(
+    "The live database: its catalog (tables, indexes, constraints, views), statistics \
+     (pg_stats, sizes, scan and write counters) and pg_stat_statements are read; index \
+     candidates are costed by its planner with HypoPG when the extension is installed \
+     there, and --analyze measures plans on it.",
+    "postgres://app@db.internal:5432/shop"
+);
+
+const WHATIF_DB_HELP: &str = db_help!(
+    "The live database: its planner costs the statements with and without the proposed \
+     indexes through HypoPG (which must be installed there), its catalog and statistics \
+     are read, and its pg_stat_statements adds to the workload.",
+    "postgres:///shop"
+);
+
+const CHECK_DB_HELP: &str = db_help!(
+    "A live database to check the migrations against: its catalog is the base schema, its \
+     statistics give table sizes and traffic, and its pg_stat_statements is the workload \
+     (instead of --schema and --log).",
+    "postgres://app@db.internal/shop"
+);
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Profile the workload in logs: calls, total time and latency percentiles per query
@@ -49,6 +85,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("db", |db| db.help(CHECK_DB_HELP)))]
 pub struct CheckArgs {
     /// Migration files, or folders whose `.sql` files are read in migration order (numbers
     /// compared as numbers; `down.sql` halves skipped). Each is checked on top of the ones
@@ -123,9 +160,19 @@ pub struct InputArgs {
     #[arg(long = "log", value_name = "FILE", num_args = 1..)]
     pub logs: Vec<String>,
 
-    /// A database to read pg_stat_statements from (libpq URL or `key=value` string), in a
-    /// read-only session. Example: postgres://app@db.internal:5432/shop
-    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    /// A database to read pg_stat_statements from, in a read-only session. A libpq URL or
+    /// `key=value` string; what it leaves out comes from the PG* environment (PGHOST,
+    /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSERVICE, …), ~/.pgpass and pg_service.conf,
+    /// as in psql; `--db` alone takes everything from there. connect_timeout defaults to
+    /// 10 s. Example: postgres://app@db.internal:5432/shop, postgres:///shop (Unix socket)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
     pub db: Option<String>,
 
     /// The format of the inputs, when guessing is not wanted.
@@ -170,6 +217,7 @@ pub struct WorkloadArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("db", |db| db.help(ANALYZE_DB_HELP)))]
 pub struct AnalyzeArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -211,6 +259,7 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("db", |db| db.help(WHATIF_DB_HELP)))]
 pub struct WhatifArgs {
     #[command(flatten)]
     pub input: InputArgs,

@@ -110,7 +110,7 @@ fn ddl_and_live_catalogs_of_one_schema_agree() {
         let session = planwise::db::connect(&database.url("")).await.unwrap();
         planwise::db::read_catalog(&session).await
     });
-    let live = live.expect("live catalog");
+    let live = live.expect("live catalog").catalog;
     let offline = load_schema(&[SCHEMA.into()]).expect("schema loads");
     assert!(offline.diagnostics.is_empty(), "{:?}", offline.diagnostics);
     let (live, offline) = (structure(&live), structure(&offline.catalog));

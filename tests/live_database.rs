@@ -97,20 +97,18 @@ fn the_session_refuses_to_write() {
     runtime().block_on(async {
         let session = planwise::db::connect(&database.url("")).await.unwrap();
         let error = session
-            .client
             .execute("CREATE TABLE t (a int)", &[])
             .await
             .unwrap_err();
-        assert_eq!(
-            error.code(),
-            Some(&tokio_postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION)
+        assert!(
+            error.to_string().contains("read-only transaction"),
+            "{error}"
         );
         let multi = session
-            .client
             .query("SELECT 1; DROP DATABASE postgres", &[])
             .await
             .unwrap_err();
-        assert!(multi.to_string().contains("db error") || multi.as_db_error().is_some());
+        assert!(multi.to_string().contains("multiple commands"), "{multi}");
     });
 }
 

@@ -4,7 +4,7 @@
 
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::analysis::index::candidates::generate;
-use crate::analysis::index::cost::CostModel;
+use crate::analysis::index::cost::{AfterCut, CostModel, CutShort};
 use crate::analysis::index::definition::IndexDef;
 use crate::analysis::index::offline::OfflineModel;
 use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
@@ -132,10 +132,11 @@ pub fn advise(
             .filter(|(_, _, stats)| matches!(stats.values, ValueSets::One(_)))
             .map(|(id, _, _)| *id)
             .collect();
-        let candidates = generate(facts, catalog, &args.cost.table_rows, &fixed_values)
-            .into_iter()
-            .map(|c| c.def)
-            .collect();
+        let candidates: Vec<IndexDef> =
+            generate(facts, catalog, &args.cost.table_rows, &fixed_values)
+                .into_iter()
+                .map(|c| c.def)
+                .collect();
         let limits = Limits {
             budget_bytes: args.budget,
             max_indexes: args.max_indexes,
@@ -149,12 +150,26 @@ pub fn advise(
             &statements,
             &mut problems,
         );
-        let plan = model.as_mut().map(|m| Plan {
-            left_out,
-            ..select(m.as_dyn(), &queries, candidates, catalog, limits)
-        });
+        let plan = model
+            .as_mut()
+            .map(|m| select(m.as_dyn(), &queries, candidates.clone(), catalog, limits));
         note_failures(model.as_ref(), profile, &mut problems);
-        plan
+        let Some(mut plan) = plan else {
+            report(profile, problems);
+            return None;
+        };
+        if let Some(cut) = model.as_ref().and_then(|m| cut_short(m, &args.cost)) {
+            match cut.instead {
+                AfterCut::OfflineModel => {
+                    let mut offline = OfflineModel::new(catalog, facts, &args.cost.table_rows);
+                    plan = select(&mut offline, &queries, candidates, catalog, limits);
+                }
+                AfterCut::Partial => plan.uncosted = uncosted_after(model.as_ref(), plan.uncosted),
+            }
+            problems.push(("whatif_cut_short", "--db".into(), cut.describe()));
+            plan.cut_short = Some(cut);
+        }
+        Some(Plan { left_out, ..plan })
     };
     report(profile, problems);
     plan
@@ -181,9 +196,27 @@ pub fn compare(
             &mut problems,
         )
         .ok_or_else(|| anyhow::anyhow!("no cost model: what-if needs --db with HypoPG"))?;
-        let comparison = compare_workload(model.as_dyn(), &queries, &proposed, &profile.queries);
+        let mut comparison =
+            compare_workload(model.as_dyn(), &queries, &proposed, &profile.queries);
         note_failures(Some(&model), profile, &mut problems);
         unsized_index(&comparison, &model)?;
+        if let Some(cut) = cut_short(&model, &args.cost) {
+            match cut.instead {
+                AfterCut::OfflineModel => {
+                    let mut offline = OfflineModel::new(catalog, facts, &args.cost.table_rows);
+                    comparison =
+                        compare_workload(&mut offline, &queries, &proposed, &profile.queries);
+                }
+                AfterCut::Partial => {
+                    let ids = uncosted_after(Some(&model), Vec::new());
+                    comparison.uncosted.extend(ids.into_iter().map(format_id));
+                    comparison.uncosted.sort();
+                    comparison.uncosted.dedup();
+                }
+            }
+            problems.push(("whatif_cut_short", "--db".into(), cut.describe()));
+            comparison.cut_short = Some(cut);
+        }
         comparison
     };
     report(profile, problems);
@@ -242,7 +275,49 @@ fn unsized_index(comparison: &Comparison, model: &Model<'_>) -> anyhow::Result<(
     )
 }
 
+/// The errors of the live model's sessions whose server stopped answering.
+fn lost_errors(model: Option<&Model<'_>>) -> Vec<String> {
+    match model {
+        Some(Model::Live(model)) => model.lost().iter().map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// When the live model lost its server: how much went uncosted, and what the advice rests
+/// on instead (the offline model, unless `--cost-model whatif` forbids it).
+fn cut_short(model: &Model<'_>, cost: &CostArgs) -> Option<CutShort> {
+    let Model::Live(live) = model else {
+        return None;
+    };
+    let lost = lost_errors(Some(model));
+    let reason = lost.first()?.clone();
+    Some(CutShort {
+        reason,
+        statements_uncosted: live.failures.values().filter(|r| lost.contains(r)).count(),
+        instead: match cost.cost_model {
+            CostModelChoice::Whatif => AfterCut::Partial,
+            CostModelChoice::Auto | CostModelChoice::Offline => AfterCut::OfflineModel,
+        },
+    })
+}
+
+/// `uncosted` and the statements whose costing failed because the server was lost, sorted.
+fn uncosted_after(model: Option<&Model<'_>>, mut uncosted: Vec<u64>) -> Vec<u64> {
+    let lost = lost_errors(model);
+    if let Some(Model::Live(model)) = model {
+        let failed = model.failures.iter().filter(|(_, r)| lost.contains(r));
+        uncosted.extend(failed.map(|(id, _)| *id));
+    }
+    uncosted.sort_unstable();
+    uncosted.dedup();
+    uncosted
+}
+
+/// Each statement the live model could not cost, as a diagnostic; those lost with the
+/// server are counted once instead (`whatif_cut_short`); those the safety gate refused are
+/// `whatif_refused`.
 fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Problems) {
+    let lost = lost_errors(model);
     let Some(Model::Live(model)) = model else {
         return;
     };
@@ -253,7 +328,7 @@ fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Pr
             format!("not planned: {reason}"),
         ));
     }
-    for (id, reason) in &model.failures {
+    for (id, reason) in model.failures.iter().filter(|(_, r)| !lost.contains(r)) {
         problems.push(("whatif_failed", location_of(profile, *id), reason.clone()));
     }
 }
@@ -270,8 +345,12 @@ fn location_of(profile: &Profile, id: u64) -> String {
 
 fn report(profile: &mut Profile, problems: Problems) {
     for (kind, file, reason) in problems {
-        if kind == "whatif_unavailable" {
-            eprintln!("planwise: {reason}; what-if costing is not available");
+        match kind {
+            "whatif_unavailable" => {
+                eprintln!("planwise: {reason}; what-if costing is not available");
+            }
+            "whatif_cut_short" => eprintln!("planwise: {reason}"),
+            _ => {}
         }
         profile.diagnostics.report(kind, || Example {
             file,

@@ -60,13 +60,17 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 None => None,
             };
             let misestimates = match (&args.input.db, &catalog) {
-                (Some(url), Some(catalog)) if args.analyze => measure::misestimated_scans(
-                    url,
-                    args.index.cost.trust_functions,
-                    &mut profile,
-                    &statements.facts,
-                    catalog,
-                ),
+                // Only when the catalog came from the server: one that could not be read
+                // is not tried again.
+                (Some(url), Some(catalog)) if args.analyze && catalog.server.is_some() => {
+                    measure::misestimated_scans(
+                        url,
+                        args.index.cost.trust_functions,
+                        &mut profile,
+                        &statements.facts,
+                        catalog,
+                    )
+                }
                 _ => Vec::new(),
             };
             let context = rules::Context {
@@ -244,7 +248,12 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
         };
         match crate::db::pgss::read(&session).await {
             Ok(statements) => live.statements = Some(statements),
-            Err(error) if want_catalog || has_other_inputs => {
+            Err(error) if error.is_lost() && has_other_inputs => {
+                live.problems
+                    .note("database_lost", &session.target, error.to_string());
+                return Ok(live);
+            }
+            Err(error) if !error.is_lost() && (want_catalog || has_other_inputs) => {
                 live.problems.note(
                     "pg_stat_statements_unavailable",
                     &session.target,
@@ -254,7 +263,26 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
             Err(error) => return Err(error.into()),
         }
         if want_catalog {
-            live.catalog = Some(crate::db::read_catalog(&session).await?);
+            match crate::db::read_catalog(&session).await {
+                Ok(read) => {
+                    for locked in read.locked {
+                        live.problems.note(
+                            "catalog_relation_locked",
+                            &session.target,
+                            format!(
+                                "{} is locked by another session (pid {}), so it is left out of the catalog",
+                                locked.relation, locked.pid
+                            ),
+                        );
+                    }
+                    live.catalog = Some(read.catalog);
+                }
+                Err(error) if has_other_inputs => {
+                    live.problems
+                        .note("catalog_unavailable", &session.target, error.to_string());
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
         Ok(live)
     })

@@ -16,6 +16,7 @@ use crate::model::catalog::{
 };
 use serde::Deserialize;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 const SERVER: &str = include_str!("sql/catalog_server.sql");
 const SETTINGS: &str = include_str!("sql/catalog_settings.sql");
@@ -25,6 +26,7 @@ const CONSTRAINTS: &str = include_str!("sql/catalog_constraints.sql");
 const INDEXES: &str = include_str!("sql/catalog_indexes.sql");
 const VIEWS: &str = include_str!("sql/catalog_views.sql");
 const SEQUENCES: &str = include_str!("sql/catalog_sequences.sql");
+const LOCKED: &str = include_str!("sql/catalog_locked.sql");
 
 /// One snapshot for all the queries; UTC and ISO dates so that timestamps in partition
 /// bounds, defaults and statistics print the same whatever the server's or role's settings.
@@ -34,41 +36,65 @@ const BEGIN: [&str; 3] = [
     "SET LOCAL DateStyle = 'ISO, YMD'",
 ];
 
+/// A relation another session holds (or waits for) an ACCESS EXCLUSIVE lock on: left out of
+/// the catalog, since reading its size or definition would wait behind that lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locked {
+    pub relation: QualifiedName,
+    pub pid: i32,
+}
+
+/// The catalog as read, and the relations left out of it because they were locked.
+#[derive(Debug)]
+pub struct LiveCatalog {
+    pub catalog: Catalog,
+    pub locked: Vec<Locked>,
+}
+
 /// Reads the user's schemas (not pg_catalog, information_schema, pg_toast, nor what
 /// extensions own) and their live statistics.
-pub async fn read_catalog(session: &Session) -> Result<Catalog, DbError> {
-    let client = &session.client;
-    let query = |sql: &'static str| async move {
-        client
-            .query(sql, &[])
-            .await
-            .map_err(|e| session.query_error(&e))
-    };
+pub async fn read_catalog(session: &Session) -> Result<LiveCatalog, DbError> {
     let read = async {
         for statement in BEGIN {
-            client
-                .execute(statement, &[])
-                .await
-                .map_err(|e| session.query_error(&e))?;
+            session.execute(statement, &[]).await?;
         }
+        let locked = session.query(LOCKED, &[]).await?;
+        let locked_oids: Vec<u32> = locked
+            .iter()
+            .filter_map(|row| row.try_get("oid").ok())
+            .collect();
+        let only_unlocked: [&(dyn ToSql + Sync); 1] = [&locked_oids];
+        let plain = |sql: &'static str| session.query(sql, &[]);
+        let unlocked = |sql: &'static str| session.query(sql, &only_unlocked);
         // Futures polled together on one client are pipelined by tokio-postgres: one round
         // trip's latency for all eight, not eight.
-        tokio::try_join!(
-            query(SERVER),
-            query(SETTINGS),
-            query(TABLES),
-            query(COLUMNS),
-            query(CONSTRAINTS),
-            query(INDEXES),
-            query(VIEWS),
-            query(SEQUENCES),
-        )
+        let rows = tokio::try_join!(
+            plain(SERVER),
+            plain(SETTINGS),
+            unlocked(TABLES),
+            unlocked(COLUMNS),
+            unlocked(CONSTRAINTS),
+            unlocked(INDEXES),
+            unlocked(VIEWS),
+            plain(SEQUENCES),
+        )?;
+        Ok::<_, DbError>((locked, rows))
     }
     .await;
     // Ended whatever happened, so that a failed read leaves the session usable.
-    let end = client.execute("ROLLBACK", &[]).await;
-    let (server, settings, tables, columns, constraints, indexes, views, sequences) = read?;
-    end.map_err(|e| session.query_error(&e))?;
+    let end = session.execute("ROLLBACK", &[]).await;
+    let (locked, (server, settings, tables, columns, constraints, indexes, views, sequences)) =
+        read?;
+    end?;
+    let locked = locked
+        .iter()
+        .filter_map(|row| {
+            Some(Locked {
+                relation: row.name("schema", "name")?,
+                pid: row.try_get("pid").ok()?,
+            })
+        })
+        .collect();
 
     let mut catalog = Catalog {
         server: Some(server_info(&server, &settings)),
@@ -96,7 +122,7 @@ pub async fn read_catalog(session: &Session) -> Result<Catalog, DbError> {
     for sequence in sequences.iter().filter_map(sequence) {
         catalog.sequences.insert(sequence.name.clone(), sequence);
     }
-    Ok(catalog)
+    Ok(LiveCatalog { catalog, locked })
 }
 
 /// Typed, forgiving access to a row: `None` for a NULL, a missing column or a type that

@@ -82,20 +82,12 @@ impl Session {
         explain: Explain,
     ) -> Result<serde_json::Value, String> {
         let text = format!("EXPLAIN ({}) {}", explain.options(), statement.text);
-        let prepared = self
-            .client
-            .prepare(text.as_str())
-            .await
-            .map_err(|e| self.error(&e))?;
+        let prepared = self.prepare(text.as_str()).await.map_err(String::from)?;
         if !prepared.params().is_empty() {
             // `$n` placeholders: explain it as a prepared statement with the logged values.
             return self.explain_prepared(statement, explain).await;
         }
-        let row = self
-            .client
-            .query_one(&prepared, &[])
-            .await
-            .map_err(|e| self.error(&e))?;
+        let row = self.query_one(&prepared, &[]).await.map_err(String::from)?;
         row.try_get(0).map_err(|e| e.to_string())
     }
 
@@ -104,12 +96,12 @@ impl Session {
         statement: &Explainable,
         explain: Explain,
     ) -> Result<serde_json::Value, String> {
-        let client = &self.client;
+        let client = self;
         let prepare = format!("PREPARE {PREPARED_NAME} AS {}", statement.text);
         client
             .execute(prepare.as_str(), &[])
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(String::from)?;
         let result = async {
             let arity: i32 = client
                 .query_one(
@@ -118,7 +110,8 @@ impl Session {
                     &[&PREPARED_NAME],
                 )
                 .await
-                .and_then(|row| row.try_get(0))
+                .map_err(String::from)?
+                .try_get(0)
                 .map_err(|e| self.error(&e))?;
             let values: Vec<Option<&String>> = (1..=arity.max(0) as u32)
                 .map(|n| statement.parameters.get(&n))
@@ -136,7 +129,7 @@ impl Session {
             client
                 .execute(format!("SET plan_cache_mode = {mode}").as_str(), &[])
                 .await
-                .map_err(|e| self.error(&e))?;
+                .map_err(String::from)?;
             let arguments: Vec<String> = values
                 .iter()
                 .map(|value| match value {
@@ -156,7 +149,7 @@ impl Session {
             let row = client
                 .query_one(execute.as_str(), &[])
                 .await
-                .map_err(|e| self.error(&e))?;
+                .map_err(String::from)?;
             row.try_get(0).map_err(|e| e.to_string())
         }
         .await;
@@ -168,7 +161,7 @@ impl Session {
             "RESET plan_cache_mode".to_string(),
         ] {
             if let Err(e) = client.execute(cleanup.as_str(), &[]).await {
-                cleaned = cleaned.and(Err(self.error(&e)));
+                cleaned = cleaned.and(Err(String::from(e)));
             }
         }
         let plan = result?;
@@ -179,18 +172,16 @@ impl Session {
     /// statements outlive the transaction they were made in).
     pub async fn forget_prepared(&self) -> Result<(), String> {
         let left = self
-            .client
             .query_opt(
                 "SELECT 1 FROM pg_prepared_statements WHERE name = $1",
                 &[&PREPARED_NAME],
             )
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(String::from)?;
         if left.is_some() {
-            self.client
-                .execute(format!("DEALLOCATE {PREPARED_NAME}").as_str(), &[])
+            self.execute(format!("DEALLOCATE {PREPARED_NAME}").as_str(), &[])
                 .await
-                .map_err(|e| self.error(&e))?;
+                .map_err(String::from)?;
         }
         Ok(())
     }

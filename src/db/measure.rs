@@ -92,10 +92,9 @@ impl Session {
     }
 
     async fn run(&self, statement: &str) -> Result<(), String> {
-        self.client
-            .execute(statement, &[])
+        self.execute(statement, &[])
             .await
             .map(drop)
-            .map_err(|e| self.error(&e))
+            .map_err(String::from)
     }
 }

@@ -7,15 +7,15 @@ use crate::model::workload::Profile;
 const QUERY: &str = include_str!("sql/pg_stat_statements.sql");
 
 pub async fn read(session: &Session) -> Result<Profile, DbError> {
-    let rows = session.client.query(QUERY, &[]).await.map_err(|e| match e.as_db_error() {
-        Some(db) if db.message().contains("pg_stat_statements") => DbError::Query {
+    let rows = session.query(QUERY, &[]).await.map_err(|e| match e {
+        DbError::Query { reason, .. } if reason.contains("pg_stat_statements") => DbError::Query {
             target: session.target.clone(),
             reason: format!(
                 "{}; pg_stat_statements must be in shared_preload_libraries and created with CREATE EXTENSION pg_stat_statements",
-                db.message()
+                reason
             ),
         },
-        _ => session.query_error(&e),
+        e => e,
     })?;
     // Catalog rows are read defensively: a NULL or odd value skips a field, never panics.
     let rows: Vec<PgssRow> = rows

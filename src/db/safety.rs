@@ -227,10 +227,8 @@ impl Session {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let operators: Vec<&str> = operators.iter().map(String::as_str).collect();
         let rows = self
-            .client
             .query(FUNCTIONS_REACHED, &[&names, &operators, &DENIED])
-            .await
-            .map_err(|e| self.error(&e))?;
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ReachedFunction {

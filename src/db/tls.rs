@@ -1,6 +1,6 @@
 //! TLS follows libpq's `sslmode` and `sslrootcert` with rustls (no OpenSSL): tokio-postgres
-//! knows only disable / prefer / require and no root certificates, so planwise takes those
-//! two options out of the connection string and verifies the server's certificate itself.
+//! knows only disable / prefer / require and no root certificates, so planwise reads those
+//! two options itself (`conninfo` resolves them) and verifies the server's certificate.
 
 use super::DbError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -94,7 +94,10 @@ pub(super) struct TlsOptions {
 }
 
 impl TlsOptions {
-    fn resolve(mode: Option<&str>, root_cert: Option<&str>) -> Result<TlsOptions, DbError> {
+    pub(super) fn resolve(
+        mode: Option<&str>,
+        root_cert: Option<&str>,
+    ) -> Result<TlsOptions, DbError> {
         let explicit_mode = mode.map(SslMode::from_str).transpose()?;
         let (mode, roots, have_root_file) = match root_cert {
             // libpq 16: the system's roots only with host name checks (anyone can get a
@@ -202,118 +205,6 @@ fn default_root_file() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// Takes `sslmode` and `sslrootcert` out of a URL's query or a `key=value` string (the last
-/// one wins, as in libpq) and gives back the rest for tokio-postgres, which would reject
-/// `sslrootcert` and the verify modes.
-pub(super) fn take_tls_options(url: &str) -> Result<(String, TlsOptions), DbError> {
-    let (rest, taken) = take_from_url(url)
-        .or_else(|| take_from_key_values(url))
-        // Not understood here: tokio-postgres says what is wrong with it.
-        .unwrap_or_else(|| (url.to_string(), Vec::new()));
-    let last = |key: &str| {
-        taken
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    let options = TlsOptions::resolve(last("sslmode"), last("sslrootcert"))?;
-    Ok((rest, options))
-}
-
-fn is_tls_option(key: &str) -> bool {
-    key == "sslmode" || key == "sslrootcert"
-}
-
-/// `postgres://…?sslmode=verify-full&sslrootcert=/path`. `None` when not a URL.
-fn take_from_url(url: &str) -> Option<(String, Vec<(String, String)>)> {
-    let scheme = ["postgres://", "postgresql://"]
-        .into_iter()
-        .find(|scheme| url.starts_with(scheme))?;
-    // Where tokio-postgres looks for the query: after the credentials, which end at the
-    // first '@' (a password may hold a '?').
-    let from = url[scheme.len()..]
-        .find('@')
-        .map_or(scheme.len(), |at| scheme.len() + at + 1);
-    let Some(question) = url[from..].find('?').map(|q| from + q) else {
-        return Some((url.to_string(), Vec::new()));
-    };
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    let mut kept = Vec::new();
-    let mut taken = Vec::new();
-    for pair in url[question + 1..].split('&') {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(key);
-        if is_tls_option(&key) {
-            taken.push((key, decode(value)));
-        } else {
-            kept.push(pair);
-        }
-    }
-    let mut rest = url[..question].to_string();
-    if !kept.is_empty() {
-        rest.push('?');
-        rest.push_str(&kept.join("&"));
-    }
-    Some((rest, taken))
-}
-
-/// `host=h sslmode='verify-full' …`, read with the rules tokio-postgres (and libpq) read it
-/// with: optional spaces around `=`, values quoted with `'` or not, `\` escapes. `None`
-/// when it does not read.
-fn take_from_key_values(text: &str) -> Option<(String, Vec<(String, String)>)> {
-    let mut chars = text.char_indices().peekable();
-    let mut kept = Vec::new();
-    let mut taken = Vec::new();
-    loop {
-        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
-        let Some(&(start, _)) = chars.peek() else {
-            break;
-        };
-        let mut key = String::new();
-        while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace() && *c != '=') {
-            key.push(c);
-        }
-        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
-        if key.is_empty() || chars.next_if(|(_, c)| *c == '=').is_none() {
-            return None;
-        }
-        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
-        let quoted = chars.next_if(|(_, c)| *c == '\'').is_some();
-        let mut value = String::new();
-        let mut closed = !quoted;
-        let mut end = text.len();
-        while let Some((at, c)) = chars.next() {
-            match c {
-                '\\' => value.extend(chars.next().map(|(_, escaped)| escaped)),
-                '\'' if quoted => {
-                    closed = true;
-                    end = at + 1;
-                    break;
-                }
-                c if c.is_whitespace() && !quoted => {
-                    end = at;
-                    break;
-                }
-                c => value.push(c),
-            }
-        }
-        if !closed {
-            return None;
-        }
-        if is_tls_option(&key) {
-            taken.push((key, value));
-        } else {
-            kept.push(&text[start..end]);
-        }
-    }
-    Some((kept.join(" "), taken))
-}
-
 /// Whether the connection failed because rustls rejected the server's certificate.
 pub(super) fn certificate_rejected(error: &tokio_postgres::Error) -> bool {
     let mut source = std::error::Error::source(error);
@@ -392,51 +283,6 @@ impl ServerCertVerifier for ServerCertificate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio_postgres::config::Config;
-
-    fn taken(url: &str) -> (String, TlsOptions) {
-        take_tls_options(url).unwrap()
-    }
-
-    #[test]
-    fn tls_options_leave_urls_for_tokio_postgres() {
-        let (rest, tls) = taken(
-            "postgres://u:p%3Fw@h:5/db?application_name=x&sslmode=verify-full&sslrootcert=%2Fca%20dir%2Froot.pem",
-        );
-        assert_eq!(rest, "postgres://u:p%3Fw@h:5/db?application_name=x");
-        assert_eq!(tls.mode, SslMode::VerifyFull);
-        assert_eq!(tls.roots, Roots::File(PathBuf::from("/ca dir/root.pem")));
-        assert_eq!(tls.verify, Verify::ChainAndName);
-        assert!(Config::from_str(&rest).is_ok());
-
-        // The query is after the credentials, whatever they hold.
-        let (rest, tls) = taken("postgresql://u:a?b@h/db?sslmode=require");
-        assert_eq!(rest, "postgresql://u:a?b@h/db");
-        assert_eq!(tls.mode, SslMode::Require);
-
-        let (rest, _) = taken("postgres://h/db");
-        assert_eq!(rest, "postgres://h/db");
-    }
-
-    #[test]
-    fn tls_options_leave_key_values_for_tokio_postgres() {
-        let (rest, tls) = taken(
-            r"host=h sslmode = 'verify-ca' password='it\'s x' sslrootcert=/a\ b.pem dbname=d\ ",
-        );
-        assert_eq!(rest, r"host=h password='it\'s x' dbname=d\ ");
-        let config = Config::from_str(&rest).unwrap();
-        assert_eq!(config.get_password(), Some(&b"it's x"[..]));
-        assert_eq!(config.get_dbname(), Some("d "));
-        assert_eq!(tls.mode, SslMode::VerifyCa);
-        assert_eq!(tls.roots, Roots::File(PathBuf::from("/a b.pem")));
-        assert_eq!(tls.verify, Verify::Chain);
-        // The last one wins, as in libpq.
-        let (_, tls) = taken("host=h sslmode=require sslmode=disable");
-        assert_eq!(tls.mode, SslMode::Disable);
-        // Unreadable strings go to tokio-postgres unchanged, for its error message.
-        let (rest, _) = taken("host=h sslmode='verify-full");
-        assert_eq!(rest, "host=h sslmode='verify-full");
-    }
 
     #[test]
     fn sslmodes_resolve_as_in_libpq() {

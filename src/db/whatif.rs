@@ -50,10 +50,8 @@ impl HypoPg {
             for _ in 0..connections.max(1) {
                 let session = connect(url).await?;
                 let installed = session
-                    .client
                     .query_opt("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'", &[])
-                    .await
-                    .map_err(|e| session.query_error(&e))?;
+                    .await?;
                 if installed.is_none() {
                     return Err(DbError::Query {
                         target: session.target.clone(),
@@ -62,11 +60,7 @@ impl HypoPg {
                             .into(),
                     });
                 }
-                session
-                    .client
-                    .execute("SELECT hypopg_reset()", &[])
-                    .await
-                    .map_err(|e| session.query_error(&e))?;
+                session.execute("SELECT hypopg_reset()", &[]).await?;
                 sessions.push(WhatIfSession {
                     session,
                     hypothetical: HashMap::new(),
@@ -111,6 +105,15 @@ impl HypoPg {
             }
         }
         Ok(())
+    }
+
+    /// The sessions whose server stopped answering, and why: every statement costed on
+    /// them since failed with that error.
+    pub fn lost(&self) -> Vec<DbError> {
+        self.sessions
+            .iter()
+            .filter_map(|s| s.session.lost())
+            .collect()
     }
 
     /// Splits `jobs` across the sessions (round robin) and runs them in parallel, keeping
@@ -238,10 +241,6 @@ impl CostModel for HypoPg {
 }
 
 impl WhatIfSession {
-    fn error(&self, error: &tokio_postgres::Error) -> String {
-        self.session.error(error)
-    }
-
     /// Makes the backend's hypothetical indexes exactly `wanted`.
     async fn use_indexes(&mut self, wanted: &[IndexDef]) -> Result<(), String> {
         let stale: Vec<IndexDef> = self
@@ -253,10 +252,9 @@ impl WhatIfSession {
         for def in stale {
             if let Some(oid) = self.hypothetical.remove(&def) {
                 self.session
-                    .client
                     .execute("SELECT hypopg_drop_index($1)", &[&oid])
                     .await
-                    .map_err(|e| self.error(&e))?;
+                    .map_err(String::from)?;
             }
         }
         for def in wanted {
@@ -271,13 +269,12 @@ impl WhatIfSession {
     async fn create(&self, def: &IndexDef) -> Result<u32, String> {
         let row = self
             .session
-            .client
             .query_one(
                 "SELECT indexrelid FROM hypopg_create_index($1)",
                 &[&def.create_sql(false)],
             )
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(String::from)?;
         row.try_get(0).map_err(|e| e.to_string())
     }
 
@@ -286,10 +283,9 @@ impl WhatIfSession {
         let oid = self.create(def).await?;
         let row = self
             .session
-            .client
             .query_one("SELECT hypopg_relation_size($1)::float8", &[&oid])
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(String::from)?;
         self.hypothetical.insert(def.clone(), oid);
         row.try_get(0).map_err(|e| e.to_string())
     }

@@ -82,6 +82,13 @@ fn write_findings(out: &mut String, report: &Report) {
             (1.0 - advice.cost_after / advice.cost_before) * 100.0
         );
     }
+    if let Some(cut) = report
+        .index_advice
+        .as_ref()
+        .and_then(|a| a.what_if_cut_short.as_ref())
+    {
+        let _ = writeln!(out, "**Note:** {}.\n", cut.describe());
+    }
     if findings.is_empty() {
         let _ = writeln!(out, "No findings.\n");
         return;

@@ -8,7 +8,7 @@ pub mod table;
 pub mod whatif;
 
 use crate::analysis::facts::QueryFacts;
-use crate::analysis::index::cost::Basis;
+use crate::analysis::index::cost::{Basis, CutShort};
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
 use crate::findings::Finding;
@@ -79,6 +79,10 @@ pub struct IndexAdviceView {
     pub uncosted: Vec<String>,
     /// Statements left out of the advice (beyond `--advise-top`).
     pub statements_left_out: usize,
+    /// Set when the what-if costing lost its server on the way (and what the advice rests
+    /// on instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if_cut_short: Option<CutShort>,
 }
 
 #[derive(Debug, Serialize)]
@@ -285,6 +289,7 @@ fn index_advice_view(plan: &Plan) -> IndexAdviceView {
         evaluations: plan.evaluations,
         uncosted: plan.uncosted.iter().map(|id| format_id(*id)).collect(),
         statements_left_out: plan.left_out,
+        what_if_cut_short: plan.cut_short.clone(),
     }
 }
 

@@ -80,6 +80,9 @@ pub fn table(comparison: &Comparison, top: usize) -> String {
     let mut table = Table::new(rows(comparison, top));
     table.with(Style::sharp());
     let _ = writeln!(out, "{table}");
+    if let Some(cut) = &comparison.cut_short {
+        let _ = writeln!(out, "{}", cut.describe());
+    }
     if !comparison.uncosted.is_empty() {
         let _ = writeln!(out, "not costed: {}", comparison.uncosted.join(", "));
     }
@@ -88,6 +91,9 @@ pub fn table(comparison: &Comparison, top: usize) -> String {
 
 pub fn markdown(comparison: &Comparison, top: usize) -> String {
     let mut out = format!("# planwise what-if\n\n{}\n\n", headline(comparison));
+    if let Some(cut) = &comparison.cut_short {
+        let _ = writeln!(out, "**Note:** {}.\n", cut.describe());
+    }
     for index in &comparison.indexes {
         let _ = writeln!(
             out,

@@ -8,7 +8,7 @@
 //! single indexes while that lowers the total. Costs are cached by (statement, the indexes
 //! it could use), so no plan is asked for twice.
 
-use super::cost::{Basis, CostModel, CostRequest};
+use super::cost::{Basis, CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::model::catalog::{Catalog, QualifiedName};
@@ -66,6 +66,8 @@ pub struct Plan {
     pub left_out: usize,
     /// Plans asked of the model (cache hits not counted).
     pub evaluations: usize,
+    /// Set when the what-if costing lost its server on the way.
+    pub cut_short: Option<CutShort>,
 }
 
 #[derive(Debug, Clone)]
@@ -578,6 +580,7 @@ impl<'m, 'q> Search<'m, 'q> {
             uncosted: self.uncosted,
             left_out: 0,
             evaluations: self.evaluations,
+            cut_short: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `planwise whatif`: the workload's estimated cost without and with a set of proposed
 //! indexes, per statement and in total — the advisor's machinery, for a DBA's own idea.
 
-use super::cost::{Basis, CostModel, CostRequest};
+use super::cost::{Basis, CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
 use super::selection::WorkloadQuery;
 use crate::model::workload::QueryStats;
@@ -20,6 +20,9 @@ pub struct Comparison {
     pub queries: Vec<QueryComparison>,
     /// Fingerprints that could not be costed.
     pub uncosted: Vec<String>,
+    /// Set when the what-if costing lost its server on the way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_short: Option<CutShort>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,5 +110,6 @@ pub fn compare_workload(
         total_after: total(|q| q.cost_after),
         queries: compared,
         uncosted,
+        cut_short: None,
     }
 }

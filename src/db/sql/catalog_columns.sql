@@ -25,6 +25,7 @@ LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
                     AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')
 WHERE c.relkind IN ('r', 'p')
+  AND c.oid <> ALL($1::oid[])  -- locked by another session (catalog_locked.sql)
   AND a.attnum > 0
   AND NOT a.attisdropped
   AND n.nspname !~ '^pg_'

@@ -40,6 +40,7 @@ LEFT JOIN pg_class rc ON rc.oid = con.confrelid
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE con.contype IN ('p', 'u', 'f', 'c')
   AND c.relkind IN ('r', 'p')
+  AND c.oid <> ALL($1::oid[])  -- locked by another session (catalog_locked.sql)
   -- A foreign key to a partitioned table is copied once per referenced partition onto the
   -- same referencing table; only the one the user wrote counts. (Copies onto the partitions
   -- of a referencing partitioned table are kept: each partition really has them.)

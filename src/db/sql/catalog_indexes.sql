@@ -45,6 +45,9 @@ JOIN pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
 WHERE tc.relkind IN ('r', 'p', 'm')
   AND i.indisvalid
+  -- Neither the index nor its table locked by another session (catalog_locked.sql).
+  AND tc.oid <> ALL($1::oid[])
+  AND i.indexrelid <> ALL($1::oid[])
   AND tn.nspname !~ '^pg_'
   AND tn.nspname <> 'information_schema'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d

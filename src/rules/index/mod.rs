@@ -12,9 +12,9 @@ pub mod trigram_index;
 pub mod unused_index;
 
 use super::{Context, Rule};
-use crate::analysis::index::cost::Basis;
+use crate::analysis::index::cost::{AfterCut, Basis};
 use crate::analysis::index::definition::{IndexDef, truncated};
-use crate::analysis::index::selection::{Chosen, RejectReason, Rejected};
+use crate::analysis::index::selection::{Chosen, Plan, RejectReason, Rejected};
 use crate::findings::{
     Confidence, Finding, IndexEvidence, RejectedAlternative, Saving, ServedQuery, Severity,
 };
@@ -67,7 +67,7 @@ fn recommendations(
                 Severity::Info
             },
             message: format!(
-                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{}){}",
+                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{}){}{}",
                 chosen.def,
                 share * 100.0,
                 share_alone * 100.0,
@@ -77,7 +77,8 @@ fn recommendations(
                     "; built full, as nothing writes the table (no logged write, no update or delete, no insert since its last vacuum)"
                 } else {
                     ""
-                }
+                },
+                partial_note(plan)
             ),
             table: Some(chosen.def.table.clone()),
             columns: chosen
@@ -93,7 +94,7 @@ fn recommendations(
                 ms_per_day: ms_per_day(context, chosen),
                 write_overhead: chosen.write_overhead,
                 basis: plan.basis,
-                confidence: confidence(context, plan.basis, chosen),
+                confidence: confidence(context, plan, chosen),
             }),
             queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
             index: Some(IndexEvidence {
@@ -116,14 +117,26 @@ fn recommendations(
     }
 }
 
-/// What-if figures are the server's planner's; the offline model's are as good as the
-/// statistics behind them (a table without any is assumed to have 1000 rows).
-fn confidence(context: &Context<'_>, basis: Basis, chosen: &Chosen) -> Confidence {
+/// `; partial advice: …` when the what-if costing lost its server and only what it costed
+/// before counts.
+fn partial_note(plan: &Plan) -> String {
+    match &plan.cut_short {
+        Some(cut) if cut.instead == AfterCut::Partial => format!("; {}", cut.describe()),
+        _ => String::new(),
+    }
+}
+
+/// What-if figures are the server's planner's (less sure when the costing was cut short and
+/// some statements were left out); the offline model's are as good as the statistics behind
+/// them (a table without any is assumed to have 1000 rows).
+fn confidence(context: &Context<'_>, plan: &Plan, chosen: &Chosen) -> Confidence {
+    let plan_partial = plan.cut_short.is_some();
     let measured = context
         .catalog
         .and_then(|c| c.tables.get(&chosen.def.table))
         .is_some_and(|t| t.stats.is_some());
-    match basis {
+    match plan.basis {
+        Basis::WhatIf if plan_partial => Confidence::Medium,
         Basis::WhatIf => Confidence::High,
         Basis::OfflineModel if measured => Confidence::Medium,
         Basis::OfflineModel => Confidence::Low,
