@@ -70,9 +70,9 @@ pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
         }
         for file in schema_files(path)? {
             let name = file.display().to_string();
-            let bytes = std::fs::read(&file).map_err(|source| InputError::Read {
+            let bytes = std::fs::read(&file).map_err(|error| InputError::Read {
                 path: name.clone(),
-                source,
+                error,
             })?;
             loader.load_script(&String::from_utf8_lossy(&bytes), &name);
         }
@@ -82,9 +82,9 @@ pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
 
 fn read_saved_catalog(path: &Path) -> Result<Catalog, InputError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| InputError::Read {
+    let bytes = std::fs::read(path).map_err(|error| InputError::Read {
         path: name.clone(),
-        source,
+        error,
     })?;
     serde_json::from_slice(&bytes).map_err(|e| InputError::Malformed {
         path: name,
@@ -97,9 +97,9 @@ fn read_saved_catalog(path: &Path) -> Result<Catalog, InputError> {
 /// `V2__` comes before `V10__`), without the `down.sql` / `*.down.sql` halves of up/down
 /// migration pairs.
 pub fn schema_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
-    let metadata = std::fs::metadata(path).map_err(|source| InputError::Open {
+    let metadata = std::fs::metadata(path).map_err(|error| InputError::Open {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
@@ -116,9 +116,9 @@ pub fn schema_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
 }
 
 fn collect_sql_files(folder: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let open_error = |source| InputError::Open {
+    let open_error = |error| InputError::Open {
         path: folder.display().to_string(),
-        source,
+        error,
     };
     for entry in std::fs::read_dir(folder).map_err(open_error)? {
         let entry = entry.map_err(open_error)?;
