@@ -11,7 +11,7 @@ use crate::model::ddl::{DdlApplier, Effect, Outcome, RelationKind};
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
-use crate::sql::split::split_statements;
+use crate::sql::split::split_script;
 use sqlparser::ast::{Ident, ObjectName, Statement};
 use sqlparser::parser::ParserError;
 use std::cmp::Ordering;
@@ -19,6 +19,10 @@ use std::path::{Path, PathBuf};
 
 /// The diagnostics kind of a statement sqlparser cannot parse.
 pub const UNPARSED_DDL: &str = "unparsed_ddl";
+
+/// The diagnostics kind of `COPY … FROM stdin` data with no `\.` line: without one, the
+/// rest of a dump would be read as data.
+pub const UNTERMINATED_COPY: &str = "unterminated_copy";
 
 /// The catalog a set of schema files describes, and how much of them was understood.
 #[derive(Debug, Clone, Default)]
@@ -225,7 +229,19 @@ impl SchemaLoader {
     /// ends with it), as migration tools run them.
     pub fn load_script(&mut self, script: &str, file: &str) {
         self.start_file();
-        for statement in split_statements(up_migration(script)) {
+        let script = split_script(up_migration(script));
+        for copy in &script.unterminated_copies {
+            self.load.diagnostics.report(UNTERMINATED_COPY, || Example {
+                file: file.to_string(),
+                line: copy.line as u64,
+                reason: format!(
+                    "COPY … FROM stdin without the `\\.` line that ends its data; statements \
+                     read again from line {}",
+                    copy.resumed_at
+                ),
+            });
+        }
+        for statement in script.statements {
             self.load_statement(statement.text, statement.line, file);
         }
     }
