@@ -543,6 +543,57 @@ fn errors_say_their_cause_once_with_the_path() {
     }
 }
 
+/// A terminal escape in a logged statement or a migration is shown, not obeyed, in every
+/// text format: `\x1b]0;pwned\x07` would retitle the terminal, C1 `\u{9b}` starts a CSI.
+#[test]
+fn control_characters_from_inputs_are_escaped_in_every_text_format() {
+    const HOSTILE: &str = "\x1b]0;pwned\x07\u{9b}2J\x7f\r";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hostile.log");
+    std::fs::write(
+        &log,
+        format!(
+            "2026-11-26 00:41:30.062 UTC [14370] app@shop/psql LOG:  duration: 5.033 ms  \
+             statement: SELECT * FROM public.orders AS \"o{HOSTILE}\" WHERE note = '{HOSTILE}'\n"
+        ),
+    )
+    .unwrap();
+    let migration = dir.path().join("0001_hostile.sql");
+    std::fs::write(
+        &migration,
+        format!("CREATE INDEX \"i{HOSTILE}\" ON public.orders (note);\n"),
+    )
+    .unwrap();
+    let (log, migration) = (log.to_str().unwrap(), migration.to_str().unwrap());
+    let schema = "fixtures/schema/shop.dump.sql";
+    let runs: [&[&str]; 7] = [
+        &["workload", "--log", log, "--format", "table"],
+        &["workload", "--log", log, "--format", "md"],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "table",
+        ],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "md",
+        ],
+        &["check", migration, "--schema", schema, "--format", "text"],
+        &["check", migration, "--schema", schema, "--format", "github"],
+        &["check", migration, "--schema", schema, "--format", "md"],
+    ];
+    for args in runs {
+        let output = planwise(args);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let obeyed: Vec<char> = stdout
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+            .collect();
+        assert!(obeyed.is_empty(), "{args:?}: {obeyed:?} in\n{stdout}");
+        assert!(
+            stdout.contains(r"\x1b]0;pwned\x07\x9b2J\x7f"),
+            "{args:?}: the statement is shown, escaped:\n{stdout}"
+        );
+    }
+}
+
 #[test]
 fn the_committed_example_report_is_fresh() {
     // README links docs/example-report.md; regenerate it with `cargo run -- analyze --log

@@ -15,7 +15,7 @@ use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
 use crate::report::{
-    Analysis, OutputFormat, Report, json, markdown, table, whatif as whatif_report,
+    Analysis, OutputFormat, Report, escape_controls, json, markdown, table, whatif as whatif_report,
 };
 use crate::rules;
 use anyhow::Context;
@@ -200,7 +200,8 @@ fn warn_of_damage(profile: &Profile) {
         return;
     };
     for example in &damaged.examples {
-        eprintln!("planwise: {}: {}", example.file, example.reason);
+        let line = format!("{}: {}", example.file, example.reason);
+        eprintln!("planwise: {}", escape_controls(line));
     }
     let unshown = damaged.count - damaged.examples.len() as u64;
     if unshown > 0 {
