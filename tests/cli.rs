@@ -595,6 +595,23 @@ fn control_characters_from_inputs_are_escaped_in_every_text_format() {
 }
 
 #[test]
+fn a_config_with_impossible_settings_is_exit_2_naming_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("planwise.toml");
+    std::fs::write(&config, "[check]\nsmall_table_rows = 5e6\n").unwrap();
+    let migration = dir.path().join("0001.sql");
+    std::fs::write(&migration, "SELECT 1;\n").unwrap();
+    let (config, migration) = (config.to_str().unwrap(), migration.to_str().unwrap());
+    let output = planwise(&["check", migration, "--config", config]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(config), "{stderr}");
+    assert!(stderr.contains("check.small_table_rows"), "{stderr}");
+    let output = planwise(&["check", migration, "--pg-version", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
 fn the_committed_example_report_is_fresh() {
     // README links docs/example-report.md; regenerate it with `cargo run -- analyze --log
     // fixtures/logs/shop.log --schema fixtures/schema/shop.dump.sql -o docs/example-report.md`.
