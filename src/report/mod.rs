@@ -343,6 +343,7 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
 }
 
 fn schema_view(catalog: &Catalog) -> SchemaView {
+    let indexes = catalog.indexes_by_table();
     let mut largest_tables: Vec<TableSummary> = catalog
         .tables
         .values()
@@ -351,10 +352,10 @@ fn schema_view(catalog: &Catalog) -> SchemaView {
             columns: table.columns.len(),
             rows: table.stats.as_ref().and_then(|s| s.rows),
             total_bytes: table.stats.as_ref().map(|s| s.total_bytes),
-            indexes: catalog
-                .indexes
-                .values()
-                .filter(|index| index.table == table.name)
+            indexes: indexes
+                .get(&table.name)
+                .into_iter()
+                .flatten()
                 .map(|index| index.name.name.clone())
                 .collect(),
         })
