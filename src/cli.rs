@@ -104,7 +104,7 @@ pub struct CheckArgs {
 
     /// Major version of the server the migrations run on (default: from planwise.toml, the
     /// live server, else 15).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(9..=99))]
     pub pg_version: Option<u32>,
 
     /// The migration tool runs each file in a transaction (Rails, Django, Diesel, Flyway

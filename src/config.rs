@@ -53,9 +53,52 @@ pub struct CheckConfig {
     pub busy_table_calls_per_second: Option<f64>,
 }
 
+/// The PostgreSQL major versions `pg_version` may name.
+const PG_VERSIONS: std::ops::RangeInclusive<u32> = 9..=99;
+
+impl CheckConfig {
+    /// Settings that parse but cannot mean what was meant: a threshold below zero, the small
+    /// table above the large one, a server version that never was.
+    fn validate(&self) -> Result<(), String> {
+        if let Some(version) = self.pg_version
+            && !PG_VERSIONS.contains(&version)
+        {
+            return Err(format!(
+                "check.pg_version = {version} is not a PostgreSQL major version (e.g. 15)"
+            ));
+        }
+        let thresholds = [
+            ("small_table_rows", self.small_table_rows),
+            ("large_table_rows", self.large_table_rows),
+            (
+                "busy_table_calls_per_second",
+                self.busy_table_calls_per_second,
+            ),
+        ];
+        for (key, value) in thresholds {
+            if let Some(value) = value
+                && !(value.is_finite() && value >= 0.0)
+            {
+                return Err(format!("check.{key} = {value} must be a number ≥ 0"));
+            }
+        }
+        let defaults = Thresholds::default();
+        let small = self.small_table_rows.unwrap_or(defaults.small_table_rows);
+        let large = self.large_table_rows.unwrap_or(defaults.large_table_rows);
+        if small > large {
+            return Err(format!(
+                "check.small_table_rows ({small}) is above check.large_table_rows ({large})"
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Config {
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check.validate()?;
+        Ok(config)
     }
 
     /// Rule patterns that name no rule: worth a warning, since a typo silently selects or
@@ -145,6 +188,30 @@ mod tests {
         assert_eq!(config.severity(rule("MIG011"), Severity::Warning), None);
         assert_eq!(config.severity(rule("IDX001"), Severity::Warning), None);
         assert!(config.unknown_rules().is_empty());
+    }
+
+    #[test]
+    fn settings_that_cannot_be_meant_are_refused_with_their_key() {
+        for (text, key) in [
+            ("pg_version = 0", "check.pg_version"),
+            ("pg_version = 150", "check.pg_version"),
+            ("small_table_rows = -1", "check.small_table_rows"),
+            ("large_table_rows = nan", "check.large_table_rows"),
+            (
+                "busy_table_calls_per_second = -5",
+                "check.busy_table_calls_per_second",
+            ),
+            ("small_table_rows = 2e6", "check.small_table_rows"),
+            (
+                "small_table_rows = 10\nlarge_table_rows = 5",
+                "check.large_table_rows",
+            ),
+        ] {
+            let error = Config::parse(&format!("[check]\n{text}")).unwrap_err();
+            assert!(error.contains(key), "{text}: {error}");
+        }
+        let fine = "[check]\npg_version = 12\nsmall_table_rows = 0\nlarge_table_rows = 0";
+        assert!(Config::parse(fine).is_ok());
     }
 
     #[test]

@@ -32,7 +32,9 @@ fn main() -> ExitCode {
     match planwise::app::run(cli) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("planwise: {error:#}");
+            // An error may quote its input (a log line, a file name): shown, not obeyed.
+            let message = planwise::report::escape_controls(format!("{error:#}"));
+            eprintln!("planwise: {message}");
             ExitCode::from(2)
         }
     }

@@ -199,6 +199,89 @@ fn stdin_and_compressed_inputs_read_like_the_plain_file() {
     assert_same(&expected, &report, "stdin");
 }
 
+/// Statements counted and `damaged_input` diagnostics of a run over `logs`, each of which
+/// must be read (exit 0) and named on stderr when damaged.
+fn read_despite_damage(logs: &[&std::path::Path]) -> (u64, Vec<serde_json::Value>) {
+    let mut args = vec!["workload", "--format", "json"];
+    for log in logs {
+        args.extend(["--log", log.to_str().unwrap()]);
+    }
+    let output = planwise(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let damaged: Vec<serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "damaged_input")
+        .flat_map(|d| d["examples"].as_array().unwrap().clone())
+        .collect();
+    for example in &damaged {
+        let file = example["file"].as_str().unwrap();
+        assert!(
+            stderr.contains(file),
+            "{file} not named on stderr: {stderr}"
+        );
+    }
+    (report["summary"]["statements"].as_u64().unwrap(), damaged)
+}
+
+#[test]
+fn damaged_compressed_inputs_keep_what_came_before_and_the_run_goes_on() {
+    let text = std::fs::read(fixture("shop.log")).unwrap();
+    let (whole, none) = read_despite_damage(&[&fixture("shop.log")]);
+    assert!(none.is_empty());
+    // Several zstd blocks (128 KiB each), so that a cut in the last leaves whole ones before
+    // it: a block is decompressed whole or not at all, and the repeated text makes every
+    // block after the first a few hundred bytes.
+    let long: Vec<u8> = text.repeat(8);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&long).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = zstd::encode_all(long.as_slice(), 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, Vec<u8>, bool); 4] = [
+        ("cut.log.gz", gz[..gz.len() / 2].to_vec(), true),
+        ("cut.log.zst", zst[..zst.len() - 16].to_vec(), true),
+        ("trailing.log.gz", [&gz[..], b"not gzip\n"].concat(), false),
+        (
+            "trailing.log.zst",
+            [&zst[..], b"not zstd\n"].concat(),
+            false,
+        ),
+    ];
+    for (name, bytes, cut) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let (statements, damaged) = read_despite_damage(&[&path, &fixture("shop.log")]);
+        assert_eq!(damaged.len(), 1, "{name}: {damaged:?}");
+        assert_eq!(damaged[0]["file"], path.to_str().unwrap());
+        let reason = damaged[0]["reason"].as_str().unwrap();
+        let offset: usize = reason
+            .split("damaged at byte ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no offset in `{reason}`"));
+        let before = statements - whole;
+        if cut {
+            assert!(offset <= bytes.len(), "{name}: {reason}");
+            assert!(
+                before > 0 && before < 8 * whole,
+                "{name}: {before} statements"
+            );
+        } else {
+            assert!(offset >= bytes.len() - 9, "{name}: {reason}");
+            assert_eq!(
+                before,
+                8 * whole,
+                "{name}: every statement before the garbage"
+            );
+        }
+    }
+}
+
 fn strip_locations(report: &mut serde_json::Value) {
     for query in report["queries"].as_array_mut().unwrap() {
         query["sample"]["location"] = serde_json::Value::Null;
@@ -426,6 +509,106 @@ fn a_missing_file_is_a_one_line_error_and_exit_2() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no/such/file.log"), "{stderr}");
     let output = planwise(&["workload", "--log", "no/such/*.log"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// Each error names its path and says its cause once (not "is a directory: is a directory").
+#[test]
+fn errors_say_their_cause_once_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["workload", "--log", "no/such/file.log"],
+            "no/such/file.log",
+            "No such file",
+        ),
+        (&["workload", "--log", folder], folder, "is a directory"),
+        (
+            &["analyze", "--schema", "no/such.sql"],
+            "no/such.sql",
+            "No such file",
+        ),
+        (
+            &["check", "no/such/migrations"],
+            "no/such/migrations",
+            "No such file",
+        ),
+    ];
+    for (args, path, cause) in cases {
+        let output = planwise(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(path), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+/// A terminal escape in a logged statement or a migration is shown, not obeyed, in every
+/// text format: `\x1b]0;pwned\x07` would retitle the terminal, C1 `\u{9b}` starts a CSI.
+#[test]
+fn control_characters_from_inputs_are_escaped_in_every_text_format() {
+    const HOSTILE: &str = "\x1b]0;pwned\x07\u{9b}2J\x7f\r";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hostile.log");
+    std::fs::write(
+        &log,
+        format!(
+            "2026-11-26 00:41:30.062 UTC [14370] app@shop/psql LOG:  duration: 5.033 ms  \
+             statement: SELECT * FROM public.orders AS \"o{HOSTILE}\" WHERE note = '{HOSTILE}'\n"
+        ),
+    )
+    .unwrap();
+    let migration = dir.path().join("0001_hostile.sql");
+    std::fs::write(
+        &migration,
+        format!("CREATE INDEX \"i{HOSTILE}\" ON public.orders (note);\n"),
+    )
+    .unwrap();
+    let (log, migration) = (log.to_str().unwrap(), migration.to_str().unwrap());
+    let schema = "fixtures/schema/shop.dump.sql";
+    let runs: [&[&str]; 7] = [
+        &["workload", "--log", log, "--format", "table"],
+        &["workload", "--log", log, "--format", "md"],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "table",
+        ],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "md",
+        ],
+        &["check", migration, "--schema", schema, "--format", "text"],
+        &["check", migration, "--schema", schema, "--format", "github"],
+        &["check", migration, "--schema", schema, "--format", "md"],
+    ];
+    for args in runs {
+        let output = planwise(args);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let obeyed: Vec<char> = stdout
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+            .collect();
+        assert!(obeyed.is_empty(), "{args:?}: {obeyed:?} in\n{stdout}");
+        assert!(
+            stdout.contains(r"\x1b]0;pwned\x07\x9b2J\x7f"),
+            "{args:?}: the statement is shown, escaped:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn a_config_with_impossible_settings_is_exit_2_naming_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("planwise.toml");
+    std::fs::write(&config, "[check]\nsmall_table_rows = 5e6\n").unwrap();
+    let migration = dir.path().join("0001.sql");
+    std::fs::write(&migration, "SELECT 1;\n").unwrap();
+    let (config, migration) = (config.to_str().unwrap(), migration.to_str().unwrap());
+    let output = planwise(&["check", migration, "--config", config]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(config), "{stderr}");
+    assert!(stderr.contains("check.small_table_rows"), "{stderr}");
+    let output = planwise(&["check", migration, "--pg-version", "0"]);
     assert_eq!(output.status.code(), Some(2));
 }
 

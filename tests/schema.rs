@@ -3,7 +3,9 @@
 //! loading the same DDL (scripts/make-schema-fixtures.sh). A real pg_dump, the DDL it was made
 //! from, a full dump with data and owners, and a migration folder.
 
-use planwise::input::schema::{SchemaLoad, SchemaLoader, UNPARSED_DDL, load_schema};
+use planwise::input::schema::{
+    SchemaLoad, SchemaLoader, UNPARSED_DDL, UNTERMINATED_COPY, load_schema,
+};
 use planwise::model::catalog::{Catalog, Index, QualifiedName, Table};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -509,6 +511,31 @@ fn a_full_dump_with_data_owners_and_grants_gives_the_same_catalog() {
         full.ignored > schema_only.ignored + 10,
         "COPY, OWNER TO, setval and database statements are counted as ignored"
     );
+}
+
+#[test]
+fn an_unterminated_copy_is_reported_and_the_rest_of_the_dump_still_loads() {
+    let dump = std::fs::read_to_string(fixture("shop.full.dump.sql")).unwrap();
+    let expected = load(&[fixture("shop.full.dump.sql")]).catalog;
+    assert!(expected.indexes.len() > 20);
+    let lines: Vec<&str> = dump.lines().collect();
+    let copies: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("COPY ") && lines[i].ends_with("FROM stdin;"))
+        .collect();
+    // The first block (empty), one whose data holds SQL, and the last: everything after it
+    // is the keys and indexes.
+    for copy in [copies[0], copies[1], copies[copies.len() - 1]] {
+        let terminator = (copy..lines.len()).find(|&i| lines[i] == "\\.").unwrap();
+        let cut: Vec<&str> = [&lines[..terminator], &lines[terminator + 1..]].concat();
+        let mut loader = SchemaLoader::default();
+        loader.load_script(&cut.join("\n"), "cut.sql");
+        let load = loader.finish();
+        assert_eq!(load.catalog, expected, "COPY at line {}", copy + 1);
+        let kind = &load.diagnostics.kinds[UNTERMINATED_COPY];
+        assert_eq!(kind.count, 1);
+        assert_eq!(kind.examples[0].line, copy as u64 + 1);
+        assert_eq!(load.diagnostics.kinds.len(), 1, "{:#?}", load.diagnostics);
+    }
 }
 
 #[test]

@@ -10,12 +10,12 @@ use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
-use crate::input::{InputError, ReadOptions, read_inputs};
+use crate::input::{DAMAGED_INPUT, InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
 use crate::report::{
-    Analysis, OutputFormat, Report, json, markdown, table, whatif as whatif_report,
+    Analysis, OutputFormat, Report, escape_controls, json, markdown, table, whatif as whatif_report,
 };
 use crate::rules;
 use anyhow::Context;
@@ -189,6 +189,7 @@ fn load_profile(args: &InputArgs, live_statements: Option<Profile>) -> anyhow::R
         block_size: crate::input::ingest::BLOCK_SIZE,
     };
     let mut profile = read_inputs(&paths, &options)?;
+    warn_of_damage(&profile);
     if let Some(statements) = live_statements {
         profile.merge(statements);
     }
@@ -198,6 +199,22 @@ fn load_profile(args: &InputArgs, live_statements: Option<Profile>) -> anyhow::R
     }
     profile.finish();
     Ok(profile)
+}
+
+/// A log cut short is read as far as it goes; the report says so, and so does stderr, since
+/// the figures then cover less than the user gave.
+fn warn_of_damage(profile: &Profile) {
+    let Some(damaged) = profile.diagnostics.kinds.get(DAMAGED_INPUT) else {
+        return;
+    };
+    for example in &damaged.examples {
+        let line = format!("{}: {}", example.file, example.reason);
+        eprintln!("planwise: {}", escape_controls(line));
+    }
+    let unshown = damaged.count - damaged.examples.len() as u64;
+    if unshown > 0 {
+        eprintln!("planwise: and {unshown} more damaged inputs");
+    }
 }
 
 /// What was read from `--db`, and what could not be.

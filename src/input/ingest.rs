@@ -230,13 +230,13 @@ pub fn ingest(
         }
         match reader.join() {
             Ok(Ok(())) => Ok(total),
-            Ok(Err(source)) => Err(InputError::Read {
+            Ok(Err(error)) => Err(InputError::Read {
                 path: file.to_string(),
-                source,
+                error,
             }),
             Err(_) => Err(InputError::Read {
                 path: file.to_string(),
-                source: std::io::Error::other("reader thread failed"),
+                error: std::io::Error::other("reader thread failed"),
             }),
         }
     })

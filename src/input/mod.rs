@@ -12,6 +12,7 @@ pub mod source;
 pub mod sqlfile;
 pub mod stderr;
 
+use crate::model::diagnostics::Example;
 use crate::model::workload::{PROFILE_VERSION, Profile};
 use ingest::{BlockReader, StreamFormat};
 use prefix::LinePrefix;
@@ -20,16 +21,12 @@ use std::io::Read;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot open {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    // The I/O error is part of the message and deliberately not its `source`: chained
+    // as well, it would be printed twice (`cannot open x: is a directory: is a directory`).
+    #[error("cannot open {path}: {error}")]
+    Open { path: String, error: std::io::Error },
+    #[error("cannot read {path}: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error(
         "unrecognised log line prefix (first line: `{example}`); pass the server's setting, e.g. --log-line-prefix '%m [%p] %q%u@%d '"
     )]
@@ -65,6 +62,10 @@ pub struct ReadOptions {
     pub block_size: usize,
 }
 
+/// The diagnostics kind of a compressed input that is cut short or followed by garbage: what
+/// was read before the damage is used.
+pub const DAMAGED_INPUT: &str = "damaged_input";
+
 /// Inputs at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 64 << 20;
 
@@ -80,15 +81,33 @@ pub fn read_inputs(paths: &[InputPath], options: &ReadOptions) -> Result<Profile
 fn read_input(path: &InputPath, options: &ReadOptions) -> Result<Profile, InputError> {
     let name = path.display_name();
     let opened = source::open(path)?;
+    let damage = std::sync::Arc::clone(&opened.damage);
+    let mut profile = read_opened(opened, path, options)?;
+    if let Some(damage) = damage.get() {
+        profile.diagnostics.report(DAMAGED_INPUT, || Example {
+            file: name,
+            line: 0,
+            reason: damage.to_string(),
+        });
+    }
+    Ok(profile)
+}
+
+fn read_opened(
+    opened: source::Opened,
+    path: &InputPath,
+    options: &ReadOptions,
+) -> Result<Profile, InputError> {
+    let name = path.display_name();
     let progress = (options.progress
         && opened
             .plain_size
             .is_none_or(|size| size >= PROGRESS_THRESHOLD))
     .then(|| progress_bar(opened.plain_size, &name));
     let mut blocks = BlockReader::new(opened.reader, progress.clone(), options.block_size);
-    let read_error = |source| InputError::Read {
+    let read_error = |error| InputError::Read {
         path: name.clone(),
-        source,
+        error,
     };
     let sample = blocks.peek(64 << 10).map_err(read_error)?.to_vec();
     let format = match options.format {

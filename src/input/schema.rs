@@ -11,7 +11,7 @@ use crate::model::ddl::{DdlApplier, Effect, Outcome, RelationKind};
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::parse::parse_sql;
-use crate::sql::split::split_statements;
+use crate::sql::split::split_script;
 use sqlparser::ast::{Ident, ObjectName, Statement};
 use sqlparser::parser::ParserError;
 use std::cmp::Ordering;
@@ -19,6 +19,10 @@ use std::path::{Path, PathBuf};
 
 /// The diagnostics kind of a statement sqlparser cannot parse.
 pub const UNPARSED_DDL: &str = "unparsed_ddl";
+
+/// The diagnostics kind of `COPY … FROM stdin` data with no `\.` line: without one, the
+/// rest of a dump would be read as data.
+pub const UNTERMINATED_COPY: &str = "unterminated_copy";
 
 /// The catalog a set of schema files describes, and how much of them was understood.
 #[derive(Debug, Clone, Default)]
@@ -70,9 +74,9 @@ pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
         }
         for file in schema_files(path)? {
             let name = file.display().to_string();
-            let bytes = std::fs::read(&file).map_err(|source| InputError::Read {
+            let bytes = std::fs::read(&file).map_err(|error| InputError::Read {
                 path: name.clone(),
-                source,
+                error,
             })?;
             loader.load_script(&String::from_utf8_lossy(&bytes), &name);
         }
@@ -82,9 +86,9 @@ pub fn load_schema(paths: &[PathBuf]) -> Result<SchemaLoad, InputError> {
 
 fn read_saved_catalog(path: &Path) -> Result<Catalog, InputError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| InputError::Read {
+    let bytes = std::fs::read(path).map_err(|error| InputError::Read {
         path: name.clone(),
-        source,
+        error,
     })?;
     serde_json::from_slice(&bytes).map_err(|e| InputError::Malformed {
         path: name,
@@ -97,9 +101,9 @@ fn read_saved_catalog(path: &Path) -> Result<Catalog, InputError> {
 /// `V2__` comes before `V10__`), without the `down.sql` / `*.down.sql` halves of up/down
 /// migration pairs.
 pub fn schema_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
-    let metadata = std::fs::metadata(path).map_err(|source| InputError::Open {
+    let metadata = std::fs::metadata(path).map_err(|error| InputError::Open {
         path: path.display().to_string(),
-        source,
+        error,
     })?;
     if !metadata.is_dir() {
         return Ok(vec![path.to_path_buf()]);
@@ -116,9 +120,9 @@ pub fn schema_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
 }
 
 fn collect_sql_files(folder: &Path, files: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let open_error = |source| InputError::Open {
+    let open_error = |error| InputError::Open {
         path: folder.display().to_string(),
-        source,
+        error,
     };
     for entry in std::fs::read_dir(folder).map_err(open_error)? {
         let entry = entry.map_err(open_error)?;
@@ -225,7 +229,19 @@ impl SchemaLoader {
     /// ends with it), as migration tools run them.
     pub fn load_script(&mut self, script: &str, file: &str) {
         self.start_file();
-        for statement in split_statements(up_migration(script)) {
+        let script = split_script(up_migration(script));
+        for copy in &script.unterminated_copies {
+            self.load.diagnostics.report(UNTERMINATED_COPY, || Example {
+                file: file.to_string(),
+                line: copy.line as u64,
+                reason: format!(
+                    "COPY … FROM stdin without the `\\.` line that ends its data; statements \
+                     read again from line {}",
+                    copy.resumed_at
+                ),
+            });
+        }
+        for statement in script.statements {
             self.load_statement(statement.text, statement.line, file);
         }
     }

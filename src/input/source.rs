@@ -4,6 +4,7 @@ use super::InputError;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// Where an input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,13 +42,37 @@ impl InputPath {
 pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     pub plain_size: Option<u64>,
+    /// Set when the compressed data turned out damaged (cut short, or followed by bytes
+    /// that are not another stream): the reader ended there, with what came before.
+    pub damage: Arc<OnceLock<Damage>>,
+}
+
+/// Where a compressed input stopped making sense.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// Offset in the file of the first compressed byte not read.
+    pub offset: u64,
+    /// Decompressed bytes read before it (all of them were used).
+    pub decompressed: u64,
+    /// What the decompressor said.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "compressed data damaged at byte {} ({}); the {} bytes before it were read",
+            self.offset, self.reason, self.decompressed
+        )
+    }
 }
 
 pub fn open(path: &InputPath) -> Result<Opened, InputError> {
     let name = path.display_name();
-    let wrap = |source: io::Error| InputError::Open {
+    let wrap = |error: io::Error| InputError::Open {
         path: name.clone(),
-        source,
+        error,
     };
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = match path {
         InputPath::Stdin => (Box::new(io::stdin()), None),
@@ -60,22 +85,116 @@ pub fn open(path: &InputPath) -> Result<Opened, InputError> {
             (Box::new(handle), Some(metadata.len()))
         }
     };
-    let mut buffered = BufReader::with_capacity(1 << 16, raw);
+    let mut buffered = BufReader::with_capacity(1 << 16, Counted::new(raw));
     let magic = buffered.fill_buf().map_err(wrap)?;
-    Ok(if magic.starts_with(&[0x1f, 0x8b]) {
-        Opened {
-            reader: Box::new(flate2::read::MultiGzDecoder::new(buffered)),
-            plain_size: None,
-        }
+    let damage = Arc::new(OnceLock::new());
+    let guard = |decoder: Box<dyn Decoder>| -> Box<dyn Read + Send> {
+        Box::new(Guarded {
+            decoder,
+            decompressed: 0,
+            damage: Arc::clone(&damage),
+        })
+    };
+    let (reader, plain_size) = if magic.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
+        (guard(Box::new(decoder)), None)
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Opened {
-            reader: Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(wrap)?),
-            plain_size: None,
-        }
+        let decoder = zstd::stream::read::Decoder::with_buffer(buffered).map_err(wrap)?;
+        (guard(Box::new(decoder)), None)
     } else {
-        Opened {
-            reader: Box::new(buffered),
-            plain_size: size,
-        }
+        (Box::new(buffered) as Box<dyn Read + Send>, size)
+    };
+    Ok(Opened {
+        reader,
+        plain_size,
+        damage,
     })
+}
+
+/// The raw input, counting the bytes read from it and remembering whether reading failed
+/// (so that a decompressor's error can be told from the disk's).
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    read: u64,
+    failed: bool,
+}
+
+impl Counted {
+    fn new(inner: Box<dyn Read + Send>) -> Self {
+        Counted {
+            inner,
+            read: 0,
+            failed: false,
+        }
+    }
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = self.inner.read(buf);
+        match &result {
+            Ok(read) => self.read += *read as u64,
+            Err(error) => self.failed |= error.kind() != io::ErrorKind::Interrupted,
+        }
+        result
+    }
+}
+
+/// A decompressor reading from the counted, buffered input.
+trait Decoder: Read + Send {
+    fn source(&self) -> &BufReader<Counted>;
+
+    /// Compressed bytes consumed: read from the file and no longer buffered.
+    fn consumed(&self) -> u64 {
+        let source = self.source();
+        source.get_ref().read - source.buffer().len() as u64
+    }
+}
+
+impl Decoder for flate2::bufread::MultiGzDecoder<BufReader<Counted>> {
+    fn source(&self) -> &BufReader<Counted> {
+        self.get_ref()
+    }
+}
+
+impl Decoder for zstd::stream::read::Decoder<'static, BufReader<Counted>> {
+    fn source(&self) -> &BufReader<Counted> {
+        self.get_ref()
+    }
+}
+
+/// Ends the decompressed stream at the first damage instead of failing it, and records
+/// where: a log cut short by a full disk or a broken copy still has its first part.
+struct Guarded {
+    decoder: Box<dyn Decoder>,
+    decompressed: u64,
+    damage: Arc<OnceLock<Damage>>,
+}
+
+impl Read for Guarded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.damage.get().is_some() {
+            return Ok(0);
+        }
+        match self.decoder.read(buf) {
+            Ok(read) => {
+                self.decompressed += read as u64;
+                Ok(read)
+            }
+            Err(error)
+                if error.kind() == io::ErrorKind::Interrupted
+                    || self.decoder.source().get_ref().failed =>
+            {
+                Err(error)
+            }
+            Err(error) => {
+                let _ = self.damage.set(Damage {
+                    offset: self.decoder.consumed(),
+                    decompressed: self.decompressed,
+                    reason: error.to_string(),
+                });
+                Ok(0)
+            }
+        }
+    }
 }

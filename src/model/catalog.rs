@@ -82,6 +82,17 @@ pub struct Table {
 }
 
 impl Catalog {
+    /// Each table's indexes. The catalog keeps indexes by their own name: looking up one
+    /// table's among all of them, table after table, is quadratic in the tables (a
+    /// 100,000-table schema never finished).
+    pub fn indexes_by_table(&self) -> BTreeMap<&QualifiedName, Vec<&Index>> {
+        let mut by_table: BTreeMap<&QualifiedName, Vec<&Index>> = BTreeMap::new();
+        for index in self.indexes.values() {
+            by_table.entry(&index.table).or_default().push(index);
+        }
+        by_table
+    }
+
     /// Whether a table or view of that name exists in any schema.
     pub fn has_relation_named(&self, name: &str) -> bool {
         self.tables

@@ -1,5 +1,6 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
+use super::escape_controls;
 use super::{QueryView, Report, format_ms, human_bytes, one_line};
 use std::fmt::Write;
 
@@ -53,7 +54,7 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     write_schema(&mut out, report, top);
     write_join_graph(&mut out, report);
     write_diagnostics(&mut out, report);
-    out
+    escape_controls(out)
 }
 
 fn write_findings(out: &mut String, report: &Report) {

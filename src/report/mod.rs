@@ -19,6 +19,28 @@ use crate::model::workload::{Profile, QueryStats};
 use crate::sql::fingerprint::format_id;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Text for a terminal (or a Markdown viewer) with its control characters shown, not
+/// obeyed: statements come from logs and migrations, and an escape sequence in one must
+/// not retitle the terminal, hide lines or forge output. C0 controls (but the newline and
+/// tab the layout itself uses), DEL and C1 become `\x1b`-style escapes. JSON needs none of
+/// this: serde writes control characters as `\u001b`.
+pub fn escape_controls(text: String) -> String {
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(escaped) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// Version of the JSON report's shape; bumped on any breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -326,6 +348,7 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
 }
 
 fn schema_view(catalog: &Catalog) -> SchemaView {
+    let indexes = catalog.indexes_by_table();
     let mut largest_tables: Vec<TableSummary> = catalog
         .tables
         .values()
@@ -334,10 +357,10 @@ fn schema_view(catalog: &Catalog) -> SchemaView {
             columns: table.columns.len(),
             rows: table.stats.as_ref().and_then(|s| s.rows),
             total_bytes: table.stats.as_ref().map(|s| s.total_bytes),
-            indexes: catalog
-                .indexes
-                .values()
-                .filter(|index| index.table == table.name)
+            indexes: indexes
+                .get(&table.name)
+                .into_iter()
+                .flatten()
                 .map(|index| index.name.name.clone())
                 .collect(),
         })
@@ -378,7 +401,8 @@ fn diagnostic_views(diagnostics: &Diagnostics) -> Vec<DiagnosticView> {
 
 /// A statement shortened to one line of at most `width` characters.
 pub fn one_line(sql: &str, width: usize) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Escaped before it is measured: a table sizes its columns by this text.
+    let flat = escape_controls(sql.split_whitespace().collect::<Vec<_>>().join(" "));
     if flat.chars().count() <= width {
         flat
     } else {

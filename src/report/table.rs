@@ -1,5 +1,6 @@
 //! The terminal table: a few summary lines and the top queries by total time.
 
+use super::escape_controls;
 use super::{Report, format_ms, one_line};
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
@@ -76,5 +77,5 @@ pub fn render(report: &Report, top: usize) -> String {
         }
         out.push_str(" (--format json or md lists examples)\n");
     }
-    out
+    escape_controls(out)
 }

@@ -1,5 +1,6 @@
 //! Rendering of `planwise whatif`: the workload's cost without and with proposed indexes.
 
+use super::escape_controls;
 use super::{human_bytes, one_line};
 use crate::analysis::index::cost::Basis;
 use crate::analysis::index::whatif::Comparison;
@@ -86,7 +87,7 @@ pub fn table(comparison: &Comparison, top: usize) -> String {
     if !comparison.uncosted.is_empty() {
         let _ = writeln!(out, "not costed: {}", comparison.uncosted.join(", "));
     }
-    out
+    escape_controls(out)
 }
 
 pub fn markdown(comparison: &Comparison, top: usize) -> String {
@@ -118,5 +119,5 @@ pub fn markdown(comparison: &Comparison, top: usize) -> String {
             row.query.replace('|', "\\|")
         );
     }
-    out
+    escape_controls(out)
 }

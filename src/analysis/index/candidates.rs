@@ -5,7 +5,7 @@
 //! for `lower(col) = …`; partial indexes where a constant selects a small share of rows.
 //! Candidates an existing index already serves are dropped.
 
-use super::definition::{IndexDef, IndexMethod, KeyPart};
+use super::definition::{IndexDef, IndexMethod, KeyPart, existing_by_table};
 use crate::analysis::facts::{
     Access, ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
@@ -68,14 +68,14 @@ pub fn generate(
             }
         }
     }
-    let existing: Vec<IndexDef> = catalog
-        .indexes
-        .values()
-        .filter_map(IndexDef::of_existing)
-        .collect();
+    let existing = existing_by_table(catalog);
     found
         .into_iter()
-        .filter(|(def, _)| !existing.iter().any(|e| serves(e, def)))
+        .filter(|(def, _)| {
+            !existing
+                .get(&def.table)
+                .is_some_and(|on_table| on_table.iter().any(|e| serves(e, def)))
+        })
         .map(|(mut def, queries)| {
             let table = catalog.tables.get(&def.table);
             if def.method == IndexMethod::Btree && table.is_some_and(|t| is_static(t, facts)) {

@@ -1,9 +1,10 @@
 //! One index, existing or proposed, as planwise reasons about it: table, method, key parts,
 //! `INCLUDE` columns, partial predicate and fill factor — and the SQL that creates it.
 
-use crate::model::catalog::{Index, QualifiedName};
+use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::quote_identifier;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -81,6 +82,17 @@ pub struct IndexDef {
     /// `WITH (fillfactor = …)`: the share of each leaf page filled when built (PostgreSQL's
     /// default for a btree is 90).
     pub fillfactor: Option<u8>,
+}
+
+/// The existing indexes planwise can compare with (see [`IndexDef::of_existing`]), by table.
+pub fn existing_by_table(catalog: &Catalog) -> BTreeMap<&QualifiedName, Vec<IndexDef>> {
+    let mut by_table: BTreeMap<&QualifiedName, Vec<IndexDef>> = BTreeMap::new();
+    for index in catalog.indexes.values() {
+        if let Some(def) = IndexDef::of_existing(index) {
+            by_table.entry(&index.table).or_default().push(def);
+        }
+    }
+    by_table
 }
 
 impl IndexDef {

@@ -3,6 +3,7 @@
 
 use super::CheckReport;
 use crate::findings::Severity;
+use crate::report::escape_controls;
 
 pub fn render(report: &CheckReport<'_>) -> String {
     let mut out = String::new();
@@ -34,7 +35,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
             data(&message)
         ));
     }
-    out
+    escape_controls(out)
 }
 
 /// Escaping for a command's message (GitHub's `escapeData`).

@@ -3,6 +3,7 @@
 
 use super::{CheckReport, summary_line};
 use crate::findings::Severity;
+use crate::report::escape_controls;
 
 pub fn render(report: &CheckReport<'_>) -> String {
     let summary = &report.summary;
@@ -70,7 +71,7 @@ pub fn render(report: &CheckReport<'_>) -> String {
         }
         out.push_str("\n</details>\n");
     }
-    out
+    escape_controls(out)
 }
 
 /// Text safe inside a table cell.

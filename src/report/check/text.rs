@@ -2,6 +2,7 @@
 //! statement, the fix; then the diagnostics and a summary line.
 
 use super::{CheckReport, summary_line};
+use crate::report::escape_controls;
 
 pub fn render(report: &CheckReport<'_>) -> String {
     let mut out = String::new();
@@ -44,5 +45,5 @@ pub fn render(report: &CheckReport<'_>) -> String {
     }
     out.push_str(&summary_line(&report.summary));
     out.push('\n');
-    out
+    escape_controls(out)
 }

@@ -27,9 +27,9 @@
 //! the child's logged writes is not subtracted (see IDX001 for that accounting).
 
 use crate::analysis::facts::{Access, StatementKind};
-use crate::analysis::index::definition::IndexDef;
+use crate::analysis::index::definition::{IndexDef, existing_by_table};
 use crate::findings::{Confidence, Finding, Saving, Severity};
-use crate::model::catalog::{Catalog, ForeignKey, Table};
+use crate::model::catalog::{ForeignKey, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
@@ -51,9 +51,11 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
         return;
     };
+    let existing = existing_by_table(catalog);
     for table in catalog.tables.values() {
+        let on_table = existing.get(&table.name).map_or(&[][..], Vec::as_slice);
         for foreign_key in &table.foreign_keys {
-            if indexed(catalog, context, table, foreign_key) {
+            if indexed(on_table, context, table, foreign_key) {
                 continue;
             }
             let parent_writes: Vec<(u64, u64)> = parent_writes(context, foreign_key);
@@ -106,13 +108,10 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Whether an existing or recommended index leads with the key's columns (in any order).
-fn indexed(catalog: &Catalog, context: &Context<'_>, table: &Table, key: &ForeignKey) -> bool {
+/// Whether an index of the table (`existing`), or one recommended, leads with the key.
+fn indexed(existing: &[IndexDef], context: &Context<'_>, table: &Table, key: &ForeignKey) -> bool {
     let leads = |def: &IndexDef| def.table == table.name && def.leads_with(&key.columns);
-    catalog
-        .indexes
-        .values()
-        .filter_map(IndexDef::of_existing)
-        .any(|def| leads(&def))
+    existing.iter().any(leads)
         || context
             .index_plan
             .is_some_and(|plan| plan.chosen.iter().any(|c| leads(&c.def)))

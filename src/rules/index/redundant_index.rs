@@ -29,8 +29,9 @@
 use crate::analysis::index::candidates::serves;
 use crate::analysis::index::definition::{IndexDef, qualified};
 use crate::findings::{Finding, Severity};
-use crate::model::catalog::Index;
+use crate::model::catalog::{Index, QualifiedName};
 use crate::rules::{Check, Context, Rule};
+use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
     id: "IDX004",
@@ -50,11 +51,16 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         .values()
         .filter_map(|index| Some((index, IndexDef::of_existing(index)?)))
         .collect();
+    // Only an index of the same table can serve another: compared table by table.
+    let mut by_table: BTreeMap<&QualifiedName, Vec<&(&Index, IndexDef)>> = BTreeMap::new();
+    for entry in &indexes {
+        by_table.entry(&entry.0.table).or_default().push(entry);
+    }
     for (index, def) in &indexes {
         if index.primary || index.unique || index.constraint {
             continue;
         }
-        let wider = indexes.iter().find(|(other, other_def)| {
+        let wider = by_table[&index.table].iter().find(|(other, other_def)| {
             other.name != index.name
                 && serves(other_def, def)
                 // Of two exact duplicates, the first by name is kept.

@@ -172,9 +172,20 @@ fn referencing_column<'t>(table: &'t Table, root: &Table, key: &str) -> Option<&
 /// Tables referenced by at least `MIN_TENANT_TABLES` others; tables that carry the
 /// referencing column's name without a foreign key are counted in too.
 fn root_keys(catalog: &Catalog) -> impl Iterator<Item = TenantKey> + '_ {
+    // Who references whom, once: asked of every table in turn it was quadratic.
+    let mut referrers: BTreeMap<&QualifiedName, Vec<&Table>> = BTreeMap::new();
+    for table in user_tables(catalog) {
+        let referenced: BTreeSet<&QualifiedName> =
+            table.foreign_keys.iter().map(|fk| &fk.references).collect();
+        for root in referenced {
+            referrers.entry(root).or_default().push(table);
+        }
+    }
     user_tables(catalog).filter_map(move |root| {
         let key = single_key(root)?;
-        let referencing: BTreeMap<QualifiedName, String> = user_tables(catalog)
+        let referencing: BTreeMap<QualifiedName, String> = referrers
+            .get(&root.name)?
+            .iter()
             .filter(|t| t.name != root.name)
             .filter_map(|t| {
                 Some((
