@@ -3,6 +3,7 @@
 
 pub mod fingerprint;
 pub mod lexer;
+pub mod nesting;
 pub mod parameters;
 pub mod parse;
 pub mod reorder;
