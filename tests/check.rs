@@ -317,3 +317,57 @@ fn every_format_renders_the_same_findings() {
     assert!(markdown.contains("needs changes before it ships"));
     insta::assert_snapshot!("check_markdown", markdown);
 }
+
+/// Issue 14: a CHECK of 20,000 conditions aborted `check`. Now it is a diagnostic at its line
+/// and the statements after it are checked.
+#[test]
+fn a_statement_too_deep_is_reported_and_the_rest_is_checked() {
+    let conditions = (0..20_000).map(|i| format!("a <> {i}")).collect::<Vec<_>>();
+    let migration = format!(
+        "CREATE TABLE fresh (id bigint PRIMARY KEY);\n\
+         CREATE TABLE deep (a int CHECK ({}));\n\
+         CREATE INDEX orders_placed_idx ON orders (created_at);\n",
+        conditions.join(" AND ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("0001_deep.sql"), migration).unwrap();
+    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
+    let output = planwise(
+        &[
+            "check",
+            "0001_deep.sql",
+            "--schema",
+            schema.to_str().unwrap(),
+            "--table-rows",
+            SIZES,
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unparsed = &report["diagnostics"]["kinds"]["unparsed_ddl"];
+    assert_eq!(unparsed["count"], 1, "{report:#}");
+    assert_eq!(unparsed["examples"][0]["line"], 2);
+    let reason = unparsed["examples"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("statement too deeply nested: "),
+        "{reason}"
+    );
+    let lines_found: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(
+        lines_found.contains(&3),
+        "the index after it is checked: {report:#}"
+    );
+}
