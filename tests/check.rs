@@ -43,6 +43,22 @@ fn check(format: &str, extra: &[&str]) -> Output {
     planwise(&args, crate_dir())
 }
 
+/// `migrations` checked from `dir` as JSON, with the shop schema and table sizes.
+fn check_in(dir: &Path, migrations: &str) -> Output {
+    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
+    let args = [
+        "check",
+        migrations,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--table-rows",
+        SIZES,
+        "--format",
+        "json",
+    ];
+    planwise(&args, dir)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -212,20 +228,7 @@ fn planwise_toml_is_found_walking_up_and_selects_rules() {
         nested.join("0001.sql"),
     )
     .unwrap();
-    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
-    let output = planwise(
-        &[
-            "check",
-            ".",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--table-rows",
-            SIZES,
-            "--format",
-            "json",
-        ],
-        &nested,
-    );
+    let output = check_in(&nested, ".");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let found = rules_of(&report);
     assert!(found.iter().all(|(rule, _)| rule != "MIG001"), "{found:?}");
@@ -331,20 +334,7 @@ fn a_statement_too_deep_is_reported_and_the_rest_is_checked() {
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("0001_deep.sql"), migration).unwrap();
-    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
-    let output = planwise(
-        &[
-            "check",
-            "0001_deep.sql",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--table-rows",
-            SIZES,
-            "--format",
-            "json",
-        ],
-        dir.path(),
-    );
+    let output = check_in(dir.path(), "0001_deep.sql");
     assert!(
         matches!(output.status.code(), Some(0 | 1)),
         "{:?}: {}",

@@ -30,6 +30,14 @@ fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).expect("JSON output")
 }
 
+/// The report's diagnostics of one kind.
+fn diagnostic<'a>(report: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    report["diagnostics"]
+        .as_array()?
+        .iter()
+        .find(|d| d["kind"] == kind)
+}
+
 #[test]
 fn workload_json_keeps_the_documented_contract() {
     let report = json_of(&[
@@ -373,11 +381,7 @@ fn unparseable_statements_are_reported_with_their_file_and_line() {
     ]);
     assert_eq!(report["summary"]["statements"], 4);
     assert_eq!(report["summary"]["distinct_queries"], 3);
-    let unparseable = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == "unparseable_statement")
+    let unparseable = diagnostic(&report, "unparseable_statement")
         .expect("REINDEX is not in sqlparser's grammar");
     assert_eq!(unparseable["count"], 1);
     assert!(
@@ -477,11 +481,7 @@ fn deep_and_wide_statements_are_reported_and_the_rest_is_analysed() {
     let report = json_of(&[
         "analyze", "--log", path, "--format", "json", "--schema", schema,
     ]);
-    let diagnostic = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == "unparseable_statement")
+    let diagnostic = diagnostic(&report, "unparseable_statement")
         .expect("the two deepest statements are reported");
     assert_eq!(diagnostic["count"], 2, "{diagnostic:#}");
     let examples = diagnostic["examples"].as_array().unwrap();
@@ -555,12 +555,7 @@ fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
         "--schema",
         path.to_str().unwrap(),
     ]);
-    let diagnostic = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == "unparsed_ddl")
-        .expect("the deep CHECK is reported");
+    let diagnostic = diagnostic(&report, "unparsed_ddl").expect("the deep CHECK is reported");
     assert_eq!(diagnostic["count"], 1);
     assert_eq!(diagnostic["examples"][0]["line"], 2);
     let reason = diagnostic["examples"][0]["reason"].as_str().unwrap();
