@@ -7,13 +7,13 @@ seconds=${1:-180}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fingerprint fingerprint_idempotent lexer split_statements prefix_parse prefix_detect stderr_block csvlog_block jsonlog_block migration_check)
+    targets=(fingerprint fingerprint_idempotent lexer split_statements prefix_parse prefix_detect stderr_block csvlog_block jsonlog_block migration_check query_facts schema_load)
 fi
 [ -d corpus ] || python3 seed_corpus.py
 mkdir -p logs
 for target in "${targets[@]}"; do
     case $target in
-        fingerprint*|lexer|split_statements|migration_check) dict=dict/sql.dict ;;
+        fingerprint*|lexer|split_statements|migration_check|query_facts|schema_load) dict=dict/sql.dict ;;
         *) dict=dict/log.dict ;;
     esac
     echo "== $target"

@@ -14,6 +14,9 @@ FUZZ = pathlib.Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 LOGS = ROOT / "fixtures" / "logs"
 WORKLOAD = ROOT / "scripts" / "workload"
+SCHEMAS = [ROOT / "fixtures" / "schema" / "shop.dump.sql"] + sorted(
+    (ROOT / "fixtures" / "check" / "migrations").glob("*.sql")
+)
 CHUNK = 3000
 
 STDERR_LOGS = {
@@ -71,11 +74,44 @@ def sql_snippets():
     return sorted(snippets)
 
 
+def repeated(count: int, prefix: str, unit: str, suffix: str) -> bytes:
+    """An input of the deep-SQL targets (see fuzz_targets/repeat.rs)."""
+    return count.to_bytes(2, "little") + f"{prefix}\0{unit}\0{suffix}".encode()
+
+
+DEEP_QUERIES = [
+    ("SELECT ", "1 + ", "1"),
+    ("SELECT * FROM orders WHERE ", "status = 'x' AND ", "true"),
+    ("SELECT * FROM orders WHERE ", "id = $1 OR ", "false"),
+    ("SELECT 1 ", "UNION ALL SELECT id FROM orders ", ""),
+    ("SELECT ", "(", "1"),
+    ("SELECT * FROM orders WHERE id IN ", "(SELECT id FROM orders WHERE id IN ", "(1)"),
+    ("SELECT ", "CASE WHEN true THEN ", "1"),
+    ("SELECT attrs", " -> 'k'", " FROM orders"),
+]
+DEEP_DDL = [
+    ("CREATE TABLE deep (a int CHECK (", "a <> 1 AND ", "true));"),
+    ("CREATE TABLE deep (a int DEFAULT ", "1 + ", "1);"),
+    ("CREATE INDEX deep_idx ON orders (id) WHERE ", "id = 1 OR ", "false;"),
+    ("CREATE VIEW deep AS SELECT 1 ", "UNION ALL SELECT 1 ", ";"),
+    ("ALTER TABLE orders ADD CONSTRAINT c CHECK (", "(", "total > 0"),
+]
+
+
 def main():
     snippets = sql_snippets()
     for snippet in snippets:
         for target in ("fingerprint", "fingerprint_idempotent", "lexer", "split_statements"):
             write(target, snippet)
+        write("query_facts", b"\0\0" + snippet)
+    for count in (10, 3000, 9000, 40000):
+        for parts in DEEP_QUERIES:
+            write("query_facts", repeated(count, *parts))
+        for parts in DEEP_DDL:
+            write("schema_load", repeated(count, *parts))
+    for path in SCHEMAS:
+        for piece in chunks(path.read_bytes()):
+            write("schema_load", b"\0\0" + piece)
 
     for name, prefix in STDERR_LOGS.items():
         for piece in chunks((LOGS / name).read_bytes()):

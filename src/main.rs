@@ -29,9 +29,15 @@ fn main() -> ExitCode {
             libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0)
         };
     }
-    match planwise::app::run(cli) {
-        Ok(status) => ExitCode::from(status),
+    // Parsing and walking syntax trees needs more stack than a main thread has (see
+    // `sql::nesting`).
+    match planwise::sql::nesting::on_deep_stack(|| planwise::app::run(cli)) {
+        Ok(Ok(status)) => ExitCode::from(status),
         Err(error) => {
+            eprintln!("planwise: cannot start a thread: {error}");
+            ExitCode::from(2)
+        }
+        Ok(Err(error)) => {
             // An error may quote its input (a log line, a file name): shown, not obeyed.
             let message = planwise::report::escape_controls(format!("{error:#}"));
             eprintln!("planwise: {message}");

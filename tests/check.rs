@@ -44,6 +44,22 @@ fn check(format: &str, extra: &[&str]) -> Output {
     planwise(&args, crate_dir())
 }
 
+/// `migrations` checked from `dir` as JSON, with the shop schema and table sizes.
+fn check_in(dir: &Path, migrations: &str) -> Output {
+    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
+    let args = [
+        "check",
+        migrations,
+        "--schema",
+        schema.to_str().unwrap(),
+        "--table-rows",
+        SIZES,
+        "--format",
+        "json",
+    ];
+    planwise(&args, dir)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
@@ -213,20 +229,7 @@ fn planwise_toml_is_found_walking_up_and_selects_rules() {
         nested.join("0001.sql"),
     )
     .unwrap();
-    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
-    let output = planwise(
-        &[
-            "check",
-            ".",
-            "--schema",
-            schema.to_str().unwrap(),
-            "--table-rows",
-            SIZES,
-            "--format",
-            "json",
-        ],
-        &nested,
-    );
+    let output = check_in(&nested, ".");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let found = rules_of(&report);
     assert!(found.iter().all(|(rule, _)| rule != "MIG001"), "{found:?}");
@@ -317,4 +320,45 @@ fn every_format_renders_the_same_findings() {
     let markdown = stdout(&check("md", &[]));
     assert!(markdown.contains("needs changes before it ships"));
     insta::assert_snapshot!("check_markdown", markdown);
+}
+
+/// Issue 14: a CHECK of 20,000 conditions aborted `check`. Now it is a diagnostic at its line
+/// and the statements after it are checked.
+#[test]
+fn a_statement_too_deep_is_reported_and_the_rest_is_checked() {
+    let conditions = (0..20_000).map(|i| format!("a <> {i}")).collect::<Vec<_>>();
+    let migration = format!(
+        "CREATE TABLE fresh (id bigint PRIMARY KEY);\n\
+         CREATE TABLE deep (a int CHECK ({}));\n\
+         CREATE INDEX orders_placed_idx ON orders (created_at);\n",
+        conditions.join(" AND ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("0001_deep.sql"), migration).unwrap();
+    let output = check_in(dir.path(), "0001_deep.sql");
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unparsed = &report["diagnostics"]["kinds"]["unparsed_ddl"];
+    assert_eq!(unparsed["count"], 1, "{report:#}");
+    assert_eq!(unparsed["examples"][0]["line"], 2);
+    let reason = unparsed["examples"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("statement too deeply nested: "),
+        "{reason}"
+    );
+    let lines_found: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(
+        lines_found.contains(&3),
+        "the index after it is checked: {report:#}"
+    );
 }

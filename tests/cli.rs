@@ -4,6 +4,7 @@
 mod common;
 
 use common::{assert_same, fixture};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -27,6 +28,14 @@ fn stdout_of(args: &[&str]) -> String {
 
 fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).expect("JSON output")
+}
+
+/// The report's diagnostics of one kind.
+fn diagnostic<'a>(report: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json::Value> {
+    report["diagnostics"]
+        .as_array()?
+        .iter()
+        .find(|d| d["kind"] == kind)
 }
 
 #[test]
@@ -456,11 +465,7 @@ fn unparseable_statements_are_reported_with_their_file_and_line() {
     ]);
     assert_eq!(report["summary"]["statements"], 4);
     assert_eq!(report["summary"]["distinct_queries"], 3);
-    let unparseable = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == "unparseable_statement")
+    let unparseable = diagnostic(&report, "unparseable_statement")
         .expect("REINDEX is not in sqlparser's grammar");
     assert_eq!(unparseable["count"], 1);
     assert!(
@@ -628,4 +633,120 @@ fn the_committed_example_report_is_fresh() {
         current == committed,
         "docs/example-report.md is stale; regenerate it"
     );
+}
+
+/// Issue 14: a statement too deep or too wide for the stack aborted `analyze` and `whatif`.
+/// Now it is a diagnostic at its line, and the statements around it are analysed.
+#[test]
+fn deep_and_wide_statements_are_reported_and_the_rest_is_analysed() {
+    let line = |statement: String| {
+        format!("2024-01-01 00:00:00 UTC [1] LOG:  duration: 1.0 ms  statement: {statement}\n")
+    };
+    let conditions = (0..1_200)
+        .map(|i| format!("user_id = {i}"))
+        .collect::<Vec<_>>();
+    let log = [
+        line("SELECT id FROM orders WHERE user_id = 5".into()),
+        line(format!("SELECT {}", vec!["1"; 10_000].join("+"))),
+        line(format!(
+            "SELECT id FROM orders WHERE {}",
+            conditions.join(" AND ")
+        )),
+        line(vec!["SELECT id FROM orders WHERE status = 'x'"; 5_000].join(" UNION ALL ")),
+        line("SELECT email FROM users WHERE id = 1".into()),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.log");
+    std::fs::write(&path, log).unwrap();
+    let path = path.to_str().unwrap();
+    let schema = "fixtures/schema/shop.dump.sql";
+
+    let report = json_of(&[
+        "analyze", "--log", path, "--format", "json", "--schema", schema,
+    ]);
+    let diagnostic = diagnostic(&report, "unparseable_statement")
+        .expect("the two deepest statements are reported");
+    assert_eq!(diagnostic["count"], 2, "{diagnostic:#}");
+    let examples = diagnostic["examples"].as_array().unwrap();
+    let lines: Vec<u64> = examples
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        lines.iter().copied().collect::<BTreeSet<_>>(),
+        [2, 4].into()
+    );
+    for example in examples {
+        let reason = example["reason"].as_str().unwrap();
+        assert!(reason.contains("statement too deeply nested: "), "{reason}");
+        assert!(example["file"].as_str().unwrap().ends_with("deep.log"));
+    }
+    let analysed: Vec<u64> = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| !q["facts"].is_null())
+        .map(|q| {
+            let location = q["sample"]["location"].as_str().unwrap();
+            location.rsplit_once(':').unwrap().1.parse().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        analysed.iter().copied().collect::<BTreeSet<_>>(),
+        [1, 3, 5].into()
+    );
+
+    let whatif = planwise(&[
+        "whatif",
+        "--log",
+        path,
+        "--format",
+        "json",
+        "--index",
+        "CREATE INDEX ON orders (status)",
+        "--schema",
+        schema,
+    ]);
+    assert_eq!(
+        whatif.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&whatif.stderr)
+    );
+}
+
+/// Issue 14: a CHECK of 20,000 conditions in `--schema` aborted schema loading.
+#[test]
+fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
+    let conditions = (0..20_000).map(|i| format!("a <> {i}")).collect::<Vec<_>>();
+    let schema = format!(
+        "CREATE TABLE orders (id int PRIMARY KEY, customer_id int);\n\
+         CREATE TABLE deep (a int CHECK ({}));\n\
+         CREATE TABLE customers (id int PRIMARY KEY);\n\
+         CREATE INDEX orders_customer_id_idx ON orders (customer_id);\n",
+        conditions.join(" AND ")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.sql");
+    std::fs::write(&path, schema).unwrap();
+    let report = json_of(&[
+        "analyze",
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+        "--schema",
+        path.to_str().unwrap(),
+    ]);
+    let diagnostic = diagnostic(&report, "unparsed_ddl").expect("the deep CHECK is reported");
+    assert_eq!(diagnostic["count"], 1);
+    assert_eq!(diagnostic["examples"][0]["line"], 2);
+    let reason = diagnostic["examples"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("statement too deeply nested: "),
+        "{reason}"
+    );
+    assert_eq!(report["schema"]["tables"], 2, "{:#}", report["schema"]);
+    assert_eq!(report["schema"]["indexes"], 3, "{:#}", report["schema"]);
 }

@@ -1,10 +1,12 @@
-//! `planwise check` on arbitrary migration text, on a small schema of existing tables.
+//! `planwise check` on arbitrary migration text, on a small schema of existing tables, on
+//! the deep stack the binary gives this work.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use planwise::analysis::migration::impact::Thresholds;
 use planwise::analysis::migration::{AllRules, Environment, MigrationScript, check_migrations};
 use planwise::input::schema::SchemaLoader;
+use planwise::sql::nesting::on_deep_stack;
 use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
@@ -26,5 +28,7 @@ fuzz_target!(|data: &[u8]| {
         file: "fuzz.sql".into(),
         text: String::from_utf8_lossy(data).into_owned(),
     };
-    let _ = check_migrations(&[script], loader.finish().catalog, &environment, &AllRules);
+    let base = loader.finish().catalog;
+    on_deep_stack(|| drop(check_migrations(&[script], base, &environment, &AllRules)))
+        .expect("a thread for the deep stack");
 });

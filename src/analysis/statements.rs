@@ -7,6 +7,7 @@ use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::format_id;
+use crate::sql::nesting::deep_pool;
 use crate::sql::parameters::parse_logged_parameters;
 use crate::sql::parse::parse_sql;
 use rayon::prelude::*;
@@ -34,31 +35,34 @@ pub fn analyze_statements(
     catalog: Option<&Catalog>,
     search_path: &[String],
 ) -> StatementAnalysis {
-    let results: Vec<(u64, Option<Result<QueryFacts, ParseFailure>>)> = profile
-        .queries
-        .par_iter()
-        .filter(|(_, stats)| stats.calls > 0)
-        .map(|(id, stats)| {
-            let sample = stats.sample.as_ref();
-            let text = sample.map_or(stats.normalized.as_str(), |s| s.statement.as_str());
-            let parameters = sample
-                .and_then(|s| s.parameters.as_deref())
-                .map(parse_logged_parameters)
-                .unwrap_or_default();
-            // An empty statement (a client's probe) has no facts and is no failure.
-            let facts = match parse_sql(text) {
-                Ok(statements) => statements.first().map(|statement| {
-                    Ok(extract_facts(statement, catalog, search_path, &parameters))
-                }),
-                Err(error) => Some(Err(ParseFailure {
-                    fingerprint: *id,
-                    location: sample.and_then(|s| s.location.clone()),
-                    reason: error.to_string(),
-                })),
-            };
-            (*id, facts)
-        })
-        .collect();
+    // Threads with the stack the deepest statement parse_sql lets through needs.
+    let results: Vec<(u64, Option<Result<QueryFacts, ParseFailure>>)> = deep_pool().install(|| {
+        profile
+            .queries
+            .par_iter()
+            .filter(|(_, stats)| stats.calls > 0)
+            .map(|(id, stats)| {
+                let sample = stats.sample.as_ref();
+                let text = sample.map_or(stats.normalized.as_str(), |s| s.statement.as_str());
+                let parameters = sample
+                    .and_then(|s| s.parameters.as_deref())
+                    .map(parse_logged_parameters)
+                    .unwrap_or_default();
+                // An empty statement (a client's probe) has no facts and is no failure.
+                let facts = match parse_sql(text) {
+                    Ok(statements) => statements.first().map(|statement| {
+                        Ok(extract_facts(statement, catalog, search_path, &parameters))
+                    }),
+                    Err(error) => Some(Err(ParseFailure {
+                        fingerprint: *id,
+                        location: sample.and_then(|s| s.location.clone()),
+                        reason: error.to_string(),
+                    })),
+                };
+                (*id, facts)
+            })
+            .collect()
+    });
     let mut analysis = StatementAnalysis::default();
     for (id, result) in results {
         match result {

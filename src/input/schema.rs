@@ -10,10 +10,9 @@ use crate::model::catalog::Catalog;
 use crate::model::ddl::{DdlApplier, Effect, Outcome, RelationKind};
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::lexer::{Lexer, TokenKind};
-use crate::sql::parse::parse_sql;
+use crate::sql::parse::{ParseError, parse_sql};
 use crate::sql::split::split_script;
 use sqlparser::ast::{Ident, ObjectName, Statement};
-use sqlparser::parser::ParserError;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
@@ -281,7 +280,7 @@ impl SchemaLoader {
         text: &str,
         line: usize,
         file: &str,
-        parsed: Option<&Result<Vec<Statement>, ParserError>>,
+        parsed: Option<&Result<Vec<Statement>, ParseError>>,
     ) -> StatementLoad {
         let words = Words::new(text);
         if words.is_empty() {

@@ -4,6 +4,7 @@
 pub mod fingerprint;
 pub mod lexer;
 pub mod mentions;
+pub mod nesting;
 pub mod parameters;
 pub mod parse;
 pub mod reorder;

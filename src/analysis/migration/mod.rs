@@ -15,12 +15,12 @@ use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
 use crate::model::diagnostics::{Diagnostics, Example};
-use crate::sql::parse::parse_sql;
+use crate::sql::nesting::deep_thread;
+use crate::sql::parse::{ParseError, parse_sql};
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
-use sqlparser::parser::ParserError;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -309,7 +309,7 @@ pub fn check_migrations(
     std::thread::scope(|scope| {
         for _ in 0..parsers {
             let parsed_tx = parsed_tx.clone();
-            scope.spawn(move || {
+            let parser = deep_thread().spawn_scoped(scope, move || {
                 while let Some(parsed) = parse_next() {
                     // Fails only when checking has panicked: nothing waits for the file then.
                     if parsed_tx.send(parsed).is_err() {
@@ -317,6 +317,8 @@ pub fn check_migrations(
                     }
                 }
             });
+            // Without that thread, this one parses more of the files itself.
+            drop(parser);
         }
         drop(parsed_tx);
         let mut waiting = BTreeMap::new();
@@ -351,7 +353,7 @@ pub fn check_migrations(
 struct ParsedScript<'a> {
     script: &'a MigrationScript,
     file: MigrationFile<'a>,
-    parses: Vec<Result<Vec<Statement>, ParserError>>,
+    parses: Vec<Result<Vec<Statement>, ParseError>>,
 }
 
 impl<'a> ParsedScript<'a> {
