@@ -406,3 +406,92 @@ fn a_new_table_sqlparser_cannot_read_stays_new() {
     assert_eq!(report["summary"]["unparsed"], 1);
     assert_eq!(output.status.code(), Some(0));
 }
+
+/// The rules the no-schema fixture reports, checked in `dir` with `args` after the file.
+fn no_schema_rules(dir: &Path, args: &[&str]) -> Vec<String> {
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let mut all = vec!["check", file.to_str().unwrap(), "--format", "json"];
+    all.extend(args);
+    let output = planwise(&all, dir);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    rules_of(&report)
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .collect()
+}
+
+/// Issue 18, part 5: ruff's `--select`, `--extend-select` and `--ignore`, over
+/// planwise.toml's `[rules]`, which takes `extend_select` too.
+#[test]
+fn select_extend_select_and_ignore_on_the_command_line_override_planwise_toml() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("planwise.toml"),
+        "[rules]\nselect = [\"MIG00\"]\nextend-select = [\"MIG015\"]\nignore = [\"MIG006\"]\n",
+    )
+    .unwrap();
+    let dir = root.path();
+    let unique = |mut rules: Vec<String>| {
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    // The file alone: MIG001-MIG009 but MIG006, and MIG015.
+    assert_eq!(
+        unique(no_schema_rules(dir, &[])),
+        ["MIG001", "MIG002", "MIG005", "MIG007", "MIG009", "MIG015"]
+    );
+    // --extend-select and --ignore add to the file's.
+    assert_eq!(
+        unique(no_schema_rules(
+            dir,
+            &[
+                "--extend-select",
+                "missing-lock-timeout,MIG006",
+                "--ignore",
+                "MIG00"
+            ]
+        )),
+        ["MIG006", "MIG011", "MIG015"]
+    );
+    // --select replaces the file's selection; the more specific pattern wins.
+    assert_eq!(
+        unique(no_schema_rules(
+            dir,
+            &["--select", "MIG,MIG007", "--ignore", "MIG0"]
+        )),
+        ["MIG007"]
+    );
+    // A pattern naming no rule is an error on the command line.
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let typo = planwise(&["check", file.to_str().unwrap(), "--ignore", "MIG9"], dir);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("MIG9"));
+}
+
+/// Issue 18, part 5: `check -` reads the migration from stdin, reported as `<stdin>`.
+#[test]
+fn a_migration_can_come_from_stdin() {
+    use std::io::Write;
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(crate_dir())
+        .args(["check", "-", "--format", "json"])
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(&file).unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let from_stdin: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let from_file = planwise(
+        &["check", file.to_str().unwrap(), "--format", "json"],
+        crate_dir(),
+    );
+    let from_file: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    assert_eq!(rules_of(&from_stdin), rules_of(&from_file));
+    assert_eq!(from_stdin["findings"][0]["location"]["file"], "<stdin>");
+    assert_eq!(output.status.code(), Some(1));
+}
