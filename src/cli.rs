@@ -88,14 +88,15 @@ pub enum Command {
 #[command(mut_arg("db", |db| db.help(CHECK_DB_HELP)))]
 pub struct CheckArgs {
     /// Migration files, or folders whose `.sql` files are read in migration order (numbers
-    /// compared as numbers; `down.sql` halves skipped). Each is checked on top of the ones
-    /// before it.
+    /// compared as numbers; `down.sql` halves skipped), `-` for one read from stdin. Each is
+    /// checked on top of the ones before it.
     #[arg(required = true, value_name = "MIGRATION")]
     pub migrations: Vec<PathBuf>,
 
     /// The schema the migrations apply to: DDL files or folders, a catalog saved with
     /// `analyze --save-catalog` first (its statistics give table sizes). Without it (or
-    /// --db), only the checks that need no schema run.
+    /// --db), a table the migrations do not create is taken to exist, its size and traffic
+    /// unknown.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub schema: Vec<PathBuf>,
 
@@ -135,6 +136,27 @@ pub struct CheckArgs {
     /// current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleSelectionArgs,
+}
+
+/// Which rules run, over planwise.toml's `[rules]` (ruff's flags and their meaning).
+#[derive(Debug, Args)]
+pub struct RuleSelectionArgs {
+    /// The rules to run, in place of planwise.toml's `select`: ids, id prefixes, names or
+    /// `ALL`, comma-separated, e.g. `--select MIG001,MIG002`.
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+
+    /// Rules to run on top of the selection, e.g. `--extend-select missing-lock-timeout`.
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+
+    /// Rules not to run, e.g. `--ignore MIG011`; the most specific pattern naming a rule
+    /// decides (`--select MIG001 --ignore MIG` runs MIG001).
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

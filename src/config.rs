@@ -4,7 +4,8 @@
 //!
 //! ```toml
 //! [rules]
-//! select = ["MIG", "IDX001"]          # ids, id prefixes or names; default: every rule
+//! select = ["MIG", "IDX001"]          # ids, id prefixes, names or ALL; default: every rule
+//! extend_select = ["STAT001"]         # on top of `select` (also spelt `extend-select`)
 //! ignore = ["missing-lock-timeout"]
 //! severity = { MIG001 = "error" }
 //!
@@ -29,17 +30,72 @@ use std::collections::BTreeMap;
 pub struct Config {
     pub rules: RulesConfig,
     pub check: CheckConfig,
+    /// `--select`, `--extend-select` and `--ignore`: a selection over the file's.
+    #[serde(skip)]
+    pub command_line: RuleLayer,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RulesConfig {
-    /// Rules that run (ids, id prefixes like `MIG`, or names); empty means all.
+    /// Rules that run (ids, id prefixes like `MIG`, names, or `ALL`); empty means all.
     pub select: Vec<String>,
-    /// Rules that do not run, over `select`.
+    /// Rules that run on top of `select`.
+    #[serde(alias = "extend-select")]
+    pub extend_select: Vec<String>,
+    /// Rules that do not run.
     pub ignore: Vec<String>,
     /// A severity per rule (id or name), over the rule's own.
     pub severity: BTreeMap<String, Severity>,
+}
+
+/// One layer of rule selection — `planwise.toml`, then the command line — resolved as ruff
+/// resolves its own: a layer's `select`, when given, replaces what the layers before chose,
+/// `extend_select` adds to it and `ignore` takes away; within a layer the most specific
+/// pattern naming a rule decides for it (a name or full id over a prefix over `ALL`), and
+/// `ignore` wins a tie. So `select = ["MIG"], ignore = ["MIG011"]` runs every MIG rule but
+/// MIG011, and `--ignore MIG --select MIG011` runs MIG011 alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleLayer {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl RuleLayer {
+    /// Whether the layer turns `rule` on or off; `None` when none of its patterns names it.
+    fn decision(&self, rule: &Rule) -> Option<bool> {
+        let most_specific = |patterns: &[String]| {
+            patterns
+                .iter()
+                .filter(|pattern| matches(pattern, rule))
+                .map(|pattern| specificity(pattern, rule))
+                .max()
+        };
+        let selects = self.select.as_deref().unwrap_or_default();
+        let on = most_specific(selects).max(most_specific(&self.extend_select));
+        match (on, most_specific(&self.ignore)) {
+            (Some(on), Some(off)) => Some(on > off),
+            (on, off) => on.map(|_| true).or(off.map(|_| false)),
+        }
+    }
+
+    /// Whether `rule` runs after this layer, given whether it ran after the ones before.
+    fn applied(&self, rule: &Rule, before: bool) -> bool {
+        match self.decision(rule) {
+            Some(decision) => decision,
+            None => self.select.is_none() && before,
+        }
+    }
+
+    /// Every pattern of the layer.
+    pub fn patterns(&self) -> impl Iterator<Item = &String> {
+        self.select
+            .iter()
+            .flatten()
+            .chain(&self.extend_select)
+            .chain(&self.ignore)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -101,17 +157,24 @@ impl Config {
         Ok(config)
     }
 
-    /// Rule patterns that name no rule: worth a warning, since a typo silently selects or
-    /// ignores nothing.
+    /// Rule patterns of the file that name no rule: worth a warning, since a typo silently
+    /// selects or ignores nothing.
     pub fn unknown_rules(&self) -> Vec<String> {
-        self.rules
-            .select
-            .iter()
-            .chain(&self.rules.ignore)
+        self.file_layer()
+            .patterns()
             .chain(self.rules.severity.keys())
-            .filter(|pattern| !RULES.iter().any(|rule| matches(pattern, rule)))
+            .filter(|pattern| !names_a_rule(pattern))
             .cloned()
             .collect()
+    }
+
+    /// The file's selection as a layer; an empty `select` means every rule, as it always has.
+    fn file_layer(&self) -> RuleLayer {
+        RuleLayer {
+            select: Some(self.rules.select.clone()).filter(|select| !select.is_empty()),
+            extend_select: self.rules.extend_select.clone(),
+            ignore: self.rules.ignore.clone(),
+        }
     }
 
     pub fn thresholds(&self) -> Thresholds {
@@ -135,9 +198,8 @@ impl Config {
 
 impl RuleSelection for Config {
     fn severity(&self, rule: &Rule, found: Severity) -> Option<Severity> {
-        let listed = |patterns: &[String]| patterns.iter().any(|p| matches(p, rule));
-        let selected = self.rules.select.is_empty() || listed(&self.rules.select);
-        if !selected || listed(&self.rules.ignore) {
+        let from_file = self.file_layer().applied(rule, true);
+        if !self.command_line.applied(rule, from_file) {
             return None;
         }
         let configured = self
@@ -150,12 +212,31 @@ impl RuleSelection for Config {
     }
 }
 
-/// A pattern names a rule by its id, its name, or a prefix of its id (`MIG`, `MIG00`).
+/// A pattern names a rule by its id, its name, a prefix of its id (`MIG`, `MIG00`), or
+/// `ALL`.
 fn matches(pattern: &str, rule: &Rule) -> bool {
-    pattern.eq_ignore_ascii_case(rule.name)
+    pattern.eq_ignore_ascii_case("ALL")
+        || pattern.eq_ignore_ascii_case(rule.name)
         || (!pattern.is_empty()
             && rule.id.len() >= pattern.len()
             && rule.id[..pattern.len()].eq_ignore_ascii_case(pattern))
+}
+
+/// How precisely a matching pattern names the rule: `ALL`, then id prefixes by length, then
+/// the full id or the name.
+fn specificity(pattern: &str, rule: &Rule) -> usize {
+    if pattern.eq_ignore_ascii_case("ALL") {
+        0
+    } else if pattern.eq_ignore_ascii_case(rule.name) {
+        rule.id.len()
+    } else {
+        pattern.len()
+    }
+}
+
+/// Whether a pattern names at least one rule.
+pub fn names_a_rule(pattern: &str) -> bool {
+    RULES.iter().any(|rule| matches(pattern, rule))
 }
 
 #[cfg(test)]
@@ -212,6 +293,33 @@ mod tests {
         }
         let fine = "[check]\npg_version = 12\nsmall_table_rows = 0\nlarge_table_rows = 0";
         assert!(Config::parse(fine).is_ok());
+    }
+
+    #[test]
+    fn the_command_line_selects_over_the_file_the_most_specific_pattern_winning() {
+        let mut config = Config::parse(
+            "[rules]\nselect = [\"MIG\"]\nextend-select = [\"STAT001\"]\nignore = [\"MIG011\"]",
+        )
+        .unwrap();
+        let runs = |config: &Config, id: &str| config.severity(rule(id), Severity::Info).is_some();
+        assert!(runs(&config, "MIG001") && runs(&config, "STAT001"));
+        assert!(!runs(&config, "MIG011") && !runs(&config, "IDX001"));
+        // --extend-select brings back what the file ignored; --ignore adds to its ignores.
+        config.command_line = RuleLayer {
+            select: None,
+            extend_select: vec!["missing-lock-timeout".into()],
+            ignore: vec!["MIG001".into()],
+        };
+        assert!(runs(&config, "MIG011") && !runs(&config, "MIG001"));
+        assert!(runs(&config, "MIG002"));
+        // --select replaces the file's selection; a full id beats a prefix, ALL loses to both.
+        config.command_line = RuleLayer {
+            select: Some(vec!["ALL".into(), "MIG001".into()]),
+            extend_select: Vec::new(),
+            ignore: vec!["MIG".into()],
+        };
+        assert!(runs(&config, "MIG001") && runs(&config, "IDX001"));
+        assert!(!runs(&config, "MIG002") && !runs(&config, "MIG011"));
     }
 
     #[test]

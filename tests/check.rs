@@ -362,3 +362,180 @@ fn a_statement_too_deep_is_reported_and_the_rest_is_checked() {
         "the index after it is checked: {report:#}"
     );
 }
+
+/// Issue 18, part 1: `planwise check FILE` alone — no schema, no database, no logs. The
+/// tables the file does not create are existing tables of unknown size: each dangerous form
+/// is reported at its rule's default severity, saying so; the table the file creates first
+/// stays quiet, and so do the safe forms.
+#[test]
+fn without_a_schema_tables_not_created_are_existing_ones_of_unknown_size() {
+    let file = "fixtures/check/no-schema/0042_accounts_region.sql";
+    let output = planwise(&["check", file, "--format", "json"], crate_dir());
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let found: Vec<(u64, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        (22, "MIG007", "error"),   // ADD COLUMN … NOT NULL, no default
+        (22, "MIG011", "warning"), // the first lock on an existing table, no lock_timeout
+        (23, "MIG001", "warning"), // CREATE INDEX without CONCURRENTLY
+        (24, "MIG009", "warning"), // ALTER COLUMN … TYPE
+        (25, "MIG015", "warning"), // DROP COLUMN
+        (26, "MIG006", "warning"), // SET NOT NULL
+        (27, "MIG005", "warning"), // ADD FOREIGN KEY without NOT VALID
+        (29, "MIG002", "warning"), // DROP INDEX without CONCURRENTLY
+    ];
+    let expected: Vec<(u64, String, String)> = expected
+        .iter()
+        .map(|(line, rule, severity)| (*line, rule.to_string(), severity.to_string()))
+        .collect();
+    // Lines 4-19 work on the table the file creates, 31-38 use the safe forms.
+    assert_eq!(found, expected);
+    for finding in report["findings"].as_array().unwrap() {
+        let message = finding["message"].as_str().unwrap();
+        let says_unknown = message.contains("unknown size and traffic")
+            || message.contains("size and traffic are unknown")
+            || finding["rule"] == "MIG015" && message.contains("--log names the statements");
+        assert!(says_unknown, "{message}");
+    }
+    let type_change = &findings_of(&report, "MIG009")[0];
+    assert!(
+        type_change["message"]
+            .as_str()
+            .unwrap()
+            .contains("unless the old type, which the schema does not give, is binary-compatible"),
+        "{type_change}"
+    );
+    // The default --fail-on error: the NOT NULL column without a default fails the check.
+    assert_eq!(output.status.code(), Some(1));
+    let assumed = &report["diagnostics"]["kinds"]["table_not_in_schema"];
+    assert_eq!(assumed["count"], 2, "{assumed}");
+    let text = stdout(&planwise(&["check", file], crate_dir()));
+    insta::assert_snapshot!("check_no_schema_text", text);
+    // Row counts alone size them: a large table's index build is an error, a small table's
+    // foreign key an info.
+    let sized = planwise(
+        &[
+            "check",
+            file,
+            "--table-rows",
+            "accounts=2e6,invoices=500",
+            "--format",
+            "json",
+        ],
+        crate_dir(),
+    );
+    let sized: Value = serde_json::from_str(&stdout(&sized)).unwrap();
+    assert_eq!(findings_of(&sized, "MIG001")[0]["severity"], "error");
+    assert_eq!(findings_of(&sized, "MIG005")[0]["severity"], "info");
+}
+
+/// A `CREATE TABLE` sqlparser cannot read still makes its table new: the statements after it
+/// on that table are not taken for changes to an existing one.
+#[test]
+fn a_new_table_sqlparser_cannot_read_stays_new() {
+    let file = "fixtures/check/no-schema/0043_unreadable_new_table.sql";
+    let output = planwise(&["check", file, "--format", "json"], crate_dir());
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    assert_eq!(report["summary"]["unparsed"], 1);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+/// The rules the no-schema fixture reports, checked in `dir` with `args` after the file.
+fn no_schema_rules(dir: &Path, args: &[&str]) -> Vec<String> {
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let mut all = vec!["check", file.to_str().unwrap(), "--format", "json"];
+    all.extend(args);
+    let output = planwise(&all, dir);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    rules_of(&report)
+        .into_iter()
+        .map(|(rule, _)| rule)
+        .collect()
+}
+
+/// Issue 18, part 5: ruff's `--select`, `--extend-select` and `--ignore`, over
+/// planwise.toml's `[rules]`, which takes `extend_select` too.
+#[test]
+fn select_extend_select_and_ignore_on_the_command_line_override_planwise_toml() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(
+        root.path().join("planwise.toml"),
+        "[rules]\nselect = [\"MIG00\"]\nextend-select = [\"MIG015\"]\nignore = [\"MIG006\"]\n",
+    )
+    .unwrap();
+    let dir = root.path();
+    let unique = |mut rules: Vec<String>| {
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    // The file alone: MIG001-MIG009 but MIG006, and MIG015.
+    assert_eq!(
+        unique(no_schema_rules(dir, &[])),
+        ["MIG001", "MIG002", "MIG005", "MIG007", "MIG009", "MIG015"]
+    );
+    // --extend-select and --ignore add to the file's.
+    assert_eq!(
+        unique(no_schema_rules(
+            dir,
+            &[
+                "--extend-select",
+                "missing-lock-timeout,MIG006",
+                "--ignore",
+                "MIG00"
+            ]
+        )),
+        ["MIG006", "MIG011", "MIG015"]
+    );
+    // --select replaces the file's selection; the more specific pattern wins.
+    assert_eq!(
+        unique(no_schema_rules(
+            dir,
+            &["--select", "MIG,MIG007", "--ignore", "MIG0"]
+        )),
+        ["MIG007"]
+    );
+    // A pattern naming no rule is an error on the command line.
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let typo = planwise(&["check", file.to_str().unwrap(), "--ignore", "MIG9"], dir);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("MIG9"));
+}
+
+/// Issue 18, part 5: `check -` reads the migration from stdin, reported as `<stdin>`.
+#[test]
+fn a_migration_can_come_from_stdin() {
+    use std::io::Write;
+    let file = crate_dir().join("fixtures/check/no-schema/0042_accounts_region.sql");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .current_dir(crate_dir())
+        .args(["check", "-", "--format", "json"])
+        .env_remove("DATABASE_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(&file).unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let from_stdin: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let from_file = planwise(
+        &["check", file.to_str().unwrap(), "--format", "json"],
+        crate_dir(),
+    );
+    let from_file: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    assert_eq!(rules_of(&from_stdin), rules_of(&from_file));
+    assert_eq!(from_stdin["findings"][0]["location"]["file"], "<stdin>");
+    assert_eq!(output.status.code(), Some(1));
+}

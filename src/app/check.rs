@@ -4,23 +4,27 @@
 use super::{Analysed, read_and_analyse, write_output_to};
 use crate::analysis::migration::usage::WorkloadUsage;
 use crate::analysis::migration::{Environment, MigrationScript, check_migrations};
-use crate::cli::{CheckArgs, CheckFormat};
-use crate::config::Config;
+use crate::cli::{CheckArgs, CheckFormat, RuleSelectionArgs};
+use crate::config::{Config, RuleLayer, names_a_rule};
 use crate::findings::Severity;
 use crate::input::schema::schema_files;
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::report::check::{CheckReport, github, json, markdown, sarif, text};
 use anyhow::Context;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The server version assumed when neither the flags, the config nor a live server say.
 const DEFAULT_PG_VERSION: u32 = 15;
 const CONFIG_FILE: &str = "planwise.toml";
+/// The name a migration read from stdin goes by in the report.
+const STDIN_NAME: &str = "<stdin>";
 
 /// Runs the check; the exit status (1 when findings reach the fail-on severity).
 pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    let (config, config_path) = load_config(args.config.as_deref())?;
+    let (mut config, config_path) = load_config(args.config.as_deref())?;
+    config.command_line = command_line_rules(&args.rules)?;
     let mut diagnostics = Diagnostics::default();
     for pattern in config.unknown_rules() {
         let file = config_path
@@ -86,10 +90,36 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     ))
 }
 
-/// The files the arguments name, in the order given (folders in migration order).
+/// `--select`, `--extend-select` and `--ignore`; a pattern naming no rule is an error, as a
+/// typo on the command line should not pass for a selection.
+fn command_line_rules(args: &RuleSelectionArgs) -> anyhow::Result<RuleLayer> {
+    let layer = RuleLayer {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    if let Some(pattern) = layer.patterns().find(|p| !names_a_rule(p)) {
+        anyhow::bail!("`{pattern}` names no rule (planwise rules lists them)");
+    }
+    Ok(layer)
+}
+
+/// The files the arguments name, in the order given (folders in migration order); `-` is
+/// one migration read from stdin.
 fn read_migrations(paths: &[PathBuf]) -> anyhow::Result<Vec<MigrationScript>> {
     let mut scripts = Vec::new();
     for path in paths {
+        if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read the migration from stdin")?;
+            scripts.push(MigrationScript {
+                file: STDIN_NAME.to_string(),
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+            continue;
+        }
         for file in schema_files(path)? {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;

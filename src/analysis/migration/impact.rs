@@ -32,6 +32,10 @@ impl Default for Thresholds {
     }
 }
 
+/// The width of a row assumed for a table the schema does not have but `--table-rows` sizes:
+/// a few numbers, timestamps and short strings.
+const ASSUMED_ROW_BYTES: f64 = 100.0;
+
 /// What is known of a table's size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Size {
@@ -59,14 +63,20 @@ impl StatementContext<'_> {
         if self.is_new(table) {
             return Size::New;
         }
-        let Some(entry) = self.catalog.tables.get(table) else {
-            return Size::Unknown;
-        };
         let rows_given = self.environment.table_rows;
         let given = rows_given
             .get(table)
             .or_else(|| rows_given.get(&QualifiedName::new("*", "*")))
             .copied();
+        let Some(entry) = self.catalog.tables.get(table) else {
+            return match given {
+                Some(rows) => Size::Rows {
+                    rows,
+                    bytes: rows * ASSUMED_ROW_BYTES,
+                },
+                None => Size::Unknown,
+            };
+        };
         let stats = entry.stats.as_ref();
         let Some(rows) = given.or_else(|| stats.and_then(|s| s.rows)) else {
             return Size::Unknown;
@@ -128,20 +138,37 @@ impl StatementContext<'_> {
                     } else {
                         Severity::Warning
                     };
+                let width = if self.is_assumed(table) {
+                    format!(
+                        ", at {ASSUMED_ROW_BYTES} B a row: it is not in the schema, which would \
+                         give its columns"
+                    )
+                } else {
+                    String::new()
+                };
                 (
                     severity,
-                    format!("{table} has ~{} rows ({})", count(rows), bytes_text(bytes)),
+                    format!(
+                        "{table} has ~{} rows ({}{width})",
+                        count(rows),
+                        bytes_text(bytes)
+                    ),
                     held(bytes),
                 )
             }
             Size::Unknown => {
                 let severity = if busy { Severity::Error } else { default };
-                (
-                    severity,
+                let size_note = if self.is_assumed(table) {
+                    self.assumed_table_note(table)
+                } else {
                     format!(
                         "the size of {table} is unknown (read it with --db, a saved catalog or \
                          --table-rows)"
-                    ),
+                    )
+                };
+                (
+                    severity,
+                    size_note,
                     format!("how long {} is held cannot be estimated", lock.as_str()),
                 )
             }
@@ -151,6 +178,26 @@ impl StatementContext<'_> {
             explanation: format!("{size_note}: {lock_note}{traffic_note}"),
             table_note: format!("{size_note}{traffic_note}"),
         })
+    }
+
+    /// What is known of a table the schema does not have (see
+    /// [`assumed_table`](StatementContext::assumed_table)): that it exists, no more.
+    pub fn assumed_table_note(&self, table: &QualifiedName) -> String {
+        let unknown = if self.environment.usage.is_some() {
+            "size (--db, a saved catalog or --table-rows give it)"
+        } else {
+            "size and traffic (--db, a saved catalog or --table-rows give its size, --log its \
+             traffic)"
+        };
+        format!("{table} is not in the schema: taken to be an existing table of unknown {unknown}")
+    }
+
+    /// The same for an index the schema does not have: even its table is unknown.
+    pub fn assumed_index_note(&self, index: &impl std::fmt::Display) -> String {
+        format!(
+            "{index} is not in the schema: taken to be an existing index, on a table whose name, \
+             size and traffic are unknown"
+        )
     }
 }
 

@@ -97,7 +97,9 @@ pub struct TableLock {
 }
 
 /// The tables a statement locks, strongest lock first; empty for statements that lock no
-/// existing table (creating a table, data, settings).
+/// existing table (creating a table, data, settings). A table the schema does not have is
+/// taken to exist (see [`StatementContext::assumed_table`]); an index it does not have is on
+/// a table nobody can name, and left out.
 pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
     let mut locks = Vec::new();
     let mut add = |table: Option<QualifiedName>, lock: Lock, work: Work| {
@@ -113,7 +115,7 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
                 Lock::Share
             };
             add(
-                context.table_name(&create.table_name),
+                context.assumed_table(&create.table_name),
                 lock,
                 Work::IndexBuild,
             );
@@ -138,7 +140,7 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
         }) => {
             for name in names {
                 add(
-                    context.table_name(name),
+                    context.assumed_table(name),
                     Lock::AccessExclusive,
                     Work::Catalog,
                 );
@@ -147,19 +149,19 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
         Some(Statement::Truncate(truncate)) => {
             for target in &truncate.table_names {
                 add(
-                    context.table_name(&target.name),
+                    context.assumed_table(&target.name),
                     Lock::AccessExclusive,
                     Work::Catalog,
                 );
             }
         }
         Some(Statement::AlterTable(alter)) => {
-            let table = context.table_name(&alter.name);
+            let table = context.assumed_table(&alter.name);
             for operation in &alter.operations {
                 let (lock, work) = alter_table_lock(context, table.as_ref(), operation);
                 if let Some(parent) = referenced_table(operation) {
                     add(
-                        context.table_name(parent),
+                        context.assumed_table(parent),
                         Lock::ShareRowExclusive,
                         Work::Catalog,
                     );
@@ -170,19 +172,19 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
         // A backfill in a migration: it writes (or reads) as many rows as it matches.
         _ if context.starts_with(&["UPDATE"]) => {
             if let Some(name) = context.object_after(&["UPDATE"]) {
-                add(context.table_name(&name), Lock::RowExclusive, Work::Scan);
+                add(context.assumed_table(&name), Lock::RowExclusive, Work::Scan);
             }
         }
         _ if context.starts_with(&["DELETE", "FROM"]) => {
             if let Some(name) = context.object_after(&["DELETE", "FROM"]) {
-                add(context.table_name(&name), Lock::RowExclusive, Work::Scan);
+                add(context.assumed_table(&name), Lock::RowExclusive, Work::Scan);
             }
         }
         _ if context.starts_with(&["REINDEX"]) && !context.words_include("CONCURRENTLY") => {
             // REINDEX TABLE t / REINDEX INDEX i: ACCESS EXCLUSIVE on the index, SHARE on the
             // table, for the length of a build.
             if let Some(name) = context.object_after(&["TABLE"]) {
-                add(context.table_name(&name), Lock::Share, Work::IndexBuild);
+                add(context.assumed_table(&name), Lock::Share, Work::IndexBuild);
             } else if let Some(name) = context.object_after(&["INDEX"]) {
                 add(context.table_of_index(&name), Lock::Share, Work::IndexBuild);
             }

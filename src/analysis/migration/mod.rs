@@ -20,7 +20,9 @@ use crate::sql::parse::{ParseError, parse_sql};
 use impact::Thresholds;
 use locks::{Lock, TableLock, table_locks};
 use script::{MigrationFile, MigrationStatement, read_migration};
-use sqlparser::ast::{AlterTableOperation, Ident, ObjectName, Statement, TableConstraint};
+use sqlparser::ast::{
+    AlterTableOperation, Ident, ObjectName, ObjectType, Statement, TableConstraint,
+};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +33,9 @@ use usage::WorkloadUsage;
 pub const UNPARSED_STATEMENT: &str = "unparsed_statement";
 /// A suppression comment naming no rule.
 pub const UNKNOWN_RULE: &str = "unknown_rule";
+/// A table the statements change that neither the schema nor the migrations create: checked
+/// as an existing table of unknown size and traffic.
+pub const ASSUMED_TABLE: &str = "table_not_in_schema";
 
 /// What the checks know beyond the migrations themselves.
 #[derive(Debug, Clone)]
@@ -76,6 +81,19 @@ pub struct Session {
     /// Existing tables whose rows an UPDATE, DELETE or TRUNCATE earlier in the file changed:
     /// their statistics describe rows that may be gone (a backfill before `SET NOT NULL`).
     pub rows_changed: BTreeSet<QualifiedName>,
+    /// CHECK constraints added earlier in the file to tables the schema does not have (see
+    /// [`StatementContext::assumed_table`]), which the catalog cannot hold for them.
+    pub assumed_table_checks: Vec<AddedCheck>,
+}
+
+/// A CHECK constraint a migration added.
+#[derive(Debug, Clone)]
+pub struct AddedCheck {
+    pub table: QualifiedName,
+    pub name: Option<String>,
+    pub expression: String,
+    /// Added without `NOT VALID`, or validated since.
+    pub validated: bool,
 }
 
 /// Everything a migration rule may read about one statement.
@@ -91,6 +109,8 @@ pub struct StatementContext<'a> {
     pub environment: &'a Environment<'a>,
     /// The decisions rules left for the end of the file (see [`at_file_end`](Self::at_file_end)).
     file_end_checks: RefCell<Vec<FileEndCheck>>,
+    /// The tables [`assumed_table`](Self::assumed_table) took to exist, for the report.
+    assumed: RefCell<BTreeSet<QualifiedName>>,
 }
 
 /// The part of a rule decided on the schema the whole file leaves: the finding to report, if
@@ -106,16 +126,52 @@ impl<'a> StatementContext<'a> {
         self.file_end_checks.borrow_mut().push(Box::new(decide));
     }
 
-    /// For `ALTER TABLE` of a table the schema has: the table and the actions.
+    /// For `ALTER TABLE`: the table (see [`assumed_table`](Self::assumed_table)) and the
+    /// actions.
     pub fn altered_table(&self) -> Option<(QualifiedName, &'a [AlterTableOperation])> {
         let Some(Statement::AlterTable(alter)) = self.ast else {
             return None;
         };
-        Some((self.table_name(&alter.name)?, &alter.operations))
+        Some((self.assumed_table(&alter.name)?, &alter.operations))
     }
 
+    /// The table the schema has under that name.
     pub fn table_name(&self, name: &ObjectName) -> Option<QualifiedName> {
         self.loader.applier().resolve(RelationKind::Table, name)
+    }
+
+    /// The table a statement that changes or locks one means: the schema's, or — when
+    /// neither the schema nor the migrations so far created it (`check` without `--schema`
+    /// or `--db`, a history that starts mid-way) — the one the name would mean, taken to be
+    /// an existing table of unknown size and traffic: a migration names tables that exist
+    /// where it runs. `None` for the session's temporary tables and for names the schema
+    /// knows as a view, an index or a sequence.
+    pub fn assumed_table(&self, name: &ObjectName) -> Option<QualifiedName> {
+        if let Some(known) = self.table_name(name) {
+            return Some(known);
+        }
+        let applier = self.loader.applier();
+        let other_relation = [
+            RelationKind::View,
+            RelationKind::Index,
+            RelationKind::Sequence,
+        ]
+        .into_iter()
+        .any(|kind| applier.resolve(kind, name).is_some());
+        if other_relation || applier.is_temporary_table(name) {
+            return None;
+        }
+        let table = applier.creation_name(name);
+        if !self.is_new(&table) {
+            self.assumed.borrow_mut().insert(table.clone());
+        }
+        Some(table)
+    }
+
+    /// Whether the table is one [`assumed_table`](Self::assumed_table) took to exist:
+    /// nothing is known of its columns, size or traffic.
+    pub fn is_assumed(&self, table: &QualifiedName) -> bool {
+        !self.is_new(table) && !self.catalog.tables.contains_key(table)
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&'a Table> {
@@ -192,7 +248,7 @@ impl<'a> StatementContext<'a> {
         let mut at = at + words.len();
         while matches!(
             self.statement.words.get(at).map(String::as_str),
-            Some("CONCURRENTLY" | "IF" | "EXISTS" | "ONLY")
+            Some("CONCURRENTLY" | "IF" | "NOT" | "EXISTS" | "ONLY")
         ) {
             at += 1;
         }
@@ -205,17 +261,23 @@ impl<'a> StatementContext<'a> {
     /// that `SET NOT NULL` skips its scan (PostgreSQL 12+).
     pub fn has_valid_not_null_check(&self, table: &QualifiedName, column: &str) -> bool {
         let wanted = format!("{column} is not null");
-        self.environment.pg_version >= 12
-            && self.catalog.tables.get(table).is_some_and(|t| {
-                t.checks.iter().any(|check| {
-                    !check.not_valid
-                        && check
-                            .expression
-                            .to_ascii_lowercase()
-                            .trim_matches(['(', ')'])
-                            .contains(&wanted)
-                })
-            })
+        let proves = |expression: &str| {
+            expression
+                .to_ascii_lowercase()
+                .trim_matches(['(', ')'])
+                .contains(&wanted)
+        };
+        let in_catalog = self.catalog.tables.get(table).is_some_and(|t| {
+            t.checks
+                .iter()
+                .any(|check| !check.not_valid && proves(&check.expression))
+        });
+        let added_here = self
+            .session
+            .assumed_table_checks
+            .iter()
+            .any(|check| check.validated && &check.table == table && proves(&check.expression));
+        self.environment.pg_version >= 12 && (in_catalog || added_here)
     }
 
     /// A finding of `rule` located at this statement.
@@ -264,6 +326,9 @@ pub struct CheckOutcome {
     pub statements: u64,
     /// Findings left out by suppression comments.
     pub suppressed: u64,
+    /// The tables neither the schema nor the migrations created, checked as existing tables
+    /// of unknown size and traffic.
+    pub assumed_tables: BTreeSet<QualifiedName>,
     /// The schema after the migrations.
     pub schema: SchemaLoad,
 }
@@ -413,6 +478,7 @@ fn check_script(
             session: &session,
             environment,
             file_end_checks: RefCell::default(),
+            assumed: RefCell::default(),
         };
         let mut found = Vec::new();
         for rule in crate::rules::RULES {
@@ -431,9 +497,19 @@ fn check_script(
                 .map(|check| (statement, check)),
         );
         let next = next_session(&session, &context);
+        for table in context.assumed.take() {
+            note_assumed_table(table, &script.file, statement, outcome);
+        }
+        let created = created_table(&context);
         // REINDEX is read by its words; every check it has ran.
         let read_by_words = context.starts_with(&["REINDEX"]);
-        let load = loader.load_parsed(statement.text, statement.line, &script.file, Some(parsed));
+        // The catalog has nothing to apply such a statement to: its tables are reported once,
+        // as assumed, rather than as missing at every statement.
+        let load = if changes_only_assumed_relations(&context) {
+            StatementLoad::Ignored
+        } else {
+            loader.load_parsed(statement.text, statement.line, &script.file, Some(parsed))
+        };
         if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
         {
@@ -447,10 +523,8 @@ fn check_script(
             });
         }
         session = next;
-        if let Some(Statement::CreateTable(create)) = ast
-            && let Some(name) = loader.applier().resolve(RelationKind::Table, &create.name)
-        {
-            if create.query.is_some() {
+        if let Some((name, from_query)) = created {
+            if from_query {
                 session.created_from_query.insert(name.clone());
             }
             session.created.insert(name);
@@ -461,6 +535,86 @@ fn check_script(
             report(finding, file, statement, selection, outcome);
         }
     }
+}
+
+/// The table a `CREATE TABLE` makes, and whether a query fills it — read from its words
+/// when sqlparser could not read it, so that later statements on it stay quiet all the same.
+fn created_table(context: &StatementContext<'_>) -> Option<(QualifiedName, bool)> {
+    if let Some(Statement::CreateTable(create)) = context.ast {
+        return Some((
+            context.declared_table_name(&create.name),
+            create.query.is_some(),
+        ));
+    }
+    if context.ast.is_some() || !context.starts_with(&["CREATE"]) {
+        return None;
+    }
+    let modifiers = [
+        "GLOBAL",
+        "LOCAL",
+        "TEMP",
+        "TEMPORARY",
+        "UNLOGGED",
+        "FOREIGN",
+    ];
+    let words = &context.statement.words[1..];
+    let at = words
+        .iter()
+        .position(|w| !modifiers.contains(&w.as_str()))?;
+    if words[at] != "TABLE" {
+        return None;
+    }
+    let name = context.object_after(&["TABLE"])?;
+    Some((
+        context.declared_table_name(&name),
+        context.words_include("AS"),
+    ))
+}
+
+/// Whether the statement changes only tables (or indexes) the schema does not have, taken
+/// to exist (see [`StatementContext::assumed_table`]).
+fn changes_only_assumed_relations(context: &StatementContext<'_>) -> bool {
+    let assumed = |name: &ObjectName| {
+        context
+            .assumed_table(name)
+            .is_some_and(|table| context.is_assumed(&table))
+    };
+    match context.ast {
+        Some(Statement::AlterTable(alter)) => assumed(&alter.name),
+        Some(Statement::CreateIndex(create)) => assumed(&create.table_name),
+        Some(Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        }) => names.iter().all(|name| context.index_name(name).is_none()),
+        Some(Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        }) => names.iter().all(assumed),
+        _ => false,
+    }
+}
+
+/// Counts a table taken to exist once, at the first statement that names it.
+fn note_assumed_table(
+    table: QualifiedName,
+    file: &str,
+    statement: &MigrationStatement<'_>,
+    outcome: &mut CheckOutcome,
+) {
+    if outcome.assumed_tables.contains(&table) {
+        return;
+    }
+    outcome.diagnostics.report(ASSUMED_TABLE, || Example {
+        file: file.to_string(),
+        line: statement.line as u64,
+        reason: format!(
+            "{table} is neither in the schema nor created by the migrations before: checked \
+             as an existing table of unknown size and traffic"
+        ),
+    });
+    outcome.assumed_tables.insert(table);
 }
 
 /// Adds a statement's finding to the outcome, unless a comment suppresses it or the
@@ -510,6 +664,7 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
             .added_not_valid
             .extend(constraints_added_not_valid(context.ast));
     }
+    follow_assumed_table_checks(&mut session.assumed_table_checks, context);
     if let Some(setting) = setting_name(context) {
         if setting == "lock_timeout" {
             session.lock_timeout = true;
@@ -536,6 +691,41 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.exclusive_lock = Some((lock.table.clone(), context.statement.line));
     }
     session
+}
+
+/// Keeps the CHECK constraints of tables the schema does not have as `ALTER TABLE` adds,
+/// validates and drops them.
+fn follow_assumed_table_checks(checks: &mut Vec<AddedCheck>, context: &StatementContext<'_>) {
+    let Some((table, operations)) = context.altered_table() else {
+        return;
+    };
+    if !context.is_assumed(&table) {
+        return;
+    }
+    let named = |check: &AddedCheck, name: &Ident| {
+        check.table == table && check.name.as_deref() == Some(&crate::model::ddl::identifier(name))
+    };
+    for operation in operations {
+        match operation {
+            AlterTableOperation::AddConstraint {
+                constraint: TableConstraint::Check(check),
+                not_valid,
+            } => checks.push(AddedCheck {
+                table: table.clone(),
+                name: check.name.as_ref().map(crate::model::ddl::identifier),
+                expression: check.expr.to_string(),
+                validated: !not_valid,
+            }),
+            AlterTableOperation::ValidateConstraint { name } => checks
+                .iter_mut()
+                .filter(|check| named(check, name))
+                .for_each(|check| check.validated = true),
+            AlterTableOperation::DropConstraint { name, .. } => {
+                checks.retain(|check| !named(check, name))
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The names of the constraints an `ALTER TABLE` adds `NOT VALID`.

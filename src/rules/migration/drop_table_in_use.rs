@@ -46,7 +46,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     };
     for name in names {
-        let Some(table) = context.table_name(name) else {
+        let Some(table) = context.assumed_table(name) else {
             continue;
         };
         if context.is_new(&table) {

@@ -1,6 +1,7 @@
 //! ## What it finds
 //! `CREATE INDEX` without `CONCURRENTLY` on a table that already exists (tables created
-//! earlier in the same file are empty and are left alone).
+//! earlier in the same file are empty and are left alone) — or that the schema does not
+//! have, and so is taken to exist.
 //!
 //! ## Why it matters
 //! A plain `CREATE INDEX` holds a SHARE lock for the whole build: reads go on, but every
@@ -48,7 +49,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     if create.concurrently {
         return;
     }
-    let Some(table) = context.table_name(&create.table_name) else {
+    let Some(table) = context.assumed_table(&create.table_name) else {
         return;
     };
     let problem =

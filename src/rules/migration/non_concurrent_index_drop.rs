@@ -1,5 +1,6 @@
 //! ## What it finds
-//! `DROP INDEX` without `CONCURRENTLY` on an index of a table that already exists.
+//! `DROP INDEX` without `CONCURRENTLY` on an index of a table that already exists, or on an
+//! index the schema does not have (taken to exist, on a table of unknown size).
 //!
 //! ## Why it matters
 //! A plain `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table. The drop itself
@@ -20,14 +21,14 @@
 //!
 //! ## How severity is decided
 //! By the table's size and traffic: info for small quiet tables, error for busy ones,
-//! warning otherwise and when nothing is known.
+//! warning otherwise and when nothing is known (an index not in the schema).
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
 use crate::findings::{Finding, Severity};
 use crate::rules::{Check, Rule};
-use sqlparser::ast::{ObjectType, Statement};
+use sqlparser::ast::{ObjectName, ObjectType, Statement};
 
 pub static RULE: Rule = Rule {
     id: "MIG002",
@@ -53,6 +54,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     for name in names {
         let (Some(index), Some(table)) = (context.index_name(name), context.table_of_index(name))
         else {
+            out.push(unknown_index(context, name));
             continue;
         };
         let problem = format!(
@@ -69,5 +71,20 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             finding.sql = Some(format!("DROP INDEX CONCURRENTLY {index};"));
             out.push(finding);
         }
+    }
+}
+
+/// An index the schema does not have: it is taken to exist, on a table whose name, size and
+/// traffic are unknown.
+fn unknown_index(context: &StatementContext<'_>, name: &ObjectName) -> Finding {
+    Finding {
+        message: format!(
+            "DROP INDEX {name} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its \
+             table; {}: the lock itself is brief, but every query on the table queues behind \
+             it while it waits",
+            context.assumed_index_note(name)
+        ),
+        sql: Some(format!("DROP INDEX CONCURRENTLY {name};")),
+        ..context.finding(&RULE)
     }
 }

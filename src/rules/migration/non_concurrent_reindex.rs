@@ -1,6 +1,6 @@
 //! ## What it finds
 //! `REINDEX` without `CONCURRENTLY` (PostgreSQL 12 and later have it) of an existing table
-//! or index.
+//! or index — or of one the schema does not have, taken to exist.
 //!
 //! ## Why it matters
 //! A plain `REINDEX` locks the index against every use and the table against writes for the
@@ -39,7 +39,30 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     if !context.starts_with(&["REINDEX"]) || context.environment.pg_version < 12 {
         return;
     }
-    for lock in context.locks() {
+    let locks = context.locks();
+    let words: Vec<&str> = context.statement.text.split_whitespace().collect();
+    let concurrent_form = || match words.as_slice() {
+        [reindex, kind, rest @ ..] => {
+            Some(format!("{reindex} {kind} CONCURRENTLY {};", rest.join(" ")))
+        }
+        _ => None,
+    };
+    if locks.is_empty()
+        && !context.words_include("CONCURRENTLY")
+        && let Some(index) = context.object_after(&["INDEX"])
+        && context.index_name(&index).is_none()
+    {
+        out.push(Finding {
+            message: format!(
+                "REINDEX without CONCURRENTLY locks {index} against every use and its table \
+                 against writes for the whole rebuild; {}",
+                context.assumed_index_note(&index)
+            ),
+            sql: concurrent_form(),
+            ..context.finding(&RULE)
+        });
+    }
+    for lock in locks {
         let problem = format!(
             "REINDEX without CONCURRENTLY blocks writes to {} and queries using its indexes",
             lock.table
@@ -47,10 +70,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         if let Some(mut finding) =
             blocking_finding(context, &RULE, &lock.table, lock.lock, lock.work, problem)
         {
-            let words: Vec<&str> = context.statement.text.split_whitespace().collect();
-            if let [reindex, kind, rest @ ..] = words.as_slice() {
-                finding.sql = Some(format!("{reindex} {kind} CONCURRENTLY {};", rest.join(" ")));
-            }
+            finding.sql = concurrent_form();
             out.push(finding);
         }
     }

@@ -21,7 +21,7 @@
 //!
 //! ## How severity is decided
 //! Error, unless statistics say the table is empty (then nothing is reported) — or the table
-//! was created in the same file.
+//! was created in the same file. A table the schema does not have is taken to have rows.
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::impact::Size;
@@ -69,10 +69,15 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let column = identifier(&column_def.name);
+        let unknown = if size == Size::Unknown && context.is_assumed(&table) {
+            format!("; {}", context.assumed_table_note(&table))
+        } else {
+            String::new()
+        };
         out.push(Finding {
             message: format!(
                 "ADD COLUMN {column} NOT NULL without a default fails on {table} as soon as it \
-                 has a row"
+                 has a row{unknown}"
             ),
             table: Some(table.clone()),
             columns: vec![column],

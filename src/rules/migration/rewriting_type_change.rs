@@ -19,6 +19,9 @@
 //! batches, then swap the names in one short transaction. For an `integer` key running out
 //! of room, that is the only way without downtime.
 //!
+//! When the schema does not give the old type (a table not in the schema), the change is
+//! reported as one that may rewrite, naming the changes that would not.
+//!
 //! ## How severity is decided
 //! By the table's size and traffic (the rewrite's length).
 
@@ -68,9 +71,21 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let from = old.map(|old| format!(" from {old}")).unwrap_or_default();
-        let problem =
-            format!("changing {table}.{column}{from} to {new} rewrites the table and its indexes");
+        let problem = match old {
+            Some(old) => format!(
+                "changing {table}.{column} from {old} to {new} rewrites the table and its indexes"
+            ),
+            None if using.is_some() => format!(
+                "changing {table}.{column} to {new} USING an expression rewrites the table and \
+                 its indexes"
+            ),
+            None => format!(
+                "changing {table}.{column} to {new} rewrites the table and its indexes unless \
+                 the old type, which the schema does not give, is binary-compatible with it \
+                 (varchar to text or a longer varchar, numeric to a larger precision, cidr to \
+                 inet)"
+            ),
+        };
         if let Some(mut finding) = blocking_finding(
             context,
             &RULE,
