@@ -274,7 +274,10 @@ fn an_index_hypopg_refuses_is_an_error_not_a_number() {
     let url = scene.database.url("");
     let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
         .args(["whatif", "--db", &url, "--log", scene.log.to_str().unwrap()])
-        .args(["--index", "CREATE INDEX ON orders (total) WHERE random() > 0.5"])
+        .args([
+            "--index",
+            "CREATE INDEX ON orders (total) WHERE random() > 0.5",
+        ])
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
