@@ -6,6 +6,7 @@ pub mod ingest;
 pub mod jsonlog;
 pub mod pgss;
 pub mod prefix;
+pub mod prefix_guess;
 pub mod record;
 pub mod schema;
 pub mod source;
@@ -27,10 +28,11 @@ pub enum InputError {
     Open { path: String, error: std::io::Error },
     #[error("cannot read {path}: {error}")]
     Read { path: String, error: std::io::Error },
-    #[error(
-        "unrecognised log line prefix (first line: `{example}`); pass the server's setting, e.g. --log-line-prefix '%m [%p] %q%u@%d '"
-    )]
-    UnknownPrefix { example: String },
+    #[error("{}", prefix::unknown_prefix_message(example, guess.as_deref()))]
+    UnknownPrefix {
+        example: String,
+        guess: Option<String>,
+    },
     #[error("{path}: {reason}")]
     Malformed { path: String, reason: String },
     #[error("no file matches {pattern}")]

@@ -2,6 +2,7 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
+pub use super::prefix_guess::guess;
 use crate::model::time::{Millis, minute_of, parse_timestamp, within_minute};
 
 /// The fields a prefix can carry that planwise uses.
@@ -21,60 +22,166 @@ pub struct PrefixFields<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
     Literal(Vec<u8>),
-    /// An escape (`%m`, `%p`, …): where its value ends, which field keeps it and the literal
-    /// that follows it (often what ends it), all settled when the prefix is compiled so that
-    /// matching a line does no lookup and finds each literal once.
+    /// An escape (`%m`, `%p`, …): the shape of its value, which field keeps it and the
+    /// literal that follows it (often what ends it), all settled when the prefix is compiled
+    /// so that matching a line does no lookup and finds each literal once.
     Escape {
-        end: ValueEnd,
+        shape: Shape,
         field: Option<Field>,
         then: Vec<u8>,
+        /// Whether more than one length of value may be followed by `then` (`%u` before
+        /// `@` may itself hold an `@`): the matcher then keeps the place to come back to.
+        ambiguous: bool,
     },
     /// `%q`: what follows is printed only by session processes.
     SessionOnly,
 }
 
-/// How far an escape's value runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ValueEnd {
-    /// `%m` (23 characters), `%t` and `%s` (19), then a zone label up to the next space.
+/// What an escape's value looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `%m` (23 characters), `%t` and `%s` (19), then a space and a zone label.
     Timestamp { digits: usize },
-    /// `%p`, `%l`, `%x`: digits; only `%x` may print none.
-    Digits { may_be_empty: bool },
-    /// Any other escape: up to the literal that follows it (its `then`),
-    BeforeLiteral,
-    /// or up to the next space when no literal follows.
-    BeforeSpace,
+    /// `%r`: `host(port)`, `[local]`, or nothing (background processes).
+    Remote,
+    /// A run of bytes of one class (`%p` digits, `%c` hex and a dot, …).
+    Run { class: Class, may_be_empty: bool },
+    /// Anything (`%u`, `%d`, `%a`, `%i`, `%b`, padded values): it ends where what follows
+    /// it matches, the shortest first.
+    Free,
 }
 
-impl ValueEnd {
-    /// The length of the value at the start of `rest`. The timestamp it holds, when finding
-    /// its end meant parsing one, goes to `at` (returned in a pair, it went through memory).
-    fn find(
-        &self,
+/// The bytes a [`Shape::Run`] value is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digits,
+    /// `%Q` (query ids are signed).
+    SignedDigits,
+    /// `%c`: hex start time, a dot, hex pid.
+    SessionId,
+    /// `%e`.
+    Sqlstate,
+    /// `%v`: backend id, a slash, local transaction id.
+    VirtualXid,
+    /// `%n`: seconds since the epoch, a dot, milliseconds.
+    Epoch,
+    /// `%h`, `%L`, and `%r` when it has no `(port)`.
+    NonSpace,
+    /// A zone label after a timestamp: `UTC`, `CEST`, `+03`, `-0530`.
+    Zone,
+}
+
+impl Class {
+    fn contains(self, b: u8) -> bool {
+        match self {
+            Class::Digits => b.is_ascii_digit(),
+            Class::SignedDigits => b.is_ascii_digit() || b == b'-',
+            Class::SessionId => b.is_ascii_hexdigit() || b == b'.',
+            Class::Sqlstate => b.is_ascii_alphanumeric(),
+            Class::VirtualXid => b.is_ascii_digit() || b == b'/',
+            Class::Epoch => b.is_ascii_digit() || b == b'.',
+            Class::NonSpace => !b.is_ascii_whitespace(),
+            Class::Zone => b.is_ascii_alphanumeric() || b == b'+' || b == b'-',
+        }
+    }
+
+    /// How many bytes at the start of `text` are of the class.
+    fn run(self, text: &[u8]) -> usize {
+        text.iter()
+            .position(|&b| !self.contains(b))
+            .unwrap_or(text.len())
+    }
+}
+
+impl Shape {
+    /// Whether more than one value length may be followed by `then`.
+    fn ambiguous(self, then: &[u8]) -> bool {
+        let within = |class: Class| then.first().is_none_or(|&b| class.contains(b));
+        match self {
+            Shape::Timestamp { .. } => within(Class::Zone),
+            Shape::Run { class, .. } => within(class),
+            Shape::Remote | Shape::Free => true,
+        }
+    }
+
+    /// The shortest length, `from` or more, of a value of this shape at the start of `rest`
+    /// that `then` follows. A timestamp that finding it parsed goes to `at`.
+    fn end(
+        self,
         rest: &[u8],
         then: &[u8],
+        from: usize,
+        ambiguous: bool,
         last: &mut LastTimestamp,
         at: &mut Option<Millis>,
     ) -> Option<usize> {
         match self {
-            ValueEnd::Timestamp { digits } => {
-                let digits = *digits;
+            Shape::Timestamp { digits } => {
                 let parsed = last.parse(rest.get(..digits)?)?;
-                let after = rest.get(digits + 1..)?;
-                // A short label: a plain scan beats memchr's setup.
-                let label = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+                let mut label = digits;
                 // Milliseconds after a `%t` belong to the value but were not parsed here.
-                *at = (rest[digits] != b'.').then_some(parsed);
-                Some(digits + 1 + label)
+                if rest.get(digits) == Some(&b'.') {
+                    label += 1 + Class::Digits.run(&rest[digits + 1..]);
+                } else {
+                    *at = Some(parsed);
+                }
+                if rest.get(label) != Some(&b' ') {
+                    return None;
+                }
+                let label = label + 1;
+                let run = Class::Zone.run(&rest[label..]);
+                fit(rest, then, label.max(from), label + run, ambiguous)
             }
-            ValueEnd::Digits { may_be_empty } => {
-                let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-                (len > 0 || *may_be_empty).then_some(len)
+            Shape::Run {
+                class,
+                may_be_empty,
+            } => {
+                let lowest = from.max(usize::from(!may_be_empty));
+                fit(rest, then, lowest, class.run(rest), ambiguous)
             }
-            ValueEnd::BeforeLiteral => find(rest, then),
-            ValueEnd::BeforeSpace => Some(memchr::memchr(b' ', rest).unwrap_or(rest.len())),
+            Shape::Remote => {
+                if from == 0
+                    && let Some(end) = remote_end(rest)
+                    && starts_with(&rest[end..], then)
+                {
+                    return Some(end);
+                }
+                fit(rest, then, from, Class::NonSpace.run(rest), true)
+            }
+            Shape::Free => {
+                let tail = rest.get(from..)?;
+                Some(
+                    from + if then.is_empty() {
+                        0
+                    } else {
+                        find(tail, then)?
+                    },
+                )
+            }
         }
     }
+}
+
+/// The first length in `lowest..=highest` that `then` follows. Unless `ambiguous`, `then`
+/// cannot start inside the run, so only its end can fit.
+fn fit(rest: &[u8], then: &[u8], lowest: usize, highest: usize, ambiguous: bool) -> Option<usize> {
+    if !ambiguous {
+        return (lowest <= highest && starts_with(&rest[highest..], then)).then_some(highest);
+    }
+    (lowest..=highest).find(|&end| starts_with(&rest[end..], then))
+}
+
+/// The length of a `%r` value that is `[local]` or `host(port)`.
+fn remote_end(rest: &[u8]) -> Option<usize> {
+    if rest.starts_with(b"[local]") {
+        return Some(7);
+    }
+    let open = rest
+        .iter()
+        .take_while(|b| !b.is_ascii_whitespace())
+        .position(|&b| b == b'(')?;
+    let digits = Class::Digits.run(&rest[open + 1..]);
+    (digits > 0 && rest.get(open + 1 + digits) == Some(&b')')).then_some(open + digits + 2)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +218,9 @@ pub struct LinePrefix {
 }
 
 /// Prefixes seen in the wild, tried in order when none is given: PostgreSQL's default,
-/// Debian's, pgBadger's recommendations, RDS, and a few common variants.
+/// Debian's, pgBadger's recommendations, the hosted platforms' (RDS and Aurora, Azure,
+/// Cloud SQL, Heroku; the last two inside their envelopes, without the timestamp), and a
+/// few common variants. Lines none of them matches get a prefix guessed from themselves.
 const COMMON_PREFIXES: &[&str] = &[
     "%m [%p] ",
     "%m [%p] %q%u@%d ",
@@ -119,16 +228,29 @@ const COMMON_PREFIXES: &[&str] = &[
     "%t [%p] %q%u@%d ",
     "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
     "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "%t [%p]: user=%u,db=%d,app=%a,client=%h ",
+    "%t [%p]: [%l-1] db=%d,user=%u,app=%a,client=%h ",
     "%t [%p]: [%l-1] user=%u,db=%d ",
+    "%t [%p]: db=%d,user=%u ",
+    "%m [%p] user=%u,db=%d ",
     "%t [%p]: [%l-1] ",
     "%t [%p]: ",
     "%m [%p]: ",
     "%t:%r:%u@%d:[%p]:",
+    "%m:%r:%u@%d:[%p]:",
+    "%t-%c-",
     "%m %c %x %e ",
     "%m [%p-%l] %q%u@%d ",
     "%t [%p-%l] %q%u@%d ",
     "%m [%p] %q[%u@%d] ",
-    "%m:%r:%u@%d:[%p]:",
+    "[%m] ",
+    "%m|%p| ",
+    "%m>> ",
+    "[%p]: [%l-1] db=%d,user=%u ",
+    "user=%u,db=%d,app=%a,client=%h ",
+    "db=%d,user=%u ",
+    "sql_error_code = %e ",
+    "",
 ];
 
 /// Whether `word` is a severity PostgreSQL prints (a `match`: it compiles to a few integer
@@ -243,6 +365,109 @@ fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
     text.len() >= prefix.len() && text.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
+/// Gives each escape the literal that follows it (a free-form value runs up to it) and
+/// says whether its end can be in doubt.
+fn attach_literals(items: Vec<Item>) -> Vec<Item> {
+    let mut compiled: Vec<Item> = Vec::with_capacity(items.len());
+    for item in items {
+        match (compiled.last_mut(), item) {
+            (Some(Item::Escape { then, .. }), Item::Literal(literal)) => *then = literal,
+            (_, item) => compiled.push(item),
+        }
+    }
+    for item in &mut compiled {
+        if let Item::Escape {
+            shape,
+            then,
+            ambiguous,
+            ..
+        } = item
+        {
+            *ambiguous = shape.ambiguous(then);
+        }
+    }
+    compiled
+}
+
+/// The shape of escape `letter`'s value; `padded` (`%-10u`) values may hold spaces.
+/// `None` for letters PostgreSQL does not know: it prints nothing for them.
+fn shape_of(letter: u8, padded: bool) -> Option<Shape> {
+    let run = |class, may_be_empty| Shape::Run {
+        class,
+        may_be_empty,
+    };
+    Some(match letter {
+        b'm' => Shape::Timestamp { digits: 23 },
+        b't' | b's' => Shape::Timestamp { digits: 19 },
+        _ if padded => Shape::Free,
+        b'p' | b'l' => run(Class::Digits, false),
+        b'P' | b'x' => run(Class::Digits, true),
+        b'Q' => run(Class::SignedDigits, false),
+        b'c' => run(Class::SessionId, false),
+        b'e' => run(Class::Sqlstate, false),
+        b'v' => run(Class::VirtualXid, true),
+        b'n' => run(Class::Epoch, false),
+        b'h' | b'L' => run(Class::NonSpace, true),
+        b'r' => Shape::Remote,
+        b'u' | b'd' | b'a' | b'i' | b'b' => Shape::Free,
+        _ => return None,
+    })
+}
+
+/// Where the matcher may come back to: an ambiguous escape, where its value started and
+/// the length to try next.
+#[derive(Debug, Clone, Copy, Default)]
+struct Choice {
+    item: usize,
+    start: usize,
+    next: usize,
+}
+
+/// The places to come back to, kept on the stack: past a few, the earliest are given up.
+#[derive(Default)]
+struct Choices {
+    slots: [Choice; 8],
+    len: usize,
+}
+
+impl Choices {
+    fn push(&mut self, choice: Choice) {
+        if self.len == self.slots.len() {
+            self.slots.copy_within(1.., 0);
+            self.len -= 1;
+        }
+        self.slots[self.len] = choice;
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<Choice> {
+        self.len = self.len.checked_sub(1)?;
+        Some(self.slots[self.len])
+    }
+}
+
+/// How many times one line may come back to an earlier choice: a prefix full of free-form
+/// escapes cannot make a line cost more than this.
+const BACKTRACK_BUDGET: u32 = 64;
+
+impl<'a> PrefixFields<'a> {
+    fn set(&mut self, field: Field, value: Option<&'a [u8]>, at: Option<Millis>) {
+        let slot = match field {
+            Field::Timestamp => {
+                self.at = at.or_else(|| value.and_then(parse_timestamp));
+                &mut self.timestamp
+            }
+            Field::Pid => &mut self.pid,
+            Field::SessionId => &mut self.session_id,
+            Field::User => &mut self.user,
+            Field::Database => &mut self.database,
+            Field::Application => &mut self.application,
+            Field::Sqlstate => &mut self.sqlstate,
+        };
+        *slot = value;
+    }
+}
+
 impl LinePrefix {
     pub fn compile(source: &str) -> LinePrefix {
         let bytes = source.as_bytes();
@@ -257,6 +482,7 @@ impl LinePrefix {
             }
             i += 1;
             // Padding (`%-10u`, `%5p`) changes widths, not content.
+            let padding = i;
             while i < bytes.len() && (bytes[i] == b'-' || bytes[i].is_ascii_digit()) {
                 i += 1;
             }
@@ -271,47 +497,29 @@ impl LinePrefix {
                 literal.push(b'%');
                 continue;
             }
+            let item = if letter == b'q' {
+                Item::SessionOnly
+            } else if let Some(shape) = shape_of(letter, i - 1 > padding) {
+                Item::Escape {
+                    shape,
+                    field: Field::of(letter),
+                    then: Vec::new(),
+                    ambiguous: false,
+                }
+            } else {
+                continue;
+            };
             if !literal.is_empty() {
                 items.push(Item::Literal(std::mem::take(&mut literal)));
             }
-            items.push(if letter == b'q' {
-                Item::SessionOnly
-            } else {
-                let end = match letter {
-                    b'm' => ValueEnd::Timestamp { digits: 23 },
-                    b't' | b's' => ValueEnd::Timestamp { digits: 19 },
-                    b'p' | b'l' | b'x' => ValueEnd::Digits {
-                        may_be_empty: letter == b'x',
-                    },
-                    _ => ValueEnd::BeforeSpace,
-                };
-                Item::Escape {
-                    end,
-                    field: Field::of(letter),
-                    then: Vec::new(),
-                }
-            });
+            items.push(item);
         }
         if !literal.is_empty() {
             items.push(Item::Literal(literal));
         }
-        // A literal after an escape is matched with it (a free-form value runs up to it).
-        let mut compiled: Vec<Item> = Vec::with_capacity(items.len());
-        for item in items {
-            match (compiled.last_mut(), item) {
-                (Some(Item::Escape { end, then, .. }), Item::Literal(literal)) => {
-                    if *end == ValueEnd::BeforeSpace {
-                        *end = ValueEnd::BeforeLiteral;
-                    }
-                    *then = literal;
-                }
-                (_, item) => compiled.push(item),
-            }
-        }
-        let items = compiled;
         LinePrefix {
             source: source.to_string(),
-            items,
+            items: attach_literals(items),
         }
     }
 
@@ -319,102 +527,172 @@ impl LinePrefix {
         &self.source
     }
 
-    /// Matches the prefix at the start of `line`: the fields and the rest of the line.
+    /// Matches the prefix at the start of `line`, followed by a severity: the fields and the
+    /// rest of the line (which starts with the severity).
     pub fn parse<'a>(&self, line: &'a [u8]) -> Option<(PrefixFields<'a>, &'a [u8])> {
         self.parse_after(line, &mut LastTimestamp::default())
     }
 
     /// [`parse`](Self::parse) of a line that follows the one `last` was read from.
+    ///
+    /// Escapes are matched left to right, each value as short as its shape allows; when
+    /// what follows fails, the matcher comes back to the last ambiguous escape and tries a
+    /// longer value (a user name holding an `@`, an application name with spaces).
     pub fn parse_after<'a>(
         &self,
         line: &'a [u8],
         last: &mut LastTimestamp,
     ) -> Option<(PrefixFields<'a>, &'a [u8])> {
         let mut fields = PrefixFields::default();
-        let mut pos = 0;
-        for item in &self.items {
+        let mut choices = Choices::default();
+        let mut budget = BACKTRACK_BUDGET;
+        let (mut index, mut pos, mut from) = (0, 0, 0);
+        loop {
             let rest = &line[pos..];
-            match item {
-                Item::Literal(literal) => {
-                    if !starts_with(rest, literal) {
-                        return None;
-                    }
-                    pos += literal.len();
+            let step = match self.items.get(index) {
+                None if split_severity(rest).is_some() => return Some((fields, rest)),
+                None => None,
+                Some(Item::Literal(literal)) => starts_with(rest, literal).then_some(literal.len()),
+                Some(Item::SessionOnly) if split_severity(rest).is_some() => {
+                    self.forget_fields_after(index, &mut fields);
+                    return Some((fields, rest));
                 }
-                Item::SessionOnly => {
-                    if split_severity(rest).is_some() {
-                        return Some((fields, rest));
-                    }
-                }
-                Item::Escape { end, field, then } => {
+                Some(Item::SessionOnly) => Some(0),
+                Some(Item::Escape {
+                    shape,
+                    field,
+                    then,
+                    ambiguous,
+                }) => {
                     let mut at = None;
-                    let len = end.find(rest, then, last, &mut at)?;
-                    // `find` met the literal already when it ended the value.
-                    if *end != ValueEnd::BeforeLiteral && !starts_with(&rest[len..], then) {
-                        return None;
-                    }
-                    pos += len + then.len();
-                    let Some(field) = field else { continue };
-                    let value = rest[..len].trim_ascii();
-                    let slot = match field {
-                        Field::Timestamp => {
-                            fields.at = at.or_else(|| parse_timestamp(value));
-                            &mut fields.timestamp
-                        }
-                        Field::Pid => &mut fields.pid,
-                        Field::SessionId => &mut fields.session_id,
-                        Field::User => &mut fields.user,
-                        Field::Database => &mut fields.database,
-                        Field::Application => &mut fields.application,
-                        Field::Sqlstate => &mut fields.sqlstate,
-                    };
-                    *slot = Some(value);
+                    shape
+                        .end(rest, then, from, *ambiguous, last, &mut at)
+                        .map(|len| {
+                            if *ambiguous {
+                                choices.push(Choice {
+                                    item: index,
+                                    start: pos,
+                                    next: len + 1,
+                                });
+                            }
+                            if let Some(field) = field {
+                                fields.set(*field, Some(rest[..len].trim_ascii()), at);
+                            }
+                            len + then.len()
+                        })
+                }
+            };
+            match step {
+                Some(step) => (index, pos, from) = (index + 1, pos + step, 0),
+                None => {
+                    budget = budget.checked_sub(1)?;
+                    let choice = choices.pop()?;
+                    (index, pos, from) = (choice.item, choice.start, choice.next);
                 }
             }
         }
-        Some((fields, &line[pos..]))
     }
 
-    /// Picks the common prefix that matches most of `sample`'s entry lines (at least 80 %),
-    /// preferring the one that extracts more fields.
+    /// A background process stopped at `%q`: values read by a path tried and given up
+    /// after it are not its.
+    fn forget_fields_after(&self, index: usize, fields: &mut PrefixFields<'_>) {
+        for item in &self.items[index..] {
+            if let Item::Escape {
+                field: Some(field), ..
+            } = item
+            {
+                fields.set(*field, None, None);
+            }
+        }
+    }
+
+    /// Picks the prefix that matches most of `sample`'s entry lines (at least 80 %), among
+    /// the common ones and those guessed from the first lines, preferring the one that
+    /// extracts more fields.
     pub fn detect(sample: &[u8]) -> Result<LinePrefix, InputError> {
         let lines: Vec<&[u8]> = sample
             .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
             .filter(|line| !line.is_empty() && line[0] != b'\t')
             .take(200)
             .collect();
+        Self::detect_lines(&lines)
+    }
+
+    /// [`detect`](Self::detect) on lines given one by one (messages taken out of another
+    /// format's envelope).
+    pub fn detect_lines(lines: &[&[u8]]) -> Result<LinePrefix, InputError> {
         if lines.is_empty() {
             return Ok(LinePrefix::compile(COMMON_PREFIXES[0]));
         }
+        // A guess is tried only when it reads a time or a process and something more: a
+        // prefix of literals would fit the one line it came from and say nothing.
+        let guessed: Vec<String> = lines
+            .iter()
+            .take(20)
+            .filter_map(|l| guess(l))
+            .filter(|g| {
+                ["%m", "%t", "%p", "%c"].iter().any(|e| g.contains(e))
+                    && LinePrefix::compile(g).richness() >= 2
+            })
+            .collect();
         let mut best: Option<(usize, usize, LinePrefix)> = None;
-        for source in COMMON_PREFIXES {
+        let mut tried = std::collections::BTreeSet::new();
+        for source in COMMON_PREFIXES
+            .iter()
+            .copied()
+            .chain(guessed.iter().map(String::as_str))
+        {
+            if !tried.insert(source) {
+                continue;
+            }
             let prefix = LinePrefix::compile(source);
             let matched = lines
                 .iter()
-                .filter(|line| {
-                    prefix
-                        .parse(line)
-                        .is_some_and(|(_, rest)| split_severity(rest).is_some())
-                })
-                .count();
-            let richness = prefix
-                .items
-                .iter()
-                .filter(|i| matches!(i, Item::Escape { .. }))
+                .filter(|line| prefix.parse(line).is_some())
                 .count();
             if best
                 .as_ref()
-                .is_none_or(|(m, r, _)| (matched, richness) > (*m, *r))
+                .is_none_or(|(m, r, _)| (matched, prefix.richness()) > (*m, *r))
             {
-                best = Some((matched, richness, prefix));
+                best = Some((matched, prefix.richness(), prefix));
             }
         }
         match best {
             Some((matched, _, prefix)) if matched * 5 >= lines.len() * 4 => Ok(prefix),
-            _ => Err(InputError::UnknownPrefix {
-                example: String::from_utf8_lossy(&lines[0][..lines[0].len().min(120)]).into_owned(),
-            }),
+            _ => Err(unknown_prefix(lines)),
         }
+    }
+
+    /// How many fields the prefix reads (a tie between two that match goes to the richer).
+    fn richness(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| matches!(i, Item::Escape { .. }))
+            .count()
+    }
+}
+
+/// What to say when no prefix matches: the line, and the prefix that would print it.
+pub fn unknown_prefix_message(example: &str, guess: Option<&str>) -> String {
+    let suggestion = match guess {
+        Some(guess) => format!("the nearest guess is --log-line-prefix '{guess}'"),
+        None => "no severity (LOG:, ERROR:, …) was found in it: is it a PostgreSQL log? \
+                 (--log-format names the formats planwise reads)"
+            .to_string(),
+    };
+    format!(
+        "no log_line_prefix planwise knows matches this log (first line: `{example}`); \
+         pass the server's setting (SHOW log_line_prefix) with --log-line-prefix; {suggestion}"
+    )
+}
+
+/// The error for lines no prefix matches: the first of them and the nearest guess.
+pub fn unknown_prefix(lines: &[&[u8]]) -> InputError {
+    let first = lines.first().copied().unwrap_or_default();
+    InputError::UnknownPrefix {
+        example: String::from_utf8_lossy(&first[..first.len().min(120)]).into_owned(),
+        guess: lines.iter().find_map(|line| guess(line)),
     }
 }
 
@@ -504,5 +782,171 @@ mod tests {
         );
         let error = LinePrefix::detect(b"<<weird>> LOG: x\n").unwrap_err();
         assert!(error.to_string().contains("--log-line-prefix"), "{error}");
+    }
+
+    /// Each prefix PostgreSQL accepts, a line it prints, and what must be read from it.
+    #[test]
+    fn escapes_followed_by_punctuation_match() {
+        let cases: &[(&str, &str, [Option<&str>; 4])] = &[
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2020-03-11 20:40:44 UTC:10.0.0.5(5432):app@shop:[12774]:LOG:  duration: 1 ms",
+                [
+                    Some("2020-03-11 20:40:44 UTC"),
+                    Some("12774"),
+                    Some("app"),
+                    Some("shop"),
+                ],
+            ),
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2020-03-11 20:40:44 UTC:[local]:app@shop:[12774]:LOG:  x",
+                [
+                    Some("2020-03-11 20:40:44 UTC"),
+                    Some("12774"),
+                    Some("app"),
+                    Some("shop"),
+                ],
+            ),
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2020-03-11 20:40:44 UTC::@:[12774]:LOG:  checkpoint starting: time",
+                [
+                    Some("2020-03-11 20:40:44 UTC"),
+                    Some("12774"),
+                    Some(""),
+                    Some(""),
+                ],
+            ),
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2020-03-11 20:40:44 UTC:2001:db8::1(5432):app@shop:[9]:LOG:  x",
+                [
+                    Some("2020-03-11 20:40:44 UTC"),
+                    Some("9"),
+                    Some("app"),
+                    Some("shop"),
+                ],
+            ),
+            (
+                "%t-%c-",
+                "2026-11-25 22:41:56 UTC-6383b339.257-LOG:  x",
+                [Some("2026-11-25 22:41:56 UTC"), None, None, None],
+            ),
+            (
+                "%t-%c-",
+                "2026-11-25 22:41:56 -03-6383b339.257-LOG:  x",
+                [Some("2026-11-25 22:41:56 -03"), None, None, None],
+            ),
+            (
+                "[%m] ",
+                "[2026-11-25 22:41:56.123 UTC] LOG:  x",
+                [Some("2026-11-25 22:41:56.123 UTC"), None, None, None],
+            ),
+            (
+                "%m|%p| ",
+                "2026-11-25 22:41:56.123 CEST|4242| LOG:  x",
+                [
+                    Some("2026-11-25 22:41:56.123 CEST"),
+                    Some("4242"),
+                    None,
+                    None,
+                ],
+            ),
+            (
+                "%m>> ",
+                "2026-11-25 22:41:56.123 UTC>> ERROR:  x",
+                [Some("2026-11-25 22:41:56.123 UTC"), None, None, None],
+            ),
+            (
+                "%m [%p] %u@%d ",
+                "2026-11-25 22:41:56.123 UTC [7] a@b@shop LOG:  x",
+                [
+                    Some("2026-11-25 22:41:56.123 UTC"),
+                    Some("7"),
+                    Some("a"),
+                    Some("b@shop"),
+                ],
+            ),
+            (
+                "%m [%p] app=%a user=%u ",
+                "2026-11-25 22:41:56.123 UTC [7] app=pgAdmin 4 - DB:shop user=bob LOG:  x",
+                [
+                    Some("2026-11-25 22:41:56.123 UTC"),
+                    Some("7"),
+                    Some("bob"),
+                    None,
+                ],
+            ),
+            (
+                "%m [%-8p] %u%%%d ",
+                "2026-11-25 22:41:56.123 UTC [7       ] bob%shop LOG:  x",
+                [
+                    Some("2026-11-25 22:41:56.123 UTC"),
+                    Some("7"),
+                    Some("bob"),
+                    Some("shop"),
+                ],
+            ),
+            (
+                "%m %Z[%p] ",
+                "2026-11-25 22:41:56.123 UTC [7] LOG:  x",
+                [Some("2026-11-25 22:41:56.123 UTC"), Some("7"), None, None],
+            ),
+            (
+                "%n [%p] %v %x %Q %b: ",
+                "1764110516.123 [7] 3/12 0 -4242 client backend: LOG:  x",
+                [Some("1764110516.123"), Some("7"), None, None],
+            ),
+        ];
+        for (source, line, [timestamp, pid, user, database]) in cases {
+            let prefix = LinePrefix::compile(source);
+            let (fields, rest) = prefix
+                .parse(line.as_bytes())
+                .unwrap_or_else(|| panic!("{source} does not match {line}"));
+            let read = [fields.timestamp, fields.pid, fields.user, fields.database].map(text);
+            assert_eq!(
+                read,
+                [*timestamp, *pid, *user, *database],
+                "{source} on {line}"
+            );
+            assert!(split_severity(rest).is_some(), "{source} on {line}");
+        }
+    }
+
+    #[test]
+    fn detects_hosted_prefixes_from_their_lines() {
+        for (sample, expected) in [
+            (
+                "2020-03-11 20:40:44 UTC:10.0.0.5(5432):app@shop:[12774]:LOG:  duration: 1 ms\n\
+                 2020-03-11 20:40:45 UTC::@:[12775]:LOG:  checkpoint starting: time\n",
+                "%t:%r:%u@%d:[%p]:",
+            ),
+            (
+                "2026-11-25 22:41:56 UTC-6383b339.257-LOG:  duration: 1 ms\n",
+                "%t-%c-",
+            ),
+            (
+                "2026-11-25 22:41:56.123 UTC [7] user=a,db=b,app=c,client=d LOG:  x\n",
+                "%m [%p] user=%u,db=%d,app=%a,client=%h ",
+            ),
+        ] {
+            let detected = LinePrefix::detect(sample.as_bytes()).unwrap();
+            assert_eq!(detected.source(), expected);
+        }
+        let error = LinePrefix::detect(b"<<12:00>> pid=1 LOG:  x\n").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--log-line-prefix '<<12:00>> pid=%p '"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_prefix_full_of_free_values_gives_up_in_bounded_time() {
+        let prefix = LinePrefix::compile(&"%u %d %a ".repeat(40));
+        let line = "a ".repeat(5000) + "LOX:  x";
+        assert!(prefix.parse(line.as_bytes()).is_none());
     }
 }
