@@ -490,20 +490,115 @@ fn an_unknown_prefix_says_how_to_pass_it() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--log-line-prefix"), "{stderr}");
-    // Given the prefix, the same file reads.
-    let report = json_of(&[
+    assert!(
+        stderr.contains("--log-line-prefix '<<12:00>> pid=%p '"),
+        "the nearest guess: {stderr}"
+    );
+    // A prefix given that matches no line is an error too, with the line and the guess.
+    let output = planwise(&[
         "workload",
         "--log",
         log.to_str().unwrap(),
         "--log-line-prefix",
         "<<%t>> pid=%p ",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "%t wants a full timestamp");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("do not match log_line_prefix '<<%t>> pid=%p '"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`<<12:00>> pid=1 LOG:"), "{stderr}");
+    // Given the right prefix, the same file reads.
+    let report = json_of(&[
+        "workload",
+        "--log",
+        log.to_str().unwrap(),
+        "--log-line-prefix",
+        "<<12:00>> pid=%p ",
         "--format",
         "json",
     ]);
-    assert_eq!(
-        report["summary"]["lines_skipped"], 1,
-        "%t wants a full timestamp"
+    assert_eq!(report["summary"]["statements"], 1);
+    assert_eq!(report["summary"]["lines_skipped"], 0);
+}
+
+/// Writes `text` to a file of its own and runs `workload` on it.
+fn workload_on(name: &str, text: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join(name);
+    std::fs::write(&log, text).unwrap();
+    let mut args = vec!["workload", "--log", log.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = planwise(&args);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_log_without_statements_is_exit_2_naming_the_setting() {
+    // The real log's lines that are not statements: connections, checkpoints, errors.
+    let text = std::fs::read_to_string(fixture("shop.log")).unwrap();
+    let quiet: String = text
+        .lines()
+        .filter(|l| !l.contains("duration: ") && !l.starts_with('\t'))
+        .filter(|l| !l.contains(" ERROR:  ") && !l.contains(" STATEMENT:  "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(quiet.lines().count() > 50);
+    let (status, stderr) = workload_on("quiet.log", &quiet, &[]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(stderr.contains("log_min_duration_statement"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // The same lines beside a log with statements: a diagnostic, not an error.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quiet.log");
+    std::fs::write(&path, &quiet).unwrap();
+    let report = json_of(&[
+        "workload",
+        "--log",
+        path.to_str().unwrap(),
+        "--log",
+        "fixtures/logs/shop.log",
+        "--format",
+        "json",
+    ]);
+    let kinds: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"no_statements"), "{kinds:?}");
+}
+
+#[test]
+fn a_log_in_another_format_or_none_is_exit_2_saying_why() {
+    // RDS lines read as stderr with the Debian prefix given: they do not match it.
+    let rds = std::fs::read_to_string(fixture("hosted/rds.log")).unwrap();
+    let (status, stderr) = workload_on("rds.log", &rds, &["--log-line-prefix", "%m [%p] "]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the nearest guess is --log-line-prefix '%t:"),
+        "{stderr}"
     );
+    // Auto-detected, they read.
+    let (status, stderr) = workload_on("rds.log", &rds, &[]);
+    assert_eq!(status, Some(0), "{stderr}");
+    // CloudNativePG lines named as csvlog: nothing is csvlog.
+    let cnpg = std::fs::read_to_string(fixture("hosted/cnpg.json")).unwrap();
+    let (status, stderr) = workload_on("cnpg.log", &cnpg, &["--log-format", "csvlog"]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("look like cnpg: try --log-format cnpg"),
+        "{stderr}"
+    );
+    // Text that is no log at all.
+    let (status, stderr) = workload_on("notes.txt", "dear diary\ntoday nothing\n", &[]);
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(stderr.contains("is it a PostgreSQL log?"), "{stderr}");
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub enum StreamFormat {
     Stderr(LinePrefix),
     Csvlog,
     Jsonlog,
+    Hosted(super::hosted::Hosted),
 }
 
 impl StreamFormat {
@@ -33,6 +34,7 @@ impl StreamFormat {
             StreamFormat::Stderr(prefix) => stderr::starts_entry(prefix, line),
             StreamFormat::Csvlog => csvlog::starts_entry(line),
             StreamFormat::Jsonlog => true,
+            StreamFormat::Hosted(hosted) => hosted.starts_entry(line),
         }
     }
 }
@@ -174,6 +176,7 @@ fn parse_block(block: &Block, format: &StreamFormat, sink: &mut RecordSink<'_>) 
         StreamFormat::Stderr(prefix) => stderr::parse_block(&text, block.first_line, prefix, sink),
         StreamFormat::Csvlog => csvlog::parse_block(&text, block.first_line, sink),
         StreamFormat::Jsonlog => jsonlog::parse_block(&text, block.first_line, sink),
+        StreamFormat::Hosted(hosted) => hosted.parse_block(&text, block.first_line, sink),
     }
     std::mem::take(&mut sink.profile)
 }

@@ -1,9 +1,15 @@
 //! Inputs: turning logs, pg_stat_statements exports, `.sql` workloads and saved profiles
 //! into a workload profile. The only part of the pipeline that reads files.
 
+pub mod carried;
+pub mod cloudlog;
+pub mod cnpg;
 pub mod csvlog;
+pub mod hosted;
 pub mod ingest;
+pub mod json_objects;
 pub mod jsonlog;
+pub mod nothing_read;
 pub mod pgss;
 pub mod prefix;
 pub mod prefix_guess;
@@ -12,6 +18,7 @@ pub mod schema;
 pub mod source;
 pub mod sqlfile;
 pub mod stderr;
+pub mod syslog;
 
 use crate::model::diagnostics::Example;
 use crate::model::workload::{PROFILE_VERSION, Profile};
@@ -37,6 +44,8 @@ pub enum InputError {
     Malformed { path: String, reason: String },
     #[error("no file matches {pattern}")]
     NoMatch { pattern: String },
+    #[error("{path}: no statement read: {reason}")]
+    NothingRead { path: String, reason: String },
 }
 
 /// The formats `--log-format` names.
@@ -47,6 +56,24 @@ pub enum LogFormat {
     Stderr,
     Csvlog,
     Jsonlog,
+    /// stderr with RDS and Aurora's prefix `%t:%r:%u@%d:[%p]:`.
+    Rds,
+    /// stderr with Azure's default prefix `%t-%c-`.
+    Azure,
+    /// syslog or rsyslog files, `journalctl` short output.
+    #[value(alias = "rsyslog")]
+    Syslog,
+    /// Heroku logplex (`app[postgres.N]: [COLOR] [n-1] …`).
+    #[value(alias = "heroku")]
+    Logplex,
+    /// Google Cloud SQL through Cloud Logging: JSON lines or a JSON array of entries.
+    #[value(alias = "cloud-sql")]
+    Cloudsql,
+    /// CloudNativePG's JSON lines.
+    #[value(alias = "cloudnativepg")]
+    Cnpg,
+    /// `journalctl -o json`.
+    Journald,
     /// A pg_stat_statements export (CSV with a header, or a JSON array).
     Pgss,
     /// A plain SQL workload: each statement counted once.
@@ -74,17 +101,33 @@ const PROGRESS_THRESHOLD: u64 = 64 << 20;
 /// Reads every input in order into one profile (not yet `finish`ed).
 pub fn read_inputs(paths: &[InputPath], options: &ReadOptions) -> Result<Profile, InputError> {
     let mut total = Profile::default();
+    let mut silent = Vec::new();
     for path in paths {
-        total.merge(read_input(path, options)?);
+        let (profile, nothing) = read_input(path, options)?;
+        total.merge(profile);
+        silent.extend(nothing);
+    }
+    for nothing in silent {
+        if nothing.misread || total.summary.statements == 0 {
+            return Err(nothing.into_error());
+        }
+        total.diagnostics.report("no_statements", || Example {
+            file: nothing.path,
+            line: 0,
+            reason: nothing.reason,
+        });
     }
     Ok(total)
 }
 
-fn read_input(path: &InputPath, options: &ReadOptions) -> Result<Profile, InputError> {
+/// One input's profile, and why it gave no statement when it gave none.
+type ReadInput = (Profile, Option<nothing_read::NothingRead>);
+
+fn read_input(path: &InputPath, options: &ReadOptions) -> Result<ReadInput, InputError> {
     let name = path.display_name();
     let opened = source::open(path)?;
     let damage = std::sync::Arc::clone(&opened.damage);
-    let mut profile = read_opened(opened, path, options)?;
+    let (mut profile, nothing) = read_opened(opened, path, options)?;
     if let Some(damage) = damage.get() {
         profile.diagnostics.report(DAMAGED_INPUT, || Example {
             file: name,
@@ -92,14 +135,14 @@ fn read_input(path: &InputPath, options: &ReadOptions) -> Result<Profile, InputE
             reason: damage.to_string(),
         });
     }
-    Ok(profile)
+    Ok((profile, nothing))
 }
 
 fn read_opened(
     opened: source::Opened,
     path: &InputPath,
     options: &ReadOptions,
-) -> Result<Profile, InputError> {
+) -> Result<ReadInput, InputError> {
     let name = path.display_name();
     let progress = (options.progress
         && opened
@@ -112,8 +155,9 @@ fn read_opened(
         error,
     };
     let sample = blocks.peek(64 << 10).map_err(read_error)?.to_vec();
+    let looks = detect(&path.logical_name(), &sample);
     let format = match options.format {
-        LogFormat::Auto => detect(&path.logical_name(), &sample),
+        LogFormat::Auto => looks,
         chosen => chosen,
     };
     let stream = match format {
@@ -121,18 +165,28 @@ fn read_opened(
             Some(prefix) => prefix.clone(),
             None => LinePrefix::detect(&sample)?,
         }),
+        LogFormat::Rds => StreamFormat::Stderr(LinePrefix::compile(hosted::RDS_PREFIX)),
+        LogFormat::Azure => StreamFormat::Stderr(LinePrefix::compile(hosted::AZURE_PREFIX)),
         LogFormat::Csvlog => StreamFormat::Csvlog,
         LogFormat::Jsonlog => StreamFormat::Jsonlog,
+        hosted if let Some(opened) = hosted::open(hosted, &sample, options.prefix.as_ref()) => {
+            StreamFormat::Hosted(opened?)
+        }
         whole_file => {
             let text = read_whole(blocks).map_err(read_error)?;
-            return parse_whole(whole_file, &text, &name);
+            return Ok((parse_whole(whole_file, &text, &name)?, None));
         }
     };
-    let profile = ingest::ingest(blocks, &stream, &name, options.threads);
+    let profile = ingest::ingest(blocks, &stream, &name, options.threads)?;
     if let Some(progress) = progress {
         progress.finish_and_clear();
     }
-    profile
+    let prefix = match &stream {
+        StreamFormat::Stderr(prefix) => Some(prefix),
+        _ => None,
+    };
+    let nothing = nothing_read::check(&name, &profile, (format, looks), prefix, &sample);
+    Ok((profile, nothing))
 }
 
 fn read_whole(mut blocks: BlockReader) -> std::io::Result<String> {
@@ -176,6 +230,8 @@ pub fn detect(name: &str, sample: &[u8]) -> LogFormat {
         LogFormat::Sql
     } else if pgss::looks_like(sample) {
         LogFormat::Pgss
+    } else if let Some(format) = hosted::detect(sample) {
+        format
     } else if text.starts_with(b"{") {
         LogFormat::Jsonlog
     } else if csvlog::starts_entry(text.split(|&b| b == b'\n').next().unwrap_or_default()) {

@@ -675,16 +675,24 @@ impl LinePrefix {
 
 /// What to say when no prefix matches: the line, and the prefix that would print it.
 pub fn unknown_prefix_message(example: &str, guess: Option<&str>) -> String {
-    let suggestion = match guess {
-        Some(guess) => format!("the nearest guess is --log-line-prefix '{guess}'"),
-        None => "no severity (LOG:, ERROR:, …) was found in it: is it a PostgreSQL log? \
-                 (--log-format names the formats planwise reads)"
-            .to_string(),
-    };
     format!(
-        "no log_line_prefix planwise knows matches this log (first line: `{example}`); \
-         pass the server's setting (SHOW log_line_prefix) with --log-line-prefix; {suggestion}"
+        "no log_line_prefix planwise knows matches this log; pass the server's setting \
+         (SHOW log_line_prefix) with --log-line-prefix ({})",
+        nearest_prefix(example, guess)
     )
+}
+
+/// An unmatched line and the nearest prefix planwise can guess from it.
+pub fn nearest_prefix(example: &str, guess: Option<&str>) -> String {
+    match guess {
+        Some(guess) => format!(
+            "first unmatched line: `{example}`; the nearest guess is --log-line-prefix '{guess}'"
+        ),
+        None => format!(
+            "first line: `{example}`, in which no severity (LOG:, ERROR:, …) was found: \
+             is it a PostgreSQL log? --log-format names the formats planwise reads"
+        ),
+    }
 }
 
 /// The error for lines no prefix matches: the first of them and the nearest guess.

@@ -5,6 +5,7 @@
 use super::ingest::lines;
 use super::prefix::{LastTimestamp, LinePrefix, PrefixFields, split_severity};
 use super::record::{LogRecord, RecordSink};
+use crate::model::time::Millis;
 use std::borrow::Cow;
 
 /// Severities that only ever continue the entry before them.
@@ -30,112 +31,144 @@ pub fn starts_entry(prefix: &LinePrefix, line: &[u8]) -> bool {
 }
 
 /// Which part of the current record continuation lines extend.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 enum Part {
     Message,
     Detail,
     Query,
+    #[default]
     Ignored,
 }
 
+/// What a message's envelope says when the message is carried by another format (syslog,
+/// journald, Cloud Logging): used where the prefix inside the message does not say it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Envelope<'a> {
+    pub timestamp: Option<&'a str>,
+    pub at: Option<Millis>,
+    pub process: Option<&'a str>,
+}
+
 pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
-    let mut current: Option<LogRecord<'_>> = None;
-    let mut part = Part::Ignored;
-    let mut last = LastTimestamp::default();
+    let mut reader = Reader::default();
     for (index, line) in lines(block).enumerate() {
         if line.is_empty() {
             continue;
         }
         sink.profile.summary.lines_read += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        handle_line(
+        reader.line(
             line,
             first_line + index as u64,
             prefix,
+            &Envelope::default(),
             sink,
-            &mut current,
-            &mut part,
-            &mut last,
         );
     }
-    if let Some(record) = current.take() {
-        sink.apply(&record);
-    }
+    reader.finish(sink);
 }
 
-fn handle_line<'a>(
-    line: &'a str,
-    number: u64,
-    prefix: &LinePrefix,
-    sink: &mut RecordSink<'_>,
-    current: &mut Option<LogRecord<'a>>,
-    part: &mut Part,
-    last: &mut LastTimestamp,
-) {
-    if let Some(text) = line.strip_prefix('\t') {
-        match current.as_mut() {
-            Some(record) => append(record, *part, text),
+/// Reads entry lines and their continuations into records, one line at a time.
+#[derive(Default)]
+pub struct Reader<'a> {
+    current: Option<LogRecord<'a>>,
+    part: Part,
+    last: LastTimestamp,
+}
+
+impl<'a> Reader<'a> {
+    /// The record being read goes to `sink`.
+    pub fn finish(&mut self, sink: &mut RecordSink<'_>) {
+        if let Some(record) = self.current.take() {
+            sink.apply(&record);
+        }
+    }
+
+    /// A line of the message being read (its tab taken off).
+    pub fn continuation(&mut self, text: &'a str, number: u64, sink: &mut RecordSink<'_>) {
+        match self.current.as_mut() {
+            Some(record) => append(record, self.part, text),
             None => sink.skip(number, "orphan_continuation", || {
                 "continuation line with no entry before it".into()
             }),
         }
-        return;
     }
-    let parsed = prefix
-        .parse_after(line.as_bytes(), last)
-        .and_then(|(fields, rest)| Some((fields, split_severity(rest)?)));
-    let Some((fields, (severity, message))) = parsed else {
-        if let Some(record) = current.take() {
-            sink.apply(&record);
+
+    /// One line: a continuation (it starts with a tab), or an entry that `prefix` matches.
+    pub fn line(
+        &mut self,
+        line: &'a str,
+        number: u64,
+        prefix: &LinePrefix,
+        envelope: &Envelope<'a>,
+        sink: &mut RecordSink<'_>,
+    ) {
+        if let Some(text) = line.strip_prefix('\t') {
+            return self.continuation(text, number, sink);
         }
-        *part = Part::Ignored;
-        let source = prefix.source().to_string();
-        sink.skip(number, "unrecognized_line", || {
-            format!("does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix")
+        let parsed = prefix
+            .parse_after(line.as_bytes(), &mut self.last)
+            .and_then(|(fields, rest)| Some((fields, split_severity(rest)?)));
+        let Some((fields, (severity, message))) = parsed else {
+            self.finish(sink);
+            self.part = Part::Ignored;
+            let source = prefix.source().to_string();
+            let excerpt: String = line.chars().take(100).collect();
+            sink.skip(number, "unrecognized_line", || {
+                format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix")
+            });
+            return;
+        };
+        // Offsets into `line`: the prefix parser works on its bytes.
+        let text = |bytes: &[u8]| -> &'a str { &line[offset_in(line, bytes)..][..bytes.len()] };
+        let severity = text(severity);
+        let message = text(message);
+        let session = session_of(&fields).map(text).or(envelope.process);
+        if is_attachment(severity.as_bytes()) {
+            self.attach(session, severity, message);
+            return;
+        }
+        self.finish(sink);
+        self.part = Part::Message;
+        let timestamp = fields.timestamp.map(text);
+        self.current = Some(LogRecord {
+            line: number,
+            timestamp: timestamp.or(envelope.timestamp),
+            at: if timestamp.is_some() {
+                fields.at
+            } else {
+                envelope.at
+            },
+            session,
+            user: fields.user.map(text),
+            database: fields.database.map(text),
+            application: fields.application.map(text),
+            severity,
+            sqlstate: fields.sqlstate.map(text),
+            message: Cow::Borrowed(message),
+            detail: None,
+            query: None,
         });
-        return;
-    };
-    // Offsets into `line`: the prefix parser works on its bytes.
-    let text = |bytes: &[u8]| -> &'a str { &line[offset_in(line, bytes)..][..bytes.len()] };
-    let severity = text(severity);
-    let message = text(message);
-    if is_attachment(severity.as_bytes()) {
-        let session = session_of(&fields).map(text);
-        match current.as_mut() {
+    }
+
+    /// A `DETAIL:`/`STATEMENT:`/… line of the same session's record.
+    fn attach(&mut self, session: Option<&'a str>, severity: &'a str, message: &'a str) {
+        match self.current.as_mut() {
             Some(record) if record.session == session => {
-                *part = match severity {
+                self.part = match severity {
                     "DETAIL" => Part::Detail,
                     "STATEMENT" => Part::Query,
                     _ => Part::Ignored,
                 };
-                match part {
+                match self.part {
                     Part::Detail => record.detail = Some(Cow::Borrowed(message)),
                     Part::Query => record.query = Some(Cow::Borrowed(message)),
                     _ => {}
                 }
             }
-            _ => *part = Part::Ignored,
+            _ => self.part = Part::Ignored,
         }
-        return;
     }
-    if let Some(record) = current.take() {
-        sink.apply(&record);
-    }
-    *part = Part::Message;
-    *current = Some(LogRecord {
-        line: number,
-        timestamp: fields.timestamp.map(text),
-        at: fields.at,
-        session: session_of(&fields).map(text),
-        user: fields.user.map(text),
-        database: fields.database.map(text),
-        application: fields.application.map(text),
-        severity,
-        sqlstate: fields.sqlstate.map(text),
-        message: Cow::Borrowed(message),
-        detail: None,
-        query: None,
-    });
 }
 
 fn session_of<'a>(fields: &PrefixFields<'a>) -> Option<&'a [u8]> {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod live;
+pub mod render;
 
 use planwise::input::ingest::BLOCK_SIZE;
 use planwise::input::source::InputPath;

@@ -1,0 +1,237 @@
+//! syslog and rsyslog files, `journalctl` short output and Heroku logplex: a line per
+//! record, `TIMESTAMP [HOST] IDENT[PID]: [SEQ-CHUNK] message`.
+//!
+//! - BSD syslog: `Nov 25 22:41:56 host postgres[27618]: [7-1] db=shop,user=app LOG:  …`
+//!   (no year: the current one is assumed, or the one before for a later month);
+//! - rsyslog's RFC 3339 form: `2026-11-25T22:41:56.123456+00:00 host postgres[27618]: …`;
+//! - Heroku logplex: `2019-03-14T00:23:00+00:00 app[postgres.4821]: [GREEN] [20-1]  sql_error_code = 00000 LOG:  …`.
+//!
+//! The message after the sequence number starts with the server's `log_line_prefix` and is
+//! read by [`carried`](super::carried).
+
+use super::carried::{Carried, Messages, unescape_rsyslog};
+use super::ingest::lines;
+use super::record::RecordSink;
+use super::stderr::Envelope;
+use crate::model::time::{Millis, civil_date, date_millis, within_minute};
+
+/// A line taken apart.
+struct Parsed<'a> {
+    envelope: Envelope<'a>,
+    program: &'a str,
+    chunk: Option<(u64, u32)>,
+    text: &'a str,
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The message of `line` when it is a message's first record (a block may be cut before
+/// it unless the message continues an entry).
+pub fn first_record(line: &[u8]) -> Option<&str> {
+    let parsed = parse(std::str::from_utf8(line).ok()?, None)?;
+    parsed
+        .chunk
+        .is_none_or(|(_, chunk)| chunk <= 1)
+        .then(|| parsed.text.trim_start_matches(' '))
+}
+
+/// Whether most of the first lines of `sample` are syslog records; `Some(true)` when they
+/// come from Heroku.
+pub fn looks_like(sample: &[u8]) -> Option<bool> {
+    let text = String::from_utf8_lossy(sample);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).take(20).collect();
+    let parsed: Vec<Parsed<'_>> = lines.iter().filter_map(|l| parse(l, None)).collect();
+    (!lines.is_empty() && parsed.len() * 2 > lines.len())
+        .then(|| parsed.iter().any(|p| p.program == "app"))
+}
+
+/// Takes the records out of `block`'s lines.
+pub fn collect<'a>(
+    block: &'a str,
+    first_line: u64,
+    messages: &mut Messages<'a>,
+    sink: &mut RecordSink<'_>,
+) {
+    let year = this_year();
+    for (index, line) in lines(block).enumerate() {
+        if !line.is_empty() {
+            push_line(line, first_line + index as u64, year, messages, sink);
+        }
+    }
+}
+
+fn push_line<'a>(
+    line: &'a str,
+    number: u64,
+    year: Option<(i64, i64)>,
+    messages: &mut Messages<'a>,
+    sink: &mut RecordSink<'_>,
+) {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let Some(mut parsed) = parse(line, year) else {
+        let excerpt: String = line.chars().take(100).collect();
+        return sink.skip(number, "unrecognized_line", || {
+            format!("`{excerpt}` is not a syslog record (TIMESTAMP HOST PROGRAM[PID]: …)")
+        });
+    };
+    if !(parsed.program.contains("postgres") || parsed.program == "app") {
+        let program = parsed.program.to_string();
+        return sink.diagnose(number, "other_program", || {
+            format!("a record of `{program}`, not of PostgreSQL; ignored")
+        });
+    }
+    if parsed.chunk.is_none_or(|(_, chunk)| chunk <= 1) {
+        // Heroku puts a space before the prefix.
+        parsed.text = parsed.text.trim_start_matches(' ');
+    }
+    messages.push(
+        Carried {
+            line: number,
+            envelope: parsed.envelope,
+            chunk: parsed.chunk,
+            text: unescape_rsyslog(parsed.text),
+        },
+        sink,
+    );
+}
+
+/// Takes a line apart; `year` (this year and month) dates BSD timestamps.
+fn parse(line: &str, year: Option<(i64, i64)>) -> Option<Parsed<'_>> {
+    let (timestamp, at, rest) = bsd_timestamp(line, year).or_else(|| rfc3339_timestamp(line))?;
+    // `host program[pid]: ` or, from Heroku, `app[dyno]: `.
+    let colon = rest.find("]: ")?;
+    let tag = &rest[..colon];
+    let open = tag.rfind('[')?;
+    let program = tag[..open].rsplit(' ').next()?;
+    let dyno = &tag[open + 1..];
+    let pid = dyno.rsplit('.').next()?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || program.is_empty() {
+        return None;
+    }
+    let mut text = &rest[colon + 3..];
+    if let Some(after) = heroku_database(text) {
+        text = after;
+    }
+    let (chunk, text) = match sequence(text) {
+        Some((chunk, after)) => (Some(chunk), after),
+        None => (None, text),
+    };
+    Some(Parsed {
+        envelope: Envelope {
+            timestamp,
+            at,
+            process: Some(pid),
+        },
+        program,
+        chunk,
+        text,
+    })
+}
+
+type Stamp<'a> = (Option<&'a str>, Option<Millis>, &'a str);
+
+/// `Nov 25 22:41:56 ` (day padded with a space): no zone and no year to keep as text.
+fn bsd_timestamp(line: &str, year: Option<(i64, i64)>) -> Option<Stamp<'_>> {
+    let head = line.get(..16)?;
+    let month = MONTHS.iter().position(|m| head.starts_with(m))? as i64 + 1;
+    let bytes = head.as_bytes();
+    if bytes[3] != b' ' || bytes[6] != b' ' || bytes[15] != b' ' {
+        return None;
+    }
+    let day: i64 = head[4..6].trim_start().parse().ok()?;
+    let time = head.get(7..15)?;
+    let (hour, minute) = (
+        time[..2].parse::<i64>().ok()?,
+        time[3..5].parse::<i64>().ok()?,
+    );
+    // `within_minute` reads seconds at offset 17 of a full timestamp.
+    let seconds = within_minute(format!("0000-00-00 00:00:{}", &time[6..]).as_bytes())?;
+    let at = year.map(|(this_year, this_month)| {
+        let year = if month > this_month {
+            this_year - 1
+        } else {
+            this_year
+        };
+        date_millis(year, month, day) + (hour * 60 + minute) * 60_000 + seconds
+    });
+    Some((None, at, &line[16..]))
+}
+
+/// `2026-11-25T22:41:56.123456+00:00 `.
+fn rfc3339_timestamp(line: &str) -> Option<Stamp<'_>> {
+    if line.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    let end = line.find(' ')?;
+    let timestamp = &line[..end];
+    let at = crate::model::time::parse_timestamp(timestamp.as_bytes())?;
+    Some((Some(timestamp), Some(at), &line[end + 1..]))
+}
+
+/// Heroku's `[GREEN] ` (the database's colour name): what follows it.
+fn heroku_database(text: &str) -> Option<&str> {
+    let close = text.strip_prefix('[')?.find("] ")?;
+    let name = &text[1..close + 1];
+    (!name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_' || b.is_ascii_digit())
+        && !name.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| &text[close + 3..])
+}
+
+/// `[7-2] ` or `[7] `: the sequence number and chunk, and what follows.
+pub fn sequence(text: &str) -> Option<((u64, u32), &str)> {
+    let close = text.strip_prefix('[')?.find("] ")?;
+    let inner = &text[1..close + 1];
+    let (sequence, chunk) = match inner.split_once('-') {
+        Some((sequence, chunk)) => (sequence.parse().ok()?, chunk.parse().ok()?),
+        None => (inner.parse().ok()?, 1),
+    };
+    Some(((sequence, chunk), &text[close + 3..]))
+}
+
+/// This year and month (UTC), for timestamps that leave the year out.
+fn this_year() -> Option<(i64, i64)> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let (year, month, _) = civil_date(now.as_millis() as Millis);
+    Some((year, month))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_syslog_and_logplex_lines_apart() {
+        let line = "Nov  5 22:41:56 db1 postgres[27618]: [7-2] #011FROM t";
+        let parsed = parse(line, Some((2026, 11))).unwrap();
+        assert_eq!(parsed.envelope.process, Some("27618"));
+        assert_eq!(parsed.chunk, Some((7, 2)));
+        assert_eq!(parsed.text, "#011FROM t");
+        assert_eq!(
+            parsed.envelope.at,
+            crate::model::time::parse_timestamp(b"2026-11-05 22:41:56")
+        );
+        // December's records read in January belong to the year before.
+        let parsed = parse("Dec 31 23:59:59 h postgres[1]: [1-1] x", Some((2027, 1))).unwrap();
+        assert_eq!(
+            parsed.envelope.at,
+            crate::model::time::parse_timestamp(b"2026-12-31 23:59:59")
+        );
+        let line = "2019-03-14T00:23:00+00:00 app[postgres.4821]: [GREEN] [20-1]  sql_error_code = 00000 LOG:  x";
+        let parsed = parse(line, None).unwrap();
+        assert_eq!(parsed.envelope.process, Some("4821"));
+        assert_eq!(parsed.envelope.timestamp, Some("2019-03-14T00:23:00+00:00"));
+        assert_eq!(parsed.chunk, Some((20, 1)));
+        assert_eq!(parsed.text, " sql_error_code = 00000 LOG:  x");
+        let line = "2026-11-25T22:41:56.123456+00:00 db1 postgres[9]: [3] LOG:  x";
+        assert_eq!(parse(line, None).unwrap().chunk, Some((3, 1)));
+        assert!(parse("2026-11-25 22:41:56.123 UTC [9] LOG:  x", None).is_none());
+        assert!(parse("Nov 25 22:41:56 db1 kernel: [12.5] usb", None).is_none());
+    }
+}
