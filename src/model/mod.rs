@@ -9,5 +9,6 @@ mod entries;
 pub mod latency;
 pub mod server_setup;
 pub mod session;
+pub mod tally;
 pub mod time;
 pub mod workload;
