@@ -186,10 +186,18 @@ fn line_prefix(place: &Place) -> Check {
         let change = match place.platform {
             // RDS/Aurora's prefix is fixed (and read as `--log-format rds`).
             Platform::Rds => None,
-            _ => Some(format!(
-                "{}; read its stderr logs with --log-line-prefix '{RECOMMENDED_PREFIX}'",
-                place.set(id.name(), &format!("'{RECOMMENDED_PREFIX}'"))
-            )),
+            _ => {
+                let set = place.set(id.name(), &format!("'{RECOMMENDED_PREFIX}'"));
+                let then = if set.ends_with(';') {
+                    " then"
+                } else {
+                    "; then"
+                };
+                Some(format!(
+                    "{set}{then} read its stderr logs with --log-line-prefix \
+                     '{RECOMMENDED_PREFIX}'"
+                ))
+            }
         };
         (Status::Partial, sees, change)
     };

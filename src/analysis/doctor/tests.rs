@@ -144,7 +144,14 @@ fn the_prefix_verdict_names_each_missing_field() {
     }
     assert!(!check.sees.contains("%m:") && !check.sees.contains("%p or %c"));
     let change = check.change.unwrap();
-    assert!(change.contains(&format!("'{}'", logging::RECOMMENDED_PREFIX)));
+    let prefix = logging::RECOMMENDED_PREFIX;
+    assert_eq!(
+        change,
+        format!(
+            "ALTER SYSTEM SET log_line_prefix = '{prefix}'; SELECT pg_reload_conf(); then read \
+             its stderr logs with --log-line-prefix '{prefix}'"
+        )
+    );
     assert_eq!(check.value.unwrap(), "'%m [%p] '");
 }
 
