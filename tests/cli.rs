@@ -845,3 +845,40 @@ fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
     assert_eq!(report["schema"]["tables"], 2, "{:#}", report["schema"]);
     assert_eq!(report["schema"]["indexes"], 3, "{:#}", report["schema"]);
 }
+
+/// The `--db` help of each command that takes one: what the database is used for there,
+/// beyond where it is found (issue 16.3).
+#[test]
+fn db_help_says_what_each_command_uses_the_database_for() {
+    let db_help = |command: &str| -> String {
+        let help = stdout_of(&[command, "--help"]);
+        let start = help.find("--db").expect("a --db option");
+        let end = help[start..]
+            .find("\n  -")
+            .map_or(help.len(), |end| start + end);
+        help[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let uses = [
+        (
+            "analyze",
+            &["catalog", "statistics", "pg_stat_statements", "HypoPG"][..],
+        ),
+        ("whatif", &["HypoPG", "catalog", "statistics"]),
+        ("check", &["catalog", "base schema", "statistics"]),
+        ("doctor", &["extensions are checked"]),
+    ];
+    for (command, words) in uses {
+        let help = db_help(command);
+        for word in words {
+            assert!(
+                help.contains(word),
+                "{command} --db help lacks `{word}`: {help}"
+            );
+        }
+        // Every one says how the connection is found, the same way.
+        assert!(help.contains("PG* environment"), "{command}: {help}");
+    }
+}

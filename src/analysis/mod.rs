@@ -1,6 +1,7 @@
 //! Analysis over the model: pure computations (no I/O) that advisors read — query facts per
 //! distinct statement, and the join graph of the workload.
 
+pub mod doctor;
 pub mod estimates;
 pub mod facts;
 pub mod index;
