@@ -31,38 +31,46 @@ pub struct Entry {
 }
 
 pub fn read_csvlog(path: &std::path::Path) -> Vec<Entry> {
-    let mut reader = csv::ReaderBuilder::new()
+    csvlog_reader(path)
+        .records()
+        .map(|row| Entry::of(&row.unwrap()))
+        .collect()
+}
+
+/// A reader of a csvlog file's rows (no header, as the server writes it).
+pub fn csvlog_reader(path: &std::path::Path) -> csv::Reader<std::fs::File> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_path(path)
-        .unwrap();
-    reader
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            let f = |i: usize| row.get(i).unwrap_or("").to_string();
-            Entry {
-                log_time: f(0),
-                user: f(1),
-                database: f(2),
-                pid: f(3),
-                remote: f(4),
-                session: f(5),
-                line_num: f(6),
-                session_start: f(8),
-                vxid: f(9),
-                xid: f(10),
-                severity: f(11),
-                sqlstate: f(12),
-                message: f(13),
-                detail: f(14),
-                hint: f(15),
-                context: f(18),
-                query: f(19),
-                application: f(22),
-            }
-        })
-        .collect()
+        .unwrap()
+}
+
+impl Entry {
+    /// The entry of one csvlog row.
+    pub fn of(row: &csv::StringRecord) -> Entry {
+        let f = |i: usize| row.get(i).unwrap_or("").to_string();
+        Entry {
+            log_time: f(0),
+            user: f(1),
+            database: f(2),
+            pid: f(3),
+            remote: f(4),
+            session: f(5),
+            line_num: f(6),
+            session_start: f(8),
+            vxid: f(9),
+            xid: f(10),
+            severity: f(11),
+            sqlstate: f(12),
+            message: f(13),
+            detail: f(14),
+            hint: f(15),
+            context: f(18),
+            query: f(19),
+            application: f(22),
+        }
+    }
 }
 
 /// The formats an entry can be rendered into.
