@@ -215,7 +215,7 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or globs to read, `-` for stdin; `.gz` and `.zst` are decompressed.
+    /// Log files or globs to read, `-` for stdin; `.gz`, `.zst` and `.bz2` are decompressed.
     /// stderr, csvlog, jsonlog, pg_stat_statements exports (CSV/JSON), `.sql` workloads and
     /// saved profiles are recognised. Repeat the flag or list several after it.
     #[arg(long = "log", value_name = "FILE", num_args = 1..)]

@@ -179,7 +179,9 @@ fn stdin_and_compressed_inputs_read_like_the_plain_file() {
     encoder.finish().unwrap();
     let zst = dir.path().join("shop.log.zst");
     std::fs::write(&zst, zstd::encode_all(text.as_slice(), 3).unwrap()).unwrap();
-    for path in [&gz, &zst] {
+    let bz2 = dir.path().join("shop.log.bz2");
+    std::fs::write(&bz2, bzip2_of(&text)).unwrap();
+    for path in [&gz, &zst, &bz2] {
         let mut report = json_of(&[
             "workload",
             "--log",
@@ -249,14 +251,22 @@ fn damaged_compressed_inputs_keep_what_came_before_and_the_run_goes_on() {
     gz.write_all(&long).unwrap();
     let gz = gz.finish().unwrap();
     let zst = zstd::encode_all(long.as_slice(), 3).unwrap();
+    // bzip2 blocks of 100 kB (level 1): about twelve of them.
+    let bz2 = bzip2_of(&long);
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Vec<u8>, bool); 4] = [
+    let cases: [(&str, Vec<u8>, bool); 6] = [
         ("cut.log.gz", gz[..gz.len() / 2].to_vec(), true),
         ("cut.log.zst", zst[..zst.len() - 16].to_vec(), true),
         ("trailing.log.gz", [&gz[..], b"not gzip\n"].concat(), false),
         (
             "trailing.log.zst",
             [&zst[..], b"not zstd\n"].concat(),
+            false,
+        ),
+        ("cut.log.bz2", bz2[..bz2.len() / 2].to_vec(), true),
+        (
+            "trailing.log.bz2",
+            [&bz2[..], b"not bz2!\n"].concat(),
             false,
         ),
     ];
@@ -289,6 +299,13 @@ fn damaged_compressed_inputs_keep_what_came_before_and_the_run_goes_on() {
             );
         }
     }
+}
+
+/// `bytes` compressed with bzip2 in 100 kB blocks.
+fn bzip2_of(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 fn strip_locations(report: &mut serde_json::Value) {
