@@ -165,14 +165,18 @@ fn the_recommended_prefix_is_complete_and_reads_every_field() {
     // and a background process (no user, `%q`) still matches.
     let prefix = LinePrefix::compile(logging::RECOMMENDED_PREFIX);
     let line = b"2026-01-05 10:00:00.200 UTC [4242] 23505 app@shop/web app ERROR:  duplicate key";
-    let (fields, rest) = prefix.parse(line).expect("a session's line");
+    let matched = prefix.parse(line).expect("a session's line");
+    let fields = matched.fields;
     assert_eq!(fields.pid, Some(&b"4242"[..]));
     assert_eq!(fields.sqlstate, Some(&b"23505"[..]));
     assert_eq!(fields.user, Some(&b"app"[..]));
     assert_eq!(fields.database, Some(&b"shop"[..]));
     assert_eq!(fields.application, Some(&b"web app"[..]));
     assert!(fields.at.is_some());
-    assert_eq!(rest, b"ERROR:  duplicate key");
+    assert_eq!(
+        (matched.severity, matched.message),
+        (&b"ERROR"[..], &b"duplicate key"[..])
+    );
     let background = b"2026-01-05 10:00:01.000 UTC [77] 00000 LOG:  checkpoint starting: time";
     assert!(prefix.parse(background).is_some());
 }
