@@ -100,6 +100,26 @@ fn jsonlog_values_that_are_not_objects_are_reported_by_line() {
 }
 
 #[test]
+fn jsonlog_objects_without_its_fields_are_reported_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inserted = "{\"an\":\"object\"}\n{\"message\":\"no severity\",\"pid\":7}\n";
+    let damaged = spliced(dir.path(), "shop.json", 40, 10, inserted);
+    let clean_dir = dir.path().join("clean");
+    std::fs::create_dir(&clean_dir).unwrap();
+    let clean = spliced(&clean_dir, "shop.json", 40, 10, "");
+    let profile = read_with(&[damaged], &options(1 << 20, 1));
+    assert_eq!(profile.summary.statements, statements(&[clean]));
+    assert_eq!(profile.summary.lines_skipped, 2);
+    assert_eq!(
+        reported(&profile),
+        [
+            ("bad_json_record".to_string(), 11),
+            ("bad_json_record".to_string(), 12)
+        ]
+    );
+}
+
+#[test]
 fn a_json_array_export_reports_its_elements_that_are_not_entries() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(fixture("hosted/cloudsql-array.json")).unwrap();
