@@ -5,6 +5,7 @@
 mod common;
 
 use common::{fixture, options, read_with};
+use planwise::input::{LogFormat, detect};
 use planwise::model::workload::Profile;
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,26 @@ fn jsonlog_values_that_are_not_objects_are_reported_by_line() {
 }
 
 #[test]
+fn jsonlog_objects_without_its_fields_are_reported_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let inserted = "{\"an\":\"object\"}\n{\"message\":\"no severity\",\"pid\":7}\n";
+    let damaged = spliced(dir.path(), "shop.json", 40, 10, inserted);
+    let clean_dir = dir.path().join("clean");
+    std::fs::create_dir(&clean_dir).unwrap();
+    let clean = spliced(&clean_dir, "shop.json", 40, 10, "");
+    let profile = read_with(&[damaged], &options(1 << 20, 1));
+    assert_eq!(profile.summary.statements, statements(&[clean]));
+    assert_eq!(profile.summary.lines_skipped, 2);
+    assert_eq!(
+        reported(&profile),
+        [
+            ("bad_json_record".to_string(), 11),
+            ("bad_json_record".to_string(), 12)
+        ]
+    );
+}
+
+#[test]
 fn a_json_array_export_reports_its_elements_that_are_not_entries() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(fixture("hosted/cloudsql-array.json")).unwrap();
@@ -157,4 +178,63 @@ fn a_syslog_timestamp_with_a_multibyte_character_is_a_bad_line_not_a_crash() {
     assert!(profile.summary.statements > 0);
     let lines: Vec<u64> = reported(&profile).iter().map(|(_, line)| *line).collect();
     assert!(lines.contains(&31), "{:?}", reported(&profile));
+}
+
+/// The line-per-entry fixtures and the format each is detected as.
+const LINE_LOGS: [(&str, LogFormat); 10] = [
+    ("shop.log", LogFormat::Stderr),
+    ("shop.csv", LogFormat::Csvlog),
+    ("shop.json", LogFormat::Jsonlog),
+    ("hosted/cnpg.json", LogFormat::Cnpg),
+    ("hosted/cloudsql.json", LogFormat::Cloudsql),
+    ("hosted/azure.json", LogFormat::AzureJson),
+    ("hosted/journal.json", LogFormat::Journald),
+    ("hosted/syslog.log", LogFormat::Syslog),
+    ("hosted/rsyslog.log", LogFormat::Syslog),
+    ("hosted/logplex.log", LogFormat::Logplex),
+];
+
+/// Issue 16: one line of another format among a log's first lines (here its first and its
+/// fourth) does not decide the format; most of the lines do, for every pair of formats.
+#[test]
+fn one_line_of_another_format_does_not_decide_the_detected_format() {
+    for (name, format) in LINE_LOGS {
+        let text = std::fs::read_to_string(fixture(name)).unwrap();
+        let lines: Vec<&str> = text.lines().take(40).collect();
+        assert_eq!(detect(name, text.as_bytes()), format, "{name}");
+        for (other, other_format) in LINE_LOGS.iter().filter(|(_, f)| *f != format) {
+            let odd = std::fs::read_to_string(fixture(other)).unwrap();
+            let odd = odd.lines().next().unwrap();
+            for at in [0, 3] {
+                let mut mixed = lines.clone();
+                mixed.insert(at, odd);
+                let mixed = mixed.join("\n");
+                assert_eq!(
+                    detect(name, mixed.as_bytes()),
+                    format,
+                    "a {other_format:?} line at {at} in {name}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 16: a CloudNativePG line in a stderr log made the file read as cnpg and the run
+/// stop (exit 2, "41 of its 42 lines could not be read as cnpg").
+#[test]
+fn a_cnpg_line_in_a_stderr_log_is_reported_and_the_log_read_as_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let cnpg = std::fs::read_to_string(fixture("hosted/cnpg.json")).unwrap();
+    let inserted = format!("{}\n", cnpg.lines().nth(5).unwrap());
+    let mixed = spliced(dir.path(), "shop.log", 41, 2, &inserted);
+    let clean_dir = dir.path().join("clean");
+    std::fs::create_dir(&clean_dir).unwrap();
+    let clean = spliced(&clean_dir, "shop.log", 41, 2, "");
+    // Read whole, not stopped with "could not be read as cnpg".
+    let profile = read_with(&[mixed], &options(1 << 20, 1));
+    assert_eq!(profile.summary.statements, statements(&[clean]));
+    assert_eq!(profile.summary.lines_skipped, 1);
+    let found = &profile.diagnostics.kinds["unrecognized_line"].examples;
+    assert_eq!(found[0].line, 3);
+    assert!(found[0].reason.contains("(cnpg)"), "{}", found[0].reason);
 }

@@ -13,10 +13,11 @@ use super::json_scan::{fields, text, text_or_digits};
 use super::stderr::Envelope;
 use std::borrow::Cow;
 
-/// Whether `head` (a file's first bytes) is such an export.
+/// Whether `head` (a line, or a file's first bytes) is such an export: a record of any
+/// category (those of other categories are noted on their line and left out).
 pub fn looks_like(head: &[u8]) -> bool {
     let has = |key: &[u8]| memchr::memmem::find(head, key).is_some();
-    has(b"PostgreSQLLogs") && has(b"\"properties\"")
+    has(b"\"category\"") && has(b"\"properties\"")
 }
 
 /// What one top-level object of the export holds.

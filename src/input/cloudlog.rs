@@ -53,21 +53,6 @@ enum JournalText<'a> {
     Bytes(Vec<u8>),
 }
 
-/// Whether `sample` is such an export: its first object has the export's fields.
-pub fn looks_like(sample: &[u8]) -> Option<Export> {
-    let head = &sample[..sample.len().min(8192)];
-    let has = |key: &[u8]| memchr::memmem::find(head, key).is_some();
-    if has(b"\"textPayload\"") {
-        Some(Export::CloudSql)
-    } else if azure::looks_like(head) {
-        Some(Export::Azure)
-    } else if has(b"\"__REALTIME_TIMESTAMP\"") && has(b"\"MESSAGE\"") {
-        Some(Export::Journald)
-    } else {
-        None
-    }
-}
-
 /// The message of the entry on `line`, when the line holds one whole.
 pub fn message_of(export: Export, line: &str) -> Option<Cow<'_, str>> {
     let line = line

@@ -51,14 +51,6 @@ enum Number<'a> {
     Number(u64),
 }
 
-/// Whether `sample` comes from CloudNativePG.
-pub fn looks_like(sample: &[u8]) -> bool {
-    let head = &sample[..sample.len().min(8192)];
-    head.trim_ascii_start().starts_with(b"{")
-        && memchr::memmem::find(head, b"\"logging_pod\"").is_some()
-        || memchr::memmem::find(head, b"\"logger\":\"postgres\"").is_some()
-}
-
 pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
     for (line, piece) in pieces(block, first_line) {
         match piece {

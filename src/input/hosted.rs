@@ -21,27 +21,6 @@ pub const RDS_PREFIX: &str = "%t:%r:%u@%d:[%p]:";
 /// Azure Database for PostgreSQL's default prefix.
 pub const AZURE_PREFIX: &str = "%t-%c-";
 
-/// The hosted format `sample` is in, if it is one.
-pub fn detect(sample: &[u8]) -> Option<LogFormat> {
-    if cnpg::looks_like(sample) {
-        return Some(LogFormat::Cnpg);
-    }
-    if let Some(export) = cloudlog::looks_like(sample) {
-        return Some(match export {
-            Export::CloudSql => LogFormat::Cloudsql,
-            Export::Journald => LogFormat::Journald,
-            Export::Azure => LogFormat::AzureJson,
-        });
-    }
-    syslog::looks_like(sample).map(|heroku| {
-        if heroku {
-            LogFormat::Logplex
-        } else {
-            LogFormat::Syslog
-        }
-    })
-}
-
 /// Readies a hosted `format` for the file `sample` begins: the prefix inside its messages
 /// is `prefix` when given, else detected from them. `None` for PostgreSQL's own formats.
 pub fn open(

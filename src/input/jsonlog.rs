@@ -52,6 +52,14 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
                 continue;
             }
         };
+        // The server writes error_severity on every line: an object without it is some
+        // other program's JSON, not an entry read as one with nothing in it.
+        let Some(severity) = entry.error_severity.as_deref() else {
+            sink.skip(line_number, "bad_json_record", || {
+                "an object without jsonlog's fields (error_severity, message)".into()
+            });
+            continue;
+        };
         let pid = entry.pid.map(|pid| pid_text.format(pid));
         let record = LogRecord {
             line: line_number,
@@ -61,7 +69,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
             user: entry.user.as_deref(),
             database: entry.dbname.as_deref(),
             application: entry.application_name.as_deref().filter(|a| !a.is_empty()),
-            severity: entry.error_severity.as_deref().unwrap_or(""),
+            severity,
             sqlstate: entry.state_code.as_deref(),
             message: entry.message.unwrap_or_default(),
             detail: entry.detail,

@@ -6,6 +6,7 @@ pub mod carried;
 pub mod cloudlog;
 pub mod cnpg;
 pub mod csvlog;
+pub mod detect;
 pub mod hosted;
 pub mod ingest;
 pub mod json_objects;
@@ -24,6 +25,7 @@ pub mod syslog;
 
 use crate::model::diagnostics::Example;
 use crate::model::workload::{PROFILE_VERSION, Profile};
+pub use detect::detect;
 use ingest::{BlockReader, StreamFormat};
 use prefix::LinePrefix;
 use source::InputPath;
@@ -223,27 +225,6 @@ fn load_profile(text: &str, name: &str) -> Result<Profile, InputError> {
         });
     }
     Ok(profile)
-}
-
-/// Guesses the format from the name and the first bytes.
-pub fn detect(name: &str, sample: &[u8]) -> LogFormat {
-    let text = sample.trim_ascii_start();
-    let head = &sample[..sample.len().min(4096)];
-    if memchr::memmem::find(head, b"\"profile_version\"").is_some() {
-        LogFormat::Profile
-    } else if name.ends_with(".sql") {
-        LogFormat::Sql
-    } else if pgss::looks_like(sample) {
-        LogFormat::Pgss
-    } else if let Some(format) = hosted::detect(sample) {
-        format
-    } else if text.starts_with(b"{") {
-        LogFormat::Jsonlog
-    } else if csvlog::starts_entry(text.split(|&b| b == b'\n').next().unwrap_or_default()) {
-        LogFormat::Csvlog
-    } else {
-        LogFormat::Stderr
-    }
 }
 
 fn progress_bar(size: Option<u64>, name: &str) -> indicatif::ProgressBar {

@@ -105,7 +105,7 @@ fn unmatched(prefix: &LinePrefix, sample: &[u8]) -> String {
     )
 }
 
-fn format_name(format: LogFormat) -> String {
+pub fn format_name(format: LogFormat) -> String {
     use clap::ValueEnum;
     format
         .to_possible_value()

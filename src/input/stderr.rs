@@ -113,8 +113,9 @@ impl<'a> Reader<'a> {
             self.part = Part::Ignored;
             let source = prefix.source().to_string();
             let excerpt: String = line.chars().take(100).collect();
-            sink.skip(number, "unrecognized_line", || {
-                format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix")
+            sink.skip(number, "unrecognized_line", || match other_format(line) {
+                Some(format) => format!("`{excerpt}` is a line of another format ({format}), not of this stderr log"),
+                None => format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix"),
             });
             return;
         };
@@ -168,6 +169,13 @@ impl<'a> Reader<'a> {
             _ => self.part = Part::Ignored,
         }
     }
+}
+
+/// The format `line` is in when it is plainly not a stderr line (JSON, csvlog, syslog).
+fn other_format(line: &str) -> Option<String> {
+    super::detect::line_format(line.as_bytes())
+        .filter(|format| *format != super::LogFormat::Stderr)
+        .map(super::nothing_read::format_name)
 }
 
 fn session_of<'a>(fields: &PrefixFields<'a>) -> Option<&'a [u8]> {

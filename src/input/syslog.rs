@@ -37,14 +37,9 @@ pub fn first_record(line: &[u8]) -> Option<&str> {
         .then(|| parsed.text.trim_start_matches(' '))
 }
 
-/// Whether most of the first lines of `sample` are syslog records; `Some(true)` when they
-/// come from Heroku.
-pub fn looks_like(sample: &[u8]) -> Option<bool> {
-    let text = String::from_utf8_lossy(sample);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).take(20).collect();
-    let parsed: Vec<Parsed<'_>> = lines.iter().filter_map(|l| parse(l, None)).collect();
-    (!lines.is_empty() && parsed.len() * 2 > lines.len())
-        .then(|| parsed.iter().any(|p| p.program == "app"))
+/// The program of `line` when it is a syslog record (`app` for Heroku's).
+pub fn program_of(line: &str) -> Option<&str> {
+    parse(line, None).map(|parsed| parsed.program)
 }
 
 /// Takes the records out of `block`'s lines.
