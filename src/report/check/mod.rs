@@ -8,9 +8,9 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
-use crate::analysis::migration::CheckOutcome;
 use crate::findings::{Finding, Severity};
 use crate::model::diagnostics::Diagnostics;
+use crate::rules::engine::CheckOutcome;
 use serde::Serialize;
 use std::collections::BTreeSet;
 

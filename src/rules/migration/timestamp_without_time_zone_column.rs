@@ -62,7 +62,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(declared.table.clone()),
         columns,
         sql: Some(sql),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }
 
