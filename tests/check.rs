@@ -300,6 +300,47 @@ fn planwise_toml_and_the_rule_flags_mean_the_same_in_analyze() {
 }
 
 #[test]
+fn a_statement_read_by_its_words_keeps_quoted_names() {
+    // REINDEX is read by its words, not by sqlparser: the name must keep its case, or
+    // "Orders" becomes orders, a table the schema does not have.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE \"Orders\" (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("m.sql"), "REINDEX TABLE \"Orders\";\n").unwrap();
+    let output = planwise(
+        &[
+            "check",
+            "m.sql",
+            "--schema",
+            "schema.sql",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["table"].as_str().unwrap())
+        .collect();
+    assert!(
+        !tables.is_empty() && tables.iter().all(|t| *t == "public.Orders"),
+        "{report}"
+    );
+    assert!(
+        report["diagnostics"]["kinds"]
+            .get("table_not_in_schema")
+            .is_none(),
+        "{report}"
+    );
+}
+
+#[test]
 fn assume_in_transaction_makes_concurrently_fail() {
     let output = planwise(
         &[

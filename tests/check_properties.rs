@@ -4,7 +4,7 @@
 
 use planwise::analysis::migration::impact::Thresholds;
 use planwise::analysis::migration::{Environment, MigrationScript};
-use planwise::input::schema::SchemaLoader;
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::rules::engine::{AllRules, check_migrations};
 use proptest::prelude::*;
 use std::collections::BTreeMap;

@@ -8,8 +8,8 @@
 use planwise::analysis::facts::extract_facts;
 use planwise::analysis::migration::impact::Thresholds;
 use planwise::analysis::migration::{Environment, MigrationScript};
-use planwise::input::schema::{SchemaLoad, SchemaLoader};
 use planwise::model::catalog::{Catalog, QualifiedName};
+use planwise::model::ddl::loader::{SchemaLoad, SchemaLoader};
 use planwise::rules::engine::{AllRules, check_migrations};
 use planwise::sql::nesting::{MAX_DEPTH, STACK_SIZE, on_deep_stack};
 use planwise::sql::parse::{ParseError, parse_sql};

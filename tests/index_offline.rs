@@ -11,8 +11,8 @@ use planwise::analysis::index::offline::OfflineModel;
 use planwise::analysis::index::selection::{
     DEFAULT_MIN_SAVING_SHARE, Limits, Plan, RejectReason, WorkloadQuery, select,
 };
-use planwise::input::schema::SchemaLoader;
 use planwise::model::catalog::{Catalog, ColumnStats, QualifiedName, TableStats};
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::sql::parse::parse_sql;
 use proptest::prelude::*;
 use sqlparser::ast::Statement;

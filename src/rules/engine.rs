@@ -89,7 +89,7 @@ pub struct CheckOutcome {
     /// of unknown size and traffic.
     pub assumed_tables: BTreeSet<QualifiedName>,
     /// The schema after the migrations.
-    pub schema: crate::input::schema::SchemaLoad,
+    pub schema: crate::model::ddl::loader::SchemaLoad,
 }
 
 /// Checks the scripts in order, each applied on top of the ones before, starting from

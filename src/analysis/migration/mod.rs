@@ -13,9 +13,9 @@ pub mod script;
 pub mod usage;
 
 use crate::findings::{Finding, Location};
-use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
+use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
@@ -213,9 +213,9 @@ impl<'a> StatementContext<'a> {
         locks
     }
 
+    /// Whether the statement starts with these keywords (in any case).
     pub fn starts_with(&self, words: &[&str]) -> bool {
-        words.len() <= self.statement.words.len()
-            && words.iter().zip(&self.statement.words).all(|(a, b)| a == b)
+        self.statement.words.starts_with(words)
     }
 
     /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
@@ -233,28 +233,23 @@ impl<'a> StatementContext<'a> {
             && !prepared
     }
 
+    /// Whether the keyword is one of the statement's words.
     pub fn words_include(&self, word: &str) -> bool {
-        self.statement.words.iter().any(|w| w == word)
+        self.statement.words.find(0, &[word]).is_some()
     }
 
-    /// The (unquoted) name that follows `words`, for statements sqlparser cannot read.
+    /// The name that follows `words`, for statements sqlparser cannot read; quoted parts
+    /// keep their case and dots.
     pub fn object_after(&self, words: &[&str]) -> Option<ObjectName> {
-        let at = (0..self.statement.words.len()).find(|&at| {
-            words
-                .iter()
-                .enumerate()
-                .all(|(i, w)| self.statement.words.get(at + i).is_some_and(|x| x == w))
-        })?;
-        let mut at = at + words.len();
-        while matches!(
-            self.statement.words.get(at).map(String::as_str),
-            Some("CONCURRENTLY" | "IF" | "NOT" | "EXISTS" | "ONLY")
-        ) {
+        let statement = &self.statement.words;
+        let mut at = statement.find(0, words)? + words.len();
+        while ["CONCURRENTLY", "IF", "NOT", "EXISTS", "ONLY"]
+            .iter()
+            .any(|skipped| statement.is(at, skipped))
+        {
             at += 1;
         }
-        let name = self.statement.words.get(at)?;
-        let parts = name.split('.').map(|p| Ident::new(p.to_ascii_lowercase()));
-        Some(ObjectName::from(parts.collect::<Vec<_>>()))
+        Some(statement.object_name(at)?.0)
     }
 
     /// Whether a validated `CHECK (column IS NOT NULL)` proves the column has no NULLs, so
@@ -471,7 +466,7 @@ fn walk_script(
         let load = if changes_only_assumed_relations(&context) {
             StatementLoad::Ignored
         } else {
-            loader.load_parsed(statement.text, statement.line, &script.file, Some(parsed))
+            loader.load_parsed(&statement.words, statement.line, &script.file, Some(parsed))
         };
         if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
@@ -516,11 +511,9 @@ fn created_table(context: &StatementContext<'_>) -> Option<(QualifiedName, bool)
         "UNLOGGED",
         "FOREIGN",
     ];
-    let words = &context.statement.words[1..];
-    let at = words
-        .iter()
-        .position(|w| !modifiers.contains(&w.as_str()))?;
-    if words[at] != "TABLE" {
+    let words = &context.statement.words;
+    let at = (1..words.len()).find(|&at| !modifiers.iter().any(|m| words.is(at, m)))?;
+    if !words.is(at, "TABLE") {
         return None;
     }
     let name = context.object_after(&["TABLE"])?;
@@ -695,17 +688,13 @@ pub fn setting_name(context: &StatementContext<'_>) -> Option<String> {
     if !context.starts_with(&["SET"]) {
         return None;
     }
-    let at = if matches!(
-        context.statement.words.get(1).map(String::as_str),
-        Some("LOCAL" | "SESSION")
-    ) {
+    let words = &context.statement.words;
+    let at = if words.is(1, "LOCAL") || words.is(1, "SESSION") {
         2
     } else {
         1
     };
-    context
-        .statement
-        .words
-        .get(at)
-        .map(|w| w.to_ascii_lowercase())
+    words
+        .ident(at)
+        .map(|setting| setting.value.to_ascii_lowercase())
 }

@@ -59,7 +59,7 @@ impl<'a> CheckReport<'a> {
             .len();
         let unparsed = [
             crate::analysis::migration::UNPARSED_STATEMENT,
-            crate::input::schema::UNPARSED_DDL,
+            crate::model::ddl::loader::UNPARSED_DDL,
         ]
         .iter()
         .filter_map(|kind| diagnostics.kinds.get(*kind))

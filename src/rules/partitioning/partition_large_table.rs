@@ -802,8 +802,8 @@ fn literal(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::schema::SchemaLoader;
     use crate::model::catalog::Catalog;
+    use crate::model::ddl::loader::SchemaLoader;
 
     fn at(text: &str) -> Millis {
         parse_date_or_timestamp(text).unwrap()

@@ -685,7 +685,7 @@ fn citus_sql(
 mod tests {
     use super::*;
     use crate::analysis::facts::extract_facts;
-    use crate::input::schema::SchemaLoader;
+    use crate::model::ddl::loader::SchemaLoader;
     use crate::sql::parse::parse_sql;
 
     const TRACKER: &str = "
