@@ -228,3 +228,60 @@ fn unqualified_names_resolve_through_the_servers_search_path() {
     assert_eq!(query["facts"]["tables"][0]["table"], "app.things");
     assert_eq!(query["facts"]["unresolved"], serde_json::json!([]));
 }
+
+#[test]
+fn planwise_own_statements_are_left_out_of_pg_stat_statements() {
+    let Some(database) = live::database("own_statements", &[Need::PgStatStatements]) else {
+        return;
+    };
+    runtime().block_on(async {
+        let client = admin(&database.name).await;
+        for statement in [
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+            "CREATE TABLE items (id int PRIMARY KEY, v text)",
+        ] {
+            client.execute(statement, &[]).await.unwrap();
+        }
+        client
+            .query("SELECT v FROM items WHERE id = $1", &[&7i32])
+            .await
+            .unwrap();
+    });
+    // The first run reads the catalog (and the statistics) of the database it then reads back.
+    json_report(&["analyze", "--db", &database.url(""), "--format", "json"]);
+    let marked: i64 = runtime().block_on(async {
+        let client = admin(&database.name).await;
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid \
+                 WHERE d.datname = current_database() AND s.query LIKE '/* planwise */%'",
+                &[],
+            )
+            .await
+            .unwrap();
+        row.get(0)
+    });
+    assert!(marked > 3, "the server kept {marked} marked statements");
+    let report = json_report(&["workload", "--db", &database.url(""), "--format", "json"]);
+    let queries = report["queries"].as_array().unwrap();
+    assert!(
+        queries
+            .iter()
+            .any(|q| q["normalized"] == "select v from items where id = $1")
+    );
+    for query in queries {
+        let text = query["normalized"].as_str().unwrap();
+        assert!(
+            !text.contains("pg_catalog") && !text.contains("pg_namespace"),
+            "planwise's own statement read back as workload: {text}"
+        );
+    }
+    let left_out = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "own_statement_left_out")
+        .expect("planwise's own statements are counted");
+    // This run's own settings may have joined them before the read.
+    assert!(left_out["count"].as_i64().unwrap() >= marked);
+}

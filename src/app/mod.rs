@@ -347,7 +347,10 @@ fn emit(
     title: &str,
 ) -> anyhow::Result<()> {
     let text = match format {
-        OutputFormat::Json => json::render(report),
+        // Streamed: a report of many distinct statements is not also held as one string.
+        OutputFormat::Json => {
+            return write_output_with(output.output.as_deref(), |out| json::write(report, out));
+        }
         OutputFormat::Table => table::render(report, output.top),
         OutputFormat::Md => markdown::render(report, output.top, title),
     };
@@ -360,15 +363,27 @@ fn write_output(text: &str, output: &OutputArgs) -> anyhow::Result<()> {
 
 /// Writes to the file, or to stdout without one.
 fn write_output_to(text: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    write_output_with(output, |out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` write to the file, or to stdout without one, buffered.
+fn write_output_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use std::io::{BufWriter, Write};
     match output {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+            let cannot = || format!("cannot write {}", path.display());
+            let mut file = BufWriter::new(std::fs::File::create(path).with_context(cannot)?);
+            write(&mut file)
+                .and_then(|()| file.flush())
+                .with_context(cannot)
         }
         None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
+            let mut stdout = BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth reporting.
-            match stdout.write_all(text.as_bytes()) {
+            match write(&mut stdout).and_then(|()| stdout.flush()) {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 other => other.context("writing the report"),
             }

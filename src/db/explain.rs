@@ -87,7 +87,10 @@ impl Session {
             // `$n` placeholders: explain it as a prepared statement with the logged values.
             return self.explain_prepared(statement, explain).await;
         }
-        let row = self.query_one(&prepared, &[]).await.map_err(String::from)?;
+        let row = self
+            .query_one_prepared(&prepared, &[])
+            .await
+            .map_err(String::from)?;
         row.try_get(0).map_err(|e| e.to_string())
     }
 

@@ -17,6 +17,7 @@ pub mod whatif;
 
 pub use catalog::{LiveCatalog, Locked, read_catalog};
 
+use crate::sql::OWN_STATEMENT_MARK;
 use conninfo::{Params, Sources};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use std::time::Duration;
 use tls::{TlsOptions, certificate_rejected};
 use tokio_postgres::config::{Config, Host};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Row, Statement, ToStatement};
+use tokio_postgres::{Client, Row, Statement};
 
 /// How long any one statement of planwise's may run on the user's server.
 const STATEMENT_TIMEOUT_SECONDS: u64 = 30;
@@ -201,56 +202,62 @@ fn application_name(params: &Params) -> String {
     }
 }
 
+fn marked(statement: &str) -> String {
+    format!("{OWN_STATEMENT_MARK}{statement}")
+}
+
 impl Session {
-    pub async fn query<T>(
+    pub async fn query(
         &self,
-        statement: &T,
+        statement: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, DbError>
-    where
-        T: ?Sized + ToStatement,
-    {
-        self.round_trip(self.client.query(statement, params)).await
+    ) -> Result<Vec<Row>, DbError> {
+        let marked = marked(statement);
+        self.round_trip(self.client.query(&marked, params)).await
     }
 
-    pub async fn query_one<T>(
+    pub async fn query_one(
         &self,
-        statement: &T,
+        statement: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Row, DbError>
-    where
-        T: ?Sized + ToStatement,
-    {
+    ) -> Result<Row, DbError> {
+        let marked = marked(statement);
+        self.round_trip(self.client.query_one(&marked, params))
+            .await
+    }
+
+    /// `query_one` of a statement this session prepared.
+    pub async fn query_one_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, DbError> {
         self.round_trip(self.client.query_one(statement, params))
             .await
     }
 
-    pub async fn query_opt<T>(
+    pub async fn query_opt(
         &self,
-        statement: &T,
+        statement: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<Row>, DbError>
-    where
-        T: ?Sized + ToStatement,
-    {
-        self.round_trip(self.client.query_opt(statement, params))
+    ) -> Result<Option<Row>, DbError> {
+        let marked = marked(statement);
+        self.round_trip(self.client.query_opt(&marked, params))
             .await
     }
 
-    pub async fn execute<T>(
+    pub async fn execute(
         &self,
-        statement: &T,
+        statement: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, DbError>
-    where
-        T: ?Sized + ToStatement,
-    {
-        self.round_trip(self.client.execute(statement, params))
-            .await
+    ) -> Result<u64, DbError> {
+        let marked = marked(statement);
+        self.round_trip(self.client.execute(&marked, params)).await
     }
 
-    pub async fn prepare(&self, query: &str) -> Result<Statement, DbError> {
-        self.round_trip(self.client.prepare(query)).await
+    pub async fn prepare(&self, statement: &str) -> Result<Statement, DbError> {
+        self.round_trip(self.client.prepare(&marked(statement)))
+            .await
     }
 
     /// The error every statement gets once the server was given up on, if it was.

@@ -4,6 +4,7 @@
 use super::InputError;
 use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
+use crate::sql::OWN_STATEMENT_MARK;
 use crate::sql::fingerprint::Fingerprinter;
 use crate::sql::mentions::leading_keyword;
 use serde::Deserialize;
@@ -58,6 +59,21 @@ pub fn parse(text: &str, name: &str) -> Result<Profile, InputError> {
     Ok(profile_of(&rows))
 }
 
+/// Why a row is not the application's workload: planwise's own statements (marked, see
+/// `OWN_STATEMENT_MARK`) and any `EXPLAIN`, which would otherwise be planned again.
+fn not_workload(query: &str) -> Option<(&'static str, &'static str)> {
+    if query
+        .trim_start()
+        .starts_with(OWN_STATEMENT_MARK.trim_end())
+    {
+        Some(("own_statement_left_out", "planwise's own statement"))
+    } else if leading_keyword(query).as_deref() == Some("explain") {
+        Some(("explain_left_out", "an EXPLAIN is not workload"))
+    } else {
+        None
+    }
+}
+
 /// Folds rows into a profile: statements that differ only in what pg_stat_statements keeps
 /// apart (user, database, top-level) share a fingerprint and add up. `EXPLAIN`s — planwise's
 /// own among them, and any other tool's — are not the application's workload: left out and
@@ -66,11 +82,11 @@ pub fn profile_of(rows: &[PgssRow]) -> Profile {
     let mut profile = Profile::default();
     let mut fingerprinter = Fingerprinter::new();
     for row in rows {
-        if leading_keyword(&row.query).as_deref() == Some("explain") {
-            profile.diagnostics.report("explain_left_out", || Example {
+        if let Some((kind, reason)) = not_workload(&row.query) {
+            profile.diagnostics.report(kind, || Example {
                 file: "pg_stat_statements".into(),
                 line: 0,
-                reason: "an EXPLAIN is not workload".into(),
+                reason: reason.into(),
             });
             continue;
         }
@@ -98,7 +114,7 @@ pub fn profile_of(rows: &[PgssRow]) -> Profile {
             (&mut stats.users, &row.username),
         ] {
             if let Some(key) = key.as_ref().filter(|k| !k.is_empty()) {
-                *counts.entry(key.clone()).or_default() += calls;
+                counts.add(key, calls);
             }
         }
         if stats.sample.is_none() {
@@ -127,5 +143,16 @@ mod tests {
         assert_eq!(profile.queries.len(), 1);
         assert_eq!(profile.summary.statements, 10);
         assert_eq!(profile.diagnostics.kinds["explain_left_out"].count, 1);
+    }
+
+    #[test]
+    fn planwise_own_statements_are_counted_and_left_out() {
+        let text = "query,calls,total_exec_time\n\
+                    \"SELECT * FROM orders WHERE id = $1\",10,5.0\n\
+                    \"/* planwise */ SELECT n.nspname FROM pg_namespace n\",2,1.0\n\
+                    \"/* planwise */ SET statement_timeout = '30s'\",2,0.1\n";
+        let profile = parse(text, "pgss.csv").unwrap();
+        assert_eq!(profile.queries.len(), 1);
+        assert_eq!(profile.diagnostics.kinds["own_statement_left_out"].count, 2);
     }
 }

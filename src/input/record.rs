@@ -8,6 +8,7 @@
 use crate::model::diagnostics::Example;
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
+use crate::sql::OWN_STATEMENT_MARK;
 use crate::sql::fingerprint::Fingerprinter;
 use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64;
@@ -120,6 +121,12 @@ impl<'f> RecordSink<'f> {
             Message::Disconnected => return self.profile.session_ended(record.session),
             Message::Other => return,
         };
+        if statement.starts_with(OWN_STATEMENT_MARK) {
+            // planwise's own catalog reads and plans, logged by the server it read.
+            return self.diagnose(record.line, "own_statement_left_out", || {
+                "planwise's own statement".to_string()
+            });
+        }
         let parameters = record
             .detail
             .as_deref()

@@ -10,73 +10,105 @@ use sketches_ddsketch::{Config, DDSketch};
 /// How many values a fingerprint keeps before its percentiles come from the sketch.
 const EXACT_VALUES: usize = 128;
 
+/// The values themselves while few, a sketch beyond: most fingerprints of a real log run a
+/// handful of times, and a sketch's first bins cost 1 KB where four values cost 32 bytes.
 #[derive(Clone, Serialize, Deserialize)]
-pub struct Latency {
-    sketch: DDSketch,
-    /// Every value recorded, while there are at most `EXACT_VALUES`.
-    exact: Option<Vec<f64>>,
+#[serde(rename_all = "snake_case")]
+pub enum Latency {
+    /// Every value recorded, at most `EXACT_VALUES`.
+    Exact(Vec<f64>),
+    Sketch(Box<DDSketch>),
 }
 
 impl Default for Latency {
     fn default() -> Self {
-        Latency {
-            sketch: DDSketch::new(Config::defaults()),
-            exact: Some(Vec::new()),
-        }
+        Latency::Exact(Vec::new())
     }
 }
 
 impl std::fmt::Debug for Latency {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Latency({} samples)", self.sketch.count())
+        write!(f, "Latency({} samples)", self.count())
     }
 }
 
 impl Latency {
     pub fn record_ms(&mut self, ms: f64) {
-        self.sketch.add(ms);
-        if let Some(values) = &mut self.exact {
-            if values.len() < EXACT_VALUES {
-                values.push(ms);
-            } else {
-                self.exact = None;
+        match self {
+            Latency::Exact(values) if values.len() < EXACT_VALUES => values.push(ms),
+            Latency::Exact(values) => {
+                let mut sketch = sketch_of(values);
+                sketch.add(ms);
+                *self = Latency::Sketch(sketch);
             }
+            Latency::Sketch(sketch) => sketch.add(ms),
         }
     }
 
     pub fn merge(&mut self, other: &Latency) {
         // Both sides use the default config, the one case in which merge cannot fail.
-        let _ = self.sketch.merge(&other.sketch);
-        self.exact = match (self.exact.take(), &other.exact) {
-            (Some(mut ours), Some(theirs)) if ours.len() + theirs.len() <= EXACT_VALUES => {
+        match (&mut *self, other) {
+            (Latency::Exact(ours), Latency::Exact(theirs))
+                if ours.len() + theirs.len() <= EXACT_VALUES =>
+            {
                 ours.extend_from_slice(theirs);
-                Some(ours)
             }
-            _ => None,
-        };
+            (Latency::Sketch(ours), Latency::Exact(theirs)) => {
+                theirs.iter().for_each(|&ms| ours.add(ms));
+            }
+            (Latency::Sketch(ours), Latency::Sketch(theirs)) => {
+                let _ = ours.merge(theirs);
+            }
+            (Latency::Exact(ours), theirs) => {
+                let mut sketch = sketch_of(ours);
+                match theirs {
+                    Latency::Exact(values) => values.iter().for_each(|&ms| sketch.add(ms)),
+                    Latency::Sketch(theirs) => {
+                        let _ = sketch.merge(theirs);
+                    }
+                }
+                *self = Latency::Sketch(sketch);
+            }
+        }
+    }
+
+    fn count(&self) -> u64 {
+        match self {
+            Latency::Exact(values) => values.len() as u64,
+            Latency::Sketch(sketch) => sketch.count() as u64,
+        }
     }
 
     /// The `q` quantile (0..=1) in milliseconds by nearest rank, `None` when nothing was
     /// timed.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
-        let count = self.sketch.count() as u64;
+        let count = self.count();
         if count == 0 || !(0.0..=1.0).contains(&q) {
             return None;
         }
         let rank = nearest_rank(q, count);
-        if let Some(values) = &self.exact {
-            let mut sorted = values.clone();
-            sorted.sort_by(f64::total_cmp);
-            return sorted.get(rank as usize).copied();
-        }
+        let sketch = match self {
+            Latency::Exact(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                return sorted.get(rank as usize).copied();
+            }
+            Latency::Sketch(sketch) => sketch,
+        };
         // The sketch reads rank ⌊q' (n − 1)⌋: ask for the q' that lands on the nearest rank.
         let at = if rank + 1 >= count {
             1.0
         } else {
             (rank as f64 + 0.5) / (count - 1) as f64
         };
-        self.sketch.quantile(at).ok().flatten()
+        sketch.quantile(at).ok().flatten()
     }
+}
+
+fn sketch_of(values: &[f64]) -> Box<DDSketch> {
+    let mut sketch = Box::new(DDSketch::new(Config::defaults()));
+    values.iter().for_each(|&ms| sketch.add(ms));
+    sketch
 }
 
 /// The 0-based position of the `q` quantile among `count` sorted values, computed as

@@ -8,5 +8,6 @@ pub mod distinct;
 mod entries;
 pub mod latency;
 pub mod session;
+pub mod tally;
 pub mod time;
 pub mod workload;

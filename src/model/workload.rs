@@ -10,13 +10,15 @@ use super::diagnostics::Diagnostics;
 use super::distinct::DistinctValues;
 use super::latency::Latency;
 use super::session::{LoopKey, LoopStats, Sessions};
+use super::tally::Tally;
 use super::time::Millis;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-/// Bumped whenever a saved profile's shape changes.
-pub const PROFILE_VERSION: u32 = 2;
+/// Bumped whenever a saved profile's shape changes (3: latency kept as its values while
+/// few, a sketch beyond).
+pub const PROFILE_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Profile {
@@ -130,9 +132,9 @@ pub struct QueryStats {
     pub errors: u64,
     #[serde(flatten)]
     pub seen: Seen,
-    pub databases: BTreeMap<String, u64>,
-    pub users: BTreeMap<String, u64>,
-    pub applications: BTreeMap<String, u64>,
+    pub databases: Tally,
+    pub users: Tally,
+    pub applications: Tally,
     pub sample: Option<Sample>,
     /// Whether the calls all had the same constants and parameter values.
     #[serde(default)]
@@ -219,7 +221,7 @@ impl QueryStats {
             (&mut self.applications, call.origin.application),
         ] {
             if let Some(key) = key.filter(|k| !k.is_empty()) {
-                bump(counts, key, 1);
+                counts.add(key, 1);
             }
         }
         let replaces = self.sample.as_ref().is_none_or(|sample| {
@@ -267,9 +269,7 @@ impl QueryStats {
             (&mut self.users, other.users),
             (&mut self.applications, other.applications),
         ] {
-            for (key, count) in theirs {
-                *ours.entry(key).or_default() += count;
-            }
+            ours.merge(theirs);
         }
         if let Some(theirs) = other.sample
             && self.sample.as_ref().is_none_or(|ours| theirs.beats(ours))
@@ -287,10 +287,23 @@ impl QueryStats {
     }
 }
 
+/// The longest statement (with its logged parameters) kept as a sample with its values. A
+/// longer one — a bulk `INSERT` of a million rows, an `IN` list of 100k keys — is kept as
+/// its normalized text (lists folded, values as `$n`), which plans generically: its values
+/// would cost many times their size to parse and are no better evidence for a plan than
+/// the shape.
+pub const SAMPLE_LIMIT_BYTES: usize = 1 << 20;
+
 fn call_sample(call: &Call<'_>) -> Sample {
+    let size = call.statement.len() + call.parameters.map_or(0, str::len);
+    let with_values = size <= SAMPLE_LIMIT_BYTES;
     Sample {
-        statement: call.statement.to_string(),
-        parameters: call.parameters.map(str::to_string),
+        statement: if with_values {
+            call.statement.to_string()
+        } else {
+            String::from_utf8_lossy(call.normalized).into_owned()
+        },
+        parameters: call.parameters.filter(|_| with_values).map(str::to_string),
         duration_us: call.duration_us,
         at: call.at,
         location: call.location.map(|(file, line)| format!("{file}:{line}")),
@@ -482,5 +495,24 @@ mod tests {
         older.as_object_mut().unwrap().remove("distinct_values");
         let loaded: QueryStats = serde_json::from_value(older).unwrap();
         assert_eq!(loaded.distinct_values.estimate(), None);
+    }
+
+    #[test]
+    fn a_statement_over_the_sample_limit_is_kept_as_its_normalized_text() {
+        let huge = format!(
+            "insert into t values {}",
+            vec!["(1)"; SAMPLE_LIMIT_BYTES / 3].join(", ")
+        );
+        let mut profile = Profile::default();
+        profile.account(&Call {
+            statement: &huge,
+            normalized: b"insert into t values ($1)",
+            parameters: Some("$1 = '1'"),
+            ..call(1)
+        });
+        let sample = profile.queries[&1].sample.as_ref().unwrap();
+        assert_eq!(sample.statement, "insert into t values ($1)");
+        assert_eq!(sample.parameters, None);
+        assert_eq!(sample.duration_us, Some(100));
     }
 }

@@ -2,9 +2,8 @@
 
 use super::Report;
 
-pub fn render(report: &Report) -> String {
-    let mut text =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+/// Writes the report as it is serialized, without holding its text.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
 }

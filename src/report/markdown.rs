@@ -1,7 +1,7 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
 use super::escape_controls;
-use super::{QueryView, Report, one_line};
+use super::{Queries, QueryView, Report, one_line};
 use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
 
@@ -145,7 +145,7 @@ fn write_findings(out: &mut String, report: &Report) {
     }
 }
 
-fn write_queries(out: &mut String, queries: &[QueryView], top: usize) {
+fn write_queries(out: &mut String, queries: &Queries<'_>, top: usize) {
     let _ = writeln!(out, "## Top queries by total time\n");
     if queries.is_empty() {
         let _ = writeln!(out, "No statements were found.\n");
@@ -161,7 +161,7 @@ fn write_queries(out: &mut String, queries: &[QueryView], top: usize) {
             out,
             "| {} | {} <br>`{}` | {} | {} | {:.1} | {} | {} | {} | {} |",
             index + 1,
-            code(&q.normalized, 90),
+            code(q.normalized, 90),
             q.fingerprint,
             q.calls,
             format_ms(Some(q.total_ms)),
@@ -321,7 +321,7 @@ fn write_join_graph(out: &mut String, report: &Report) {
         }
         let _ = writeln!(out);
     }
-    let cartesian: Vec<&QueryView> = report
+    let cartesian: Vec<QueryView> = report
         .queries
         .iter()
         .filter(|q| q.facts.as_ref().is_some_and(|f| f.cartesian_products > 0))
@@ -335,7 +335,7 @@ fn write_join_graph(out: &mut String, report: &Report) {
             let _ = writeln!(
                 out,
                 "- {} ({} calls)",
-                code(&query.normalized, 100),
+                code(query.normalized, 100),
                 query.calls
             );
         }

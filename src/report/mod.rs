@@ -15,6 +15,7 @@ use crate::findings::Basis;
 use crate::findings::Finding;
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
+use crate::model::tally::Tally;
 use crate::model::time::format_timestamp;
 use crate::model::workload::{Profile, QueryStats};
 use crate::sql::fingerprint::format_id;
@@ -55,10 +56,10 @@ pub enum OutputFormat {
 
 /// Everything a report shows, in output order.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema_version: u32,
     pub summary: SummaryView,
-    pub queries: Vec<QueryView>,
+    pub queries: Queries<'a>,
     pub loops: Vec<LoopView>,
     pub diagnostics: Vec<DiagnosticView>,
     /// Present in `analyze` reports: the schema, when one was given.
@@ -153,9 +154,9 @@ pub struct SummaryView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct QueryView {
+pub struct QueryView<'a> {
     pub fingerprint: String,
-    pub normalized: String,
+    pub normalized: &'a str,
     pub calls: u64,
     pub timed_calls: u64,
     pub total_ms: f64,
@@ -171,22 +172,60 @@ pub struct QueryView {
     pub errors: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
-    pub databases: BTreeMap<String, u64>,
-    pub users: BTreeMap<String, u64>,
-    pub applications: BTreeMap<String, u64>,
-    pub sample: Option<SampleView>,
+    pub databases: &'a Tally,
+    pub users: &'a Tally,
+    pub applications: &'a Tally,
+    pub sample: Option<SampleView<'a>>,
     /// What the statement asks of the database (`analyze` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub facts: Option<QueryFacts>,
+    pub facts: Option<&'a QueryFacts>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct SampleView {
-    pub statement: String,
-    pub parameters: Option<String>,
+pub struct SampleView<'a> {
+    pub statement: &'a str,
+    pub parameters: Option<&'a str>,
     pub duration_ms: Option<f64>,
     pub at: Option<String>,
-    pub location: Option<String>,
+    pub location: Option<&'a str>,
+}
+
+/// The queries of a report, by total time: each view is made when it is read, so that a
+/// workload of many distinct statements is not held twice (once in the profile, once in
+/// its views) while the report is written.
+pub struct Queries<'a> {
+    ranked: Vec<(u64, &'a QueryStats)>,
+    total_us: u64,
+    facts: Option<&'a BTreeMap<u64, QueryFacts>>,
+}
+
+impl<'a> Queries<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = QueryView<'a>> + '_ {
+        self.ranked.iter().map(|&(id, stats)| QueryView {
+            facts: self.facts.and_then(|facts| facts.get(&id)),
+            ..query_view(id, stats, self.total_us)
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ranked.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranked.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Queries<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Queries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// A fingerprint run back to back in sessions (what N+1 detection reads).
@@ -222,20 +261,15 @@ fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Builds the view of a finished profile, with what `analyze` adds when given.
-    pub fn new(profile: &Profile, analysis: Option<Analysis<'_>>) -> Report {
+    pub fn new(profile: &'a Profile, analysis: Option<Analysis<'a>>) -> Report<'a> {
         let summary = &profile.summary;
-        let total_us = summary.total_us.max(1);
-        let queries = profile
-            .queries_by_total_time()
-            .into_iter()
-            .map(|(id, stats)| {
-                let mut view = query_view(id, stats, total_us);
-                view.facts = analysis.as_ref().and_then(|a| a.facts.get(&id).cloned());
-                view
-            })
-            .collect();
+        let queries = Queries {
+            ranked: profile.queries_by_total_time(),
+            total_us: summary.total_us.max(1),
+            facts: analysis.as_ref().map(|a| a.facts),
+        };
         let mut loops: Vec<LoopView> = profile
             .loops
             .iter()
@@ -316,10 +350,10 @@ fn index_advice_view(plan: &Plan) -> IndexAdviceView {
     }
 }
 
-fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
+fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView<'_> {
     QueryView {
         fingerprint: format_id(id),
-        normalized: stats.normalized.clone(),
+        normalized: &stats.normalized,
         calls: stats.calls,
         timed_calls: stats.timed_calls,
         total_ms: ms(stats.total_us),
@@ -334,15 +368,15 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView {
         errors: stats.errors,
         first_seen: stats.seen.first_seen.map(format_timestamp),
         last_seen: stats.seen.last_seen.map(format_timestamp),
-        databases: stats.databases.clone(),
-        users: stats.users.clone(),
-        applications: stats.applications.clone(),
+        databases: &stats.databases,
+        users: &stats.users,
+        applications: &stats.applications,
         sample: stats.sample.as_ref().map(|sample| SampleView {
-            statement: sample.statement.clone(),
-            parameters: sample.parameters.clone(),
+            statement: &sample.statement,
+            parameters: sample.parameters.as_deref(),
             duration_ms: sample.duration_us.map(ms),
             at: sample.at.map(format_timestamp),
-            location: sample.location.clone(),
+            location: sample.location.as_deref(),
         }),
         facts: None,
     }

@@ -59,7 +59,7 @@ pub fn render(report: &Report, top: usize) -> String {
             p95: format_ms(q.p95_ms),
             p99: format_ms(q.p99_ms),
             errors: q.errors,
-            query: one_line(&q.normalized, 60),
+            query: one_line(q.normalized, 60),
         })
         .collect();
     out.push_str(&Table::new(rows).with(Style::sharp()).to_string());

@@ -10,3 +10,9 @@ pub mod parse;
 pub mod reorder;
 pub mod split;
 pub mod template;
+
+/// What every statement planwise sends to a server starts with: `pg_stat_statements` keeps a
+/// statement's text as first sent (comments included), so planwise's own catalog reads and
+/// plans are told from the application's workload when the statistics are read back — the
+/// session's `application_name` is not kept there.
+pub const OWN_STATEMENT_MARK: &str = "/* planwise */ ";
