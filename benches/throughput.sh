@@ -2,16 +2,18 @@
 # Throughput and memory of `planwise workload` against pgbadger, grep and wc on the same
 # big logs built from the real PostgreSQL 15 fixtures. See benches/README.md.
 #
-#   benches/throughput.sh [SIZE_MB] [--with-1g] [--runs N] [--no-pgbadger-all-cores]
+#   benches/throughput.sh [SIZE_MB] [--with-1g] [--runs N] [--no-pgbadger-all-cores] [--formats-only]
 #
 #   SIZE_MB        size of the big stderr log, default 200 (the csvlog and jsonlog copies
-#                  hold exactly the same events, so they are larger)
+#                  hold exactly the same events, so they are larger, and so do the hosted
+#                  formats rendered from the csvlog one)
 #   --with-1g      also build a BIG_MB (default 1000) stderr log and compare planwise's
 #                  peak RSS on it with the SIZE_MB one (memory must stay flat)
 #   --runs N       runs per planwise/grep/wc measurement, the fastest is kept (default 3;
 #                  pgbadger runs PGBADGER_RUNS times, default 1, it takes ~1 min per 200 MB)
 #   --no-pgbadger-all-cores
 #                  skip the extra `pgbadger -j <cores>` run
+#   --formats-only only planwise on each format (no grep, wc, pgbadger, 1 GB log)
 #
 # Environment: BENCH_DIR (default <target>/bench-data, data is reused when present),
 # BIG_MB, RUNS, PGBADGER_RUNS, QUIET_WAIT (seconds to wait for an idle machine, default 300).
@@ -31,6 +33,7 @@ BIG_MB="${BIG_MB:-1000}"
 RUNS="${RUNS:-3}"
 PGBADGER_RUNS="${PGBADGER_RUNS:-1}"
 PGBADGER_ALL_CORES=1
+FORMATS_ONLY=0
 QUIET_WAIT="${QUIET_WAIT:-300}"
 
 while [ $# -gt 0 ]; do
@@ -39,7 +42,8 @@ while [ $# -gt 0 ]; do
         --runs) RUNS="$2"; shift ;;
         --runs=*) RUNS="${1#--runs=}" ;;
         --no-pgbadger-all-cores) PGBADGER_ALL_CORES=0 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --formats-only) FORMATS_ONLY=1 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         [0-9]*) SIZE_MB="$1" ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -106,7 +110,39 @@ BIG_CSV="$BENCH_DIR/csvlog-$SIZE_MB.csv"
 BIG_JSON="$BENCH_DIR/jsonlog-$SIZE_MB.json"
 make_log "$FIXTURES/shop.csv" "$BIG_CSV" "$SIZE_MB" --reps "$REPS"
 make_log "$FIXTURES/shop.json" "$BIG_JSON" "$SIZE_MB" --reps "$REPS"
-if [ "$WITH_1G" = 1 ]; then
+# The hosted-platform and system-logger formats: the big csvlog's entries rendered as the
+# tests render the fixture (tests/common/render.rs), so every file holds the same events.
+# label:file name, in the order of the report.
+HOSTED_FORMATS="rds:rds.log azure:azure.log syslog:syslog.log logplex:logplex.log \
+cloudsql:cloudsql.json cnpg:cnpg.json journald:journal.json azure-json:azure.json"
+HOSTED_DIR="$BENCH_DIR/hosted-$SIZE_MB"
+RENDERER="$TARGET_DIR/release/examples/render_logs"
+RENDERER_BUILT=0
+mkdir -p "$HOSTED_DIR"
+for spec in $HOSTED_FORMATS; do
+    file="$HOSTED_DIR/${spec#*:}"
+    if [ -f "$file.meta.json" ] && [ "$file.meta.json" -nt "$BIG_CSV.meta.json" ] \
+        && [ "$file.meta.json" -nt "$REPO/tests/common/render.rs" ]; then
+        log "reusing $file"
+        continue
+    fi
+    if [ "$RENDERER_BUILT" = 0 ]; then
+        # Built apart from planwise and only when needed: an example is built with the
+        # dev-dependencies' features, which rebuilds the library (minutes).
+        log "building the format renderer (release)"
+        (cd "$REPO" && cargo build --release --quiet --example render_logs)
+        RENDERER_BUILT=1
+    fi
+    log "rendering $file"
+    entries="$("$RENDERER" "$BIG_CSV" "$HOSTED_DIR" "${spec#*:}")"
+    python3 - "$file" "$entries" "$REPS" "$SIZE_MB" <<'EOF'
+import json, os, sys
+path, entries, reps, size = sys.argv[1:]
+json.dump({"entries": int(entries), "repetitions": int(reps), "size_mb": float(size),
+           "bytes": os.path.getsize(path)}, open(path + ".meta.json", "w"), indent=1)
+EOF
+done
+if [ "$WITH_1G" = 1 ] && [ "$FORMATS_ONLY" = 0 ]; then
     HUGE_LOG="$BENCH_DIR/stderr-$BIG_MB.log"
     make_log "$FIXTURES/shop.log" "$HUGE_LOG" "$BIG_MB"
 fi
@@ -211,13 +247,22 @@ measure "planwise" "jsonlog" "$BIG_JSON" "$RUNS" /dev/null -- \
     "$PLANWISE" workload --log "$BIG_JSON" --format json -o /dev/null
 measure "planwise --threads 1" "jsonlog" "$BIG_JSON" "$RUNS" /dev/null -- \
     "$PLANWISE" workload --log "$BIG_JSON" --format json -o /dev/null --threads 1
+for spec in $HOSTED_FORMATS; do
+    file="$HOSTED_DIR/${spec#*:}"
+    measure "planwise" "${spec%%:*}" "$file" "$RUNS" /dev/null -- \
+        "$PLANWISE" workload --log "$file" --format json -o /dev/null
+    measure "planwise --threads 1" "${spec%%:*}" "$file" "$RUNS" /dev/null -- \
+        "$PLANWISE" workload --log "$file" --format json -o /dev/null --threads 1
+done
+if [ "$FORMATS_ONLY" = 0 ]; then
 measure "grep -c duration" "stderr" "$BIG_LOG" "$RUNS" "$OUT/grep.txt" -- \
     grep -c duration "$BIG_LOG"
 measure "wc -l" "stderr" "$BIG_LOG" "$RUNS" "$OUT/wc.txt" -- \
     wc -l "$BIG_LOG"
 measure "pgbadger -j 1" "stderr" "$BIG_LOG" "$PGBADGER_RUNS" "$OUT/pgbadger-j1.stdout" -- \
     pgbadger -j 1 -f stderr --prefix "$PREFIX" -o "$OUT/pgbadger-j1.html" "$BIG_LOG"
-if [ "$PGBADGER_ALL_CORES" = 1 ] && [ "$NPROC" -gt 1 ]; then
+fi
+if [ "$PGBADGER_ALL_CORES" = 1 ] && [ "$NPROC" -gt 1 ] && [ "$FORMATS_ONLY" = 0 ]; then
     measure "pgbadger -j $NPROC" "stderr" "$BIG_LOG" "$PGBADGER_RUNS" "$OUT/pgbadger-jn.stdout" -- \
         pgbadger -j "$NPROC" -f stderr --prefix "$PREFIX" -o "$OUT/pgbadger-jn.html" "$BIG_LOG"
 fi
@@ -234,16 +279,20 @@ log "checking results agree (untimed runs)"
 for f in "$BIG_LOG" "$BIG_CSV" "$BIG_JSON"; do
     "$PLANWISE" workload --log "$f" --format json -o "$OUT/planwise-$(basename "$f").json"
 done
+for spec in $HOSTED_FORMATS; do
+    "$PLANWISE" workload --log "$HOSTED_DIR/${spec#*:}" --format json -o "$OUT/planwise-hosted-${spec%%:*}.json"
+done
 if [ "$WITH_1G" = 1 ]; then
     "$PLANWISE" workload --log "$HUGE_LOG" --format json -o "$OUT/planwise-$(basename "$HUGE_LOG").json"
 fi
 
 # --- report ------------------------------------------------------------------------------
 python3 - "$RESULTS" "$OUT" "$BIG_LOG" "$BIG_CSV" "$BIG_JSON" "$REPS" "$WITH_1G" \
-    "${HUGE_LOG:-}" "$NPROC" "$RUNS" "$VERSION" "$PGBADGER_RUNS" <<'EOF' | tee "$BENCH_DIR/results.md"
+    "${HUGE_LOG:-}" "$NPROC" "$RUNS" "$VERSION" "$PGBADGER_RUNS" "$HOSTED_FORMATS" <<'EOF' | tee "$BENCH_DIR/results.md"
 import json, os, re, subprocess, sys, time, platform
 (results, out, big_log, big_csv, big_json, reps, with_1g, huge_log, nproc, runs, version,
- pgbadger_runs) = sys.argv[1:]
+ pgbadger_runs, hosted_formats) = sys.argv[1:]
+hosted = [spec.split(":")[0] for spec in hosted_formats.split()]
 reps = int(reps)
 rows = []
 for line in open(results):
@@ -299,20 +348,27 @@ if pgb:
                  f"per CPU-second **{speed(pw1, True) / speed(pgb, True):.1f}x**")
 if pgbn:
     lines.append(f"planwise (all cores) ÷ {pgbn['tool']} (wall MB/s): **{speed(pw) / speed(pgbn):.1f}x**")
-lines.append(f"planwise wall ÷ `grep -c duration` wall: **{pw['wall'] / nz(grep['wall']):.1f}x** "
-             f"(--threads 1: {pw1['wall'] / nz(grep['wall']):.1f}x); "
-             f"÷ `wc -l` wall: {pw['wall'] / nz(wc['wall']):.1f}x")
-for fmt in ("csvlog", "jsonlog"):
-    for suffix in ("", " --threads 1"):
-        a, b = find("planwise" + suffix, fmt), find("planwise" + suffix, "stderr")
-        if a and b:
-            per_a, per_b = nz(a["wall"]) / a["records"], nz(b["wall"]) / b["records"]
-            cpu_a, cpu_b = nz(a["cpu"]) / a["records"], nz(b["cpu"]) / b["records"]
-            lines.append(f"planwise{suffix} {fmt} per-record time ÷ stderr per-record time: "
-                         f"wall **{per_a / per_b:.2f}x**, CPU {cpu_a / cpu_b:.2f}x "
-                         f"({1e6 * per_a:.2f} vs {1e6 * per_b:.2f} µs/entry wall)")
+if grep and wc:
+    lines.append(f"planwise wall ÷ `grep -c duration` wall: **{pw['wall'] / nz(grep['wall']):.1f}x** "
+                 f"(--threads 1: {pw1['wall'] / nz(grep['wall']):.1f}x); "
+                 f"÷ `wc -l` wall: {pw['wall'] / nz(wc['wall']):.1f}x")
 for l in lines:
     print("- " + l)
+
+# Every format holds the same entries: time per entry, beside stderr's (goal: at most 2x).
+print("\n### Time per record, by format\n")
+print("Each file holds the same log entries (the big csvlog's, rendered); µs of wall time "
+      "and of CPU time per entry, and the ratio to stderr's.\n")
+print("| format | MB | entries | µs/entry (all cores) | ÷ stderr | µs/entry (--threads 1) | ÷ stderr | CPU ÷ stderr (--threads 1) |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for fmt in ["stderr", "csvlog", "jsonlog"] + hosted:
+    a, a1 = find("planwise", fmt), find("planwise --threads 1", fmt)
+    if not (a and a1):
+        continue
+    per = lambda r, key="wall": nz(r[key]) / r["records"]
+    print(f"| {fmt} | {a['bytes'] / 1e6:.0f} | {a['records']} | {1e6 * per(a):.3f} | "
+          f"{per(a) / per(pw):.2f}x | {1e6 * per(a1):.3f} | {per(a1) / per(pw1):.2f}x | "
+          f"{per(a1, 'cpu') / per(pw1, 'cpu'):.2f}x |")
 
 if with_1g == "1":
     print("\n### Memory flatness\n")
@@ -371,8 +427,15 @@ if with_1g == "1":
     failures += not ok
     print(f"- 1 GB log: {counts[huge_log]} statements, expected {fixture['statements'] * huge_reps}: "
           f"**{'yes' if ok else 'NO'}**")
-grep_count = open(os.path.join(out, "grep.txt")).read().strip()
-print(f"- `grep -c duration`: {grep_count} lines (includes parse/bind durations, which are not executions)")
+for fmt in hosted:
+    s = summary(os.path.join(out, f"planwise-hosted-{fmt}.json"))
+    ok = s["statements"] == expected and s["lines_skipped"] == 0
+    failures += not ok
+    print(f"- {fmt}: {s['statements']} statements, {s['lines_skipped']} lines skipped: "
+          f"**{'yes' if ok else 'NO'}**")
+if os.path.exists(os.path.join(out, "grep.txt")):
+    grep_count = open(os.path.join(out, "grep.txt")).read().strip()
+    print(f"- `grep -c duration`: {grep_count} lines (includes parse/bind durations, which are not executions)")
 for name in ("pgbadger-j1", "pgbadger-jn"):
     html = os.path.join(out, name + ".html")
     if not os.path.exists(html):

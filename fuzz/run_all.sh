@@ -7,7 +7,7 @@ seconds=${1:-180}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fingerprint fingerprint_idempotent lexer split_statements prefix_parse prefix_detect stderr_block csvlog_block jsonlog_block migration_check query_facts schema_load)
+    targets=(fingerprint fingerprint_idempotent lexer split_statements prefix_parse prefix_detect stderr_block csvlog_block jsonlog_block log_readers migration_check query_facts schema_load)
 fi
 [ -d corpus ] || python3 seed_corpus.py
 mkdir -p logs

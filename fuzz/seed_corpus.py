@@ -124,6 +124,40 @@ def main():
         write("csvlog_block", piece)
     for piece in chunks((LOGS / "shop.json").read_bytes()):
         write("jsonlog_block", piece)
+    log_readers_seeds()
+
+
+# log_readers: byte 0 = the format's index in fuzz_targets/log_readers.rs's FORMATS, byte 1 =
+# its PREFIXES index (low 3 bits) and block size (next 2 bits: 0 = the default, 1 = 64 B).
+LOG_READERS = {
+    "shop.log": (1, 1),
+    "pgbadger_prefix.log": (1, 2),
+    "session_id.log": (1, 3),
+    "shop.csv": (2, 0),
+    "shop.json": (3, 0),
+    "hosted/rds.log": (4, 0),
+    "hosted/azure.log": (5, 0),
+    "hosted/syslog.log": (6, 0),
+    "hosted/rsyslog.log": (6, 0),
+    "hosted/logplex.log": (7, 0),
+    "hosted/cloudsql.json": (8, 0),
+    "hosted/cloudsql-array.json": (8, 0),
+    "hosted/cnpg.json": (9, 0),
+    "hosted/journal.json": (10, 0),
+}
+
+
+def log_readers_seeds():
+    """Each fixture log (the real run, and its renderings in fixtures/logs/hosted) in pieces,
+    read by its own format and auto-detected, in whole blocks and in 64-byte ones."""
+    for name, (form, prefix) in LOG_READERS.items():
+        data = (LOGS / name).read_bytes()
+        pieces = chunks(data)
+        for piece in pieces:
+            write("log_readers", bytes([form, prefix]) + piece)
+        for piece in pieces[:3]:
+            write("log_readers", bytes([0, 0]) + piece)
+            write("log_readers", bytes([form, prefix | 8]) + piece)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,12 @@ pub enum Command {
     ///
     /// Example: planwise check migrations/ --schema db/structure.sql --log app.log --format github
     Check(CheckArgs),
+    /// Check a server's setup: setting by setting, what planwise will and will not be able
+    /// to see (durations logged, the log_line_prefix, pg_stat_statements, HypoPG, the
+    /// role's privileges) and what to change. Reads settings only, in a read-only session.
+    ///
+    /// Example: planwise doctor --db postgres://app@db.internal/shop
+    Doctor(DoctorArgs),
     /// List the rules, or print one rule's documentation.
     ///
     /// Example: planwise rules IDX001
@@ -169,6 +175,39 @@ pub enum CheckFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The server to check, and the database whose extensions are checked. A libpq URL or
+    /// `key=value` string; what it leaves out comes from the PG* environment (PGHOST,
+    /// PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSERVICE, …), ~/.pgpass and
+    /// pg_service.conf, as in psql; without `--db` (or with `--db` alone) everything comes
+    /// from there. Read-only session; connect_timeout defaults to 10 s. Example: --db
+    /// postgres:///shop
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
+    pub db: Option<String>,
+
+    /// Output format: `table` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Table)]
+    pub format: DoctorFormat,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DoctorFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct RulesArgs {
     /// A rule id (`IDX001`) or name (`missing-index`); without one, every rule is listed.
     pub rule: Option<String>,
@@ -176,7 +215,7 @@ pub struct RulesArgs {
 
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Log files or globs to read, `-` for stdin; `.gz` and `.zst` are decompressed.
+    /// Log files or globs to read, `-` for stdin; `.gz`, `.zst` and `.bz2` are decompressed.
     /// stderr, csvlog, jsonlog, pg_stat_statements exports (CSV/JSON), `.sql` workloads and
     /// saved profiles are recognised. Repeat the flag or list several after it.
     #[arg(long = "log", value_name = "FILE", num_args = 1..)]

@@ -179,7 +179,9 @@ fn stdin_and_compressed_inputs_read_like_the_plain_file() {
     encoder.finish().unwrap();
     let zst = dir.path().join("shop.log.zst");
     std::fs::write(&zst, zstd::encode_all(text.as_slice(), 3).unwrap()).unwrap();
-    for path in [&gz, &zst] {
+    let bz2 = dir.path().join("shop.log.bz2");
+    std::fs::write(&bz2, bzip2_of(&text)).unwrap();
+    for path in [&gz, &zst, &bz2] {
         let mut report = json_of(&[
             "workload",
             "--log",
@@ -249,14 +251,22 @@ fn damaged_compressed_inputs_keep_what_came_before_and_the_run_goes_on() {
     gz.write_all(&long).unwrap();
     let gz = gz.finish().unwrap();
     let zst = zstd::encode_all(long.as_slice(), 3).unwrap();
+    // bzip2 blocks of 100 kB (level 1): about twelve of them.
+    let bz2 = bzip2_of(&long);
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Vec<u8>, bool); 4] = [
+    let cases: [(&str, Vec<u8>, bool); 6] = [
         ("cut.log.gz", gz[..gz.len() / 2].to_vec(), true),
         ("cut.log.zst", zst[..zst.len() - 16].to_vec(), true),
         ("trailing.log.gz", [&gz[..], b"not gzip\n"].concat(), false),
         (
             "trailing.log.zst",
             [&zst[..], b"not zstd\n"].concat(),
+            false,
+        ),
+        ("cut.log.bz2", bz2[..bz2.len() / 2].to_vec(), true),
+        (
+            "trailing.log.bz2",
+            [&bz2[..], b"not bz2!\n"].concat(),
             false,
         ),
     ];
@@ -289,6 +299,13 @@ fn damaged_compressed_inputs_keep_what_came_before_and_the_run_goes_on() {
             );
         }
     }
+}
+
+/// `bytes` compressed with bzip2 in 100 kB blocks.
+fn bzip2_of(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
 }
 
 fn strip_locations(report: &mut serde_json::Value) {
@@ -844,4 +861,41 @@ fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
     );
     assert_eq!(report["schema"]["tables"], 2, "{:#}", report["schema"]);
     assert_eq!(report["schema"]["indexes"], 3, "{:#}", report["schema"]);
+}
+
+/// The `--db` help of each command that takes one: what the database is used for there,
+/// beyond where it is found (issue 16.3).
+#[test]
+fn db_help_says_what_each_command_uses_the_database_for() {
+    let db_help = |command: &str| -> String {
+        let help = stdout_of(&[command, "--help"]);
+        let start = help.find("--db").expect("a --db option");
+        let end = help[start..]
+            .find("\n  -")
+            .map_or(help.len(), |end| start + end);
+        help[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let uses = [
+        (
+            "analyze",
+            &["catalog", "statistics", "pg_stat_statements", "HypoPG"][..],
+        ),
+        ("whatif", &["HypoPG", "catalog", "statistics"]),
+        ("check", &["catalog", "base schema", "statistics"]),
+        ("doctor", &["extensions are checked"]),
+    ];
+    for (command, words) in uses {
+        let help = db_help(command);
+        for word in words {
+            assert!(
+                help.contains(word),
+                "{command} --db help lacks `{word}`: {help}"
+            );
+        }
+        // Every one says how the connection is found, the same way.
+        assert!(help.contains("PG* environment"), "{command}: {help}");
+    }
 }

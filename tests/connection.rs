@@ -87,10 +87,11 @@ fn a_server_that_never_answers_is_given_up_on_within_connect_timeout() {
     let port = silent_server();
     let url = format!("postgres://postgres@127.0.0.1:{port}/shop?connect_timeout=2");
     let key_values = format!("host=127.0.0.1 port={port} user=postgres connect_timeout=2");
-    let runs: [Vec<&str>; 3] = [
+    let runs: [Vec<&str>; 4] = [
         vec!["workload", "--db", &url],
         vec!["workload", "--db", &key_values],
         vec!["check", "fixtures/schema/migrations", "--db", &url],
+        vec!["doctor", "--db", &url],
     ];
     for args in runs {
         let (output, took) = planwise(&args, &[]);

@@ -158,6 +158,8 @@ fn each_format_is_detected_from_its_first_lines_and_has_a_name() {
         Rendering::CloudSqlLines | Rendering::CloudSqlArray => LogFormat::Cloudsql,
         Rendering::Cnpg => LogFormat::Cnpg,
         Rendering::Journald => LogFormat::Journald,
+        Rendering::AzureJsonLines | Rendering::AzureJsonRecords => LogFormat::AzureJson,
+        Rendering::CsvlogQuoted => LogFormat::Csvlog,
     };
     let named = |rendering: Rendering| match rendering {
         Rendering::Rds => LogFormat::Rds,
@@ -229,6 +231,7 @@ fn json_lines_that_are_not_entries_are_reported_and_the_rest_is_read() {
         Rendering::Cnpg,
         Rendering::CloudSqlLines,
         Rendering::Journald,
+        Rendering::AzureJsonLines,
     ] {
         let good = rendering.render(&entries);
         let lines: Vec<&str> = good.lines().collect();
@@ -268,4 +271,39 @@ fn json_lines_that_are_not_entries_are_reported_and_the_rest_is_read() {
         }
         assert!(profile.summary.lines_skipped >= 4, "{rendering:?}");
     }
+}
+
+#[test]
+fn azure_records_without_the_fields_are_reported_at_their_lines() {
+    let entries = sample_entries();
+    let good = Rendering::AzureJsonLines.render(&entries);
+    let lines: Vec<&str> = good.lines().collect();
+    let bad = [
+        // No message; a message that is not text; properties that are not an object.
+        r#"{"category":"PostgreSQLLogs","properties":{"prefix":"x-","errorLevel":"LOG"}}"#,
+        r#"{"category":"PostgreSQLLogs","properties":{"message":12,"errorLevel":"LOG"}}"#,
+        r#"{"category":"PostgreSQLLogs","properties":"LOG:  x"}"#,
+        // Another category of the same diagnostic setting: noted, not a bad line.
+        r#"{"category":"PostgreSQLFlexSessions","properties":{"sessions":3}}"#,
+        // A wrapper holding a record without properties and a number.
+        r#"{"records":[{"category":"PostgreSQLLogs"}, 7]}"#,
+    ];
+    let damaged = [&lines[..10], &bad[..], &lines[10..]].concat().join("\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("azure.json");
+    std::fs::write(&path, damaged).unwrap();
+    let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 1));
+    let clean = read_with(
+        &[write(dir.path(), Rendering::AzureJsonRecords, &entries)],
+        &options(1 << 20, 1),
+    );
+    assert_eq!(profile.summary.statements, clean.summary.statements);
+    let at = |kind: &str| -> Vec<u64> {
+        let found = profile.diagnostics.kinds.get(kind);
+        found.map_or(vec![], |f| f.examples.iter().map(|e| e.line).collect())
+    };
+    assert_eq!(at("bad_json_record"), [11, 12, 13, 15]);
+    assert_eq!(at("not_json_object"), [15]);
+    assert_eq!(at("other_program"), [14]);
+    assert_eq!(profile.summary.lines_skipped, 5);
 }

@@ -2,6 +2,7 @@
 //! distinct statement, and the join graph of the workload.
 
 pub mod column_types;
+pub mod doctor;
 pub mod estimates;
 pub mod facts;
 pub mod index;

@@ -1,6 +1,7 @@
 //! The one place that wires inputs → model → analysis → report for each command.
 
 mod check;
+mod doctor;
 mod index_advice;
 mod measure;
 mod settings;
@@ -119,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             write_output(&text, &args.output)?;
         }
         Command::Check(args) => return check::run(&args),
+        Command::Doctor(args) => doctor::run(&args)?,
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
     }
     Ok(0)

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod conninfo;
+pub mod doctor;
 pub mod explain;
 pub mod measure;
 pub mod pgss;

@@ -1,10 +1,12 @@
 //! Log entries exported as JSON objects that carry a server message as text: Google Cloud
-//! SQL through Cloud Logging (`textPayload`, `timestamp`) and journald (`journalctl -o
-//! json`: `MESSAGE`, `_PID`, `__REALTIME_TIMESTAMP` in microseconds).
+//! SQL through Cloud Logging (`textPayload`, `timestamp`), journald (`journalctl -o
+//! json`: `MESSAGE`, `_PID`, `__REALTIME_TIMESTAMP` in microseconds) and Azure's
+//! diagnostic settings ([`azure`](super::azure)).
 //!
 //! The message keeps the server's prefix (Cloud SQL's is `[%p]: [%l-1] db=%d,user=%u `
 //! without its timestamp); [`carried`](super::carried) reads it.
 
+use super::azure::{self, Found};
 use super::carried::{Carried, Messages};
 use super::json_objects::{Piece, Text, pieces};
 use super::record::RecordSink;
@@ -18,6 +20,7 @@ use std::borrow::Cow;
 pub enum Export {
     CloudSql,
     Journald,
+    Azure,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +59,8 @@ pub fn looks_like(sample: &[u8]) -> Option<Export> {
     let has = |key: &[u8]| memchr::memmem::find(head, key).is_some();
     if has(b"\"textPayload\"") {
         Some(Export::CloudSql)
+    } else if azure::looks_like(head) {
+        Some(Export::Azure)
     } else if has(b"\"__REALTIME_TIMESTAMP\"") && has(b"\"MESSAGE\"") {
         Some(Export::Journald)
     } else {
@@ -71,6 +76,10 @@ pub fn message_of(export: Export, line: &str) -> Option<Cow<'_, str>> {
     let carried = match export {
         Export::CloudSql => cloud_sql(line, 0),
         Export::Journald => journal(line, 0),
+        Export::Azure => match azure::read(line, 0).ok()? {
+            Found::Lines([first, _]) => Ok(first),
+            _ => return None,
+        },
     };
     Some(carried.ok()??.text)
 }
@@ -87,16 +96,17 @@ pub fn collect<'a>(
         let object = match piece {
             Piece::Object(object) => object,
             Piece::Stray(text) => {
-                let excerpt: String = text.chars().take(100).collect();
-                sink.skip(line, "not_json_object", || {
-                    format!("`{excerpt}` is not a JSON object of the export")
-                });
+                stray(text, line, sink);
                 continue;
             }
         };
         let carried = match export {
             Export::CloudSql => cloud_sql(object, line),
             Export::Journald => journal(object, line),
+            Export::Azure => {
+                collect_azure(object, line, messages, sink);
+                continue;
+            }
         };
         match carried {
             Ok(Some(carried)) => messages.push(carried, sink),
@@ -104,6 +114,41 @@ pub fn collect<'a>(
             Err(reason) => sink.skip(line, "bad_json_record", || reason),
         }
     }
+}
+
+/// An object of Azure's export: a record, or a wrapper of records.
+fn collect_azure<'a>(
+    object: &'a str,
+    line: u64,
+    messages: &mut Messages<'a>,
+    sink: &mut RecordSink<'_>,
+) {
+    match azure::read(object, line) {
+        Ok(Found::Lines(lines)) => {
+            for carried in lines.into_iter().flatten() {
+                messages.push(carried, sink);
+            }
+        }
+        Ok(Found::Records(records)) => {
+            for (line, piece) in records {
+                match piece {
+                    Piece::Object(object) => collect_azure(object, line, messages, sink),
+                    Piece::Stray(text) => stray(text, line, sink),
+                }
+            }
+        }
+        Ok(Found::Other(category)) => sink.diagnose(line, "other_program", || {
+            format!("a record of category `{category}`, not a server log line; ignored")
+        }),
+        Err(reason) => sink.skip(line, "bad_json_record", || reason),
+    }
+}
+
+fn stray(text: &str, line: u64, sink: &mut RecordSink<'_>) {
+    let excerpt: String = text.chars().take(100).collect();
+    sink.skip(line, "not_json_object", || {
+        format!("`{excerpt}` is not a JSON object of the export")
+    });
 }
 
 fn cloud_sql(object: &str, line: u64) -> Result<Option<Carried<'_>>, String> {

@@ -16,8 +16,10 @@ const DETAIL: usize = 14;
 const QUERY: usize = 19;
 const APPLICATION_NAME: usize = 22;
 
-/// Whether a csvlog record starts at `line`: it opens with a timestamp and a comma.
+/// Whether a csvlog record starts at `line`: it opens with a timestamp, quoted or not (some
+/// exports quote every field), and a comma.
 pub fn starts_entry(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"\"").unwrap_or(line);
     line.len() > 24
         && crate::model::time::parse_timestamp(&line[..19]).is_some()
         && memchr::memchr(b',', &line[..line.len().min(40)]).is_some()

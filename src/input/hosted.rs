@@ -30,6 +30,7 @@ pub fn detect(sample: &[u8]) -> Option<LogFormat> {
         return Some(match export {
             Export::CloudSql => LogFormat::Cloudsql,
             Export::Journald => LogFormat::Journald,
+            Export::Azure => LogFormat::AzureJson,
         });
     }
     syslog::looks_like(sample).map(|heroku| {
@@ -60,6 +61,7 @@ pub fn open(
         LogFormat::Syslog | LogFormat::Logplex => inner(Hosted::Syslog(empty)),
         LogFormat::Cloudsql => inner(Hosted::Export(Export::CloudSql, empty)),
         LogFormat::Journald => inner(Hosted::Export(Export::Journald, empty)),
+        LogFormat::AzureJson => inner(Hosted::Export(Export::Azure, empty)),
         LogFormat::Cnpg => Ok(Hosted::Cnpg),
         _ => return None,
     })

@@ -90,7 +90,8 @@ fn object_end(bytes: &[u8], start: usize) -> Option<usize> {
 /// The closing quote of the string that starts at `at`.
 fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
     loop {
-        at += memchr::memchr2(b'"', b'\\', &bytes[at..])?;
+        // A backslash that ends the text steps past it: the string is cut, not closed.
+        at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
         if bytes[at] == b'"' {
             return Some(at);
         }

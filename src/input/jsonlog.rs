@@ -6,6 +6,7 @@
 //! serde_json, so both accept and reject the same lines.
 
 use super::ingest::lines;
+use super::json_scan::{quote_or_backslash, string_at};
 use super::record::{LogRecord, RecordSink};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -92,7 +93,7 @@ fn scan(line: &str) -> Option<JsonEntry<'_>> {
         let key = &line[at + 1..key_end];
         at = key_end + 2;
         if bytes.get(at) == Some(&b'"') {
-            let (value, end) = string(line, at + 1)?;
+            let (value, end) = string_at(line, at + 1)?;
             let field = match key {
                 "timestamp" => &mut entry.timestamp,
                 "user" => &mut entry.user,
@@ -152,88 +153,6 @@ fn continue_or_end(bytes: &[u8], at: &mut usize) -> Option<()> {
         _ => return None,
     }
     Some(())
-}
-
-/// A JSON string starting after its opening quote: its value and the index after the
-/// closing quote. Borrowed unless it has escapes.
-fn string(line: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
-    let bytes = line.as_bytes();
-    let first = start + quote_or_backslash(&bytes[start..])?;
-    if bytes[first] == b'"' {
-        return plain(&line[start..first]).map(|text| (Cow::Borrowed(text), first + 1));
-    }
-    let mut value = String::from(plain(&line[start..first])?);
-    let mut at = first;
-    loop {
-        match bytes.get(at)? {
-            b'"' => return Some((Cow::Owned(value), at + 1)),
-            b'\\' => {
-                let escaped = match bytes.get(at + 1)? {
-                    b'"' => '"',
-                    b'\\' => '\\',
-                    b'/' => '/',
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'u' => {
-                        let (c, used) = unicode_escape(bytes, at)?;
-                        value.push(c);
-                        at += used;
-                        continue;
-                    }
-                    _ => return None,
-                };
-                value.push(escaped);
-                at += 2;
-            }
-            _ => {
-                let next = at + memchr::memchr2(b'"', b'\\', &bytes[at..])?;
-                value.push_str(plain(&line[at..next])?);
-                at = next;
-            }
-        }
-    }
-}
-
-/// Where the first quote or backslash is. Keys and most values are a few bytes long: a
-/// plain scan of the first bytes costs less than memchr's setup, which pays off on long
-/// messages.
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let head = &bytes[..bytes.len().min(16)];
-    match head.iter().position(|&b| b == b'"' || b == b'\\') {
-        Some(found) => Some(found),
-        None => Some(head.len() + memchr::memchr2(b'"', b'\\', &bytes[head.len()..])?),
-    }
-}
-
-/// Unescaped string text: JSON forbids raw control characters in it. A fold without an
-/// early exit, which the compiler turns into vector code: every string of the log passes.
-fn plain(text: &str) -> Option<&str> {
-    let controls = text.bytes().fold(false, |found, b| found | (b < 0x20));
-    (!controls).then_some(text)
-}
-
-/// `\uXXXX` (or a surrogate pair of two) at `at`: the character and the bytes it took.
-fn unicode_escape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
-    let hex = |from: usize| -> Option<u32> {
-        let digits = std::str::from_utf8(bytes.get(from..from + 4)?).ok()?;
-        u32::from_str_radix(digits, 16).ok()
-    };
-    let high = hex(at + 2)?;
-    if (0xD800..0xDC00).contains(&high) {
-        if bytes.get(at + 6..at + 8)? != b"\\u" {
-            return None;
-        }
-        let low = hex(at + 8)?;
-        if !(0xDC00..0xE000).contains(&low) {
-            return None;
-        }
-        let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-        return Some((char::from_u32(code)?, 12));
-    }
-    Some((char::from_u32(high)?, 6))
 }
 
 #[cfg(test)]

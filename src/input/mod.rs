@@ -1,6 +1,7 @@
 //! Inputs: turning logs, pg_stat_statements exports, `.sql` workloads and saved profiles
 //! into a workload profile. The only part of the pipeline that reads files.
 
+pub mod azure;
 pub mod carried;
 pub mod cloudlog;
 pub mod cnpg;
@@ -8,6 +9,7 @@ pub mod csvlog;
 pub mod hosted;
 pub mod ingest;
 pub mod json_objects;
+pub mod json_scan;
 pub mod jsonlog;
 pub mod nothing_read;
 pub mod pgss;
@@ -74,6 +76,9 @@ pub enum LogFormat {
     Cnpg,
     /// `journalctl -o json`.
     Journald,
+    /// Azure's diagnostic-settings export (`PostgreSQLLogs` records: JSON lines, or
+    /// `{"records": […]}`).
+    AzureJson,
     /// A pg_stat_statements export (CSV with a header, or a JSON array).
     Pgss,
     /// A plain SQL workload: each statement counted once.

@@ -3,7 +3,7 @@
 //! entry before them.
 
 use super::ingest::lines;
-use super::prefix::{LastTimestamp, LinePrefix, PrefixFields, split_severity};
+use super::prefix::{LastTimestamp, LinePrefix, Matched, PrefixFields};
 use super::record::{LogRecord, RecordSink};
 use crate::model::time::Millis;
 use std::borrow::Cow;
@@ -21,13 +21,9 @@ pub fn starts_entry(prefix: &LinePrefix, line: &[u8]) -> bool {
     if line.first() == Some(&b'\t') {
         return false;
     }
-    match prefix
+    prefix
         .parse(line)
-        .and_then(|(_, rest)| split_severity(rest))
-    {
-        Some((severity, _)) => !is_attachment(severity),
-        None => true,
-    }
+        .is_none_or(|matched| !is_attachment(matched.severity))
 }
 
 /// Which part of the current record continuation lines extend.
@@ -106,10 +102,13 @@ impl<'a> Reader<'a> {
         if let Some(text) = line.strip_prefix('\t') {
             return self.continuation(text, number, sink);
         }
-        let parsed = prefix
-            .parse_after(line.as_bytes(), &mut self.last)
-            .and_then(|(fields, rest)| Some((fields, split_severity(rest)?)));
-        let Some((fields, (severity, message))) = parsed else {
+        let parsed = prefix.parse_after(line.as_bytes(), &mut self.last);
+        let Some(Matched {
+            fields,
+            severity,
+            message,
+        }) = parsed
+        else {
             self.finish(sink);
             self.part = Part::Ignored;
             let source = prefix.source().to_string();

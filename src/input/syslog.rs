@@ -134,7 +134,8 @@ type Stamp<'a> = (Option<&'a str>, Option<Millis>, &'a str);
 
 /// `Nov 25 22:41:56 ` (day padded with a space): no zone and no year to keep as text.
 fn bsd_timestamp(line: &str, year: Option<(i64, i64)>) -> Option<Stamp<'_>> {
-    let head = line.get(..16)?;
+    // ASCII, so the fixed offsets below fall on character boundaries.
+    let head = line.get(..16).filter(|head| head.is_ascii())?;
     let month = MONTHS.iter().position(|m| head.starts_with(m))? as i64 + 1;
     let bytes = head.as_bytes();
     if bytes[3] != b' ' || bytes[6] != b' ' || bytes[15] != b' ' {

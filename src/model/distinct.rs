@@ -30,6 +30,9 @@ impl DistinctValues {
             return;
         }
         if let Err(at) = self.smallest.binary_search(&hash) {
+            // Most fingerprints run with one value set: room for one hash, not four.
+            self.smallest
+                .reserve_exact(usize::from(self.smallest.is_empty()));
             self.smallest.insert(at, hash);
             self.smallest.truncate(CAPACITY);
         }

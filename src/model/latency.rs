@@ -35,7 +35,11 @@ impl std::fmt::Debug for Latency {
 impl Latency {
     pub fn record_ms(&mut self, ms: f64) {
         match self {
-            Latency::Exact(values) if values.len() < EXACT_VALUES => values.push(ms),
+            Latency::Exact(values) if values.len() < EXACT_VALUES => {
+                // Most fingerprints run once: room for one value, not a vector's first four.
+                values.reserve_exact(usize::from(values.is_empty()));
+                values.push(ms);
+            }
             Latency::Exact(values) => {
                 let mut sketch = sketch_of(values);
                 sketch.add(ms);

@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod distinct;
 mod entries;
 pub mod latency;
+pub mod server_setup;
 pub mod session;
 pub mod tally;
 pub mod time;

@@ -18,6 +18,8 @@ impl Tally {
     pub fn add(&mut self, name: &str, by: u64) {
         match self.counts.binary_search_by(|(n, _)| (**n).cmp(name)) {
             Ok(at) => self.counts[at].1 += by,
+            // Most tallies hold one name: room for exactly one, not a vector's first four.
+            Err(_) if self.counts.is_empty() => self.counts = vec![(name.into(), by)],
             Err(at) => self.counts.insert(at, (name.into(), by)),
         }
     }

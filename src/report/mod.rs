@@ -2,6 +2,7 @@
 //! format. Rendering only — no analysis happens here.
 
 pub mod check;
+pub mod doctor;
 pub mod json;
 pub mod markdown;
 pub mod table;

@@ -28,41 +28,52 @@ pub struct Entry {
     pub context: String,
     pub query: String,
     pub application: String,
+    /// The whole row, every column as the server wrote it.
+    pub row: csv::StringRecord,
 }
 
 pub fn read_csvlog(path: &std::path::Path) -> Vec<Entry> {
-    let mut reader = csv::ReaderBuilder::new()
+    csvlog_reader(path)
+        .records()
+        .map(|row| Entry::of(&row.unwrap()))
+        .collect()
+}
+
+/// A reader of a csvlog file's rows (no header, as the server writes it).
+pub fn csvlog_reader(path: &std::path::Path) -> csv::Reader<std::fs::File> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_path(path)
-        .unwrap();
-    reader
-        .records()
-        .map(|row| {
-            let row = row.unwrap();
-            let f = |i: usize| row.get(i).unwrap_or("").to_string();
-            Entry {
-                log_time: f(0),
-                user: f(1),
-                database: f(2),
-                pid: f(3),
-                remote: f(4),
-                session: f(5),
-                line_num: f(6),
-                session_start: f(8),
-                vxid: f(9),
-                xid: f(10),
-                severity: f(11),
-                sqlstate: f(12),
-                message: f(13),
-                detail: f(14),
-                hint: f(15),
-                context: f(18),
-                query: f(19),
-                application: f(22),
-            }
-        })
-        .collect()
+        .unwrap()
+}
+
+impl Entry {
+    /// The entry of one csvlog row.
+    pub fn of(row: &csv::StringRecord) -> Entry {
+        let f = |i: usize| row.get(i).unwrap_or("").to_string();
+        Entry {
+            log_time: f(0),
+            user: f(1),
+            database: f(2),
+            pid: f(3),
+            remote: f(4),
+            session: f(5),
+            line_num: f(6),
+            session_start: f(8),
+            vxid: f(9),
+            xid: f(10),
+            severity: f(11),
+            sqlstate: f(12),
+            message: f(13),
+            detail: f(14),
+            hint: f(15),
+            context: f(18),
+            query: f(19),
+            application: f(22),
+            row: row.clone(),
+        }
+    }
 }
 
 /// The formats an entry can be rendered into.
@@ -86,10 +97,16 @@ pub enum Rendering {
     Cnpg,
     /// `journalctl -o json` of a server logging to syslog.
     Journald,
+    /// Azure's diagnostic-settings export, a record per line (storage account blobs).
+    AzureJsonLines,
+    /// The same records wrapped as Event Hubs sends them, `{"records": [ … ]}` (20 a line).
+    AzureJsonRecords,
+    /// csvlog with every field quoted, as some exports write it.
+    CsvlogQuoted,
 }
 
 impl Rendering {
-    pub const ALL: [Rendering; 9] = [
+    pub const ALL: [Rendering; 12] = [
         Rendering::Rds,
         Rendering::Azure,
         Rendering::SyslogBsd,
@@ -99,6 +116,9 @@ impl Rendering {
         Rendering::CloudSqlArray,
         Rendering::Cnpg,
         Rendering::Journald,
+        Rendering::AzureJsonLines,
+        Rendering::AzureJsonRecords,
+        Rendering::CsvlogQuoted,
     ];
 
     pub fn file_name(self) -> &'static str {
@@ -112,6 +132,9 @@ impl Rendering {
             Rendering::CloudSqlArray => "cloudsql-array.json",
             Rendering::Cnpg => "cnpg.json",
             Rendering::Journald => "journal.json",
+            Rendering::AzureJsonLines => "azure.json",
+            Rendering::AzureJsonRecords => "azure-records.json",
+            Rendering::CsvlogQuoted => "quoted.csv",
         }
     }
 
@@ -120,20 +143,32 @@ impl Rendering {
     pub fn keeps_milliseconds(self) -> bool {
         !matches!(
             self,
-            Rendering::Rds | Rendering::Azure | Rendering::SyslogBsd
+            Rendering::Rds
+                | Rendering::Azure
+                | Rendering::AzureJsonLines
+                | Rendering::AzureJsonRecords
+                | Rendering::SyslogBsd
         )
     }
 
     /// Whether the rendering carries users and databases.
     pub fn keeps_origin(self) -> bool {
-        !matches!(self, Rendering::Azure)
+        !matches!(
+            self,
+            Rendering::Azure | Rendering::AzureJsonLines | Rendering::AzureJsonRecords
+        )
     }
 
     /// Whether it carries application names (RDS's and Cloud SQL's prefixes have none).
     pub fn keeps_application(self) -> bool {
         !matches!(
             self,
-            Rendering::Rds | Rendering::Azure | Rendering::CloudSqlLines | Rendering::CloudSqlArray
+            Rendering::Rds
+                | Rendering::Azure
+                | Rendering::AzureJsonLines
+                | Rendering::AzureJsonRecords
+                | Rendering::CloudSqlLines
+                | Rendering::CloudSqlArray
         )
     }
 
@@ -146,6 +181,22 @@ impl Rendering {
                 .flat_map(|e| cloud_sql_objects(e, true))
                 .collect();
             return format!("[\n{}\n]\n", objects.join(",\n"));
+        }
+        if self == Rendering::AzureJsonRecords {
+            let records: Vec<String> = entries.iter().flat_map(azure_records).collect();
+            for wrapped in records.chunks(20) {
+                writeln!(out, "{{\"records\":[{}]}}", wrapped.join(",")).unwrap();
+            }
+            return out;
+        }
+        if self == Rendering::CsvlogQuoted {
+            let mut writer = csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(Vec::new());
+            for entry in entries {
+                writer.write_record(&entry.row).unwrap();
+            }
+            return String::from_utf8(writer.into_inner().unwrap()).unwrap();
         }
         for (index, entry) in entries.iter().enumerate() {
             match self {
@@ -179,7 +230,16 @@ impl Rendering {
                         writeln!(out, "{}", journal_line(entry, &message)).unwrap();
                     }
                 }
-                Rendering::CloudSqlArray => unreachable!(),
+                Rendering::AzureJsonLines => {
+                    for record in azure_records(entry) {
+                        writeln!(out, "{record}").unwrap();
+                    }
+                }
+                Rendering::CloudSqlArray
+                | Rendering::AzureJsonRecords
+                | Rendering::CsvlogQuoted => {
+                    unreachable!()
+                }
             }
         }
         out
@@ -408,6 +468,42 @@ fn cloud_sql_objects(entry: &Entry, pretty: bool) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Azure's records of an entry: the message with its detail, as the export carries them
+/// (`prefix` is Azure's default `log_line_prefix`, `%t-%c-`, printed), then a record per
+/// further severity line (HINT, CONTEXT, STATEMENT), which the export's fields do not hold.
+fn azure_records(entry: &Entry) -> Vec<String> {
+    let prefix = format!("{}-{}-", seconds_only(&entry.log_time), entry.session);
+    let record = |level: &str, message: &str, detail: &str| {
+        serde_json::json!({
+            "time": rfc3339(entry, 7, "Z"),
+            "resourceId": "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/SHOP/PROVIDERS/MICROSOFT.DBFORPOSTGRESQL/FLEXIBLESERVERS/SHOP-DB",
+            "category": "PostgreSQLLogs",
+            "operationName": "LogEvent",
+            "properties": {
+                "prefix": prefix,
+                "message": message,
+                "detail": detail,
+                "errorLevel": level,
+                "domain": "postgres-15",
+                "schemaName": "",
+                "tableName": "",
+                "columnName": "",
+                "datatypeName": "",
+                "processId": entry.pid.parse::<u64>().unwrap(),
+                "sqlerrcode": entry.sqlstate,
+            },
+        })
+        .to_string()
+    };
+    let mut records = vec![record(&entry.severity, &entry.message, &entry.detail)];
+    for (level, text) in messages(entry).into_iter().skip(1) {
+        if level != "DETAIL" {
+            records.push(record(level, text, ""));
+        }
+    }
+    records
 }
 
 fn cnpg_line(entry: &Entry) -> String {
