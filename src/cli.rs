@@ -317,6 +317,15 @@ pub struct AnalyzeArgs {
     /// Exit with status 1 when a finding has at least this severity.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+
+    /// The configuration file, whose `[rules]` select rules and set their severity as for
+    /// `check` (default: the first planwise.toml found walking up from the current
+    /// directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleSelectionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -18,9 +18,9 @@
 //! busy_table_calls_per_second = 100
 //! ```
 
-use crate::analysis::migration::RuleSelection;
 use crate::analysis::migration::impact::Thresholds;
 use crate::findings::Severity;
+use crate::rules::engine::RuleSelection;
 use crate::rules::{RULES, Rule};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -1,7 +1,6 @@
 //! Findings: what every rule reports, in one shape — the JSON contract of `findings` in
 //! `planwise analyze --format json` (documented in the README).
 
-use crate::analysis::index::cost::Basis;
 use crate::model::catalog::QualifiedName;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +22,16 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+}
+
+/// Where an estimate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// The server's planner, with hypothetical indexes (HypoPG).
+    WhatIf,
+    /// planwise's own model of PostgreSQL's costs, from the schema and statistics.
+    OfflineModel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

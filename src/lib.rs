@@ -14,3 +14,4 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod sql;
+pub mod units;

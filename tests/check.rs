@@ -248,6 +248,98 @@ fn planwise_toml_is_found_walking_up_and_selects_rules() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("planwise.toml"));
 }
 
+/// The rules and severities of `planwise analyze` on the shop's log and schema, run in `dir`
+/// with `extra` arguments.
+fn analyze_rules(dir: &Path, extra: &[&str]) -> Vec<(String, String)> {
+    let log = crate_dir().join("fixtures/logs/shop.log");
+    let schema = crate_dir().join("fixtures/schema/shop.dump.sql");
+    let mut args = vec![
+        "analyze",
+        "--format",
+        "json",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let output = planwise(&args, dir);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    rules_of(&serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[test]
+fn planwise_toml_and_the_rule_flags_mean_the_same_in_analyze() {
+    let root = tempfile::tempdir().unwrap();
+    let without = analyze_rules(root.path(), &[]);
+    assert!(without.contains(&("BAT001".into(), "warning".into())));
+    assert!(without.iter().any(|(rule, _)| rule == "RW001"));
+    assert!(without.iter().any(|(rule, _)| rule == "DT004"));
+    std::fs::write(
+        root.path().join("planwise.toml"),
+        "[rules]\nignore = [\"RW\"]\nseverity = { n-plus-one = \"error\" }\n",
+    )
+    .unwrap();
+    let configured = analyze_rules(root.path(), &[]);
+    assert!(configured.iter().all(|(rule, _)| !rule.starts_with("RW")));
+    assert!(configured.contains(&("BAT001".into(), "error".into())));
+    // The command line selects over the file, as for check.
+    let selected = analyze_rules(
+        root.path(),
+        &["--select", "DT004", "--extend-select", "RW001"],
+    );
+    let mut rules: Vec<_> = selected.iter().map(|(rule, _)| rule.as_str()).collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(rules, ["DT004", "RW001"], "{selected:?}");
+    let typo = planwise(
+        &["analyze", "--log", "x.log", "--ignore", "RW9"],
+        root.path(),
+    );
+    assert_eq!(typo.status.code(), Some(2));
+}
+
+#[test]
+fn a_statement_read_by_its_words_keeps_quoted_names() {
+    // REINDEX is read by its words, not by sqlparser: the name must keep its case, or
+    // "Orders" becomes orders, a table the schema does not have.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE \"Orders\" (id bigint PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("m.sql"), "REINDEX TABLE \"Orders\";\n").unwrap();
+    let output = planwise(
+        &[
+            "check",
+            "m.sql",
+            "--schema",
+            "schema.sql",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tables: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["table"].as_str().unwrap())
+        .collect();
+    assert!(
+        !tables.is_empty() && tables.iter().all(|t| *t == "public.Orders"),
+        "{report}"
+    );
+    assert!(
+        report["diagnostics"]["kinds"]
+            .get("table_not_in_schema")
+            .is_none(),
+        "{report}"
+    );
+}
+
 #[test]
 fn assume_in_transaction_makes_concurrently_fail() {
     let output = planwise(

@@ -3,8 +3,9 @@
 //! every finding points into the file it came from.
 
 use planwise::analysis::migration::impact::Thresholds;
-use planwise::analysis::migration::{AllRules, Environment, MigrationScript, check_migrations};
-use planwise::input::schema::SchemaLoader;
+use planwise::analysis::migration::{Environment, MigrationScript};
+use planwise::model::ddl::loader::SchemaLoader;
+use planwise::rules::engine::{AllRules, check_migrations};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 

@@ -7,9 +7,10 @@
 
 use planwise::analysis::facts::extract_facts;
 use planwise::analysis::migration::impact::Thresholds;
-use planwise::analysis::migration::{AllRules, Environment, MigrationScript, check_migrations};
-use planwise::input::schema::{SchemaLoad, SchemaLoader};
+use planwise::analysis::migration::{Environment, MigrationScript};
 use planwise::model::catalog::{Catalog, QualifiedName};
+use planwise::model::ddl::loader::{SchemaLoad, SchemaLoader};
+use planwise::rules::engine::{AllRules, check_migrations};
 use planwise::sql::nesting::{MAX_DEPTH, STACK_SIZE, on_deep_stack};
 use planwise::sql::parse::{ParseError, parse_sql};
 use proptest::prelude::*;
@@ -159,7 +160,7 @@ fn load(sql: &str) -> SchemaLoad {
     loader.finish()
 }
 
-fn check(sql: &str) -> planwise::analysis::migration::CheckOutcome {
+fn check(sql: &str) -> planwise::rules::engine::CheckOutcome {
     let rows = BTreeMap::from([(QualifiedName::new("*", "*"), 5e6)]);
     let environment = Environment {
         pg_version: 15,

@@ -5,14 +5,15 @@
 
 use planwise::analysis::facts::{QueryFacts, extract_facts};
 use planwise::analysis::index::candidates::{Candidate, generate, serves};
-use planwise::analysis::index::cost::{Basis, CostModel, CostRequest};
+use planwise::analysis::index::cost::{CostModel, CostRequest};
 use planwise::analysis::index::definition::{IndexDef, KeyPart};
 use planwise::analysis::index::offline::OfflineModel;
 use planwise::analysis::index::selection::{
     DEFAULT_MIN_SAVING_SHARE, Limits, Plan, RejectReason, WorkloadQuery, select,
 };
-use planwise::input::schema::SchemaLoader;
+use planwise::findings::Basis;
 use planwise::model::catalog::{Catalog, ColumnStats, QualifiedName, TableStats};
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::sql::parse::parse_sql;
 use proptest::prelude::*;
 use sqlparser::ast::Statement;

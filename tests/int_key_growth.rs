@@ -6,8 +6,8 @@
 mod common;
 
 use common::{analyze_json, findings_of};
-use planwise::input::schema::SchemaLoader;
 use planwise::model::catalog::{QualifiedName, TableStats};
+use planwise::model::ddl::loader::SchemaLoader;
 use serde_json::Value;
 
 const DAY: f64 = 86_400.0;

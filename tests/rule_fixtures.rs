@@ -161,30 +161,117 @@ fn every_fixture_folder_is_a_known_rule_with_both_cases() {
     }
 }
 
-#[test]
-fn positive_cases_report_the_rule_and_negative_cases_stay_quiet() {
-    for (id, dir) in cases() {
-        let Some(report) = run(&dir.join("positive")) else {
+/// The rule's positive case reports it (its findings snapshotted), its negative cases do not.
+fn positive_reports_and_negatives_stay_quiet(id: &str) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/rules")
+        .join(id);
+    let Some(report) = run(&dir.join("positive")) else {
+        return;
+    };
+    let positive = findings_of(&report, id);
+    assert!(
+        !positive.is_empty(),
+        "{id}: the positive case reports nothing"
+    );
+    insta::assert_json_snapshot!(format!("{id}_positive"), positive);
+    for case in negative_cases(&dir) {
+        let Some(report) = run(&case) else {
             continue;
         };
-        let positive = findings_of(&report, &id);
+        let negative = findings_of(&report, id);
         assert!(
-            !positive.is_empty(),
-            "{id}: the positive case reports nothing"
+            negative.is_empty(),
+            "{id}: {} reports {negative:#?}",
+            case.display()
         );
-        insta::assert_json_snapshot!(format!("{id}_positive"), positive);
-        for case in negative_cases(&dir) {
-            let Some(report) = run(&case) else {
-                continue;
-            };
-            let negative = findings_of(&report, &id);
-            assert!(
-                negative.is_empty(),
-                "{id}: {} reports {negative:#?}",
-                case.display()
-            );
-        }
     }
+}
+
+/// One test per fixture folder, named by its rule, so that `cargo test MIG012` runs one
+/// rule's cases (`scripts/new-rule.sh` adds a rule here).
+macro_rules! rule_cases {
+    ($($id:ident)*) => {
+        $(
+            #[test]
+            #[allow(non_snake_case)]
+            fn $id() {
+                positive_reports_and_negatives_stay_quiet(stringify!($id));
+            }
+        )*
+        /// The rules with a test above.
+        const TESTED: &[&str] = &[$(stringify!($id)),*];
+    };
+}
+
+rule_cases! {
+    BAT001
+    BAT002
+    BAT003
+    CACHE001
+    DT001
+    DT002
+    DT003
+    DT004
+    DT005
+    DT006
+    DT007
+    DT008
+    IDX001
+    IDX004
+    IDX005
+    IDX006
+    IDX008
+    MIG001
+    MIG002
+    MIG003
+    MIG004
+    MIG005
+    MIG006
+    MIG007
+    MIG008
+    MIG009
+    MIG010
+    MIG011
+    MIG012
+    MIG013
+    MIG014
+    MIG015
+    MIG016
+    MIG017
+    MIG018
+    MIG019
+    MIG020
+    MIG021
+    MIG022
+    MIG023
+    MIG024
+    MIG025
+    MIG026
+    MIG027
+    MIG028
+    MIG029
+    PART001
+    PART002
+    RW001
+    RW002
+    RW003
+    RW004
+    RW005
+    RW006
+    RW007
+    SHARD001
+    STAT001
+    STAT002
+}
+
+#[test]
+fn every_fixture_folder_has_its_test() {
+    let folders: Vec<String> = cases().into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        folders, TESTED,
+        "rule_cases! lists one rule per fixture folder, in order"
+    );
 }
 
 /// `negative`, and `negative-<what>` for each further situation a rule must stay quiet in

@@ -3,10 +3,9 @@
 //! loading the same DDL (scripts/make-schema-fixtures.sh). A real pg_dump, the DDL it was made
 //! from, a full dump with data and owners, and a migration folder.
 
-use planwise::input::schema::{
-    SchemaLoad, SchemaLoader, UNPARSED_DDL, UNTERMINATED_COPY, load_schema,
-};
+use planwise::input::schema::load_schema;
 use planwise::model::catalog::{Catalog, Index, QualifiedName, Table};
+use planwise::model::ddl::loader::{SchemaLoad, SchemaLoader, UNPARSED_DDL, UNTERMINATED_COPY};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use planwise::analysis::migration::impact::Thresholds;
-use planwise::analysis::migration::{AllRules, Environment, MigrationScript, check_migrations};
-use planwise::input::schema::SchemaLoader;
+use planwise::analysis::migration::{Environment, MigrationScript};
+use planwise::rules::engine::{AllRules, check_migrations};
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::sql::nesting::on_deep_stack;
 use std::collections::BTreeMap;
 

@@ -8,7 +8,7 @@ mod repeat;
 
 use libfuzzer_sys::fuzz_target;
 use planwise::analysis::facts::extract_facts;
-use planwise::input::schema::SchemaLoader;
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::model::catalog::Catalog;
 use planwise::sql::nesting::{MAX_DEPTH, on_deep_stack};
 use planwise::sql::parse::{ParseError, parse_sql};

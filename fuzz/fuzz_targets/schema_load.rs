@@ -6,7 +6,7 @@
 mod repeat;
 
 use libfuzzer_sys::fuzz_target;
-use planwise::input::schema::SchemaLoader;
+use planwise::model::ddl::loader::SchemaLoader;
 use planwise::model::catalog::Catalog;
 use planwise::sql::nesting::on_deep_stack;
 use std::sync::OnceLock;

@@ -1,42 +1,29 @@
 //! `planwise check`: reads the migration files, the base schema (DDL, saved catalog or live),
 //! the logs and `planwise.toml`, runs the migration checks and renders the report.
 
-use super::{Analysed, read_and_analyse, write_output_to};
+use super::{Analysed, read_and_analyse, settings, write_output_to};
 use crate::analysis::migration::usage::WorkloadUsage;
-use crate::analysis::migration::{Environment, MigrationScript, check_migrations};
-use crate::cli::{CheckArgs, CheckFormat, RuleSelectionArgs};
-use crate::config::{Config, RuleLayer, names_a_rule};
+use crate::analysis::migration::{Environment, MigrationScript};
+use crate::cli::{CheckArgs, CheckFormat};
 use crate::findings::Severity;
 use crate::input::schema::schema_files;
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::Diagnostics;
 use crate::report::check::{CheckReport, github, json, markdown, sarif, text};
+use crate::rules::engine::check_migrations;
 use anyhow::Context;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The server version assumed when neither the flags, the config nor a live server say.
 const DEFAULT_PG_VERSION: u32 = 15;
-const CONFIG_FILE: &str = "planwise.toml";
 /// The name a migration read from stdin goes by in the report.
 const STDIN_NAME: &str = "<stdin>";
 
 /// Runs the check; the exit status (1 when findings reach the fail-on severity).
 pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
-    let (mut config, config_path) = load_config(args.config.as_deref())?;
-    config.command_line = command_line_rules(&args.rules)?;
     let mut diagnostics = Diagnostics::default();
-    for pattern in config.unknown_rules() {
-        let file = config_path
-            .as_ref()
-            .map_or(CONFIG_FILE.to_string(), |p| p.display().to_string());
-        eprintln!("planwise: {file}: `{pattern}` names no rule (planwise rules lists them)");
-        diagnostics.report(crate::analysis::migration::UNKNOWN_RULE, || Example {
-            file,
-            line: 0,
-            reason: format!("`{pattern}` names no rule"),
-        });
-    }
+    let config = settings::load(args.config.as_deref(), &args.rules, &mut diagnostics)?;
     let scripts = read_migrations(&args.migrations)?;
     let has_base =
         !args.schema.is_empty() || args.input.db.is_some() || !args.input.logs.is_empty();
@@ -90,20 +77,6 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     ))
 }
 
-/// `--select`, `--extend-select` and `--ignore`; a pattern naming no rule is an error, as a
-/// typo on the command line should not pass for a selection.
-fn command_line_rules(args: &RuleSelectionArgs) -> anyhow::Result<RuleLayer> {
-    let layer = RuleLayer {
-        select: args.select.clone(),
-        extend_select: args.extend_select.clone(),
-        ignore: args.ignore.clone(),
-    };
-    if let Some(pattern) = layer.patterns().find(|p| !names_a_rule(p)) {
-        anyhow::bail!("`{pattern}` names no rule (planwise rules lists them)");
-    }
-    Ok(layer)
-}
-
 /// The files the arguments name, in the order given (folders in migration order); `-` is
 /// one migration read from stdin.
 fn read_migrations(paths: &[PathBuf]) -> anyhow::Result<Vec<MigrationScript>> {
@@ -130,23 +103,4 @@ fn read_migrations(paths: &[PathBuf]) -> anyhow::Result<Vec<MigrationScript>> {
         }
     }
     Ok(scripts)
-}
-
-/// `--config FILE`, else the first `planwise.toml` walking up from the current directory.
-fn load_config(explicit: Option<&Path>) -> anyhow::Result<(Config, Option<PathBuf>)> {
-    let path = match explicit {
-        Some(path) => Some(path.to_path_buf()),
-        None => std::env::current_dir().ok().and_then(|dir| {
-            dir.ancestors()
-                .map(|d| d.join(CONFIG_FILE))
-                .find(|p| p.is_file())
-        }),
-    };
-    let Some(path) = path else {
-        return Ok((Config::default(), None));
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let config = Config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    Ok((config, Some(path)))
 }

@@ -4,6 +4,7 @@ mod check;
 mod doctor;
 mod index_advice;
 mod measure;
+mod settings;
 
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::{StatementAnalysis, analyze_statements};
@@ -13,7 +14,7 @@ use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
 use crate::input::{DAMAGED_INPUT, InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Diagnostics, Example};
 use crate::model::workload::Profile;
 use crate::report::{
     Analysis, OutputFormat, Report, escape_controls, json, markdown, table, whatif as whatif_report,
@@ -35,11 +36,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(&report, args.format, &args.output, "planwise workload")?;
         }
         Command::Analyze(args) => {
+            let mut config_problems = Diagnostics::default();
+            let config = settings::load(args.config.as_deref(), &args.rules, &mut config_problems)?;
             let Analysed {
                 mut profile,
                 catalog,
                 statements,
             } = read_and_analyse(&args.input, &args.schema)?;
+            profile.diagnostics.merge(config_problems);
             if let (Some(path), Some(catalog)) = (&args.save_catalog, &catalog) {
                 let text = serde_json::to_string(catalog).context("serialising the catalog")?;
                 std::fs::write(path, text)
@@ -83,7 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 join_graph: &join_graph,
                 misestimates: &misestimates,
             };
-            let findings = rules::run(&context);
+            let findings = rules::engine::run(&context, &config);
             let failed = args
                 .fail_on
                 .is_some_and(|level| findings.iter().any(|f| f.severity >= level));

@@ -10,8 +10,9 @@
 
 use super::explain::{Explain, Explainable};
 use super::{DbError, Session, connect, runtime};
-use crate::analysis::index::cost::{Basis, CostModel, CostRequest};
+use crate::analysis::index::cost::{CostModel, CostRequest};
 use crate::analysis::index::definition::IndexDef;
+use crate::findings::Basis;
 use futures_util::future::join_all;
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,5 +1,5 @@
 //! The catalog: what the database is made of — tables, columns, keys, indexes, partitions —
-//! and, when a live database was read, its statistics. Built from DDL (`input::schema`) or
+//! and, when a live database was read, its statistics. Built from DDL (`model::ddl::loader`) or
 //! from a live server (`db::catalog`); both fill the same plain data so every rule works
 //! offline too.
 //!

@@ -1,7 +1,8 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
 use super::escape_controls;
-use super::{Queries, QueryView, Report, format_ms, human_bytes, one_line};
+use super::{Queries, QueryView, Report, one_line};
+use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
 
 pub fn render(report: &Report, top: usize, title: &str) -> String {
@@ -70,9 +71,8 @@ fn write_findings(out: &mut String, report: &Report) {
             "Index advice ({}): {} new index{} ({}) take{} the workload's estimated cost \
              from {:.0} to {:.0} (**{:.1} % less**).\n",
             match advice.basis {
-                crate::analysis::index::cost::Basis::WhatIf =>
-                    "HypoPG what-if on the live database",
-                crate::analysis::index::cost::Basis::OfflineModel => "offline cost model",
+                crate::findings::Basis::WhatIf => "HypoPG what-if on the live database",
+                crate::findings::Basis::OfflineModel => "offline cost model",
             },
             advice.indexes,
             if advice.indexes == 1 { "" } else { "es" },

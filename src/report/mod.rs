@@ -9,9 +9,10 @@ pub mod table;
 pub mod whatif;
 
 use crate::analysis::facts::QueryFacts;
-use crate::analysis::index::cost::{Basis, CutShort};
+use crate::analysis::index::cost::CutShort;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
+use crate::findings::Basis;
 use crate::findings::Finding;
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
@@ -443,40 +444,5 @@ pub fn one_line(sql: &str, width: usize) -> String {
     } else {
         let cut: String = flat.chars().take(width.saturating_sub(1)).collect();
         format!("{cut}…")
-    }
-}
-
-/// `12.345` → `"12.3"`, keeping three significant figures for small values.
-pub fn format_ms(value: Option<f64>) -> String {
-    match value {
-        None => "-".to_string(),
-        Some(v) if v >= 100.0 => format!("{v:.0}"),
-        Some(v) if v >= 10.0 => format!("{v:.1}"),
-        Some(v) if v >= 1.0 => format!("{v:.2}"),
-        Some(v) => format!("{v:.3}"),
-    }
-}
-
-/// `40000000` → `40,000,000`: counts as people read them.
-pub fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-/// `1.2 MB`, `47 kB`: sizes as people read them.
-pub fn human_bytes(bytes: i64) -> String {
-    let bytes = bytes as f64;
-    match bytes {
-        b if b >= 1e9 => format!("{:.1} GB", b / 1e9),
-        b if b >= 1e6 => format!("{:.1} MB", b / 1e6),
-        b if b >= 1e3 => format!("{:.0} kB", b / 1e3),
-        b => format!("{b:.0} B"),
     }
 }

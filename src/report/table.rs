@@ -1,7 +1,8 @@
 //! The terminal table: a few summary lines and the top queries by total time.
 
 use super::escape_controls;
-use super::{Report, format_ms, one_line};
+use super::{Report, one_line};
+use crate::units::format_ms;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 

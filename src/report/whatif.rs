@@ -1,9 +1,10 @@
 //! Rendering of `planwise whatif`: the workload's cost without and with proposed indexes.
 
 use super::escape_controls;
-use super::{human_bytes, one_line};
-use crate::analysis::index::cost::Basis;
+use super::one_line;
 use crate::analysis::index::whatif::Comparison;
+use crate::findings::Basis;
+use crate::units::human_bytes;
 use std::fmt::Write;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};

@@ -4,6 +4,7 @@
 
 pub mod batching;
 pub mod caching;
+pub mod engine;
 pub mod index;
 pub mod migration;
 pub mod partitioning;
@@ -16,7 +17,7 @@ use crate::analysis::estimates::Misestimate;
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::JoinGraph;
-pub use crate::analysis::migration::StatementContext;
+use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::workload::Profile;
@@ -137,6 +138,14 @@ impl Rule {
         }
     }
 
+    /// A finding of this rule located at the statement a migration rule reads.
+    pub fn finding_at(&'static self, context: &StatementContext<'_>) -> Finding {
+        Finding {
+            location: Some(context.location()),
+            ..self.finding()
+        }
+    }
+
     /// The rule's page under `rules/`.
     pub fn page(&self) -> String {
         format!(
@@ -220,32 +229,6 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
         .iter()
         .copied()
         .find(|r| r.id.eq_ignore_ascii_case(id_or_name) || r.name == id_or_name)
-}
-
-/// Runs every rule; findings sorted by severity, then saving, then rule and table.
-pub fn run(context: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        if let Check::Workload(check) = rule.check {
-            check(context, &mut findings);
-        }
-    }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| saving(b).total_cmp(&saving(a)))
-            .then_with(|| a.rule.cmp(b.rule))
-            .then_with(|| a.table.cmp(&b.table))
-            .then_with(|| a.sql.cmp(&b.sql))
-    });
-    findings
-}
-
-fn saving(finding: &Finding) -> f64 {
-    finding
-        .estimated_saving
-        .as_ref()
-        .map_or(0.0, |s| s.cost_units)
 }
 
 /// The `rules/README.md` index: a table of every rule.

@@ -3,17 +3,8 @@
 //! by the offline model (`offline`).
 
 use super::definition::IndexDef;
+use crate::findings::Basis;
 use serde::Serialize;
-
-/// Where an estimate comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// The server's planner, with hypothetical indexes (HypoPG).
-    WhatIf,
-    /// planwise's own model of PostgreSQL's costs, from the schema and statistics.
-    OfflineModel,
-}
 
 /// What-if costing the server stopped answering in the middle of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

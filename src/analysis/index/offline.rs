@@ -11,9 +11,10 @@
 //! (basis `offline_model`, medium confidence).
 
 use super::candidates::{is_unique, predicate_sql, share_by_statistics};
-use super::cost::{Basis, CostModel, CostRequest};
+use super::cost::{CostModel, CostRequest};
 use super::definition::IndexDef;
 use crate::analysis::facts::{Operand, Operator, Predicate, QueryFacts, StatementKind};
+use crate::findings::Basis;
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use std::collections::BTreeMap;
 

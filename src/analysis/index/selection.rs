@@ -8,9 +8,10 @@
 //! single indexes while that lowers the total. Costs are cached by (statement, the indexes
 //! it could use), so no plan is asked for twice.
 
-use super::cost::{Basis, CostModel, CostRequest, CutShort};
+use super::cost::{CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
 use crate::analysis::facts::{QueryFacts, StatementKind};
+use crate::findings::Basis;
 use crate::model::catalog::{Catalog, QualifiedName};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -1,9 +1,10 @@
 //! `planwise whatif`: the workload's estimated cost without and with a set of proposed
 //! indexes, per statement and in total — the advisor's machinery, for a DBA's own idea.
 
-use super::cost::{Basis, CostModel, CostRequest, CutShort};
+use super::cost::{CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
 use super::selection::WorkloadQuery;
+use crate::findings::Basis;
 use crate::model::workload::QueryStats;
 use crate::sql::fingerprint::format_id;
 use serde::Serialize;

@@ -4,16 +4,18 @@
 //! held, tables created in this file) and what the workload does with each table; then it is
 //! applied to the catalog for the next one. What a rule can only decide from the schema the
 //! whole file leaves waits until the file has been applied. Pure: the caller reads the files.
+//! Which rules run on each statement, and what becomes of their findings, is the rule
+//! engine's (`rules::engine`): this module walks the files and hands it each statement.
 
 pub mod impact;
 pub mod locks;
 pub mod script;
 pub mod usage;
 
-use crate::findings::{Finding, Location, Severity};
-use crate::input::schema::{SchemaLoad, SchemaLoader, StatementLoad};
+use crate::findings::{Finding, Location};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
+use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
 use crate::model::diagnostics::{Diagnostics, Example};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
@@ -31,8 +33,6 @@ use usage::WorkloadUsage;
 /// The diagnostics kind of a statement sqlparser cannot read (its rules that need the AST
 /// are skipped; the others still run).
 pub const UNPARSED_STATEMENT: &str = "unparsed_statement";
-/// A suppression comment naming no rule.
-pub const UNKNOWN_RULE: &str = "unknown_rule";
 /// A table the statements change that neither the schema nor the migrations create: checked
 /// as an existing table of unknown size and traffic.
 pub const ASSUMED_TABLE: &str = "table_not_in_schema";
@@ -213,9 +213,9 @@ impl<'a> StatementContext<'a> {
         locks
     }
 
+    /// Whether the statement starts with these keywords (in any case).
     pub fn starts_with(&self, words: &[&str]) -> bool {
-        words.len() <= self.statement.words.len()
-            && words.iter().zip(&self.statement.words).all(|(a, b)| a == b)
+        self.statement.words.starts_with(words)
     }
 
     /// `COMMIT`, `END`, `ROLLBACK`, `ABORT`; not `ROLLBACK TO SAVEPOINT`, which keeps the
@@ -233,28 +233,23 @@ impl<'a> StatementContext<'a> {
             && !prepared
     }
 
+    /// Whether the keyword is one of the statement's words.
     pub fn words_include(&self, word: &str) -> bool {
-        self.statement.words.iter().any(|w| w == word)
+        self.statement.words.find(0, &[word]).is_some()
     }
 
-    /// The (unquoted) name that follows `words`, for statements sqlparser cannot read.
+    /// The name that follows `words`, for statements sqlparser cannot read; quoted parts
+    /// keep their case and dots.
     pub fn object_after(&self, words: &[&str]) -> Option<ObjectName> {
-        let at = (0..self.statement.words.len()).find(|&at| {
-            words
-                .iter()
-                .enumerate()
-                .all(|(i, w)| self.statement.words.get(at + i).is_some_and(|x| x == w))
-        })?;
-        let mut at = at + words.len();
-        while matches!(
-            self.statement.words.get(at).map(String::as_str),
-            Some("CONCURRENTLY" | "IF" | "NOT" | "EXISTS" | "ONLY")
-        ) {
+        let statement = &self.statement.words;
+        let mut at = statement.find(0, words)? + words.len();
+        while ["CONCURRENTLY", "IF", "NOT", "EXISTS", "ONLY"]
+            .iter()
+            .any(|skipped| statement.is(at, skipped))
+        {
             at += 1;
         }
-        let name = self.statement.words.get(at)?;
-        let parts = name.split('.').map(|p| Ident::new(p.to_ascii_lowercase()));
-        Some(ObjectName::from(parts.collect::<Vec<_>>()))
+        Some(statement.object_name(at)?.0)
     }
 
     /// Whether a validated `CHECK (column IS NOT NULL)` proves the column has no NULLs, so
@@ -280,18 +275,21 @@ impl<'a> StatementContext<'a> {
         self.environment.pg_version >= 12 && (in_catalog || added_here)
     }
 
-    /// A finding of `rule` located at this statement.
-    pub fn finding(&self, rule: &'static crate::rules::Rule) -> Finding {
-        Finding {
-            location: Some(Location {
-                file: self.file.to_string(),
-                line: self.statement.line as u64,
-                column: self.statement.column as u64,
-                end_line: self.statement.end_line as u64,
-                statement: excerpt(self.statement.text),
-            }),
-            ..rule.finding()
+    /// Where this statement is, for its findings.
+    pub fn location(&self) -> Location {
+        Location {
+            file: self.file.to_string(),
+            line: self.statement.line as u64,
+            column: self.statement.column as u64,
+            end_line: self.statement.end_line as u64,
+            statement: excerpt(self.statement.text),
         }
+    }
+
+    /// The decisions left for the end of the file since the last call, for the rule engine
+    /// to run once the file has been applied (see [`at_file_end`](Self::at_file_end)).
+    pub fn take_file_end_checks(&self) -> Vec<FileEndCheck> {
+        self.file_end_checks.take()
     }
 }
 
@@ -317,15 +315,12 @@ pub struct MigrationScript {
     pub text: String,
 }
 
-/// What checking a set of migrations found.
+/// What walking a set of migrations found, beside the rules' findings.
 #[derive(Debug, Default)]
-pub struct CheckOutcome {
-    pub findings: Vec<Finding>,
+pub struct MigrationWalk {
     pub diagnostics: Diagnostics,
     pub files: u64,
     pub statements: u64,
-    /// Findings left out by suppression comments.
-    pub suppressed: u64,
     /// The tables neither the schema nor the migrations created, checked as existing tables
     /// of unknown size and traffic.
     pub assumed_tables: BTreeSet<QualifiedName>,
@@ -333,31 +328,26 @@ pub struct CheckOutcome {
     pub schema: SchemaLoad,
 }
 
-/// Which rules run, at which severity (from `planwise.toml`).
-pub trait RuleSelection {
-    /// `None` when the rule is off; else the severity it reports at (its default, or the
-    /// configured one).
-    fn severity(&self, rule: &crate::rules::Rule, found: Severity) -> Option<Severity>;
+/// What runs on the statements of a walk: the migration rules, with the engine's selection
+/// and suppressions (`rules::engine`).
+pub trait StatementChecks {
+    /// A file is about to be walked: its statements and suppression comments are read.
+    fn start_file(&mut self, script: &MigrationScript, file: &MigrationFile<'_>);
+    /// One statement, with the schema as the statements before it left it.
+    fn statement(&mut self, context: &StatementContext<'_>);
+    /// The file has been applied: the decisions left for its end run on `catalog`.
+    fn end_file(&mut self, catalog: &Catalog);
 }
 
-/// Every rule on, at its own severity.
-pub struct AllRules;
-
-impl RuleSelection for AllRules {
-    fn severity(&self, _: &crate::rules::Rule, found: Severity) -> Option<Severity> {
-        Some(found)
-    }
-}
-
-/// Checks the scripts in order, each applied on top of the ones before, starting from
-/// `base`.
-pub fn check_migrations(
+/// Walks the scripts in order, each applied on top of the ones before, starting from
+/// `base`, and hands every statement to `checks`.
+pub fn walk_migrations(
     scripts: &[MigrationScript],
     base: Catalog,
     environment: &Environment<'_>,
-    selection: &dyn RuleSelection,
-) -> CheckOutcome {
-    let mut outcome = CheckOutcome::default();
+    checks: &mut dyn StatementChecks,
+) -> MigrationWalk {
+    let mut walk = MigrationWalk::default();
     let mut loader = SchemaLoader::new(base);
     // Reading and parsing is independent per file: other threads do it, in migration order,
     // while this one applies and checks, in order, the files parsed so far; when the next
@@ -401,17 +391,11 @@ pub fn check_migrations(
                 };
                 waiting.insert(index, parsed);
             };
-            check_script(&parsed, &mut loader, environment, selection, &mut outcome);
+            walk_script(&parsed, &mut loader, environment, checks, &mut walk);
         }
     });
-    outcome.schema = loader.finish();
-    outcome.findings.sort_by(|a, b| {
-        a.location
-            .cmp(&b.location)
-            .then_with(|| a.rule.cmp(b.rule))
-            .then_with(|| a.message.cmp(&b.message))
-    });
-    outcome
+    walk.schema = loader.finish();
+    walk
 }
 
 /// A migration file read into statements, each parsed.
@@ -433,38 +417,27 @@ impl<'a> ParsedScript<'a> {
     }
 }
 
-fn check_script(
+fn walk_script(
     parsed_script: &ParsedScript<'_>,
     loader: &mut SchemaLoader,
     environment: &Environment<'_>,
-    selection: &dyn RuleSelection,
-    outcome: &mut CheckOutcome,
+    checks: &mut dyn StatementChecks,
+    walk: &mut MigrationWalk,
 ) {
     let ParsedScript {
         script,
         file,
         parses,
     } = parsed_script;
-    outcome.files += 1;
-    for (line, rule) in &file.suppressions {
-        if crate::rules::find(rule).is_none() {
-            outcome.diagnostics.report(UNKNOWN_RULE, || Example {
-                file: script.file.clone(),
-                line: *line as u64,
-                reason: format!(
-                    "`planwise-ignore {rule}` names no rule (planwise rules lists them)"
-                ),
-            });
-        }
-    }
+    walk.files += 1;
+    checks.start_file(script, file);
     loader.start_file();
     let mut session = Session {
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    let mut file_end_checks = Vec::new();
     for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
-        outcome.statements += 1;
+        walk.statements += 1;
         let ast = match parsed {
             Ok(statements) => statements.first(),
             Err(_) => None,
@@ -480,25 +453,10 @@ fn check_script(
             file_end_checks: RefCell::default(),
             assumed: RefCell::default(),
         };
-        let mut found = Vec::new();
-        for rule in crate::rules::RULES {
-            if let crate::rules::Check::Migration(check) = rule.check {
-                check(&context, &mut found);
-            }
-        }
-        for finding in found {
-            report(finding, file, statement, selection, outcome);
-        }
-        file_end_checks.extend(
-            context
-                .file_end_checks
-                .take()
-                .into_iter()
-                .map(|check| (statement, check)),
-        );
+        checks.statement(&context);
         let next = next_session(&session, &context);
         for table in context.assumed.take() {
-            note_assumed_table(table, &script.file, statement, outcome);
+            note_assumed_table(table, &script.file, statement, walk);
         }
         let created = created_table(&context);
         // REINDEX is read by its words; every check it has ran.
@@ -508,12 +466,12 @@ fn check_script(
         let load = if changes_only_assumed_relations(&context) {
             StatementLoad::Ignored
         } else {
-            loader.load_parsed(statement.text, statement.line, &script.file, Some(parsed))
+            loader.load_parsed(&statement.words, statement.line, &script.file, Some(parsed))
         };
         if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
         {
-            outcome.diagnostics.report(UNPARSED_STATEMENT, || Example {
+            walk.diagnostics.report(UNPARSED_STATEMENT, || Example {
                 file: script.file.clone(),
                 line: statement.line as u64,
                 reason: format!(
@@ -530,11 +488,7 @@ fn check_script(
             session.created.insert(name);
         }
     }
-    for (statement, check) in file_end_checks {
-        if let Some(finding) = check(loader.catalog()) {
-            report(finding, file, statement, selection, outcome);
-        }
-    }
+    checks.end_file(loader.catalog());
 }
 
 /// The table a `CREATE TABLE` makes, and whether a query fills it — read from its words
@@ -557,11 +511,9 @@ fn created_table(context: &StatementContext<'_>) -> Option<(QualifiedName, bool)
         "UNLOGGED",
         "FOREIGN",
     ];
-    let words = &context.statement.words[1..];
-    let at = words
-        .iter()
-        .position(|w| !modifiers.contains(&w.as_str()))?;
-    if words[at] != "TABLE" {
+    let words = &context.statement.words;
+    let at = (1..words.len()).find(|&at| !modifiers.iter().any(|m| words.is(at, m)))?;
+    if !words.is(at, "TABLE") {
         return None;
     }
     let name = context.object_after(&["TABLE"])?;
@@ -601,12 +553,12 @@ fn note_assumed_table(
     table: QualifiedName,
     file: &str,
     statement: &MigrationStatement<'_>,
-    outcome: &mut CheckOutcome,
+    walk: &mut MigrationWalk,
 ) {
-    if outcome.assumed_tables.contains(&table) {
+    if walk.assumed_tables.contains(&table) {
         return;
     }
-    outcome.diagnostics.report(ASSUMED_TABLE, || Example {
+    walk.diagnostics.report(ASSUMED_TABLE, || Example {
         file: file.to_string(),
         line: statement.line as u64,
         reason: format!(
@@ -614,27 +566,7 @@ fn note_assumed_table(
              as an existing table of unknown size and traffic"
         ),
     });
-    outcome.assumed_tables.insert(table);
-}
-
-/// Adds a statement's finding to the outcome, unless a comment suppresses it or the
-/// configuration turns its rule off.
-fn report(
-    mut finding: Finding,
-    file: &MigrationFile<'_>,
-    statement: &MigrationStatement<'_>,
-    selection: &dyn RuleSelection,
-    outcome: &mut CheckOutcome,
-) {
-    let rule = crate::rules::find(finding.rule).expect("findings come from rules");
-    if file.is_ignored(statement, rule.id, rule.name) {
-        outcome.suppressed += 1;
-        return;
-    }
-    if let Some(severity) = selection.severity(rule, finding.severity) {
-        finding.severity = severity;
-        outcome.findings.push(finding);
-    }
+    walk.assumed_tables.insert(table);
 }
 
 /// The session after the statement has run.
@@ -756,17 +688,13 @@ pub fn setting_name(context: &StatementContext<'_>) -> Option<String> {
     if !context.starts_with(&["SET"]) {
         return None;
     }
-    let at = if matches!(
-        context.statement.words.get(1).map(String::as_str),
-        Some("LOCAL" | "SESSION")
-    ) {
+    let words = &context.statement.words;
+    let at = if words.is(1, "LOCAL") || words.is(1, "SESSION") {
         2
     } else {
         1
     };
-    context
-        .statement
-        .words
-        .get(at)
-        .map(|w| w.to_ascii_lowercase())
+    words
+        .ident(at)
+        .map(|setting| setting.value.to_ascii_lowercase())
 }

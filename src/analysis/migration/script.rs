@@ -3,7 +3,8 @@
 //! it or after it on its last line; `-- planwise-ignore-file RULE[, …]` anywhere for the
 //! whole file. Rules are named by id (`MIG001`) or name (`non-concurrent-index`).
 
-use crate::input::schema::up_migration;
+use crate::model::ddl::loader::up_migration;
+use crate::model::ddl::words::Words;
 use crate::sql::lexer::{Lexer, TokenKind};
 use crate::sql::split::split_statements;
 
@@ -18,8 +19,8 @@ pub struct MigrationStatement<'a> {
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
-    /// Its words, upper-cased (keywords and names alike), up to a few dozen.
-    pub words: Vec<String>,
+    /// Its words, read once for the rules that route by them and for the schema loader.
+    pub words: Words<'a>,
     /// Rule ids or names its suppression comments name.
     pub ignored: Vec<String>,
 }
@@ -33,15 +34,10 @@ pub struct MigrationFile<'a> {
     pub suppressions: Vec<(usize, String)>,
 }
 
-impl MigrationFile<'_> {
-    /// Whether `rule` (by id or name) is suppressed for `statement`.
-    pub fn is_ignored(&self, statement: &MigrationStatement<'_>, id: &str, name: &str) -> bool {
-        let names = |list: &[String]| {
-            list.iter()
-                .any(|r| r.eq_ignore_ascii_case(id) || r.eq_ignore_ascii_case(name))
-        };
-        names(&self.ignored) || names(&statement.ignored)
-    }
+/// Whether a list of suppressed rules names the rule of this id and name.
+pub fn names_rule(list: &[String], id: &str, name: &str) -> bool {
+    list.iter()
+        .any(|r| r.eq_ignore_ascii_case(id) || r.eq_ignore_ascii_case(name))
 }
 
 /// A comment's suppression: the rules it names and whether it covers the whole file.
@@ -65,7 +61,7 @@ pub fn read_migration(script: &str) -> MigrationFile<'_> {
                 line: statement.line,
                 column: script[line_start..start].chars().count() + 1,
                 end_line: statement.line + statement.text.matches('\n').count(),
-                words: words(statement.text),
+                words: Words::new(statement.text),
                 ignored: Vec::new(),
             }
         })
@@ -154,43 +150,6 @@ fn suppressions(script: &str) -> Vec<Suppression> {
     found
 }
 
-/// The first words of a statement, upper-cased: dotted names come as one word.
-fn words(text: &str) -> Vec<String> {
-    const MOST: usize = 48;
-    let mut words: Vec<String> = Vec::new();
-    let mut after_dot = false;
-    for token in Lexer::new(text.as_bytes()) {
-        let piece = &text[token.start..token.end];
-        match token.kind {
-            TokenKind::Trivia => continue,
-            TokenKind::Word | TokenKind::QuotedIdent => {
-                let word = if token.kind == TokenKind::Word {
-                    piece.to_ascii_uppercase()
-                } else {
-                    piece.trim_matches('"').to_string()
-                };
-                match words.last_mut() {
-                    Some(last) if after_dot => {
-                        last.push('.');
-                        last.push_str(&word);
-                    }
-                    _ => words.push(word),
-                }
-                after_dot = false;
-            }
-            TokenKind::Dot => after_dot = true,
-            _ => {
-                after_dot = false;
-                words.push(piece.to_string());
-            }
-        }
-        if words.len() >= MOST {
-            break;
-        }
-    }
-    words
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,8 +185,7 @@ mod tests {
             ]
         );
         assert_eq!(file.ignored, ["non-concurrent-index"]);
-        let c = &file.statements[2];
-        assert!(file.is_ignored(c, "MIG001", "non-concurrent-index"));
-        assert!(!file.is_ignored(c, "MIG002", "other"));
+        assert!(names_rule(&file.ignored, "MIG001", "non-concurrent-index"));
+        assert!(!names_rule(&file.ignored, "MIG002", "other"));
     }
 }

@@ -1,6 +1,6 @@
-//! Applying DDL to the catalog: the pure half of `--schema`. `input::schema` reads the files,
-//! splits and parses them; this turns each parsed statement (sqlparser's AST) into changes of a
-//! [`Catalog`], with no I/O.
+//! Applying DDL to the catalog: the pure half of `--schema`. `input::schema` finds and reads
+//! the files, [`loader`] splits and parses them; this turns each parsed statement (sqlparser's
+//! AST) into changes of a [`Catalog`], with no I/O.
 //!
 //! It does what PostgreSQL itself does with the same statements, so that a catalog built from
 //! DDL compares with one read from a live server: unnamed indexes, constraints and serial
@@ -29,8 +29,10 @@ mod drop;
 mod expressions;
 mod identifiers;
 mod indexes;
+pub mod loader;
 mod naming;
 mod partitions;
+mod recovery;
 mod renames;
 mod search_path;
 mod sql_types;
@@ -38,6 +40,7 @@ mod tables;
 #[cfg(test)]
 mod test_support;
 mod views_sequences;
+pub mod words;
 
 pub use expressions::canonical_expression;
 pub use identifiers::{folded_identifier, identifier, quote_identifier};

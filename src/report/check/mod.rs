@@ -8,9 +8,9 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
-use crate::analysis::migration::CheckOutcome;
 use crate::findings::{Finding, Severity};
 use crate::model::diagnostics::Diagnostics;
+use crate::rules::engine::CheckOutcome;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -59,7 +59,7 @@ impl<'a> CheckReport<'a> {
             .len();
         let unparsed = [
             crate::analysis::migration::UNPARSED_STATEMENT,
-            crate::input::schema::UNPARSED_DDL,
+            crate::model::ddl::loader::UNPARSED_DDL,
         ]
         .iter()
         .filter_map(|kind| diagnostics.kinds.get(*kind))

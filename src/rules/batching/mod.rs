@@ -15,8 +15,8 @@ use super::Context;
 use crate::analysis::facts::{ColumnRef, Operand, Operator, QueryFacts};
 use crate::model::session::LoopStats;
 use crate::model::workload::QueryStats;
-use crate::report::format_ms;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
+use crate::units::format_ms;
 
 /// Loops smaller than this (at the median) are as likely chance as a pattern.
 const MIN_MEDIAN_SIZE: u64 = 3;

@@ -49,10 +49,10 @@ use crate::analysis::migration::impact::duration;
 use crate::findings::{Finding, Severity, shorten};
 use crate::model::catalog::QualifiedName;
 use crate::model::workload::{QueryStats, Summary};
-use crate::report::{format_ms, thousands};
 use crate::rules::batching::repeated_queries::repeats_in_loops;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
+use crate::units::{format_ms, thousands};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub static RULE: Rule = Rule {

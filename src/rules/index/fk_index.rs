@@ -93,7 +93,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     share_of_workload: None,
                     ms_per_day: None,
                     write_overhead: 0.0,
-                    basis: crate::analysis::index::cost::Basis::OfflineModel,
+                    basis: crate::findings::Basis::OfflineModel,
                     confidence: if rows.is_some() {
                         Confidence::Medium
                     } else {

@@ -12,9 +12,10 @@ pub mod trigram_index;
 pub mod unused_index;
 
 use super::{Context, Rule};
-use crate::analysis::index::cost::{AfterCut, Basis};
+use crate::analysis::index::cost::AfterCut;
 use crate::analysis::index::definition::{IndexDef, truncated};
 use crate::analysis::index::selection::{Chosen, Plan, RejectReason, Rejected};
+use crate::findings::Basis;
 use crate::findings::{
     Confidence, Finding, IndexEvidence, RejectedAlternative, Saving, ServedQuery, Severity,
 };

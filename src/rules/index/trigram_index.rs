@@ -28,8 +28,8 @@
 //! time per day scales the statements' logged time by that ratio.
 
 use crate::analysis::facts::{Operator, PatternShape};
-use crate::analysis::index::cost::Basis;
 use crate::analysis::index::definition::{IndexDef, IndexMethod, KeyPart};
+use crate::findings::Basis;
 use crate::findings::{Confidence, Finding, Saving, Severity};
 use crate::model::catalog::{Catalog, Table};
 use crate::rules::{Check, Context, Rule};

@@ -25,6 +25,7 @@
 //! Info: nothing fails; the padding surprises later.
 
 use super::new_columns::declarations;
+use crate::analysis::column_types::padded_length;
 use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::rules::{Check, Rule};
@@ -43,7 +44,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(declared) = declarations(context) else {
         return;
     };
-    let columns = declared.typed(|t| char_length(t).is_some_and(|n| n > 1));
+    let columns = declared.typed(|t| padded_length(t).is_some_and(|n| n > 1));
     if columns.is_empty() {
         return;
     }
@@ -59,15 +60,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(declared.table.clone()),
         columns,
         sql: Some(sql),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
-}
-
-/// `n` of `character(n)`, as PostgreSQL prints the type.
-fn char_length(data_type: &str) -> Option<u64> {
-    data_type
-        .strip_prefix("character(")?
-        .strip_suffix(')')?
-        .parse()
-        .ok()
 }

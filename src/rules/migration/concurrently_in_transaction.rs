@@ -52,6 +52,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             "CONCURRENTLY cannot run inside a transaction block ({opened}): PostgreSQL rejects \
              the statement and the migration fails"
         ),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }

@@ -116,7 +116,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
             table: Some(table.clone()),
             columns: vec![column],
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

@@ -118,7 +118,7 @@ fn filled_table_reference(
             impact.table_note
         ),
         table: Some(parent),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     })
 }
 

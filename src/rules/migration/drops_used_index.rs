@@ -82,7 +82,7 @@ fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
             table: Some(table.clone()),
             columns: vec![column.clone()],
             queries: searched.iter().map(|u| format_id(u.fingerprint)).collect(),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         };
         let (dropped, column) = (index.clone(), column.clone());
         context.at_file_end(move |file_end| {

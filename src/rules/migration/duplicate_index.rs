@@ -80,7 +80,7 @@ fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
     }
     // The closest match first: an exact duplicate before a wider index.
     existing.sort_by(|a, b| a.keys.len().cmp(&b.keys.len()).then(a.name.cmp(&b.name)));
-    let finding = context.finding(&RULE);
+    let finding = RULE.finding_at(context);
     // A rebuild builds the copy, drops the original and may rename the copy to the original's
     // name: a duplicate only if both are still there when the file ends.
     context.at_file_end(move |file_end| {

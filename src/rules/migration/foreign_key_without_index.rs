@@ -121,7 +121,7 @@ fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
             columns: key.columns.clone(),
             sql: Some(format!("{};", index.create_sql(concurrently))),
             queries,
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         };
         context
             .at_file_end(move |file_end| (!indexed_at_file_end(file_end, &key)).then_some(finding));

@@ -74,7 +74,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
             table: table.clone(),
             columns: if named.column { vec![kept] } else { Vec::new() },
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

@@ -79,6 +79,6 @@ pub(super) fn in_use_finding(
         table: Some(table),
         columns,
         queries,
-        ..context.finding(rule)
+        ..rule.finding_at(context)
     }
 }

@@ -88,6 +88,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(table.clone()),
         columns: index.keys.iter().map(|k| k.expression.clone()).collect(),
         queries: others.iter().map(|u| format_id(u.fingerprint)).collect(),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }

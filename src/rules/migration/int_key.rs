@@ -75,7 +75,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             table: Some(table.clone()),
             columns: vec![name.clone()],
             sql: Some(sql),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

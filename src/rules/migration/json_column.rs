@@ -22,6 +22,7 @@
 //! Info: nothing fails; converting later rewrites the table.
 
 use super::new_columns::declarations;
+use crate::analysis::column_types::is_json;
 use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::rules::{Check, Rule};
@@ -40,7 +41,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(declared) = declarations(context) else {
         return;
     };
-    let columns = declared.typed(|t| t == "json");
+    let columns = declared.typed(is_json);
     if columns.is_empty() {
         return;
     }
@@ -55,6 +56,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(declared.table.clone()),
         columns,
         sql: Some(sql),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }

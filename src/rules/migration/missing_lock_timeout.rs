@@ -65,6 +65,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         ),
         table: Some(lock.table.clone()),
         sql: Some("SET lock_timeout = '2s';".into()),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }

@@ -56,6 +56,6 @@ fn blocking_finding(
         severity: impact.severity,
         message: format!("{problem}; {}", impact.explanation),
         table: Some(table.clone()),
-        ..context.finding(rule)
+        ..rule.finding_at(context)
     })
 }

@@ -85,6 +85,6 @@ fn unknown_index(context: &StatementContext<'_>, name: &ObjectName) -> Finding {
             context.assumed_index_note(name)
         ),
         sql: Some(format!("DROP INDEX CONCURRENTLY {name};")),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     }
 }

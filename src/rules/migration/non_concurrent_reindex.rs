@@ -59,7 +59,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
                 context.assumed_index_note(&index)
             ),
             sql: concurrent_form(),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
     for lock in locks {

@@ -81,7 +81,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
             table: Some(table.clone()),
             columns: vec![column],
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

@@ -26,6 +26,7 @@
 //! Info: nothing fails; it is a design choice that is costly to undo.
 
 use super::new_columns::declarations;
+use crate::analysis::column_types;
 use crate::analysis::migration::StatementContext;
 use crate::findings::{Finding, Severity};
 use crate::rules::{Check, Rule};
@@ -44,8 +45,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let Some(declared) = declarations(context) else {
         return;
     };
-    let columns =
-        declared.typed(|t| t.starts_with("timestamp") && t.ends_with("without time zone"));
+    let columns = declared.typed(|t| column_types::with_time_zone(t).is_some());
     if columns.is_empty() {
         return;
     }
@@ -62,7 +62,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(declared.table.clone()),
         columns,
         sql: Some(sql),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }
 

@@ -59,7 +59,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
                  warning, the next COMMIT ends the outer transaction, and the statements after \
                  it run outside any transaction, each committed on its own"
             ),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
     if tool_open && context.ends_transaction() {
@@ -75,7 +75,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
                  committed on its own — a later failure leaves the file half applied — and the \
                  tool's own COMMIT finds no transaction"
             ),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

@@ -113,7 +113,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             message,
             table: Some(table.clone()),
             sql: Some(sql.clone()),
-            ..context.finding(&RULE)
+            ..RULE.finding_at(context)
         });
     }
 }

@@ -87,7 +87,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         table: Some(declared.table.clone()),
         columns,
         sql,
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }
 

@@ -71,6 +71,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             impact.table_note
         ),
         table: Some(held.clone()),
-        ..context.finding(&RULE)
+        ..RULE.finding_at(context)
     });
 }

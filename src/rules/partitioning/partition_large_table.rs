@@ -46,12 +46,13 @@
 use super::{MOSTLY, Reader, fingerprints, named, operand_text, readers, some_of, total_calls};
 use crate::analysis::facts::{Operand, Operator};
 use crate::analysis::index::definition::qualified;
+use crate::analysis::tenancy::is_tenant_like;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Column, QualifiedName, Table};
 use crate::model::ddl::quote_identifier;
 use crate::model::time::{Millis, civil_date, date_millis, format_date, parse_date_or_timestamp};
-use crate::report::{human_bytes, thousands};
 use crate::rules::{Check, Context, Rule};
+use crate::units::{human_bytes, thousands};
 
 pub static RULE: Rule = Rule {
     id: "PART001",
@@ -78,19 +79,6 @@ const LIST_VALUES: f64 = 100.0;
 /// the column's span (the oldest part).
 const UNREAD_SHARE: f64 = 0.5;
 const DAY_MS: Millis = 86_400_000;
-
-/// Words that name the tenant a row belongs to, in a key like `tenant_id`.
-const TENANT_WORDS: [&str; 9] = [
-    "tenant",
-    "account",
-    "org",
-    "organization",
-    "organisation",
-    "customer",
-    "workspace",
-    "company",
-    "client",
-];
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
@@ -583,32 +571,6 @@ fn create_partitioned(table: &Table, partitioned: &QualifiedName, by: &str) -> S
     )
 }
 
-/// Whether the name is a tenant-like key: `tenant_id`, `accountId`, `billing_account_id`,
-/// `org`.
-pub(crate) fn is_tenant_like(name: &str) -> bool {
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_alphanumeric() || (c.is_uppercase() && previous_lower) {
-            words.push(std::mem::take(&mut word));
-        }
-        previous_lower = c.is_lowercase();
-        if c.is_alphanumeric() {
-            word.extend(c.to_lowercase());
-        }
-    }
-    words.push(word);
-    words.retain(|w| !w.is_empty());
-    let words = match words.as_slice() {
-        [rest @ .., last] if last == "id" => rest,
-        all => all,
-    };
-    words
-        .last()
-        .is_some_and(|last| TENANT_WORDS.contains(&last.as_str()))
-}
-
 /// Whether the column alone is the table's primary key or a unique key: a lookup by it finds
 /// one row, which partitioning does not make faster.
 fn is_own_key(table: &Table, column: &str) -> bool {
@@ -802,8 +764,8 @@ fn literal(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::schema::SchemaLoader;
     use crate::model::catalog::Catalog;
+    use crate::model::ddl::loader::SchemaLoader;
 
     fn at(text: &str) -> Millis {
         parse_date_or_timestamp(text).unwrap()

@@ -35,8 +35,8 @@ use super::{MOSTLY, Reader, fingerprints, named, readers, some_of, total_calls};
 use crate::analysis::facts::{Operand, Operator};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, PartitionStrategy, Table};
-use crate::report::thousands;
 use crate::rules::{Check, Context, Rule};
+use crate::units::thousands;
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {

@@ -58,16 +58,15 @@
 //! placed from their text as logged: a statement that would filter by the tenant once the
 //! key is added to its tables counts as crossing shards until it does.
 
-use crate::analysis::facts::{Access, JoinEdge, Operand, Operator, Predicate, QueryFacts};
+use crate::analysis::facts::JoinEdge;
 use crate::analysis::index::definition::qualified;
+use crate::analysis::tenancy::{Placement, Role, Roles, TenantKey, candidates, place, user_tables};
 use crate::findings::{Finding, Severity, shorten};
-use crate::model::catalog::{Catalog, QualifiedName, Table};
-use crate::report::thousands;
-use crate::rules::partitioning::partition_large_table::is_tenant_like;
+use crate::model::catalog::{Catalog, QualifiedName};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
-use petgraph::unionfind::UnionFind;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::units::thousands;
+use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     id: "SHARD001",
@@ -78,10 +77,6 @@ pub static RULE: Rule = Rule {
     check: Check::Workload(check),
 };
 
-/// Tables that must share a tenant key for the schema to count as multi-tenant.
-const MIN_TENANT_TABLES: usize = 3;
-/// A table known to be smaller than this can be copied to every node (a reference table).
-const REFERENCE_ROWS: f64 = 100_000.0;
 /// A database whose tables are all known to be smaller than this fits on one server.
 const LARGE_ROWS: f64 = 10_000_000.0;
 /// The share of calls a key must keep on one shard to be worth sharding by.
@@ -116,322 +111,6 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         return;
     };
     out.push(finding(context, &key, &roles, &traffic, &size));
-}
-
-/// A tenant key: the column each table would be distributed by.
-#[derive(Debug, Clone, PartialEq)]
-struct TenantKey {
-    /// `public.accounts.id` for a root table's key, `tenant_id` for a shared column name.
-    label: String,
-    /// The table the others reference, when there is one.
-    root: Option<QualifiedName>,
-    columns: BTreeMap<QualifiedName, String>,
-}
-
-/// User tables, not partitions (the partitioned table stands for them).
-fn user_tables(catalog: &Catalog) -> impl Iterator<Item = &Table> {
-    catalog
-        .tables
-        .values()
-        .filter(|t| !t.name.is_system() && t.partition_of.is_none())
-}
-
-/// The single column of a table's primary key.
-fn single_key(table: &Table) -> Option<&str> {
-    match table.primary_key.as_ref()?.columns.as_slice() {
-        [column] => Some(column),
-        _ => None,
-    }
-}
-
-/// The tenant keys the catalog shows: root tables first, then shared column names; each key
-/// once.
-fn candidates(catalog: &Catalog) -> Vec<TenantKey> {
-    let mut keys: Vec<TenantKey> = Vec::new();
-    for key in root_keys(catalog).chain(column_keys(catalog)) {
-        if !keys.iter().any(|known| known.columns == key.columns) {
-            keys.push(key);
-        }
-    }
-    keys
-}
-
-/// The one-column foreign key by which `table` references `root`'s key, first by name.
-fn referencing_column<'t>(table: &'t Table, root: &Table, key: &str) -> Option<&'t str> {
-    table
-        .foreign_keys
-        .iter()
-        .filter(|fk| fk.references == root.name && fk.referenced_columns.iter().all(|c| c == key))
-        .filter_map(|fk| match fk.columns.as_slice() {
-            [column] => Some(column.as_str()),
-            _ => None,
-        })
-        .min()
-}
-
-/// Tables referenced by at least `MIN_TENANT_TABLES` others; tables that carry the
-/// referencing column's name without a foreign key are counted in too.
-fn root_keys(catalog: &Catalog) -> impl Iterator<Item = TenantKey> + '_ {
-    // Who references whom, once: asked of every table in turn it was quadratic.
-    let mut referrers: BTreeMap<&QualifiedName, Vec<&Table>> = BTreeMap::new();
-    for table in user_tables(catalog) {
-        let referenced: BTreeSet<&QualifiedName> =
-            table.foreign_keys.iter().map(|fk| &fk.references).collect();
-        for root in referenced {
-            referrers.entry(root).or_default().push(table);
-        }
-    }
-    user_tables(catalog).filter_map(move |root| {
-        let key = single_key(root)?;
-        let referencing: BTreeMap<QualifiedName, String> = referrers
-            .get(&root.name)?
-            .iter()
-            .filter(|t| t.name != root.name)
-            .filter_map(|t| {
-                Some((
-                    t.name.clone(),
-                    referencing_column(t, root, key)?.to_string(),
-                ))
-            })
-            .collect();
-        if referencing.len() < MIN_TENANT_TABLES {
-            return None;
-        }
-        let mut columns = referencing;
-        if let Some(name) = most_common(columns.values()) {
-            for table in user_tables(catalog).filter(|t| t.name != root.name) {
-                if table.column(&name).is_some() {
-                    columns.entry(table.name.clone()).or_insert(name.clone());
-                }
-            }
-        }
-        columns.insert(root.name.clone(), key.to_string());
-        Some(TenantKey {
-            label: format!("{}.{key}", root.name),
-            root: Some(root.name.clone()),
-            columns,
-        })
-    })
-}
-
-fn most_common<'a>(names: impl Iterator<Item = &'a String>) -> Option<String> {
-    let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
-    for name in names {
-        *counts.entry(name).or_default() += 1;
-    }
-    let top = counts.values().copied().max()?;
-    counts
-        .into_iter()
-        .find(|(_, count)| *count == top)
-        .map(|(name, _)| name.clone())
-}
-
-/// Tenant-like column names found in at least `MIN_TENANT_TABLES` tables; the table their
-/// foreign keys reference (by its one-column key) is distributed by that key.
-fn column_keys(catalog: &Catalog) -> impl Iterator<Item = TenantKey> + '_ {
-    let mut by_name: BTreeMap<&str, BTreeSet<&QualifiedName>> = BTreeMap::new();
-    for table in user_tables(catalog) {
-        for column in table.columns.iter().filter(|c| is_tenant_like(&c.name)) {
-            by_name.entry(&column.name).or_default().insert(&table.name);
-        }
-    }
-    by_name
-        .into_iter()
-        .filter(|(_, tables)| tables.len() >= MIN_TENANT_TABLES)
-        .map(move |(name, tables)| {
-            let mut columns: BTreeMap<QualifiedName, String> = tables
-                .iter()
-                .map(|t| ((*t).clone(), name.to_string()))
-                .collect();
-            let mut root = None;
-            let referenced = tables
-                .iter()
-                .filter_map(|t| catalog.tables.get(*t))
-                .flat_map(|t| {
-                    t.foreign_keys
-                        .iter()
-                        .filter(|fk| fk.columns == [name])
-                        .map(|fk| &fk.references)
-                });
-            for referenced in referenced {
-                if let Some(key) = catalog.tables.get(referenced).and_then(single_key)
-                    && !columns.contains_key(referenced)
-                {
-                    columns.insert(referenced.clone(), key.to_string());
-                    root.get_or_insert_with(|| referenced.clone());
-                }
-            }
-            TenantKey {
-                label: name.to_string(),
-                root,
-                columns,
-            }
-        })
-}
-
-/// What each table would be under a key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Role {
-    Distributed(String),
-    Reference,
-    LacksKey,
-}
-
-struct Roles {
-    roles: BTreeMap<QualifiedName, Role>,
-}
-
-impl Roles {
-    /// Each table's role; `known_rows` says how large a table is when that is known.
-    fn new(
-        catalog: &Catalog,
-        key: &TenantKey,
-        known_rows: impl Fn(&Table) -> Option<f64>,
-    ) -> Roles {
-        let roles = user_tables(catalog)
-            .map(|table| {
-                let role = match key.columns.get(&table.name) {
-                    Some(column) => Role::Distributed(column.clone()),
-                    None if known_rows(table).is_some_and(|r| r < REFERENCE_ROWS) => {
-                        Role::Reference
-                    }
-                    None => Role::LacksKey,
-                };
-                (table.name.clone(), role)
-            })
-            .collect();
-        Roles { roles }
-    }
-
-    fn column(&self, table: &QualifiedName) -> Option<&str> {
-        match self.roles.get(table)? {
-            Role::Distributed(column) => Some(column),
-            _ => None,
-        }
-    }
-
-    /// Whether a join keeps rows on their shard: both sides are distribution columns.
-    fn is_co_located(&self, join: &JoinEdge) -> bool {
-        [&join.left, &join.right]
-            .iter()
-            .all(|side| self.column(&side.table) == Some(side.column.as_str()))
-    }
-
-    fn with_role<'r>(&'r self, wanted: &'r Role) -> impl Iterator<Item = &'r QualifiedName> {
-        self.roles
-            .iter()
-            .filter(move |(_, role)| *role == wanted)
-            .map(|(table, _)| table)
-    }
-
-    fn distributed(&self) -> impl Iterator<Item = (&QualifiedName, &str)> {
-        self.roles.iter().filter_map(|(table, role)| match role {
-            Role::Distributed(column) => Some((table, column.as_str())),
-            _ => None,
-        })
-    }
-}
-
-/// Where a statement would run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    SingleShard,
-    CoLocated,
-    Repartition,
-}
-
-/// The value a distributed table is pinned to, when a statement pins it.
-fn pin<'f>(facts: &'f QueryFacts, table: &QualifiedName, column: &str) -> Option<Pin<'f>> {
-    let inserted = facts
-        .tables
-        .iter()
-        .any(|t| &t.table == table && t.access == Access::Insert)
-        && facts
-            .written_columns
-            .iter()
-            .any(|c| &c.table == table && c.column == column);
-    if inserted {
-        return Some(Pin::Inserted);
-    }
-    facts
-        .predicates
-        .iter()
-        .find(|p| &p.column.table == table && p.column.column == column && pins(p))
-        .map(|p| Pin::Value(&p.value))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Pin<'f> {
-    /// The row's own value decides its shard.
-    Inserted,
-    Value(&'f Operand),
-}
-
-fn pins(predicate: &Predicate) -> bool {
-    predicate.wrapped_in.is_none()
-        && matches!(
-            predicate.value,
-            Operand::Constant(_) | Operand::Parameter { .. } | Operand::List(_)
-        )
-        && matches!(
-            predicate.operator,
-            Operator::Eq | Operator::In { .. } | Operator::Any
-        )
-}
-
-/// Where the statement would run under `roles`; `None` when it touches no user table (or
-/// one the catalog does not know).
-fn place(facts: &QueryFacts, roles: &Roles) -> Option<Placement> {
-    let tables: BTreeSet<&QualifiedName> = facts
-        .tables
-        .iter()
-        .map(|t| &t.table)
-        .filter(|t| !t.is_system())
-        .collect();
-    if tables.is_empty() || !facts.unresolved.is_empty() {
-        return None;
-    }
-    let mut sharded: Vec<&QualifiedName> = Vec::new();
-    for table in tables {
-        match roles.roles.get(table)? {
-            Role::Reference => {}
-            Role::Distributed(_) | Role::LacksKey => sharded.push(table),
-        }
-    }
-    // Reference tables alone: any node has them.
-    if sharded.is_empty() {
-        return Some(Placement::SingleShard);
-    }
-    let index = |table: &QualifiedName| sharded.iter().position(|t| *t == table);
-    let mut groups = UnionFind::<usize>::new(sharded.len());
-    for join in facts.joins.iter().filter(|j| roles.is_co_located(j)) {
-        if let (Some(a), Some(b)) = (index(&join.left.table), index(&join.right.table)) {
-            groups.union(a, b);
-        }
-    }
-    let mut pins_by_group: BTreeMap<usize, Pin<'_>> = BTreeMap::new();
-    for (at, table) in sharded.iter().enumerate() {
-        let found = roles.column(table).and_then(|c| pin(facts, table, c));
-        if let Some(found) = found {
-            pins_by_group.entry(groups.find(at)).or_insert(found);
-        }
-    }
-    let group_count = (0..sharded.len())
-        .map(|at| groups.find(at))
-        .collect::<BTreeSet<_>>()
-        .len();
-    let pinned_alike = pins_by_group.len() == group_count && {
-        let mut values = pins_by_group.values();
-        let first = values.next();
-        values.all(|p| Some(p) == first)
-    };
-    Some(if pinned_alike {
-        Placement::SingleShard
-    } else if group_count == 1 {
-        Placement::CoLocated
-    } else {
-        Placement::Repartition
-    })
 }
 
 /// The logged calls by placement.
@@ -486,8 +165,7 @@ impl Traffic {
 /// What is known of the sizes, for the message; `None` when every table is known to be
 /// small enough for one server.
 fn size_note(context: &Context<'_>, catalog: &Catalog, roles: &Roles) -> Option<String> {
-    let sharded =
-        user_tables(catalog).filter(|t| roles.roles.get(&t.name) != Some(&Role::Reference));
+    let sharded = user_tables(catalog).filter(|t| roles.role(&t.name) != Some(&Role::Reference));
     let mut largest: Option<(f64, &QualifiedName)> = None;
     let mut unknown = 0;
     for table in sharded {
@@ -521,7 +199,7 @@ fn co_located_joins(context: &Context<'_>, roles: &Roles) -> Option<f64> {
         let sides = [&join.left.table, &join.right.table];
         if sides
             .iter()
-            .any(|t| roles.roles.get(*t) == Some(&Role::Reference))
+            .any(|t| roles.role(t) == Some(&Role::Reference))
         {
             continue;
         }
@@ -685,8 +363,9 @@ fn citus_sql(
 mod tests {
     use super::*;
     use crate::analysis::facts::extract_facts;
-    use crate::input::schema::SchemaLoader;
+    use crate::model::ddl::loader::SchemaLoader;
     use crate::sql::parse::parse_sql;
+    use std::collections::BTreeMap;
 
     const TRACKER: &str = "
         CREATE TABLE plans (id integer PRIMARY KEY);
@@ -762,8 +441,8 @@ mod tests {
         let catalog = catalog(TRACKER);
         let key = &candidates(&catalog)[0];
         let roles = Roles::new(&catalog, key, |t| (t.name.name == "plans").then_some(5.0));
-        assert_eq!(roles.roles[&name("plans")], Role::Reference);
-        assert_eq!(roles.roles[&name("comments")], Role::LacksKey);
+        assert_eq!(roles.role(&name("plans")), Some(&Role::Reference));
+        assert_eq!(roles.role(&name("comments")), Some(&Role::LacksKey));
         for (sql, expected) in [
             (
                 "SELECT * FROM tasks WHERE account_id = 1 AND id = 2",

@@ -43,9 +43,9 @@ use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity, shorten};
 use crate::model::catalog::{QualifiedName, Table};
 use crate::model::ddl::quote_identifier;
-use crate::report::thousands;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
+use crate::units::thousands;
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {

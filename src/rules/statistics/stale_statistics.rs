@@ -36,9 +36,9 @@
 
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Table, TableStats};
-use crate::report::thousands;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
+use crate::units::thousands;
 
 pub static RULE: Rule = Rule {
     id: "STAT001",

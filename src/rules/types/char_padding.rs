@@ -29,6 +29,7 @@
 //! It is not a speed-up: the finding is about semantics and space (`info`).
 
 use super::{alter_type, fingerprints, foreign_key_note, rewrite_cost, statements_using};
+use crate::analysis::column_types::padded_length;
 use crate::findings::{Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
@@ -73,28 +74,5 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 ..RULE.finding()
             });
         }
-    }
-}
-
-/// `character(12)` → 12; `None` for other types and arrays.
-fn padded_length(data_type: &str) -> Option<u32> {
-    data_type
-        .strip_prefix("character(")?
-        .strip_suffix(')')?
-        .parse()
-        .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_blank_padded_types_have_a_padded_length() {
-        assert_eq!(padded_length("character(12)"), Some(12));
-        assert_eq!(padded_length("character(1)"), Some(1));
-        assert_eq!(padded_length("character(12)[]"), None);
-        assert_eq!(padded_length("character varying(12)"), None);
-        assert_eq!(padded_length("text"), None);
     }
 }

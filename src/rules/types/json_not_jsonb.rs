@@ -36,6 +36,7 @@
 //! documents, which each pay the parsing.
 
 use super::{alter_type, fingerprints, rewrite_cost, statements, statements_using};
+use crate::analysis::column_types::is_json;
 use crate::analysis::facts::WrappedColumn;
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
@@ -81,7 +82,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     };
     for table in super::user_tables(catalog) {
         for column in &table.columns {
-            if column.data_type != "json" {
+            if !is_json(&column.data_type) {
                 continue;
             }
             let mut used: BTreeSet<&str> = BTreeSet::new();

@@ -63,9 +63,9 @@ use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Column, ColumnStats, Index, Table};
 use crate::model::ddl::quote_identifier;
-use crate::report::human_bytes;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
+use crate::units::human_bytes;
 
 pub static RULE: Rule = Rule {
     id: "DT008",

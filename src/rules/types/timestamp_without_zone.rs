@@ -32,6 +32,7 @@
 //! It is not a speed-up: the finding is about correct times (`info`).
 
 use super::{fingerprints, statements_using};
+use crate::analysis::column_types::with_time_zone;
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Finding, Severity};
 use crate::model::ddl::quote_identifier;
@@ -93,35 +94,5 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 ..RULE.finding()
             });
         }
-    }
-}
-
-/// `timestamp(3) without time zone` → `timestamp(3) with time zone`; `None` for other types
-/// (arrays included: their change is not the same cast).
-fn with_time_zone(data_type: &str) -> Option<String> {
-    let precision = data_type
-        .strip_prefix("timestamp")?
-        .strip_suffix(" without time zone")?;
-    (precision.is_empty() || precision.starts_with('('))
-        .then(|| format!("timestamp{precision} with time zone"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_zoned_type_keeps_the_precision() {
-        assert_eq!(
-            with_time_zone("timestamp without time zone").as_deref(),
-            Some("timestamp with time zone")
-        );
-        assert_eq!(
-            with_time_zone("timestamp(3) without time zone").as_deref(),
-            Some("timestamp(3) with time zone")
-        );
-        assert_eq!(with_time_zone("timestamp with time zone"), None);
-        assert_eq!(with_time_zone("timestamp without time zone[]"), None);
-        assert_eq!(with_time_zone("time without time zone"), None);
     }
 }

@@ -40,8 +40,8 @@ use super::{
 use crate::analysis::facts::{Operand, Operator, QueryFacts};
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Table};
-use crate::report::human_bytes;
 use crate::rules::{Check, Context, Rule};
+use crate::units::human_bytes;
 
 pub static RULE: Rule = Rule {
     id: "DT003",

@@ -1,0 +1,57 @@
+//! What a column's type (as `format_type()` prints it) says to the data-type rules: the
+//! predicates that `analyze` (DT004, DT005, DT006, on the schema) and `check` (MIG020,
+//! MIG021, MIG022, on the columns a migration declares) share, so the twins cannot drift.
+
+/// `timestamp(3) without time zone` → `timestamp(3) with time zone`; `None` for other types
+/// (arrays included: their change is not the same cast).
+pub fn with_time_zone(data_type: &str) -> Option<String> {
+    let precision = data_type
+        .strip_prefix("timestamp")?
+        .strip_suffix(" without time zone")?;
+    (precision.is_empty() || precision.starts_with('('))
+        .then(|| format!("timestamp{precision} with time zone"))
+}
+
+/// `json`, which jsonb serves better (not arrays of it).
+pub fn is_json(data_type: &str) -> bool {
+    data_type == "json"
+}
+
+/// `character(12)` → 12; `None` for other types and arrays.
+pub fn padded_length(data_type: &str) -> Option<u32> {
+    data_type
+        .strip_prefix("character(")?
+        .strip_suffix(')')?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zoned_type_keeps_the_precision() {
+        assert_eq!(
+            with_time_zone("timestamp without time zone").as_deref(),
+            Some("timestamp with time zone")
+        );
+        assert_eq!(
+            with_time_zone("timestamp(3) without time zone").as_deref(),
+            Some("timestamp(3) with time zone")
+        );
+        assert_eq!(with_time_zone("timestamp without time zone[]"), None);
+        assert_eq!(with_time_zone("timestamp with time zone"), None);
+        assert_eq!(with_time_zone("time without time zone"), None);
+    }
+
+    #[test]
+    fn only_fixed_length_character_pads() {
+        assert_eq!(padded_length("character(12)"), Some(12));
+        assert_eq!(padded_length("character(1)"), Some(1));
+        assert_eq!(padded_length("character(12)[]"), None);
+        assert_eq!(padded_length("character varying(12)"), None);
+        assert_eq!(padded_length("text"), None);
+        assert!(is_json("json") && !is_json("jsonb") && !is_json("json[]"));
+    }
+}

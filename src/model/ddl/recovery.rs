@@ -1,0 +1,304 @@
+//! What a schema load does with statements by their words: the ones that cannot change the
+//! catalog are skipped unparsed, and the ones sqlparser rejects but real schemas are full of
+//! (pg_dump's `ALTER SEQUENCE … OWNED BY`, `CREATE INDEX … ON ONLY`, …) are read by hand or
+//! rewritten into what it can read.
+
+use super::words::Words;
+use crate::sql::lexer::TokenKind;
+use sqlparser::ast::{Ident, ObjectName};
+
+/// Leading words of statements that never change the catalog; they are not parsed.
+const IRRELEVANT_STATEMENTS: &[&str] = &[
+    "ABORT",
+    "ANALYSE",
+    "ANALYZE",
+    "BEGIN",
+    "CALL",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTER",
+    "COMMENT",
+    "COMMIT",
+    "COPY",
+    "DEALLOCATE",
+    "DECLARE",
+    "DELETE",
+    "DISCARD",
+    "DO",
+    "END",
+    "EXECUTE",
+    "EXPLAIN",
+    "FETCH",
+    "GRANT",
+    "IMPORT",
+    "INSERT",
+    "LISTEN",
+    "LOAD",
+    "LOCK",
+    "MERGE",
+    "MOVE",
+    "NOTIFY",
+    "PREPARE",
+    "REASSIGN",
+    "REFRESH",
+    "REINDEX",
+    "RELEASE",
+    "RESET",
+    "REVOKE",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "SECURITY",
+    "SHOW",
+    "START",
+    "TRUNCATE",
+    "UNLISTEN",
+    "UPDATE",
+    "VACUUM",
+    "VALUES",
+    "WITH",
+];
+
+/// Words that may come between CREATE and the kind of object.
+const CREATE_MODIFIERS: &[&str] = &[
+    "OR",
+    "REPLACE",
+    "TEMP",
+    "TEMPORARY",
+    "UNLOGGED",
+    "GLOBAL",
+    "LOCAL",
+    "UNIQUE",
+    "MATERIALIZED",
+    "RECURSIVE",
+];
+
+/// The objects the catalog models.
+const CATALOG_OBJECTS: &[&str] = &[
+    "TABLE",
+    "INDEX",
+    "VIEW",
+    "SEQUENCE",
+    "SCHEMA",
+    "MATERIALIZED",
+];
+
+/// Whether a statement can change the catalog (or the search_path), by its first words:
+/// what cannot — data, grants, comments, functions, types, triggers, extensions, other
+/// settings — is counted as ignored without being parsed.
+pub(super) fn may_change_catalog(words: &Words, text: &str) -> bool {
+    let first = words.text(0);
+    let is_one_of = |at: usize, list: &[&str]| list.iter().any(|k| words.is(at, k));
+    if words.kind(0) != Some(TokenKind::Word) {
+        return true;
+    }
+    if first.eq_ignore_ascii_case("CREATE") {
+        let mut at = 1;
+        while is_one_of(at, CREATE_MODIFIERS) {
+            at += 1;
+        }
+        return is_one_of(at, CATALOG_OBJECTS);
+    }
+    if first.eq_ignore_ascii_case("ALTER") || first.eq_ignore_ascii_case("DROP") {
+        return is_one_of(1, CATALOG_OBJECTS);
+    }
+    if first.eq_ignore_ascii_case("SET") {
+        let at = if is_one_of(1, &["LOCAL", "SESSION"]) {
+            2
+        } else {
+            1
+        };
+        return words.is(at, "search_path");
+    }
+    if first.eq_ignore_ascii_case("SELECT") {
+        // pg_dump's `SELECT pg_catalog.set_config('search_path', '', false)`.
+        return memchr::memmem::find(text.as_bytes(), b"set_config").is_some();
+    }
+    !IRRELEVANT_STATEMENTS
+        .iter()
+        .any(|k| first.eq_ignore_ascii_case(k))
+}
+
+pub(super) enum AlterSequence {
+    OwnedBy {
+        sequence: ObjectName,
+        owner: Option<ObjectName>,
+    },
+    Rename {
+        sequence: ObjectName,
+        if_exists: bool,
+        new_name: Ident,
+    },
+}
+
+/// `ALTER SEQUENCE [IF EXISTS] name … OWNED BY table.column | NONE …` and
+/// `ALTER SEQUENCE [IF EXISTS] name RENAME TO new_name`.
+pub(super) fn alter_sequence(words: &Words) -> Option<AlterSequence> {
+    let if_exists = words.is(2, "IF") && words.is(3, "EXISTS");
+    let (sequence, after) = words.object_name(if if_exists { 4 } else { 2 })?;
+    if words.is(after, "RENAME") && words.is(after + 1, "TO") && after + 3 == words.len() {
+        return Some(AlterSequence::Rename {
+            sequence,
+            if_exists,
+            new_name: words.ident(after + 2)?,
+        });
+    }
+    let owned_by = words.find(after, &["OWNED", "BY"])? + 2;
+    let owner = if words.is(owned_by, "NONE") {
+        None
+    } else {
+        Some(words.object_name(owned_by)?.0)
+    };
+    Some(AlterSequence::OwnedBy { sequence, owner })
+}
+
+/// `ALTER INDEX [IF EXISTS] name RENAME TO new_name` (sqlparser reads it without IF EXISTS
+/// only).
+pub(super) fn rename_index(words: &Words) -> Option<(ObjectName, bool, Ident)> {
+    let if_exists = words.is(2, "IF") && words.is(3, "EXISTS");
+    let (index, after) = words.object_name(if if_exists { 4 } else { 2 })?;
+    let renames = words.is(after, "RENAME") && words.is(after + 1, "TO");
+    (renames && after + 3 == words.len()).then_some(())?;
+    Some((index, if_exists, words.ident(after + 2)?))
+}
+
+/// What can still be made of a statement sqlparser rejected.
+pub(super) enum Recovery {
+    /// The statement with what sqlparser does not know taken out or replaced.
+    Rewrite(Rewrite),
+    /// An `ALTER TABLE` whose every action leaves the catalog as it is.
+    Irrelevant,
+}
+
+pub(super) struct Rewrite {
+    pub(super) text: String,
+    /// `ON ONLY` was taken out of a `CREATE INDEX`.
+    pub(super) on_only: bool,
+}
+
+/// Rewrites what keeps sqlparser from reading statements whose meaning to the catalog does
+/// not depend on it: `ONLY` of `CREATE INDEX … ON ONLY` (remembered), `WITH [NO] DATA`
+/// ending a materialized view, the sequence options of `ADD GENERATED … AS IDENTITY (…)`,
+/// `CONCURRENTLY` of `DROP INDEX`, PostgreSQL 18's `VIRTUAL` generated columns (read as
+/// `STORED`: the catalog keeps the expression either way), and `ALTER TABLE` actions the
+/// catalog does not model (`SET STATISTICS`, `ALTER CONSTRAINT … DEFERRABLE`, …).
+pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
+    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    let mut on_only = false;
+    let span = |from: usize, to: usize| Some((words.tokens.get(from)?.1, words.tokens.get(to)?.2));
+    let last = words.len().checked_sub(1)?;
+    if words.is(0, "CREATE") {
+        let index = if words.is(1, "UNIQUE") { 2 } else { 1 };
+        if words.is(index, "INDEX")
+            && let Some(on) = words.find(index, &["ON", "ONLY"])
+        {
+            let (start, end) = span(on + 1, on + 1)?;
+            edits.push((start, end, ""));
+            on_only = true;
+        }
+        // `CREATE MATERIALIZED VIEW | TABLE … AS … WITH [NO] DATA`
+        if words.is(last, "DATA") {
+            let no = usize::from(words.is(last.saturating_sub(1), "NO"));
+            let with = last.saturating_sub(1 + no);
+            if with > 0 && words.is(with, "WITH") {
+                let (start, end) = span(with, last)?;
+                edits.push((start, end, ""));
+            }
+        }
+    }
+    if words.is(0, "CREATE") || words.is(0, "ALTER") {
+        for at in 1..words.len() {
+            if words.is(at, "VIRTUAL") && words.kind(at - 1) == Some(TokenKind::CloseParen) {
+                let (start, end) = span(at, at)?;
+                edits.push((start, end, "STORED"));
+            }
+        }
+    }
+    if words.starts_with(&["ALTER", "TABLE"]) {
+        let mut from = 0;
+        while let Some(identity) = words.find(from, &["AS", "IDENTITY"]) {
+            let open = identity + 2;
+            from = open;
+            if words.kind(open) != Some(TokenKind::OpenParen) {
+                continue;
+            }
+            let close = words.matching_paren(open)?;
+            let (start, end) = span(open, close)?;
+            edits.push((start, end, ""));
+            from = close;
+        }
+        let actions = words.alter_table_actions()?;
+        let relevant: Vec<bool> = actions
+            .iter()
+            .map(|&(first, _)| !is_irrelevant_action(words, first))
+            .collect();
+        if !relevant.contains(&true) {
+            return Some(Recovery::Irrelevant);
+        }
+        // An irrelevant action goes with the comma before it, or, when no kept action
+        // comes before it, with the comma after it.
+        for (position, &(first, end)) in actions.iter().enumerate() {
+            if relevant[position] {
+                continue;
+            }
+            let (from, to) = if relevant[..position].contains(&true) {
+                (first - 1, end)
+            } else {
+                (first, end + 1)
+            };
+            let (start, end) = span(from, to)?;
+            edits.push((start, end, ""));
+        }
+    }
+    if words.starts_with(&["DROP", "INDEX", "CONCURRENTLY"]) {
+        let (start, end) = span(2, 2)?;
+        edits.push((start, end, ""));
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_unstable();
+    let mut text = String::with_capacity(words.text.len());
+    let mut kept_from = 0;
+    for (start, end, replacement) in edits {
+        if start < kept_from {
+            continue;
+        }
+        text.push_str(&words.text[kept_from..start]);
+        text.push(' ');
+        text.push_str(replacement);
+        kept_from = end;
+    }
+    text.push_str(&words.text[kept_from..]);
+    Some(Recovery::Rewrite(Rewrite { text, on_only }))
+}
+
+/// Whether an `ALTER TABLE` action starting at token `first` changes nothing the catalog
+/// models: statistics targets, storage, table options, clustering, triggers and rules, row
+/// security, replica identity, deferrability, ownership.
+fn is_irrelevant_action(words: &Words, first: usize) -> bool {
+    let at = |offset: usize, keyword: &str| words.is(first + offset, keyword);
+    if at(0, "ALTER") {
+        if at(1, "CONSTRAINT") {
+            return true;
+        }
+        // ALTER [COLUMN] name SET STATISTICS | SET STORAGE | SET COMPRESSION | SET (…) | RESET (…)
+        let setting = if at(1, "COLUMN") { 3 } else { 2 };
+        let opens = words.kind(first + setting + 1) == Some(TokenKind::OpenParen);
+        return (at(setting, "SET")
+            && (at(setting + 1, "STATISTICS")
+                || at(setting + 1, "STORAGE")
+                || at(setting + 1, "COMPRESSION")
+                || opens))
+            || (at(setting, "RESET") && opens);
+    }
+    let opens = words.kind(first + 1) == Some(TokenKind::OpenParen);
+    (at(0, "SET") && (opens || at(1, "WITHOUT") || at(1, "TABLESPACE") || at(1, "ACCESS")))
+        || (at(0, "RESET") && opens)
+        || (at(0, "CLUSTER") && at(1, "ON"))
+        || at(0, "REPLICA")
+        || at(0, "ENABLE")
+        || at(0, "DISABLE")
+        || at(0, "FORCE")
+        || (at(0, "NO") && at(1, "FORCE"))
+        || (at(0, "OWNER") && at(1, "TO"))
+}
