@@ -10,36 +10,13 @@ use common::live::{Need, TestDatabase, admin, port, runtime, socket_directory};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// The variables libpq (and planwise) read, removed so each test sets only its own.
-const CONNECTION_VARIABLES: &[&str] = &[
-    "DATABASE_URL",
-    "PGHOST",
-    "PGHOSTADDR",
-    "PGPORT",
-    "PGUSER",
-    "PGDATABASE",
-    "PGPASSWORD",
-    "PGPASSFILE",
-    "PGSERVICE",
-    "PGSERVICEFILE",
-    "PGSYSCONFDIR",
-    "PGSSLMODE",
-    "PGSSLROOTCERT",
-    "PGAPPNAME",
-    "PGCONNECT_TIMEOUT",
-    "PGOPTIONS",
-];
-
 fn planwise(args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
-    for variable in CONNECTION_VARIABLES {
-        command.env_remove(variable);
-    }
+    let mut command = common::planwise_without_connection_env();
     command.args(args).envs(env.iter().copied());
     let started = Instant::now();
     let output = command.output().expect("planwise runs");

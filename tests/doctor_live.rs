@@ -6,31 +6,10 @@ mod common;
 
 use common::live::{Need, admin, port, runtime};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-/// The variables libpq (and planwise) read, removed so each run sets only its own.
-const CONNECTION_VARIABLES: &[&str] = &[
-    "DATABASE_URL",
-    "PGHOST",
-    "PGHOSTADDR",
-    "PGPORT",
-    "PGUSER",
-    "PGDATABASE",
-    "PGPASSWORD",
-    "PGPASSFILE",
-    "PGSERVICE",
-    "PGSERVICEFILE",
-    "PGSSLMODE",
-    "PGAPPNAME",
-    "PGCONNECT_TIMEOUT",
-    "PGOPTIONS",
-];
+use std::process::Output;
 
 fn planwise(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
-    for variable in CONNECTION_VARIABLES {
-        command.env_remove(variable);
-    }
+    let mut command = common::planwise_without_connection_env();
     command
         .arg("doctor")
         .args(args)

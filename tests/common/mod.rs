@@ -10,6 +10,37 @@ use planwise::input::{LogFormat, ReadOptions, read_inputs};
 use planwise::model::workload::Profile;
 use planwise::report::Report;
 use std::path::PathBuf;
+use std::process::Command;
+
+/// The variables libpq (and planwise) read, removed so each run sets only its own.
+const CONNECTION_VARIABLES: &[&str] = &[
+    "DATABASE_URL",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGSYSCONFDIR",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGAPPNAME",
+    "PGCONNECT_TIMEOUT",
+    "PGOPTIONS",
+];
+
+/// The planwise binary, with none of the connection variables of the environment the tests
+/// run in.
+pub fn planwise_without_connection_env() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
+    for variable in CONNECTION_VARIABLES {
+        command.env_remove(variable);
+    }
+    command
+}
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from("fixtures/logs").join(name)
