@@ -218,6 +218,7 @@ rule_cases! {
     DT007
     DT008
     IDX001
+    IDX003
     IDX004
     IDX005
     IDX006
