@@ -8,6 +8,12 @@ bin=target/x86_64-unknown-linux-gnu/release
 status=0
 for dir in regressions/*/; do
     target=$(basename "$dir")
+    if [ ! -x "$bin/$target" ]; then
+        # Not built: nothing was checked, which must not read as "ok".
+        echo "NOT BUILT $target: $bin/$target is missing"
+        status=1
+        continue
+    fi
     for input in "$dir"*; do
         out=$("$bin/$target" "$input" 2>&1)
         if grep -q panicked <<<"$out"; then
