@@ -3,7 +3,7 @@
 #
 # Reads the public corpora under ../shared/corpora (read-only; see their README for where each
 # file comes from) — pg_dump structure files and migration folders — with the catalog loader
-# (the ignored test `measure_corpora` in tests/schema.rs, built in release) and prints, per
+# (benches/schema_corpora.rs, built in release) and prints, per
 # corpus: files, statements, applied, ignored, failed (unparsed), the share understood, the
 # tables and indexes found, and the load time. The default test suite never needs the corpora.
 #
@@ -44,11 +44,9 @@ done
 list+="danbooru ×4, $(wc -l <"$BIG") lines=$BIG;"
 
 cd "$ROOT"
-cargo test --release --quiet --test schema --no-run 2>/dev/null
 PLANWISE_SCHEMA_CORPORA="$list" \
 PLANWISE_SCHEMA_CORPORA_DETAILS="${DETAILS:-}" \
-    cargo test --release --quiet --test schema -- --ignored --exact measure_corpora --nocapture 2>&1 |
-    grep -v '^running \|^test result\|^test measure_corpora\|^$'
+    cargo bench --quiet --bench schema_corpora 2>&1
 
 if [[ "${1:-}" == "--against-server" ]]; then
     export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"

@@ -652,55 +652,6 @@ fn an_unreadable_schema_path_is_an_error() {
     assert!(load_schema(&[empty.path().to_path_buf()]).is_err());
 }
 
-/// Measures `--schema` on real public schemas and migration histories (best of three
-/// loads); run by
-/// benches/schema_corpora.sh with the corpora's paths in PLANWISE_SCHEMA_CORPORA
-/// (`name=path` pairs separated by `;`).
-#[test]
-#[ignore]
-fn measure_corpora() {
-    let Ok(corpora) = std::env::var("PLANWISE_SCHEMA_CORPORA") else {
-        eprintln!("PLANWISE_SCHEMA_CORPORA is not set");
-        return;
-    };
-    println!(
-        "| corpus | files | statements | applied | ignored | failed | understood | tables | indexes | load ms |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for corpus in corpora.split(';').filter(|c| !c.is_empty()) {
-        let (name, path) = corpus.split_once('=').unwrap_or((corpus, corpus));
-        // The fastest of three loads (files read each time).
-        let mut fastest = std::time::Duration::MAX;
-        let mut load = SchemaLoad::default();
-        for _ in 0..3 {
-            let started = std::time::Instant::now();
-            load = self::load(&[PathBuf::from(path)]);
-            fastest = fastest.min(started.elapsed());
-        }
-        let elapsed = fastest;
-        println!(
-            "| {name} | {} | {} | {} | {} | {} | {:.1} % | {} | {} | {:.1} |",
-            load.files,
-            load.statements,
-            load.applied,
-            load.ignored,
-            load.failed,
-            100.0 * load.understood(),
-            load.catalog.tables.len(),
-            load.catalog.indexes.len(),
-            elapsed.as_secs_f64() * 1000.0
-        );
-        if std::env::var_os("PLANWISE_SCHEMA_CORPORA_DETAILS").is_some() {
-            for (kind, diagnostic) in &load.diagnostics.kinds {
-                eprintln!("{name}: {kind} × {}", diagnostic.count);
-                for example in &diagnostic.examples {
-                    eprintln!("    {}:{} {}", example.file, example.line, example.reason);
-                }
-            }
-        }
-    }
-}
-
 /// Compares the catalog planwise builds from a schema file with a server's catalog of the
 /// same schema (the JSON of scripts/schema/catalog.sql after loading the file), and prints
 /// every disagreement. For checking real dumps by hand, e.g.:
