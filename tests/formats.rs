@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{assert_same, comparable, fixture, options, read, read_with};
+use common::{assert_same, comparable, fixture, only_sample, options, read, read_with};
 use std::collections::BTreeMap;
 
 /// Counts from the raw text, independent of planwise's parser: executions are the
@@ -57,14 +57,7 @@ fn extended_protocol_executes_keep_their_parameters() {
     let path = dir.path().join("execute.log");
     std::fs::write(&path, format!("{}\n{}\n", lines[at], detail)).unwrap();
     let profile = read_with(&[path], &options(1 << 20, 1));
-    let sample = profile
-        .queries
-        .values()
-        .next()
-        .unwrap()
-        .sample
-        .clone()
-        .unwrap();
+    let sample = only_sample(&profile);
     let expected = detail.split_once("parameters: ").unwrap().1;
     assert_eq!(sample.parameters.as_deref(), Some(expected));
     assert!(sample.statement.contains("$1"), "{}", sample.statement);

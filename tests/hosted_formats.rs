@@ -5,7 +5,7 @@
 mod common;
 
 use common::render::{Entry, Rendering, read_csvlog};
-use common::{assert_same, comparable, fixture, options, read, read_with};
+use common::{assert_same, comparable, fixture, only_sample, options, read, read_with};
 use planwise::input::{LogFormat, detect};
 use std::path::{Path, PathBuf};
 
@@ -211,14 +211,7 @@ fn long_syslog_messages_are_joined_from_their_chunks() {
         assert!(text.contains("-3] "), "{rendering:?} cut it: {text}");
         let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 1));
         assert_eq!(profile.summary.statements, 1, "{rendering:?}");
-        let sample = profile
-            .queries
-            .values()
-            .next()
-            .unwrap()
-            .sample
-            .clone()
-            .unwrap();
+        let sample = only_sample(&profile);
         assert_eq!(sample.statement, statement, "{rendering:?}");
     }
 }

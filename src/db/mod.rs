@@ -204,7 +204,7 @@ fn application_name(params: &Params) -> String {
 }
 
 fn marked(statement: &str) -> String {
-    format!("{OWN_STATEMENT_MARK}{statement}")
+    format!("{OWN_STATEMENT_MARK} {statement}")
 }
 
 impl Session {

@@ -4,8 +4,8 @@
 use super::InputError;
 use crate::model::diagnostics::Example;
 use crate::model::workload::Profile;
-use crate::sql::OWN_STATEMENT_MARK;
 use crate::sql::fingerprint::Fingerprinter;
+use crate::sql::is_own_statement;
 use crate::sql::mentions::leading_keyword;
 use serde::Deserialize;
 
@@ -60,12 +60,9 @@ pub fn parse(text: &str, name: &str) -> Result<Profile, InputError> {
 }
 
 /// Why a row is not the application's workload: planwise's own statements (marked, see
-/// `OWN_STATEMENT_MARK`) and any `EXPLAIN`, which would otherwise be planned again.
+/// `sql::OWN_STATEMENT_MARK`) and any `EXPLAIN`, which would otherwise be planned again.
 fn not_workload(query: &str) -> Option<(&'static str, &'static str)> {
-    if query
-        .trim_start()
-        .starts_with(OWN_STATEMENT_MARK.trim_end())
-    {
+    if is_own_statement(query) {
         Some(("own_statement_left_out", "planwise's own statement"))
     } else if leading_keyword(query).as_deref() == Some("explain") {
         Some(("explain_left_out", "an EXPLAIN is not workload"))

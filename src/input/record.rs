@@ -8,8 +8,8 @@
 use crate::model::diagnostics::Example;
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
-use crate::sql::OWN_STATEMENT_MARK;
 use crate::sql::fingerprint::Fingerprinter;
+use crate::sql::is_own_statement;
 use std::borrow::Cow;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -121,7 +121,7 @@ impl<'f> RecordSink<'f> {
             Message::Disconnected => return self.profile.session_ended(record.session),
             Message::Other => return,
         };
-        if statement.starts_with(OWN_STATEMENT_MARK) {
+        if is_own_statement(statement) {
             // planwise's own catalog reads and plans, logged by the server it read.
             return self.diagnose(record.line, "own_statement_left_out", || {
                 "planwise's own statement".to_string()

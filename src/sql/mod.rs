@@ -15,4 +15,9 @@ pub mod template;
 /// statement's text as first sent (comments included), so planwise's own catalog reads and
 /// plans are told from the application's workload when the statistics are read back — the
 /// session's `application_name` is not kept there.
-pub const OWN_STATEMENT_MARK: &str = "/* planwise */ ";
+pub const OWN_STATEMENT_MARK: &str = "/* planwise */";
+
+/// Whether `text` (a logged or pg_stat_statements statement) is one planwise sent.
+pub fn is_own_statement(text: &str) -> bool {
+    text.trim_start().starts_with(OWN_STATEMENT_MARK)
+}

@@ -57,6 +57,12 @@ pub fn options(block_size: usize, threads: usize) -> ReadOptions {
 }
 
 /// Reads inputs into a finished profile.
+/// The sample of a profile's first query (by fingerprint), for profiles of one.
+pub fn only_sample(profile: &Profile) -> planwise::model::workload::Sample {
+    let query = profile.queries.values().next().unwrap();
+    query.sample.clone().unwrap()
+}
+
 pub fn read_with(paths: &[PathBuf], options: &ReadOptions) -> Profile {
     let inputs: Vec<InputPath> = paths.iter().cloned().map(InputPath::File).collect();
     let mut profile = read_inputs(&inputs, options).expect("inputs read");
