@@ -555,6 +555,15 @@ fn workload_on(name: &str, text: &str, extra: &[&str]) -> (Option<i32>, String) 
 }
 
 #[test]
+fn an_empty_log_is_exit_2_saying_so() {
+    for text in ["", "\n\n"] {
+        let (status, stderr) = workload_on("empty.log", text, &[]);
+        assert_eq!(status, Some(2), "{stderr}");
+        assert!(stderr.contains("the file is empty"), "{stderr}");
+    }
+}
+
+#[test]
 fn a_log_without_statements_is_exit_2_naming_the_setting() {
     // The real log's lines that are not statements: connections, checkpoints, errors.
     let text = std::fs::read_to_string(fixture("shop.log")).unwrap();

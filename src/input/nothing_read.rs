@@ -35,15 +35,22 @@ pub fn check(
     sample: &[u8],
 ) -> Option<NothingRead> {
     let summary = &profile.summary;
-    if summary.statements > 0 || summary.lines_read == 0 {
-        return None;
-    }
-    let (lines, skipped) = (summary.lines_read, summary.lines_skipped);
     let nothing = |reason: String, misread: bool| NothingRead {
         path: path.to_string(),
         reason,
         misread,
     };
+    if summary.statements > 0 {
+        return None;
+    }
+    if sample.trim_ascii().is_empty() {
+        // Beside logs with statements (a rotated file not written to yet) this is no error.
+        return Some(nothing("the file is empty".to_string(), false));
+    }
+    if summary.lines_read == 0 {
+        return None;
+    }
+    let (lines, skipped) = (summary.lines_read, summary.lines_skipped);
     let stderr_like = [LogFormat::Stderr, LogFormat::Rds, LogFormat::Azure];
     if looks != format && !(stderr_like.contains(&looks) && stderr_like.contains(&format)) {
         return Some(nothing(
