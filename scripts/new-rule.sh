@@ -2,21 +2,23 @@
 # Scaffolds a rule: its file (doc headings, metadata, an empty check), its place in its
 # family's module and in RULES, its fixture folders and its test. See CONTRIBUTING.md.
 #
-#   scripts/new-rule.sh ID name family [category]
+#   scripts/new-rule.sh ID name family
 #   scripts/new-rule.sh IDX009 covering-index index
-#   scripts/new-rule.sh MIG030 drop-not-null migration migration_lock
+#   scripts/new-rule.sh MIG030 drop-not-null migration
 #
-# ID is letters then three digits, never used before; name is kebab-case and names the
-# problem; family is a folder of src/rules (migration rules read one statement of a
-# migration, the others the analysed workload); category defaults to the family.
+# ID is the family's prefix (findings::Category::id_prefix) then three digits, never used
+# before; name is kebab-case and names the problem; family is a folder of src/rules and the
+# rule's category (migration rules read one statement of a migration, the others the
+# analysed workload).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ $# -lt 3 ] || [ $# -gt 4 ]; then
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+if [ $# -ne 3 ]; then
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 fi
-id="$1" name="$2" family="$3" category="${4:-$3}"
+id="$1" name="$2" family="$3"
+category="$(sed -E 's/(^|_)([a-z])/\U\2/g' <<<"$family")"
 module="${name//-/_}"
 file="$REPO/src/rules/$family/$module.rs"
 fixtures="$REPO/fixtures/rules/$id"
@@ -66,13 +68,13 @@ cat >"$file" <<RULE
 //! TODO
 
 $context_use
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "$id",
     name: "$name",
-    category: "$category",
+    category: Category::$category,
     severity: Severity::Info,
     source: include_str!("$module.rs"),
     check: Check::$check(check),

@@ -24,6 +24,66 @@ impl Severity {
     }
 }
 
+/// A rule's family: its folder under `src/rules/`, the prefix of its id and the `category`
+/// of its findings, one value for the three so they cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Batching,
+    Caching,
+    DataTypes,
+    Index,
+    Migration,
+    Partitioning,
+    Rewrite,
+    Sharding,
+    Statistics,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Batching,
+        Category::Caching,
+        Category::DataTypes,
+        Category::Index,
+        Category::Migration,
+        Category::Partitioning,
+        Category::Rewrite,
+        Category::Sharding,
+        Category::Statistics,
+    ];
+
+    /// The JSON name, which is also the rules' folder.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Batching => "batching",
+            Category::Caching => "caching",
+            Category::DataTypes => "data_types",
+            Category::Index => "index",
+            Category::Migration => "migration",
+            Category::Partitioning => "partitioning",
+            Category::Rewrite => "rewrite",
+            Category::Sharding => "sharding",
+            Category::Statistics => "statistics",
+        }
+    }
+
+    /// What every id of the family starts with (`IDX001`).
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            Category::Batching => "BAT",
+            Category::Caching => "CACHE",
+            Category::DataTypes => "DT",
+            Category::Index => "IDX",
+            Category::Migration => "MIG",
+            Category::Partitioning => "PART",
+            Category::Rewrite => "RW",
+            Category::Sharding => "SHARD",
+            Category::Statistics => "STAT",
+        }
+    }
+}
+
 /// Where an estimate comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +107,7 @@ pub struct Finding {
     /// The rule's stable id (`IDX001`).
     pub rule: &'static str,
     pub name: &'static str,
-    pub category: &'static str,
+    pub category: Category,
     pub severity: Severity,
     pub message: String,
     /// Schema-qualified.

@@ -77,7 +77,7 @@ fn structure(catalog: &Catalog) -> BTreeSet<String> {
             "index {} on {} using {} ({}) include ({}) unique={} partial={}",
             index.name,
             index.table,
-            index.method,
+            index.method.as_str(),
             keys.join(", "),
             index.include.join(", "),
             index.unique,

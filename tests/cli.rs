@@ -47,7 +47,7 @@ fn workload_json_keeps_the_documented_contract() {
         "--format",
         "json",
     ]);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     for key in [
         "statements",
         "lines_read",
@@ -482,8 +482,8 @@ fn unparseable_statements_are_reported_with_their_file_and_line() {
     ]);
     assert_eq!(report["summary"]["statements"], 4);
     assert_eq!(report["summary"]["distinct_queries"], 3);
-    let unparseable = diagnostic(&report, "unparseable_statement")
-        .expect("REINDEX is not in sqlparser's grammar");
+    let unparseable =
+        diagnostic(&report, "unparsed_statement").expect("REINDEX is not in sqlparser's grammar");
     assert_eq!(unparseable["count"], 1);
     assert!(
         unparseable["examples"][0]["file"]
@@ -786,8 +786,8 @@ fn deep_and_wide_statements_are_reported_and_the_rest_is_analysed() {
     let report = json_of(&[
         "analyze", "--log", path, "--format", "json", "--schema", schema,
     ]);
-    let diagnostic = diagnostic(&report, "unparseable_statement")
-        .expect("the two deepest statements are reported");
+    let diagnostic =
+        diagnostic(&report, "unparsed_statement").expect("the two deepest statements are reported");
     assert_eq!(diagnostic["count"], 2, "{diagnostic:#}");
     let examples = diagnostic["examples"].as_array().unwrap();
     let lines: Vec<u64> = examples

@@ -7,6 +7,7 @@ mod common;
 use common::render::{Entry, Rendering, read_csvlog};
 use common::{assert_same, comparable, fixture, only_sample, options, read, read_with};
 use planwise::input::{LogFormat, detect};
+use planwise::model::diagnostics::Kind;
 use std::path::{Path, PathBuf};
 
 fn entries() -> Vec<Entry> {
@@ -247,12 +248,12 @@ fn json_lines_that_are_not_entries_are_reported_and_the_rest_is_read() {
             profile.summary.statements, clean.summary.statements,
             "{rendering:?}"
         );
-        let examples: Vec<(String, u64)> = profile
+        let examples: Vec<(Kind, u64)> = profile
             .diagnostics
             .kinds
             .iter()
-            .filter(|(kind, _)| kind.as_str() != "other_program")
-            .flat_map(|(kind, found)| found.examples.iter().map(move |e| (kind.clone(), e.line)))
+            .filter(|(kind, _)| **kind != Kind::OtherProgram)
+            .flat_map(|(kind, found)| found.examples.iter().map(move |e| (*kind, e.line)))
             .collect();
         // The stray lines are 11 to 15; the stderr line is counted with them.
         let lines: Vec<u64> = examples.iter().map(|(_, line)| *line).collect();
@@ -291,12 +292,12 @@ fn azure_records_without_the_fields_are_reported_at_their_lines() {
         &options(1 << 20, 1),
     );
     assert_eq!(profile.summary.statements, clean.summary.statements);
-    let at = |kind: &str| -> Vec<u64> {
-        let found = profile.diagnostics.kinds.get(kind);
+    let at = |kind: Kind| -> Vec<u64> {
+        let found = profile.diagnostics.kinds.get(&kind);
         found.map_or(vec![], |f| f.examples.iter().map(|e| e.line).collect())
     };
-    assert_eq!(at("bad_json_record"), [11, 12, 13, 15]);
-    assert_eq!(at("not_json_object"), [15]);
-    assert_eq!(at("other_program"), [14]);
+    assert_eq!(at(Kind::BadJsonRecord), [11, 12, 13, 15]);
+    assert_eq!(at(Kind::NotJsonObject), [15]);
+    assert_eq!(at(Kind::OtherProgram), [14]);
     assert_eq!(profile.summary.lines_skipped, 5);
 }

@@ -955,7 +955,7 @@ fn redundant_indexes_from_a_schema_file_are_found_offline() {
     );
     for finding in &redundant {
         assert_eq!(finding["table"], "public.orders");
-        assert_eq!(finding["category"], "redundant_index");
+        assert_eq!(finding["category"], "index");
         assert_eq!(finding["severity"], "warning");
         assert!(finding["estimated_saving"].is_null());
         let sql = finding["sql"].as_str().unwrap();
@@ -1194,7 +1194,7 @@ fn an_append_only_time_column_gets_a_brin_index() {
     assert_eq!(brin.len(), 1, "{:#}", report["findings"]);
     let sql = brin[0]["sql"].as_str().unwrap();
     assert!(sql.contains("USING brin (created_at)"), "{sql}");
-    assert_eq!(brin[0]["category"], "brin_index");
+    assert_eq!(brin[0]["category"], "index");
     // A B-tree on created_at does not fit in 1 MB; the BRIN index does, and pays.
     let size = f64_of(&brin[0]["index"]["size_bytes"]);
     assert!(size < 1e6, "{size}");

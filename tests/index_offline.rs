@@ -6,13 +6,13 @@
 use planwise::analysis::facts::{QueryFacts, extract_facts};
 use planwise::analysis::index::candidates::{Candidate, generate, serves};
 use planwise::analysis::index::cost::{CostModel, CostRequest};
-use planwise::analysis::index::definition::{IndexDef, KeyPart};
+use planwise::analysis::index::definition::{IndexDef, KeyPart, PartialCondition};
 use planwise::analysis::index::offline::OfflineModel;
 use planwise::analysis::index::selection::{
     DEFAULT_MIN_SAVING_SHARE, Limits, Plan, RejectReason, WorkloadQuery, select,
 };
 use planwise::findings::Basis;
-use planwise::model::catalog::{Catalog, ColumnStats, QualifiedName, TableStats};
+use planwise::model::catalog::{Catalog, ColumnStats, IndexMethod, QualifiedName, TableStats};
 use planwise::model::ddl::loader::SchemaLoader;
 use planwise::sql::parse::parse_sql;
 use proptest::prelude::*;
@@ -329,7 +329,7 @@ fn an_existing_index_drops_the_candidates_it_serves_as_a_left_prefix() {
         &btree("orders", &["customer_id", "status", "created_at", "id"])
     ));
     let partial = IndexDef {
-        predicate: Some("status = 'pending'".into()),
+        predicate: Some(PartialCondition::parse("status = 'pending'")),
         ..btree("orders", &["customer_id"])
     };
     assert!(!serves(&existing, &partial));
@@ -467,7 +467,12 @@ fn a_rare_constant_gives_a_partial_candidate_and_a_common_one_does_not() {
     assert!(!partial.is_empty(), "{:#?}", describe(&rare));
     for candidate in &partial {
         assert_eq!(
-            candidate.def.predicate.as_deref(),
+            candidate
+                .def
+                .predicate
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("status = 'pending'")
         );
         // The partial index is keyed on what else the statement filters by, not on the
@@ -560,7 +565,12 @@ fn a_constant_range_on_a_category_column_defines_a_partial_index_the_model_recog
         .unwrap_or_else(|| panic!("{:#?}", describe(&candidates)));
     // The folded constants, so the planner can match the statement's own condition.
     assert_eq!(
-        partial.def.predicate.as_deref(),
+        partial
+            .def
+            .predicate
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("total BETWEEN 0.05 AND 0.07")
     );
     assert_eq!(keys_of(&partial.def), vec!["created_at"]);
@@ -605,14 +615,25 @@ fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
     // INCLUDE) stay, for statement 2 only.
     assert!(!partial.is_empty(), "{:#?}", describe(&candidates));
     for candidate in &partial {
-        assert_eq!(candidate.def.predicate.as_deref(), Some("note IS NULL"));
+        assert_eq!(
+            candidate
+                .def
+                .predicate
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("note IS NULL")
+        );
         assert_eq!(candidate.queries, BTreeSet::from([2]));
     }
     // Fixed values: the 'pending' partial indexes appear, for statement 1 only.
     let candidates = generate(&facts, &catalog, &no_rows(), &BTreeSet::from([1]));
     let pending: Vec<&Candidate> = candidates
         .iter()
-        .filter(|c| c.def.predicate.as_deref() == Some("status = 'pending'"))
+        .filter(|c| {
+            c.def.predicate.as_ref().map(ToString::to_string).as_deref()
+                == Some("status = 'pending'")
+        })
         .collect();
     assert!(!pending.is_empty(), "{:#?}", describe(&candidates));
     assert!(pending.iter().all(|c| c.queries == BTreeSet::from([1])));
@@ -950,7 +971,7 @@ fn index_size_grows_with_rows_and_include_and_a_partial_index_is_smaller() {
 
     // 'pending' is 1 % of the rows: the partial index holds about 1 % of the entries.
     let partial = IndexDef {
-        predicate: Some("status = 'pending'".into()),
+        predicate: Some(PartialCondition::parse("status = 'pending'")),
         ..keys.clone()
     };
     let partial_size = size(&mut model, &partial);
@@ -1305,7 +1326,7 @@ fn every_chosen_index_saves_its_share_even_when_local_search_ends_above_greedy()
     let rows = no_rows();
     let candidates = candidate_defs(&facts, &catalog, &rows);
     let partial = IndexDef {
-        predicate: Some("d IS NULL".into()),
+        predicate: Some(PartialCondition::parse("d IS NULL")),
         ..btree("t1", &["c"])
     };
     assert!(candidates.contains(&partial), "{candidates:#?}");
@@ -1503,7 +1524,7 @@ fn a_created_index_is_no_longer_a_candidate() {
         planwise::model::catalog::Index {
             name: index_name,
             table: first.table.clone(),
-            method: "btree".into(),
+            method: IndexMethod::Btree,
             keys: first
                 .keys
                 .iter()
@@ -1516,7 +1537,7 @@ fn a_created_index_is_no_longer_a_candidate() {
                 })
                 .collect(),
             include: first.include.clone(),
-            predicate: first.predicate.clone(),
+            predicate: first.predicate.as_ref().map(ToString::to_string),
             ..Default::default()
         },
     );

@@ -393,7 +393,7 @@ fn check_structure(catalog: &Catalog) {
     // Indexes: keys, directions, opclasses, INCLUDE, predicates, what backs a constraint.
     let open = &catalog.indexes[&name("shop", "orders_open_idx")];
     assert_eq!(open.table, name("shop", "orders"));
-    assert_eq!(open.method, "btree");
+    assert_eq!(open.method.as_str(), "btree");
     assert_eq!(
         open.keys,
         [
@@ -433,7 +433,7 @@ fn check_structure(catalog: &Catalog) {
     );
     assert_eq!(
         catalog.indexes[&name("shop", "customers_nickname_hash")].method,
-        "hash"
+        planwise::model::catalog::IndexMethod::Hash
     );
     let pkey = &catalog.indexes[&name("shop", "customers_pkey")];
     assert!(pkey.unique && pkey.primary && pkey.constraint);

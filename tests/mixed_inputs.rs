@@ -6,16 +6,17 @@ mod common;
 
 use common::{fixture, options, read_with};
 use planwise::input::{LogFormat, detect};
+use planwise::model::diagnostics::Kind;
 use planwise::model::workload::Profile;
 use std::path::{Path, PathBuf};
 
 /// (kind, line) of every diagnostic example.
-fn reported(profile: &Profile) -> Vec<(String, u64)> {
+fn reported(profile: &Profile) -> Vec<(Kind, u64)> {
     profile
         .diagnostics
         .kinds
         .iter()
-        .flat_map(|(kind, found)| found.examples.iter().map(move |e| (kind.clone(), e.line)))
+        .flat_map(|(kind, found)| found.examples.iter().map(move |e| (*kind, e.line)))
         .collect()
 }
 
@@ -113,10 +114,7 @@ fn jsonlog_objects_without_its_fields_are_reported_by_line() {
     assert_eq!(profile.summary.lines_skipped, 2);
     assert_eq!(
         reported(&profile),
-        [
-            ("bad_json_record".to_string(), 11),
-            ("bad_json_record".to_string(), 12)
-        ]
+        [(Kind::BadJsonRecord, 11), (Kind::BadJsonRecord, 12)]
     );
 }
 
@@ -133,12 +131,12 @@ fn a_json_array_export_reports_its_elements_that_are_not_entries() {
     let path = dir.path().join("cloudsql-array.json");
     std::fs::write(&path, serde_json::to_string_pretty(&entries).unwrap()).unwrap();
     let profile = read_with(&[path], &options(1 << 20, 1));
-    let kinds: Vec<String> = reported(&profile)
+    let kinds: Vec<Kind> = reported(&profile)
         .into_iter()
         .map(|(kind, _)| kind)
         .collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
-    assert!(kinds.contains(&"not_json_object".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&Kind::NotJsonObject), "{kinds:?}");
     assert_eq!(
         profile.summary.statements,
         statements(&[fixture("hosted/cloudsql-array.json")]),
@@ -234,7 +232,7 @@ fn a_cnpg_line_in_a_stderr_log_is_reported_and_the_log_read_as_stderr() {
     let profile = read_with(&[mixed], &options(1 << 20, 1));
     assert_eq!(profile.summary.statements, statements(&[clean]));
     assert_eq!(profile.summary.lines_skipped, 1);
-    let found = &profile.diagnostics.kinds["unrecognized_line"].examples;
+    let found = &profile.diagnostics.kinds[&Kind::UnrecognizedLine].examples;
     assert_eq!(found[0].line, 3);
     assert!(found[0].reason.contains("(cnpg)"), "{}", found[0].reason);
 }

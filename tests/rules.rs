@@ -33,6 +33,22 @@ fn ids_and_names_are_unique_and_well_formed() {
     assert_eq!(listed, sorted, "RULES is kept in id order");
 }
 
+/// A rule's category is its folder and its id's prefix: a rule filed under the wrong one, or
+/// given the wrong category, fails here.
+#[test]
+fn every_rule_lives_in_its_categorys_folder_and_carries_its_prefix() {
+    for rule in RULES {
+        let (family, _) = rule.id.split_at(rule.id.len() - 3);
+        assert_eq!(family, rule.category.id_prefix(), "{}'s prefix", rule.id);
+        let folder = Path::new("src/rules").join(rule.category.as_str());
+        let in_folder = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .map(|entry| entry.unwrap().path())
+            .any(|file| std::fs::read_to_string(file).is_ok_and(|text| text == rule.source));
+        assert!(in_folder, "{} is not in {}", rule.id, folder.display());
+    }
+}
+
 #[test]
 fn every_doc_has_the_headings_in_order() {
     for rule in RULES {

@@ -5,7 +5,8 @@
 
 use planwise::input::schema::load_schema;
 use planwise::model::catalog::{Catalog, Index, QualifiedName, Table};
-use planwise::model::ddl::loader::{SchemaLoad, SchemaLoader, UNPARSED_DDL, UNTERMINATED_COPY};
+use planwise::model::ddl::loader::{SchemaLoad, SchemaLoader};
+use planwise::model::diagnostics::Kind;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -385,7 +386,7 @@ fn compare_index(
     );
     differ(
         what("method"),
-        index.method.clone(),
+        index.method.as_str().to_string(),
         text(&expected["method"]),
     );
     for (field, ours) in [
@@ -530,7 +531,7 @@ fn an_unterminated_copy_is_reported_and_the_rest_of_the_dump_still_loads() {
         loader.load_script(&cut.join("\n"), "cut.sql");
         let load = loader.finish();
         assert_eq!(load.catalog, expected, "COPY at line {}", copy + 1);
-        let kind = &load.diagnostics.kinds[UNTERMINATED_COPY];
+        let kind = &load.diagnostics.kinds[&Kind::UnterminatedCopy];
         assert_eq!(kind.count, 1);
         assert_eq!(kind.examples[0].line, copy as u64 + 1);
         assert_eq!(load.diagnostics.kinds.len(), 1, "{:#?}", load.diagnostics);
@@ -545,7 +546,7 @@ fn a_migration_folder_applies_in_order_and_agrees_with_the_server() {
 
     // The one statement sqlparser cannot read (PG 15's ON DELETE SET NULL (column)) is
     // reported where it is, and the statements after it still apply.
-    let unparsed = &load.diagnostics.kinds[UNPARSED_DDL];
+    let unparsed = &load.diagnostics.kinds[&Kind::UnparsedDdl];
     assert_eq!(unparsed.count, 1);
     let example = &unparsed.examples[0];
     assert!(
@@ -635,11 +636,11 @@ fn ddl_that_cannot_apply_is_reported_with_its_line() {
     let mut loader = SchemaLoader::default();
     loader.load_script(script, "m.sql");
     let load = loader.finish();
-    let missing = &load.diagnostics.kinds["ddl_missing_object"];
+    let missing = &load.diagnostics.kinds[&Kind::DdlMissingObject];
     assert_eq!(missing.count, 2);
     assert_eq!(missing.examples[0].line, 3);
     assert!(missing.examples[0].reason.contains("missing"));
-    let duplicate = &load.diagnostics.kinds["ddl_duplicate_object"];
+    let duplicate = &load.diagnostics.kinds[&Kind::DdlDuplicateObject];
     assert_eq!(duplicate.count, 1);
     assert_eq!(duplicate.examples[0].line, 4);
     assert_eq!(load.applied, 4, "reported DDL still counts as understood");

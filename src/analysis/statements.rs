@@ -4,7 +4,7 @@
 
 use super::facts::{QueryFacts, extract_facts};
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::format_id;
 use crate::sql::nesting::deep_pool;
@@ -77,11 +77,11 @@ pub fn analyze_statements(
 }
 
 impl StatementAnalysis {
-    /// Reports each failure as an `unparseable_statement` diagnostic.
+    /// Reports each failure as an `unparsed_statement` diagnostic.
     pub fn report_failures(&self, diagnostics: &mut Diagnostics) {
         for failure in &self.failures {
             let (file, line) = split_location(failure.location.as_deref(), failure.fingerprint);
-            diagnostics.report("unparseable_statement", || Example {
+            diagnostics.report(Kind::UnparsedStatement, || Example {
                 file,
                 line,
                 reason: format!(

@@ -14,7 +14,7 @@ use crate::db::explain::Explainable;
 use crate::db::whatif::HypoPg;
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::DdlApplier;
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::{Profile, QueryStats, ValueSets};
 use crate::sql::fingerprint::format_id;
 use crate::sql::parameters::parse_logged_parameters;
@@ -45,9 +45,6 @@ fn workload<'a>(statements: &Statements<'a>) -> Vec<WorkloadQuery<'a>> {
         .collect()
 }
 
-/// Problems the run survives, reported as diagnostics once the model is done.
-type Problems = Vec<(&'static str, String, String)>;
-
 /// The cost model the arguments ask for and the inputs allow.
 enum Model<'a> {
     Live(Box<HypoPg>),
@@ -69,7 +66,7 @@ fn choose_model<'a>(
     catalog: &'a Catalog,
     facts: &'a BTreeMap<u64, QueryFacts>,
     statements: &Statements<'_>,
-    problems: &mut Problems,
+    problems: &mut Diagnostics,
 ) -> Option<Model<'a>> {
     let wants_live = cost.cost_model != CostModelChoice::Offline;
     if let (Some(url), true, true) = (&input.db, wants_live, catalog.server.is_some()) {
@@ -80,15 +77,15 @@ fn choose_model<'a>(
             cost.trust_functions,
         ) {
             Ok(model) => return Some(Model::Live(Box::new(model))),
-            Err(error) => problems.push(("whatif_unavailable", "--db".into(), error.to_string())),
+            Err(error) => problems.note(Kind::WhatifUnavailable, "--db", error.to_string()),
         }
     }
     if cost.cost_model == CostModelChoice::Whatif {
-        problems.push((
-            "whatif_unavailable",
-            "--cost-model".into(),
-            "what-if costing needs --db with HypoPG installed".into(),
-        ));
+        problems.note(
+            Kind::WhatifUnavailable,
+            "--cost-model",
+            "what-if costing needs --db with HypoPG installed",
+        );
         return None;
     }
     Some(Model::Offline(OfflineModel::new(
@@ -106,7 +103,7 @@ pub fn advise(
     facts: &BTreeMap<u64, QueryFacts>,
     catalog: &Catalog,
 ) -> Option<Plan> {
-    let mut problems = Problems::new();
+    let mut problems = Diagnostics::default();
     let plan = {
         let mut statements = statements(profile, facts);
         // The statements that take the most logged time (else run most often) first; the
@@ -166,7 +163,7 @@ pub fn advise(
                 }
                 AfterCut::Partial => plan.uncosted = uncosted_after(model.as_ref(), plan.uncosted),
             }
-            problems.push(("whatif_cut_short", "--db".into(), cut.describe()));
+            problems.note(Kind::WhatifCutShort, "--db", cut.describe());
             plan.cut_short = Some(cut);
         }
         Some(Plan { left_out, ..plan })
@@ -183,7 +180,7 @@ pub fn compare(
     catalog: &Catalog,
 ) -> anyhow::Result<Comparison> {
     let proposed = proposed_indexes(&args.indexes, catalog)?;
-    let mut problems = Problems::new();
+    let mut problems = Diagnostics::default();
     let comparison = {
         let statements = statements(profile, facts);
         let queries = workload(&statements);
@@ -214,7 +211,7 @@ pub fn compare(
                     comparison.uncosted.dedup();
                 }
             }
-            problems.push(("whatif_cut_short", "--db".into(), cut.describe()));
+            problems.note(Kind::WhatifCutShort, "--db", cut.describe());
             comparison.cut_short = Some(cut);
         }
         comparison
@@ -316,20 +313,21 @@ fn uncosted_after(model: Option<&Model<'_>>, mut uncosted: Vec<u64>) -> Vec<u64>
 /// Each statement the live model could not cost, as a diagnostic; those lost with the
 /// server are counted once instead (`whatif_cut_short`); those the safety gate refused are
 /// `whatif_refused`.
-fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Problems) {
+fn note_failures(model: Option<&Model<'_>>, profile: &Profile, problems: &mut Diagnostics) {
     let lost = lost_errors(model);
     let Some(Model::Live(model)) = model else {
         return;
     };
     for (id, reason) in &model.refused {
-        problems.push((
-            "whatif_refused",
-            location_of(profile, *id),
-            format!("not planned: {reason}"),
-        ));
+        let reason = format!("not planned: {reason}");
+        problems.note(Kind::WhatifRefused, location_of(profile, *id), reason);
     }
     for (id, reason) in model.failures.iter().filter(|(_, r)| !lost.contains(r)) {
-        problems.push(("whatif_failed", location_of(profile, *id), reason.clone()));
+        problems.note(
+            Kind::WhatifFailed,
+            location_of(profile, *id),
+            reason.as_str(),
+        );
     }
 }
 
@@ -343,21 +341,15 @@ fn location_of(profile: &Profile, id: u64) -> String {
         .unwrap_or_else(|| format_id(id))
 }
 
-fn report(profile: &mut Profile, problems: Problems) {
-    for (kind, file, reason) in problems {
-        match kind {
-            "whatif_unavailable" => {
-                eprintln!("planwise: {reason}; what-if costing is not available");
-            }
-            "whatif_cut_short" => eprintln!("planwise: {reason}"),
-            _ => {}
-        }
-        profile.diagnostics.report(kind, || Example {
-            file,
-            line: 0,
-            reason,
-        });
+/// Says on stderr what changed the run's costing, and adds the problems to its diagnostics.
+fn report(profile: &mut Profile, problems: Diagnostics) {
+    for reason in problems.reasons(Kind::WhatifUnavailable) {
+        eprintln!("planwise: {reason}; what-if costing is not available");
     }
+    for reason in problems.reasons(Kind::WhatifCutShort) {
+        eprintln!("planwise: {reason}");
+    }
+    profile.diagnostics.merge(problems);
 }
 
 /// The statements the what-if model may plan: each fingerprint's sample with its values.

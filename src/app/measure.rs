@@ -5,7 +5,7 @@ use super::index_advice::{Statements, explainable};
 use crate::analysis::estimates::{Misestimate, misestimates};
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::Kind;
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::format_id;
 use std::collections::BTreeMap;
@@ -44,33 +44,26 @@ pub fn misestimated_scans(
         Ok(measured) => measured,
         Err(error) => {
             eprintln!("planwise: {error}; no plans measured");
-            report(
-                profile,
-                "measure_unavailable",
-                "--db".into(),
-                error.to_string(),
-            );
+            profile
+                .diagnostics
+                .note(Kind::MeasureUnavailable, "--db", error.to_string());
             return Vec::new();
         }
     };
     for (id, reason) in measured.failures {
-        report(profile, "measure_failed", locations[&id].clone(), reason);
+        profile
+            .diagnostics
+            .note(Kind::MeasureFailed, locations[&id].clone(), reason);
     }
     for (id, reason) in measured.refused {
         let reason = format!("not measured: {reason}");
-        report(profile, "measure_refused", locations[&id].clone(), reason);
+        profile
+            .diagnostics
+            .note(Kind::MeasureRefused, locations[&id].clone(), reason);
     }
     measured
         .plans
         .iter()
         .flat_map(|(id, plan)| misestimates(*id, plan))
         .collect()
-}
-
-fn report(profile: &mut Profile, kind: &'static str, file: String, reason: String) {
-    profile.diagnostics.report(kind, || Example {
-        file,
-        line: 0,
-        reason,
-    });
 }

@@ -12,9 +12,9 @@ use crate::cli::{Cli, Command, InputArgs, OutputArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
-use crate::input::{DAMAGED_INPUT, InputError, ReadOptions, read_inputs};
+use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::Profile;
 use crate::report::{
     Analysis, OutputFormat, Report, escape_controls, json, markdown, table, whatif as whatif_report,
@@ -133,7 +133,7 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
             .page(),
         None => rules::RULES
             .iter()
-            .map(|r| format!("{:<7} {:<27} {}\n", r.id, r.name, r.category))
+            .map(|r| format!("{:<7} {:<27} {}\n", r.id, r.name, r.category.as_str()))
             .collect(),
     };
     print!("{text}");
@@ -210,7 +210,7 @@ fn load_profile(args: &InputArgs, live_statements: Option<Profile>) -> anyhow::R
 /// A log cut short is read as far as it goes; the report says so, and so does stderr, since
 /// the figures then cover less than the user gave.
 fn warn_of_damage(profile: &Profile) {
-    let Some(damaged) = profile.diagnostics.kinds.get(DAMAGED_INPUT) else {
+    let Some(damaged) = profile.diagnostics.kinds.get(&Kind::DamagedInput) else {
         return;
     };
     for example in &damaged.examples {
@@ -233,22 +233,16 @@ struct Live {
 
 /// Problems with the live database that the run survives (it goes on offline).
 #[derive(Default)]
-struct LiveProblems(Vec<(&'static str, String, String)>);
+struct LiveProblems(Diagnostics);
 
 impl LiveProblems {
-    fn note(&mut self, kind: &'static str, target: &str, reason: String) {
+    fn note(&mut self, kind: Kind, target: &str, reason: String) {
         eprintln!("planwise: {reason}; going on without it");
-        self.0.push((kind, target.to_string(), reason));
+        self.0.note(kind, target, reason);
     }
 
     fn report(self, profile: &mut Profile) {
-        for (kind, target, reason) in self.0 {
-            profile.diagnostics.report(kind, || Example {
-                file: target,
-                line: 0,
-                reason,
-            });
-        }
+        profile.diagnostics.merge(self.0);
     }
 }
 
@@ -264,7 +258,7 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
             Ok(session) => session,
             Err(error) if has_other_inputs => {
                 live.problems
-                    .note("database_unreachable", "--db", error.to_string());
+                    .note(Kind::DatabaseUnreachable, "--db", error.to_string());
                 return Ok(live);
             }
             Err(error) => return Err(error.into()),
@@ -273,12 +267,12 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
             Ok(statements) => live.statements = Some(statements),
             Err(error) if error.is_lost() && has_other_inputs => {
                 live.problems
-                    .note("database_lost", &session.target, error.to_string());
+                    .note(Kind::DatabaseLost, &session.target, error.to_string());
                 return Ok(live);
             }
             Err(error) if !error.is_lost() && (want_catalog || has_other_inputs) => {
                 live.problems.note(
-                    "pg_stat_statements_unavailable",
+                    Kind::PgStatStatementsUnavailable,
                     &session.target,
                     error.to_string(),
                 );
@@ -290,7 +284,7 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
                 Ok(read) => {
                     for locked in read.locked {
                         live.problems.note(
-                            "catalog_relation_locked",
+                            Kind::CatalogRelationLocked,
                             &session.target,
                             format!(
                                 "{} is locked by another session (pid {}), so it is left out of the catalog",
@@ -302,7 +296,7 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
                 }
                 Err(error) if has_other_inputs => {
                     live.problems
-                        .note("catalog_unavailable", &session.target, error.to_string());
+                        .note(Kind::CatalogUnavailable, &session.target, error.to_string());
                 }
                 Err(error) => return Err(error.into()),
             }

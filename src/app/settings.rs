@@ -3,8 +3,7 @@
 
 use crate::cli::RuleSelectionArgs;
 use crate::config::{Config, RuleLayer, names_a_rule};
-use crate::model::diagnostics::{Diagnostics, Example};
-use crate::rules::engine::UNKNOWN_RULE;
+use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +24,7 @@ pub fn load(
             .as_ref()
             .map_or(CONFIG_FILE.to_string(), |p| p.display().to_string());
         eprintln!("planwise: {file}: `{pattern}` names no rule (planwise rules lists them)");
-        diagnostics.report(UNKNOWN_RULE, || Example {
+        diagnostics.report(Kind::UnknownRule, || Example {
             file,
             line: 0,
             reason: format!("`{pattern}` names no rule"),

@@ -10,9 +10,9 @@
 
 use super::{DbError, Session};
 use crate::model::catalog::{
-    Catalog, CheckConstraint, Column, ColumnStats, ForeignKey, Index, IndexKey, IndexStats,
-    KeyConstraint, PartitionOf, PartitionStrategy, Partitioning, QualifiedName, Sequence,
-    ServerInfo, Table, TableStats, View,
+    Catalog, CheckConstraint, Column, ColumnStats, ForeignKey, Index, IndexKey, IndexMethod,
+    IndexStats, KeyConstraint, PartitionOf, PartitionStrategy, Partitioning, QualifiedName,
+    Sequence, ServerInfo, Table, TableStats, View,
 };
 use serde::Deserialize;
 use tokio_postgres::Row;
@@ -425,7 +425,7 @@ fn index(row: &Row) -> Option<Index> {
     Some(Index {
         name: row.name("schema", "name")?,
         table: row.name("table_schema", "table_name")?,
-        method: row.text("method")?,
+        method: IndexMethod::from(row.text("method")?),
         keys,
         include,
         predicate: row.text("predicate"),

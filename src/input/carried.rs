@@ -9,6 +9,7 @@
 use super::prefix::LinePrefix;
 use super::record::RecordSink;
 use super::stderr::{Envelope, Reader};
+use crate::model::diagnostics::Kind;
 use std::borrow::Cow;
 
 /// One record taken out of its envelope.
@@ -50,7 +51,7 @@ impl<'a> Messages<'a> {
                     .rev()
                     .find(|(p, s, _)| *p == process && *s == sequence)
                 else {
-                    return sink.skip(record.line, "orphan_continuation", || {
+                    return sink.skip(record.line, Kind::OrphanContinuation, || {
                         format!("syslog record [{sequence}-{chunk}] with no record [{sequence}-1] before it")
                     });
                 };
@@ -74,7 +75,7 @@ impl<'a> Messages<'a> {
                         text.push('\n');
                         text.push_str(&record.text);
                     }
-                    None => sink.skip(record.line, "orphan_continuation", || {
+                    None => sink.skip(record.line, Kind::OrphanContinuation, || {
                         "continuation line with no entry before it".into()
                     }),
                 }

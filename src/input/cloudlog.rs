@@ -12,6 +12,7 @@ use super::json_objects::{Piece, Text, pieces};
 use super::record::RecordSink;
 use super::stderr::Envelope;
 use super::syslog::sequence;
+use crate::model::diagnostics::Kind;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -96,7 +97,7 @@ pub fn collect<'a>(
         match carried {
             Ok(Some(carried)) => messages.push(carried, sink),
             Ok(None) => {}
-            Err(reason) => sink.skip(line, "bad_json_record", || reason),
+            Err(reason) => sink.skip(line, Kind::BadJsonRecord, || reason),
         }
     }
 }
@@ -122,16 +123,16 @@ fn collect_azure<'a>(
                 }
             }
         }
-        Ok(Found::Other(category)) => sink.diagnose(line, "other_program", || {
+        Ok(Found::Other(category)) => sink.diagnose(line, Kind::OtherProgram, || {
             format!("a record of category `{category}`, not a server log line; ignored")
         }),
-        Err(reason) => sink.skip(line, "bad_json_record", || reason),
+        Err(reason) => sink.skip(line, Kind::BadJsonRecord, || reason),
     }
 }
 
 fn stray(text: &str, line: u64, sink: &mut RecordSink<'_>) {
     let excerpt: String = text.chars().take(100).collect();
-    sink.skip(line, "not_json_object", || {
+    sink.skip(line, Kind::NotJsonObject, || {
         format!("`{excerpt}` is not a JSON object of the export")
     });
 }

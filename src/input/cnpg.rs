@@ -5,6 +5,7 @@
 
 use super::json_objects::{Piece, Text, pieces};
 use super::record::{LogRecord, RecordSink};
+use crate::model::diagnostics::Kind;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -57,7 +58,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
             Piece::Object(object) => read_object(object, line, sink),
             Piece::Stray(text) => {
                 let excerpt: String = text.chars().take(100).collect();
-                sink.skip(line, "not_json_object", || {
+                sink.skip(line, Kind::NotJsonObject, || {
                     format!("`{excerpt}` is not a JSON object of CloudNativePG's log")
                 });
             }
@@ -68,17 +69,17 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
 fn read_object(object: &str, line: u64, sink: &mut RecordSink<'_>) {
     let parsed: Line<'_> = match serde_json::from_str(object) {
         Ok(parsed) => parsed,
-        Err(error) => return sink.skip(line, "bad_json_record", || error.to_string()),
+        Err(error) => return sink.skip(line, Kind::BadJsonRecord, || error.to_string()),
     };
     let record = match (parsed.record, parsed.logger) {
         (Some(record), _) => record,
         (None, Some(Text(logger))) => {
-            return sink.diagnose(line, "other_program", || {
+            return sink.diagnose(line, Kind::OtherProgram, || {
                 format!("a line of the operator's logger `{logger}`, not a server record; ignored")
             });
         }
         (None, None) => {
-            return sink.skip(line, "bad_json_record", || {
+            return sink.skip(line, Kind::BadJsonRecord, || {
                 "an object without CloudNativePG's fields (logger, record)".into()
             });
         }
@@ -97,7 +98,7 @@ fn read_object(object: &str, line: u64, sink: &mut RecordSink<'_>) {
         application_name,
     } = record;
     let (Some(severity), Some(message)) = (error_severity, message) else {
-        return sink.skip(line, "bad_json_record", || {
+        return sink.skip(line, Kind::BadJsonRecord, || {
             "a CloudNativePG record without error_severity or message".into()
         });
     };

@@ -2,6 +2,7 @@
 //! `backend_type`, PG 14 `leader_pid` and `query_id` at the end, which are not needed).
 
 use super::record::{LogRecord, RecordSink};
+use crate::model::diagnostics::Kind;
 use std::borrow::Cow;
 
 const LOG_TIME: usize = 0;
@@ -46,7 +47,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
                 let now = reader.position().line() - 1;
                 sink.profile.summary.lines_read += now.saturating_sub(lines_before);
                 lines_before = now;
-                sink.skip(line, "bad_csv_record", || error.to_string());
+                sink.skip(line, Kind::BadCsvRecord, || error.to_string());
             }
         }
     }
@@ -55,7 +56,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
 fn apply_row(row: &csv::StringRecord, line: u64, sink: &mut RecordSink<'_>) {
     if row.len() <= APPLICATION_NAME {
         let fields = row.len();
-        return sink.skip(line, "bad_csv_record", || {
+        return sink.skip(line, Kind::BadCsvRecord, || {
             format!(
                 "{fields} fields; a csvlog record has at least {}",
                 APPLICATION_NAME + 1

@@ -9,6 +9,7 @@
 use super::prefix::LinePrefix;
 use super::record::RecordSink;
 use super::{InputError, csvlog, jsonlog, stderr};
+use crate::model::diagnostics::Kind;
 use crate::model::workload::Profile;
 use indicatif::ProgressBar;
 use std::borrow::Cow;
@@ -164,7 +165,7 @@ fn parse_block(block: &Block, format: &StreamFormat, sink: &mut RecordSink<'_>) 
         Err(_) => {
             for (index, line) in block.bytes.split(|&b| b == b'\n').enumerate() {
                 if std::str::from_utf8(line).is_err() {
-                    sink.diagnose(block.first_line + index as u64, "invalid_utf8", || {
+                    sink.diagnose(block.first_line + index as u64, Kind::InvalidUtf8, || {
                         "not valid UTF-8; read with replacement characters".into()
                     });
                 }

@@ -8,6 +8,7 @@
 use super::ingest::lines;
 use super::json_scan::{quote_or_backslash, string_at};
 use super::record::{LogRecord, RecordSink};
+use crate::model::diagnostics::Kind;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -48,14 +49,14 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
         let entry: JsonEntry<'_> = match scan(line).map_or_else(|| serde_json::from_str(line), Ok) {
             Ok(entry) => entry,
             Err(error) => {
-                sink.skip(line_number, "bad_json_record", || error.to_string());
+                sink.skip(line_number, Kind::BadJsonRecord, || error.to_string());
                 continue;
             }
         };
         // The server writes error_severity on every line: an object without it is some
         // other program's JSON, not an entry read as one with nothing in it.
         let Some(severity) = entry.error_severity.as_deref() else {
-            sink.skip(line_number, "bad_json_record", || {
+            sink.skip(line_number, Kind::BadJsonRecord, || {
                 "an object without jsonlog's fields (error_severity, message)".into()
             });
             continue;

@@ -23,7 +23,7 @@ pub mod sqlfile;
 pub mod stderr;
 pub mod syslog;
 
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Example, Kind};
 use crate::model::workload::{PROFILE_VERSION, Profile};
 pub use detect::detect;
 use ingest::{BlockReader, StreamFormat};
@@ -98,10 +98,6 @@ pub struct ReadOptions {
     pub block_size: usize,
 }
 
-/// The diagnostics kind of a compressed input that is cut short or followed by garbage: what
-/// was read before the damage is used.
-pub const DAMAGED_INPUT: &str = "damaged_input";
-
 /// Inputs at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_THRESHOLD: u64 = 64 << 20;
 
@@ -118,7 +114,7 @@ pub fn read_inputs(paths: &[InputPath], options: &ReadOptions) -> Result<Profile
         if nothing.misread || total.summary.statements == 0 {
             return Err(nothing.into_error());
         }
-        total.diagnostics.report("no_statements", || Example {
+        total.diagnostics.report(Kind::NoStatements, || Example {
             file: nothing.path,
             line: 0,
             reason: nothing.reason,
@@ -136,7 +132,7 @@ fn read_input(path: &InputPath, options: &ReadOptions) -> Result<ReadInput, Inpu
     let damage = std::sync::Arc::clone(&opened.damage);
     let (mut profile, nothing) = read_opened(opened, path, options)?;
     if let Some(damage) = damage.get() {
-        profile.diagnostics.report(DAMAGED_INPUT, || Example {
+        profile.diagnostics.report(Kind::DamagedInput, || Example {
             file: name,
             line: 0,
             reason: damage.to_string(),

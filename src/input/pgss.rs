@@ -2,7 +2,7 @@
 //! aggregate counters per statement, without per-call timing.
 
 use super::InputError;
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Example, Kind};
 use crate::model::workload::Profile;
 use crate::sql::fingerprint::Fingerprinter;
 use crate::sql::is_own_statement;
@@ -61,11 +61,11 @@ pub fn parse(text: &str, name: &str) -> Result<Profile, InputError> {
 
 /// Why a row is not the application's workload: planwise's own statements (marked, see
 /// `sql::OWN_STATEMENT_MARK`) and any `EXPLAIN`, which would otherwise be planned again.
-fn not_workload(query: &str) -> Option<(&'static str, &'static str)> {
+fn not_workload(query: &str) -> Option<(Kind, &'static str)> {
     if is_own_statement(query) {
-        Some(("own_statement_left_out", "planwise's own statement"))
+        Some((Kind::OwnStatementLeftOut, "planwise's own statement"))
     } else if leading_keyword(query).as_deref() == Some("explain") {
-        Some(("explain_left_out", "an EXPLAIN is not workload"))
+        Some((Kind::ExplainLeftOut, "an EXPLAIN is not workload"))
     } else {
         None
     }
@@ -139,7 +139,7 @@ mod tests {
         let profile = parse(text, "pgss.csv").unwrap();
         assert_eq!(profile.queries.len(), 1);
         assert_eq!(profile.summary.statements, 10);
-        assert_eq!(profile.diagnostics.kinds["explain_left_out"].count, 1);
+        assert_eq!(profile.diagnostics.kinds[&Kind::ExplainLeftOut].count, 1);
     }
 
     #[test]
@@ -150,6 +150,9 @@ mod tests {
                     \"/* planwise */ SET statement_timeout = '30s'\",2,0.1\n";
         let profile = parse(text, "pgss.csv").unwrap();
         assert_eq!(profile.queries.len(), 1);
-        assert_eq!(profile.diagnostics.kinds["own_statement_left_out"].count, 2);
+        assert_eq!(
+            profile.diagnostics.kinds[&Kind::OwnStatementLeftOut].count,
+            2
+        );
     }
 }

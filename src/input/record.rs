@@ -5,7 +5,7 @@
 //! with its statement, …) and feeds the profile. Keeping this in one place is what makes
 //! the three formats give the same fingerprints and counts.
 
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Example, Kind};
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
 use crate::sql::fingerprint::Fingerprinter;
@@ -73,12 +73,12 @@ impl<'f> RecordSink<'f> {
         }
     }
 
-    pub fn skip(&mut self, line: u64, kind: &str, reason: impl FnOnce() -> String) {
+    pub fn skip(&mut self, line: u64, kind: Kind, reason: impl FnOnce() -> String) {
         self.profile.summary.lines_skipped += 1;
         self.diagnose(line, kind, reason);
     }
 
-    pub fn diagnose(&mut self, line: u64, kind: &str, reason: impl FnOnce() -> String) {
+    pub fn diagnose(&mut self, line: u64, kind: Kind, reason: impl FnOnce() -> String) {
         let file = self.file;
         self.profile.diagnostics.report(kind, || Example {
             file: file.to_string(),
@@ -105,7 +105,7 @@ impl<'f> RecordSink<'f> {
             Some(message) => message,
             None => {
                 let excerpt = excerpt(&record.message);
-                self.diagnose(record.line, "bad_duration", || {
+                self.diagnose(record.line, Kind::BadDuration, || {
                     format!("unreadable duration in `{excerpt}`")
                 });
                 return;
@@ -123,7 +123,7 @@ impl<'f> RecordSink<'f> {
         };
         if is_own_statement(statement) {
             // planwise's own catalog reads and plans, logged by the server it read.
-            return self.diagnose(record.line, "own_statement_left_out", || {
+            return self.diagnose(record.line, Kind::OwnStatementLeftOut, || {
                 "planwise's own statement".to_string()
             });
         }

@@ -1,6 +1,6 @@
 //! A plain `.sql` workload: every statement counted once, untimed.
 
-use crate::model::diagnostics::Example;
+use crate::model::diagnostics::{Example, Kind};
 use crate::model::workload::{Call, Origin, Profile};
 use crate::sql::fingerprint::Fingerprinter;
 use crate::sql::split::split_statements;
@@ -14,7 +14,7 @@ pub fn parse(text: &str, name: &str) -> Profile {
             continue;
         }
         if statement.text.contains("{{") || statement.text.contains("{%") {
-            profile.diagnostics.report("templated_sql", || Example {
+            profile.diagnostics.report(Kind::TemplatedSql, || Example {
                 file: name.to_string(),
                 line: statement.line as u64,
                 reason: "templated SQL ({{ … }}) is not a statement PostgreSQL would run".into(),

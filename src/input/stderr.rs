@@ -5,6 +5,7 @@
 use super::ingest::lines;
 use super::prefix::{LastTimestamp, LinePrefix, Matched, PrefixFields};
 use super::record::{LogRecord, RecordSink};
+use crate::model::diagnostics::Kind;
 use crate::model::time::Millis;
 use std::borrow::Cow;
 
@@ -84,7 +85,7 @@ impl<'a> Reader<'a> {
     pub fn continuation(&mut self, text: &'a str, number: u64, sink: &mut RecordSink<'_>) {
         match self.current.as_mut() {
             Some(record) => append(record, self.part, text),
-            None => sink.skip(number, "orphan_continuation", || {
+            None => sink.skip(number, Kind::OrphanContinuation, || {
                 "continuation line with no entry before it".into()
             }),
         }
@@ -113,7 +114,7 @@ impl<'a> Reader<'a> {
             self.part = Part::Ignored;
             let source = prefix.source().to_string();
             let excerpt: String = line.chars().take(100).collect();
-            sink.skip(number, "unrecognized_line", || match other_format(line) {
+            sink.skip(number, Kind::UnrecognizedLine, || match other_format(line) {
                 Some(format) => format!("`{excerpt}` is a line of another format ({format}), not of this stderr log"),
                 None => format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix"),
             });

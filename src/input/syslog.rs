@@ -13,6 +13,7 @@ use super::carried::{Carried, Messages, unescape_rsyslog};
 use super::ingest::lines;
 use super::record::RecordSink;
 use super::stderr::Envelope;
+use crate::model::diagnostics::Kind;
 use crate::model::time::{Millis, civil_date, date_millis, within_minute};
 
 /// A line taken apart.
@@ -67,13 +68,13 @@ fn push_line<'a>(
     let line = line.strip_suffix('\r').unwrap_or(line);
     let Some(mut parsed) = parse(line, year) else {
         let excerpt: String = line.chars().take(100).collect();
-        return sink.skip(number, "unrecognized_line", || {
+        return sink.skip(number, Kind::UnrecognizedLine, || {
             format!("`{excerpt}` is not a syslog record (TIMESTAMP HOST PROGRAM[PID]: …)")
         });
     };
     if !(parsed.program.contains("postgres") || parsed.program == "app") {
         let program = parsed.program.to_string();
-        return sink.diagnose(number, "other_program", || {
+        return sink.diagnose(number, Kind::OtherProgram, || {
             format!("a record of `{program}`, not of PostgreSQL; ignored")
         });
     }

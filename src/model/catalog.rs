@@ -233,12 +233,61 @@ pub struct PartitionOf {
     pub bounds: String,
 }
 
+/// An index's access method (`pg_am.amname`), the ones planwise reasons about by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum IndexMethod {
+    #[default]
+    Btree,
+    Hash,
+    Gist,
+    Spgist,
+    Gin,
+    Brin,
+    /// Any other: `bloom`, an extension's.
+    Other(String),
+}
+
+impl IndexMethod {
+    /// The name `USING` takes.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IndexMethod::Btree => "btree",
+            IndexMethod::Hash => "hash",
+            IndexMethod::Gist => "gist",
+            IndexMethod::Spgist => "spgist",
+            IndexMethod::Gin => "gin",
+            IndexMethod::Brin => "brin",
+            IndexMethod::Other(name) => name,
+        }
+    }
+}
+
+impl From<String> for IndexMethod {
+    fn from(name: String) -> Self {
+        match name.as_str() {
+            "btree" => IndexMethod::Btree,
+            "hash" => IndexMethod::Hash,
+            "gist" => IndexMethod::Gist,
+            "spgist" => IndexMethod::Spgist,
+            "gin" => IndexMethod::Gin,
+            "brin" => IndexMethod::Brin,
+            _ => IndexMethod::Other(name),
+        }
+    }
+}
+
+impl From<IndexMethod> for String {
+    fn from(method: IndexMethod) -> Self {
+        method.as_str().to_string()
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Index {
     pub name: QualifiedName,
     pub table: QualifiedName,
-    /// `btree`, `gin`, `gist`, `brin`, `hash`, …
-    pub method: String,
+    pub method: IndexMethod,
     pub keys: Vec<IndexKey>,
     /// `INCLUDE (…)` columns.
     pub include: Vec<String>,

@@ -46,7 +46,7 @@ pub fn escape_controls(text: String) -> String {
 }
 
 /// Version of the JSON report's shape; bumped on any breaking change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -248,7 +248,7 @@ pub struct LoopView {
 
 #[derive(Debug, Serialize)]
 pub struct DiagnosticView {
-    pub kind: String,
+    pub kind: crate::model::diagnostics::Kind,
     pub count: u64,
     pub examples: Vec<crate::model::diagnostics::Example>,
 }
@@ -428,7 +428,7 @@ fn diagnostic_views(diagnostics: &Diagnostics) -> Vec<DiagnosticView> {
         .kinds
         .iter()
         .map(|(kind, entry)| DiagnosticView {
-            kind: kind.clone(),
+            kind: *kind,
             count: entry.count,
             examples: entry.examples.clone(),
         })

@@ -13,11 +13,8 @@ use crate::analysis::migration::{
 };
 use crate::findings::{Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use std::collections::BTreeSet;
-
-/// A suppression comment, or a rule pattern of `planwise.toml`, naming no rule.
-pub const UNKNOWN_RULE: &str = "unknown_rule";
 
 /// Which rules run, at which severity (from `planwise.toml` and the command line).
 pub trait RuleSelection {
@@ -169,7 +166,7 @@ impl StatementChecks for MigrationEngine<'_> {
     fn start_file(&mut self, script: &MigrationScript, file: &MigrationFile<'_>) {
         for (line, rule) in &file.suppressions {
             if super::find(rule).is_none() {
-                self.diagnostics.report(UNKNOWN_RULE, || Example {
+                self.diagnostics.report(Kind::UnknownRule, || Example {
                     file: script.file.clone(),
                     line: *line as u64,
                     reason: format!(

@@ -4,6 +4,7 @@
 
 pub mod batching;
 pub mod caching;
+pub mod data_types;
 pub mod engine;
 pub mod index;
 pub mod migration;
@@ -11,14 +12,13 @@ pub mod partitioning;
 pub mod rewrite;
 pub mod sharding;
 pub mod statistics;
-pub mod types;
 
 use crate::analysis::estimates::Misestimate;
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::workload::Profile;
 use std::collections::BTreeMap;
@@ -82,7 +82,8 @@ pub struct Rule {
     pub id: &'static str,
     /// Kebab-case name of the problem.
     pub name: &'static str,
-    pub category: &'static str,
+    /// Its family: the folder it lives in and the prefix of its id.
+    pub category: Category,
     pub severity: Severity,
     /// The rule's source file; its `//!` comment is the rule's documentation.
     pub source: &'static str,
@@ -152,7 +153,7 @@ impl Rule {
             "# {} {}\n\nCategory: `{}` · default severity: `{}`\n\n{}",
             self.id,
             self.name,
-            self.category,
+            self.category.as_str(),
             self.severity.as_str(),
             self.doc()
         )
@@ -165,14 +166,14 @@ pub static RULES: &[&Rule] = &[
     &batching::single_row_inserts::RULE,
     &batching::repeated_queries::RULE,
     &caching::cacheable_hot_query::RULE,
-    &types::join_type_mismatch::RULE,
-    &types::float_money::RULE,
-    &types::uuid_as_text::RULE,
-    &types::timestamp_without_zone::RULE,
-    &types::json_not_jsonb::RULE,
-    &types::char_padding::RULE,
-    &types::int_key_overflow::RULE,
-    &types::oversized_type::RULE,
+    &data_types::join_type_mismatch::RULE,
+    &data_types::float_money::RULE,
+    &data_types::uuid_as_text::RULE,
+    &data_types::timestamp_without_zone::RULE,
+    &data_types::json_not_jsonb::RULE,
+    &data_types::char_padding::RULE,
+    &data_types::int_key_overflow::RULE,
+    &data_types::oversized_type::RULE,
     &index::missing_index::RULE,
     &index::partial_index::RULE,
     &index::expression_index::RULE,
@@ -247,7 +248,7 @@ pub fn rules_table(pages: &str) -> String {
         table.push_str(&format!(
             "| [{id}]({pages}{id}.md) | {} | `{}` | {} |\n",
             rule.name,
-            rule.category,
+            rule.category.as_str(),
             rule.severity.as_str(),
             id = rule.id
         ));

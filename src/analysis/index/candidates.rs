@@ -5,7 +5,7 @@
 //! for `lower(col) = …`; partial indexes where a constant selects a small share of rows.
 //! Candidates an existing index already serves are dropped.
 
-use super::definition::{IndexDef, IndexMethod, KeyPart, existing_by_table};
+use super::definition::{IndexDef, IndexMethod, KeyPart, PartialCondition, existing_by_table};
 use crate::analysis::facts::{
     Access, ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
@@ -122,6 +122,15 @@ pub fn serves(existing: &IndexDef, wanted: &IndexDef) -> bool {
             .include
             .iter()
             .all(|c| existing.covered_columns().any(|e| e == c))
+}
+
+/// Whether the existing index `other` makes `index` redundant: it serves every lookup
+/// `index` would, and enforces any uniqueness `index` does (a unique index is only redundant
+/// beside a unique index on the same keys). The one test of the workload's redundant indexes
+/// (IDX004) and a migration's duplicate ones (MIG027).
+pub fn does_the_work_of(other: (&Index, &IndexDef), index: (&Index, &IndexDef)) -> bool {
+    serves(other.1, index.1)
+        && (!index.0.unique || other.0.unique && other.0.keys.len() == index.0.keys.len())
 }
 
 /// The statements that could use `index` of `table`: its first key is a column they filter,
@@ -465,7 +474,7 @@ fn partial_indexes(
             .collect();
         let def = IndexDef {
             keys: parts,
-            predicate: Some(sql.join(" AND ")),
+            predicate: Some(PartialCondition::new(sql)),
             ..IndexDef::btree(&table.name, &[])
         };
         let used: Vec<&str> = query.columns_needed(&table.name, &condition).collect();

@@ -1,29 +1,13 @@
 //! One index, existing or proposed, as planwise reasons about it: table, method, key parts,
 //! `INCLUDE` columns, partial predicate and fill factor — and the SQL that creates it.
 
+pub use crate::model::catalog::IndexMethod;
 use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::quote_identifier;
+use crate::sql::lexer::{Lexer, TokenKind};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IndexMethod {
-    Btree,
-    Gin,
-    Brin,
-}
-
-impl IndexMethod {
-    fn keyword(self) -> &'static str {
-        match self {
-            IndexMethod::Btree => "btree",
-            IndexMethod::Gin => "gin",
-            IndexMethod::Brin => "brin",
-        }
-    }
-}
 
 /// One key of an index: a column or an expression over columns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -71,14 +55,73 @@ impl KeyPart {
     }
 }
 
+/// A partial index's `WHERE`: conditions that must all hold, each as SQL. Kept apart so
+/// that a statement's own conditions are matched with it part by part, in any order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartialCondition {
+    parts: Vec<String>,
+}
+
+impl PartialCondition {
+    pub fn new(parts: Vec<String>) -> Self {
+        PartialCondition { parts }
+    }
+
+    /// A condition as written (an existing index's), cut at its top-level `AND`s; the `AND`
+    /// of a `BETWEEN` stays in its part.
+    pub fn parse(sql: &str) -> Self {
+        let mut parts = Vec::new();
+        let (mut depth, mut between, mut start) = (0usize, false, 0);
+        let mut lexer = Lexer::new(sql.as_bytes());
+        while let Some(token) = lexer.next_significant() {
+            let word = &sql[token.start..token.end];
+            match token.kind {
+                TokenKind::OpenParen => depth += 1,
+                TokenKind::CloseParen => depth = depth.saturating_sub(1),
+                TokenKind::Word if depth == 0 && word.eq_ignore_ascii_case("between") => {
+                    between = true;
+                }
+                TokenKind::Word if depth == 0 && word.eq_ignore_ascii_case("and") => {
+                    if between {
+                        between = false;
+                    } else {
+                        parts.push(sql[start..token.start].trim().to_string());
+                        start = token.end;
+                    }
+                }
+                _ => {}
+            }
+        }
+        parts.push(sql[start..].trim().to_string());
+        parts.retain(|part| !part.is_empty());
+        PartialCondition { parts }
+    }
+
+    pub fn parts(&self) -> &[String] {
+        &self.parts
+    }
+}
+
+impl fmt::Display for PartialCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.parts.join(" AND "))
+    }
+}
+
+impl Serialize for PartialCondition {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct IndexDef {
     pub table: QualifiedName,
     pub method: IndexMethod,
     pub keys: Vec<KeyPart>,
     pub include: Vec<String>,
-    /// A partial index's `WHERE`, as SQL.
-    pub predicate: Option<String>,
+    /// A partial index's `WHERE`.
+    pub predicate: Option<PartialCondition>,
     /// `WITH (fillfactor = …)`: the share of each leaf page filled when built (PostgreSQL's
     /// default for a btree is 90).
     pub fillfactor: Option<u8>,
@@ -107,17 +150,18 @@ impl IndexDef {
         }
     }
 
-    /// The definition of an existing index, when its method is one planwise models.
+    /// The definition of an existing index, when its method is one planwise models (btree,
+    /// GIN, BRIN).
     pub fn of_existing(index: &Index) -> Option<Self> {
-        let method = match index.method.as_str() {
-            "btree" => IndexMethod::Btree,
-            "gin" => IndexMethod::Gin,
-            "brin" => IndexMethod::Brin,
-            _ => return None,
-        };
+        if !matches!(
+            index.method,
+            IndexMethod::Btree | IndexMethod::Gin | IndexMethod::Brin
+        ) {
+            return None;
+        }
         Some(IndexDef {
             table: index.table.clone(),
-            method,
+            method: index.method.clone(),
             keys: index
                 .keys
                 .iter()
@@ -129,7 +173,7 @@ impl IndexDef {
                 })
                 .collect(),
             include: index.include.clone(),
-            predicate: index.predicate.clone(),
+            predicate: index.predicate.as_deref().map(PartialCondition::parse),
             fillfactor: None,
         })
     }
@@ -199,7 +243,7 @@ impl IndexDef {
             if concurrently { "CONCURRENTLY " } else { "" },
             quote_identifier(name),
             qualified(&self.table),
-            self.method.keyword(),
+            self.method.as_str(),
             self.keys
                 .iter()
                 .map(KeyPart::sql)
@@ -261,12 +305,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_condition_is_cut_at_its_top_level_ands_only() {
+        let condition = PartialCondition::parse(
+            "status = 'a and b' AND qty BETWEEN 1 AND 5 AND (x = 1 AND y = 2) and deleted_at IS NULL",
+        );
+        assert_eq!(
+            condition.parts(),
+            [
+                "status = 'a and b'",
+                "qty BETWEEN 1 AND 5",
+                "(x = 1 AND y = 2)",
+                "deleted_at IS NULL"
+            ]
+        );
+        assert_eq!(
+            condition.to_string(),
+            "status = 'a and b' AND qty BETWEEN 1 AND 5 AND (x = 1 AND y = 2) AND deleted_at IS NULL"
+        );
+    }
+
+    #[test]
     fn ddl_quotes_what_needs_quotes_and_names_stay_under_63_bytes() {
         let table = QualifiedName::new("public", "Orders");
         let mut index = IndexDef::btree(&table, &["customer_id", "Created At"]);
         index.keys[1].descending = true;
         index.include = vec!["total".into()];
-        index.predicate = Some("status = 'pending'".into());
+        index.predicate = Some(PartialCondition::parse("status = 'pending'"));
         index.fillfactor = Some(100);
         assert_eq!(
             index.create_sql(true),

@@ -12,7 +12,7 @@
 
 use super::candidates::{is_unique, predicate_sql, share_by_statistics};
 use super::cost::{CostModel, CostRequest};
-use super::definition::IndexDef;
+use super::definition::{IndexDef, PartialCondition};
 use crate::analysis::facts::{Operand, Operator, Predicate, QueryFacts, StatementKind};
 use crate::findings::Basis;
 use crate::model::catalog::{Catalog, QualifiedName, Table};
@@ -133,45 +133,33 @@ impl<'a> OfflineModel<'a> {
 
     /// The share of rows a partial index's condition keeps, when it is one planwise wrote
     /// from some statement's constant conditions.
-    fn predicate_share(&self, table: &Table, predicate: &str) -> f64 {
+    fn predicate_share(&self, table: &Table, condition: &PartialCondition) -> f64 {
         self.facts
             .values()
-            .find_map(|facts| self.implied_conditions(table, predicate, &facts.predicates))
+            .find_map(|facts| self.implied_conditions(table, condition, &facts.predicates))
             .map(|(_, share)| share)
             .unwrap_or(DEFAULT_INEQ_SEL)
     }
 
     /// When every part of a partial index's condition is one of the statement's constant
     /// conditions (so the planner can prove the index applies): those conditions and the
-    /// share of rows they keep. The condition is read part by part as the candidates wrote
-    /// it (a part may hold an `AND` of its own: `BETWEEN 1 AND 5`).
+    /// share of rows they keep.
     fn implied_conditions<'p>(
         &self,
         table: &Table,
-        predicate: &str,
+        condition: &PartialCondition,
         of: &'p [Predicate],
     ) -> Option<(Vec<&'p Predicate>, f64)> {
-        let mut rest = predicate;
         let mut share = 1.0;
         let mut implied = Vec::new();
-        while !rest.is_empty() {
-            let (matched, tail) = of
+        for part in condition.parts() {
+            let matched = of
                 .iter()
                 .filter(|p| p.column.table == table.name)
-                .find_map(|p| {
-                    let sql = predicate_sql(p, table)?;
-                    let tail = rest.strip_prefix(sql.as_str())?;
-                    let tail = match tail.strip_prefix(" AND ") {
-                        Some(next) => next,
-                        None if tail.is_empty() => tail,
-                        None => return None,
-                    };
-                    Some((p, tail))
-                })?;
+                .find(|p| predicate_sql(p, table).as_deref() == Some(part.as_str()))?;
             share *= share_by_statistics(matched, table)
                 .unwrap_or_else(|| self.selectivity(table, matched));
             implied.push(matched);
-            rest = tail;
         }
         Some((implied, share))
     }

@@ -16,7 +16,7 @@ use crate::findings::{Finding, Location};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
 use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
 use impact::Thresholds;
@@ -29,13 +29,6 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use usage::WorkloadUsage;
-
-/// The diagnostics kind of a statement sqlparser cannot read (its rules that need the AST
-/// are skipped; the others still run).
-pub const UNPARSED_STATEMENT: &str = "unparsed_statement";
-/// A table the statements change that neither the schema nor the migrations create: checked
-/// as an existing table of unknown size and traffic.
-pub const ASSUMED_TABLE: &str = "table_not_in_schema";
 
 /// What the checks know beyond the migrations themselves.
 #[derive(Debug, Clone)]
@@ -471,14 +464,15 @@ fn walk_script(
         if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
         {
-            walk.diagnostics.report(UNPARSED_STATEMENT, || Example {
-                file: script.file.clone(),
-                line: statement.line as u64,
-                reason: format!(
-                    "{error}: `{}` (only the checks that need no parse ran)",
-                    excerpt(statement.text)
-                ),
-            });
+            walk.diagnostics
+                .report(Kind::UnparsedStatement, || Example {
+                    file: script.file.clone(),
+                    line: statement.line as u64,
+                    reason: format!(
+                        "{error}: `{}` (only the checks that need no parse ran)",
+                        excerpt(statement.text)
+                    ),
+                });
         }
         session = next;
         if let Some((name, from_query)) = created {
@@ -558,7 +552,7 @@ fn note_assumed_table(
     if walk.assumed_tables.contains(&table) {
         return;
     }
-    walk.diagnostics.report(ASSUMED_TABLE, || Example {
+    walk.diagnostics.report(Kind::TableNotInSchema, || Example {
         file: file.to_string(),
         line: statement.line as u64,
         reason: format!(

@@ -8,7 +8,7 @@ use super::indexes::index_key;
 use super::naming::{key_column_names, name_addition};
 use super::{DdlApplier, DdlProblem, ProblemKind, Recursion};
 use crate::model::catalog::{
-    CheckConstraint, ForeignKey, Index, IndexKey, KeyConstraint, QualifiedName,
+    CheckConstraint, ForeignKey, Index, IndexKey, IndexMethod, KeyConstraint, QualifiedName,
 };
 use sqlparser::ast::{
     Expr, ForeignKeyConstraint, Ident, IndexColumn, ReferentialAction, TableConstraint,
@@ -298,7 +298,7 @@ pub(super) struct KeySpec {
     pub(super) name: Option<String>,
     pub(super) keys: Vec<IndexKey>,
     pub(super) include: Vec<String>,
-    pub(super) method: String,
+    pub(super) method: IndexMethod,
     pub(super) predicate: Option<String>,
 }
 
@@ -328,7 +328,7 @@ pub(super) fn pending_constraint(
             name: name.as_ref().map(identifier),
             keys: columns.iter().map(index_key).collect(),
             include: include.iter().map(identifier).collect(),
-            method: "btree".into(),
+            method: IndexMethod::Btree,
             predicate: None,
         })
     };
@@ -358,7 +358,9 @@ pub(super) fn pending_constraint(
             method: exclude
                 .index_method
                 .as_ref()
-                .map_or_else(|| "btree".to_string(), identifier),
+                .map_or(IndexMethod::Btree, |name| {
+                    IndexMethod::from(identifier(name))
+                }),
             predicate: exclude.where_clause.as_deref().map(canonical_expression),
         }),
         // MySQL's INDEX / FULLTEXT table elements; not PostgreSQL.
@@ -399,7 +401,7 @@ mod tests {
         );
         let exclusion = &catalog.indexes[&name("ex_r_excl")];
         assert!(exclusion.constraint && !exclusion.unique);
-        assert_eq!(exclusion.method, "gist");
+        assert_eq!(exclusion.method, crate::model::catalog::IndexMethod::Gist);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::expressions::{canonical_expression, strip_parens};
 use super::identifiers::{display_object_name, identifier, last_identifier, split_object_name};
 use super::naming::{figure_column_name, unique_column_names};
 use super::{DdlApplier, Effect, ProblemKind, Recursion};
-use crate::model::catalog::{Index, IndexKey, QualifiedName};
+use crate::model::catalog::{Index, IndexKey, IndexMethod, QualifiedName};
 use sqlparser::ast::{CreateIndex, Expr, FunctionArguments, IndexColumn, IndexType, OrderBySort};
 
 impl DdlApplier {
@@ -71,7 +71,7 @@ pub fn created_index(create: &CreateIndex, table: &QualifiedName) -> Index {
         method: create
             .using
             .as_ref()
-            .map_or_else(|| "btree".to_string(), index_method),
+            .map_or(IndexMethod::Btree, index_method),
         keys: create.columns.iter().map(index_key).collect(),
         include: create.include.iter().map(identifier).collect(),
         predicate: create.predicate.as_ref().map(canonical_expression),
@@ -127,16 +127,16 @@ pub(super) fn key_expression(expr: &Expr) -> String {
     }
 }
 
-pub(super) fn index_method(method: &IndexType) -> String {
+pub(super) fn index_method(method: &IndexType) -> IndexMethod {
     match method {
-        IndexType::BTree => "btree".into(),
-        IndexType::Hash => "hash".into(),
-        IndexType::GIN => "gin".into(),
-        IndexType::GiST => "gist".into(),
-        IndexType::SPGiST => "spgist".into(),
-        IndexType::BRIN => "brin".into(),
-        IndexType::Bloom => "bloom".into(),
-        IndexType::Custom(name) => identifier(name),
+        IndexType::BTree => IndexMethod::Btree,
+        IndexType::Hash => IndexMethod::Hash,
+        IndexType::GIN => IndexMethod::Gin,
+        IndexType::GiST => IndexMethod::Gist,
+        IndexType::SPGiST => IndexMethod::Spgist,
+        IndexType::BRIN => IndexMethod::Brin,
+        IndexType::Bloom => IndexMethod::Other("bloom".into()),
+        IndexType::Custom(name) => IndexMethod::from(identifier(name)),
     }
 }
 

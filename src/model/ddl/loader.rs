@@ -10,17 +10,10 @@ use super::recovery::{
 use super::words::Words;
 use super::{DdlApplier, Effect, Outcome, RelationKind};
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::{Diagnostics, Example};
+use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::parse::{ParseError, parse_sql};
 use crate::sql::split::split_script;
 use sqlparser::ast::Statement;
-
-/// The diagnostics kind of a statement sqlparser cannot parse.
-pub const UNPARSED_DDL: &str = "unparsed_ddl";
-
-/// The diagnostics kind of `COPY … FROM stdin` data with no `\.` line: without one, the
-/// rest of a dump would be read as data.
-pub const UNTERMINATED_COPY: &str = "unterminated_copy";
 
 /// The catalog a set of schema files describes, and how much of them was understood.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +51,7 @@ pub enum StatementLoad {
     Applied,
     /// Nothing the catalog models (or nothing at all: an empty statement).
     Ignored,
-    /// sqlparser could not read it; reported in the diagnostics as [`UNPARSED_DDL`].
+    /// sqlparser could not read it; reported in the diagnostics as `unparsed_ddl`.
     Unparsed,
 }
 
@@ -84,15 +77,17 @@ impl SchemaLoader {
         self.start_file();
         let script = split_script(up_migration(script));
         for copy in &script.unterminated_copies {
-            self.load.diagnostics.report(UNTERMINATED_COPY, || Example {
-                file: file.to_string(),
-                line: copy.line as u64,
-                reason: format!(
-                    "COPY … FROM stdin without the `\\.` line that ends its data; statements \
+            self.load
+                .diagnostics
+                .report(Kind::UnterminatedCopy, || Example {
+                    file: file.to_string(),
+                    line: copy.line as u64,
+                    reason: format!(
+                        "COPY … FROM stdin without the `\\.` line that ends its data; statements \
                      read again from line {}",
-                    copy.resumed_at
-                ),
-            });
+                        copy.resumed_at
+                    ),
+                });
         }
         for statement in script.statements {
             self.load_statement(statement.text, statement.line, file);
@@ -166,7 +161,7 @@ impl SchemaLoader {
                 Some(effect) => Some(effect),
                 None => {
                     let (offset, reason) = locate(&error.to_string());
-                    self.load.diagnostics.report(UNPARSED_DDL, || Example {
+                    self.load.diagnostics.report(Kind::UnparsedDdl, || Example {
                         file: file.to_string(),
                         line: (line + offset) as u64,
                         reason: format!("{reason}: `{}`", excerpt(text, offset)),
@@ -468,7 +463,7 @@ mod tests {
             "CREATE TABLE a (id int);\n\nCREATE TABLE b (\n  id int,\n  x int WEIRD\n);\nCREATE TABLE c (id int);",
         );
         assert_eq!((load.statements, load.applied, load.failed), (3, 2, 1));
-        let example = &load.diagnostics.kinds[UNPARSED_DDL].examples[0];
+        let example = &load.diagnostics.kinds[&Kind::UnparsedDdl].examples[0];
         assert_eq!((example.file.as_str(), example.line), ("test.sql", 5));
         assert!(example.reason.contains("x int WEIRD"), "{example:?}");
         assert!(!example.reason.contains("Line:"), "{example:?}");

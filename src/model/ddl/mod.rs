@@ -48,6 +48,7 @@ pub use indexes::created_index;
 pub use sql_types::format_type;
 
 use super::catalog::{Catalog, Column, QualifiedName};
+use crate::model::diagnostics::Kind;
 use identifiers::{display_object_name, last_identifier, part_identifier};
 use search_path::{default_search_path, search_path_of_set_config};
 use sqlparser::ast::{AlterIndexOperation, AlterViewOperation, Ident, ObjectName, Statement};
@@ -84,12 +85,12 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// The diagnostics kind a problem is counted under.
-    pub fn diagnostic_kind(self) -> &'static str {
+    pub fn diagnostic_kind(self) -> Kind {
         match self {
-            ProblemKind::MissingObject => "ddl_missing_object",
-            ProblemKind::DuplicateObject => "ddl_duplicate_object",
-            ProblemKind::Dependency => "ddl_dependency",
-            ProblemKind::Unsupported => "ddl_unsupported",
+            ProblemKind::MissingObject => Kind::DdlMissingObject,
+            ProblemKind::DuplicateObject => Kind::DdlDuplicateObject,
+            ProblemKind::Dependency => Kind::DdlDependency,
+            ProblemKind::Unsupported => Kind::DdlUnsupported,
         }
     }
 }

@@ -317,7 +317,10 @@ mod tests {
             catalog.indexes[&name("t_b_idx")].keys[0].opclass.as_deref(),
             Some("text_pattern_ops")
         );
-        assert_eq!(catalog.indexes[&name("t_c_idx")].method, "gin");
+        assert_eq!(
+            catalog.indexes[&name("t_c_idx")].method,
+            crate::model::catalog::IndexMethod::Gin
+        );
         assert_eq!(
             catalog.indexes[&name("t_d_idx")].predicate.as_deref(),
             Some("d > 0")

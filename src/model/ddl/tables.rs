@@ -12,7 +12,7 @@ use super::naming::figure;
 use super::partitions::bounds_text;
 use super::sql_types::{format_type, serial_type};
 use super::{DdlApplier, Effect, ProblemKind, Recursion, RelationKind};
-use crate::model::catalog::{Column, QualifiedName, Sequence, Table};
+use crate::model::catalog::{Column, IndexMethod, QualifiedName, Sequence, Table};
 use crate::sql::parse::parse_sql;
 use sqlparser::ast::{
     ColumnDef, ColumnOption, CreateTable, CreateTableLikeDefaults, CreateTableLikeKind, DataType,
@@ -278,7 +278,7 @@ impl DdlApplier {
                         name: constraint_name.or_else(|| key.name.as_ref().map(identifier)),
                         keys: key_on_column(),
                         include: key.include.iter().map(identifier).collect(),
-                        method: "btree".into(),
+                        method: IndexMethod::Btree,
                         predicate: None,
                     }));
                 }
@@ -287,7 +287,7 @@ impl DdlApplier {
                     name: constraint_name.or_else(|| key.name.as_ref().map(identifier)),
                     keys: key_on_column(),
                     include: key.include.iter().map(identifier).collect(),
-                    method: "btree".into(),
+                    method: IndexMethod::Btree,
                     predicate: None,
                 })),
                 ColumnOption::ForeignKey(foreign) => pending.push(PendingConstraint::Foreign {

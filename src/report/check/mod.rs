@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// Version of the check JSON's shape; bumped on any breaking change.
-pub const CHECK_SCHEMA_VERSION: u32 = 1;
+pub const CHECK_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct CheckReport<'a> {
@@ -57,14 +57,12 @@ impl<'a> CheckReport<'a> {
             .filter_map(|f| f.location.as_ref().map(|l| l.file.as_str()))
             .collect::<BTreeSet<_>>()
             .len();
-        let unparsed = [
-            crate::analysis::migration::UNPARSED_STATEMENT,
-            crate::model::ddl::loader::UNPARSED_DDL,
-        ]
-        .iter()
-        .filter_map(|kind| diagnostics.kinds.get(*kind))
-        .map(|k| k.count)
-        .sum();
+        let unparsed = diagnostics
+            .kinds
+            .iter()
+            .filter(|(kind, _)| kind.is_unparsed())
+            .map(|(_, occurrences)| occurrences.count)
+            .sum();
         CheckReport {
             schema_version: CHECK_SCHEMA_VERSION,
             summary: CheckSummary {

@@ -44,14 +44,14 @@
 
 use super::{Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, plural};
 use crate::analysis::facts::StatementKind;
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
 pub static RULE: Rule = Rule {
     id: "BAT001",
     name: "n-plus-one",
-    category: "batching_n_plus_one",
+    category: Category::Batching,
     severity: Severity::Warning,
     source: include_str!("n_plus_one.rs"),
     check: Check::Workload(check),

@@ -34,7 +34,7 @@
 
 use super::{Part, facts_and_stats, is_pattern, logged, plural};
 use crate::analysis::facts::{QueryFacts, StatementKind};
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::session::{LoopKey, LoopStats};
 use crate::model::workload::QueryStats;
 use crate::rules::{Check, Context, Rule};
@@ -43,7 +43,7 @@ use crate::sql::fingerprint::format_id;
 pub static RULE: Rule = Rule {
     id: "BAT003",
     name: "repeated-identical-queries",
-    category: "caching",
+    category: Category::Batching,
     severity: Severity::Info,
     source: include_str!("repeated_queries.rs"),
     check: Check::Workload(check),

@@ -46,7 +46,7 @@ use super::{
     plural, values_rows,
 };
 use crate::analysis::facts::{Access, StatementKind};
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::session::LoopStats;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -55,7 +55,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "BAT002",
     name: "single-row-inserts",
-    category: "batching_bulk_insert",
+    category: Category::Batching,
     severity: Severity::Info,
     source: include_str!("single_row_inserts.rs"),
     check: Check::Workload(check),

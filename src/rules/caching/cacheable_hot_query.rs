@@ -46,7 +46,7 @@
 
 use crate::analysis::facts::{Access, Operand, QueryFacts, StatementKind};
 use crate::analysis::migration::impact::duration;
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::catalog::QualifiedName;
 use crate::model::workload::{QueryStats, Summary};
 use crate::rules::batching::repeated_queries::repeats_in_loops;
@@ -58,7 +58,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub static RULE: Rule = Rule {
     id: "CACHE001",
     name: "cacheable-hot-query",
-    category: "caching",
+    category: Category::Caching,
     severity: Severity::Info,
     source: include_str!("cacheable_hot_query.rs"),
     check: Check::Workload(check),

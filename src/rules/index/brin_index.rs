@@ -25,13 +25,13 @@
 //! (HypoPG simulates BRIN); the offline model does not propose BRIN.
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX007",
     name: "brin-index",
-    category: "brin_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("brin_index.rs"),
     check: Check::Workload(check),

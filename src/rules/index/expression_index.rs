@@ -24,13 +24,13 @@
 //! index, and its upkeep for the logged writes is subtracted.
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX003",
     name: "expression-index",
-    category: "expression_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("expression_index.rs"),
     check: Check::Workload(check),

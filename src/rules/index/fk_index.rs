@@ -28,7 +28,7 @@
 
 use crate::analysis::facts::{Access, StatementKind};
 use crate::analysis::index::definition::{IndexDef, existing_by_table};
-use crate::findings::{Confidence, Finding, Saving, Severity};
+use crate::findings::{Category, Confidence, Finding, Saving, Severity};
 use crate::model::catalog::{ForeignKey, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -36,7 +36,7 @@ use crate::sql::fingerprint::format_id;
 pub static RULE: Rule = Rule {
     id: "IDX006",
     name: "fk-without-index",
-    category: "fk_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("fk_index.rs"),
     check: Check::Workload(check),

@@ -32,13 +32,13 @@
 //! statement's logged time by the share of its cost saved.
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX001",
     name: "missing-index",
-    category: "index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("missing_index.rs"),
     check: Check::Workload(check),

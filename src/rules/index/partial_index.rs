@@ -27,13 +27,13 @@
 //! index; the share of rows comes from `pg_stats` (most common values and null fraction).
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX002",
     name: "partial-index",
-    category: "partial_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("partial_index.rs"),
     check: Check::Workload(check),

@@ -26,9 +26,9 @@
 //! Not as cost: the finding names the index that replaces it and, with a live database, the
 //! space it takes (`pg_relation_size`).
 
-use crate::analysis::index::candidates::serves;
+use crate::analysis::index::candidates::{does_the_work_of, serves};
 use crate::analysis::index::definition::{IndexDef, qualified};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Index, QualifiedName};
 use crate::rules::{Check, Context, Rule};
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "IDX004",
     name: "redundant-index",
-    category: "redundant_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("redundant_index.rs"),
     check: Check::Workload(check),
@@ -62,7 +62,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let wider = by_table[&index.table].iter().find(|(other, other_def)| {
             other.name != index.name
-                && serves(other_def, def)
+                && does_the_work_of((other, other_def), (index, def))
                 // Of two exact duplicates, the first by name is kept.
                 && (other_def.keys.len() > def.keys.len()
                     || other.unique

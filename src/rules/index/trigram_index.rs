@@ -30,7 +30,7 @@
 use crate::analysis::facts::{Operator, PatternShape};
 use crate::analysis::index::definition::{IndexDef, IndexMethod, KeyPart};
 use crate::findings::Basis;
-use crate::findings::{Confidence, Finding, Saving, Severity};
+use crate::findings::{Category, Confidence, Finding, Saving, Severity};
 use crate::model::catalog::{Catalog, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "IDX008",
     name: "trigram-index",
-    category: "trigram_index",
+    category: Category::Index,
     severity: Severity::Warning,
     source: include_str!("trigram_index.rs"),
     check: Check::Workload(check),

@@ -27,14 +27,14 @@
 
 use crate::analysis::index::candidates::statements_using;
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Index, ServerInfo};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "IDX005",
     name: "unused-index",
-    category: "unused_index",
+    category: Category::Index,
     severity: Severity::Info,
     source: include_str!("unused_index.rs"),
     check: Check::Workload(check),

@@ -27,14 +27,14 @@
 use super::new_columns::declarations;
 use crate::analysis::column_types::padded_length;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::DataType;
 
 pub static RULE: Rule = Rule {
     id: "MIG022",
     name: "char-column",
-    category: "migration_type",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("char_column.rs"),
     check: Check::Migration(check),

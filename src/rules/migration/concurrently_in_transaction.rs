@@ -23,13 +23,13 @@
 //! Always an error: the statement cannot succeed.
 
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "MIG004",
     name: "concurrently-in-transaction",
-    category: "migration_failure",
+    category: Category::Migration,
     severity: Severity::Error,
     source: include_str!("concurrently_in_transaction.rs"),
     check: Check::Migration(check),

@@ -32,7 +32,7 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::impact::{Size, count};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{ColumnStats, Table};
 use crate::model::ddl::{created_index, identifier};
 use crate::rules::{Check, Rule};
@@ -43,7 +43,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "MIG029",
     name: "constraint-will-fail",
-    category: "migration_failure",
+    category: Category::Migration,
     severity: Severity::Error,
     source: include_str!("constraint_will_fail.rs"),
     check: Check::Migration(check),

@@ -29,7 +29,7 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
@@ -38,7 +38,7 @@ use sqlparser::ast::{AlterTableOperation, ColumnDef, ColumnOption, TableConstrai
 pub static RULE: Rule = Rule {
     id: "MIG005",
     name: "constraint-without-not-valid",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("constraint_without_not_valid.rs"),
     check: Check::Migration(check),

@@ -24,7 +24,7 @@
 
 use super::in_use::{Breakage, in_use_finding};
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::AlterTableOperation;
@@ -32,7 +32,7 @@ use sqlparser::ast::AlterTableOperation;
 pub static RULE: Rule = Rule {
     id: "MIG015",
     name: "drop-column-in-use",
-    category: "migration_breaking",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("drop_column_in_use.rs"),
     check: Check::Migration(check),

@@ -23,14 +23,14 @@
 
 use super::in_use::{Breakage, in_use_finding};
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{ObjectType, Statement};
 
 pub static RULE: Rule = Rule {
     id: "MIG017",
     name: "drop-table-in-use",
-    category: "migration_breaking",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("drop_table_in_use.rs"),
     check: Check::Migration(check),

@@ -33,7 +33,7 @@
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
 use crate::analysis::migration::usage::describe;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
@@ -43,7 +43,7 @@ use sqlparser::ast::{AlterTableOperation, ObjectType, Statement};
 pub static RULE: Rule = Rule {
     id: "MIG025",
     name: "drops-used-index",
-    category: "migration_workload",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("drops_used_index.rs"),
     check: Check::Migration(check),

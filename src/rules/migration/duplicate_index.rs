@@ -23,10 +23,10 @@
 //! ## How severity is decided
 //! Always a warning: the cost is certain, whatever the table's size.
 
-use crate::analysis::index::candidates::serves;
+use crate::analysis::index::candidates::does_the_work_of;
 use crate::analysis::index::definition::IndexDef;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Index, QualifiedName};
 use crate::model::ddl::{created_index, identifier};
 use crate::rules::{Check, Rule};
@@ -35,7 +35,7 @@ use sqlparser::ast::Statement;
 pub static RULE: Rule = Rule {
     id: "MIG027",
     name: "duplicate-index",
-    category: "migration_workload",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("duplicate_index.rs"),
     check: Check::Migration(check),
@@ -71,8 +71,10 @@ fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
         .indexes
         .values()
         .filter(|index| index.table == table)
-        .filter(|index| !new.unique || index.unique && index.keys.len() == new.keys.len())
-        .filter(|index| IndexDef::of_existing(index).is_some_and(|def| serves(&def, &new_def)))
+        .filter(|index| {
+            IndexDef::of_existing(index)
+                .is_some_and(|def| does_the_work_of((index, &def), (&new, &new_def)))
+        })
         .cloned()
         .collect();
     if existing.is_empty() {

@@ -30,7 +30,7 @@
 use crate::analysis::index::definition::IndexDef;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::usage::{QueryUse, WorkloadUsage, describe};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
@@ -42,7 +42,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "MIG026",
     name: "foreign-key-without-index",
-    category: "migration_workload",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("foreign_key_without_index.rs"),
     check: Check::Migration(check),

@@ -25,7 +25,7 @@
 //! A warning: the statement succeeds, but the name is not the one written.
 
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::{MAX_IDENTIFIER_BYTES, folded_identifier, identifier};
 use crate::rules::{Check, Rule};
@@ -37,7 +37,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "MIG024",
     name: "identifier-too-long",
-    category: "migration_failure",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("identifier_too_long.rs"),
     check: Check::Migration(check),

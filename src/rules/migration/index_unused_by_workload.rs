@@ -26,7 +26,7 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::usage::describe;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::created_index;
 use crate::rules::{Check, Rule};
 use crate::sql::fingerprint::format_id;
@@ -35,7 +35,7 @@ use sqlparser::ast::Statement;
 pub static RULE: Rule = Rule {
     id: "MIG028",
     name: "index-unused-by-workload",
-    category: "migration_workload",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("index_unused_by_workload.rs"),
     check: Check::Migration(check),

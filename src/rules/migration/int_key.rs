@@ -28,7 +28,7 @@
 
 use super::new_columns::{Declarations, DeclaredColumn, declarations};
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs, TableConstraint};
@@ -36,7 +36,7 @@ use sqlparser::ast::{ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs,
 pub static RULE: Rule = Rule {
     id: "MIG019",
     name: "int-key",
-    category: "migration_type",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("int_key.rs"),
     check: Check::Migration(check),

@@ -24,14 +24,14 @@
 use super::new_columns::declarations;
 use crate::analysis::column_types::is_json;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::DataType;
 
 pub static RULE: Rule = Rule {
     id: "MIG021",
     name: "json-column",
-    category: "migration_type",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("json_column.rs"),
     check: Check::Migration(check),

@@ -23,7 +23,7 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, TableConstraint};
@@ -31,7 +31,7 @@ use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, TableConstraint};
 pub static RULE: Rule = Rule {
     id: "MIG010",
     name: "key-without-index",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("key_without_index.rs"),
     check: Check::Migration(check),

@@ -27,13 +27,13 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "MIG011",
     name: "missing-lock-timeout",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("missing_lock_timeout.rs"),
     check: Check::Migration(check),

@@ -26,14 +26,14 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{ObjectName, ObjectType, Statement};
 
 pub static RULE: Rule = Rule {
     id: "MIG002",
     name: "non-concurrent-index-drop",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("non_concurrent_index_drop.rs"),
     check: Check::Migration(check),

@@ -23,13 +23,13 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "MIG003",
     name: "non-concurrent-reindex",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("non_concurrent_reindex.rs"),
     check: Check::Migration(check),

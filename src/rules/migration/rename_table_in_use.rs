@@ -29,7 +29,7 @@
 use super::in_use::{Breakage, in_use_finding};
 use crate::analysis::index::definition::qualified;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
@@ -38,7 +38,7 @@ use sqlparser::ast::{AlterTableOperation, RenameTableNameKind};
 pub static RULE: Rule = Rule {
     id: "MIG018",
     name: "rename-table-in-use",
-    category: "migration_breaking",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("rename_table_in_use.rs"),
     check: Check::Migration(check),

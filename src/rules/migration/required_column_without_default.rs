@@ -25,7 +25,7 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::impact::Size;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
@@ -33,7 +33,7 @@ use sqlparser::ast::{AlterTableOperation, ColumnOption};
 pub static RULE: Rule = Rule {
     id: "MIG007",
     name: "required-column-without-default",
-    category: "migration_failure",
+    category: Category::Migration,
     severity: Severity::Error,
     source: include_str!("required_column_without_default.rs"),
     check: Check::Migration(check),

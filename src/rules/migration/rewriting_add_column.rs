@@ -28,7 +28,7 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work, column_rewrites_table};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::AlterTableOperation;
@@ -36,7 +36,7 @@ use sqlparser::ast::AlterTableOperation;
 pub static RULE: Rule = Rule {
     id: "MIG008",
     name: "rewriting-add-column",
-    category: "migration_rewrite",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("rewriting_add_column.rs"),
     check: Check::Migration(check),

@@ -28,7 +28,7 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work, type_change_is_free};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::{format_type, identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
@@ -36,7 +36,7 @@ use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 pub static RULE: Rule = Rule {
     id: "MIG009",
     name: "rewriting-type-change",
-    category: "migration_rewrite",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("rewriting_type_change.rs"),
     check: Check::Migration(check),

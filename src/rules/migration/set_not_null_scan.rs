@@ -27,7 +27,7 @@
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
@@ -35,7 +35,7 @@ use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
 pub static RULE: Rule = Rule {
     id: "MIG006",
     name: "set-not-null-scan",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("set_not_null_scan.rs"),
     check: Check::Migration(check),

@@ -28,14 +28,14 @@
 use super::new_columns::declarations;
 use crate::analysis::column_types;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{DataType, Ident, ObjectName, TimezoneInfo};
 
 pub static RULE: Rule = Rule {
     id: "MIG020",
     name: "timestamp-without-time-zone-column",
-    category: "migration_type",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("timestamp_without_time_zone_column.rs"),
     check: Check::Migration(check),

@@ -30,13 +30,13 @@
 //! A warning: the statements still run, but not with the atomicity the file appears to have.
 
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "MIG013",
     name: "transaction-nesting",
-    category: "migration_failure",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("transaction_nesting.rs"),
     check: Check::Migration(check),

@@ -27,7 +27,7 @@
 
 use crate::analysis::index::definition::qualified;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{CascadeOption, Statement, TruncateIdentityOption};
@@ -36,7 +36,7 @@ use std::collections::BTreeSet;
 pub static RULE: Rule = Rule {
     id: "MIG014",
     name: "truncate-cascade",
-    category: "migration_breaking",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("truncate_cascade.rs"),
     check: Check::Migration(check),

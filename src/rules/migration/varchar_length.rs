@@ -26,7 +26,7 @@
 
 use super::new_columns::declarations;
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Rule};
 use crate::sql::parse::parse_expression;
@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "MIG023",
     name: "varchar-length",
-    category: "migration_type",
+    category: Category::Migration,
     severity: Severity::Info,
     source: include_str!("varchar_length.rs"),
     check: Check::Migration(check),

@@ -25,13 +25,13 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::Work;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
     id: "MIG012",
     name: "work-under-exclusive-lock",
-    category: "migration_lock",
+    category: Category::Migration,
     severity: Severity::Warning,
     source: include_str!("work_under_exclusive_lock.rs"),
     check: Check::Migration(check),

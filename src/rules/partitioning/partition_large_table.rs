@@ -47,7 +47,7 @@ use super::{MOSTLY, Reader, fingerprints, named, operand_text, readers, some_of,
 use crate::analysis::facts::{Operand, Operator};
 use crate::analysis::index::definition::qualified;
 use crate::analysis::tenancy::is_tenant_like;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Column, QualifiedName, Table};
 use crate::model::ddl::quote_identifier;
 use crate::model::time::{Millis, civil_date, date_millis, format_date, parse_date_or_timestamp};
@@ -57,7 +57,7 @@ use crate::units::{human_bytes, thousands};
 pub static RULE: Rule = Rule {
     id: "PART001",
     name: "partition-large-table",
-    category: "partitioning",
+    category: Category::Partitioning,
     severity: Severity::Warning,
     source: include_str!("partition_large_table.rs"),
     check: Check::Workload(check),

@@ -33,7 +33,7 @@
 
 use super::{MOSTLY, Reader, fingerprints, named, readers, some_of, total_calls};
 use crate::analysis::facts::{Operand, Operator};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, PartitionStrategy, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::units::thousands;
@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "PART002",
     name: "partition-not-pruned",
-    category: "partitioning",
+    category: Category::Partitioning,
     severity: Severity::Warning,
     source: include_str!("partition_not_pruned.rs"),
     check: Check::Workload(check),

@@ -36,7 +36,7 @@
 use super::{finding, logged, statement};
 use crate::analysis::facts::{Bound, StatementKind};
 use crate::analysis::facts::{ident, name_parts, operands};
-use crate::findings::{Finding, shorten};
+use crate::findings::{Category, Finding, shorten};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::{parse_expression, parse_sql};
 use sqlparser::ast::{
@@ -46,7 +46,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "RW007",
     name: "correlated-subquery",
-    category: "query_rewrite_correlated_subquery",
+    category: Category::Rewrite,
     severity: crate::findings::Severity::Warning,
     source: include_str!("correlated_subquery.rs"),
     check: Check::Workload(check),

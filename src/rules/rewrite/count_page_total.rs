@@ -30,7 +30,7 @@
 
 use super::{finding, logged, statement};
 use crate::analysis::facts::{QueryFacts, StatementKind};
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::catalog::QualifiedName;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -40,7 +40,7 @@ use std::collections::BTreeSet;
 pub static RULE: Rule = Rule {
     id: "RW006",
     name: "count-for-page-total",
-    category: "query_rewrite_count",
+    category: Category::Rewrite,
     severity: Severity::Info,
     source: include_str!("count_page_total.rs"),
     check: Check::Workload(check),

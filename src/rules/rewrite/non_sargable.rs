@@ -37,7 +37,7 @@
 use super::{finding, index_leading_with, logged, statement};
 use crate::analysis::facts::{Operand, Operator, Predicate};
 use crate::analysis::index::definition::{IndexDef, KeyPart};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
@@ -47,7 +47,7 @@ use std::ops::ControlFlow;
 pub static RULE: Rule = Rule {
     id: "RW004",
     name: "non-sargable-predicate",
-    category: "query_rewrite_non_sargable",
+    category: Category::Rewrite,
     severity: Severity::Warning,
     source: include_str!("non_sargable.rs"),
     check: Check::Workload(check),

@@ -35,7 +35,7 @@
 
 use super::{FromTable, column, finding, from_table, logged, statement, with_condition};
 use crate::analysis::facts::QueryFacts;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::QualifiedName;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
@@ -46,7 +46,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "RW002",
     name: "not-in-subquery",
-    category: "query_rewrite_not_in",
+    category: Category::Rewrite,
     severity: Severity::Warning,
     source: include_str!("not_in_subquery.rs"),
     check: Check::Workload(check),

@@ -37,7 +37,7 @@
 
 use super::{finding, logged, statement, with_condition};
 use crate::analysis::facts::{Access, QueryFacts, StatementKind};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::rules::{Check, Context, Rule};
 use sqlparser::ast::{Expr, Ident, LimitClause, OrderByExpr, OrderByKind, SetExpr, Statement};
@@ -45,7 +45,7 @@ use sqlparser::ast::{Expr, Ident, LimitClause, OrderByExpr, OrderByKind, SetExpr
 pub static RULE: Rule = Rule {
     id: "RW001",
     name: "offset-pagination",
-    category: "query_rewrite_offset",
+    category: Category::Rewrite,
     severity: Severity::Warning,
     source: include_str!("offset_pagination.rs"),
     check: Check::Workload(check),

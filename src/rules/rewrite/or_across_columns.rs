@@ -34,7 +34,7 @@
 
 use super::{finding, ident, index_leading_with, logged, statement};
 use crate::analysis::facts::{QueryFacts, StatementKind};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
@@ -43,7 +43,7 @@ use sqlparser::ast::{BinaryOperator, Distinct, Expr, GroupByExpr, SelectItem, Se
 pub static RULE: Rule = Rule {
     id: "RW005",
     name: "or-across-columns",
-    category: "query_rewrite_or",
+    category: Category::Rewrite,
     severity: Severity::Info,
     source: include_str!("or_across_columns.rs"),
     check: Check::Workload(check),

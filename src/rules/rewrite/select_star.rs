@@ -28,7 +28,7 @@
 
 use super::{FromTable, finding, from_table, logged, name_parts, statement};
 use crate::analysis::facts::{QueryFacts, StatementKind};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Table};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
@@ -40,7 +40,7 @@ use sqlparser::ast::{
 pub static RULE: Rule = Rule {
     id: "RW003",
     name: "select-star",
-    category: "query_rewrite_select_star",
+    category: Category::Rewrite,
     severity: Severity::Info,
     source: include_str!("select_star.rs"),
     check: Check::Workload(check),

@@ -61,7 +61,7 @@
 use crate::analysis::facts::JoinEdge;
 use crate::analysis::index::definition::qualified;
 use crate::analysis::tenancy::{Placement, Role, Roles, TenantKey, candidates, place, user_tables};
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -71,7 +71,7 @@ use std::collections::BTreeSet;
 pub static RULE: Rule = Rule {
     id: "SHARD001",
     name: "distribution-key",
-    category: "sharding",
+    category: Category::Sharding,
     severity: Severity::Info,
     source: include_str!("distribution_key.rs"),
     check: Check::Workload(check),

@@ -40,7 +40,7 @@
 use super::stale_statistics::staleness;
 use crate::analysis::estimates::Misestimate;
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity, shorten};
+use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::catalog::{QualifiedName, Table};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 pub static RULE: Rule = Rule {
     id: "STAT002",
     name: "row-misestimate",
-    category: "statistics",
+    category: Category::Statistics,
     severity: Severity::Warning,
     source: include_str!("row_misestimate.rs"),
     check: Check::Workload(check),

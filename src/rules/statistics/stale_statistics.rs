@@ -34,7 +34,7 @@
 //! finding gives the rows changed since the last analyse and the logged statements that
 //! read the table.
 
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Table, TableStats};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -43,7 +43,7 @@ use crate::units::thousands;
 pub static RULE: Rule = Rule {
     id: "STAT001",
     name: "stale-statistics",
-    category: "statistics",
+    category: Category::Statistics,
     severity: Severity::Warning,
     source: include_str!("stale_statistics.rs"),
     check: Check::Workload(check),

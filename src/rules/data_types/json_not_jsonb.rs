@@ -39,7 +39,7 @@ use super::{alter_type, fingerprints, rewrite_cost, statements, statements_using
 use crate::analysis::column_types::is_json;
 use crate::analysis::facts::WrappedColumn;
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Column, Table};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
@@ -48,7 +48,7 @@ use std::collections::BTreeSet;
 pub static RULE: Rule = Rule {
     id: "DT005",
     name: "json-instead-of-jsonb",
-    category: "json_to_jsonb",
+    category: Category::DataTypes,
     severity: Severity::Warning,
     source: include_str!("json_not_jsonb.rs"),
     check: Check::Workload(check),

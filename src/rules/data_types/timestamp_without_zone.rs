@@ -34,14 +34,14 @@
 use super::{fingerprints, statements_using};
 use crate::analysis::column_types::with_time_zone;
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT004",
     name: "timestamp-without-time-zone",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Info,
     source: include_str!("timestamp_without_zone.rs"),
     check: Check::Workload(check),

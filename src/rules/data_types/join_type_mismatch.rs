@@ -29,14 +29,14 @@
 //! save.
 
 use crate::analysis::join_graph::JoinStats;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT001",
     name: "join-type-mismatch",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Warning,
     source: include_str!("join_type_mismatch.rs"),
     check: Check::Workload(check),

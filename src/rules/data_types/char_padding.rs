@@ -30,13 +30,13 @@
 
 use super::{alter_type, fingerprints, foreign_key_note, rewrite_cost, statements_using};
 use crate::analysis::column_types::padded_length;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT006",
     name: "blank-padded-char",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Info,
     source: include_str!("char_padding.rs"),
     check: Check::Workload(check),

@@ -60,8 +60,8 @@ use super::float_money::names_money;
 use super::row_layout::{Slot, fixed_slot, least_saving, saving, slot, usually_set};
 use super::{alter_type, foreign_key_note, name_words, rewrite_cost, statements_using};
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity};
-use crate::model::catalog::{Catalog, Column, ColumnStats, Index, Table};
+use crate::findings::{Category, Finding, Severity};
+use crate::model::catalog::{Catalog, Column, ColumnStats, Index, IndexMethod, Table};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -70,7 +70,7 @@ use crate::units::human_bytes;
 pub static RULE: Rule = Rule {
     id: "DT008",
     name: "oversized-type",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Info,
     source: include_str!("oversized_type.rs"),
     check: Check::Workload(check),
@@ -398,7 +398,7 @@ impl Candidate<'_> {
     fn btree_indexes(&self) -> impl Iterator<Item = &Index> {
         self.catalog.indexes.values().filter(|index| {
             index.table == self.table.name
-                && index.method == "btree"
+                && index.method == IndexMethod::Btree
                 && (index
                     .keys
                     .iter()

@@ -43,14 +43,14 @@
 
 use super::{alter_type, rewrite_cost};
 use crate::analysis::index::definition::qualified;
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Table, TableStats};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT007",
     name: "integer-key-near-limit",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Warning,
     source: include_str!("int_key_overflow.rs"),
     check: Check::Workload(check),

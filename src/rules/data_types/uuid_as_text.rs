@@ -38,7 +38,7 @@ use super::{
     statements_using,
 };
 use crate::analysis::facts::{Operand, Operator, QueryFacts};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Column, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::units::human_bytes;
@@ -46,7 +46,7 @@ use crate::units::human_bytes;
 pub static RULE: Rule = Rule {
     id: "DT003",
     name: "uuid-stored-as-text",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Warning,
     source: include_str!("uuid_as_text.rs"),
     check: Check::Workload(check),

@@ -31,13 +31,13 @@
 //! correct results. It names the statements that compute with or compare the column.
 
 use super::{alter_type, fingerprints, name_words, rewrite_cost, statements, statements_using};
-use crate::findings::{Finding, Severity};
+use crate::findings::{Category, Finding, Severity};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
     id: "DT002",
     name: "money-in-float",
-    category: "data_type",
+    category: Category::DataTypes,
     severity: Severity::Warning,
     source: include_str!("float_money.rs"),
     check: Check::Workload(check),
