@@ -94,6 +94,30 @@ pub enum Basis {
     OfflineModel,
 }
 
+/// What the statements behind a saving weigh by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// Every statement was timed by the log: each weighs the time it took, and a plan's
+    /// saving on it is that share of its logged time.
+    LoggedTime,
+    /// None was timed (a `.sql` workload): each weighs calls × estimated cost.
+    EstimatedCost,
+    /// Some statements were timed, some not.
+    Mixed,
+}
+
+impl Weighting {
+    /// What a share of the workload is a share of, for people.
+    pub fn workload_measure(self) -> &'static str {
+        match self {
+            Weighting::LoggedTime => "logged time",
+            Weighting::EstimatedCost => "estimated cost",
+            Weighting::Mixed => "time (logged where timed, else estimated)",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
@@ -143,17 +167,18 @@ pub struct Location {
 /// the same statements overlap and are never to be added up.
 #[derive(Debug, Clone, Serialize)]
 pub struct Saving {
-    /// Planner cost units saved over the workload as logged (Σ calls × cost saved), after
-    /// the write overhead.
+    /// Planner cost units saved over the workload as logged (Σ weight × cost saved, the
+    /// weight of a statement its calls or its logged time: see `weighted_by`), after the
+    /// write overhead.
     pub cost_units: f64,
-    /// That saving as a share of the workload's whole estimated cost, where the workload
-    /// was costed.
+    /// That saving as a share of the workload's whole cost, where the workload was costed.
     pub share_of_workload: Option<f64>,
     /// Execution time saved per day, scaled from the logged durations and time span.
     pub ms_per_day: Option<f64>,
     /// Cost units per workload of keeping the index up to date.
     pub write_overhead: f64,
     pub basis: Basis,
+    pub weighted_by: Weighting,
     pub confidence: Confidence,
 }
 

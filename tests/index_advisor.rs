@@ -1301,3 +1301,84 @@ fn a_partial_index_is_planned_in_a_join_that_reads_its_table_first() {
     assert_eq!(change("from customers c join"), 1.0, "{comparison:#}");
     assert!(change("from customers c, orders o") < 0.5, "{comparison:#}");
 }
+
+/// A stderr log of `statements` (text, calls, ms per call), one `duration: … statement:`
+/// entry per call, a second apart.
+fn timed_log(statements: &[(&str, usize, f64)]) -> String {
+    let mut log = String::new();
+    let mut second = 0;
+    for (text, calls, ms) in statements {
+        for _ in 0..*calls {
+            let (minute, sec) = (second / 60 % 60, second % 60);
+            let hour = second / 3600;
+            log.push_str(&format!(
+                "2026-11-26 {hour:02}:{minute:02}:{sec:02}.000 UTC [4242] app@shop/web LOG:  \
+                 duration: {ms:.3} ms  statement: {text}\n"
+            ));
+            second += 1;
+        }
+    }
+    log
+}
+
+/// A lookup the planner prices at a few cost units (LIMIT 1 over a sequential scan it
+/// expects to stop early) but that the log shows taking 120 ms a call, beside cheap-to-run
+/// lookups the planner prices high: weighed by logged time, the lookup's expression index
+/// is the advice; weighed by calls × estimated cost (the same statements as a `.sql`
+/// workload, untimed) it falls under the noise floor.
+#[test]
+fn logged_time_outweighs_the_planners_limit_optimism() {
+    let Some(database) = shop_database("logged_time_weight", true) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let slow = "SELECT id FROM customers WHERE lower(email) = 'nobody@example.com' LIMIT 1";
+    let fast = "SELECT id, total FROM orders WHERE customer_id = 4242";
+    let log = write(
+        dir.path(),
+        "timed.log",
+        &timed_log(&[(slow, 300, 120.0), (fast, 3000, 5.0)]),
+    );
+    let expression_index = |report: &Value| {
+        findings(report, "IDX003")
+            .into_iter()
+            .find(|f| f["sql"].as_str().unwrap().contains("lower(email)"))
+            .cloned()
+    };
+    let timed = analyze_ok(&log, &database, &[]);
+    let finding = expression_index(&timed)
+        .unwrap_or_else(|| panic!("no lower(email) index: {:#}", timed["findings"]));
+    assert_eq!(finding["estimated_saving"]["weighted_by"], "logged_time");
+    assert_eq!(timed["index_advice"]["weighted_by"], "logged_time");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("of the workload's logged time"),
+        "{}",
+        finding["message"]
+    );
+    // The slow lookup took 36 s of the 51 s logged; the index saves the share of that time
+    // by which the planner expects it to cut the lookup's cost.
+    let served = &finding["index"]["served"][0];
+    let cut = 1.0 - f64_of(&served["cost_after"]) / f64_of(&served["cost_before"]);
+    let share = f64_of(&finding["estimated_saving"]["share_of_workload"]);
+    let expected = 36.0 / 51.0 * cut;
+    assert!(
+        (share - expected).abs() < 0.01,
+        "{share} vs {expected}: {finding:#}"
+    );
+
+    let untimed = [(slow, 300), (fast, 3000)]
+        .iter()
+        .flat_map(|(text, calls)| std::iter::repeat_n(format!("{text};\n"), *calls))
+        .collect::<String>();
+    let workload = write(dir.path(), "untimed.sql", &untimed);
+    let by_cost = analyze_ok(&workload, &database, &[]);
+    assert_eq!(by_cost["index_advice"]["weighted_by"], "estimated_cost");
+    assert!(
+        expression_index(&by_cost).is_none(),
+        "by estimated cost the lookup is noise: {:#}",
+        by_cost["findings"]
+    );
+}

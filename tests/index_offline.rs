@@ -181,6 +181,7 @@ fn queries_of<'f>(facts: &'f BTreeMap<u64, QueryFacts>, calls: &[f64]) -> Vec<Wo
         .map(|((id, facts), calls)| WorkloadQuery {
             id: *id,
             calls: *calls,
+            logged_ms: None,
             facts,
         })
         .collect()

@@ -40,9 +40,17 @@ fn workload<'a>(statements: &Statements<'a>) -> Vec<WorkloadQuery<'a>> {
         .map(|(id, facts, stats)| WorkloadQuery {
             id: *id,
             calls: stats.calls.max(1) as f64,
+            logged_ms: logged_ms(stats),
             facts,
         })
         .collect()
+}
+
+/// The time the log measured for all of a statement's calls: its timed calls' total, scaled
+/// to the calls that were not timed (sampled logging) by their mean.
+fn logged_ms(stats: &QueryStats) -> Option<f64> {
+    (stats.timed_calls > 0)
+        .then(|| stats.total_us as f64 / 1000.0 * stats.calls as f64 / stats.timed_calls as f64)
 }
 
 /// The cost model the arguments ask for and the inputs allow.

@@ -2,6 +2,7 @@
 
 use super::escape_controls;
 use super::{Queries, QueryView, Report, one_line};
+use crate::findings::Weighting;
 use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
 
@@ -68,7 +69,7 @@ fn write_findings(out: &mut String, report: &Report) {
     {
         let _ = writeln!(
             out,
-            "Index advice ({}): {} new index{} ({}) take{} the workload's estimated cost \
+            "Index advice ({}): {} new index{} ({}) take{} the workload's {} \
              from {:.0} to {:.0} (**{:.1} % less**).\n",
             match advice.basis {
                 crate::findings::Basis::WhatIf => "HypoPG what-if on the live database",
@@ -78,6 +79,11 @@ fn write_findings(out: &mut String, report: &Report) {
             if advice.indexes == 1 { "" } else { "es" },
             human_bytes(advice.size_bytes as i64),
             if advice.indexes == 1 { "s" } else { "" },
+            match advice.weighted_by {
+                Weighting::LoggedTime => "cost, each statement weighted by its logged time,",
+                Weighting::EstimatedCost => "estimated cost",
+                Weighting::Mixed => "cost, each timed statement weighted by its logged time,",
+            },
             advice.cost_before,
             advice.cost_after,
             (1.0 - advice.cost_after / advice.cost_before) * 100.0

@@ -12,8 +12,7 @@ use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::cost::CutShort;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
-use crate::findings::Basis;
-use crate::findings::Finding;
+use crate::findings::{Basis, Finding, Weighting};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
 use crate::model::tally::Tally;
@@ -90,7 +89,9 @@ pub struct Analysis<'a> {
 #[derive(Debug, Serialize)]
 pub struct IndexAdviceView {
     pub basis: Basis,
-    /// Σ calls × estimated cost with the existing indexes.
+    /// What each statement weighs: its logged time where the log timed it, else its calls.
+    pub weighted_by: Weighting,
+    /// Σ weight × estimated cost with the existing indexes.
     pub cost_before: f64,
     /// The same with the recommended indexes, their upkeep included.
     pub cost_after: f64,
@@ -338,6 +339,7 @@ impl<'a> Report<'a> {
 fn index_advice_view(plan: &Plan) -> IndexAdviceView {
     IndexAdviceView {
         basis: plan.basis,
+        weighted_by: plan.weighting,
         // `+ 0.0` turns the -0.0 of an empty sum into 0.
         cost_before: plan.baseline + 0.0,
         cost_after: plan.total + 0.0,

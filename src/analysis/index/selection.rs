@@ -1,6 +1,12 @@
 //! Which candidates to create, chosen for the whole workload: the total estimated cost
-//! (Σ calls × cost of each statement, plus the cost of maintaining each new index for the
+//! (Σ weight × cost of each statement, plus the cost of maintaining each new index for the
 //! logged writes) is minimised within a storage budget and an index count.
+//!
+//! A statement's weight is its calls — unless the log timed it: then its logged time is
+//! what it weighs (see [`weights`]). The planner's costs still choose between plans; what a
+//! plan saves on a statement counts as that share of the time the statement really took, so
+//! a query the planner prices at a few units (LIMIT optimism, a misestimate) but that the
+//! log shows taking seconds is not lost under the noise floor.
 //!
 //! Two lazy greedy passes with re-evaluation (an index's benefit is re-asked after every
 //! choice, so two indexes that serve one query are not both counted) — one by benefit per
@@ -11,7 +17,7 @@
 use super::cost::{CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
 use crate::analysis::facts::{QueryFacts, StatementKind};
-use crate::findings::Basis;
+use crate::findings::{Basis, Weighting};
 use crate::model::catalog::{Catalog, QualifiedName};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -43,17 +49,21 @@ impl Default for Limits {
     }
 }
 
-/// A statement of the workload, weighted by how often it ran.
+/// A statement of the workload: how often it ran and, when the log timed it, how long it
+/// took in all.
 pub struct WorkloadQuery<'a> {
     pub id: u64,
     pub calls: f64,
+    /// Logged execution time of all its calls (ms), when its calls were timed.
+    pub logged_ms: Option<f64>,
     pub facts: &'a QueryFacts,
 }
 
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub basis: Basis,
-    /// Σ calls × cost with the existing indexes only.
+    pub weighting: Weighting,
+    /// Σ weight × cost with the existing indexes only.
     pub baseline: f64,
     /// After the greedy passes, before local search.
     pub greedy: f64,
@@ -87,6 +97,8 @@ pub struct Chosen {
 pub struct Served {
     pub query: u64,
     pub calls: f64,
+    /// Its weight in the search (its calls, or its logged time in cost units).
+    pub weight: f64,
     /// Per execution, without and with this index (the other chosen ones present).
     pub before: f64,
     pub after: f64,
@@ -99,6 +111,8 @@ pub struct Rejected {
     /// Its saving on its own, against the existing indexes.
     pub saving_alone: f64,
     pub reason: RejectReason,
+    /// The statements it could have served.
+    pub could_serve: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -250,13 +264,16 @@ struct Search<'m, 'q> {
     users: Vec<Vec<usize>>,
     cache: HashMap<(usize, Vec<usize>), f64>,
     baseline: Vec<f64>,
+    /// Each statement's weight (see [`weights`]).
+    weights: Vec<f64>,
+    weighting: Weighting,
     uncosted: Vec<u64>,
     evaluations: usize,
     /// Saving of each pool entry alone (filled by the first greedy pass).
     alone: Vec<Option<f64>>,
     /// The least saving an index must bring (`Limits::min_saving_share` of the baseline).
     min_gain: f64,
-    /// Σ calls × baseline cost.
+    /// Σ weight × baseline cost.
     baseline_total: f64,
 }
 
@@ -300,11 +317,8 @@ impl<'m, 'q> Search<'m, 'q> {
             cache.insert((q, Vec::new()), *cost);
         }
         let alone = vec![None; pool.len()];
-        let baseline_total: f64 = baseline
-            .iter()
-            .zip(&queries)
-            .map(|(cost, q)| cost * q.calls)
-            .sum();
+        let (weights, weighting) = weights(&queries, &baseline);
+        let baseline_total: f64 = baseline.iter().zip(&weights).map(|(c, w)| c * w).sum();
         let min_gain = limits.min_saving_share * baseline_total;
         Search {
             model,
@@ -314,6 +328,8 @@ impl<'m, 'q> Search<'m, 'q> {
             users,
             cache,
             baseline,
+            weights,
+            weighting,
             uncosted,
             evaluations: requests.len(),
             alone,
@@ -367,7 +383,7 @@ impl<'m, 'q> Search<'m, 'q> {
         self.costs(&asks)
     }
 
-    /// Σ calls × cost + write overhead of `config`.
+    /// Σ weight × cost + write overhead of `config`.
     /// Only the statements some index of `config` could serve are asked: the others keep
     /// their baseline cost.
     fn objective(&mut self, config: &[usize]) -> f64 {
@@ -381,7 +397,7 @@ impl<'m, 'q> Search<'m, 'q> {
         let change: f64 = served
             .iter()
             .zip(&costs)
-            .map(|(&q, cost)| (cost - self.baseline[q]) * self.queries[q].calls)
+            .map(|(&q, cost)| (cost - self.baseline[q]) * self.weights[q])
             .sum();
         self.baseline_total + change + config.iter().map(|&c| self.pool[c].overhead).sum::<f64>()
     }
@@ -396,7 +412,7 @@ impl<'m, 'q> Search<'m, 'q> {
         let saved: f64 = users
             .iter()
             .zip(before.iter().zip(&after))
-            .map(|(&q, (b, a))| (b - a) * self.queries[q].calls)
+            .map(|(&q, (b, a))| (b - a) * self.weights[q])
             .sum();
         saved - self.pool[candidate].overhead
     }
@@ -544,19 +560,20 @@ impl<'m, 'q> Search<'m, 'q> {
                 .map(|(&q, (&before, &after))| Served {
                     query: self.queries[q].id,
                     calls: self.queries[q].calls,
+                    weight: self.weights[q],
                     before,
                     after,
                 })
                 .collect();
             served.sort_by(|a, b| {
-                ((b.before - b.after) * b.calls)
-                    .total_cmp(&((a.before - a.after) * a.calls))
+                ((b.before - b.after) * b.weight)
+                    .total_cmp(&((a.before - a.after) * a.weight))
                     .then(a.query.cmp(&b.query))
             });
             let entry = &self.pool[index];
             let saving = served
                 .iter()
-                .map(|s| (s.before - s.after) * s.calls)
+                .map(|s| (s.before - s.after) * s.weight)
                 .sum::<f64>()
                 - entry.overhead;
             chosen.push(Chosen {
@@ -573,6 +590,7 @@ impl<'m, 'q> Search<'m, 'q> {
         let baseline = self.baseline_total;
         Plan {
             basis: self.model.basis(),
+            weighting: self.weighting,
             baseline,
             greedy,
             total,
@@ -621,10 +639,43 @@ impl<'m, 'q> Search<'m, 'q> {
                     size_bytes: self.pool[c].size,
                     saving_alone: alone,
                     reason,
+                    could_serve: self.users[c].iter().map(|&q| self.queries[q].id).collect(),
                 }
             })
             .collect()
     }
+}
+
+/// Each statement's weight: its calls, or — when the log timed it — its logged time in
+/// cost units, at the rate (cost units per logged ms) that keeps the timed statements'
+/// total what their calls × cost come to. So the workload's scale, and with it the write
+/// overheads and the noise floor, stay in cost units, while each timed statement counts in
+/// proportion to the time it took.
+fn weights(queries: &[&WorkloadQuery<'_>], baseline: &[f64]) -> (Vec<f64>, Weighting) {
+    let timed = |q: &WorkloadQuery<'_>| q.logged_ms.filter(|ms| *ms > 0.0);
+    let untimed = queries.iter().filter(|q| timed(q).is_none()).count();
+    let weighting = match untimed {
+        0 if !queries.is_empty() => Weighting::LoggedTime,
+        n if n == queries.len() => Weighting::EstimatedCost,
+        _ => Weighting::Mixed,
+    };
+    // A statement costed at nothing cannot be made cheaper: it sets no rate.
+    let (mut cost_of_timed, mut ms_of_timed) = (0.0, 0.0);
+    for (query, &cost) in queries.iter().zip(baseline) {
+        if let Some(ms) = timed(query).filter(|_| cost > 0.0) {
+            cost_of_timed += query.calls * cost;
+            ms_of_timed += ms;
+        }
+    }
+    let weights = queries
+        .iter()
+        .zip(baseline)
+        .map(|(query, &cost)| match timed(query).filter(|_| cost > 0.0) {
+            Some(ms) => ms * cost_of_timed / ms_of_timed / cost,
+            None => query.calls,
+        })
+        .collect();
+    (weights, weighting)
 }
 
 /// Whether a statement could use an index at all: it reads the table and mentions the
@@ -637,5 +688,43 @@ fn could_use(facts: &QueryFacts, def: &IndexDef) -> bool {
         Some(key) if key.is_column => used.contains(&key.expression),
         Some(_) => true,
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::facts::extract_facts;
+    use crate::sql::parse::parse_sql;
+
+    #[test]
+    fn timed_statements_weigh_their_logged_time_at_the_workloads_rate() {
+        let statement = &parse_sql("SELECT 1").unwrap()[0];
+        let facts = extract_facts(statement, None, &[], &BTreeMap::new());
+        let query = |calls: f64, logged_ms: Option<f64>| WorkloadQuery {
+            id: 0,
+            calls,
+            logged_ms,
+            facts: &facts,
+        };
+        // Costs 10 and 1000 a call; the log says the cheap one took 9 s, the dear one 1 s.
+        let (cheap, dear) = (query(100.0, Some(9_000.0)), query(10.0, Some(1_000.0)));
+        let (timed, weighting) = weights(&[&cheap, &dear], &[10.0, 1_000.0]);
+        assert_eq!(weighting, Weighting::LoggedTime);
+        let weighed: Vec<f64> = timed
+            .iter()
+            .zip([10.0, 1_000.0])
+            .map(|(w, c)| w * c)
+            .collect();
+        // The total stays Σ calls × cost (11,000), shared 9:1 as the logged time is.
+        assert!((weighed[0] - 9_900.0).abs() < 1e-6, "{weighed:?}");
+        assert!((weighed[1] - 1_100.0).abs() < 1e-6, "{weighed:?}");
+
+        let untimed = query(5.0, None);
+        let (mixed, weighting) = weights(&[&cheap, &untimed], &[10.0, 3.0]);
+        assert_eq!(weighting, Weighting::Mixed);
+        assert_eq!(mixed[1], 5.0, "an untimed statement weighs its calls");
+        let (_, weighting) = weights(&[&untimed], &[3.0]);
+        assert_eq!(weighting, Weighting::EstimatedCost);
     }
 }

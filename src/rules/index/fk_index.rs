@@ -28,7 +28,7 @@
 
 use crate::analysis::facts::{Access, StatementKind};
 use crate::analysis::index::definition::{IndexDef, existing_by_table};
-use crate::findings::{Category, Confidence, Finding, Saving, Severity};
+use crate::findings::{Category, Confidence, Finding, Saving, Severity, Weighting};
 use crate::model::catalog::{ForeignKey, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -94,6 +94,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     ms_per_day: None,
                     write_overhead: 0.0,
                     basis: crate::findings::Basis::OfflineModel,
+                    weighted_by: Weighting::EstimatedCost,
                     confidence: if rows.is_some() {
                         Confidence::Medium
                     } else {

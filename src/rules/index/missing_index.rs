@@ -26,10 +26,12 @@
 //!
 //! ## How the saving is estimated
 //! The workload's statements are planned with and without the index (HypoPG's hypothetical
-//! indexes on a live server, else the offline cost model); the saving is Σ calls × cost
+//! indexes on a live server, else the offline cost model); the saving is Σ weight × cost
 //! saved with the other chosen indexes in place, minus the cost of maintaining the index
-//! for the logged INSERT/UPDATE/DELETE statements. The time per day scales each served
-//! statement's logged time by the share of its cost saved.
+//! for the logged INSERT/UPDATE/DELETE statements. A statement the log timed weighs its
+//! logged time, so the saving is the share of that time the plan saves; an untimed one
+//! weighs its calls. The time per day scales each served statement's logged time by the
+//! share of its cost saved.
 
 use crate::analysis::index::definition::{IndexDef, IndexMethod};
 use crate::findings::{Category, Finding, Severity};

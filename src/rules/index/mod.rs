@@ -55,10 +55,15 @@ fn recommendations(
         // Overlapping recommendations each save little next to the others: the severity
         // follows what the index saves on its own.
         let share_alone = share_of(chosen.saving_alone.max(chosen.saving));
+        // The alternatives for this index's own statements, not every one of its table.
         let rejected: Vec<&Rejected> = plan
             .rejected
             .iter()
-            .filter(|r| r.def.table == chosen.def.table)
+            .filter(|r| {
+                r.could_serve
+                    .iter()
+                    .any(|q| chosen.served.iter().any(|s| s.query == *q))
+            })
             .take(3)
             .collect();
         out.push(Finding {
@@ -68,9 +73,10 @@ fn recommendations(
                 Severity::Info
             },
             message: format!(
-                "index {} saves {:.1} % of the workload's estimated cost ({:.1} % on its own; {} statement{}){}{}",
+                "index {} saves {:.1} % of the workload's {} ({:.1} % on its own; {} statement{}){}{}",
                 chosen.def,
                 share * 100.0,
+                plan.weighting.workload_measure(),
                 share_alone * 100.0,
                 chosen.served.len(),
                 if chosen.served.len() == 1 { "" } else { "s" },
@@ -95,6 +101,7 @@ fn recommendations(
                 ms_per_day: ms_per_day(context, chosen),
                 write_overhead: chosen.write_overhead,
                 basis: plan.basis,
+                weighted_by: plan.weighting,
                 confidence: confidence(context, plan, chosen),
             }),
             queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),

@@ -29,8 +29,7 @@
 
 use crate::analysis::facts::{Operator, PatternShape};
 use crate::analysis::index::definition::{IndexDef, IndexMethod, KeyPart};
-use crate::findings::Basis;
-use crate::findings::{Category, Confidence, Finding, Saving, Severity};
+use crate::findings::{Basis, Category, Confidence, Finding, Saving, Severity, Weighting};
 use crate::model::catalog::{Catalog, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
@@ -127,6 +126,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 ms_per_day: None,
                 write_overhead: 0.0,
                 basis: Basis::OfflineModel,
+                weighted_by: Weighting::EstimatedCost,
                 confidence: Confidence::Medium,
             }),
             queries: queries.iter().map(|id| format_id(*id)).collect(),
