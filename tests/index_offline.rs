@@ -721,6 +721,92 @@ fn select_star_on_a_wide_table_gets_no_include_candidate() {
     );
 }
 
+/// Issue #17 point 7: `INCLUDE` pays only when index-only scans really skip the heap and
+/// the copied columns are narrow.
+#[test]
+fn include_candidates_leave_out_wide_payloads_and_tables_the_visibility_map_lags() {
+    let mut catalog = catalog_from(
+        "CREATE TABLE events (id bigint PRIMARY KEY, account_id int, kind text,
+         payload jsonb);",
+    );
+    set_rows(&mut catalog, "events", 1_000_000.0);
+    let facts = workload(
+        &catalog,
+        &[
+            "SELECT id, payload FROM events WHERE account_id = $1",
+            "SELECT id, kind FROM events WHERE account_id = $1 AND kind = 'x'",
+        ],
+    );
+    let include_lists = |catalog: &Catalog| -> Vec<Vec<String>> {
+        candidates_for(&facts, catalog, &no_rows())
+            .into_iter()
+            .map(|c| c.def.include)
+            .filter(|include| !include.is_empty())
+            .collect()
+    };
+    // The JSON payload is never copied into an index; the narrow kind is.
+    let lists = include_lists(&catalog);
+    assert!(
+        lists.iter().all(|l| !l.contains(&"payload".to_string())),
+        "{lists:?}"
+    );
+    assert!(
+        lists.iter().any(|l| l.contains(&"kind".to_string())),
+        "{lists:?}"
+    );
+
+    // A table whose pages are mostly not all-visible (written continuously): no INCLUDE.
+    let table = catalog.tables.get_mut(&name("events")).unwrap();
+    let stats = table.stats.as_mut().unwrap();
+    stats.pages = 10_000;
+    stats.all_visible_pages = Some(2_000);
+    assert!(
+        include_lists(&catalog).is_empty(),
+        "{:?}",
+        include_lists(&catalog)
+    );
+    let stats = catalog
+        .tables
+        .get_mut(&name("events"))
+        .unwrap()
+        .stats
+        .as_mut()
+        .unwrap();
+    stats.all_visible_pages = Some(9_000);
+    assert!(!include_lists(&catalog).is_empty());
+}
+
+/// The offline model charges an index-only scan for the heap pages not all-visible, as
+/// PostgreSQL's `cost_index` does.
+#[test]
+fn an_index_only_scan_costs_more_where_fewer_pages_are_all_visible() {
+    let mut catalog = catalog_from(SHOP_DDL);
+    set_rows(&mut catalog, "orders", 1_000_000.0);
+    let facts = workload(&catalog, &[CUSTOMER_TOTALS]);
+    let covering = IndexDef {
+        include: vec!["id".into(), "total".into()],
+        ..btree("orders", &["customer_id"])
+    };
+    let cost_at = |visible: Option<i64>| {
+        let mut catalog = catalog.clone();
+        let stats = catalog
+            .tables
+            .get_mut(&name("orders"))
+            .unwrap()
+            .stats
+            .as_mut()
+            .unwrap();
+        stats.pages = 10_000;
+        stats.all_visible_pages = visible;
+        let rows = no_rows();
+        let mut model = OfflineModel::new(&catalog, &facts, &rows);
+        cost(&mut model, 1, &[&covering])
+    };
+    let (unknown, all, half) = (cost_at(None), cost_at(Some(10_000)), cost_at(Some(5_000)));
+    assert_eq!(unknown, all, "unknown visibility is read as all-visible");
+    assert!(half > all, "{half} vs {all}");
+}
+
 // Regression: at 18a3e00 `serves` ignored key direction and dropped this candidate.
 #[test]
 fn an_index_in_the_wrong_mixed_direction_does_not_serve_a_sort_candidate() {

@@ -238,6 +238,11 @@ fn reads_the_inserts_since_the_last_vacuum() {
         let since = stats("vacuumed").seconds_since_vacuum.unwrap();
         assert!((0.0..600.0).contains(&since), "{since}");
         assert_eq!(stats("never_vacuumed").seconds_since_vacuum, None);
+        // VACUUM marked the one page all-visible (pg_class keeps that figure until the next
+        // vacuum); a table never vacuumed has no pages counted and no share.
+        assert_eq!(stats("vacuumed").all_visible_pages, Some(1));
+        assert_eq!(stats("vacuumed").all_visible_share(), Some(1.0));
+        assert_eq!(stats("never_vacuumed").all_visible_share(), None);
     });
 }
 

@@ -17,6 +17,16 @@ pub fn is_json(data_type: &str) -> bool {
     data_type == "json"
 }
 
+/// Values too wide to copy into an index's `INCLUDE`: documents and binaries (`json`,
+/// `jsonb`, `xml`, `bytea`, `tsvector`), arrays, and text whose statistics say it averages
+/// over `MAX_NARROW_TEXT_BYTES`. Text without statistics is given the benefit of the doubt.
+pub fn is_wide(data_type: &str, average_bytes: Option<i32>) -> bool {
+    const MAX_NARROW_TEXT_BYTES: i32 = 64;
+    matches!(data_type, "json" | "jsonb" | "xml" | "bytea" | "tsvector")
+        || data_type.ends_with("[]")
+        || average_bytes.is_some_and(|bytes| bytes > MAX_NARROW_TEXT_BYTES)
+}
+
 /// `character(12)` → 12; `None` for other types and arrays.
 pub fn padded_length(data_type: &str) -> Option<u32> {
     data_type
@@ -53,5 +63,15 @@ mod tests {
         assert_eq!(padded_length("character varying(12)"), None);
         assert_eq!(padded_length("text"), None);
         assert!(is_json("json") && !is_json("jsonb") && !is_json("json[]"));
+    }
+
+    #[test]
+    fn documents_arrays_and_long_text_are_wide() {
+        for wide in ["jsonb", "json", "bytea", "integer[]"] {
+            assert!(is_wide(wide, None), "{wide}");
+        }
+        assert!(is_wide("text", Some(300)));
+        assert!(!is_wide("text", Some(20)) && !is_wide("text", None));
+        assert!(!is_wide("bigint", Some(8)));
     }
 }

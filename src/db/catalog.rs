@@ -204,6 +204,7 @@ fn table(row: &Row) -> Option<Table> {
             rows: row.float("reltuples").filter(|rows| *rows >= 0.0),
             // Partitioned tables have no storage and report -1.
             pages: count("relpages").max(0),
+            all_visible_pages: row.int("relallvisible"),
             table_bytes: count("table_bytes"),
             total_bytes: count("total_bytes"),
             seq_scans: count("seq_scan"),

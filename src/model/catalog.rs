@@ -365,9 +365,22 @@ pub struct TableStats {
     /// table was not vacuumed since its statistics were last reset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_since_vacuum: Option<f64>,
+    /// `pg_class.relallvisible`: pages the visibility map marks all-visible, where an
+    /// index-only scan need not visit the heap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_visible_pages: Option<i64>,
     /// The columns of each extended statistics object (`CREATE STATISTICS`) on the table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended_statistics: Vec<Vec<String>>,
+}
+
+impl TableStats {
+    /// The share of its pages an index-only scan can answer without the heap, when the
+    /// server said (`relallvisible / relpages`).
+    pub fn all_visible_share(&self) -> Option<f64> {
+        let visible = self.all_visible_pages?;
+        (self.pages > 0).then(|| (visible as f64 / self.pages as f64).min(1.0))
+    }
 }
 
 fn is_zero(count: &i64) -> bool {

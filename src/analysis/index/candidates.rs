@@ -6,6 +6,7 @@
 //! Candidates an existing index already serves are dropped.
 
 use super::definition::{IndexDef, IndexMethod, KeyPart, PartialCondition, existing_by_table};
+use crate::analysis::column_types::is_wide;
 use crate::analysis::facts::{
     Access, ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
@@ -16,6 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 const MAX_COVERED_COLUMNS: usize = 8;
 /// Below this many rows an index-only scan saves next to nothing over a plain index.
 const MIN_ROWS_FOR_COVERING: f64 = 10_000.0;
+/// Below this share of all-visible pages an "index-only" scan mostly visits the heap anyway
+/// (the visibility map lags a table written continuously), so `INCLUDE` pays nothing back.
+const MIN_ALL_VISIBLE_FOR_COVERING: f64 = 0.5;
 /// BRIN pays on large tables whose column follows the physical row order.
 const MIN_ROWS_FOR_BRIN: f64 = 100_000.0;
 const MIN_BRIN_CORRELATION: f64 = 0.9;
@@ -61,7 +65,9 @@ pub fn generate(
                 .get(name)
                 .copied()
                 .or_else(|| table.stats.as_ref().and_then(|s| s.rows));
-            let covering = known_rows.is_some_and(|r| r >= MIN_ROWS_FOR_COVERING);
+            let visible = table.stats.as_ref().and_then(|s| s.all_visible_share());
+            let covering = known_rows.is_some_and(|r| r >= MIN_ROWS_FOR_COVERING)
+                && visible.is_none_or(|share| share >= MIN_ALL_VISIBLE_FOR_COVERING);
             let fixed = fixed_values.contains(id);
             for def in for_table(query, table, covering, fixed) {
                 found.entry(def).or_default().insert(*id);
@@ -239,7 +245,7 @@ fn for_table(
             keys,
             ..IndexDef::btree(&table.name, &[])
         };
-        if let Some(covering) = covering(&plain, &needs.used).filter(|_| with_covering) {
+        if let Some(covering) = covering(&plain, table, &needs.used).filter(|_| with_covering) {
             defs.push(covering);
         }
         defs.push(plain);
@@ -370,8 +376,9 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
 }
 
 /// The index with the statement's other columns of the table as `INCLUDE`, when that
-/// stays narrow enough to be worth it.
-fn covering(plain: &IndexDef, used: &[&str]) -> Option<IndexDef> {
+/// stays narrow enough to be worth it: a few columns, none of them wide (a JSON payload
+/// copied into the index costs every write more than the heap visit it saves).
+fn covering(plain: &IndexDef, table: &Table, used: &[&str]) -> Option<IndexDef> {
     let keys = plain.key_columns();
     let include: Vec<String> = used
         .iter()
@@ -379,6 +386,15 @@ fn covering(plain: &IndexDef, used: &[&str]) -> Option<IndexDef> {
         .map(|c| c.to_string())
         .collect();
     if include.is_empty() || used.len() > MAX_COVERED_COLUMNS || keys.len() != plain.keys.len() {
+        return None;
+    }
+    let wide = |name: &String| {
+        table.column(name).is_some_and(|column| {
+            let average = column.stats.as_ref().map(|s| s.avg_width);
+            is_wide(&column.data_type, average)
+        })
+    };
+    if include.iter().any(wide) {
         return None;
     }
     Some(IndexDef {
@@ -478,7 +494,7 @@ fn partial_indexes(
             ..IndexDef::btree(&table.name, &[])
         };
         let used: Vec<&str> = query.columns_needed(&table.name, &condition).collect();
-        if with_covering && let Some(covering) = covering(&def, &used) {
+        if with_covering && let Some(covering) = covering(&def, table, &used) {
             defs.push(covering);
         }
         defs.push(def);

@@ -270,9 +270,17 @@ impl<'a> OfflineModel<'a> {
             let index_cost = s.random_page
                 + (index_pages * matched_sel * fraction).ceil() * s.random_page
                 + tuples * fraction * (s.cpu_index_tuple + s.cpu_operator);
-            let heap_cost = if covering {
-                0.0
+            // An index-only scan still visits the heap for pages not marked all-visible.
+            let heap_visited = if covering {
+                1.0 - table
+                    .stats
+                    .as_ref()
+                    .and_then(|st| st.all_visible_share())
+                    .unwrap_or(1.0)
             } else {
+                1.0
+            };
+            let heap_cost = heap_visited * {
                 let fetched = tuples * fraction;
                 let correlation = index
                     .keys

@@ -8,6 +8,7 @@ SELECT n.nspname::text                                    AS schema,
        -- -1 on PG 14+ when never analysed or vacuumed: read as unknown.
        c.reltuples::float8                                AS reltuples,
        c.relpages::int8                                   AS relpages,
+       c.relallvisible::int8                              AS relallvisible,
        pg_relation_size(c.oid)                            AS table_bytes,
        pg_total_relation_size(c.oid)                      AS total_bytes,
        p.partstrat::text                                  AS partition_strategy,
