@@ -218,6 +218,7 @@ rule_cases! {
     DT007
     DT008
     IDX001
+    IDX002
     IDX003
     IDX004
     IDX005
