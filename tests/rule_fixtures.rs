@@ -223,6 +223,7 @@ rule_cases! {
     IDX004
     IDX005
     IDX006
+    IDX007
     IDX008
     MIG001
     MIG002
