@@ -218,10 +218,12 @@ rule_cases! {
     DT007
     DT008
     IDX001
+    IDX002
     IDX003
     IDX004
     IDX005
     IDX006
+    IDX007
     IDX008
     MIG001
     MIG002
