@@ -1382,3 +1382,49 @@ fn logged_time_outweighs_the_planners_limit_optimism() {
         by_cost["findings"]
     );
 }
+
+/// What planwise charges a partial index for: an UPDATE of a column its condition names
+/// loses HOT, as one of its keys would (PostgreSQL counts predicate columns among the
+/// indexed ones). The server says so here; planwise's upkeep follows.
+#[test]
+fn an_update_of_a_partial_index_condition_column_is_not_hot() {
+    let Some(database) = live::database("partial_hot", &[]) else {
+        return;
+    };
+    admin_execute(
+        &database,
+        "CREATE TABLE jobs (id int PRIMARY KEY, status text, created_at int, note text)
+             WITH (fillfactor = 50, autovacuum_enabled = off);
+         INSERT INTO jobs SELECT g, 'pending', g, '' FROM generate_series(1, 100) g;
+         CREATE INDEX jobs_pending ON jobs (created_at) WHERE status = 'pending';",
+    );
+    // pg_stat_xact_user_tables counts the open transaction's own updates: each update is
+    // counted, then rolled back.
+    let counts = |update: &str| -> (String, String) {
+        runtime().block_on(async {
+            let client = admin(&database.name).await;
+            client.batch_execute("BEGIN").await.unwrap();
+            client.batch_execute(update).await.unwrap();
+            let row = client
+                .query_one(
+                    "SELECT n_tup_upd::text, n_tup_hot_upd::text
+                     FROM pg_stat_xact_user_tables WHERE relname = 'jobs'",
+                    &[],
+                )
+                .await
+                .unwrap();
+            client.batch_execute("ROLLBACK").await.unwrap();
+            (row.get(0), row.get(1))
+        })
+    };
+    assert_eq!(
+        counts("UPDATE jobs SET note = 'x' WHERE id = 1"),
+        ("1".into(), "1".into()),
+        "a column no index names: HOT"
+    );
+    assert_eq!(
+        counts("UPDATE jobs SET status = 'done' WHERE id = 2"),
+        ("1".into(), "0".into()),
+        "the partial index's condition column: not HOT"
+    );
+}

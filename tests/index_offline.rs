@@ -395,6 +395,32 @@ fn partial_candidates(share: f64) -> Vec<Candidate> {
     candidates_for(&facts, &catalog, &no_rows())
 }
 
+/// A polling query (IDX002's own example): the first ten pending orders by age. The partial
+/// index holds only the pending ones, in order: under LIMIT it reads ten entries, like the
+/// full (status, created_at) index, from a far smaller index. Its condition was counted
+/// twice under LIMIT (the statement's rows already count it), which priced it 4× dearer.
+#[test]
+fn under_limit_a_partial_index_costs_no_more_than_the_full_one() {
+    let catalog = pending_orders(0.02);
+    let facts = workload(
+        &catalog,
+        &["SELECT id FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT 10"],
+    );
+    let rows = no_rows();
+    let mut model = OfflineModel::new(&catalog, &facts, &rows);
+    let partial = IndexDef {
+        predicate: Some(PartialCondition::parse("status = 'pending'")),
+        ..btree("orders", &["created_at"])
+    };
+    let full = btree("orders", &["status", "created_at"]);
+    let (with_partial, with_full) = (
+        cost(&mut model, 1, &[&partial]),
+        cost(&mut model, 1, &[&full]),
+    );
+    assert!(with_partial <= with_full, "{with_partial} vs {with_full}");
+    assert!(size(&mut model, &partial) < size(&mut model, &full) / 10.0);
+}
+
 #[test]
 fn indexes_on_a_table_nothing_writes_are_built_full() {
     let mut catalog = catalog_from(SHOP_DDL);
@@ -1292,6 +1318,32 @@ fn two_candidates_serving_one_statement_are_not_both_chosen() {
         );
         assert!(left_out.saving_alone > 0.0);
     }
+}
+
+/// Updates of the column a partial index's condition names are its upkeep (and cost HOT),
+/// as `an_update_of_a_partial_index_condition_column_is_not_hot` sees on the server.
+#[test]
+fn updates_of_a_partial_index_condition_column_are_its_upkeep() {
+    let catalog = pending_orders(0.02);
+    let statements = [
+        "SELECT id FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT 10",
+        "UPDATE orders SET status = 'done' WHERE id = $1",
+    ];
+    let facts = workload(&catalog, &statements);
+    let partial = IndexDef {
+        predicate: Some(PartialCondition::parse("status = 'pending'")),
+        ..btree("orders", &["created_at"])
+    };
+    let plan = run_select(
+        &catalog,
+        &facts,
+        &no_rows(),
+        &[1_000.0, 1_000.0],
+        vec![partial],
+        Limits::default(),
+    );
+    assert_eq!(plan.chosen.len(), 1, "{plan:#?}");
+    assert!(plan.chosen[0].write_overhead > 0.0, "{plan:#?}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::quote_identifier;
 use crate::sql::lexer::{Lexer, TokenKind};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// One key of an index: a column or an expression over columns.
@@ -99,6 +99,24 @@ impl PartialCondition {
 
     pub fn parts(&self) -> &[String] {
         &self.parts
+    }
+
+    /// The words of the condition that name one of `columns` (quoted or not).
+    pub fn mentions<'c>(&self, columns: impl Iterator<Item = &'c str>) -> BTreeSet<&'c str> {
+        let text = self.to_string();
+        let mut words = BTreeSet::new();
+        let mut lexer = Lexer::new(text.as_bytes());
+        while let Some(token) = lexer.next_significant() {
+            let word = &text[token.start..token.end];
+            match token.kind {
+                TokenKind::Word => words.insert(word.to_ascii_lowercase()),
+                TokenKind::QuotedIdent => {
+                    words.insert(word.trim_matches('"').replace("\"\"", "\""))
+                }
+                _ => false,
+            };
+        }
+        columns.filter(|c| words.contains(*c)).collect()
     }
 }
 

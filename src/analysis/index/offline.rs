@@ -264,8 +264,9 @@ impl<'a> OfflineModel<'a> {
             let tuples = (index_rows * matched_sel).max(1.0);
             let mut fraction = 1.0;
             if ordered && let Some(limit) = limit {
-                let out = (selected * partial_share).max(1.0);
-                fraction = (limit / out).min(1.0);
+                // `selected` already counts a partial index's condition among the
+                // statement's own.
+                fraction = (limit / selected.max(1.0)).min(1.0);
             }
             let index_cost = s.random_page
                 + (index_pages * matched_sel * fraction).ceil() * s.random_page
@@ -291,7 +292,7 @@ impl<'a> OfflineModel<'a> {
                     .unwrap_or(0.0);
                 let c2 = correlation * correlation;
                 let random_pages = pages * (1.0 - (-fetched / pages).exp());
-                c2 * (matched_sel * pages * s.seq_page).max(1.0)
+                c2 * (partial_share * matched_sel * pages * s.seq_page).max(1.0)
                     + (1.0 - c2) * random_pages * s.random_page
                     + fetched * s.cpu_tuple
             };

@@ -228,7 +228,11 @@ impl TableWrites {
             .values()
             .filter(|i| i.table == def.table)
             .collect();
-        let covered: BTreeSet<&str> = def.covered_columns().collect();
+        let mut covered: BTreeSet<&str> = def.covered_columns().collect();
+        // An update of a column a partial index's condition names loses HOT too.
+        if let (Some(condition), Some(table)) = (&def.predicate, catalog.tables.get(&def.table)) {
+            covered.extend(condition.mentions(table.columns.iter().map(|c| c.name.as_str())));
+        }
         for (columns, calls) in self.updates.get(&def.table).into_iter().flatten() {
             let touches_new = columns.iter().any(|c| covered.contains(c.as_str()))
                 || def.keys.iter().any(|k| !k.is_column);
