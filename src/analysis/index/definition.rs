@@ -304,7 +304,18 @@ pub fn qualified(name: &QualifiedName) -> String {
 impl fmt::Display for IndexDef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let keys: Vec<String> = self.keys.iter().map(KeyPart::sql).collect();
-        write!(f, "{}({})", self.table.name, keys.join(", "))?;
+        // A btree is the default; another method is named, or a BRIN and a btree on the
+        // same column would read the same.
+        match &self.method {
+            IndexMethod::Btree => write!(f, "{}({})", self.table.name, keys.join(", "))?,
+            other => write!(
+                f,
+                "{} USING {} ({})",
+                self.table.name,
+                other.as_str(),
+                keys.join(", ")
+            )?,
+        }
         if !self.include.is_empty() {
             write!(f, " INCLUDE ({})", self.include.join(", "))?;
         }
