@@ -97,3 +97,72 @@ fn live_sizes_decide_severity_and_the_database_is_left_as_it_was() {
         0
     );
 }
+
+/// MIG015 on a column the logs read only through `SELECT *`: PostgreSQL runs a plain
+/// `SELECT *` after the drop and fails a statement prepared before it with `cached plan
+/// must not change result type`; planwise says exactly that, as a warning, instead of
+/// "fails with column does not exist".
+#[test]
+fn a_column_read_only_through_star_is_dropped_with_the_prepared_statements_warning() {
+    let Some(database) = live::database("drop_star", &[]) else {
+        return;
+    };
+    execute(
+        &database,
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric, note text);
+         INSERT INTO orders VALUES (1, 10, 'gift');",
+    );
+    let (plain, prepared) = runtime().block_on(async {
+        let client = admin(&database.name).await;
+        let statement = client.prepare("SELECT * FROM orders").await.unwrap();
+        client
+            .batch_execute("ALTER TABLE orders DROP COLUMN note")
+            .await
+            .unwrap();
+        let plain = client.simple_query("SELECT * FROM orders").await;
+        let prepared = client.query(&statement, &[]).await;
+        (plain, prepared)
+    });
+    assert!(plain.is_ok(), "{plain:?}");
+    let error = prepared.expect_err("the prepared statement's row type changed");
+    let message = error.as_db_error().map(|e| e.message().to_string());
+    assert_eq!(
+        message.as_deref(),
+        Some("cached plan must not change result type")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let schema = file(
+        "schema.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, total numeric, note text);",
+    );
+    let migration = file("0002.sql", "ALTER TABLE orders DROP COLUMN note;");
+    let star = file("star.sql", "SELECT * FROM orders WHERE id = 1;\n");
+    let named = file("named.sql", "SELECT id, note FROM orders WHERE id = 1;\n");
+    let finding = |log: &str| -> Value {
+        let report = check_json([&migration, "--schema", &schema, "--log", log]);
+        common::findings_of(&report, "MIG015").remove(0)
+    };
+    let through_star = finding(&star);
+    assert_eq!(through_star["severity"], "warning");
+    let text = through_star["message"].as_str().unwrap();
+    assert!(
+        text.contains("only through `*`")
+            && text.contains("cached plan must not change result type"),
+        "{text}"
+    );
+    let by_name = finding(&named);
+    assert_eq!(by_name["severity"], "error");
+    assert!(
+        by_name["message"]
+            .as_str()
+            .unwrap()
+            .contains("column \"note\" does not exist"),
+        "{by_name}"
+    );
+}

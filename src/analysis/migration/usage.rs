@@ -15,6 +15,8 @@ pub enum ColumnRole {
     Searched,
     /// Read or written otherwise.
     Mentioned,
+    /// Read only through `*`: the statement names it nowhere.
+    ThroughStar,
 }
 
 /// One fingerprint's use of a table or column.
@@ -97,6 +99,10 @@ impl WorkloadUsage {
                 for column in columns {
                     let role = if searched.contains(&(table, column.as_str())) {
                         ColumnRole::Searched
+                    } else if facts.select_star.contains(table)
+                        && !facts.column_mentions.contains_key(column)
+                    {
+                        ColumnRole::ThroughStar
                     } else {
                         ColumnRole::Mentioned
                     };
