@@ -1369,6 +1369,11 @@ fn logged_time_outweighs_the_planners_limit_optimism() {
         "{share} vs {expected}: {finding:#}"
     );
 
+    // The planner's estimate and the log part by far more than 10×: said as STAT003.
+    let stat003 = findings(&timed, "STAT003");
+    assert_eq!(stat003.len(), 1, "{:#}", timed["findings"]);
+    assert_eq!(stat003[0]["queries"], finding["queries"]);
+
     let untimed = [(slow, 300), (fast, 3000)]
         .iter()
         .flat_map(|(text, calls)| std::iter::repeat_n(format!("{text};\n"), *calls))

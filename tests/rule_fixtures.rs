@@ -273,6 +273,7 @@ rule_cases! {
     SHARD001
     STAT001
     STAT002
+    STAT003
 }
 
 #[test]

@@ -223,6 +223,7 @@ pub static RULES: &[&Rule] = &[
     &sharding::distribution_key::RULE,
     &statistics::stale_statistics::RULE,
     &statistics::row_misestimate::RULE,
+    &statistics::cost_far_below_logged_time::RULE,
 ];
 
 pub fn find(id_or_name: &str) -> Option<&'static Rule> {

@@ -79,6 +79,19 @@ pub struct Plan {
     pub evaluations: usize,
     /// Set when the what-if costing lost its server on the way.
     pub cut_short: Option<CutShort>,
+    /// Every costed statement's cost with the existing indexes, beside what the log
+    /// measured of it.
+    pub priced: Vec<Priced>,
+}
+
+/// A statement's estimated cost a call beside its logged time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Priced {
+    pub query: u64,
+    pub calls: f64,
+    pub cost: f64,
+    /// Logged time of all its calls (ms), when the log timed it.
+    pub logged_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -592,6 +605,17 @@ impl<'m, 'q> Search<'m, 'q> {
         chosen.sort_by(|a, b| b.saving.total_cmp(&a.saving).then(a.def.cmp(&b.def)));
         let rejected = self.rejections(&config);
         let baseline = self.baseline_total;
+        let priced = self
+            .queries
+            .iter()
+            .zip(&self.baseline)
+            .map(|(query, &cost)| Priced {
+                query: query.id,
+                calls: query.calls,
+                cost,
+                logged_ms: query.logged_ms,
+            })
+            .collect();
         Plan {
             basis: self.model.basis(),
             weighting: self.weighting,
@@ -604,6 +628,7 @@ impl<'m, 'q> Search<'m, 'q> {
             left_out: 0,
             evaluations: self.evaluations,
             cut_short: None,
+            priced,
         }
     }
 
