@@ -878,11 +878,18 @@ fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
 fn db_help_says_what_each_command_uses_the_database_for() {
     let db_help = |command: &str| -> String {
         let help = stdout_of(&[command, "--help"]);
-        let start = help.find("--db").expect("a --db option");
-        let end = help[start..]
-            .find("\n  -")
-            .map_or(help.len(), |end| start + end);
-        help[start..end]
+        // The option's lines: up to the next option or group title.
+        let lines: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("--db"))
+            .collect();
+        assert!(!lines.is_empty(), "{command}: no --db option:\n{help}");
+        let end = lines[1..]
+            .iter()
+            .position(|l| l.trim_start().starts_with('-') || !l.starts_with(' ') && !l.is_empty())
+            .map_or(lines.len(), |i| i + 1);
+        lines[..end]
+            .join(" ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

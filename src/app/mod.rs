@@ -131,10 +131,20 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
         Some(id) => rules::find(id)
             .with_context(|| format!("no rule `{id}` (planwise rules lists them)"))?
             .page(),
-        None => rules::RULES
-            .iter()
-            .map(|r| format!("{:<7} {:<27} {}\n", r.id, r.name, r.category))
-            .collect(),
+        None => {
+            // Columns as wide as their longest entry (CACHE001, required-column-without-default).
+            let id_width = rules::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let name_width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            rules::RULES
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<id_width$}  {:<name_width$}  {}\n",
+                        r.id, r.name, r.category
+                    )
+                })
+                .collect()
+        }
     };
     print!("{text}");
     Ok(())
