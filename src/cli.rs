@@ -97,6 +97,14 @@ pub enum Command {
     ///
     /// Example: planwise rules IDX001
     Rules(RulesArgs),
+    /// Print the completion script of a shell.
+    ///
+    /// Example: planwise completions bash > ~/.local/share/bash-completion/completions/planwise
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    ///
+    /// Example: planwise man --dir ~/.local/share/man/man1
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -220,6 +228,21 @@ pub enum DoctorFormat {
 pub struct RulesArgs {
     /// A rule id (`IDX001`) or name (`missing-index`); without one, every rule is listed.
     pub rule: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete planwise's commands and options in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write planwise.1 and a page per command (planwise-check.1, …) into DIR instead of
+    /// printing planwise.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 mod check;
 mod doctor;
 mod index_advice;
+mod install_files;
 mod measure;
 mod settings;
 
@@ -122,6 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => return check::run(&args),
         Command::Doctor(args) => doctor::run(&args)?,
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
+        Command::Completions(args) => install_files::completions(args.shell)?,
+        Command::Man(args) => install_files::man(args.dir.as_deref())?,
     }
     Ok(0)
 }
