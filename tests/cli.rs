@@ -915,3 +915,40 @@ fn db_help_says_what_each_command_uses_the_database_for() {
         assert!(help.contains("PG* environment"), "{command}: {help}");
     }
 }
+
+#[test]
+fn the_markdown_report_counts_in_the_singular_and_says_when_no_index_is_worth_adding() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE t (id bigint PRIMARY KEY, v text);\nCREATE VIEW tv AS SELECT id FROM t;\n",
+    )
+    .unwrap();
+    // Lookups by primary key: the existing index serves them, nothing to add.
+    let log = dir.path().join("pk.log");
+    std::fs::write(
+        &log,
+        "2024-01-01 00:00:00.000 UTC [1] LOG:  duration: 1.000 ms  statement: SELECT v FROM t WHERE id = 1\n\
+         2024-01-01 00:00:01.000 UTC [1] LOG:  duration: 1.000 ms  statement: SELECT v FROM t WHERE id = 2\n",
+    )
+    .unwrap();
+    let report = stdout_of(&[
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--format",
+        "md",
+    ]);
+    assert!(report.contains("\n1 table, 1 index, 1 view.\n"), "{report}");
+    assert!(
+        report.contains(
+            "Index advice (offline cost model): no new index to recommend for the workload's \
+             estimated cost of "
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("0 new indexes"), "{report}");
+}
