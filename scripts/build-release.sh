@@ -5,8 +5,8 @@
 #   scripts/build-release.sh [TARGET]        TARGET defaults to x86_64-unknown-linux-musl
 #
 # Needs the target's standard library (`rustup target add x86_64-unknown-linux-musl`) and a C
-# compiler for musl, for the C inside the dependencies (mimalloc, zstd, ring): `musl-gcc`,
-# from Debian's and Ubuntu's musl-tools. Writes
+# compiler for musl, for the C and assembly inside some dependencies (mimalloc, zstd, ring,
+# psm): `musl-gcc`, from Debian's and Ubuntu's musl-tools. Writes
 #   target/dist/planwise-v<version>-<TARGET>.tar.gz      the binary alone, named planwise
 #   target/dist/planwise-v<version>-<TARGET>.tar.gz.sha256
 # and fails if the binary needs a dynamic loader or a shared library.
