@@ -7,7 +7,7 @@
 # The image holds nothing but the binary and the certificates, and runs as an unprivileged
 # user: mount the files to read at /work (its working directory).
 
-FROM rust:1.88-slim-bookworm AS build
+FROM rust:1.95-slim-bookworm AS build
 # Debian's current musl-tools: a pinned version would stop building when the archive moves on.
 # hadolint ignore=DL3008
 RUN apt-get update \
