@@ -20,6 +20,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The groups `--help` shows the options in (clap's help headings).
+mod heading {
+    pub const INPUTS: &str = "Inputs";
+    pub const LIVE: &str = "Live database";
+    pub const INDEX_ADVICE: &str = "Index advice";
+    pub const RULES: &str = "Rules";
+    pub const OUTPUT: &str = "Output";
+}
+
 /// The `--db` help of a command: what the database is used for there, then how it is found.
 macro_rules! db_help {
     ($used_for:literal, $example:literal) => {
@@ -88,6 +97,14 @@ pub enum Command {
     ///
     /// Example: planwise rules IDX001
     Rules(RulesArgs),
+    /// Print the completion script of a shell.
+    ///
+    /// Example: planwise completions bash > ~/.local/share/bash-completion/completions/planwise
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    ///
+    /// Example: planwise man --dir ~/.local/share/man/man1
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -103,7 +120,7 @@ pub struct CheckArgs {
     /// `analyze --save-catalog` first (its statistics give table sizes). Without it (or
     /// --db), a table the migrations do not create is taken to exist, its size and traffic
     /// unknown.
-    #[arg(long, value_name = "PATH", num_args = 1..)]
+    #[arg(long, value_name = "PATH", num_args = 1.., help_heading = heading::INPUTS)]
     pub schema: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -121,26 +138,26 @@ pub struct CheckArgs {
 
     /// Row counts of tables, where no statistics say, e.g. `--table-rows orders=2e7`;
     /// `*=N` for every table not named (`--table-rows '*=5000,orders=2e7'`).
-    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
+    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "", hide_default_value = true)]
     pub table_rows: BTreeMap<QualifiedName, f64>,
 
     /// Output format: `text` for people, `github` for Actions annotations, `sarif` for code
     /// scanning, `md` for a pull-request comment.
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text, help_heading = heading::OUTPUT)]
     pub format: CheckFormat,
 
     /// Write the report to FILE instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub output: Option<PathBuf>,
 
     /// Exit with status 1 when a finding has at least this severity (default: from
     /// planwise.toml, else error).
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = heading::RULES)]
     pub fail_on: Option<Severity>,
 
     /// The configuration file (default: the first planwise.toml found walking up from the
     /// current directory).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = heading::RULES)]
     pub config: Option<PathBuf>,
 
     #[command(flatten)]
@@ -152,16 +169,16 @@ pub struct CheckArgs {
 pub struct RuleSelectionArgs {
     /// The rules to run, in place of planwise.toml's `select`: ids, id prefixes, names or
     /// `ALL`, comma-separated, e.g. `--select MIG001,MIG002`.
-    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',', help_heading = heading::RULES)]
     pub select: Option<Vec<String>>,
 
     /// Rules to run on top of the selection, e.g. `--extend-select missing-lock-timeout`.
-    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',', help_heading = heading::RULES)]
     pub extend_select: Vec<String>,
 
     /// Rules not to run, e.g. `--ignore MIG011`; the most specific pattern naming a rule
     /// decides (`--select MIG001 --ignore MIG` runs MIG001).
-    #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
+    #[arg(long, value_name = "RULE,...", value_delimiter = ',', help_heading = heading::RULES)]
     pub ignore: Vec<String>,
 }
 
@@ -214,11 +231,26 @@ pub struct RulesArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete planwise's commands and options in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write planwise.1 and a page per command (planwise-check.1, …) into DIR instead of
+    /// printing planwise.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct InputArgs {
     /// Log files or globs to read, `-` for stdin; `.gz`, `.zst` and `.bz2` are decompressed.
     /// stderr, csvlog, jsonlog, pg_stat_statements exports (CSV/JSON), `.sql` workloads and
     /// saved profiles are recognised. Repeat the flag or list several after it.
-    #[arg(long = "log", value_name = "FILE", num_args = 1..)]
+    #[arg(long = "log", value_name = "FILE", num_args = 1.., help_heading = heading::INPUTS)]
     pub logs: Vec<String>,
 
     /// A database to read pg_stat_statements from, in a read-only session. A libpq URL or
@@ -232,37 +264,38 @@ pub struct InputArgs {
         env = "DATABASE_URL",
         hide_env_values = true,
         num_args = 0..=1,
-        default_missing_value = ""
+        default_missing_value = "",
+        help_heading = heading::LIVE
     )]
     pub db: Option<String>,
 
     /// The format of the inputs, when guessing is not wanted.
-    #[arg(long, value_enum, default_value_t = LogFormat::Auto)]
+    #[arg(long, value_enum, default_value_t = LogFormat::Auto, help_heading = heading::INPUTS)]
     pub log_format: LogFormat,
 
     /// The server's `log_line_prefix` (SHOW log_line_prefix), for stderr logs whose prefix
     /// is not one of the common ones, e.g. '%m [%p] %q%u@%d '.
-    #[arg(long, value_name = "PREFIX")]
+    #[arg(long, value_name = "PREFIX", help_heading = heading::INPUTS)]
     pub log_line_prefix: Option<String>,
 
     /// Threads that parse logs (default: every core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = heading::INPUTS)]
     pub threads: Option<usize>,
 
     /// Also save the workload profile to FILE; saved profiles are accepted by --log and
     /// merge exactly as if their logs had been read together.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub save_profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Write the report to FILE instead of stdout.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub output: Option<PathBuf>,
 
     /// How many queries the table and Markdown show.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = 20, value_name = "N", help_heading = heading::OUTPUT)]
     pub top: usize,
 }
 
@@ -273,7 +306,7 @@ pub struct WorkloadArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = heading::OUTPUT)]
     pub format: OutputFormat,
 }
 
@@ -285,22 +318,22 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Md)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = heading::OUTPUT)]
     pub format: OutputFormat,
 
     /// The schema: `.sql` files (pg_dump output is fine) and migration folders, applied in
     /// file-name order. Example: --schema db/structure.sql or --schema migrations/
-    #[arg(long, value_name = "PATH", num_args = 1..)]
+    #[arg(long, value_name = "PATH", num_args = 1.., help_heading = heading::INPUTS)]
     pub schema: Vec<PathBuf>,
 
     /// Also write the join graph as Graphviz DOT to FILE (`dot -Tsvg FILE`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub graph: Option<PathBuf>,
 
     /// Also save the catalog — with the live statistics when read with --db — as JSON to
     /// FILE; give it back as the first --schema path to analyse offline (in CI) with the
     /// production statistics.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub save_catalog: Option<PathBuf>,
 
     #[command(flatten)]
@@ -311,17 +344,17 @@ pub struct AnalyzeArgs {
     /// produced (rule STAT002). This runs them: each alone, in a read-only transaction that
     /// is rolled back, cancelled after 10 s; statements logged without their parameters'
     /// values are left out. Example: planwise analyze --log pg.log --db $URL --analyze
-    #[arg(long, requires = "db")]
+    #[arg(long, requires = "db", help_heading = heading::LIVE)]
     pub analyze: bool,
 
     /// Exit with status 1 when a finding has at least this severity.
-    #[arg(long, value_enum, value_name = "SEVERITY")]
+    #[arg(long, value_enum, value_name = "SEVERITY", help_heading = heading::RULES)]
     pub fail_on: Option<Severity>,
 
     /// The configuration file, whose `[rules]` select rules and set their severity as for
     /// `check` (default: the first planwise.toml found walking up from the current
     /// directory).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = heading::RULES)]
     pub config: Option<PathBuf>,
 
     #[command(flatten)]
@@ -336,10 +369,10 @@ pub struct WhatifArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = heading::OUTPUT)]
     pub format: OutputFormat,
     /// The schema, when there is no --db (see `analyze --schema`).
-    #[arg(long, value_name = "PATH", num_args = 1..)]
+    #[arg(long, value_name = "PATH", num_args = 1.., help_heading = heading::INPUTS)]
     pub schema: Vec<PathBuf>,
     /// A proposed index: one `CREATE INDEX …` statement. Repeat for several.
     #[arg(long = "index", value_name = "SQL", required = true)]
@@ -353,20 +386,20 @@ pub struct WhatifArgs {
 pub struct IndexArgs {
     /// Disk the recommended indexes may take in all, e.g. 500MB, 2GB (units: B, kB, MB,
     /// GB, TB, powers of 1000; MiB, GiB powers of 1024). Default: no limit.
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = heading::INDEX_ADVICE)]
     pub budget: Option<f64>,
 
     /// Recommend at most N new indexes.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = heading::INDEX_ADVICE)]
     pub max_indexes: Option<usize>,
 
     /// Advise for the N statements that take the most logged time (else run most often);
     /// the rest are left out (the report says how many).
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, help_heading = heading::INDEX_ADVICE)]
     pub advise_top: usize,
 
     /// The least an index must save, in percent of the workload's estimated cost.
-    #[arg(long, value_name = "PERCENT", default_value_t = 0.1)]
+    #[arg(long, value_name = "PERCENT", default_value_t = 0.1, help_heading = heading::INDEX_ADVICE)]
     pub min_saving: f64,
 
     #[command(flatten)]
@@ -377,23 +410,23 @@ pub struct IndexArgs {
 #[derive(Debug, Args)]
 pub struct CostArgs {
     /// Sessions that plan statements in parallel for what-if costing with --db.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = heading::LIVE)]
     pub whatif_connections: usize,
 
     /// How index candidates are costed: `whatif` plans them on --db with HypoPG, `offline`
     /// uses planwise's model of PostgreSQL's costs, `auto` the first that is available.
-    #[arg(long, value_enum, default_value_t = CostModelChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = CostModelChoice::Auto, help_heading = heading::INDEX_ADVICE)]
     pub cost_model: CostModelChoice,
 
     /// Row counts for the offline model where no statistics say, e.g.
     /// `--table-rows orders=600000,public.users=2e6` (unqualified names are in `public`).
-    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "")]
+    #[arg(long, value_name = "TABLE=ROWS,...", value_parser = parse_table_rows, default_value = "", hide_default_value = true, help_heading = heading::INDEX_ADVICE)]
     pub table_rows: BTreeMap<QualifiedName, f64>,
 
     /// Plan (never run) logged statements that call the database's own functions. Planning
     /// alone runs code: PostgreSQL folds immutable and stable functions called with constant
     /// arguments. Without this flag such statements are not planned and are reported.
-    #[arg(long)]
+    #[arg(long, help_heading = heading::LIVE)]
     pub trust_functions: bool,
 }
 

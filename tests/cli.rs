@@ -878,11 +878,18 @@ fn a_schema_statement_too_deep_is_reported_and_the_rest_is_loaded() {
 fn db_help_says_what_each_command_uses_the_database_for() {
     let db_help = |command: &str| -> String {
         let help = stdout_of(&[command, "--help"]);
-        let start = help.find("--db").expect("a --db option");
-        let end = help[start..]
-            .find("\n  -")
-            .map_or(help.len(), |end| start + end);
-        help[start..end]
+        // The option's lines: up to the next option or group title.
+        let lines: Vec<&str> = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("--db"))
+            .collect();
+        assert!(!lines.is_empty(), "{command}: no --db option:\n{help}");
+        let end = lines[1..]
+            .iter()
+            .position(|l| l.trim_start().starts_with('-') || !l.starts_with(' ') && !l.is_empty())
+            .map_or(lines.len(), |i| i + 1);
+        lines[..end]
+            .join(" ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")
@@ -907,4 +914,41 @@ fn db_help_says_what_each_command_uses_the_database_for() {
         // Every one says how the connection is found, the same way.
         assert!(help.contains("PG* environment"), "{command}: {help}");
     }
+}
+
+#[test]
+fn the_markdown_report_counts_in_the_singular_and_says_when_no_index_is_worth_adding() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE t (id bigint PRIMARY KEY, v text);\nCREATE VIEW tv AS SELECT id FROM t;\n",
+    )
+    .unwrap();
+    // Lookups by primary key: the existing index serves them, nothing to add.
+    let log = dir.path().join("pk.log");
+    std::fs::write(
+        &log,
+        "2024-01-01 00:00:00.000 UTC [1] LOG:  duration: 1.000 ms  statement: SELECT v FROM t WHERE id = 1\n\
+         2024-01-01 00:00:01.000 UTC [1] LOG:  duration: 1.000 ms  statement: SELECT v FROM t WHERE id = 2\n",
+    )
+    .unwrap();
+    let report = stdout_of(&[
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+        "--format",
+        "md",
+    ]);
+    assert!(report.contains("\n1 table, 1 index, 1 view.\n"), "{report}");
+    assert!(
+        report.contains(
+            "Index advice (offline cost model): no new index to recommend (the workload's \
+             cost, each statement weighted by its logged time: "
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("0 new indexes"), "{report}");
 }

@@ -3,6 +3,7 @@
 mod check;
 mod doctor;
 mod index_advice;
+mod install_files;
 mod measure;
 mod settings;
 
@@ -122,6 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check(args) => return check::run(&args),
         Command::Doctor(args) => doctor::run(&args)?,
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
+        Command::Completions(args) => install_files::completions(args.shell)?,
+        Command::Man(args) => install_files::man(args.dir.as_deref())?,
     }
     Ok(0)
 }
@@ -131,10 +134,22 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
         Some(id) => rules::find(id)
             .with_context(|| format!("no rule `{id}` (planwise rules lists them)"))?
             .page(),
-        None => rules::RULES
-            .iter()
-            .map(|r| format!("{:<7} {:<27} {}\n", r.id, r.name, r.category.as_str()))
-            .collect(),
+        None => {
+            // Columns as wide as their longest entry (CACHE001, required-column-without-default).
+            let id_width = rules::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            let name_width = rules::RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
+            rules::RULES
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<id_width$}  {:<name_width$}  {}\n",
+                        r.id,
+                        r.name,
+                        r.category.as_str()
+                    )
+                })
+                .collect()
+        }
     };
     print!("{text}");
     Ok(())

@@ -1,7 +1,7 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
 use super::escape_controls;
-use super::{Queries, QueryView, Report, one_line};
+use super::{IndexAdviceView, Queries, QueryView, Report, one_line};
 use crate::findings::Weighting;
 use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
@@ -59,6 +59,38 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     escape_controls(out)
 }
 
+/// The advisor's outcome in one sentence: what the new indexes save, or that none would.
+fn index_advice_summary(advice: &IndexAdviceView) -> String {
+    let basis = match advice.basis {
+        crate::findings::Basis::WhatIf => "HypoPG what-if on the live database",
+        crate::findings::Basis::OfflineModel => "offline cost model",
+    };
+    let cost = match advice.weighted_by {
+        Weighting::LoggedTime => "cost, each statement weighted by its logged time,",
+        Weighting::EstimatedCost => "estimated cost",
+        Weighting::Mixed => "cost, each timed statement weighted by its logged time,",
+    };
+    if advice.indexes == 0 {
+        return format!(
+            "Index advice ({basis}): no new index to recommend (the workload's {}: {:.0}).",
+            cost.trim_end_matches(','),
+            advice.cost_before
+        );
+    }
+    let one = advice.indexes == 1;
+    format!(
+        "Index advice ({basis}): {} new index{} ({}) take{} the workload's {cost} from {:.0} \
+         to {:.0} (**{:.1} % less**).",
+        advice.indexes,
+        if one { "" } else { "es" },
+        human_bytes(advice.size_bytes as i64),
+        if one { "s" } else { "" },
+        advice.cost_before,
+        advice.cost_after,
+        (1.0 - advice.cost_after / advice.cost_before) * 100.0
+    )
+}
+
 fn write_findings(out: &mut String, report: &Report) {
     let Some(findings) = &report.findings else {
         return;
@@ -67,27 +99,7 @@ fn write_findings(out: &mut String, report: &Report) {
     if let Some(advice) = &report.index_advice
         && advice.cost_before > 0.0
     {
-        let _ = writeln!(
-            out,
-            "Index advice ({}): {} new index{} ({}) take{} the workload's {} \
-             from {:.0} to {:.0} (**{:.1} % less**).\n",
-            match advice.basis {
-                crate::findings::Basis::WhatIf => "HypoPG what-if on the live database",
-                crate::findings::Basis::OfflineModel => "offline cost model",
-            },
-            advice.indexes,
-            if advice.indexes == 1 { "" } else { "es" },
-            human_bytes(advice.size_bytes as i64),
-            if advice.indexes == 1 { "s" } else { "" },
-            match advice.weighted_by {
-                Weighting::LoggedTime => "cost, each statement weighted by its logged time,",
-                Weighting::EstimatedCost => "estimated cost",
-                Weighting::Mixed => "cost, each timed statement weighted by its logged time,",
-            },
-            advice.cost_before,
-            advice.cost_after,
-            (1.0 - advice.cost_after / advice.cost_before) * 100.0
-        );
+        let _ = writeln!(out, "{}\n", index_advice_summary(advice));
     }
     if let Some(cut) = report
         .index_advice
@@ -277,10 +289,14 @@ fn write_latency(out: &mut String, report: &Report) {
 fn write_schema(out: &mut String, report: &Report, top: usize) {
     let Some(schema) = &report.schema else { return };
     let _ = writeln!(out, "## Schema\n");
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let _ = writeln!(
         out,
-        "{} tables, {} indexes, {} views.\n",
-        schema.tables, schema.indexes, schema.views
+        "{}, {}, {}.\n",
+        count(schema.tables, "table", "tables"),
+        count(schema.indexes, "index", "indexes"),
+        count(schema.views, "view", "views")
     );
     let _ = writeln!(out, "| Table | Rows | Size | Columns | Indexes |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
