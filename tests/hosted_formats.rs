@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::render::{Entry, Rendering, read_csvlog};
+use common::render::{Entry, Rendering, messages, read_csvlog};
 use common::{assert_same, comparable, fixture, only_sample, options, read, read_with};
 use planwise::input::{LogFormat, detect};
 use planwise::model::diagnostics::Kind;
@@ -300,4 +300,36 @@ fn azure_records_without_the_fields_are_reported_at_their_lines() {
     assert_eq!(at(Kind::NotJsonObject), [15]);
     assert_eq!(at(Kind::OtherProgram), [14]);
     assert_eq!(profile.summary.lines_skipped, 5);
+}
+
+/// `planwise doctor` recommends `%m [%p] %e %q%u@%d/%a `: a log written with it is read
+/// without --log-line-prefix, every field kept (the SQLSTATE too, as csvlog has it).
+#[test]
+fn the_prefix_doctor_recommends_is_detected() {
+    use std::fmt::Write;
+    let mut log = String::new();
+    for entry in entries() {
+        let mut prefix = format!("{} [{}] {} ", entry.log_time, entry.pid, entry.sqlstate);
+        // `%q`: a background process prints nothing after it.
+        if !entry.user.is_empty() {
+            let (user, database, app) = (&entry.user, &entry.database, &entry.application);
+            write!(prefix, "{user}@{database}/{app} ").unwrap();
+        }
+        for (severity, text) in messages(&entry) {
+            writeln!(log, "{prefix}{severity}:  {}", text.replace('\n', "\n\t")).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postgresql.log");
+    std::fs::write(&path, &log).unwrap();
+    let detected = planwise::input::prefix::LinePrefix::detect(log.as_bytes()).unwrap();
+    assert_eq!(detected.source(), "%m [%p] %e %q%u@%d/%a ");
+    let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 2));
+    assert_eq!(profile.summary.lines_skipped, 0);
+    let csvlog = comparable(&read("shop.csv"));
+    assert_same(
+        &csvlog,
+        &comparable(&profile),
+        "recommended prefix vs csvlog",
+    );
 }

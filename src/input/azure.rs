@@ -8,8 +8,7 @@
 //! like every message carried in an envelope.
 
 use super::carried::Carried;
-use super::json_objects::{Piece, pieces};
-use super::json_scan::{fields, text, text_or_digits};
+use super::json_scan::{Raw, fields, nested_fields_at, text, text_or_digits};
 use super::stderr::Envelope;
 use std::borrow::Cow;
 
@@ -25,30 +24,57 @@ pub enum Found<'a> {
     /// A record's stderr lines: its message, and its detail when it has one.
     Lines([Option<Carried<'a>>; 2]),
     /// The `records` array of a wrapper object, and the line it starts on.
-    Records(Vec<(u64, Piece<'a>)>),
+    Records(&'a str, u64),
     /// A record of another category (sessions, Query Store, …): not a server log line.
     Other(String),
 }
 
+/// The keys of a record (or of a wrapper: `records`), and of its `properties`.
+const KEYS: [&str; 4] = ["records", "time", "category", "properties"];
+const PROPERTIES: [&str; 5] = ["prefix", "errorLevel", "message", "detail", "processId"];
+
+/// Reads the object that opens at `start` of `text` on `line`, in the pass that finds its
+/// end; `None` for an object the scan does not answer ([`read`] then says why).
+pub fn read_at(text: &str, start: usize, line: u64) -> Option<(Result<Found<'_>, String>, usize)> {
+    let (outer, properties, end) = nested_fields_at(text, start, KEYS, (3, PROPERTIES))?;
+    let properties = outer[3].map(|raw| {
+        if raw.text.starts_with('{') {
+            Ok(properties)
+        } else {
+            Err(not_readable(raw.text))
+        }
+    });
+    Some((record(outer, properties, &text[start..], line), end))
+}
+
 /// Reads the object that starts at `line`.
 pub fn read(object: &str, line: u64) -> Result<Found<'_>, String> {
-    let [records, time, category, properties] =
-        fields(object, ["records", "time", "category", "properties"])
-            .ok_or_else(|| not_readable(object))?;
-    if let Some(records) = records.filter(|r| r.starts_with('[')) {
-        let starts_on = line + newlines_before(object, records);
-        return Ok(Found::Records(pieces(records, starts_on).collect()));
+    let outer = fields(object, KEYS).ok_or_else(|| not_readable(object))?;
+    let properties =
+        outer[3].map(|raw| fields(raw.text, PROPERTIES).ok_or_else(|| not_readable(raw.text)));
+    record(outer, properties, object, line)
+}
+
+/// A record from its fields (`properties`: those of its `properties`, or why they could
+/// not be read); `object` holds them all.
+fn record<'a>(
+    [records, time, category, _]: [Option<Raw<'a>>; 4],
+    properties: Option<Result<[Option<Raw<'a>>; 5], String>>,
+    object: &'a str,
+    line: u64,
+) -> Result<Found<'a>, String> {
+    if let Some(records) = records.filter(|r| r.text.starts_with('[')) {
+        return Ok(Found::Records(
+            records.text,
+            line + newlines_before(object, records.text),
+        ));
     }
     let category = text(category).flatten();
     if let Some(category) = category.filter(|c| *c != "PostgreSQLLogs") {
         return Ok(Found::Other(category.into_owned()));
     }
-    let properties = properties.ok_or("an Azure record without properties")?;
-    let [prefix, level, message, detail, pid] = fields(
-        properties,
-        ["prefix", "errorLevel", "message", "detail", "processId"],
-    )
-    .ok_or_else(|| not_readable(properties))?;
+    let properties = properties.ok_or("an Azure record without properties")??;
+    let [prefix, level, message, detail, pid] = properties;
     let strings = (text(prefix), text(level), text(message), text(detail));
     let (Some(prefix), Some(level), Some(message), Some(detail)) = strings else {
         return Err(
@@ -72,21 +98,33 @@ pub fn read(object: &str, line: u64) -> Result<Found<'_>, String> {
         process,
     };
     let prefix = prefix.unwrap_or_default();
-    // A message's further lines, as stderr prints them (a tab first, which is taken off).
     let carried = |severity: &str, text: &str| Carried {
         line,
         envelope,
         chunk: None,
-        text: Cow::Owned(format!(
-            "{prefix}{severity}:  {}",
-            text.replace('\n', "\n\t")
-        )),
+        text: Cow::Owned(stderr_line(&prefix, severity, text)),
     };
     let detail = detail.filter(|d| !d.is_empty());
     Ok(Found::Lines([
         Some(carried(&level, &message)),
         detail.map(|d| carried("DETAIL", &d)),
     ]))
+}
+
+/// The line the server would have printed: the prefix, the severity and the message, whose
+/// further lines start with a tab (taken off when they are read).
+fn stderr_line(prefix: &str, severity: &str, message: &str) -> String {
+    let mut line = String::with_capacity(prefix.len() + severity.len() + 3 + message.len());
+    line.push_str(prefix);
+    line.push_str(severity);
+    line.push_str(":  ");
+    let mut lines = message.split('\n');
+    line.push_str(lines.next().unwrap_or_default());
+    for next in lines {
+        line.push_str("\n\t");
+        line.push_str(next);
+    }
+    line
 }
 
 /// Why an object could not be read: serde_json's word on it when it is not JSON.

@@ -41,6 +41,15 @@ pub struct Messages<'a> {
 const OPEN_MESSAGES: usize = 64;
 
 impl<'a> Messages<'a> {
+    /// Room for the messages of a block of `bytes` (a record takes a hundred bytes or
+    /// more): grown as they come, the list was copied a dozen times per block.
+    pub fn for_block(bytes: usize) -> Self {
+        Messages {
+            messages: Vec::with_capacity(bytes / 128),
+            open: Vec::new(),
+        }
+    }
+
     pub fn push(&mut self, record: Carried<'a>, sink: &mut RecordSink<'_>) {
         let process = record.envelope.process;
         match record.chunk {
@@ -100,7 +109,7 @@ impl<'a> Messages<'a> {
     pub fn read(&self, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
         let mut reader = Reader::default();
         for message in &self.messages {
-            let mut lines = message.text.split('\n');
+            let mut lines = super::ingest::lines(&message.text);
             let first = lines.next().unwrap_or_default();
             reader.line(first, message.line, prefix, &message.envelope, sink);
             for line in lines {
@@ -115,7 +124,12 @@ impl<'a> Messages<'a> {
     pub fn first_lines(&self) -> Vec<&[u8]> {
         self.messages
             .iter()
-            .map(|m| m.text.split('\n').next().unwrap_or_default().as_bytes())
+            .map(|m| {
+                super::ingest::lines(&m.text)
+                    .next()
+                    .unwrap_or_default()
+                    .as_bytes()
+            })
             .collect()
     }
 }

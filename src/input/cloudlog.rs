@@ -8,7 +8,8 @@
 
 use super::azure::{self, Found};
 use super::carried::{Carried, Messages};
-use super::json_objects::{Piece, Text, pieces};
+use super::json_objects::{Piece, Text, pieces, text_of};
+use super::json_scan::{self, fields_at};
 use super::record::RecordSink;
 use super::stderr::Envelope;
 use super::syslog::sequence;
@@ -54,20 +55,18 @@ enum JournalText<'a> {
     Bytes(Vec<u8>),
 }
 
+/// What one object of an export holds, or why it cannot be read.
+type Read<'a> = Result<Found<'a>, String>;
+
 /// The message of the entry on `line`, when the line holds one whole.
 pub fn message_of(export: Export, line: &str) -> Option<Cow<'_, str>> {
     let line = line
         .trim_start_matches([' ', '[', ','])
         .trim_end_matches([',', ']']);
-    let carried = match export {
-        Export::CloudSql => cloud_sql(line, 0),
-        Export::Journald => journal(line, 0),
-        Export::Azure => match azure::read(line, 0).ok()? {
-            Found::Lines([first, _]) => Ok(first),
-            _ => return None,
-        },
-    };
-    Some(carried.ok()??.text)
+    match read(export, line, 0).ok()? {
+        Found::Lines([first, _]) => Some(first?.text),
+        _ => None,
+    }
 }
 
 /// Takes the messages out of `block`'s entries.
@@ -78,49 +77,99 @@ pub fn collect<'a>(
     messages: &mut Messages<'a>,
     sink: &mut RecordSink<'_>,
 ) {
-    for (line, piece) in pieces(block, first_line) {
-        let object = match piece {
-            Piece::Object(object) => object,
+    let scan = |text, start, line| scan(export, text, start, line);
+    for (line, piece) in pieces(block, first_line, scan) {
+        let found = match piece {
+            Piece::Read(found) => found,
+            Piece::Object(object) => read(export, object, line),
             Piece::Stray(text) => {
                 stray(text, line, sink);
                 continue;
             }
         };
-        let carried = match export {
-            Export::CloudSql => cloud_sql(object, line),
-            Export::Journald => journal(object, line),
-            Export::Azure => {
-                collect_azure(object, line, messages, sink);
-                continue;
-            }
-        };
-        match carried {
-            Ok(Some(carried)) => messages.push(carried, sink),
-            Ok(None) => {}
-            Err(reason) => sink.skip(line, Kind::BadJsonRecord, || reason),
-        }
+        deliver(export, found, line, messages, sink);
     }
 }
 
-/// An object of Azure's export: a record, or a wrapper of records.
-fn collect_azure<'a>(
-    object: &'a str,
+/// Reads the object that opens at `start` of `text` in the pass that finds its end;
+/// `None` for one the scan does not answer, read apart by [`read`].
+fn scan(export: Export, text: &str, start: usize, line: u64) -> Option<(Read<'_>, usize)> {
+    match export {
+        Export::CloudSql => {
+            let (found, end) = fields_at(text, start, ["textPayload", "timestamp"])?;
+            let [payload, timestamp] = found.map(json_scan::text);
+            Some((cloud_sql(payload?, timestamp?, line), end))
+        }
+        Export::Journald => {
+            let keys = [
+                "MESSAGE",
+                "_PID",
+                "__REALTIME_TIMESTAMP",
+                "SYSLOG_IDENTIFIER",
+            ];
+            let (found, end) = fields_at(text, start, keys)?;
+            // A message that is not UTF-8 is an array of bytes: serde_json's to read.
+            let [message, pid, time, program] = found.map(json_scan::text);
+            Some((journal([message?, pid?, time?, program?], line), end))
+        }
+        Export::Azure => azure::read_at(text, start, line),
+    }
+}
+
+/// Reads one object with serde_json (Azure's: with the scan, which says why it refuses).
+fn read(export: Export, object: &str, line: u64) -> Read<'_> {
+    match export {
+        Export::CloudSql => {
+            let entry: CloudEntry<'_> = serde_json::from_str(object).map_err(|e| e.to_string())?;
+            cloud_sql(text_of(entry.text_payload), text_of(entry.timestamp), line)
+        }
+        Export::Journald => {
+            let entry: JournalEntry<'_> =
+                serde_json::from_str(object).map_err(|e| e.to_string())?;
+            let message = entry.MESSAGE.map(|message| match message {
+                JournalText::Text(text) => text.0,
+                JournalText::Bytes(bytes) => {
+                    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+                }
+            });
+            let fields = [
+                message,
+                text_of(entry._PID),
+                text_of(entry.__REALTIME_TIMESTAMP),
+                text_of(entry.SYSLOG_IDENTIFIER),
+            ];
+            journal(fields, line)
+        }
+        Export::Azure => azure::read(object, line),
+    }
+}
+
+/// Hands what an object holds to `messages`, or reports it.
+fn deliver<'a>(
+    export: Export,
+    found: Read<'a>,
     line: u64,
     messages: &mut Messages<'a>,
     sink: &mut RecordSink<'_>,
 ) {
-    match azure::read(object, line) {
+    match found {
         Ok(Found::Lines(lines)) => {
             for carried in lines.into_iter().flatten() {
                 messages.push(carried, sink);
             }
         }
-        Ok(Found::Records(records)) => {
-            for (line, piece) in records {
-                match piece {
-                    Piece::Object(object) => collect_azure(object, line, messages, sink),
-                    Piece::Stray(text) => stray(text, line, sink),
-                }
+        Ok(Found::Records(records, starts_on)) => {
+            let scan = |text, start, line| scan(export, text, start, line);
+            for (line, piece) in pieces(records, starts_on, scan) {
+                let found = match piece {
+                    Piece::Read(found) => found,
+                    Piece::Object(object) => read(export, object, line),
+                    Piece::Stray(text) => {
+                        stray(text, line, sink);
+                        continue;
+                    }
+                };
+                deliver(export, found, line, messages, sink);
             }
         }
         Ok(Found::Other(category)) => sink.diagnose(line, Kind::OtherProgram, || {
@@ -137,44 +186,48 @@ fn stray(text: &str, line: u64, sink: &mut RecordSink<'_>) {
     });
 }
 
-fn cloud_sql(object: &str, line: u64) -> Result<Option<Carried<'_>>, String> {
-    let entry: CloudEntry<'_> = serde_json::from_str(object).map_err(|e| e.to_string())?;
-    let text = entry
-        .text_payload
-        .ok_or("a Cloud Logging entry without textPayload")?
-        .0;
-    let timestamp = entry.timestamp.as_ref().and_then(Text::borrowed);
-    let at = timestamp.and_then(|t| crate::model::time::parse_timestamp(t.as_bytes()));
-    Ok(Some(Carried {
-        line,
-        envelope: Envelope {
-            timestamp,
-            at,
-            process: None,
-        },
-        chunk: None,
-        text,
-    }))
+/// The text of a borrowed value: the envelope keeps only text of the block.
+fn borrowed<'a>(value: &Option<Cow<'a, str>>) -> Option<&'a str> {
+    match value {
+        Some(Cow::Borrowed(text)) => Some(text),
+        _ => None,
+    }
 }
 
-fn journal(object: &str, line: u64) -> Result<Option<Carried<'_>>, String> {
-    let entry: JournalEntry<'_> = serde_json::from_str(object).map_err(|e| e.to_string())?;
-    if entry
-        .SYSLOG_IDENTIFIER
-        .as_ref()
-        .is_some_and(|program| !program.0.contains("postgres"))
-    {
-        return Ok(None);
+fn cloud_sql<'a>(
+    payload: Option<Cow<'a, str>>,
+    timestamp: Option<Cow<'a, str>>,
+    line: u64,
+) -> Read<'a> {
+    let text = payload.ok_or("a Cloud Logging entry without textPayload")?;
+    let timestamp = borrowed(&timestamp);
+    let at = timestamp.and_then(|t| crate::model::time::parse_timestamp(t.as_bytes()));
+    Ok(Found::Lines([
+        Some(Carried {
+            line,
+            envelope: Envelope {
+                timestamp,
+                at,
+                process: None,
+            },
+            chunk: None,
+            text,
+        }),
+        None,
+    ]))
+}
+
+/// A journal entry from its `MESSAGE`, `_PID`, `__REALTIME_TIMESTAMP` and
+/// `SYSLOG_IDENTIFIER`.
+fn journal<'a>([message, pid, time, program]: [Option<Cow<'a, str>>; 4], line: u64) -> Read<'a> {
+    if program.is_some_and(|program| !program.contains("postgres")) {
+        return Ok(Found::Lines([None, None]));
     }
-    let text = match entry.MESSAGE.ok_or("a journal entry without MESSAGE")? {
-        JournalText::Text(text) => text.0,
-        JournalText::Bytes(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-    };
-    let at = entry
-        .__REALTIME_TIMESTAMP
-        .and_then(|us| us.0.parse::<i64>().ok())
+    let text = message.ok_or("a journal entry without MESSAGE")?;
+    let at = time
+        .and_then(|us| us.parse::<i64>().ok())
         .map(|us| us / 1000);
-    let process = entry._PID.as_ref().and_then(Text::borrowed);
+    let process = borrowed(&pid);
     let (chunk, text) = match text {
         Cow::Borrowed(text) => match sequence(text) {
             Some((chunk, rest)) => (Some(chunk), Cow::Borrowed(rest)),
@@ -185,14 +238,17 @@ fn journal(object: &str, line: u64) -> Result<Option<Carried<'_>>, String> {
             None => (None, Cow::Owned(text)),
         },
     };
-    Ok(Some(Carried {
-        line,
-        envelope: Envelope {
-            timestamp: None,
-            at,
-            process,
-        },
-        chunk,
-        text,
-    }))
+    Ok(Found::Lines([
+        Some(Carried {
+            line,
+            envelope: Envelope {
+                timestamp: None,
+                at,
+                process,
+            },
+            chunk,
+            text,
+        }),
+        None,
+    ]))
 }

@@ -3,10 +3,12 @@
 //! name (`log_time`, `user_name`, `error_severity`, `message`, `detail`, `query`, …).
 //! Lines of the operator's other loggers are noted and left out.
 
-use super::json_objects::{Piece, Text, pieces};
+use super::json_objects::{Piece, Text, pieces, text_of};
+use super::json_scan;
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Deserialize)]
 struct Line<'a> {
@@ -52,28 +54,111 @@ enum Number<'a> {
     Number(u64),
 }
 
+/// A line's fields as text, read by the scan or, for a line it leaves, by serde_json.
+#[derive(Default)]
+struct Fields<'a> {
+    logger: Option<Cow<'a, str>>,
+    record: Option<[Option<Cow<'a, str>>; COLUMNS.len()]>,
+}
+
+/// The record's columns planwise reads, in this order.
+const COLUMNS: [&str; 11] = [
+    "log_time",
+    "user_name",
+    "database_name",
+    "process_id",
+    "session_id",
+    "error_severity",
+    "sql_state_code",
+    "message",
+    "detail",
+    "query",
+    "application_name",
+];
+
 pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
-    for (line, piece) in pieces(block, first_line) {
-        match piece {
-            Piece::Object(object) => read_object(object, line, sink),
+    for (line, piece) in pieces(block, first_line, |text, start, _| scan(text, start)) {
+        let fields = match piece {
+            Piece::Read(fields) => fields,
+            Piece::Object(object) => match deserialize(object) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    sink.skip(line, Kind::BadJsonRecord, || error.to_string());
+                    continue;
+                }
+            },
             Piece::Stray(text) => {
                 let excerpt: String = text.chars().take(100).collect();
                 sink.skip(line, Kind::NotJsonObject, || {
                     format!("`{excerpt}` is not a JSON object of CloudNativePG's log")
                 });
+                continue;
             }
-        }
+        };
+        apply(fields, line, sink);
     }
 }
 
-fn read_object(object: &str, line: u64, sink: &mut RecordSink<'_>) {
-    let parsed: Line<'_> = match serde_json::from_str(object) {
-        Ok(parsed) => parsed,
-        Err(error) => return sink.skip(line, Kind::BadJsonRecord, || error.to_string()),
+/// Reads the line that opens at `start` in the pass that finds its end; `None` for what
+/// the scan does not answer, left to serde_json.
+fn scan(text: &str, start: usize) -> Option<(Fields<'_>, usize)> {
+    let (outer, inner, end) =
+        json_scan::nested_fields_at(text, start, ["logger", "record"], (1, COLUMNS))?;
+    let [logger, record] = outer;
+    let record = match record {
+        None => None,
+        Some(raw) if raw.text == "null" => None,
+        Some(raw) if raw.text.starts_with('{') => {
+            let mut columns: [Option<Cow<'_, str>>; COLUMNS.len()] = Default::default();
+            for (index, (column, raw)) in columns.iter_mut().zip(inner).enumerate() {
+                *column = if index == PROCESS_ID {
+                    json_scan::text_or_digits(raw)?
+                } else {
+                    json_scan::text(raw)?
+                };
+            }
+            Some(columns)
+        }
+        Some(_) => return None,
     };
-    let record = match (parsed.record, parsed.logger) {
+    let logger = json_scan::text(logger)?;
+    Some((Fields { logger, record }, end))
+}
+
+/// Where `process_id` is in [`COLUMNS`]: written as a string or as a number.
+const PROCESS_ID: usize = 3;
+
+fn deserialize(object: &str) -> Result<Fields<'_>, serde_json::Error> {
+    let parsed: Line<'_> = serde_json::from_str(object)?;
+    let record = parsed.record.map(|record| {
+        let pid = record.process_id.map(|pid| match pid {
+            Number::Text(pid) => pid.0,
+            Number::Number(pid) => Cow::Owned(pid.to_string()),
+        });
+        [
+            text_of(record.log_time),
+            text_of(record.user_name),
+            text_of(record.database_name),
+            pid,
+            text_of(record.session_id),
+            text_of(record.error_severity),
+            text_of(record.sql_state_code),
+            text_of(record.message),
+            text_of(record.detail),
+            text_of(record.query),
+            text_of(record.application_name),
+        ]
+    });
+    Ok(Fields {
+        logger: parsed.logger.map(|logger| logger.0),
+        record,
+    })
+}
+
+fn apply(fields: Fields<'_>, line: u64, sink: &mut RecordSink<'_>) {
+    let record = match (fields.record, fields.logger) {
         (Some(record), _) => record,
-        (None, Some(Text(logger))) => {
+        (None, Some(logger)) => {
             return sink.diagnose(line, Kind::OtherProgram, || {
                 format!("a line of the operator's logger `{logger}`, not a server record; ignored")
             });
@@ -84,7 +169,7 @@ fn read_object(object: &str, line: u64, sink: &mut RecordSink<'_>) {
             });
         }
     };
-    let Record {
+    let [
         log_time,
         user_name,
         database_name,
@@ -96,40 +181,31 @@ fn read_object(object: &str, line: u64, sink: &mut RecordSink<'_>) {
         detail,
         query,
         application_name,
-    } = record;
+    ] = record;
     let (Some(severity), Some(message)) = (error_severity, message) else {
         return sink.skip(line, Kind::BadJsonRecord, || {
             "a CloudNativePG record without error_severity or message".into()
         });
-    };
-    let mut pid_text = itoa::Buffer::new();
-    let pid = match &process_id {
-        Some(Number::Text(pid)) => Some(pid.0.as_ref()),
-        Some(Number::Number(pid)) => Some(pid_text.format(*pid)),
-        None => None,
     };
     let timestamp = present(&log_time);
     let entry = LogRecord {
         line,
         timestamp,
         at: LogRecord::parse_timestamp(timestamp),
-        session: present(&session_id).or(pid),
+        session: present(&session_id).or(process_id.as_deref()),
         user: present(&user_name),
         database: present(&database_name),
         application: present(&application_name),
-        severity: &severity.0,
+        severity: &severity,
         sqlstate: present(&sql_state_code),
-        message: message.0,
-        detail: detail.map(|d| d.0).filter(|d| !d.is_empty()),
-        query: query.map(|q| q.0).filter(|q| !q.is_empty()),
+        message,
+        detail: detail.filter(|d| !d.is_empty()),
+        query: query.filter(|q| !q.is_empty()),
     };
     sink.apply(&entry);
 }
 
 /// A column's text, unless it is empty.
-fn present<'v>(value: &'v Option<Text<'_>>) -> Option<&'v str> {
-    value
-        .as_ref()
-        .map(|v| v.0.as_ref())
-        .filter(|v| !v.is_empty())
+fn present<'v>(value: &'v Option<Cow<'_, str>>) -> Option<&'v str> {
+    value.as_deref().filter(|v| !v.is_empty())
 }

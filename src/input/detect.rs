@@ -10,8 +10,7 @@ const VOTERS: usize = 50;
 
 /// Guesses the format from the name and the first bytes.
 pub fn detect(name: &str, sample: &[u8]) -> LogFormat {
-    let head = &sample[..sample.len().min(4096)];
-    if memchr::memmem::find(head, b"\"profile_version\"").is_some() {
+    if is_saved_profile(sample) {
         LogFormat::Profile
     } else if name.ends_with(".sql") {
         LogFormat::Sql
@@ -22,6 +21,23 @@ pub fn detect(name: &str, sample: &[u8]) -> LogFormat {
     } else {
         by_lines(sample)
     }
+}
+
+/// Whether `sample` opens a profile saved with --save-profile: a JSON object whose first
+/// key is `profile_version`, a number (planwise writes it first; a pretty-printer keeps
+/// it there). The key elsewhere — in a statement of a JSON log — says nothing.
+fn is_saved_profile(sample: &[u8]) -> bool {
+    fn after<'a>(text: &'a [u8], token: &[u8]) -> Option<&'a [u8]> {
+        text.trim_ascii_start().strip_prefix(token)
+    }
+    after(sample, b"{")
+        .and_then(|rest| after(rest, b"\"profile_version\""))
+        .and_then(|rest| after(rest, b":"))
+        .is_some_and(|rest| {
+            rest.trim_ascii_start()
+                .first()
+                .is_some_and(u8::is_ascii_digit)
+        })
 }
 
 /// The format of a line that starts an entry; `None` for a line that continues one.
@@ -97,4 +113,28 @@ fn by_lines(sample: &[u8]) -> LogFormat {
         .iter()
         .find(|(_, count)| *count == most)
         .map_or(LogFormat::Stderr, |(format, _)| *format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_is_known_by_its_shape_not_by_a_word_in_it() {
+        for profile in [
+            &b"{\"profile_version\":3,\"summary\":{}}"[..],
+            b"  {\n  \"profile_version\": 3,\n  \"summary\": {}",
+        ] {
+            assert_eq!(detect("p.json", profile), LogFormat::Profile);
+        }
+        let jsonlog = br#"{"timestamp":"2026-11-26 00:41:28.974 UTC","pid":7,"error_severity":"LOG","message":"statement: SELECT '\"profile_version\"'"}"#;
+        assert_eq!(detect("log.json", jsonlog), LogFormat::Jsonlog);
+        let stderr =
+            b"2026-11-26 00:41:28.974 UTC [7] LOG:  statement: SELECT \"profile_version\" FROM t\n";
+        assert_eq!(detect("log", stderr), LogFormat::Stderr);
+        assert_eq!(
+            detect("p.json", b"{\"profile_version\":\"3\"}"),
+            LogFormat::Jsonlog
+        );
+    }
 }

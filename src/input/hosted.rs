@@ -110,7 +110,7 @@ impl Hosted {
             Hosted::Cnpg => return cnpg::parse_block(block, first_line, sink),
             Hosted::Syslog(prefix) | Hosted::Export(_, prefix) => prefix,
         };
-        let mut messages = Messages::default();
+        let mut messages = Messages::for_block(block.len());
         self.collect(block, first_line, &mut messages, sink);
         messages.read(prefix, sink);
     }

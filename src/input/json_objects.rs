@@ -10,18 +10,15 @@
 #[derive(serde::Deserialize, Debug, Default)]
 pub struct Text<'a>(#[serde(borrow)] pub std::borrow::Cow<'a, str>);
 
-impl<'a> Text<'a> {
-    /// The text when it could be borrowed, for fields kept as `&'a str`.
-    pub fn borrowed(&self) -> Option<&'a str> {
-        match self.0 {
-            std::borrow::Cow::Borrowed(text) => Some(text),
-            std::borrow::Cow::Owned(_) => None,
-        }
-    }
+/// The text of a field read as a [`Text`].
+pub fn text_of<'a>(value: Option<Text<'a>>) -> Option<std::borrow::Cow<'a, str>> {
+    value.map(|text| text.0)
 }
 
-/// A top-level piece of the text and the line it starts on.
-pub enum Piece<'a> {
+/// A top-level piece of the text: an object its reader read as it was cut out, one it left
+/// to be read apart, or anything else.
+pub enum Piece<'a, T> {
+    Read(T),
     Object(&'a str),
     Stray(&'a str),
 }
@@ -33,8 +30,15 @@ pub fn starts_object(line: &[u8]) -> bool {
     indent <= 2 && matches!(line.get(indent), Some(b'{' | b'['))
 }
 
-/// The pieces of `text`, with the line each starts on (`first_line` is the first's).
-pub fn pieces(text: &str, first_line: u64) -> impl Iterator<Item = (u64, Piece<'_>)> {
+/// The pieces of `text`, with the line each starts on (`first_line` is the first's). Each
+/// object is offered to `read` first — the text it may span, where it opens and its line —
+/// which reads it in the pass that finds its end, and gives what it read and that end;
+/// an object `read` leaves (`None`) is cut by its braces and given whole.
+pub fn pieces<'a, T>(
+    text: &'a str,
+    first_line: u64,
+    mut read: impl FnMut(&'a str, usize, u64) -> Option<(T, usize)>,
+) -> impl Iterator<Item = (u64, Piece<'a, T>)> {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = first_line;
@@ -49,19 +53,29 @@ pub fn pieces(text: &str, first_line: u64) -> impl Iterator<Item = (u64, Piece<'
         }
         let start = at;
         let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
-        let end = match bytes.get(start)? {
-            // An object that opens a line of its own is pretty-printed over several lines;
-            // any other ends on its line (a cut one must not swallow the lines after it).
-            b'{' if bytes[start + 1..line_end].trim_ascii().is_empty() => object_end(bytes, start),
-            b'{' => object_end(&bytes[..line_end], start),
+        // An object that opens a line of its own is pretty-printed over several lines;
+        // any other ends on its line (a cut one must not swallow the lines after it).
+        let within = match bytes.get(start)? {
+            b'{' if bytes[start + 1..line_end].trim_ascii().is_empty() => Some(text),
+            b'{' => Some(&text[..line_end]),
             _ => None,
         };
-        let (piece, end) = match end {
-            Some(end) => (Piece::Object(&text[start..end]), end),
-            None => (Piece::Stray(&text[start..line_end]), line_end),
+        let stray = (Piece::Stray(&text[start..line_end]), line_end);
+        let (piece, end) = match within {
+            None => stray,
+            Some(within) => match read(within, start, line) {
+                Some((value, end)) => (Piece::Read(value), end),
+                None => match object_end(within.as_bytes(), start) {
+                    Some(end) => (Piece::Object(&text[start..end]), end),
+                    None => stray,
+                },
+            },
         };
         let starts_on = line;
-        line += memchr::memchr_iter(b'\n', &bytes[start..end]).count() as u64;
+        // Only an object past its first line holds newlines.
+        if end > line_end {
+            line += memchr::memchr_iter(b'\n', &bytes[start..end]).count() as u64;
+        }
         at = end;
         Some((starts_on, piece))
     })
@@ -104,8 +118,14 @@ mod tests {
     use super::*;
 
     fn collect(text: &str) -> Vec<(u64, String)> {
-        pieces(text, 1)
+        // Objects with an `a` are read as they are cut; the others are left whole.
+        let read = |text: &str, start: usize, _| {
+            let (found, end) = super::super::json_scan::fields_at(text, start, ["a"])?;
+            Some((found[0]?.text.to_string(), end))
+        };
+        pieces(text, 1, read)
             .map(|(line, piece)| match piece {
+                Piece::Read(a) => (line, format!("R {a}")),
                 Piece::Object(o) => (line, format!("O {o}")),
                 Piece::Stray(s) => (line, format!("S {s}")),
             })
@@ -117,25 +137,26 @@ mod tests {
         assert_eq!(
             collect("{\"a\":\"}{\\\"\"}\n{\"b\":{\"c\":1}}\n"),
             [
-                (1, "O {\"a\":\"}{\\\"\"}".into()),
+                (1, "R \"}{\\\"\"".into()),
                 (2, "O {\"b\":{\"c\":1}}".into())
             ]
         );
         assert_eq!(
             collect("[\n  {\n    \"a\": 1\n  },\n  {\"b\": 2}\n]\n"),
-            [
-                (2, "O {\n    \"a\": 1\n  }".into()),
-                (5, "O {\"b\": 2}".into())
-            ]
+            [(2, "R 1".into()), (5, "O {\"b\": 2}".into())]
         );
         assert_eq!(
-            collect("2026-01-01 LOG:  x\n42\n{\"a\":1}\n{\"cut\": {\n{\"b\":2}"),
+            collect(
+                "2026-01-01 LOG:  x\n42\n{\"a\":1}\n{\"cut\": {\n{\"b\":2}\n{\"a\":1,}\n{\"a\":2}"
+            ),
             [
                 (1, "S 2026-01-01 LOG:  x".into()),
                 (2, "S 42".into()),
-                (3, "O {\"a\":1}".into()),
+                (3, "R 1".into()),
                 (4, "S {\"cut\": {".into()),
-                (5, "O {\"b\":2}".into())
+                (5, "O {\"b\":2}".into()),
+                (6, "O {\"a\":1,}".into()),
+                (7, "R 2".into())
             ]
         );
         assert!(starts_object(b"  {") && starts_object(b"{\"a\":1}") && !starts_object(b"    {"));

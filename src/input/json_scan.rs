@@ -1,59 +1,165 @@
 //! A direct reader of the JSON objects logs are made of (jsonlog lines, CloudNativePG,
 //! Cloud Logging, journald and Azure exports): the raw text of a few wanted keys' values,
-//! found in one pass that also checks the whole object is valid JSON.
+//! found in one pass that also checks the object is valid JSON and finds where it ends, so
+//! an export is cut into its objects and read in the same pass.
 //!
 //! serde_json builds every value of an object, wanted or not, a byte at a time; this pass
-//! skips strings with memchr and copies nothing. Whatever it does not answer — invalid
-//! JSON, an escaped or repeated wanted key, a value of an unexpected type, nesting deeper
-//! than [`MAX_DEPTH`] — the caller hands to serde_json, so both accept and reject the same
-//! objects, and serde_json's message explains a rejection.
+//! skips strings eight bytes at a time and copies nothing. Whatever it does not answer —
+//! invalid JSON, an escaped or repeated wanted key, a value of an unexpected type, nesting
+//! deeper than [`MAX_DEPTH`] — the caller hands to serde_json, so both accept and reject the
+//! same objects, and serde_json's message explains a rejection.
 
 use std::borrow::Cow;
 
 /// Deeper objects are left to serde_json (whose own limit is 128).
 const MAX_DEPTH: usize = 64;
 
-/// The raw text of the values of `keys` at the top level of `object`: a string with its
-/// quotes, a number, `null`, a nested object or array whole. `None` unless `object` is
-/// exactly one valid JSON object (whitespace around it allowed) in which no wanted key is
-/// repeated or escaped.
+/// A wanted key's value as the scan found it: its raw text (a string with its quotes, a
+/// number, `null`, a nested object or array whole).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a> {
+    pub text: &'a str,
+    /// A string without escapes: its value is the raw text without the quotes.
+    plain_string: bool,
+}
+
+/// What a scan found of each wanted key, in the order of the keys.
+pub type Found<'a, const N: usize> = [Option<Raw<'a>>; N];
+
+/// The values of `keys` at the top level of `object`. `None` unless `object` is exactly one
+/// valid JSON object (whitespace around it allowed) in which no wanted key is repeated or
+/// escaped.
 pub fn fields<'a, const N: usize>(
     object: &'a str,
     keys: [&str; N],
-) -> Option<[Option<&'a str>; N]> {
-    let bytes = object.as_bytes();
-    let mut found = [None; N];
-    let start = skip_space(bytes, 0);
-    let end = members(bytes, start, 0, |key, (from, to)| {
-        // An escaped key might spell a wanted one: serde_json's to read.
-        if key.contains(&b'\\') {
-            return None;
-        }
-        match keys.iter().position(|k| k.as_bytes() == key) {
-            Some(index) => found[index]
-                .replace(&object[from..to])
-                .is_none()
-                .then_some(()),
-            None => Some(()),
-        }
-    })?;
-    (skip_space(bytes, end) == bytes.len()).then_some(found)
+) -> Option<[Option<Raw<'a>>; N]> {
+    let start = skip_space(object.as_bytes(), 0);
+    let (found, end) = fields_at(object, start, keys)?;
+    (skip_space(object.as_bytes(), end) == object.len()).then_some(found)
 }
 
-/// A wanted value as text: `Some(None)` for `null`, `Some(Some(text))` for a string,
-/// `None` for any other type (the caller's serde_json fallback then names the error).
-pub fn text(raw: Option<&str>) -> Option<Option<Cow<'_, str>>> {
-    match raw {
-        None | Some("null") => Some(None),
-        Some(raw) => Some(Some(string(raw.strip_prefix('"')?)?)),
+/// The values of `keys` in the object that opens at `start` of `text`, and the offset after
+/// its closing brace (what follows it is not looked at).
+pub fn fields_at<'a, const N: usize>(
+    text: &'a str,
+    start: usize,
+    keys: [&str; N],
+) -> Option<([Option<Raw<'a>>; N], usize)> {
+    let mut found = [None; N];
+    let wanted = Wanted::new(&keys, &mut found);
+    let end = Scanner::new(text).object(start, 0, wanted, None)?;
+    Some((found, end))
+}
+
+/// [`fields_at`], reading on the way the values of `inner_keys` in the object that the
+/// outer key `keys[inner]` holds (CloudNativePG's `record`, Azure's `properties`): the inner
+/// object is scanned once. Its values are all `None` when that key holds no object.
+pub fn nested_fields_at<'a, const N: usize, const M: usize>(
+    text: &'a str,
+    start: usize,
+    keys: [&str; N],
+    (inner, inner_keys): (usize, [&str; M]),
+) -> Option<(Found<'a, N>, Found<'a, M>, usize)> {
+    let mut found = [None; N];
+    let mut inner_found = [None; M];
+    let nested = (inner, Wanted::new(&inner_keys, &mut inner_found));
+    let wanted = Wanted::new(&keys, &mut found);
+    let end = Scanner::new(text).object(start, 0, wanted, Some(nested))?;
+    Some((found, inner_found, end))
+}
+
+/// The keys whose values are wanted, and where they go.
+struct Wanted<'k, 'f, 'a> {
+    keys: &'k [&'k str],
+    found: &'f mut [Option<Raw<'a>>],
+    /// Bit `n` is set when a key is `n` bytes long: most other keys are told apart by
+    /// their length alone.
+    lengths: u64,
+    /// Where the search for the next key starts: the objects of one log list their keys
+    /// in the same order.
+    next: usize,
+}
+
+impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
+    fn new(keys: &'k [&'k str], found: &'f mut [Option<Raw<'a>>]) -> Self {
+        let lengths = keys
+            .iter()
+            .fold(0, |bits, key| bits | length_bit(key.as_bytes()));
+        Wanted {
+            keys,
+            found,
+            lengths,
+            next: 0,
+        }
     }
+
+    /// Which wanted key `key` is.
+    #[inline(always)]
+    fn index(&mut self, key: &[u8]) -> Option<usize> {
+        if self.lengths & length_bit(key) == 0 {
+            return None;
+        }
+        let mut index = self.next;
+        for _ in 0..self.keys.len() {
+            if index == self.keys.len() {
+                index = 0;
+            }
+            if same_bytes(self.keys[index].as_bytes(), key) {
+                self.next = index + 1;
+                return Some(index);
+            }
+            index += 1;
+        }
+        None
+    }
+}
+
+/// A key's bit in [`Wanted::lengths`] (keys of 63 bytes or more share the last).
+fn length_bit(key: &[u8]) -> u64 {
+    1 << key.len().min(63)
+}
+
+/// `a == b` compared in place, a word at a time: a call to memcmp costs more than these
+/// few bytes.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8]| u64::from_ne_bytes(bytes.try_into().unwrap_or_default());
+    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let words_equal = a_words
+        .by_ref()
+        .zip(b_words.by_ref())
+        .all(|(x, y)| word(x) == word(y));
+    let (a_tail, b_tail) = (a_words.remainder(), b_words.remainder());
+    words_equal && a_tail.iter().zip(b_tail).all(|(x, y)| x == y)
+}
+
+impl<'a> Raw<'a> {
+    /// The value as text: `Some(None)` for `null`, `Some(Some(text))` for a string, `None`
+    /// for any other type (the caller's serde_json fallback then names the error).
+    pub fn text(self) -> Option<Option<Cow<'a, str>>> {
+        if self.plain_string {
+            return Some(Some(Cow::Borrowed(&self.text[1..self.text.len() - 1])));
+        }
+        match self.text {
+            "null" => Some(None),
+            raw => Some(Some(string(raw.strip_prefix('"')?)?)),
+        }
+    }
+}
+
+/// A wanted value as text, as [`Raw::text`]; a key that is not there is `Some(None)`.
+pub fn text(raw: Option<Raw<'_>>) -> Option<Option<Cow<'_, str>>> {
+    raw.map_or(Some(None), Raw::text)
 }
 
 /// A wanted value that is a string or a non-negative integer, as its text (CloudNativePG
 /// writes numbers as strings).
-pub fn text_or_digits(raw: Option<&str>) -> Option<Option<Cow<'_, str>>> {
+pub fn text_or_digits(raw: Option<Raw<'_>>) -> Option<Option<Cow<'_, str>>> {
     match raw {
-        Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => {
+        Some(Raw { text: digits, .. }) if digits.bytes().all(|b| b.is_ascii_digit()) => {
             // serde_json reads it as a u64: more digits than that is its error to report.
             digits.parse::<u64>().ok()?;
             Some(Some(Cow::Borrowed(digits)))
@@ -62,72 +168,211 @@ pub fn text_or_digits(raw: Option<&str>) -> Option<Option<Cow<'_, str>>> {
     }
 }
 
-/// Walks the members of the object that opens at `at` (`{`), giving each key's raw bytes
-/// and its value's span to `member`, which may refuse (`None`); the offset after `}`.
-fn members(
-    bytes: &[u8],
-    at: usize,
-    depth: usize,
-    mut member: impl FnMut(&[u8], (usize, usize)) -> Option<()>,
-) -> Option<usize> {
-    if bytes.get(at) != Some(&b'{') || depth > MAX_DEPTH {
-        return None;
+/// One pass over a text's JSON.
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+        }
     }
-    let mut at = skip_space(bytes, at + 1);
-    if bytes.get(at) == Some(&b'}') {
-        return Some(at + 1);
+
+    /// Scans the object at `at`, keeping the values `wanted` and, for the key `nested`
+    /// names, those of the object it holds; the offset after the object.
+    fn object(
+        &self,
+        at: usize,
+        depth: usize,
+        mut wanted: Wanted<'_, '_, 'a>,
+        mut nested: Option<(usize, Wanted<'_, '_, 'a>)>,
+    ) -> Option<usize> {
+        self.members(at, depth, |scanner, key, key_escaped, from| {
+            // An escaped key might spell a wanted one: serde_json's to read.
+            if key_escaped {
+                return None;
+            }
+            let Some(index) = wanted.index(key) else {
+                return scanner.value_end(from, depth);
+            };
+            let bytes = scanner.bytes;
+            let (to, plain_string) = match (bytes.get(from), nested.as_mut()) {
+                (Some(b'{'), Some((inner, keys))) if *inner == index => {
+                    let keys = Wanted {
+                        keys: keys.keys,
+                        found: &mut *keys.found,
+                        ..*keys
+                    };
+                    (scanner.object(from, depth + 1, keys, None)?, false)
+                }
+                (Some(b'"'), _) => {
+                    let (end, escaped) = scanner.string_end(from + 1)?;
+                    (end + 1, !escaped)
+                }
+                _ => (scanner.value_end(from, depth)?, false),
+            };
+            let raw = Raw {
+                text: &scanner.text[from..to],
+                plain_string,
+            };
+            wanted.found[index].replace(raw).is_none().then_some(to)
+        })
     }
-    loop {
-        if bytes.get(at) != Some(&b'"') {
+
+    /// Walks the members of the object that opens at `at` (`{`), giving each key's raw
+    /// bytes, whether it has escapes, and where its value starts to `member`, which reads
+    /// the value and says where it ends, or refuses (`None`); the offset after `}`.
+    #[inline(always)]
+    fn members(
+        &self,
+        at: usize,
+        depth: usize,
+        mut member: impl FnMut(&Self, &'a [u8], bool, usize) -> Option<usize>,
+    ) -> Option<usize> {
+        let bytes = self.bytes;
+        if bytes.get(at) != Some(&b'{') || depth > MAX_DEPTH {
             return None;
         }
-        let key_end = string_end(bytes, at + 1)?;
-        let key = &bytes[at + 1..key_end];
-        at = skip_space(bytes, key_end + 1);
-        if bytes.get(at) != Some(&b':') {
-            return None;
+        let mut at = skip_space(bytes, at + 1);
+        if bytes.get(at) == Some(&b'}') {
+            return Some(at + 1);
         }
-        let value_start = skip_space(bytes, at + 1);
-        let value_end = value_end(bytes, value_start, depth)?;
-        member(key, (value_start, value_end))?;
-        at = skip_space(bytes, value_end);
+        loop {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let (key_end, escaped) = self.string_end(at + 1)?;
+            let key = &bytes[at + 1..key_end];
+            at = skip_space(bytes, key_end + 1);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            let value_end = member(self, key, escaped, skip_space(bytes, at + 1))?;
+            at = skip_space(bytes, value_end);
+            match bytes.get(at)? {
+                b',' => at = skip_space(bytes, at + 1),
+                b'}' => return Some(at + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The offset after the value that starts at `at`.
+    fn value_end(&self, at: usize, depth: usize) -> Option<usize> {
+        let bytes = self.bytes;
         match bytes.get(at)? {
-            b',' => at = skip_space(bytes, at + 1),
-            b'}' => return Some(at + 1),
-            _ => return None,
+            b'"' => Some(self.string_end(at + 1)?.0 + 1),
+            b'{' => self.members(at, depth + 1, |scanner, _, _, from| {
+                scanner.value_end(from, depth + 1)
+            }),
+            b'[' => self.array_end(at, depth + 1),
+            b't' => literal(bytes, at, b"true"),
+            b'f' => literal(bytes, at, b"false"),
+            b'n' => literal(bytes, at, b"null"),
+            _ => number_end(bytes, at),
+        }
+    }
+
+    fn array_end(&self, at: usize, depth: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut at = skip_space(bytes, at + 1);
+        if bytes.get(at) == Some(&b']') {
+            return Some(at + 1);
+        }
+        loop {
+            at = skip_space(bytes, self.value_end(at, depth)?);
+            match bytes.get(at)? {
+                b',' => at = skip_space(bytes, at + 1),
+                b']' => return Some(at + 1),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The closing quote of the string whose text starts at `at`, and whether the string
+    /// has escapes; checking what serde_json checks of a string it skips: no raw control
+    /// character, escapes of JSON's kinds.
+    #[inline(always)]
+    fn string_end(&self, mut at: usize) -> Option<(usize, bool)> {
+        let bytes = self.bytes;
+        let mut escaped = false;
+        loop {
+            at = next_special(bytes, at)?;
+            match bytes[at] {
+                b'"' => return Some((at, escaped)),
+                b'\\' => {
+                    escaped = true;
+                    at += match bytes.get(at + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                        b'u' if bytes.get(at + 2..at + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                        _ => return None,
+                    };
+                }
+                // A raw control character.
+                _ => return None,
+            }
         }
     }
 }
 
-/// The offset after the value that starts at `at`.
-fn value_end(bytes: &[u8], at: usize, depth: usize) -> Option<usize> {
-    match bytes.get(at)? {
-        b'"' => Some(string_end(bytes, at + 1)? + 1),
-        b'{' => members(bytes, at, depth + 1, |_, _| Some(())),
-        b'[' => array_end(bytes, at, depth + 1),
-        b't' => literal(bytes, at, b"true"),
-        b'f' => literal(bytes, at, b"false"),
-        b'n' => literal(bytes, at, b"null"),
-        _ => number_end(bytes, at),
-    }
-}
-
-fn array_end(bytes: &[u8], at: usize, depth: usize) -> Option<usize> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let mut at = skip_space(bytes, at + 1);
-    if bytes.get(at) == Some(&b']') {
-        return Some(at + 1);
-    }
-    loop {
-        at = skip_space(bytes, value_end(bytes, at, depth)?);
-        match bytes.get(at)? {
-            b',' => at = skip_space(bytes, at + 1),
-            b']' => return Some(at + 1),
-            _ => return None,
+/// Where the first quote, backslash or control character at or after `at` is. Eight bytes
+/// are tested at a time (most strings of a log's JSON are a few words long), and a long
+/// run with none goes on with memchr, whose vector setup pays off there.
+#[inline(always)]
+fn next_special(bytes: &[u8], mut at: usize) -> Option<usize> {
+    let words_from = at;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let found = special_bytes(u64::from_le_bytes(word.try_into().ok()?));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+        if at - words_from == 64 {
+            return long_run_end(bytes, at);
         }
     }
+    let tail = bytes.get(at..)?;
+    let found = tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(at + found)
+}
+
+/// [`next_special`] past a string's first 64 bytes.
+fn long_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let next = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    if has_control(&rest[..next]) {
+        return Some(at + rest.iter().position(|&b| b < 0x20)?);
+    }
+    (next < rest.len()).then_some(at + next)
+}
+
+/// A word of eight bytes each `b`.
+const fn every_byte(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The high bit of each byte of `word` that is a quote, a backslash or below a space.
+/// Each byte is tested alone (its low seven bits added to a constant that cannot carry
+/// into the next byte), so the lowest bit set is the first such byte's.
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    const LOW7: u64 = every_byte(0x7f);
+    // High bit set when the byte is not zero.
+    let nonzero = |v: u64| ((v & LOW7).wrapping_add(LOW7)) | v;
+    let quote = nonzero(word ^ every_byte(b'"'));
+    let backslash = nonzero(word ^ every_byte(b'\\'));
+    // High bit set when the byte is at least 0x20.
+    let printable = ((word & LOW7).wrapping_add(every_byte(0x80 - 0x20))) | word;
+    !(quote & backslash & printable) & every_byte(0x80)
 }
 
 fn literal(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
@@ -171,32 +416,6 @@ fn skip_space(bytes: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
-}
-
-/// The closing quote of the string whose text starts at `at`, checking what serde_json
-/// checks of a string it skips: no raw control character, escapes of JSON's kinds.
-fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
-    loop {
-        let next = at + quote_or_backslash(&bytes[at..])?;
-        if has_control(&bytes[at..next]) {
-            return None;
-        }
-        if bytes[next] == b'"' {
-            return Some(next);
-        }
-        at = next
-            + match bytes.get(next + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
-                b'u' if bytes
-                    .get(next + 2..next + 6)?
-                    .iter()
-                    .all(u8::is_ascii_hexdigit) =>
-                {
-                    6
-                }
-                _ => return None,
-            };
-    }
 }
 
 /// A JSON string's value, from the text after its opening quote to (at least) its closing
@@ -297,28 +516,40 @@ mod tests {
     use super::*;
 
     /// The scan answers only for objects serde_json accepts, and then finds the values it
-    /// finds; a wanted string is decoded as serde_json decodes it, or left to it.
+    /// finds; a wanted string is decoded as serde_json decodes it, or left to it. The same
+    /// object nested under `record` is read the same by the nested scan.
     fn agrees(object: &str) {
+        let nested = format!("{{\"a\":1,\"record\":{object}}}");
+        let whole = nested_fields_at(&nested, 0, ["record"], (0, ["message", "pid"]));
         let Some([message, pid]) = fields(object, ["message", "pid"]) else {
+            if let Some((_, inner, _)) = whole {
+                assert_eq!(inner, [None, None], "{object} read only when nested");
+            }
             return;
         };
+        let (_, inner, end) = whole.expect("read alone but not nested");
+        assert_eq!((inner, end), ([message, pid], nested.len()), "{object}");
         let valid = serde_json::from_str::<serde::de::IgnoredAny>(object);
         assert!(valid.is_ok(), "scanned invalid JSON {object:?}: {valid:?}");
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(object) {
-            let raw = |found: Option<&str>| {
-                found.map(|raw| serde_json::from_str::<serde_json::Value>(raw).unwrap())
+            let raw = |found: Option<Raw<'_>>| {
+                found.map(|raw| serde_json::from_str::<serde_json::Value>(raw.text).unwrap())
             };
             assert_eq!(raw(message), value.get("message").cloned(), "{object}");
             assert_eq!(raw(pid), value.get("pid").cloned(), "{object}");
         }
         for raw in [message, pid].into_iter().flatten() {
-            let theirs: Result<Option<String>, _> = serde_json::from_str(raw);
-            match (text(Some(raw)), theirs) {
+            let theirs: Result<Option<String>, _> = serde_json::from_str(raw.text);
+            match (raw.text(), theirs) {
                 (Some(ours), Ok(theirs)) => assert_eq!(ours.map(Cow::into_owned), theirs),
-                (Some(ours), Err(e)) => panic!("{raw} read as {ours:?}; serde_json: {e}"),
+                (Some(ours), Err(e)) => panic!("{raw:?} read as {ours:?}; serde_json: {e}"),
                 (None, _) => {}
             }
         }
+    }
+
+    fn raw_texts<const N: usize>(found: [Option<Raw<'_>>; N]) -> [Option<&str>; N] {
+        found.map(|raw| raw.map(|raw| raw.text))
     }
 
     #[test]
@@ -327,10 +558,8 @@ mod tests {
         let [message, pid] = fields(object, ["message", "pid"]).unwrap();
         assert_eq!(text(message).unwrap().unwrap(), "a \"q\" é 😀");
         assert_eq!(text_or_digits(pid).unwrap().unwrap(), "12");
-        assert_eq!(
-            fields(r#"{"message":null}"#, ["message"]),
-            Some([Some("null")])
-        );
+        let found = fields(r#"{"message":null}"#, ["message"]).map(raw_texts);
+        assert_eq!(found, Some([Some("null")]));
         for object in [
             r#"{"message":"x","message":"y"}"#,
             r#"{"mess\u0061ge":"x"}"#,
@@ -347,7 +576,33 @@ mod tests {
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100));
         assert_eq!(fields(&deep, ["a"]), None);
-        assert_eq!(text(Some("12")), None);
+        assert_eq!(text(fields(r#"{"a":12}"#, ["a"]).unwrap()[0]), None);
+    }
+
+    #[test]
+    fn an_object_is_cut_where_it_ends_and_its_nested_fields_read() {
+        let text = r#"x {"logger":"postgres","record":{"message":"m","pid":"7"},"ts":1} {"b":2}"#;
+        let (outer, inner, end) =
+            nested_fields_at(text, 2, ["logger", "record"], (1, ["message", "pid"])).unwrap();
+        assert_eq!(&text[end..], r#" {"b":2}"#);
+        assert_eq!(raw_texts(outer)[0], Some(r#""postgres""#));
+        assert_eq!(raw_texts(inner), [Some(r#""m""#), Some(r#""7""#)]);
+        let (_, inner, _) =
+            nested_fields_at(r#"{"record":"text"}"#, 0, ["record"], (0, ["message"])).unwrap();
+        assert_eq!(inner, [None]);
+        // Long strings go on with memchr past their first words; a control character
+        // found there is refused as a short string's is.
+        let long = "a".repeat(200);
+        let object = format!(r#"{{"message":"{long}\n{long}","pid":1}}"#);
+        let [message, _] = fields(&object, ["message", "pid"]).unwrap();
+        assert_eq!(
+            message.unwrap().text().unwrap().unwrap(),
+            format!("{long}\n{long}")
+        );
+        assert_eq!(
+            fields(&format!("{{\"message\":\"{long}\u{1}\"}}"), ["message"]),
+            None
+        );
     }
 
     proptest::proptest! {
@@ -360,6 +615,7 @@ mod tests {
                     "{", "}", "[", "]", ",", ":", "\"", "\"message\"", "\"pid\"", "\"user\"",
                     "12", "-3", "1.5", "0", "01", "2e5", "null", "true", "false", "\\",
                     "\\n", "\\u00e9", "\\ud83d", "\\ude00", "\\\"", "x", " ", "\t", "é",
+                    "seven b", "a run of plain text that is longer than sixty-four bytes, to memchr",
                 ]),
                 0..24,
             )

@@ -265,13 +265,15 @@ pub struct LinePrefix {
 }
 
 /// Prefixes seen in the wild, tried in order when none is given: PostgreSQL's default,
-/// Debian's, pgBadger's recommendations, the hosted platforms' (RDS and Aurora, Azure,
+/// Debian's, planwise's and pgBadger's recommendations, the hosted platforms' (RDS and Aurora, Azure,
 /// Cloud SQL, Heroku; the last two inside their envelopes, without the timestamp), and a
 /// few common variants. Lines none of them matches get a prefix guessed from themselves.
 const COMMON_PREFIXES: &[&str] = &[
     "%m [%p] ",
     "%m [%p] %q%u@%d ",
     "%m [%p] %q%u@%d/%a ",
+    // What `planwise doctor` recommends: every field planwise reads.
+    "%m [%p] %e %q%u@%d/%a ",
     "%t [%p] %q%u@%d ",
     "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
     "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",

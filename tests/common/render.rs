@@ -303,7 +303,7 @@ impl Rendering {
 
 /// The severity lines of an entry in stderr's order: the message, then DETAIL, HINT,
 /// CONTEXT and STATEMENT.
-fn messages(entry: &Entry) -> Vec<(&str, &str)> {
+pub fn messages(entry: &Entry) -> Vec<(&str, &str)> {
     let mut lines = vec![(entry.severity.as_str(), entry.message.as_str())];
     for (severity, text) in [
         ("DETAIL", &entry.detail),
