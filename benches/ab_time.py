@@ -2,15 +2,19 @@
 """Alternating A/B timer: runs `planwise workload` binaries (and `grep -c duration`) on one log
 in turn, round after round, so that a shared machine's slow spells hit every contender alike.
 
-    benches/ab_time.py ROUNDS LOG CONTENDER...
+    benches/ab_time.py ROUNDS LOG CONTENDER... [-- ARGUMENT...]
 
 A contender is a path to a planwise binary, or `grep` (`grep -c duration LOG`) or `wc`
-(`wc -l LOG`). Prints, per contender, the best and median wall time (ns clock), CPU time
-(user + system, from wait4) and peak RSS (never below the timer's own ~11 MB, which a fork
-inherits). Example, the previous release against this one:
+(`wc -l LOG`). After `--`, the planwise arguments to time instead of `workload`, `{}`
+standing for LOG (a file or a folder; exit status 1, findings, counts as success). Prints,
+per contender, the best and median wall time (ns clock), CPU time (user + system, from
+wait4) and peak RSS (never below the timer's own ~11 MB, which a fork inherits). Example,
+the previous release against this one:
 
     cp target/release/planwise /tmp/new
     benches/ab_time.py 11 target/bench-data/stderr-200.log /tmp/old /tmp/new grep
+    benches/ab_time.py 11 ../shared/corpora/migrations/lemmy /tmp/old /tmp/new -- check {} \
+        --format json
 """
 import os
 import statistics
@@ -19,11 +23,13 @@ import sys
 import time
 
 
-def command(contender, log):
+def command(contender, log, arguments):
     if contender == "grep":
         return ["grep", "-c", "duration", log]
     if contender == "wc":
         return ["wc", "-l", log]
+    if arguments:
+        return [contender] + [log if a == "{}" else a for a in arguments]
     return [contender, "workload", "--log", log, "--format", "json", "-o", "/dev/null"]
 
 
@@ -39,7 +45,7 @@ def run(argv):
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - started
     os.close(out)
-    if status != 0:
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
         sys.exit(f"failed: {' '.join(argv)}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
@@ -48,12 +54,17 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     rounds, log, contenders = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    arguments = []
+    if "--" in contenders:
+        at = contenders.index("--")
+        contenders, arguments = contenders[:at], contenders[at + 1:]
     # Into the page cache, by another process (a fork inherits this one's peak RSS).
-    subprocess.run(["cat", log], stdout=subprocess.DEVNULL, check=True)
+    if os.path.isfile(log):
+        subprocess.run(["cat", log], stdout=subprocess.DEVNULL, check=True)
     results = {c: [] for c in contenders}
     for _ in range(rounds):
         for contender in contenders:
-            results[contender].append(run(command(contender, log)))
+            results[contender].append(run(command(contender, log, arguments)))
     for contender, runs in results.items():
         walls, cpus = [r[0] for r in runs], [r[1] for r in runs]
         print(f"{contender:40s} wall best {min(walls):.3f} median {statistics.median(walls):.3f}"

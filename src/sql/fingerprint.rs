@@ -86,6 +86,18 @@ struct ValuesRow {
     shape: Vec<u8>,
 }
 
+/// Where `normalize` is in a statement, besides the groups it has open.
+struct Normalizing {
+    /// Placeholders numbered so far.
+    counter: u32,
+    values_hash: u64,
+    last: Emitted,
+    /// Output offset of the last word, read back to tell keywords (`in`, `values`, …).
+    last_word_at: usize,
+    /// A first `VALUES` row closed and a `,` followed: the next `(` is a later row.
+    after_values_row_comma: bool,
+}
+
 #[derive(Default)]
 pub struct Fingerprinter {
     out: Vec<u8>,
@@ -355,124 +367,134 @@ impl Fingerprinter {
         self.out.clear();
         self.groups.clear();
         self.values_row = None;
-        let mut counter = 0u32;
-        let mut values_hash = 0u64;
-        let mut last = Emitted::Nothing;
-        let mut last_word_at = 0usize;
-        // Emitted::Close of a first VALUES row followed by `,`: the next `(` is a later row.
-        let mut after_values_row_comma = false;
+        let mut state = Normalizing {
+            counter: 0,
+            values_hash: 0,
+            last: Emitted::Nothing,
+            last_word_at: 0,
+            after_values_row_comma: false,
+        };
         let mut lexer = Lexer::new(sql);
         let mut tokens = std::iter::from_fn(|| lexer.next_significant()).peekable();
-
         while let Some(token) = tokens.next() {
             let text = &sql[token.start..token.end];
-            let kind = token.kind;
             // A unary minus in front of a number belongs to the constant.
-            let unary_minus = kind == TokenKind::Operator
+            let unary_minus = token.kind == TokenKind::Operator
                 && text == b"-"
                 && tokens
                     .peek()
                     .is_some_and(|next| next.kind == TokenKind::Number)
-                && (matches!(
-                    last,
-                    Emitted::Nothing | Emitted::Operator | Emitted::Open | Emitted::Comma
-                ) || (last == Emitted::Word
-                    && is_keyword_before_operand(
-                        self.out.get(last_word_at..).unwrap_or_default(),
-                    )));
+                && self.operand_may_follow(&state);
             if unary_minus {
                 continue;
             }
-            let this = match kind {
-                TokenKind::String | TokenKind::Number | TokenKind::Param => Emitted::Placeholder,
-                TokenKind::Word | TokenKind::QuotedIdent => Emitted::Word,
-                TokenKind::Operator | TokenKind::Colon | TokenKind::Other => Emitted::Operator,
-                TokenKind::OpenParen | TokenKind::OpenBracket => Emitted::Open,
-                TokenKind::CloseParen | TokenKind::CloseBracket => Emitted::Close,
-                TokenKind::Comma => Emitted::Comma,
-                TokenKind::Dot | TokenKind::Cast => Emitted::Joiner,
-                TokenKind::Semicolon => Emitted::Other,
-                TokenKind::Trivia => continue,
-            };
-            if let Some(group) = self.groups.last_mut() {
-                let allowed = match this {
-                    Emitted::Placeholder | Emitted::Comma | Emitted::Joiner => true,
-                    Emitted::Word => last == Emitted::Joiner,
-                    Emitted::Close => true,
-                    _ => false,
-                };
-                group.constants_only &= allowed;
+            if let Some(this) = emitted_as(token.kind) {
+                self.emit(&mut state, token.kind, this, text);
             }
-            // `:` next to `:` would lex as another token (`::`) when read back.
-            let would_merge = text.first() == Some(&b':') && self.out.last() == Some(&b':');
-            if needs_space(last, this, kind) || would_merge {
-                self.out.push(b' ');
-            }
-            let token_at = self.out.len();
-            match kind {
-                TokenKind::String | TokenKind::Number | TokenKind::Param => {
-                    if kind != TokenKind::Param {
-                        values_hash = values_hash.rotate_left(7) ^ xxh3_64(text);
-                    }
-                    counter += 1;
-                    self.push_placeholder(counter);
-                }
-                TokenKind::Word => {
-                    self.out.extend(text.iter().map(u8::to_ascii_lowercase));
-                    last_word_at = token_at;
-                }
-                TokenKind::QuotedIdent => {
-                    self.out.extend_from_slice(text);
-                    last_word_at = token_at;
-                }
-                TokenKind::OpenParen | TokenKind::OpenBracket => {
-                    let folds = if after_values_row_comma {
-                        Fold::LaterValuesRow
-                    } else if last == Emitted::Word {
-                        match self.out.get(last_word_at..).unwrap_or_default() {
-                            b"in" | b"array" => Fold::List,
-                            b"values" => Fold::FirstValuesRow,
-                            _ => Fold::Never,
-                        }
-                    } else {
-                        Fold::Never
-                    };
-                    self.groups.push(Group {
-                        open_at: token_at,
-                        counter_at_open: counter,
-                        constants_only: true,
-                        folds,
-                    });
-                    self.out.extend_from_slice(text);
-                }
-                TokenKind::CloseParen | TokenKind::CloseBracket => {
-                    self.out.extend_from_slice(text);
-                    if let Some(group) = self.groups.pop() {
-                        counter = self.close_group(group, counter);
-                    }
-                    if let Some(parent) = self.groups.last_mut() {
-                        parent.constants_only = false;
-                    }
-                }
-                _ => self.out.extend_from_slice(text),
-            }
-            // The VALUES list goes on only as `(row) , (row) , …` at its own depth.
-            let at_values_depth = self
-                .values_row
-                .as_ref()
-                .is_some_and(|row| row.depth == self.groups.len());
-            after_values_row_comma =
-                at_values_depth && this == Emitted::Comma && last == Emitted::Close;
-            if at_values_depth && this != Emitted::Close && !after_values_row_comma {
-                self.values_row = None;
-            }
-            last = this;
         }
         // Statement terminators are not part of the statement.
         while let Some(b';' | b' ') = self.out.last() {
             self.out.pop();
         }
-        (xxh3_64(&self.out), values_hash)
+        (xxh3_64(&self.out), state.values_hash)
+    }
+
+    /// Whether what was emitted last can be followed by an operand, so that a `-` there is
+    /// a sign rather than a subtraction.
+    #[inline]
+    fn operand_may_follow(&self, state: &Normalizing) -> bool {
+        match state.last {
+            Emitted::Nothing | Emitted::Operator | Emitted::Open | Emitted::Comma => true,
+            Emitted::Word => {
+                is_keyword_before_operand(self.out.get(state.last_word_at..).unwrap_or_default())
+            }
+            _ => false,
+        }
+    }
+
+    /// Writes one token to `self.out`: spaced from the last, constants as numbered
+    /// placeholders, words in lower case, and groups opened and closed (folded) as they go.
+    #[inline]
+    fn emit(&mut self, state: &mut Normalizing, kind: TokenKind, this: Emitted, text: &[u8]) {
+        if let Some(group) = self.groups.last_mut() {
+            group.constants_only &= may_be_in_constant_list(this, state.last);
+        }
+        // `:` next to `:` would lex as another token (`::`) when read back.
+        let would_merge = text.first() == Some(&b':') && self.out.last() == Some(&b':');
+        if needs_space(state.last, this, kind) || would_merge {
+            self.out.push(b' ');
+        }
+        let token_at = self.out.len();
+        match kind {
+            TokenKind::String | TokenKind::Number | TokenKind::Param => {
+                if kind != TokenKind::Param {
+                    state.values_hash = state.values_hash.rotate_left(7) ^ xxh3_64(text);
+                }
+                state.counter += 1;
+                self.push_placeholder(state.counter);
+            }
+            TokenKind::Word => {
+                self.out.extend(text.iter().map(u8::to_ascii_lowercase));
+                state.last_word_at = token_at;
+            }
+            TokenKind::QuotedIdent => {
+                self.out.extend_from_slice(text);
+                state.last_word_at = token_at;
+            }
+            TokenKind::OpenParen | TokenKind::OpenBracket => {
+                self.groups.push(Group {
+                    open_at: token_at,
+                    counter_at_open: state.counter,
+                    constants_only: true,
+                    folds: self.fold_of_opening(state),
+                });
+                self.out.extend_from_slice(text);
+            }
+            TokenKind::CloseParen | TokenKind::CloseBracket => {
+                self.out.extend_from_slice(text);
+                if let Some(group) = self.groups.pop() {
+                    state.counter = self.close_group(group, state.counter);
+                }
+                if let Some(parent) = self.groups.last_mut() {
+                    parent.constants_only = false;
+                }
+            }
+            _ => self.out.extend_from_slice(text),
+        }
+        self.follow_values_list(state, this);
+        state.last = this;
+    }
+
+    /// What the group opening now may fold when it closes: a list after `IN` / `ARRAY`, the
+    /// rows of a `VALUES` list.
+    #[inline]
+    fn fold_of_opening(&self, state: &Normalizing) -> Fold {
+        if state.after_values_row_comma {
+            return Fold::LaterValuesRow;
+        }
+        if state.last != Emitted::Word {
+            return Fold::Never;
+        }
+        match self.out.get(state.last_word_at..).unwrap_or_default() {
+            b"in" | b"array" => Fold::List,
+            b"values" => Fold::FirstValuesRow,
+            _ => Fold::Never,
+        }
+    }
+
+    /// Keeps the first `VALUES` row only while the list goes on as `(row) , (row) , …` at
+    /// its own depth: anything else after a row ends the list.
+    #[inline]
+    fn follow_values_list(&mut self, state: &mut Normalizing, this: Emitted) {
+        let at_values_depth = self
+            .values_row
+            .as_ref()
+            .is_some_and(|row| row.depth == self.groups.len());
+        state.after_values_row_comma =
+            at_values_depth && this == Emitted::Comma && state.last == Emitted::Close;
+        if at_values_depth && this != Emitted::Close && !state.after_values_row_comma {
+            self.values_row = None;
+        }
     }
 
     fn push_placeholder(&mut self, number: u32) {
@@ -536,6 +558,33 @@ fn needs_space(last: Emitted, this: Emitted, kind: TokenKind) -> bool {
         (_, Emitted::Open) => kind == TokenKind::OpenParen,
         (_, Emitted::Other) => false,
         _ => true,
+    }
+}
+
+/// How a token is emitted, for spacing and folding; `None` for what is not emitted.
+#[inline]
+fn emitted_as(kind: TokenKind) -> Option<Emitted> {
+    Some(match kind {
+        TokenKind::String | TokenKind::Number | TokenKind::Param => Emitted::Placeholder,
+        TokenKind::Word | TokenKind::QuotedIdent => Emitted::Word,
+        TokenKind::Operator | TokenKind::Colon | TokenKind::Other => Emitted::Operator,
+        TokenKind::OpenParen | TokenKind::OpenBracket => Emitted::Open,
+        TokenKind::CloseParen | TokenKind::CloseBracket => Emitted::Close,
+        TokenKind::Comma => Emitted::Comma,
+        TokenKind::Dot | TokenKind::Cast => Emitted::Joiner,
+        TokenKind::Semicolon => Emitted::Other,
+        TokenKind::Trivia => return None,
+    })
+}
+
+/// Whether a group that held only constants so far still does after `this` (following
+/// `last`): placeholders, commas, casts to a type name and its closing bracket.
+#[inline]
+fn may_be_in_constant_list(this: Emitted, last: Emitted) -> bool {
+    match this {
+        Emitted::Placeholder | Emitted::Comma | Emitted::Joiner | Emitted::Close => true,
+        Emitted::Word => last == Emitted::Joiner,
+        _ => false,
     }
 }
 

@@ -99,85 +99,88 @@ impl StatementContext<'_> {
         work: Work,
         default: Severity,
     ) -> Option<Impact> {
-        let thresholds = &self.environment.thresholds;
-        let traffic = self
-            .environment
-            .usage
-            .and_then(|usage| usage.table(table))
-            .map(|t| (t.calls, t.calls_per_second));
-        let busy = traffic.is_some_and(|(_, rate)| rate >= thresholds.busy_table_calls_per_second);
-        let traffic_note = match traffic {
-            Some((calls, rate)) => {
-                format!("; the logs show {calls} statements on it ({rate:.1}/s)")
-            }
-            None if self.environment.usage.is_some() => "; no logged statement touches it".into(),
-            None => String::new(),
-        };
-        let held = |bytes: f64| -> String {
-            if work == Work::Catalog {
-                "the lock itself is brief, but every query on the table queues behind it while it waits".into()
-            } else {
-                format!(
-                    "{} holds {} (blocking {}) for {}",
-                    work.as_str(),
-                    lock.as_str(),
-                    lock.blocks(),
-                    duration(bytes / work.bytes_per_second())
-                )
-            }
-        };
+        let (busy, traffic_note) = self.traffic(table);
         let (severity, size_note, lock_note) = match self.size(table) {
             Size::New => return None,
-            Size::Rows { rows, bytes } => {
-                let seconds = bytes / work.bytes_per_second();
-                let severity =
-                    if busy || rows >= thresholds.large_table_rows && work != Work::Catalog {
-                        Severity::Error
-                    } else if rows < thresholds.small_table_rows && seconds < 1.0 {
-                        Severity::Info
-                    } else {
-                        Severity::Warning
-                    };
-                let width = if self.is_assumed(table) {
-                    format!(
-                        ", at {ASSUMED_ROW_BYTES} B a row: it is not in the schema, which would \
-                         give its columns"
-                    )
-                } else {
-                    String::new()
-                };
-                (
-                    severity,
-                    format!(
-                        "{table} has ~{} rows ({}{width})",
-                        count(rows),
-                        bytes_text(bytes)
-                    ),
-                    held(bytes),
-                )
-            }
-            Size::Unknown => {
-                let severity = if busy { Severity::Error } else { default };
-                let size_note = if self.is_assumed(table) {
-                    self.assumed_table_note(table)
-                } else {
-                    format!(
-                        "the size of {table} is unknown (read it with --db, a saved catalog or \
-                         --table-rows)"
-                    )
-                };
-                (
-                    severity,
-                    size_note,
-                    format!("how long {} is held cannot be estimated", lock.as_str()),
-                )
-            }
+            Size::Rows { rows, bytes } => (
+                self.severity_by_size(rows, bytes / work.bytes_per_second(), work, busy),
+                self.rows_note(table, rows, bytes),
+                held(lock, work, bytes),
+            ),
+            Size::Unknown => (
+                if busy { Severity::Error } else { default },
+                self.unknown_size_note(table),
+                format!("how long {} is held cannot be estimated", lock.as_str()),
+            ),
         };
         Some(Impact {
             severity,
             explanation: format!("{size_note}: {lock_note}{traffic_note}"),
             table_note: format!("{size_note}{traffic_note}"),
         })
+    }
+
+    /// Whether the logs show the table busy (any blocking is then an error), and what they
+    /// show of it for the message.
+    fn traffic(&self, table: &QualifiedName) -> (bool, String) {
+        let usage = self.environment.usage;
+        let traffic = usage
+            .and_then(|usage| usage.table(table))
+            .map(|t| (t.calls, t.calls_per_second));
+        let busy = traffic.is_some_and(|(_, rate)| {
+            rate >= self.environment.thresholds.busy_table_calls_per_second
+        });
+        let note = match traffic {
+            Some((calls, rate)) => {
+                format!("; the logs show {calls} statements on it ({rate:.1}/s)")
+            }
+            None if usage.is_some() => "; no logged statement touches it".into(),
+            None => String::new(),
+        };
+        (busy, note)
+    }
+
+    /// The severity of blocking a table of known size for `seconds`: an error on a busy or
+    /// large table (unless the work is a mere catalog change), info on a small table for
+    /// under a second, a warning in between.
+    fn severity_by_size(&self, rows: f64, seconds: f64, work: Work, busy: bool) -> Severity {
+        let thresholds = &self.environment.thresholds;
+        if busy || rows >= thresholds.large_table_rows && work != Work::Catalog {
+            Severity::Error
+        } else if rows < thresholds.small_table_rows && seconds < 1.0 {
+            Severity::Info
+        } else {
+            Severity::Warning
+        }
+    }
+
+    /// `public.orders has ~1.2M rows (96 MB)`, saying when the width of its rows is assumed.
+    fn rows_note(&self, table: &QualifiedName, rows: f64, bytes: f64) -> String {
+        let width = if self.is_assumed(table) {
+            format!(
+                ", at {ASSUMED_ROW_BYTES} B a row: it is not in the schema, which would give its \
+                 columns"
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{table} has ~{} rows ({}{width})",
+            count(rows),
+            bytes_text(bytes)
+        )
+    }
+
+    /// What is said of a table whose size is not known, and how to give it.
+    fn unknown_size_note(&self, table: &QualifiedName) -> String {
+        if self.is_assumed(table) {
+            self.assumed_table_note(table)
+        } else {
+            format!(
+                "the size of {table} is unknown (read it with --db, a saved catalog or \
+                 --table-rows)"
+            )
+        }
     }
 
     /// What is known of a table the schema does not have (see
@@ -197,6 +200,23 @@ impl StatementContext<'_> {
         format!(
             "{index} is not in the schema: taken to be an existing index, on a table whose name, \
              size and traffic are unknown"
+        )
+    }
+}
+
+/// What holding `lock` for `work` on `bytes` of table means: the time it is held, or, for a
+/// catalog change, the queue that forms while it waits.
+fn held(lock: Lock, work: Work, bytes: f64) -> String {
+    if work == Work::Catalog {
+        "the lock itself is brief, but every query on the table queues behind it while it waits"
+            .into()
+    } else {
+        format!(
+            "{} holds {} (blocking {}) for {}",
+            work.as_str(),
+            lock.as_str(),
+            lock.blocks(),
+            duration(bytes / work.bytes_per_second())
         )
     }
 }

@@ -8,7 +8,7 @@ use super::StatementContext;
 use crate::model::catalog::QualifiedName;
 use crate::model::ddl::identifier;
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, Expr, ObjectName,
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Expr, ObjectName,
     ObjectType, Statement, TableConstraint,
 };
 
@@ -114,11 +114,8 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
             } else {
                 Lock::Share
             };
-            add(
-                context.assumed_table(&create.table_name),
-                lock,
-                Work::IndexBuild,
-            );
+            let table = context.assumed_table(&create.table_name);
+            add(table, lock, Work::IndexBuild);
         }
         Some(Statement::Drop {
             object_type: ObjectType::Index,
@@ -126,11 +123,8 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
             ..
         }) if !context.words_include("CONCURRENTLY") => {
             for name in names {
-                add(
-                    context.table_of_index(name),
-                    Lock::AccessExclusive,
-                    Work::Catalog,
-                );
+                let table = context.table_of_index(name);
+                add(table, Lock::AccessExclusive, Work::Catalog);
             }
         }
         Some(Statement::Drop {
@@ -148,11 +142,8 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
         }
         Some(Statement::Truncate(truncate)) => {
             for target in &truncate.table_names {
-                add(
-                    context.assumed_table(&target.name),
-                    Lock::AccessExclusive,
-                    Work::Catalog,
-                );
+                let table = context.assumed_table(&target.name);
+                add(table, Lock::AccessExclusive, Work::Catalog);
             }
         }
         Some(Statement::AlterTable(alter)) => {
@@ -160,38 +151,48 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
             for operation in &alter.operations {
                 let (lock, work) = alter_table_lock(context, table.as_ref(), operation);
                 if let Some(parent) = referenced_table(operation) {
-                    add(
-                        context.assumed_table(parent),
-                        Lock::ShareRowExclusive,
-                        Work::Catalog,
-                    );
+                    let parent = context.assumed_table(parent);
+                    add(parent, Lock::ShareRowExclusive, Work::Catalog);
                 }
                 add(table.clone(), lock, work);
             }
         }
-        // A backfill in a migration: it writes (or reads) as many rows as it matches.
-        _ if context.starts_with(&["UPDATE"]) => {
-            if let Some(name) = context.object_after(&["UPDATE"]) {
-                add(context.assumed_table(&name), Lock::RowExclusive, Work::Scan);
+        _ => {
+            if let Some((table, lock, work)) = lock_by_words(context) {
+                add(table, lock, work);
             }
         }
-        _ if context.starts_with(&["DELETE", "FROM"]) => {
-            if let Some(name) = context.object_after(&["DELETE", "FROM"]) {
-                add(context.assumed_table(&name), Lock::RowExclusive, Work::Scan);
-            }
-        }
-        _ if context.starts_with(&["REINDEX"]) && !context.words_include("CONCURRENTLY") => {
-            // REINDEX TABLE t / REINDEX INDEX i: ACCESS EXCLUSIVE on the index, SHARE on the
-            // table, for the length of a build.
-            if let Some(name) = context.object_after(&["TABLE"]) {
-                add(context.assumed_table(&name), Lock::Share, Work::IndexBuild);
-            } else if let Some(name) = context.object_after(&["INDEX"]) {
-                add(context.table_of_index(&name), Lock::Share, Work::IndexBuild);
-            }
-        }
-        _ => {}
     }
-    // The strongest lock per table, the most work with it.
+    strongest_per_table(locks)
+}
+
+/// The lock of a statement known by its first words rather than its parsed form: a backfill
+/// in a migration (`UPDATE`, `DELETE`, as many rows as it matches) or a `REINDEX`.
+fn lock_by_words(context: &StatementContext<'_>) -> Option<(Option<QualifiedName>, Lock, Work)> {
+    if context.starts_with(&["UPDATE"]) {
+        let name = context.object_after(&["UPDATE"])?;
+        return Some((context.assumed_table(&name), Lock::RowExclusive, Work::Scan));
+    }
+    if context.starts_with(&["DELETE", "FROM"]) {
+        let name = context.object_after(&["DELETE", "FROM"])?;
+        return Some((context.assumed_table(&name), Lock::RowExclusive, Work::Scan));
+    }
+    if context.starts_with(&["REINDEX"]) && !context.words_include("CONCURRENTLY") {
+        // REINDEX TABLE t / REINDEX INDEX i: ACCESS EXCLUSIVE on the index, SHARE on the
+        // table, for the length of a build.
+        let table = if let Some(name) = context.object_after(&["TABLE"]) {
+            context.assumed_table(&name)
+        } else {
+            context.table_of_index(&context.object_after(&["INDEX"])?)
+        };
+        return Some((table, Lock::Share, Work::IndexBuild));
+    }
+    None
+}
+
+/// One lock per table, the strongest (with the most work), strongest first: what the
+/// statement holds on each table until its transaction ends.
+fn strongest_per_table(mut locks: Vec<TableLock>) -> Vec<TableLock> {
     locks.sort_by(|a, b| {
         a.table
             .cmp(&b.table)
@@ -221,6 +222,7 @@ fn referenced_table(operation: &AlterTableOperation) -> Option<&ObjectName> {
     }
 }
 
+/// The lock one `ALTER TABLE` action takes on its table, and the work done under it.
 fn alter_table_lock(
     context: &StatementContext<'_>,
     table: Option<&QualifiedName>,
@@ -228,74 +230,43 @@ fn alter_table_lock(
 ) -> (Lock, Work) {
     match operation {
         AlterTableOperation::AddColumn { column_def, .. } => {
-            let constraint_work = column_def
-                .options
-                .iter()
-                .map(|o| match o.option {
-                    ColumnOption::ForeignKey(_) => Work::Scan,
-                    ColumnOption::PrimaryKey(_) | ColumnOption::Unique(_) => Work::IndexBuild,
-                    _ => Work::Catalog,
-                })
-                .max()
-                .unwrap_or(Work::Catalog);
-            let work = if column_rewrites_table(column_def, context.environment.pg_version) {
-                Work::Rewrite
-            } else {
-                constraint_work
-            };
-            (Lock::AccessExclusive, work)
+            (Lock::AccessExclusive, add_column_work(context, column_def))
         }
         AlterTableOperation::AddConstraint {
             constraint,
             not_valid,
-        } => match constraint {
-            TableConstraint::ForeignKey(_) => (
-                Lock::ShareRowExclusive,
-                if *not_valid {
-                    Work::Catalog
-                } else {
-                    Work::Scan
-                },
-            ),
-            TableConstraint::Check(_) => (
-                Lock::AccessExclusive,
-                if *not_valid {
-                    Work::Catalog
-                } else {
-                    Work::Scan
-                },
-            ),
-            TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_) => {
-                (Lock::AccessExclusive, Work::IndexBuild)
+        } => {
+            // NOT VALID skips the scan that checks the existing rows.
+            let validation = if *not_valid {
+                Work::Catalog
+            } else {
+                Work::Scan
+            };
+            match constraint {
+                TableConstraint::ForeignKey(_) => (Lock::ShareRowExclusive, validation),
+                TableConstraint::Check(_) => (Lock::AccessExclusive, validation),
+                TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_) => {
+                    (Lock::AccessExclusive, Work::IndexBuild)
+                }
+                _ => (Lock::AccessExclusive, Work::Catalog),
             }
-            _ => (Lock::AccessExclusive, Work::Catalog),
-        },
+        }
         AlterTableOperation::ValidateConstraint { .. } => (Lock::ShareUpdateExclusive, Work::Scan),
-        AlterTableOperation::AlterColumn { column_name, op } => match op {
-            AlterColumnOperation::SetNotNull => {
-                let proven = table
-                    .is_some_and(|t| context.has_valid_not_null_check(t, &identifier(column_name)));
-                let work = if proven { Work::Catalog } else { Work::Scan };
-                (Lock::AccessExclusive, work)
-            }
-            AlterColumnOperation::SetDataType {
-                data_type, using, ..
-            } => {
-                let old = table
-                    .and_then(|t| context.catalog.tables.get(t))
-                    .and_then(|t| t.column(&identifier(column_name)))
-                    .map(|c| c.data_type.clone());
-                let new = crate::model::ddl::format_type(data_type);
-                let work = match old {
-                    Some(old) if using.is_none() && type_change_is_free(&old, &new) => {
-                        Work::Catalog
-                    }
-                    _ => Work::Rewrite,
-                };
-                (Lock::AccessExclusive, work)
-            }
-            _ => (Lock::AccessExclusive, Work::Catalog),
-        },
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            let column = identifier(column_name);
+            let work = match op {
+                AlterColumnOperation::SetNotNull => {
+                    let proven =
+                        table.is_some_and(|t| context.has_valid_not_null_check(t, &column));
+                    if proven { Work::Catalog } else { Work::Scan }
+                }
+                AlterColumnOperation::SetDataType {
+                    data_type, using, ..
+                } => type_change_work(context, table, &column, data_type, using.is_some()),
+                _ => Work::Catalog,
+            };
+            (Lock::AccessExclusive, work)
+        }
         AlterTableOperation::SetOptionsParens { .. } | AlterTableOperation::ResetOptions { .. } => {
             (Lock::ShareUpdateExclusive, Work::Catalog)
         }
@@ -303,6 +274,45 @@ fn alter_table_lock(
             (Lock::AccessExclusive, Work::Rewrite)
         }
         _ => (Lock::AccessExclusive, Work::Catalog),
+    }
+}
+
+/// The work of adding a column: a rewrite when its values must be written into every row,
+/// else what its constraints need (a validation scan, an index build) or nothing.
+fn add_column_work(context: &StatementContext<'_>, column_def: &ColumnDef) -> Work {
+    if column_rewrites_table(column_def, context.environment.pg_version) {
+        return Work::Rewrite;
+    }
+    column_def
+        .options
+        .iter()
+        .map(|o| match o.option {
+            ColumnOption::ForeignKey(_) => Work::Scan,
+            ColumnOption::PrimaryKey(_) | ColumnOption::Unique(_) => Work::IndexBuild,
+            _ => Work::Catalog,
+        })
+        .max()
+        .unwrap_or(Work::Catalog)
+}
+
+/// The work of changing a column's type: none for a change PostgreSQL makes in the catalog
+/// (see [`type_change_is_free`]), else a rewrite (always with `USING`, or when the old type
+/// is not known).
+fn type_change_work(
+    context: &StatementContext<'_>,
+    table: Option<&QualifiedName>,
+    column: &str,
+    data_type: &DataType,
+    with_using: bool,
+) -> Work {
+    let old = table
+        .and_then(|t| context.catalog.tables.get(t))
+        .and_then(|t| t.column(column))
+        .map(|c| c.data_type.as_str());
+    let new = crate::model::ddl::format_type(data_type);
+    match old {
+        Some(old) if !with_using && type_change_is_free(old, &new) => Work::Catalog,
+        _ => Work::Rewrite,
     }
 }
 

@@ -11,8 +11,8 @@ use super::sql_types::format_type;
 use crate::model::catalog::{Index, QualifiedName};
 use crate::sql::parse::parse_sql;
 use sqlparser::ast::{
-    CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart, Query, SelectItem, SetExpr, Statement, Value,
+    CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Statement, Value,
 };
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -55,90 +55,8 @@ pub(super) fn canonicalize(expr: &mut Expr) {
     match expr {
         Expr::Identifier(ident) => canonical_ident(ident),
         Expr::CompoundIdentifier(idents) => idents.iter_mut().for_each(canonical_ident),
-        Expr::Function(function) => {
-            if matches!(function.args, FunctionArguments::None) {
-                // CURRENT_TIMESTAMP and friends, which PostgreSQL prints in capitals.
-                for part in &mut function.name.0 {
-                    if let ObjectNamePart::Identifier(ident) = part {
-                        ident.value = ident.value.to_ascii_uppercase();
-                    }
-                }
-                return;
-            }
-            // Functions of pg_catalog and public are visible with the default search_path:
-            // PostgreSQL prints them unqualified (pg_dump qualifies them).
-            if function.name.0.len() == 2
-                && function.name.0[0].as_ident().is_some_and(|i| {
-                    i.value.eq_ignore_ascii_case("pg_catalog")
-                        || i.value.eq_ignore_ascii_case(PUBLIC)
-                })
-            {
-                function.name.0.remove(0);
-            }
-            for part in &mut function.name.0 {
-                if let ObjectNamePart::Identifier(ident) = part {
-                    canonical_ident(ident);
-                }
-            }
-            if let [ObjectNamePart::Identifier(ident)] = function.name.0.as_mut_slice()
-                && SQL_SYNTAX_FUNCTIONS.contains(&ident.value.as_str())
-            {
-                // Not functions to PostgreSQL but SQL syntax, printed in capitals (and
-                // NORMALIZE's form too: `NORMALIZE(name, NFKC)`).
-                ident.value = ident.value.to_ascii_uppercase();
-                ident.quote_style = None;
-                if ident.value == "NORMALIZE"
-                    && let FunctionArguments::List(list) = &mut function.args
-                    && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(form)))) =
-                        list.args.get_mut(1)
-                {
-                    form.value = form.value.to_ascii_uppercase();
-                    form.quote_style = None;
-                }
-            }
-            // nextval('seq') takes a regclass; PostgreSQL stores and prints the cast.
-            if matches!(
-                last_identifier(&function.name).as_str(),
-                "nextval" | "currval" | "setval"
-            ) && let FunctionArguments::List(list) = &mut function.args
-                && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) =
-                    list.args.first_mut()
-                && let Some(text) = string_literal(first)
-            {
-                *first = regclass_cast(text);
-            }
-        }
-        Expr::Cast {
-            kind,
-            expr: inner,
-            data_type,
-            ..
-        } => {
-            let type_name = format_type(data_type);
-            if type_name == "regclass"
-                && let Some(text) = string_literal(inner)
-            {
-                *expr = regclass_cast(text);
-                return;
-            }
-            *data_type = DataType::Custom(ObjectName::from(vec![Ident::new(type_name)]), vec![]);
-            // `(0)::numeric` is `0::numeric`: parentheses around an atom say nothing.
-            if let Expr::Nested(nested) = inner.as_mut()
-                && is_atom(nested)
-            {
-                let atom = std::mem::replace(nested.as_mut(), Expr::Value(Value::Null.into()));
-                **inner = atom;
-            }
-            // PostgreSQL prints every cast as `::`, parenthesising what is not atomic.
-            if *kind == CastKind::Cast {
-                *kind = CastKind::DoubleColon;
-                if !is_atom(inner) && !matches!(inner.as_ref(), Expr::Nested(_) | Expr::Cast { .. })
-                {
-                    let taken = std::mem::replace(inner.as_mut(), Expr::Value(Value::Null.into()));
-                    **inner = Expr::Nested(Box::new(taken));
-                }
-            }
-        }
+        Expr::Function(function) => canonical_function(function),
+        Expr::Cast { .. } => canonical_cast(expr),
         Expr::TypedString(typed) => {
             // `DATE '2024-01-01'` is stored as a cast constant.
             let type_name = format_type(&typed.data_type);
@@ -150,6 +68,103 @@ pub(super) fn canonicalize(expr: &mut Expr) {
             };
         }
         _ => {}
+    }
+}
+
+/// A function call as PostgreSQL prints it: unqualified where the default search_path finds
+/// it, its name canonical, SQL syntax in capitals, a sequence argument as a regclass.
+fn canonical_function(function: &mut Function) {
+    if matches!(function.args, FunctionArguments::None) {
+        // CURRENT_TIMESTAMP and friends, which PostgreSQL prints in capitals.
+        for part in &mut function.name.0 {
+            if let ObjectNamePart::Identifier(ident) = part {
+                ident.value = ident.value.to_ascii_uppercase();
+            }
+        }
+        return;
+    }
+    // Functions of pg_catalog and public are visible with the default search_path:
+    // PostgreSQL prints them unqualified (pg_dump qualifies them).
+    if function.name.0.len() == 2
+        && function.name.0[0].as_ident().is_some_and(|i| {
+            i.value.eq_ignore_ascii_case("pg_catalog") || i.value.eq_ignore_ascii_case(PUBLIC)
+        })
+    {
+        function.name.0.remove(0);
+    }
+    for part in &mut function.name.0 {
+        if let ObjectNamePart::Identifier(ident) = part {
+            canonical_ident(ident);
+        }
+    }
+    sql_syntax_in_capitals(function);
+    // nextval('seq') takes a regclass; PostgreSQL stores and prints the cast.
+    if matches!(
+        last_identifier(&function.name).as_str(),
+        "nextval" | "currval" | "setval"
+    ) && let FunctionArguments::List(list) = &mut function.args
+        && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = list.args.first_mut()
+        && let Some(text) = string_literal(first)
+    {
+        *first = regclass_cast(text);
+    }
+}
+
+/// Calls that are not functions to PostgreSQL but SQL syntax are printed in capitals (and
+/// NORMALIZE's form too: `NORMALIZE(name, NFKC)`).
+fn sql_syntax_in_capitals(function: &mut Function) {
+    let [ObjectNamePart::Identifier(ident)] = function.name.0.as_mut_slice() else {
+        return;
+    };
+    if !SQL_SYNTAX_FUNCTIONS.contains(&ident.value.as_str()) {
+        return;
+    }
+    ident.value = ident.value.to_ascii_uppercase();
+    ident.quote_style = None;
+    if ident.value == "NORMALIZE"
+        && let FunctionArguments::List(list) = &mut function.args
+        && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(form)))) =
+            list.args.get_mut(1)
+    {
+        form.value = form.value.to_ascii_uppercase();
+        form.quote_style = None;
+    }
+}
+
+/// A cast as PostgreSQL prints it: `::` and the type's canonical name, a string cast to
+/// regclass as a regclass constant, parentheses only around what is not atomic.
+fn canonical_cast(expr: &mut Expr) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    let type_name = format_type(data_type);
+    if type_name == "regclass"
+        && let Some(text) = string_literal(inner)
+    {
+        *expr = regclass_cast(text);
+        return;
+    }
+    *data_type = DataType::Custom(ObjectName::from(vec![Ident::new(type_name)]), vec![]);
+    // `(0)::numeric` is `0::numeric`: parentheses around an atom say nothing.
+    if let Expr::Nested(nested) = inner.as_mut()
+        && is_atom(nested)
+    {
+        let atom = std::mem::replace(nested.as_mut(), Expr::Value(Value::Null.into()));
+        **inner = atom;
+    }
+    // PostgreSQL prints every cast as `::`, parenthesising what is not atomic.
+    if *kind == CastKind::Cast {
+        *kind = CastKind::DoubleColon;
+        if !is_atom(inner) && !matches!(inner.as_ref(), Expr::Nested(_) | Expr::Cast { .. }) {
+            let taken = std::mem::replace(inner.as_mut(), Expr::Value(Value::Null.into()));
+            **inner = Expr::Nested(Box::new(taken));
+        }
     }
 }
 

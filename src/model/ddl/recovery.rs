@@ -182,38 +182,97 @@ pub(super) struct Rewrite {
 /// `STORED`: the catalog keeps the expression either way), and `ALTER TABLE` actions the
 /// catalog does not model (`SET STATISTICS`, `ALTER CONSTRAINT … DEFERRABLE`, …).
 pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
-    let mut edits: Vec<(usize, usize, &str)> = Vec::new();
+    let mut edits = Edits {
+        words,
+        list: Vec::new(),
+    };
     let mut on_only = false;
-    let span = |from: usize, to: usize| Some((words.tokens.get(from)?.1, words.tokens.get(to)?.2));
-    let last = words.len().checked_sub(1)?;
     if words.is(0, "CREATE") {
-        let index = if words.is(1, "UNIQUE") { 2 } else { 1 };
-        if words.is(index, "INDEX")
-            && let Some(on) = words.find(index, &["ON", "ONLY"])
-        {
-            let (start, end) = span(on + 1, on + 1)?;
-            edits.push((start, end, ""));
-            on_only = true;
+        on_only = edits.without_on_only()?;
+        edits.without_with_data()?;
+    }
+    if words.is(0, "CREATE") || words.is(0, "ALTER") {
+        edits.virtual_as_stored()?;
+    }
+    if words.starts_with(&["ALTER", "TABLE"]) {
+        edits.without_identity_options()?;
+        if !edits.without_irrelevant_actions()? {
+            return Some(Recovery::Irrelevant);
         }
-        // `CREATE MATERIALIZED VIEW | TABLE … AS … WITH [NO] DATA`
+    }
+    if words.starts_with(&["DROP", "INDEX", "CONCURRENTLY"]) {
+        edits.replace(2, 2, "")?;
+    }
+    if edits.list.is_empty() {
+        return None;
+    }
+    Some(Recovery::Rewrite(Rewrite {
+        text: edits.apply(),
+        on_only,
+    }))
+}
+
+/// Replacements in a statement's text, each of a range of its tokens. Each method returns
+/// `None` when a token it needs is missing: the statement is then not rewritten at all.
+struct Edits<'w, 't> {
+    words: &'w Words<'t>,
+    /// Byte ranges of the text and their replacements.
+    list: Vec<(usize, usize, &'static str)>,
+}
+
+impl Edits<'_, '_> {
+    /// Replaces the text of tokens `from` to `to` (both included).
+    fn replace(&mut self, from: usize, to: usize, replacement: &'static str) -> Option<()> {
+        let start = self.words.tokens.get(from)?.1;
+        let end = self.words.tokens.get(to)?.2;
+        self.list.push((start, end, replacement));
+        Some(())
+    }
+
+    /// `CREATE [UNIQUE] INDEX … ON ONLY t`: `ONLY` out; whether it was there.
+    fn without_on_only(&mut self) -> Option<bool> {
+        let words = self.words;
+        let index = if words.is(1, "UNIQUE") { 2 } else { 1 };
+        if !words.is(index, "INDEX") {
+            return Some(false);
+        }
+        let Some(on) = words.find(index, &["ON", "ONLY"]) else {
+            return Some(false);
+        };
+        self.replace(on + 1, on + 1, "")?;
+        Some(true)
+    }
+
+    /// `CREATE MATERIALIZED VIEW | TABLE … AS … WITH [NO] DATA`: the last clause out.
+    fn without_with_data(&mut self) -> Option<()> {
+        let words = self.words;
+        let last = words.len().checked_sub(1)?;
         if words.is(last, "DATA") {
             let no = usize::from(words.is(last.saturating_sub(1), "NO"));
             let with = last.saturating_sub(1 + no);
             if with > 0 && words.is(with, "WITH") {
-                let (start, end) = span(with, last)?;
-                edits.push((start, end, ""));
+                self.replace(with, last, "")?;
             }
         }
+        Some(())
     }
-    if words.is(0, "CREATE") || words.is(0, "ALTER") {
-        for at in 1..words.len() {
-            if words.is(at, "VIRTUAL") && words.kind(at - 1) == Some(TokenKind::CloseParen) {
-                let (start, end) = span(at, at)?;
-                edits.push((start, end, "STORED"));
+
+    /// `GENERATED ALWAYS AS (…) VIRTUAL` read as `STORED`: the catalog keeps the expression
+    /// either way.
+    fn virtual_as_stored(&mut self) -> Option<()> {
+        for at in 1..self.words.len() {
+            if self.words.is(at, "VIRTUAL")
+                && self.words.kind(at - 1) == Some(TokenKind::CloseParen)
+            {
+                self.replace(at, at, "STORED")?;
             }
         }
+        Some(())
     }
-    if words.starts_with(&["ALTER", "TABLE"]) {
+
+    /// The sequence options of `ADD GENERATED … AS IDENTITY (…)` out.
+    fn without_identity_options(&mut self) -> Option<()> {
+        let words = self.words;
         let mut from = 0;
         while let Some(identity) = words.find(from, &["AS", "IDENTITY"]) {
             let open = identity + 2;
@@ -222,17 +281,23 @@ pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
                 continue;
             }
             let close = words.matching_paren(open)?;
-            let (start, end) = span(open, close)?;
-            edits.push((start, end, ""));
+            self.replace(open, close, "")?;
             from = close;
         }
+        Some(())
+    }
+
+    /// The `ALTER TABLE` actions the catalog does not model out (see
+    /// [`is_irrelevant_action`]); whether any action is left.
+    fn without_irrelevant_actions(&mut self) -> Option<bool> {
+        let words = self.words;
         let actions = words.alter_table_actions()?;
         let relevant: Vec<bool> = actions
             .iter()
             .map(|&(first, _)| !is_irrelevant_action(words, first))
             .collect();
         if !relevant.contains(&true) {
-            return Some(Recovery::Irrelevant);
+            return Some(false);
         }
         // An irrelevant action goes with the comma before it, or, when no kept action
         // comes before it, with the comma after it.
@@ -245,31 +310,29 @@ pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
             } else {
                 (first, end + 1)
             };
-            let (start, end) = span(from, to)?;
-            edits.push((start, end, ""));
+            self.replace(from, to, "")?;
         }
+        Some(true)
     }
-    if words.starts_with(&["DROP", "INDEX", "CONCURRENTLY"]) {
-        let (start, end) = span(2, 2)?;
-        edits.push((start, end, ""));
-    }
-    if edits.is_empty() {
-        return None;
-    }
-    edits.sort_unstable();
-    let mut text = String::with_capacity(words.text.len());
-    let mut kept_from = 0;
-    for (start, end, replacement) in edits {
-        if start < kept_from {
-            continue;
+
+    /// The text with the replacements made (of overlapping ones, the first).
+    fn apply(mut self) -> String {
+        self.list.sort_unstable();
+        let text = self.words.text;
+        let mut rewritten = String::with_capacity(text.len());
+        let mut kept_from = 0;
+        for (start, end, replacement) in self.list {
+            if start < kept_from {
+                continue;
+            }
+            rewritten.push_str(&text[kept_from..start]);
+            rewritten.push(' ');
+            rewritten.push_str(replacement);
+            kept_from = end;
         }
-        text.push_str(&words.text[kept_from..start]);
-        text.push(' ');
-        text.push_str(replacement);
-        kept_from = end;
+        rewritten.push_str(&text[kept_from..]);
+        rewritten
     }
-    text.push_str(&words.text[kept_from..]);
-    Some(Recovery::Rewrite(Rewrite { text, on_only }))
 }
 
 /// Whether an `ALTER TABLE` action starting at token `first` changes nothing the catalog

@@ -15,9 +15,9 @@ use super::{DdlApplier, Effect, ProblemKind, Recursion, RelationKind};
 use crate::model::catalog::{Column, IndexMethod, QualifiedName, Sequence, Table};
 use crate::sql::parse::parse_sql;
 use sqlparser::ast::{
-    ColumnDef, ColumnOption, CreateTable, CreateTableLikeDefaults, CreateTableLikeKind, DataType,
-    Expr, Query, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor,
-    TableWithJoins, Value,
+    ColumnDef, ColumnOption, ColumnOptionDef, CreateTable, CreateTableLikeDefaults,
+    CreateTableLikeKind, DataType, Expr, Ident, Query, SelectItem, SelectItemQualifiedWildcardKind,
+    SetExpr, Statement, TableFactor, TableWithJoins, Value,
 };
 
 impl DdlApplier {
@@ -260,64 +260,16 @@ impl DdlApplier {
                 None => format_type(&def.data_type),
             };
         }
-        let key_on_column = || vec![column_key(&name)];
-        let mut string_default: Option<&str> = None;
         for option in &def.options {
-            let constraint_name = option.name.as_ref().map(identifier);
-            match &option.option {
-                ColumnOption::Null => column.nullable = true,
-                ColumnOption::NotNull => column.nullable = false,
-                ColumnOption::Default(expr) => {
-                    string_default = string_literal(expr);
-                    column.default = Some(canonical_expression(expr));
-                }
-                ColumnOption::PrimaryKey(key) => {
-                    column.nullable = false;
-                    pending.push(PendingConstraint::Key(KeySpec {
-                        kind: KeyKind::Primary,
-                        name: constraint_name.or_else(|| key.name.as_ref().map(identifier)),
-                        keys: key_on_column(),
-                        include: key.include.iter().map(identifier).collect(),
-                        method: IndexMethod::Btree,
-                        predicate: None,
-                    }));
-                }
-                ColumnOption::Unique(key) => pending.push(PendingConstraint::Key(KeySpec {
-                    kind: KeyKind::Unique,
-                    name: constraint_name.or_else(|| key.name.as_ref().map(identifier)),
-                    keys: key_on_column(),
-                    include: key.include.iter().map(identifier).collect(),
-                    method: IndexMethod::Btree,
-                    predicate: None,
-                })),
-                ColumnOption::ForeignKey(foreign) => pending.push(PendingConstraint::Foreign {
-                    name: constraint_name.or_else(|| foreign.name.as_ref().map(identifier)),
-                    columns: vec![name.clone()],
-                    constraint: foreign,
-                    not_valid: false,
-                }),
-                ColumnOption::Check(check) => pending.push(PendingConstraint::Check {
-                    name: constraint_name.or_else(|| check.name.as_ref().map(identifier)),
-                    expr: &check.expr,
-                    not_valid: false,
-                }),
-                ColumnOption::Generated {
-                    generation_expr: Some(expr),
-                    ..
-                } => column.generated = Some(canonical_expression(expr)),
-                ColumnOption::Generated {
-                    generation_expr: None,
-                    ..
-                }
-                | ColumnOption::Identity(_) => {
-                    column.identity = true;
-                    column.nullable = false;
-                }
-                // COLLATE, COMMENT, storage options: nothing the catalog keeps.
-                _ => {}
-            }
+            apply_column_option(&mut column, &option.option);
+            pending.extend(column_constraint(&name, option));
         }
-        if let Some(literal) = string_default {
+        // A string default is stored as a constant of the column's type, known only now.
+        let last_default = def.options.iter().rev().find_map(|o| match &o.option {
+            ColumnOption::Default(expr) => Some(expr),
+            _ => None,
+        });
+        if let Some(literal) = last_default.and_then(string_literal) {
             column.default = Some(typed_literal(literal, &column.data_type));
         }
         if serial.is_some() {
@@ -330,18 +282,30 @@ impl DdlApplier {
         }
         if needs_sequence {
             let sequence = self.create_owned_sequence(table_name, &name);
-            if serial.is_some()
-                && let Some(column) = self
-                    .catalog
-                    .tables
-                    .get_mut(table_name)
-                    .and_then(|t| t.column_mut(&name))
-            {
-                column.default = Some(format!(
-                    "nextval({}::regclass)",
-                    quote_literal(&regclass_text(&sequence))
-                ));
+            if serial.is_some() {
+                self.default_to_next_value(table_name, &name, &sequence);
             }
+        }
+    }
+
+    /// A serial column's default: the next value of its sequence, as PostgreSQL stores it
+    /// (`nextval('orders_id_seq'::regclass)`).
+    fn default_to_next_value(
+        &mut self,
+        table: &QualifiedName,
+        column: &str,
+        sequence: &QualifiedName,
+    ) {
+        if let Some(column) = self
+            .catalog
+            .tables
+            .get_mut(table)
+            .and_then(|t| t.column_mut(column))
+        {
+            column.default = Some(format!(
+                "nextval({}::regclass)",
+                quote_literal(&regclass_text(sequence))
+            ));
         }
     }
 
@@ -439,6 +403,65 @@ fn expression_type(expr: &Expr, sources: &[QuerySource]) -> String {
         _ => None,
     };
     found.unwrap_or_else(|| UNKNOWN_TYPE.to_string())
+}
+
+/// What a column option says of the column itself: nullability, default, generation,
+/// identity. The constraints it declares are read by [`column_constraint`].
+fn apply_column_option(column: &mut Column, option: &ColumnOption) {
+    match option {
+        ColumnOption::Null => column.nullable = true,
+        ColumnOption::NotNull | ColumnOption::PrimaryKey(_) => column.nullable = false,
+        ColumnOption::Default(expr) => column.default = Some(canonical_expression(expr)),
+        ColumnOption::Generated {
+            generation_expr: Some(expr),
+            ..
+        } => column.generated = Some(canonical_expression(expr)),
+        ColumnOption::Generated {
+            generation_expr: None,
+            ..
+        }
+        | ColumnOption::Identity(_) => {
+            column.identity = true;
+            column.nullable = false;
+        }
+        // Other constraints, COLLATE, COMMENT, storage options: nothing the column keeps.
+        _ => {}
+    }
+}
+
+/// The constraint a column option declares on its column (primary key, unique, foreign
+/// key, check), added with the table's other constraints once all its columns are known.
+fn column_constraint<'a>(
+    column: &str,
+    option: &'a ColumnOptionDef,
+) -> Option<PendingConstraint<'a>> {
+    let name = option.name.as_ref().map(identifier);
+    let key = |kind, key_name: &Option<Ident>, include: &[Ident]| {
+        PendingConstraint::Key(KeySpec {
+            kind,
+            name: name.clone().or_else(|| key_name.as_ref().map(identifier)),
+            keys: vec![column_key(column)],
+            include: include.iter().map(identifier).collect(),
+            method: IndexMethod::Btree,
+            predicate: None,
+        })
+    };
+    Some(match &option.option {
+        ColumnOption::PrimaryKey(primary) => key(KeyKind::Primary, &primary.name, &primary.include),
+        ColumnOption::Unique(unique) => key(KeyKind::Unique, &unique.name, &unique.include),
+        ColumnOption::ForeignKey(foreign) => PendingConstraint::Foreign {
+            name: name.or_else(|| foreign.name.as_ref().map(identifier)),
+            columns: vec![column.to_string()],
+            constraint: foreign,
+            not_valid: false,
+        },
+        ColumnOption::Check(check) => PendingConstraint::Check {
+            name: name.or_else(|| check.name.as_ref().map(identifier)),
+            expr: &check.expr,
+            not_valid: false,
+        },
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

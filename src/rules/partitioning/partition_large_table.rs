@@ -167,7 +167,56 @@ fn by_time_range(
     size: &Size,
     all: &[&Reader<'_>],
 ) -> Option<Finding> {
-    let (column, using) = table
+    let (column, using) = most_ranged_time_column(table, all)?;
+    let share = share_of_calls(&using, all);
+    if using.is_empty() || share < MOSTLY {
+        return None;
+    }
+    let span = data_span(column);
+    let granularity = Granularity::for_table(span, size);
+    let ranges: Vec<(LoggedRange, u64)> = using
+        .iter()
+        .map(|r| (LoggedRange::of(r, table, column), r.calls))
+        .collect();
+    let newest = span
+        .map(|(_, max)| max)
+        .or_else(|| newest_bound(&ranges).or(context.profile.summary.seen.last_seen));
+    let partitioned = partitioned_name(table);
+    let by = format!("RANGE ({})", quote_identifier(&column.name));
+    let mut sql = vec![create_partitioned(table, &partitioned, &by)];
+    sql.extend(newest.map(|newest| partition_holding(table, &partitioned, granularity, newest)));
+    Some(Finding {
+        message: format!(
+            "{}: {}, and {} reading it ({:.0} % of their {} calls) filter {} by a range: {}. \
+             Partition it by RANGE ({}), {}. {}{}{}",
+            table.name,
+            size.describe(),
+            some_of(using.len(), all.len()),
+            share * 100.0,
+            thousands(total_calls(all) as f64),
+            column.name,
+            named(&using, 3),
+            column.name,
+            sizing(granularity, span),
+            pruning(&ranges, span, granularity),
+            key_note(table, &column.name),
+            retention(&ranges, span)
+        ),
+        table: Some(table.name.clone()),
+        columns: vec![column.name.clone()],
+        sql: Some(sql.join("\n")),
+        queries: fingerprints(&using),
+        ..RULE.finding()
+    })
+}
+
+/// The time column the most calls filter by a range, with the statements that do (ties go
+/// to the first name, so the choice does not depend on the column order).
+fn most_ranged_time_column<'t, 'r, 'a>(
+    table: &'t Table,
+    all: &[&'r Reader<'a>],
+) -> Option<(&'t Column, Vec<&'r Reader<'a>>)> {
+    table
         .columns
         .iter()
         .filter(|column| is_time(column))
@@ -186,49 +235,41 @@ fn by_time_range(
             total_calls(a_using)
                 .cmp(&total_calls(b_using))
                 .then_with(|| b.name.cmp(&a.name))
-        })?;
-    let share = share_of_calls(&using, all);
-    if using.is_empty() || share < MOSTLY {
-        return None;
-    }
-    let span = data_span(column);
-    let granularity = Granularity::for_table(span, size);
-    let ranges: Vec<(LoggedRange, u64)> = using
-        .iter()
-        .map(|r| (LoggedRange::of(r, table, column), r.calls))
-        .collect();
-    let pruning = pruning(&ranges, span, granularity);
-    let retention = retention(&ranges, span);
-    let newest = span.map(|(_, max)| max).or_else(|| {
-        ranges
-            .iter()
-            .flat_map(|(range, _)| [range.lower.at(), range.upper.at()])
-            .flatten()
-            .max()
-            .or(context.profile.summary.seen.last_seen)
-    });
+        })
+}
 
-    let column_name = quote_identifier(&column.name);
-    let partitioned = partitioned_name(table);
-    let mut sql = vec![create_partitioned(
-        table,
-        &partitioned,
-        &format!("RANGE ({column_name})"),
-    )];
-    if let Some(newest) = newest {
-        let (from, to) = (granularity.start(newest), granularity.end(newest));
-        sql.push(format!(
-            "CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ('{}') TO ('{}');",
-            qualified(&QualifiedName::new(
-                table.name.schema.clone(),
-                format!("{}_{}", table.name.name, granularity.suffix(from))
-            )),
-            qualified(&partitioned),
-            format_date(from),
-            format_date(to)
-        ));
-    }
-    let sizing = match span {
+/// The newest bound a logged range ran with: where the data reaches when the column has no
+/// statistics to say.
+fn newest_bound(ranges: &[(LoggedRange, u64)]) -> Option<Millis> {
+    ranges
+        .iter()
+        .flat_map(|(range, _)| [range.lower.at(), range.upper.at()])
+        .flatten()
+        .max()
+}
+
+/// The partition holding `at` (the newest data), written out as the example the others
+/// follow.
+fn partition_holding(
+    table: &Table,
+    partitioned: &QualifiedName,
+    granularity: Granularity,
+    at: Millis,
+) -> String {
+    let (from, to) = (granularity.start(at), granularity.end(at));
+    format!(
+        "CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ('{}') TO ('{}');",
+        partition_name(table, &granularity.suffix(from)),
+        qualified(partitioned),
+        format_date(from),
+        format_date(to)
+    )
+}
+
+/// How the partitions are sized: how many the statistics' span makes, or the unit to start
+/// with when there are no statistics.
+fn sizing(granularity: Granularity, span: Option<(Millis, Millis)>) -> String {
+    match span {
         Some((min, max)) => format!(
             "{} — about {} partitions for the span of its statistics ({} to {})",
             granularity.word(),
@@ -241,29 +282,7 @@ fn by_time_range(
              from the data)",
             granularity.word()
         ),
-    };
-    Some(Finding {
-        message: format!(
-            "{}: {}, and {} reading it ({:.0} % of their {} calls) filter {} by a range: {}. \
-             Partition it by RANGE ({}), {sizing}. {}{}{}",
-            table.name,
-            size.describe(),
-            some_of(using.len(), all.len()),
-            share * 100.0,
-            thousands(total_calls(all) as f64),
-            column.name,
-            named(&using, 3),
-            column.name,
-            pruning,
-            key_note(table, &column.name),
-            retention
-        ),
-        table: Some(table.name.clone()),
-        columns: vec![column.name.clone()],
-        sql: Some(sql.join("\n")),
-        queries: fingerprints(&using),
-        ..RULE.finding()
-    })
+    }
 }
 
 /// The oldest and newest values the column's histogram holds.
@@ -563,6 +582,14 @@ fn partitioned_name(table: &Table) -> QualifiedName {
     )
 }
 
+/// A partition's name: the table's with a suffix, `events_2024_06`.
+fn partition_name(table: &Table, suffix: &str) -> String {
+    qualified(&QualifiedName::new(
+        table.name.schema.clone(),
+        format!("{}_{suffix}", table.name.name),
+    ))
+}
+
 fn create_partitioned(table: &Table, partitioned: &QualifiedName, by: &str) -> String {
     format!(
         "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS) PARTITION BY {by};",
@@ -599,124 +626,15 @@ fn equality_values(operator: &Operator, value: &Operand) -> Option<usize> {
 
 /// The tenant-like key most calls compare by equality, when that is most of the calls.
 fn by_tenant_key(table: &Table, size: &Size, all: &[&Reader<'_>]) -> Option<Finding> {
-    let (column, using) = table
-        .columns
-        .iter()
-        .filter(|column| is_tenant_like(&column.name) && !is_own_key(table, &column.name))
-        .map(|column| {
-            let using: Vec<(&Reader<'_>, usize)> = all
-                .iter()
-                .copied()
-                .filter_map(|r| {
-                    let values = r
-                        .predicates_on(table)
-                        .filter(|p| p.column.column == column.name)
-                        .find_map(|p| equality_values(&p.operator, &p.value))?;
-                    Some((r, values))
-                })
-                .collect();
-            (column, using)
-        })
-        .max_by(|(a, a_using), (b, b_using)| {
-            let calls =
-                |using: &[(&Reader<'_>, usize)]| using.iter().map(|(r, _)| r.calls).sum::<u64>();
-            calls(a_using)
-                .cmp(&calls(b_using))
-                .then_with(|| b.name.cmp(&a.name))
-        })?;
+    let (column, using) = most_compared_tenant_key(table, all)?;
     let readers: Vec<&Reader<'_>> = using.iter().map(|(r, _)| *r).collect();
     let share = share_of_calls(&readers, all);
     if readers.is_empty() || share < MOSTLY {
         return None;
     }
-    let distinct = column
-        .stats
-        .as_ref()
-        .and_then(|stats| match stats.n_distinct {
-            n if n > 0.0 => Some(n),
-            n if n < 0.0 => size.rows.map(|rows| -n * rows),
-            _ => None,
-        });
-    let column_name = quote_identifier(&column.name);
-    let partitioned = partitioned_name(table);
-    let partition = |suffix: &str| {
-        qualified(&QualifiedName::new(
-            table.name.schema.clone(),
-            format!("{}_{suffix}", table.name.name),
-        ))
-    };
-    let weighted_share = |partitions: f64| {
-        let calls = total_calls(&readers) as f64;
-        using
-            .iter()
-            .map(|(r, values)| (*values as f64).min(partitions) / partitions * r.calls as f64)
-            .sum::<f64>()
-            / calls
-    };
-    let (strategy, sql) = match distinct.filter(|d| *d <= LIST_VALUES) {
-        Some(distinct) => {
-            let example = column
-                .stats
-                .as_ref()
-                .and_then(|stats| stats.most_common.first().map(|(value, _)| value.clone()))
-                .or_else(|| {
-                    readers.iter().find_map(|r| {
-                        r.predicates_on(table)
-                            .filter(|p| p.column.column == column.name)
-                            .find_map(|p| operand_text(&p.value).map(str::to_string))
-                    })
-                });
-            let mut sql = vec![create_partitioned(
-                table,
-                &partitioned,
-                &format!("LIST ({column_name})"),
-            )];
-            if let Some(value) = example {
-                sql.push(format!(
-                    "CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({});",
-                    partition("p1"),
-                    qualified(&partitioned),
-                    literal(&value)
-                ));
-            }
-            sql.push(format!(
-                "CREATE TABLE {} PARTITION OF {} DEFAULT;",
-                partition("default"),
-                qualified(&partitioned)
-            ));
-            (
-                format!(
-                    "LIST ({}): the statistics count about {distinct:.0} distinct values, so \
-                     each can have its own partition (or the large ones theirs and the rest a \
-                     DEFAULT one); a typical statement would read {:.0} % of the partitions",
-                    column.name,
-                    weighted_share(distinct.max(1.0)) * 100.0
-                ),
-                sql,
-            )
-        }
-        None => {
-            let modulus = hash_partitions(size);
-            let sql = vec![
-                create_partitioned(table, &partitioned, &format!("HASH ({column_name})")),
-                format!(
-                    "CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {modulus}, \
-                     REMAINDER 0);",
-                    partition("p0"),
-                    qualified(&partitioned)
-                ),
-            ];
-            (
-                format!(
-                    "HASH ({}) into {modulus} partitions (REMAINDER 0 to {}); a typical \
-                     statement would read {:.0} % of them",
-                    column.name,
-                    modulus - 1,
-                    weighted_share(modulus as f64) * 100.0
-                ),
-                sql,
-            )
-        }
+    let (strategy, sql) = match distinct_values(column, size).filter(|d| *d <= LIST_VALUES) {
+        Some(distinct) => list_partitioning(table, column, &using, distinct),
+        None => hash_partitioning(table, column, &using, size),
     };
     Some(Finding {
         message: format!(
@@ -737,6 +655,144 @@ fn by_tenant_key(table: &Table, size: &Size, all: &[&Reader<'_>]) -> Option<Find
         queries: fingerprints(&readers),
         ..RULE.finding()
     })
+}
+
+/// A statement comparing the tenant key by equality, and with how many values.
+type KeyLookup<'r, 'a> = (&'r Reader<'a>, usize);
+
+/// The tenant-like key (not the table's own key) the most calls compare by equality, with
+/// the statements that do (ties go to the first name).
+fn most_compared_tenant_key<'t, 'r, 'a>(
+    table: &'t Table,
+    all: &[&'r Reader<'a>],
+) -> Option<(&'t Column, Vec<KeyLookup<'r, 'a>>)> {
+    let calls = |using: &[KeyLookup<'_, '_>]| using.iter().map(|(r, _)| r.calls).sum::<u64>();
+    table
+        .columns
+        .iter()
+        .filter(|column| is_tenant_like(&column.name) && !is_own_key(table, &column.name))
+        .map(|column| {
+            let using: Vec<KeyLookup<'_, '_>> = all
+                .iter()
+                .copied()
+                .filter_map(|r| {
+                    let values = r
+                        .predicates_on(table)
+                        .filter(|p| p.column.column == column.name)
+                        .find_map(|p| equality_values(&p.operator, &p.value))?;
+                    Some((r, values))
+                })
+                .collect();
+            (column, using)
+        })
+        .max_by(|(a, a_using), (b, b_using)| {
+            calls(a_using)
+                .cmp(&calls(b_using))
+                .then_with(|| b.name.cmp(&a.name))
+        })
+}
+
+/// The key's distinct values by its statistics (a negative `n_distinct` is a share of the
+/// rows), when known.
+fn distinct_values(column: &Column, size: &Size) -> Option<f64> {
+    column
+        .stats
+        .as_ref()
+        .and_then(|stats| match stats.n_distinct {
+            n if n > 0.0 => Some(n),
+            n if n < 0.0 => size.rows.map(|rows| -n * rows),
+            _ => None,
+        })
+}
+
+/// The share of `partitions` a typical lookup reads, weighted by calls: one per value it
+/// compares with.
+fn share_of_partitions(using: &[KeyLookup<'_, '_>], partitions: f64) -> f64 {
+    let calls = using.iter().map(|(r, _)| r.calls).sum::<u64>() as f64;
+    using
+        .iter()
+        .map(|(r, values)| (*values as f64).min(partitions) / partitions * r.calls as f64)
+        .sum::<f64>()
+        / calls
+}
+
+/// LIST partitioning for a key with few values: the strategy's words and its SQL (a first
+/// partition for an example value, and a DEFAULT one).
+fn list_partitioning(
+    table: &Table,
+    column: &Column,
+    using: &[KeyLookup<'_, '_>],
+    distinct: f64,
+) -> (String, Vec<String>) {
+    let partitioned = partitioned_name(table);
+    let by = format!("LIST ({})", quote_identifier(&column.name));
+    let mut sql = vec![create_partitioned(table, &partitioned, &by)];
+    if let Some(value) = example_value(table, column, using) {
+        sql.push(format!(
+            "CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({});",
+            partition_name(table, "p1"),
+            qualified(&partitioned),
+            literal(&value)
+        ));
+    }
+    sql.push(format!(
+        "CREATE TABLE {} PARTITION OF {} DEFAULT;",
+        partition_name(table, "default"),
+        qualified(&partitioned)
+    ));
+    let strategy = format!(
+        "LIST ({}): the statistics count about {distinct:.0} distinct values, so each can have \
+         its own partition (or the large ones theirs and the rest a DEFAULT one); a typical \
+         statement would read {:.0} % of the partitions",
+        column.name,
+        share_of_partitions(using, distinct.max(1.0)) * 100.0
+    );
+    (strategy, sql)
+}
+
+/// A value to show the first LIST partition with: the most common one, else one a
+/// statement compared the key with.
+fn example_value(table: &Table, column: &Column, using: &[KeyLookup<'_, '_>]) -> Option<String> {
+    column
+        .stats
+        .as_ref()
+        .and_then(|stats| stats.most_common.first().map(|(value, _)| value.clone()))
+        .or_else(|| {
+            using.iter().find_map(|(r, _)| {
+                r.predicates_on(table)
+                    .filter(|p| p.column.column == column.name)
+                    .find_map(|p| operand_text(&p.value).map(str::to_string))
+            })
+        })
+}
+
+/// HASH partitioning for a key with many (or unknown) values: the strategy's words and its
+/// SQL (the first of its partitions).
+fn hash_partitioning(
+    table: &Table,
+    column: &Column,
+    using: &[KeyLookup<'_, '_>],
+    size: &Size,
+) -> (String, Vec<String>) {
+    let partitioned = partitioned_name(table);
+    let modulus = hash_partitions(size);
+    let by = format!("HASH ({})", quote_identifier(&column.name));
+    let sql = vec![
+        create_partitioned(table, &partitioned, &by),
+        format!(
+            "CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {modulus}, REMAINDER 0);",
+            partition_name(table, "p0"),
+            qualified(&partitioned)
+        ),
+    ];
+    let strategy = format!(
+        "HASH ({}) into {modulus} partitions (REMAINDER 0 to {}); a typical statement would \
+         read {:.0} % of them",
+        column.name,
+        modulus - 1,
+        share_of_partitions(using, modulus as f64) * 100.0
+    );
+    (strategy, sql)
 }
 
 /// Hash partitions enough to keep each a sensible size: a power of two, within bounds.

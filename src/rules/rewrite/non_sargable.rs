@@ -140,91 +140,115 @@ fn advise(
     table: &Table,
     predicate: &Predicate,
     wrapper: &str,
-) -> (Severity, String, Option<String>) {
+) -> Advice {
     let column = &predicate.column.column;
-    let data_type = table
-        .column(column)
-        .map_or("", |c| c.data_type.as_str())
-        .to_string();
-    let expression_index = || {
-        let def = IndexDef {
-            keys: vec![KeyPart::expression(format!("{wrapper}({column})"))],
-            ..IndexDef::btree(&table.name, &[])
-        };
-        def.create_sql(true)
-    };
+    let data_type = table.column(column).map_or("", |c| c.data_type.as_str());
     match form(table, predicate, wrapper) {
-        Some(Form::DayOfTimestamp) => match rewrite(context, id, predicate, wrapper, |c, op, v| {
-            Some(match op {
-                BinaryOperator::Eq => format!("{c} >= {v}::date AND {c} < {v}::date + 1"),
-                BinaryOperator::GtEq => format!("{c} >= {v}::date"),
-                BinaryOperator::Gt => format!("{c} >= {v}::date + 1"),
-                BinaryOperator::Lt => format!("{c} < {v}::date"),
-                BinaryOperator::LtEq => format!("{c} < {v}::date + 1"),
-                _ => return None,
-            })
-        }) {
-            Some(sql) => (
-                RULE.severity,
-                format!(
-                    "compare the bare column with the day's bounds instead — the same rows \
-                     (both forms read {data_type} in the session's TimeZone) and the index \
-                     can search them"
-                ),
-                Some(sql),
-            ),
-            None => unsure(wrapper, column),
-        },
-        Some(Form::IntegerAsText) => {
-            let canonical = match &predicate.value {
-                Operand::Constant(text) => {
-                    Some(text.parse::<i64>().is_ok_and(|n| n.to_string() == *text))
-                }
-                _ => None,
-            };
-            let sql = rewrite(context, id, predicate, wrapper, |c, op, v| {
-                (op == BinaryOperator::Eq).then(|| match canonical {
-                    Some(true) => format!("{c} = {}", v.trim_matches('\'')),
-                    _ => format!("{c} = {v}::{data_type}"),
-                })
-            });
-            match (canonical, sql) {
-                (Some(true), Some(sql)) => (
-                    RULE.severity,
-                    format!(
-                        "compare the {data_type} column with an integer constant instead — \
-                         the same rows, and the index can search them"
-                    ),
-                    Some(sql),
-                ),
-                (None, Some(sql)) => (
-                    Severity::Info,
-                    format!(
-                        "compare the {data_type} column with the parameter cast to \
-                         {data_type} instead; that is only the same for values written as \
-                         PostgreSQL prints integers ('05' would then match 5, and a \
-                         non-integer value becomes an error), so check what the application \
-                         passes"
-                    ),
-                    Some(sql),
-                ),
-                _ => unsure(wrapper, column),
-            }
-        }
-        Some(Form::CaseFolded) => (
-            Severity::Info,
-            format!(
-                "no comparison of the bare column returns the same rows; an index on \
-                 {wrapper}({column}) serves the predicate as written (IDX003 recommends one \
-                 when the cost model finds it pays)"
-            ),
-            Some(expression_index()),
-        ),
+        Some(Form::DayOfTimestamp) => day_bounds(context, id, predicate, wrapper, data_type),
+        Some(Form::IntegerAsText) => integer_comparison(context, id, predicate, wrapper, data_type),
+        Some(Form::CaseFolded) => expression_index(table, wrapper, column),
         None => unsure(wrapper, column),
     }
 }
 
-fn unsure(wrapper: &str, column: &str) -> (Severity, String, Option<String>) {
+/// What to do about one predicate: the finding's severity, the advice and its SQL.
+type Advice = (Severity, String, Option<String>);
+
+/// `date(column) = value` as the day's bounds on the bare column: the same rows.
+fn day_bounds(
+    context: &Context<'_>,
+    id: u64,
+    predicate: &Predicate,
+    wrapper: &str,
+    data_type: &str,
+) -> Advice {
+    let sql = rewrite(context, id, predicate, wrapper, |c, op, v| {
+        Some(match op {
+            BinaryOperator::Eq => format!("{c} >= {v}::date AND {c} < {v}::date + 1"),
+            BinaryOperator::GtEq => format!("{c} >= {v}::date"),
+            BinaryOperator::Gt => format!("{c} >= {v}::date + 1"),
+            BinaryOperator::Lt => format!("{c} < {v}::date"),
+            BinaryOperator::LtEq => format!("{c} < {v}::date + 1"),
+            _ => return None,
+        })
+    });
+    match sql {
+        Some(sql) => (
+            RULE.severity,
+            format!(
+                "compare the bare column with the day's bounds instead — the same rows (both \
+                 forms read {data_type} in the session's TimeZone) and the index can search them"
+            ),
+            Some(sql),
+        ),
+        None => unsure(wrapper, &predicate.column.column),
+    }
+}
+
+/// `column::text = '42'` as `column = 42`: the same rows when the constant is written as
+/// PostgreSQL prints integers; a parameter is cast instead, and the advice says when that
+/// differs.
+fn integer_comparison(
+    context: &Context<'_>,
+    id: u64,
+    predicate: &Predicate,
+    wrapper: &str,
+    data_type: &str,
+) -> Advice {
+    let canonical = match &predicate.value {
+        Operand::Constant(text) => Some(text.parse::<i64>().is_ok_and(|n| n.to_string() == *text)),
+        _ => None,
+    };
+    let sql = rewrite(context, id, predicate, wrapper, |c, op, v| {
+        (op == BinaryOperator::Eq).then(|| match canonical {
+            Some(true) => format!("{c} = {}", v.trim_matches('\'')),
+            _ => format!("{c} = {v}::{data_type}"),
+        })
+    });
+    match (canonical, sql) {
+        (Some(true), Some(sql)) => (
+            RULE.severity,
+            format!(
+                "compare the {data_type} column with an integer constant instead — the same \
+                 rows, and the index can search them"
+            ),
+            Some(sql),
+        ),
+        (None, Some(sql)) => (
+            Severity::Info,
+            format!(
+                "compare the {data_type} column with the parameter cast to {data_type} instead; \
+                 that is only the same for values written as PostgreSQL prints integers ('05' \
+                 would then match 5, and a non-integer value becomes an error), so check what \
+                 the application passes"
+            ),
+            Some(sql),
+        ),
+        _ => unsure(wrapper, &predicate.column.column),
+    }
+}
+
+/// `lower(column)`: no comparison of the bare column is the same, an index on the
+/// expression serves it.
+fn expression_index(table: &Table, wrapper: &str, column: &str) -> Advice {
+    let def = IndexDef {
+        keys: vec![KeyPart::expression(format!("{wrapper}({column})"))],
+        ..IndexDef::btree(&table.name, &[])
+    };
+    (
+        Severity::Info,
+        format!(
+            "no comparison of the bare column returns the same rows; an index on \
+             {wrapper}({column}) serves the predicate as written (IDX003 recommends one when \
+             the cost model finds it pays)"
+        ),
+        Some(def.create_sql(true)),
+    )
+}
+
+/// No rewrite is known to keep the rows: a hint to compare the bare column or index the
+/// expression.
+fn unsure(wrapper: &str, column: &str) -> Advice {
     (
         Severity::Info,
         format!(

@@ -69,7 +69,54 @@ struct Rewritten {
     nullable: Vec<(String, Option<bool>)>,
 }
 
+/// The finding for a statement with `NOT IN (subquery)`: its `NOT EXISTS` form, and whether
+/// that returns the same rows.
 fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts) -> Finding {
+    let (sql, rewritten) = rewrite_as_not_exists(context, id, facts);
+    let (Some(sql), Some(first)) = (sql, rewritten.first()) else {
+        return finding(
+            &RULE,
+            Severity::Info,
+            format!(
+                "NOT IN (subquery) cannot be planned as an anti-join ({}); this one could not \
+                 be rewritten automatically: write it as NOT EXISTS with a correlated \
+                 condition, minding that the two differ when either side can be NULL",
+                logged(context, id)
+            ),
+            facts.tables.first().map(|t| t.table.clone()),
+            Vec::new(),
+            None,
+            id,
+        );
+    };
+    let rewrites = rewritten
+        .iter()
+        .map(|r| format!("{} NOT IN (SELECT {} …)", r.outer, r.inner))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (severity, verdict) = verdict(&rewritten);
+    finding(
+        &RULE,
+        severity,
+        format!(
+            "{rewrites} cannot be planned as an anti-join: the subquery is hashed if it fits in \
+             work_mem, else re-run for every row ({}); {verdict}",
+            logged(context, id)
+        ),
+        first.table.clone(),
+        rewritten.iter().map(|r| r.outer.clone()).collect(),
+        Some(sql),
+        id,
+    )
+}
+
+/// The statement with every `NOT IN (subquery)` of its WHERE written as `NOT EXISTS`, and
+/// those rewritten; no SQL when one of them cannot be (or the FROM list has joins).
+fn rewrite_as_not_exists(
+    context: &Context<'_>,
+    id: u64,
+    facts: &QueryFacts,
+) -> (Option<String>, Vec<Rewritten>) {
     let mut rewritten = Vec::new();
     let sql = statement(context, id).and_then(|mut statement| {
         let Statement::Query(query) = &mut statement else {
@@ -111,22 +158,12 @@ fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts) -> Finding {
         select.selection = Some(selection);
         (!failed && !rewritten.is_empty()).then(|| statement.to_string())
     });
-    let Some(first) = rewritten.first().filter(|_| sql.is_some()) else {
-        return finding(
-            &RULE,
-            Severity::Info,
-            format!(
-                "NOT IN (subquery) cannot be planned as an anti-join ({}); this one could not \
-                 be rewritten automatically: write it as NOT EXISTS with a correlated \
-                 condition, minding that the two differ when either side can be NULL",
-                logged(context, id)
-            ),
-            facts.tables.first().map(|t| t.table.clone()),
-            Vec::new(),
-            None,
-            id,
-        );
-    };
+    (sql, rewritten)
+}
+
+/// Whether the `NOT EXISTS` form returns the same rows: only when no column compared can be
+/// NULL (a warning), else a hint (`info`) saying which may.
+fn verdict(rewritten: &[Rewritten]) -> (Severity, String) {
     let unsure: Vec<String> = rewritten
         .iter()
         .flat_map(|r| &r.nullable)
@@ -136,41 +173,21 @@ fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts) -> Finding {
             None => Some(format!("whether {column} can be NULL is not known")),
         })
         .collect();
-    let rewrites = rewritten
-        .iter()
-        .map(|r| format!("{} NOT IN (SELECT {} …)", r.outer, r.inner))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (severity, verdict) = if unsure.is_empty() {
-        (
+    if unsure.is_empty() {
+        return (
             RULE.severity,
-            "the NOT EXISTS form returns the same rows here, as both sides are NOT NULL"
-                .to_string(),
-        )
-    } else {
-        (
-            Severity::Info,
-            format!(
-                "the NOT EXISTS form is not guaranteed to return the same rows: {}. A NULL from \
-                 the subquery makes NOT IN return no rows at all, while NOT EXISTS ignores it; \
-                 an outer NULL is dropped by NOT IN and kept by NOT EXISTS — use the rewrite if \
-                 that is what is meant",
-                unsure.join(", ")
-            ),
-        )
-    };
-    finding(
-        &RULE,
-        severity,
+            "the NOT EXISTS form returns the same rows here, as both sides are NOT NULL".into(),
+        );
+    }
+    (
+        Severity::Info,
         format!(
-            "{rewrites} cannot be planned as an anti-join: the subquery is hashed if it fits in \
-             work_mem, else re-run for every row ({}); {verdict}",
-            logged(context, id)
+            "the NOT EXISTS form is not guaranteed to return the same rows: {}. A NULL from the \
+             subquery makes NOT IN return no rows at all, while NOT EXISTS ignores it; an outer \
+             NULL is dropped by NOT IN and kept by NOT EXISTS — use the rewrite if that is what \
+             is meant",
+            unsure.join(", ")
         ),
-        first.table.clone(),
-        rewritten.iter().map(|r| r.outer.clone()).collect(),
-        sql,
-        id,
     )
 }
 

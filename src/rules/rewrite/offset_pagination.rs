@@ -104,14 +104,15 @@ impl Key {
     }
 }
 
+/// The keyset rewrite of a statement paging with a deep OFFSET, and what to check before
+/// using it.
 fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts, offset: u64) -> Finding {
     let mut keys: Vec<Key> = facts
         .order_by
         .iter()
         .map(|k| Key::new(k.expression.clone(), k.descending))
         .collect();
-    let mut caveats = Vec::new();
-    let mut notes = Vec::new();
+    let mut remarks = Remarks::default();
     let read: Vec<&QualifiedName> = facts
         .tables
         .iter()
@@ -133,53 +134,18 @@ fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts, offset: u64) -> Fi
                 .map(|c| c.column.as_str())
                 .collect();
             if !is_unique(catalog, table, &sorted) {
-                match &table.primary_key {
-                    Some(key) => {
-                        let descending = keys.last().is_some_and(|k| k.descending);
-                        let added: Vec<&String> = key
-                            .columns
-                            .iter()
-                            .filter(|c| !sorted.contains(&c.as_str()))
-                            .collect();
-                        for column in &added {
-                            keys.push(Key::new(column.to_string(), descending));
-                        }
-                        notes.push(format!(
-                            "the sort keys are not unique, so the primary key ({}) is added as \
-                             the last one: without it rows with equal keys at a page boundary \
-                             are skipped or repeated",
-                            added
-                                .iter()
-                                .map(|c| c.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                    }
-                    None => caveats.push(format!(
-                        "the sort keys are not unique and {} has no primary key: end the \
-                         ORDER BY with a unique column, else rows with equal keys at a page \
-                         boundary are skipped or repeated",
-                        table.name
-                    )),
-                }
+                end_with_primary_key(table, &sorted, &mut keys, &mut remarks);
             }
-            for column in &sorted {
-                if table.column(column).is_some_and(|c| c.nullable) {
-                    caveats.push(format!(
-                        "{column} can be NULL and the row comparison never matches a NULL: \
-                         coalesce it or declare it NOT NULL"
-                    ));
-                }
-            }
+            remarks.nullable_keys(table, &sorted);
         }
-        None => caveats.push(
+        None => remarks.caveats.push(
             "whether the sort keys are unique cannot be read from the catalog: end the ORDER \
              BY with a unique column if they are not"
                 .to_string(),
         ),
     }
     if facts.order_by.iter().any(|k| k.column.is_none()) {
-        caveats.push(
+        remarks.caveats.push(
             "a sort key is not a plain column: check that its expression means the same in \
              WHERE (an output alias does not)"
                 .to_string(),
@@ -187,7 +153,9 @@ fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts, offset: u64) -> Fi
     }
     let sql = statement(context, id).and_then(|s| keyset(s, facts, &keys));
     if sql.is_none() {
-        caveats.push("the statement could not be rewritten automatically".to_string());
+        remarks
+            .caveats
+            .push("the statement could not be rewritten automatically".to_string());
     }
     let mut message = format!(
         "OFFSET {offset} makes the server produce and discard {offset} sorted rows before the \
@@ -199,24 +167,74 @@ fn assess(context: &Context<'_>, id: u64, facts: &QueryFacts, offset: u64) -> Fi
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for note in notes.iter().chain(&caveats) {
+    for note in remarks.notes.iter().chain(&remarks.caveats) {
         message.push_str("; ");
         message.push_str(note);
     }
+    let severity = if remarks.caveats.is_empty() {
+        RULE.severity
+    } else {
+        Severity::Info
+    };
     let table = read.first().map(|t| (*t).clone());
-    finding(
-        &RULE,
-        if caveats.is_empty() {
-            RULE.severity
-        } else {
-            Severity::Info
-        },
-        message,
-        table,
-        keys.iter().map(|k| k.expression.clone()).collect(),
-        sql,
-        id,
-    )
+    let columns = keys.iter().map(|k| k.expression.clone()).collect();
+    finding(&RULE, severity, message, table, columns, sql, id)
+}
+
+/// What the message adds to the advice: notes on what the rewrite changed, and caveats,
+/// which make the finding a hint (`info`) to check rather than a rewrite to apply.
+#[derive(Default)]
+struct Remarks {
+    notes: Vec<String>,
+    caveats: Vec<String>,
+}
+
+impl Remarks {
+    /// A row comparison never matches a NULL: a nullable sort key loses rows.
+    fn nullable_keys(&mut self, table: &Table, sorted: &[&str]) {
+        for column in sorted {
+            if table.column(column).is_some_and(|c| c.nullable) {
+                self.caveats.push(format!(
+                    "{column} can be NULL and the row comparison never matches a NULL: \
+                     coalesce it or declare it NOT NULL"
+                ));
+            }
+        }
+    }
+}
+
+/// Keyset pagination needs sort keys that are unique: the primary key's columns end them
+/// when they are not (a caveat when the table has none).
+fn end_with_primary_key(
+    table: &Table,
+    sorted: &[&str],
+    keys: &mut Vec<Key>,
+    remarks: &mut Remarks,
+) {
+    let Some(key) = &table.primary_key else {
+        remarks.caveats.push(format!(
+            "the sort keys are not unique and {} has no primary key: end the ORDER BY with a \
+             unique column, else rows with equal keys at a page boundary are skipped or \
+             repeated",
+            table.name
+        ));
+        return;
+    };
+    let descending = keys.last().is_some_and(|k| k.descending);
+    let added: Vec<&str> = key
+        .columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !sorted.contains(c))
+        .collect();
+    for column in &added {
+        keys.push(Key::new(column.to_string(), descending));
+    }
+    remarks.notes.push(format!(
+        "the sort keys are not unique, so the primary key ({}) is added as the last one: \
+         without it rows with equal keys at a page boundary are skipped or repeated",
+        added.join(", ")
+    ));
 }
 
 /// Whether the columns include every column of a primary key, unique constraint or full

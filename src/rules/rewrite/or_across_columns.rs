@@ -38,7 +38,9 @@ use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::parse::parse_expression;
-use sqlparser::ast::{BinaryOperator, Distinct, Expr, GroupByExpr, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    BinaryOperator, Distinct, Expr, GroupByExpr, Query, Select, SelectItem, SetExpr, Statement,
+};
 
 pub static RULE: Rule = Rule {
     id: "RW005",
@@ -63,6 +65,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// The finding for a statement whose WHERE ORs conditions on indexed columns of its table,
+/// with the UNION ALL form when that returns the same rows.
 fn assess(
     context: &Context<'_>,
     catalog: &Catalog,
@@ -94,57 +98,12 @@ fn assess(
     })?;
     let mut arms = Vec::new();
     split(conjuncts[position], BinaryOperator::Or, &mut arms);
-    // Each side must have an indexed column to search, else the branches scan too.
-    let mut indexed = Vec::new();
-    for arm in &arms {
-        let column = columns(arm)
-            .into_iter()
-            .find(|c| index_leading_with(catalog, table, c).is_some())?;
-        indexed.push(column);
-    }
-    indexed.dedup();
-    if indexed.len() < 2 {
-        return None;
-    }
-    let plain_result = select.projection.iter().all(|item| match item {
-        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-            matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
-        }
-        SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => true,
-        _ => false,
-    });
-    let rewritable = plain_result
-        && matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
-        && select.having.is_none()
-        && matches!(select.distinct, None | Some(Distinct::All))
-        && query.order_by.is_none()
-        && query.limit_clause.is_none()
-        && query.fetch.is_none()
-        && !facts.for_update
-        && query.with.is_none();
-    let sql = rewritable
-        .then(|| {
-            let others: Vec<String> = conjuncts
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != position)
-                .map(|(_, c)| parenthesized(c))
-                .collect();
-            let branches: Option<Vec<String>> = arms
-                .iter()
-                .enumerate()
-                .map(|(i, arm)| {
-                    let mut condition = others.clone();
-                    condition.push(parenthesized(arm));
-                    condition.extend(arms[..i].iter().map(|a| format!("({a}) IS NOT TRUE")));
-                    let mut branch = select.clone();
-                    branch.selection = Some(parse_expression(&condition.join(" AND ")).ok()?);
-                    Some(branch.to_string())
-                })
-                .collect();
-            branches.map(|b| b.join(" UNION ALL "))
-        })
-        .flatten();
+    let indexed = indexed_columns(catalog, table, &arms)?;
+    let sql = if unions_the_same_rows(query, select, facts) {
+        union_of_branches(select, &conjuncts, position, &arms)
+    } else {
+        None
+    };
     let advice = if sql.is_some() {
         "if EXPLAIN shows no BitmapOr, one UNION ALL branch per side lets each use its index; \
          excluding the earlier sides with IS NOT TRUE keeps every row exactly once, so the \
@@ -168,6 +127,76 @@ fn assess(
         sql,
         id,
     ))
+}
+
+/// An indexed column for each side of the OR, when there are at least two: a side without
+/// one would make its branch scan the table too.
+fn indexed_columns(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    arms: &[&Expr],
+) -> Option<Vec<String>> {
+    let mut indexed = Vec::new();
+    for arm in arms {
+        let column = columns(arm)
+            .into_iter()
+            .find(|c| index_leading_with(catalog, table, c).is_some())?;
+        indexed.push(column);
+    }
+    indexed.dedup();
+    (indexed.len() >= 2).then_some(indexed)
+}
+
+/// Whether a UNION ALL of one branch per side returns what the statement does: only for a
+/// plain list of columns, without grouping, DISTINCT, ordering, limits, locking or WITH,
+/// which would have to apply to the union as a whole.
+fn unions_the_same_rows(query: &Query, select: &Select, facts: &QueryFacts) -> bool {
+    let plain_result = select.projection.iter().all(|item| match item {
+        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+            matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+        }
+        SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => true,
+        _ => false,
+    });
+    plain_result
+        && matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.having.is_none()
+        && matches!(select.distinct, None | Some(Distinct::All))
+        && query.order_by.is_none()
+        && query.limit_clause.is_none()
+        && query.fetch.is_none()
+        && !facts.for_update
+        && query.with.is_none()
+}
+
+/// The statement as one branch per side of the OR (the conjunct at `position`), each with
+/// the other conditions and excluding the earlier sides with `IS NOT TRUE`, so that every
+/// row comes once.
+fn union_of_branches(
+    select: &Select,
+    conjuncts: &[&Expr],
+    position: usize,
+    arms: &[&Expr],
+) -> Option<String> {
+    let others: Vec<String> = conjuncts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != position)
+        .map(|(_, c)| parenthesized(c))
+        .collect();
+    let branches: Option<Vec<String>> = arms
+        .iter()
+        .enumerate()
+        .map(|(i, arm)| {
+            let mut condition = others.clone();
+            condition.push(parenthesized(arm));
+            condition.extend(arms[..i].iter().map(|a| format!("({a}) IS NOT TRUE")));
+            let mut branch = select.clone();
+            branch.selection = Some(parse_expression(&condition.join(" AND ")).ok()?);
+            Some(branch.to_string())
+        })
+        .collect();
+    branches.map(|b| b.join(" UNION ALL "))
 }
 
 fn unnested(expression: &Expr) -> &Expr {

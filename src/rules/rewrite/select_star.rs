@@ -33,7 +33,7 @@ use crate::model::catalog::{Catalog, Table};
 use crate::model::ddl::quote_identifier;
 use crate::rules::{Check, Context, Rule};
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, SelectItem, SelectItemQualifiedWildcardKind,
+    Expr, Ident, JoinConstraint, JoinOperator, Select, SelectItem, SelectItemQualifiedWildcardKind,
     SetExpr, Statement,
 };
 
@@ -60,6 +60,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// The finding for a statement whose result list has a star over a wide table, with the
+/// star spelled out when that gives the same result.
 fn assess(
     context: &Context<'_>,
     catalog: &Catalog,
@@ -73,78 +75,16 @@ fn assess(
     let SetExpr::Select(select) = query.body.as_mut() else {
         return None;
     };
-    let mut tables: Vec<Option<FromTable>> = Vec::new();
-    // `USING` and `NATURAL` merge the joined columns: `*` is then no plain column list.
-    let mut merges_columns = false;
-    for from in &select.from {
-        tables.push(from_table(&from.relation, facts));
-        for join in &from.joins {
-            tables.push(from_table(&join.relation, facts));
-            merges_columns |= matches!(
-                &join.join_operator,
-                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::Left(c)
-                    | JoinOperator::LeftOuter(c) | JoinOperator::Right(c)
-                    | JoinOperator::RightOuter(c) | JoinOperator::FullOuter(c)
-                    if matches!(c, JoinConstraint::Using(_) | JoinConstraint::Natural)
-            );
-        }
-    }
-    let catalog_table = |from: &Option<FromTable>| -> Option<&Table> {
-        catalog.tables.get(from.as_ref()?.table.as_ref()?)
-    };
-    // Each result item, with the columns it expands to when it is a star.
-    let mut expanded = false;
-    let mut starred: Vec<&Table> = Vec::new();
-    let mut projection = Vec::new();
-    let qualify = tables.len() > 1;
-    for item in &select.projection {
-        let stars: Vec<&Option<FromTable>> = match item {
-            SelectItem::Wildcard(_) => tables.iter().collect(),
-            SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
-                let qualifier = name_parts(name).pop();
-                tables
-                    .iter()
-                    .filter(|t| t.as_ref().map(|t| &t.visible) == qualifier.as_ref())
-                    .collect()
-            }
-            other => {
-                projection.push(other.clone());
-                continue;
-            }
-        };
-        let resolved: Option<Vec<(&FromTable, &Table)>> = stars
-            .iter()
-            .map(|from| Some((from.as_ref()?, catalog_table(from)?)))
-            .collect();
-        let Some(resolved) = resolved.filter(|r| !r.is_empty()) else {
-            merges_columns = true;
-            projection.push(item.clone());
-            continue;
-        };
-        for (from, table) in resolved {
-            starred.push(table);
-            for column in &table.columns {
-                let name = Ident::new(quote_identifier(&column.name));
-                projection.push(SelectItem::UnnamedExpr(if qualify {
-                    Expr::CompoundIdentifier(vec![
-                        Ident::new(quote_identifier(&from.visible)),
-                        name,
-                    ])
-                } else {
-                    Expr::Identifier(name)
-                }));
-            }
-        }
-        expanded = true;
-    }
-    let widest = starred.iter().max_by_key(|t| t.columns.len())?;
-    if !expanded || widest.columns.len() < WIDE {
+    let (tables, merges_columns) = from_tables(select, facts);
+    let spelled = spell_out_stars(&select.projection, &tables, catalog);
+    let widest = spelled.starred.iter().max_by_key(|t| t.columns.len())?;
+    if widest.columns.len() < WIDE {
         return None;
     }
-    let sql = if merges_columns {
+    let sql = if merges_columns || spelled.unresolved {
         None
     } else {
-        select.projection = projection;
+        select.projection = spelled.projection;
         Some(statement.to_string())
     };
     let columns: Vec<String> = widest.columns.iter().map(|c| c.name.clone()).collect();
@@ -165,4 +105,103 @@ fn assess(
         sql,
         id,
     ))
+}
+
+/// The tables of the FROM list in order, and whether a join merges their columns (`USING`,
+/// `NATURAL`): `*` is then no plain list of the tables' columns.
+fn from_tables(select: &Select, facts: &QueryFacts) -> (Vec<Option<FromTable>>, bool) {
+    let mut tables = Vec::new();
+    let mut merges_columns = false;
+    for from in &select.from {
+        tables.push(from_table(&from.relation, facts));
+        for join in &from.joins {
+            tables.push(from_table(&join.relation, facts));
+            merges_columns |= matches!(
+                &join.join_operator,
+                JoinOperator::Join(c) | JoinOperator::Inner(c) | JoinOperator::Left(c)
+                    | JoinOperator::LeftOuter(c) | JoinOperator::Right(c)
+                    | JoinOperator::RightOuter(c) | JoinOperator::FullOuter(c)
+                    if matches!(c, JoinConstraint::Using(_) | JoinConstraint::Natural)
+            );
+        }
+    }
+    (tables, merges_columns)
+}
+
+/// A result list with its stars spelled out as the columns they stand for.
+struct SpelledOut<'c> {
+    projection: Vec<SelectItem>,
+    /// The tables the stars stood for.
+    starred: Vec<&'c Table>,
+    /// A star stayed: it stands for a subquery or a table the catalog does not describe.
+    unresolved: bool,
+}
+
+/// Each result item, or the columns it stands for when it is a star over tables the catalog
+/// describes (qualified by the table's name or alias when the FROM list has several).
+fn spell_out_stars<'c>(
+    items: &[SelectItem],
+    tables: &[Option<FromTable>],
+    catalog: &'c Catalog,
+) -> SpelledOut<'c> {
+    let mut spelled = SpelledOut {
+        projection: Vec::new(),
+        starred: Vec::new(),
+        unresolved: false,
+    };
+    let qualify = tables.len() > 1;
+    for item in items {
+        let Some(stars) = stars_of(item, tables) else {
+            spelled.projection.push(item.clone());
+            continue;
+        };
+        let resolved: Option<Vec<(&FromTable, &Table)>> = stars
+            .iter()
+            .map(|from| {
+                let from = from.as_ref()?;
+                Some((from, catalog.tables.get(from.table.as_ref()?)?))
+            })
+            .collect();
+        let Some(resolved) = resolved.filter(|r| !r.is_empty()) else {
+            spelled.unresolved = true;
+            spelled.projection.push(item.clone());
+            continue;
+        };
+        for (from, table) in resolved {
+            spelled.starred.push(table);
+            spelled
+                .projection
+                .extend(table.columns.iter().map(|column| {
+                    let name = Ident::new(quote_identifier(&column.name));
+                    SelectItem::UnnamedExpr(if qualify {
+                        let visible = Ident::new(quote_identifier(&from.visible));
+                        Expr::CompoundIdentifier(vec![visible, name])
+                    } else {
+                        Expr::Identifier(name)
+                    })
+                }));
+        }
+    }
+    spelled
+}
+
+/// The FROM tables a result item's star stands for (`*` all, `t.*` those seen as `t`);
+/// `None` when the item is not a star.
+fn stars_of<'t>(
+    item: &SelectItem,
+    tables: &'t [Option<FromTable>],
+) -> Option<Vec<&'t Option<FromTable>>> {
+    match item {
+        SelectItem::Wildcard(_) => Some(tables.iter().collect()),
+        SelectItem::QualifiedWildcard(SelectItemQualifiedWildcardKind::ObjectName(name), _) => {
+            let qualifier = name_parts(name).pop();
+            Some(
+                tables
+                    .iter()
+                    .filter(|t| t.as_ref().map(|t| &t.visible) == qualifier.as_ref())
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
 }

@@ -216,6 +216,8 @@ fn co_located_joins(context: &Context<'_>, roles: &Roles) -> Option<f64> {
     (all > 0).then(|| co_located as f64 / all as f64)
 }
 
+/// The finding for the best key: where the logged calls would run, the tables' roles, the
+/// statements that would cross shards and the Citus SQL.
 fn finding(
     context: &Context<'_>,
     key: &TenantKey,
@@ -223,59 +225,10 @@ fn finding(
     traffic: &Traffic,
     size: &str,
 ) -> Finding {
-    let percent = |calls| traffic.share(calls) * 100.0;
-    let per_table: Vec<String> = roles
-        .distributed()
-        .map(|(table, column)| format!("{table}.{column}"))
-        .collect();
-    let used: BTreeSet<&QualifiedName> = context
-        .facts
-        .values()
-        .flat_map(|f| f.tables.iter().map(|t| &t.table))
-        .collect();
-    let lacking: Vec<String> = roles
-        .with_role(&Role::LacksKey)
-        .filter(|t| used.contains(t))
-        .map(|t| t.to_string())
-        .collect();
     let references: Vec<&QualifiedName> = roles.with_role(&Role::Reference).collect();
-    let joins = co_located_joins(context, roles)
-        .map(|share| {
-            format!(
-                " Of the join graph's join calls, {:.0} % join on these columns.",
-                share * 100.0
-            )
-        })
-        .unwrap_or_default();
-    let crossing: Vec<String> = traffic
-        .crossing
-        .iter()
-        .take(SHOWN_CROSSING)
-        .filter_map(|(calls, fingerprint, placement)| {
-            let query = context.profile.queries.get(fingerprint)?;
-            let how = match placement {
-                Placement::CoLocated => "every shard",
-                _ => "repartition",
-            };
-            Some(format!(
-                "`{}` ({} call{}, {how})",
-                shorten(&query.normalized, 80),
-                thousands(*calls as f64),
-                if *calls == 1 { "" } else { "s" }
-            ))
-        })
-        .collect();
-    let mut message = format!(
-        "The schema is multi-tenant by {}: distributed by it, {:.0} % of the {} logged calls \
-         would run on one shard, {:.0} % on every shard with co-located joins and {:.0} % \
-         would need rows moved between nodes. Distribution column per table: {}.",
-        key.label,
-        percent(traffic.single_shard),
-        thousands(traffic.total() as f64),
-        percent(traffic.co_located),
-        percent(traffic.repartition),
-        per_table.join(", ")
-    );
+    let lacking = used_lacking_key(context, roles);
+    let crossing = crossing_examples(context, traffic);
+    let mut message = placement_summary(key, roles, traffic);
     if !references.is_empty() {
         let names: Vec<String> = references.iter().map(|t| t.to_string()).collect();
         message.push_str(&format!(
@@ -290,7 +243,12 @@ fn finding(
             lacking.join(", ")
         ));
     }
-    message.push_str(&joins);
+    if let Some(share) = co_located_joins(context, roles) {
+        message.push_str(&format!(
+            " Of the join graph's join calls, {:.0} % join on these columns.",
+            share * 100.0
+        ));
+    }
     if !crossing.is_empty() {
         message.push_str(&format!(" Would cross shards: {}.", crossing.join("; ")));
     }
@@ -318,6 +276,64 @@ fn finding(
             .collect(),
         ..RULE.finding()
     }
+}
+
+/// The message's opening: the key, the shares of calls by where they would run, and each
+/// table's distribution column.
+fn placement_summary(key: &TenantKey, roles: &Roles, traffic: &Traffic) -> String {
+    let percent = |calls| traffic.share(calls) * 100.0;
+    let per_table: Vec<String> = roles
+        .distributed()
+        .map(|(table, column)| format!("{table}.{column}"))
+        .collect();
+    format!(
+        "The schema is multi-tenant by {}: distributed by it, {:.0} % of the {} logged calls \
+         would run on one shard, {:.0} % on every shard with co-located joins and {:.0} % \
+         would need rows moved between nodes. Distribution column per table: {}.",
+        key.label,
+        percent(traffic.single_shard),
+        thousands(traffic.total() as f64),
+        percent(traffic.co_located),
+        percent(traffic.repartition),
+        per_table.join(", ")
+    )
+}
+
+/// Tables without the key that logged statements use: each would make its statements
+/// cross shards unless it gets the key or stays a small reference table.
+fn used_lacking_key(context: &Context<'_>, roles: &Roles) -> Vec<String> {
+    let used: BTreeSet<&QualifiedName> = context
+        .facts
+        .values()
+        .flat_map(|f| f.tables.iter().map(|t| &t.table))
+        .collect();
+    roles
+        .with_role(&Role::LacksKey)
+        .filter(|t| used.contains(t))
+        .map(|t| t.to_string())
+        .collect()
+}
+
+/// The statements that would cross shards, most calls first, as the message shows them.
+fn crossing_examples(context: &Context<'_>, traffic: &Traffic) -> Vec<String> {
+    traffic
+        .crossing
+        .iter()
+        .take(SHOWN_CROSSING)
+        .filter_map(|(calls, fingerprint, placement)| {
+            let query = context.profile.queries.get(fingerprint)?;
+            let how = match placement {
+                Placement::CoLocated => "every shard",
+                _ => "repartition",
+            };
+            Some(format!(
+                "`{}` ({} call{}, {how})",
+                shorten(&query.normalized, 80),
+                thousands(*calls as f64),
+                if *calls == 1 { "" } else { "s" }
+            ))
+        })
+        .collect()
 }
 
 /// A string literal of a table's name, as Citus's functions take it.
