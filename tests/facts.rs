@@ -425,6 +425,28 @@ fn unknown_names_are_reported_not_guessed() {
 }
 
 #[test]
+fn a_join_through_a_cast_or_function_is_a_join() {
+    let f = facts("SELECT * FROM orders o JOIN users u ON u.id::text = o.status");
+    assert_eq!(f.cartesian_products, 0);
+    assert_eq!(f.joins.len(), 1, "{:?}", f.joins);
+    let join = &f.joins[0];
+    assert_eq!(join.left.to_string_pair(), ("users".into(), "id".into()));
+    assert_eq!(join.left_wrapped_in.as_deref(), Some("::text"));
+    assert_eq!(join.right_wrapped_in, None);
+    // Only the bare side is one a plain index can serve.
+    let sides: Vec<_> = join.indexable_sides(&name("orders")).collect();
+    assert_eq!(sides.len(), 1);
+    assert_eq!(join.indexable_sides(&name("users")).count(), 0);
+    assert!(f.predicates.is_empty(), "{:?}", f.predicates);
+
+    let f = facts("SELECT * FROM orders o, users u WHERE lower(u.email) = lower(o.status)");
+    assert_eq!(f.cartesian_products, 0);
+    assert_eq!(f.joins.len(), 1, "{:?}", f.joins);
+    assert_eq!(f.joins[0].left_wrapped_in.as_deref(), Some("lower"));
+    assert_eq!(f.joins[0].right_wrapped_in.as_deref(), Some("lower"));
+}
+
+#[test]
 fn cartesian_products_have_no_join_edge() {
     let f = facts("SELECT * FROM users, products WHERE users.id = 1");
     assert_eq!(f.tables.len(), 2);

@@ -1,5 +1,6 @@
 //! DT007 with a growth rate: `planwise analyze` on saved catalogs whose live statistics
-//! say how many rows went in since the last vacuum and how long ago it ran. A live server
+//! say how many rows went in since the last vacuum and how long ago it ran, or, without
+//! such a window, on a log that dates the inserts. A live server
 //! cannot show a window of days inside a test, so the catalog is built from DDL and given
 //! the statistics a server would have, then saved as `--save-catalog` writes it.
 
@@ -15,6 +16,21 @@ const DAY: f64 = 86_400.0;
 /// DT007's findings for an `events` table with a serial key, `rows` rows, and `inserts`
 /// since a vacuum `seconds` ago.
 fn findings(rows: f64, inserts: i64, seconds: f64) -> Vec<Value> {
+    let stats = TableStats {
+        rows: Some(rows),
+        inserts_since_vacuum: inserts,
+        seconds_since_vacuum: Some(seconds),
+        ..TableStats::default()
+    };
+    findings_with(
+        stats,
+        "workload.sql",
+        "SELECT kind FROM events WHERE id = 42;\n",
+    )
+}
+
+/// DT007's findings for the `events` table with these statistics, under this workload.
+fn findings_with(stats: TableStats, workload_name: &str, workload_text: &str) -> Vec<Value> {
     let mut loader = SchemaLoader::default();
     loader.load_script(
         "CREATE TABLE events (id serial PRIMARY KEY, kind text);",
@@ -25,17 +41,12 @@ fn findings(rows: f64, inserts: i64, seconds: f64) -> Vec<Value> {
         .tables
         .get_mut(&QualifiedName::new("public", "events"))
         .unwrap();
-    events.stats = Some(TableStats {
-        rows: Some(rows),
-        inserts_since_vacuum: inserts,
-        seconds_since_vacuum: Some(seconds),
-        ..TableStats::default()
-    });
+    events.stats = Some(stats);
     let dir = tempfile::tempdir().unwrap();
     let schema = dir.path().join("schema.json");
     std::fs::write(&schema, serde_json::to_string(&catalog).unwrap()).unwrap();
-    let workload = dir.path().join("workload.sql");
-    std::fs::write(&workload, "SELECT kind FROM events WHERE id = 42;\n").unwrap();
+    let workload = dir.path().join(workload_name);
+    std::fs::write(&workload, workload_text).unwrap();
     let report = analyze_json([
         "--schema".as_ref(),
         schema.as_os_str(),
@@ -95,4 +106,46 @@ fn a_window_shorter_than_a_day_says_nothing_about_time() {
             .unwrap()
             .contains("current rate")
     );
+}
+
+/// A stderr log of `minutes` minutes with one insert into `events` each minute.
+fn one_insert_a_minute(minutes: u32) -> String {
+    (0..=minutes)
+        .map(|minute| {
+            format!(
+                "2026-11-26 {:02}:{:02}:00.000 UTC [100] LOG:  duration: 0.200 ms  statement: \
+                 INSERT INTO events (kind) VALUES ('click')\n",
+                minute / 60,
+                minute % 60
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_a_statistics_window_the_logs_insert_rate_says_when() {
+    // 3,647 values left; the log dates 121 inserts over two hours: 1,452 a day.
+    let stats = TableStats {
+        rows: Some(2_147_480_000.0),
+        seconds_since_vacuum: None,
+        ..TableStats::default()
+    };
+    let found = findings_with(stats.clone(), "workload.log", &one_insert_a_minute(120));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "error");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "1452 inserts a day over the log's 2.0 hours, one row per logged insert: a floor"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("run out in about 3 days"), "{message}");
+
+    // Half an hour of log is too short a window to mean a daily rate.
+    let found = findings_with(stats, "workload.log", &one_insert_a_minute(30));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["severity"], "warning");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(!message.contains("current rate"), "{message}");
 }

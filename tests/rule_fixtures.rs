@@ -224,6 +224,7 @@ rule_cases! {
     DT006
     DT007
     DT008
+    DT009
     IDX001
     IDX002
     IDX003

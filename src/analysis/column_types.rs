@@ -1,5 +1,5 @@
 //! What a column's type (as `format_type()` prints it) says to the data-type rules: the
-//! predicates that `analyze` (DT004, DT005, DT006, on the schema) and `check` (MIG020,
+//! predicates that `analyze` (DT004, DT005, DT006, DT009, on the schema) and `check` (MIG020,
 //! MIG021, MIG022, on the columns a migration declares) share, so the twins cannot drift.
 
 /// `timestamp(3) without time zone` → `timestamp(3) with time zone`; `None` for other types
@@ -36,9 +36,35 @@ pub fn padded_length(data_type: &str) -> Option<u32> {
         .ok()
 }
 
+/// The integer types, narrowest first, with their largest value.
+const INTEGER_WIDTHS: [(&str, i64); 3] = [
+    ("smallint", i16::MAX as i64),
+    ("integer", i32::MAX as i64),
+    ("bigint", i64::MAX),
+];
+
+/// The largest value a column of type `referencing` holds, when it is an integer type
+/// narrower than the integer key `referenced` it refers to: keys past it cannot be
+/// referenced. `None` when the types are not integers or `referencing` is as wide.
+pub fn narrower_integer(referencing: &str, referenced: &str) -> Option<i64> {
+    let width = |name: &str| INTEGER_WIDTHS.iter().position(|(t, _)| *t == name);
+    let (narrow, wide) = (width(referencing)?, width(referenced)?);
+    (narrow < wide).then_some(INTEGER_WIDTHS[narrow].1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_narrower_integer_cannot_hold_every_key() {
+        assert_eq!(narrower_integer("integer", "bigint"), Some(2_147_483_647));
+        assert_eq!(narrower_integer("smallint", "integer"), Some(32_767));
+        assert_eq!(narrower_integer("bigint", "integer"), None);
+        assert_eq!(narrower_integer("integer", "integer"), None);
+        assert_eq!(narrower_integer("integer", "numeric"), None);
+        assert_eq!(narrower_integer("integer[]", "bigint"), None);
+    }
 
     #[test]
     fn the_zoned_type_keeps_the_precision() {

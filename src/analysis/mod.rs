@@ -5,6 +5,7 @@ pub mod column_types;
 pub mod doctor;
 pub mod estimates;
 pub mod facts;
+pub mod growth;
 pub mod index;
 pub mod join_graph;
 pub mod migration;

@@ -182,6 +182,18 @@ impl Run {
     }
 }
 
+/// Loops smaller than this (at the median) are as likely chance as a pattern.
+const MIN_MEDIAN_SIZE: u64 = 3;
+/// Loops needed to call it a pattern…
+const MIN_LOOPS: u64 = 3;
+/// …unless the loops are this large (at the median): then one is enough.
+const LARGE_LOOP: u64 = 5;
+
+/// Whether `loops` loops of `median` calls are a pattern, not chance.
+pub fn is_loop_pattern(loops: u64, median: u64) -> bool {
+    loops > 0 && median >= MIN_MEDIAN_SIZE && (loops >= MIN_LOOPS || median >= LARGE_LOOP)
+}
+
 /// All the runs of one (parent, child) pair of fingerprints, across sessions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct LoopStats {

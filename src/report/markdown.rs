@@ -2,6 +2,7 @@
 
 use super::escape_controls;
 use super::{IndexAdviceView, Queries, QueryView, Report, one_line};
+use crate::analysis::join_graph::EdgeKind;
 use crate::findings::Weighting;
 use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
@@ -326,13 +327,17 @@ fn write_join_graph(out: &mut String, report: &Report) {
         let _ = writeln!(out, "| Join | Queries | Calls | Total ms | Types |");
         let _ = writeln!(out, "|---|---:|---:|---:|---|");
         for edge in &graph.edges {
+            let relation = match edge.kind {
+                EdgeKind::Statement => "=",
+                EdgeKind::ApplicationLoop => "looked up by the application (N+1) from",
+            };
             let _ = writeln!(
                 out,
-                "| `{}.{}` = `{}.{}` | {} | {} | {} | {} |",
+                "| `{}.{}` {relation} `{}.{}` | {} | {} | {} | {} |",
                 edge.left.table,
-                edge.left.column,
+                edge.left_shown(),
                 edge.right.table,
-                edge.right.column,
+                edge.right_shown(),
                 edge.queries.len(),
                 edge.calls,
                 format_ms(Some(edge.total_ms)),

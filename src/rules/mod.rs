@@ -174,6 +174,7 @@ pub static RULES: &[&Rule] = &[
     &data_types::char_padding::RULE,
     &data_types::int_key_overflow::RULE,
     &data_types::oversized_type::RULE,
+    &data_types::narrow_foreign_key::RULE,
     &index::missing_index::RULE,
     &index::partial_index::RULE,
     &index::expression_index::RULE,

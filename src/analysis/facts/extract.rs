@@ -477,17 +477,17 @@ impl Extractor<'_> {
                 })
             });
             if let Some(owner) = owner {
-                self.facts.joins.push(JoinEdge {
-                    left: ColumnRef {
+                self.facts.joins.push(JoinEdge::plain(
+                    ColumnRef {
                         table: owner.clone(),
                         column: column.clone(),
                     },
-                    right: ColumnRef {
+                    ColumnRef {
                         table: joined.clone(),
                         column,
                     },
                     kind,
-                });
+                ));
             }
         }
     }
@@ -745,14 +745,15 @@ impl Extractor<'_> {
                 Side::Column {
                     column: l,
                     outer: l_outer,
-                    wrapped_in: None,
+                    wrapped_in: l_wrapped,
                 },
                 Side::Column {
                     column: r,
                     outer: r_outer,
-                    wrapped_in: None,
+                    wrapped_in: r_wrapped,
                 },
             ) => {
+                // Two tables compared for equality are joined, through a cast or not.
                 if operator == Operator::Eq && (l.table != r.table || l_outer != r_outer) {
                     let kind = if l_outer || r_outer {
                         JoinKind::Correlated
@@ -760,9 +761,9 @@ impl Extractor<'_> {
                         kind
                     };
                     self.facts.joins.push(JoinEdge {
-                        left: l,
-                        right: r,
-                        kind,
+                        left_wrapped_in: l_wrapped,
+                        right_wrapped_in: r_wrapped,
+                        ..JoinEdge::plain(l, r, kind)
                     });
                 } else {
                     self.facts.predicates.push(Predicate {
@@ -770,7 +771,7 @@ impl Extractor<'_> {
                         operator,
                         value: Operand::Column(r),
                         upper: None,
-                        wrapped_in: None,
+                        wrapped_in: l_wrapped,
                         restriction: None,
                     });
                 }
@@ -780,21 +781,6 @@ impl Extractor<'_> {
             }
             (Side::Other(value), column @ Side::Column { .. }) => {
                 self.predicate(column, mirror(operator), value)
-            }
-            (
-                Side::Column {
-                    column, wrapped_in, ..
-                },
-                Side::Column { column: other, .. },
-            ) => {
-                self.facts.predicates.push(Predicate {
-                    column,
-                    operator,
-                    value: Operand::Column(other),
-                    upper: None,
-                    wrapped_in,
-                    restriction: None,
-                });
             }
             (Side::Other(_), Side::Other(_)) => {}
         }

@@ -88,6 +88,21 @@ impl Predicate {
     }
 }
 
+/// A column as a statement wraps it, for people to read: `id::text`, `lower(email)`,
+/// `total + …`.
+pub fn shown_wrapped(column: &str, wrapper: &str) -> String {
+    if wrapper.starts_with("::") {
+        format!("{column}{wrapper}")
+    } else if wrapper
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    {
+        format!("{wrapper}({column})")
+    } else {
+        format!("{column} {wrapper} …")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
@@ -179,6 +194,42 @@ pub struct JoinEdge {
     pub left: ColumnRef,
     pub right: ColumnRef,
     pub kind: JoinKind,
+    /// The cast or function the left side is compared through (`a.id::text = b.ref`): a join
+    /// all the same, but a plain index on that side cannot serve it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_wrapped_in: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub right_wrapped_in: Option<String>,
+}
+
+impl JoinEdge {
+    /// A join of two bare columns.
+    pub fn plain(left: ColumnRef, right: ColumnRef, kind: JoinKind) -> JoinEdge {
+        JoinEdge {
+            left,
+            right,
+            kind,
+            left_wrapped_in: None,
+            right_wrapped_in: None,
+        }
+    }
+
+    /// The sides as (this table's column, the other table's column), for `table`'s side
+    /// compared bare — the one a plain index on `table` can serve.
+    pub fn indexable_sides(
+        &self,
+        table: &crate::model::catalog::QualifiedName,
+    ) -> impl Iterator<Item = (&ColumnRef, &ColumnRef)> {
+        [
+            (&self.left, &self.right, &self.left_wrapped_in),
+            (&self.right, &self.left, &self.right_wrapped_in),
+        ]
+        .into_iter()
+        .filter(move |(mine, other, wrapped)| {
+            mine.table == *table && other.table != *table && wrapped.is_none()
+        })
+        .map(|(mine, other, _)| (mine, other))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

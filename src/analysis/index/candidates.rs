@@ -315,20 +315,18 @@ fn restricted_columns<'a>(query: &'a QueryFacts, table: &Table) -> (Vec<&'a str>
     (equality, range)
 }
 
-/// The table's columns joined to another table (not a full join), other than `equality`'s.
+/// The table's columns joined bare to another table (not a full join), other than
+/// `equality`'s.
 fn join_columns<'a>(query: &'a QueryFacts, table: &Table, equality: &[&str]) -> Vec<&'a str> {
-    let on_table = |c: &ColumnRef| c.table == table.name;
     let mut joins: Vec<&str> = Vec::new();
     for edge in &query.joins {
         if edge.kind == JoinKind::Full {
             continue;
         }
-        for (mine, other) in [(&edge.left, &edge.right), (&edge.right, &edge.left)] {
-            if on_table(mine) && !on_table(other) && !equality.contains(&mine.column.as_str()) {
-                let column = mine.column.as_str();
-                if !joins.contains(&column) {
-                    joins.push(column);
-                }
+        for (mine, _) in edge.indexable_sides(&table.name) {
+            let column = mine.column.as_str();
+            if !equality.contains(&column) && !joins.contains(&column) {
+                joins.push(column);
             }
         }
     }

@@ -325,10 +325,7 @@ impl<'a> OfflineModel<'a> {
         let pages = self.pages(table);
         let mut best = f64::INFINITY;
         for edge in &facts.joins {
-            for (mine, other) in [(&edge.left, &edge.right), (&edge.right, &edge.left)] {
-                if mine.table != table.name || other.table == table.name {
-                    continue;
-                }
+            for (mine, other) in edge.indexable_sides(&table.name) {
                 let Some(other_table) = self.catalog.tables.get(&other.table) else {
                     continue;
                 };

@@ -18,20 +18,9 @@ use crate::model::workload::QueryStats;
 use crate::sql::lexer::{Lexer, Token, TokenKind};
 use crate::units::format_ms;
 
-/// Loops smaller than this (at the median) are as likely chance as a pattern.
-const MIN_MEDIAN_SIZE: u64 = 3;
-/// Loops needed to call it a pattern…
-const MIN_LOOPS: u64 = 3;
-/// …unless the loops are this large (at the median): then one is enough.
-const LARGE_LOOP: u64 = 5;
 /// A batched statement does a whole loop's work at once: assumed to take this many times
 /// the slowest single call logged.
 const BATCH_FACTOR: f64 = 2.0;
-
-/// Whether `loops` loops of `median` calls are a pattern worth a finding.
-fn is_pattern(loops: u64, median: u64) -> bool {
-    loops > 0 && median >= MIN_MEDIAN_SIZE && (loops >= MIN_LOOPS || median >= LARGE_LOOP)
-}
 
 /// The loops of a (parent, child) pair that varied their values, or those that repeated
 /// one value set.

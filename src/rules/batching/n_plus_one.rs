@@ -42,9 +42,10 @@
 //! value set, calls and time are split in proportion to the number of loops. Not in cost
 //! units: the finding has no `estimated_saving`, the figures are in its message.
 
-use super::{Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, plural};
+use super::{Part, equality_columns, equality_to_any, facts_and_stats, logged, plural};
 use crate::analysis::facts::StatementKind;
 use crate::findings::{Category, Finding, Severity, shorten};
+use crate::model::session::is_loop_pattern;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 
@@ -63,7 +64,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let part = Part::of(stats, query, false);
-        if facts.kind != StatementKind::Select || !is_pattern(part.loops, stats.median_size()) {
+        if facts.kind != StatementKind::Select || !is_loop_pattern(part.loops, stats.median_size())
+        {
             continue;
         }
         // The first equality that is written as `column = $n` is the one to batch.

@@ -32,9 +32,10 @@
 //! loops. Not in cost units: the finding has no `estimated_saving`, the figures are in its
 //! message.
 
-use super::{Part, facts_and_stats, is_pattern, logged, plural};
+use super::{Part, facts_and_stats, logged, plural};
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::findings::{Category, Finding, Severity, shorten};
+use crate::model::session::is_loop_pattern;
 use crate::model::session::{LoopKey, LoopStats};
 use crate::model::workload::QueryStats;
 use crate::rules::{Check, Context, Rule};
@@ -61,8 +62,9 @@ fn repeating<'a>(
         .filter_map(move |(&key, stats)| {
             let (facts, query) = facts_and_stats(context, key.1)?;
             let part = Part::of(stats, query, true);
-            (facts.kind == StatementKind::Select && is_pattern(part.loops, stats.median_size()))
-                .then_some((key, stats, facts, query, part))
+            (facts.kind == StatementKind::Select
+                && is_loop_pattern(part.loops, stats.median_size()))
+            .then_some((key, stats, facts, query, part))
         })
 }
 

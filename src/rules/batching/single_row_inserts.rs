@@ -42,12 +42,13 @@
 //! `estimated_saving`, the figures are in its message.
 
 use super::{
-    Part, equality_columns, equality_to_any, facts_and_stats, is_pattern, logged, multi_row_values,
-    plural, values_rows,
+    Part, equality_columns, equality_to_any, facts_and_stats, logged, multi_row_values, plural,
+    values_rows,
 };
 use crate::analysis::facts::{Access, StatementKind};
 use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::session::LoopStats;
+use crate::model::session::is_loop_pattern;
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 use std::collections::BTreeMap;
@@ -77,7 +78,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let part = Part::of(&stats, query, false);
-        if !is_pattern(part.loops, stats.median_size()) {
+        if !is_loop_pattern(part.loops, stats.median_size()) {
             continue;
         }
         let (table, columns, sql, instead) = match facts.kind {

@@ -7,8 +7,11 @@
 //!
 //! Read live, the table's insert rate says when the key runs out: the rows inserted since
 //! its last (auto)vacuum over the time since, when that window is at least a day long (a
-//! shorter one catches a busy or a quiet hour, not the daily rate). Under 90 days left it
-//! is an `error`, under two years a `warning` even with less than half the range used (a
+//! shorter one catches a busy or a quiet hour, not the daily rate). Without such a window
+//! the log's own rate is used when it dated its entries over an hour or more: the inserts
+//! into the table it logged, one row each (a floor: multi-row inserts and statements the
+//! log left out are not counted), over its span, which the message states. Under 90 days
+//! left it is an `error`, under two years a `warning` even with less than half the range used (a
 //! key rewrite on a large table takes weeks to plan and run); half used with more than two
 //! years left at the current rate is `info`. With no such window nothing is said about time.
 //!
@@ -42,9 +45,10 @@
 //! growth that speeds up comes sooner: the days are an estimate, not a promise.
 
 use super::{alter_type, rewrite_cost};
+use crate::analysis::growth::Growth;
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Category, Finding, Severity};
-use crate::model::catalog::{Catalog, Column, Table, TableStats};
+use crate::model::catalog::{Catalog, Column, Table};
 use crate::rules::{Check, Context, Rule};
 
 pub static RULE: Rule = Rule {
@@ -65,9 +69,6 @@ const ERROR_WITHIN_DAYS: f64 = 90.0;
 /// Days left under which the key is reported even with less than half its range used.
 const WARNING_WITHIN_DAYS: f64 = 730.0;
 
-/// The shortest window an insert rate is read from: a whole day's peaks and troughs.
-const MIN_WINDOW_SECONDS: f64 = 86_400.0;
-
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
         return;
@@ -87,7 +88,11 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let share = used / limit;
         let left = (limit - used).max(0.0);
-        let growth = table.stats.as_ref().and_then(growth);
+        let growth = table
+            .stats
+            .as_ref()
+            .and_then(Growth::from_statistics)
+            .or_else(|| Growth::from_log(context.profile, context.facts, &table.name));
         let days = growth.as_ref().map(|g| g.days_until(left));
         let Some(severity) = severity(share, days) else {
             continue;
@@ -112,7 +117,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                     .join(", ")
             )
         };
-        let runway = growth.as_ref().map(|g| g.runway(left)).unwrap_or_default();
+        let runway = growth.as_ref().map(|g| runway(g, left)).unwrap_or_default();
         out.push(Finding {
             severity,
             message: format!(
@@ -134,48 +139,17 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// How fast the table grows: rows inserted per day over the window since its last vacuum.
-#[derive(Debug, PartialEq)]
-struct Growth {
-    per_day: f64,
-    over_days: f64,
-}
-
-/// The growth the live statistics show, when their window is long enough to mean a rate.
-fn growth(stats: &TableStats) -> Option<Growth> {
-    let seconds = stats
-        .seconds_since_vacuum
-        .filter(|seconds| *seconds >= MIN_WINDOW_SECONDS)?;
-    let over_days = seconds / 86_400.0;
-    Some(Growth {
-        per_day: stats.inserts_since_vacuum.max(0) as f64 / over_days,
-        over_days,
-    })
-}
-
-impl Growth {
-    /// Days until `left` values are spent; infinite when nothing was inserted.
-    fn days_until(&self, left: f64) -> f64 {
-        if self.per_day > 0.0 {
-            left / self.per_day
-        } else {
-            f64::INFINITY
-        }
+/// `; at the current rate (…) they run out in about 85 days`, for the message.
+fn runway(growth: &Growth, left: f64) -> String {
+    let window = growth.window();
+    if growth.per_day <= 0.0 {
+        return format!("; no rows were inserted in {window}");
     }
-
-    /// `; at the current rate (…) they run out in about 85 days`, for the message.
-    fn runway(&self, left: f64) -> String {
-        let window = format!("the {:.1} days since its last vacuum", self.over_days);
-        if self.per_day <= 0.0 {
-            return format!("; no rows were inserted in {window}");
-        }
-        format!(
-            "; at the current rate ({:.0} inserts a day over {window}) they run out in \
-             about {}",
-            self.per_day,
-            duration(self.days_until(left))
-        )
-    }
+    format!(
+        "; at the current rate ({:.0} inserts a day over {window}) they run out in about {}",
+        growth.per_day,
+        duration(growth.days_until(left))
+    )
 }
 
 /// `85 days`, `3.2 years`, `2594 years`.
@@ -272,6 +246,7 @@ fn referencing_columns<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::growth::GrowthBasis;
 
     #[test]
     fn only_narrow_integers_have_a_range_to_run_out_of() {
@@ -281,41 +256,35 @@ mod tests {
         assert_eq!(positive_range("integer[]"), None);
     }
 
-    fn stats(inserts: i64, seconds: Option<f64>) -> TableStats {
-        TableStats {
-            inserts_since_vacuum: inserts,
-            seconds_since_vacuum: seconds,
-            ..TableStats::default()
-        }
-    }
-
-    #[test]
-    fn growth_is_read_from_a_window_of_a_day_or_more() {
-        assert_eq!(growth(&stats(5_000, None)), None);
-        assert_eq!(growth(&stats(5_000, Some(3_600.0))), None);
-        let two_days = growth(&stats(4_000_000, Some(172_800.0))).unwrap();
-        assert_eq!(two_days.per_day, 2_000_000.0);
-        assert_eq!(two_days.over_days, 2.0);
-        // 100 million values left at 2 million a day.
-        assert_eq!(two_days.days_until(100_000_000.0), 50.0);
-        let idle = growth(&stats(0, Some(864_000.0))).unwrap();
-        assert_eq!(idle.days_until(1.0), f64::INFINITY);
-        assert_eq!(
-            idle.runway(1.0),
-            "; no rows were inserted in the 10.0 days since its last vacuum"
-        );
-    }
-
     #[test]
     fn the_runway_is_said_in_days_or_years() {
         let growth = Growth {
             per_day: 1_000_000.0,
             over_days: 3.5,
+            basis: GrowthBasis::Statistics,
         };
         assert_eq!(
-            growth.runway(85_000_000.0),
+            runway(&growth, 85_000_000.0),
             "; at the current rate (1000000 inserts a day over the 3.5 days since its last \
              vacuum) they run out in about 85 days"
+        );
+        let idle = Growth {
+            per_day: 0.0,
+            ..growth
+        };
+        assert_eq!(
+            runway(&idle, 1.0),
+            "; no rows were inserted in the 3.5 days since its last vacuum"
+        );
+        let logged = Growth {
+            per_day: 2_000.0,
+            over_days: 0.25,
+            basis: GrowthBasis::Log,
+        };
+        assert_eq!(
+            runway(&logged, 2_000_000.0),
+            "; at the current rate (2000 inserts a day over the log's 6.0 hours, one row per \
+             logged insert: a floor) they run out in about 2.7 years"
         );
         assert_eq!(duration(1_461.0), "4.0 years");
         assert_eq!(duration(947_483.0), "2594 years");

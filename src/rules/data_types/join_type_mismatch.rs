@@ -1,8 +1,8 @@
 //! ## What it finds
 //! Statements that join two columns of different types from different type families
 //! (`integer` with `numeric`, `text` with `uuid`, `bigint` with `character varying`): one
-//! side is cast to the other's type, and an index on the cast column cannot be used for
-//! the join. Same-family pairs (`integer` with `bigint`: btree compares them directly) are
+//! side is cast to the other's type — by the statement (`c.id::text = o.customer_ref`) or
+//! implicitly — and an index on the cast column cannot be used for the join. Same-family pairs (`integer` with `bigint`: btree compares them directly) are
 //! reported as info, to make the types match before the narrower one overflows; pairs that
 //! are binary-compatible (`character varying` with `text`) are not reported.
 //!
@@ -76,9 +76,9 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 "{}.{} ({left_type}) is joined with {}.{} ({right_type}) in {} call{}, {:.1} ms \
                  logged: {}",
                 join.left.table,
-                join.left.column,
+                join.left_shown(),
                 join.right.table,
-                join.right.column,
+                join.right_shown(),
                 join.calls,
                 if join.calls == 1 { "" } else { "s" },
                 join.total_ms,
@@ -148,6 +148,7 @@ fn is_text(base_type: &str) -> bool {
 mod tests {
     use super::*;
     use crate::analysis::facts::ColumnRef;
+    use crate::analysis::join_graph::EdgeKind;
     use crate::model::catalog::QualifiedName;
 
     fn join() -> JoinStats {
@@ -156,12 +157,15 @@ mod tests {
             column: column.into(),
         };
         JoinStats {
+            kind: EdgeKind::Statement,
             left: column("orders", "customer_ref"),
             right: column("customers", "id"),
             queries: Default::default(),
             calls: 1,
             total_ms: 0.0,
             type_mismatch: None,
+            left_wrapped_in: None,
+            right_wrapped_in: None,
         }
     }
 

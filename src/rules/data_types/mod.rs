@@ -1,13 +1,15 @@
 //! Data-type rules: column types that cost the workload. DT001 reads the join graph (joins
-//! across types); DT002–DT008 read the catalog's columns (a type that does not fit what the
-//! column holds, or is far wider than its statistics show) and the query facts, which say
-//! which statements use the column and how sure the advice is.
+//! across types); DT002–DT009 read the catalog's columns (a type that does not fit what the
+//! column holds, is far wider than its statistics show, or narrower than the key it
+//! references) and the query facts, which say which statements use the column and how sure
+//! the advice is.
 
 pub mod char_padding;
 pub mod float_money;
 pub mod int_key_overflow;
 pub mod join_type_mismatch;
 pub mod json_not_jsonb;
+pub mod narrow_foreign_key;
 pub mod oversized_type;
 mod row_layout;
 pub mod timestamp_without_zone;

@@ -35,7 +35,7 @@
 //! of the rewritten statement shows. The message gives the statement's logged time.
 
 use super::{finding, index_leading_with, logged, statement};
-use crate::analysis::facts::{Operand, Operator, Predicate};
+use crate::analysis::facts::{Operand, Operator, Predicate, shown_wrapped};
 use crate::analysis::index::definition::{IndexDef, KeyPart};
 use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{Catalog, Table};
@@ -72,11 +72,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             if has_expression_index(catalog, table, wrapper, &column.column) {
                 continue;
             }
-            let shown = if wrapper.starts_with("::") {
-                format!("{}{wrapper}", column.column)
-            } else {
-                format!("{wrapper}({})", column.column)
-            };
+            let shown = shown_wrapped(&column.column, wrapper);
             let (severity, advice, sql) = advise(context, *id, table, predicate, wrapper);
             out.push(finding(
                 &RULE,

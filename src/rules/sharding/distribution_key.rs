@@ -60,6 +60,7 @@
 
 use crate::analysis::facts::JoinEdge;
 use crate::analysis::index::definition::qualified;
+use crate::analysis::join_graph::EdgeKind;
 use crate::analysis::tenancy::{Placement, Role, Roles, TenantKey, candidates, place, user_tables};
 use crate::findings::{Category, Finding, Severity, shorten};
 use crate::model::catalog::{Catalog, QualifiedName};
@@ -191,11 +192,13 @@ fn size_note(context: &Context<'_>, catalog: &Catalog, roles: &Roles) -> Option<
     }
 }
 
-/// The share of the join graph's join calls whose join is on the distribution columns.
+/// The share of the join graph's join calls (those statements make) whose join is on the
+/// distribution columns.
 fn co_located_joins(context: &Context<'_>, roles: &Roles) -> Option<f64> {
     let mut all = 0;
     let mut co_located = 0;
-    for join in context.join_graph.edges() {
+    let statement_joins = context.join_graph.edges().into_iter();
+    for join in statement_joins.filter(|j| j.kind == EdgeKind::Statement) {
         let sides = [&join.left.table, &join.right.table];
         if sides
             .iter()
@@ -204,11 +207,11 @@ fn co_located_joins(context: &Context<'_>, roles: &Roles) -> Option<f64> {
             continue;
         }
         all += join.calls;
-        let edge = JoinEdge {
-            left: join.left.clone(),
-            right: join.right.clone(),
-            kind: crate::analysis::facts::JoinKind::Inner,
-        };
+        let edge = JoinEdge::plain(
+            join.left.clone(),
+            join.right.clone(),
+            crate::analysis::facts::JoinKind::Inner,
+        );
         if roles.is_co_located(&edge) {
             co_located += join.calls;
         }
