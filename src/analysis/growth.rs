@@ -1,6 +1,7 @@
 //! How fast a table grows: rows inserted per day, from the server's statistics (the rows
 //! inserted since its last vacuum over the time since) or, when those have no window long
-//! enough, from the log (the inserts it dated, over its span). Key exhaustion reads it.
+//! enough, from the log (the inserts it dated, over its span). Key exhaustion and the size
+//! thresholds of partitioning read it.
 
 use super::facts::{Access, QueryFacts};
 use crate::model::catalog::{QualifiedName, TableStats};
@@ -12,6 +13,10 @@ const MIN_STATISTICS_SECONDS: f64 = 86_400.0;
 /// The shortest log a rate is read from. Shorter than the statistics' day, because the log
 /// dated each insert; the message says how long it was.
 const MIN_LOG_SECONDS: f64 = 3_600.0;
+
+/// How far ahead size thresholds look: a table that will be large within a quarter at its
+/// insert rate is planned for now, while the change is still cheap.
+pub const HORIZON_DAYS: f64 = 90.0;
 
 /// Where a growth rate comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,6 +79,11 @@ impl Growth {
             over_days,
             basis: GrowthBasis::Log,
         })
+    }
+
+    /// The rows inserted within `HORIZON_DAYS` at this rate.
+    pub fn rows_within_horizon(&self) -> f64 {
+        self.per_day * HORIZON_DAYS
     }
 
     /// Days until `left` more rows are inserted; infinite when nothing was inserted.

@@ -1,7 +1,9 @@
 //! ## What it finds
 //! A large table that is not partitioned — at least 10 million rows or 10 GB, by
-//! `--table-rows` or the live statistics; a table whose size is not known is never reported
-//! — whose logged statements mostly (60 % or more of the calls that read, update or delete
+//! `--table-rows` or the live statistics, or with that many rows within 90 days at its
+//! insert rate (the statistics' window of a day or more since the last vacuum, else the
+//! inserts the log dated over an hour or more: the message says which); a table whose size
+//! is not known is never reported — whose logged statements mostly (60 % or more of the calls that read, update or delete
 //! from it) narrow it the same way:
 //! - by a range (`>=`, `<`, `BETWEEN`) of one time column (`timestamp`, `timestamptz`,
 //!   `date`): RANGE partitioning on it, by month, week or day so that a partition holds at
@@ -45,6 +47,7 @@
 
 use super::{MOSTLY, Reader, fingerprints, named, operand_text, readers, some_of, total_calls};
 use crate::analysis::facts::{Operand, Operator};
+use crate::analysis::growth::{Growth, HORIZON_DAYS};
 use crate::analysis::index::definition::qualified;
 use crate::analysis::tenancy::is_tenant_like;
 use crate::findings::{Category, Finding, Severity};
@@ -106,37 +109,72 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
 struct Size {
     rows: Option<f64>,
     bytes: Option<i64>,
+    /// The rate it grows at, when it is large only by the rows it will have within the
+    /// horizon.
+    growth: Option<Growth>,
 }
 
 impl Size {
-    /// The table's size, when it is known and large.
+    /// The table's size, when it is known and large, today or within `HORIZON_DAYS` at its
+    /// insert rate (statistics, else the log).
     fn of_large(context: &Context<'_>, table: &Table) -> Option<Size> {
-        let size = Size {
+        let mut size = Size {
             rows: context.known_rows(table),
             bytes: table
                 .stats
                 .as_ref()
                 .map(|s| s.total_bytes)
                 .filter(|b| *b > 0),
+            growth: None,
         };
         let large = size.rows.is_some_and(|rows| rows >= LARGE_ROWS)
             || size.bytes.is_some_and(|bytes| bytes >= LARGE_BYTES);
-        large.then_some(size)
+        if large {
+            return Some(size);
+        }
+        let growth = table
+            .stats
+            .as_ref()
+            .and_then(Growth::from_statistics)
+            .or_else(|| Growth::from_log(context.profile, context.facts, &table.name))?;
+        let soon = size.rows? + growth.rows_within_horizon();
+        size.growth = Some(growth);
+        (soon >= LARGE_ROWS).then_some(size)
+    }
+
+    /// The rows to plan for: today's, plus the horizon's when the table is large only by
+    /// them.
+    fn planned_rows(&self) -> Option<f64> {
+        let grown = self
+            .growth
+            .as_ref()
+            .map_or(0.0, Growth::rows_within_horizon);
+        self.rows.map(|rows| rows + grown)
     }
 
     /// `40,000,000 rows`, or `12.0 GB` when only the size on disk is known (rows given on
-    /// the command line may not match the statistics' bytes, so the two are not mixed).
+    /// the command line may not match the statistics' bytes, so the two are not mixed), or
+    /// `2,000,000 rows today and about 11,000,000 within 90 days (100,000 inserts a day over
+    /// …)` when the table is large by its growth.
     fn describe(&self) -> String {
-        match (self.rows, self.bytes) {
-            (Some(rows), _) => format!("{} rows", thousands(rows)),
-            (None, Some(bytes)) => human_bytes(bytes),
-            (None, None) => "size unknown".into(),
+        match (self.rows, self.bytes, &self.growth) {
+            (Some(rows), _, Some(growth)) => format!(
+                "{} rows today and about {} within {HORIZON_DAYS:.0} days ({} inserts a day \
+                 over {})",
+                thousands(rows),
+                thousands(self.planned_rows().unwrap_or(rows)),
+                thousands(growth.per_day),
+                growth.window()
+            ),
+            (Some(rows), _, None) => format!("{} rows", thousands(rows)),
+            (None, Some(bytes), _) => human_bytes(bytes),
+            (None, None, _) => "size unknown".into(),
         }
     }
 
     /// Whether a partition holding `share` of the table stays a sensible size.
     fn fits(&self, share: f64) -> bool {
-        match (self.rows, self.bytes) {
+        match (self.planned_rows(), self.bytes) {
             (Some(rows), _) => rows * share <= PARTITION_ROWS,
             (None, Some(bytes)) => bytes as f64 * share <= PARTITION_BYTES,
             (None, None) => true,
@@ -797,7 +835,7 @@ fn hash_partitioning(
 
 /// Hash partitions enough to keep each a sensible size: a power of two, within bounds.
 fn hash_partitions(size: &Size) -> u64 {
-    let needed = match (size.rows, size.bytes) {
+    let needed = match (size.planned_rows(), size.bytes) {
         (Some(rows), _) => rows / PARTITION_ROWS,
         (None, Some(bytes)) => bytes as f64 / PARTITION_BYTES,
         (None, None) => 0.0,
@@ -833,6 +871,7 @@ mod tests {
         let rows = |rows| Size {
             rows: Some(rows),
             bytes: None,
+            growth: None,
         };
         assert_eq!(
             Granularity::for_table(two_years, &rows(40e6)),
@@ -919,6 +958,7 @@ mod tests {
         let rows = |rows| Size {
             rows: Some(rows),
             bytes: None,
+            growth: None,
         };
         assert_eq!(hash_partitions(&rows(12e6)), 4);
         assert_eq!(hash_partitions(&rows(600e6)), 16);

@@ -1,6 +1,8 @@
-//! DT007 with a growth rate: `planwise analyze` on saved catalogs whose live statistics
-//! say how many rows went in since the last vacuum and how long ago it ran, or, without
-//! such a window, on a log that dates the inserts. A live server
+//! Advice that looks ahead at a table's growth. DT007 with a growth rate: `planwise analyze`
+//! on saved catalogs whose live statistics say how many rows went in since the last vacuum
+//! and how long ago it ran, or, without such a window, on a log that dates the inserts.
+//! PART001 for a table below its size threshold today that the log's inserts take past it
+//! within the horizon. A live server
 //! cannot show a window of days inside a test, so the catalog is built from DDL and given
 //! the statistics a server would have, then saved as `--save-catalog` writes it.
 
@@ -148,4 +150,71 @@ fn without_a_statistics_window_the_logs_insert_rate_says_when() {
     assert_eq!(found[0]["severity"], "warning");
     let message = found[0]["message"].as_str().unwrap();
     assert!(!message.contains("current rate"), "{message}");
+}
+
+/// An hour of log: an insert into `events` every 1.5 s (2,401) and a report of the last day's
+/// events every two minutes.
+fn an_hour_of_events() -> String {
+    let at = |second: u32| {
+        format!(
+            "2026-11-26 {:02}:{:02}:{:02}.000 UTC [100] LOG:  duration: 0.200 ms  statement: ",
+            10 + second / 3600,
+            second % 3600 / 60,
+            second % 60
+        )
+    };
+    let mut log = String::new();
+    for tick in 0..=2_400u32 {
+        let second = tick * 3 / 2;
+        log.push_str(&at(second));
+        log.push_str("INSERT INTO events (created_at, kind) VALUES (now(), 'click')\n");
+        if tick % 80 == 0 {
+            log.push_str(&at(second));
+            log.push_str(
+                "SELECT kind, count(*) FROM events WHERE created_at >= '2026-11-25' \
+                 GROUP BY kind\n",
+            );
+        }
+    }
+    log
+}
+
+/// PART001's findings for `events` at `rows` rows under an hour of logged inserts.
+fn partition_findings(rows: u64) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, \
+         created_at timestamptz NOT NULL, kind text NOT NULL);",
+    )
+    .unwrap();
+    let log = dir.path().join("events.log");
+    std::fs::write(&log, an_hour_of_events()).unwrap();
+    let report = analyze_json([
+        "--schema".as_ref(),
+        schema.as_os_str(),
+        "--log".as_ref(),
+        log.as_os_str(),
+        "--table-rows".as_ref(),
+        format!("events={rows}").as_ref(),
+    ]);
+    findings_of(&report, "PART001")
+}
+
+#[test]
+fn a_table_the_log_fills_past_the_threshold_within_the_horizon_is_partitioned_now() {
+    // 57,624 inserts a day: 5.2 million more within 90 days.
+    let found = partition_findings(5_000_000);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "5,000,000 rows today and about 10,186,160 within 90 days (57,624 inserts a day \
+             over the log's 1.0 hours"
+        ),
+        "{message}"
+    );
+    // A million rows do not get there: nothing to plan yet.
+    assert!(partition_findings(1_000_000).is_empty());
 }
