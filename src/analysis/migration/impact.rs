@@ -4,8 +4,9 @@
 //! `CREATE INDEX` on a 20-row table and loud about the same statement on a busy one.
 
 use super::StatementContext;
-use super::locks::{Lock, Work};
+use super::locks::Work;
 use crate::analysis::index::offline::column_width;
+use crate::findings::LockMode;
 use crate::findings::Severity;
 use crate::model::catalog::QualifiedName;
 use serde::Deserialize;
@@ -95,7 +96,7 @@ impl StatementContext<'_> {
     pub fn impact(
         &self,
         table: &QualifiedName,
-        lock: Lock,
+        lock: LockMode,
         work: Work,
         default: Severity,
     ) -> Option<Impact> {
@@ -206,7 +207,7 @@ impl StatementContext<'_> {
 
 /// What holding `lock` for `work` on `bytes` of table means: the time it is held, or, for a
 /// catalog change, the queue that forms while it waits.
-fn held(lock: Lock, work: Work, bytes: f64) -> String {
+fn held(lock: LockMode, work: Work, bytes: f64) -> String {
     if work == Work::Catalog {
         "the lock itself is brief, but every query on the table queues behind it while it waits"
             .into()

@@ -25,7 +25,7 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::impact::Size;
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Category, Claim, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
@@ -44,7 +44,10 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let size = context.size(&table);
-    if matches!(size, Size::New) || matches!(size, Size::Rows { rows, .. } if rows < 1.0) {
+    let empty = matches!(size, Size::New)
+        || matches!(size, Size::Rows { rows, .. } if rows < 1.0)
+        || context.session.emptied.contains(&table);
+    if empty {
         return;
     }
     for operation in operations {
@@ -81,6 +84,9 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
             table: Some(table.clone()),
             columns: vec![column],
+            claims: vec![Claim::FailsWithRows {
+                table: table.clone(),
+            }],
             ..RULE.finding_at(context)
         });
     }

@@ -27,8 +27,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work, column_rewrites_table};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::{Work, column_rewrites_table};
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::AlterTableOperation;
@@ -50,7 +50,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let AlterTableOperation::AddColumn { column_def, .. } = operation else {
             continue;
         };
-        if !column_rewrites_table(column_def, context.environment.pg_version) {
+        if !column_rewrites_table(column_def, context) {
             continue;
         }
         let column = identifier(&column_def.name);
@@ -65,7 +65,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::Rewrite,
             problem,
         ) {

@@ -27,8 +27,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work, type_change_is_free};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::{Work, type_change_rewrites};
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::model::ddl::{format_type, identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
@@ -66,8 +66,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             .and_then(|t| t.column(&column))
             .map(|c| c.data_type.clone());
         if let Some(old) = &old
-            && using.is_none()
-            && type_change_is_free(old, &new)
+            && !type_change_rewrites(context.catalog, old, &new, using.is_some())
         {
             continue;
         }
@@ -90,7 +89,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::Rewrite,
             problem,
         ) {

@@ -25,7 +25,8 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::Work;
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::word_locks::is_backfill;
+use crate::findings::{Category, Claim, Finding, LockMode, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -50,13 +51,13 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     };
     let Some(impact) = context.impact(
         held,
-        crate::analysis::migration::locks::Lock::AccessExclusive,
+        LockMode::AccessExclusive,
         work.max(Work::Scan),
         RULE.severity,
     ) else {
         return;
     };
-    let what = if context.starts_with(&["UPDATE"]) || context.starts_with(&["DELETE"]) {
+    let what = if is_backfill(context) {
         "changes rows".to_string()
     } else if work == Work::Catalog {
         "waits for more locks".to_string()
@@ -71,6 +72,10 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             impact.table_note
         ),
         table: Some(held.clone()),
+        claims: vec![Claim::HoldsLock {
+            table: held.clone(),
+            lock: LockMode::AccessExclusive,
+        }],
         ..RULE.finding_at(context)
     });
 }
