@@ -24,6 +24,7 @@ use common::live::{self, admin, runtime};
 use planwise::analysis::migration::impact::Thresholds;
 use planwise::analysis::migration::locks::{TableLock, Work};
 use planwise::analysis::migration::script::{MigrationFile, read_migration};
+use planwise::analysis::migration::volatility::{BUILT_IN_FUNCTIONS, Volatility};
 use planwise::analysis::migration::{
     Environment, MigrationScript, StatementChecks, StatementContext, walk_migrations,
 };
@@ -33,6 +34,7 @@ use planwise::model::ddl::loader::SchemaLoader;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio_postgres::Client;
 
 /// The rules whose findings claim a lock, a rewrite or a failure: each must have claims
@@ -46,6 +48,9 @@ const CLAIMING_RULES: &[&str] = &[
 /// (widening an int key later, changing a varchar's length later): nothing this migration
 /// runs, so nothing to judge.
 const FUTURE_STATEMENT_RULES: &[&str] = &["MIG019", "MIG023"];
+
+/// Cases judged at once: the test server has cores enough, and each case is mostly waiting.
+const WORKERS: usize = 3;
 
 /// One migration case: its schema and its migration.
 struct Case {
@@ -752,22 +757,49 @@ fn database_with_schema(case: &Case) -> live::TestDatabase {
     database
 }
 
+/// One case judged: its statements replayed one transaction each, and, when it claims locks
+/// its transactions hold, replayed again as written.
+fn judge_case(case: &Case, verdicts: &mut Verdicts) {
+    let said = said(case, verdicts);
+    let database = database_with_schema(case);
+    runtime().block_on(judge_isolated(case, &database.name, &said, verdicts));
+    if claims_held_locks(&said) {
+        let database = database_with_schema(case);
+        runtime().block_on(judge_held(case, &database.name, &said, verdicts));
+    }
+}
+
 #[test]
 fn postgresql_agrees_with_every_claim_and_the_lock_model() {
     if live::database("judge_probe", &[]).is_none() {
         return;
     }
     let (cases, unjudged) = cases();
-    let mut verdicts = Verdicts::default();
-    for case in &cases {
-        let said = said(case, &mut verdicts);
-        let database = database_with_schema(case);
-        runtime().block_on(judge_isolated(case, &database.name, &said, &mut verdicts));
-        if claims_held_locks(&said) {
-            let database = database_with_schema(case);
-            runtime().block_on(judge_held(case, &database.name, &said, &mut verdicts));
+    // Cases run side by side, each on databases of its own.
+    let next = AtomicUsize::new(0);
+    let verdicts = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut verdicts = Verdicts::default();
+                    while let Some(case) = cases.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        judge_case(case, &mut verdicts);
+                    }
+                    verdicts
+                })
+            })
+            .collect();
+        let mut all = Verdicts::default();
+        for worker in workers {
+            let verdicts = worker.join().expect("a judging thread panicked");
+            all.listing.extend(verdicts.listing);
+            all.disagreements.extend(verdicts.disagreements);
+            all.rules_judged.extend(verdicts.rules_judged);
         }
-    }
+        all.listing.sort();
+        all.disagreements.sort();
+        all
+    });
     let mut listing = String::new();
     for line in verdicts.listing.iter().chain(&unjudged) {
         let _ = writeln!(listing, "{line}");
@@ -784,6 +816,41 @@ fn postgresql_agrees_with_every_claim_and_the_lock_model() {
         verdicts.listing.len(),
         verdicts.disagreements.join("\n")
     );
+}
+
+/// The volatility planwise knows of built-in functions (which decides whether a default is
+/// stored once or written to every row) is the server's `pg_proc.provolatile`, the most
+/// volatile of each name's overloads.
+#[test]
+fn built_in_function_volatility_is_pg_procs() {
+    let Some(database) = live::database("volatility", &[]) else {
+        return;
+    };
+    let wrong = runtime().block_on(async {
+        let client = admin(&database.name).await;
+        let mut wrong = Vec::new();
+        for (name, known) in BUILT_IN_FUNCTIONS {
+            let row = client
+                .query_one(
+                    "SELECT max(CASE provolatile WHEN 'i' THEN 0 WHEN 's' THEN 1 ELSE 2 END)
+                     FROM pg_proc
+                     WHERE proname = $1 AND pronamespace = 'pg_catalog'::regnamespace",
+                    &[name],
+                )
+                .await
+                .unwrap();
+            let server = row.get::<_, Option<i32>>(0).map(|most| match most {
+                0 => Volatility::Immutable,
+                1 => Volatility::Stable,
+                _ => Volatility::Volatile,
+            });
+            if server != Some(*known) {
+                wrong.push(format!("{name}: planwise {known:?}, pg_proc {server:?}"));
+            }
+        }
+        wrong
+    });
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

@@ -19,18 +19,6 @@ pub enum Volatility {
     Volatile,
 }
 
-impl Volatility {
-    /// From `pg_proc.provolatile`.
-    pub fn from_provolatile(code: char) -> Option<Volatility> {
-        match code {
-            'i' => Some(Volatility::Immutable),
-            's' => Some(Volatility::Stable),
-            'v' => Some(Volatility::Volatile),
-            _ => None,
-        }
-    }
-}
-
 use Volatility::{Immutable, Stable, Volatile};
 
 /// Built-in functions of `pg_catalog` (PostgreSQL 15), by name, sorted: the most volatile

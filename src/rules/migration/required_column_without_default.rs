@@ -1,6 +1,7 @@
 //! ## What it finds
 //! `ALTER TABLE … ADD COLUMN … NOT NULL` without a `DEFAULT` (nor identity or generated) on
-//! a table that already exists.
+//! a table that already exists — unless a `TRUNCATE` earlier in the same transaction
+//! emptied it (its lock keeps it empty until `COMMIT`) and nothing filled it since.
 //!
 //! ## Why it matters
 //! Every existing row would get NULL in a NOT NULL column: PostgreSQL rejects the statement

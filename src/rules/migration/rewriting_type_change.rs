@@ -2,7 +2,9 @@
 //! `ALTER TABLE … ALTER COLUMN … TYPE` that rewrites an existing table. Changes PostgreSQL
 //! makes in place are left alone: `varchar(n)` to a longer `varchar` or to `text`,
 //! `numeric(p,s)` to a larger precision with the same scale or to unconstrained `numeric`,
-//! `cidr` to `inet`.
+//! `cidr` to `inet`, and between a domain and its base type (a domain stands for its base
+//! type, unless the new type is a domain with a constraint: every value is then checked,
+//! which rewrites).
 //!
 //! ## Why it matters
 //! The table and every index on it are rewritten under an ACCESS EXCLUSIVE lock: nothing

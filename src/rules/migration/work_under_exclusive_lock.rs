@@ -1,6 +1,7 @@
 //! ## What it finds
 //! Inside one transaction, a statement that locks more tables after an earlier statement
-//! took an ACCESS EXCLUSIVE lock on an existing table.
+//! took an ACCESS EXCLUSIVE lock on an existing table — a backfill (`UPDATE` or `DELETE`,
+//! also after `WITH`), an index build, another lock.
 //!
 //! ## Why it matters
 //! Locks are held until the transaction ends. Everything the transaction does after taking
