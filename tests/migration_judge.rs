@@ -506,16 +506,35 @@ fn rewrites_as_observed(sql: &str, observed: &Observed, table: &QualifiedName) -
     observed.rewritten.contains(table) && !truncate
 }
 
+/// One replay of a case on a database built from its schema: the two sessions, the
+/// migration's text and what planwise says of it.
+struct Replay<'a> {
+    case: &'a Case,
+    said: &'a BTreeMap<usize, Said>,
+    sessions: Sessions,
+    text: String,
+}
+
+impl<'a> Replay<'a> {
+    async fn open(case: &'a Case, said: &'a BTreeMap<usize, Said>, database: &str) -> Self {
+        Replay {
+            case,
+            said,
+            sessions: Sessions::open(database).await,
+            text: std::fs::read_to_string(case.migration()).unwrap(),
+        }
+    }
+}
+
 /// The isolated replay of one case: every statement in a transaction of its own, its
 /// claims and its lock model judged.
-async fn judge_isolated(
-    case: &Case,
-    database: &str,
-    said: &BTreeMap<usize, Said>,
-    verdicts: &mut Verdicts,
-) {
-    let sessions = Sessions::open(database).await;
-    let text = std::fs::read_to_string(case.migration()).unwrap();
+async fn judge_isolated(replay: Replay<'_>, verdicts: &mut Verdicts) {
+    let Replay {
+        case,
+        said,
+        sessions,
+        text,
+    } = replay;
     for statement in read_migration(&text).statements {
         let sql = statement.text;
         if is_transaction_control(sql) {
@@ -685,15 +704,9 @@ fn claims_held_locks(said: &BTreeMap<usize, Said>) -> bool {
 
 /// The faithful replay of a case with `HoldsLock` claims: its own transactions as written,
 /// the locks the transaction holds read after each claimed statement.
-async fn judge_held(
-    case: &Case,
-    database: &str,
-    said: &BTreeMap<usize, Said>,
-    verdicts: &mut Verdicts,
-) {
-    let sessions = Sessions::open(database).await;
-    let text = std::fs::read_to_string(case.migration()).unwrap();
-    for statement in read_migration(&text).statements {
+async fn judge_held(replay: Replay<'_>, verdicts: &mut Verdicts) {
+    let (case, sessions) = (replay.case, &replay.sessions);
+    for statement in read_migration(&replay.text).statements {
         let place = format!(
             "{}:{} `{}`",
             case.name,
@@ -706,7 +719,7 @@ async fn judge_held(
                 .push(format!("{place}: fails as written: {}", error_text(&error)));
             return;
         }
-        let claims = held_claims(said, statement.line);
+        let claims = held_claims(replay.said, statement.line);
         if claims.is_empty() {
             continue;
         }
@@ -762,10 +775,14 @@ fn database_with_schema(case: &Case) -> live::TestDatabase {
 fn judge_case(case: &Case, verdicts: &mut Verdicts) {
     let said = said(case, verdicts);
     let database = database_with_schema(case);
-    runtime().block_on(judge_isolated(case, &database.name, &said, verdicts));
+    runtime().block_on(async {
+        judge_isolated(Replay::open(case, &said, &database.name).await, verdicts).await;
+    });
     if claims_held_locks(&said) {
         let database = database_with_schema(case);
-        runtime().block_on(judge_held(case, &database.name, &said, verdicts));
+        runtime().block_on(async {
+            judge_held(Replay::open(case, &said, &database.name).await, verdicts).await;
+        });
     }
 }
 
