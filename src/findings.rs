@@ -148,6 +148,146 @@ pub struct Finding {
     /// Where in a migration file (`planwise check`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// What the finding states PostgreSQL does (`planwise check`): the locks, rewrites and
+    /// failures its message speaks of, typed so that `tests/migration_judge.rs` can hold
+    /// them against the server.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
+}
+
+/// PostgreSQL's table lock modes, weakest first (the table in "Explicit Locking" of its
+/// documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockMode {
+    /// `SELECT`: only `DROP` and most `ALTER TABLE` forms wait.
+    AccessShare,
+    /// `SELECT … FOR UPDATE`.
+    RowShare,
+    /// `INSERT`, `UPDATE`, `DELETE`: only schema changes wait.
+    RowExclusive,
+    /// `VALIDATE CONSTRAINT`, `CREATE INDEX CONCURRENTLY`: reads and writes go on.
+    ShareUpdateExclusive,
+    /// `CREATE INDEX`, `ALTER DOMAIN … ADD CONSTRAINT` on the tables using the domain: reads
+    /// go on, writes wait.
+    Share,
+    /// `ADD FOREIGN KEY` (on both tables), `CREATE TRIGGER`: reads go on, writes wait.
+    ShareRowExclusive,
+    /// `REFRESH MATERIALIZED VIEW CONCURRENTLY`: reads go on, writes wait.
+    Exclusive,
+    /// Most `ALTER TABLE` forms, `DROP`, `TRUNCATE`: everything waits, reads too.
+    AccessExclusive,
+}
+
+impl LockMode {
+    pub const ALL: [LockMode; 8] = [
+        LockMode::AccessShare,
+        LockMode::RowShare,
+        LockMode::RowExclusive,
+        LockMode::ShareUpdateExclusive,
+        LockMode::Share,
+        LockMode::ShareRowExclusive,
+        LockMode::Exclusive,
+        LockMode::AccessExclusive,
+    ];
+
+    /// As the documentation and `LOCK TABLE` write it: `ACCESS EXCLUSIVE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::AccessShare => "ACCESS SHARE",
+            LockMode::RowShare => "ROW SHARE",
+            LockMode::RowExclusive => "ROW EXCLUSIVE",
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::Exclusive => "EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+        }
+    }
+
+    /// As `pg_locks.mode` names it: `AccessExclusiveLock`.
+    pub fn pg_locks_name(self) -> &'static str {
+        match self {
+            LockMode::AccessShare => "AccessShareLock",
+            LockMode::RowShare => "RowShareLock",
+            LockMode::RowExclusive => "RowExclusiveLock",
+            LockMode::ShareUpdateExclusive => "ShareUpdateExclusiveLock",
+            LockMode::Share => "ShareLock",
+            LockMode::ShareRowExclusive => "ShareRowExclusiveLock",
+            LockMode::Exclusive => "ExclusiveLock",
+            LockMode::AccessExclusive => "AccessExclusiveLock",
+        }
+    }
+
+    /// The mode `pg_locks.mode` names.
+    pub fn from_pg_locks(name: &str) -> Option<LockMode> {
+        LockMode::ALL
+            .into_iter()
+            .find(|mode| mode.pg_locks_name() == name)
+    }
+
+    /// Whether writes to the table wait while it is held.
+    pub fn blocks_writes(self) -> bool {
+        self >= LockMode::Share
+    }
+
+    /// What waits while it is held, for messages.
+    pub fn blocks(self) -> &'static str {
+        match self {
+            LockMode::AccessShare | LockMode::RowShare => "only schema changes",
+            LockMode::RowExclusive | LockMode::ShareUpdateExclusive => "other schema changes",
+            LockMode::Share | LockMode::ShareRowExclusive | LockMode::Exclusive => "writes",
+            LockMode::AccessExclusive => "reads and writes",
+        }
+    }
+
+    /// `an ACCESS EXCLUSIVE lock`, `a SHARE lock`.
+    pub fn with_article(self) -> String {
+        let article = if self == LockMode::AccessExclusive {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {} lock", self.as_str())
+    }
+}
+
+impl Serialize for LockMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for LockMode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        LockMode::ALL
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("no lock mode {text}")))
+    }
+}
+
+/// One thing a migration finding states PostgreSQL does when the statement runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Claim {
+    /// The statement takes `lock` on `table` (the strongest it takes there), and writes the
+    /// table anew (a new file node) or not.
+    TakesLock {
+        table: QualifiedName,
+        lock: LockMode,
+        rewrites: bool,
+    },
+    /// When the statement runs, its transaction already holds `lock` on `table`, taken by an
+    /// earlier statement, and keeps it until it ends.
+    HoldsLock {
+        table: QualifiedName,
+        lock: LockMode,
+    },
+    /// The statement fails as soon as `table` has a row (and succeeds while it is empty).
+    FailsWithRows { table: QualifiedName },
+    /// The statement cannot run inside a transaction block.
+    FailsInTransaction,
 }
 
 /// A statement of a migration file: where it starts, and its first line for people.

@@ -42,7 +42,8 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A workspace with the shop schema and a migration that builds an index without
-/// CONCURRENTLY (MIG001, a warning while the table's size is unknown), spaces in every name.
+/// CONCURRENTLY (MIG001: an error on a table of unknown size, which the workspace's
+/// `planwise.toml` makes a warning so that `fail-on` decides), spaces in every name.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let migrate = dir.path().join("db/migrate");
@@ -50,6 +51,11 @@ fn workspace() -> tempfile::TempDir {
     std::fs::copy(
         crate_dir().join("fixtures/schema/shop.dump.sql"),
         dir.path().join("db/shop schema.sql"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("planwise.toml"),
+        "[rules]\nseverity = { MIG001 = \"warning\" }\n",
     )
     .unwrap();
     std::fs::copy(

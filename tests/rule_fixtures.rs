@@ -363,7 +363,8 @@ fn every_migration_rule_has_both_migration_cases() {
 }
 
 /// The SQL a migration finding suggests is SQL: it parses again. (sqlparser reads neither
-/// `DROP INDEX CONCURRENTLY` nor `REINDEX`; those are left to PostgreSQL.)
+/// `DROP INDEX CONCURRENTLY`, `REINDEX` nor `ALTER DOMAIN`; those are left to PostgreSQL,
+/// and `tests/migration_judge.rs` runs the fixtures there.)
 #[test]
 fn suggested_migration_sql_parses() {
     for (id, dir) in cases() {
@@ -375,7 +376,8 @@ fn suggested_migration_sql_parses() {
             let Some(sql) = finding["sql"].as_str() else {
                 continue;
             };
-            if sql.starts_with("DROP INDEX CONCURRENTLY") || sql.starts_with("REINDEX") {
+            let unreadable = ["DROP INDEX CONCURRENTLY", "REINDEX", "ALTER DOMAIN"];
+            if unreadable.iter().any(|start| sql.starts_with(start)) {
                 continue;
             }
             assert!(

@@ -193,9 +193,12 @@ COMMIT;
     let load = loader.finish();
     assert!(load.diagnostics.is_empty(), "{:#?}", load.diagnostics);
     assert_eq!(load.failed, 0);
-    assert_eq!(load.applied, 1, "CREATE TABLE");
-    assert_eq!(load.ignored, load.statements - 1);
+    assert_eq!(load.applied, 2, "CREATE DOMAIN, CREATE TABLE");
+    assert_eq!(load.ignored, load.statements - 2);
     assert_eq!(load.catalog.tables.len(), 1);
+    let domain = &load.catalog.domains[&QualifiedName::new("public", "positive")];
+    assert_eq!(domain.base_type, "integer");
+    assert!(domain.has_constraints());
     assert!(
         load.catalog
             .tables

@@ -8,7 +8,7 @@
 //! `character varying(255)`, `timestamp with time zone`), so DDL and live catalogs compare.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// `schema.name`; written as that one string in JSON.
@@ -60,6 +60,9 @@ pub struct Catalog {
     pub views: BTreeMap<QualifiedName, View>,
     #[serde(with = "super::entries")]
     pub sequences: BTreeMap<QualifiedName, Sequence>,
+    /// Domains by name (`CREATE DOMAIN`): what a column of one is checked against.
+    #[serde(default, with = "super::entries")]
+    pub domains: BTreeMap<QualifiedName, Domain>,
     /// Set when the catalog was read from a live server.
     pub server: Option<ServerInfo>,
 }
@@ -93,12 +96,66 @@ impl Catalog {
         by_table
     }
 
+    /// The tables whose foreign keys lead to `table`, directly or through other tables.
+    pub fn referencing_tables(&self, table: &QualifiedName) -> BTreeSet<QualifiedName> {
+        let mut reached: BTreeSet<QualifiedName> = BTreeSet::new();
+        let mut frontier = vec![table.clone()];
+        while let Some(referenced) = frontier.pop() {
+            for (name, candidate) in &self.tables {
+                let references = candidate
+                    .foreign_keys
+                    .iter()
+                    .any(|fk| fk.references == referenced);
+                if references && name != table && reached.insert(name.clone()) {
+                    frontier.push(name.clone());
+                }
+            }
+        }
+        reached
+    }
+
     /// Whether a table or view of that name exists in any schema.
     pub fn has_relation_named(&self, name: &str) -> bool {
         self.tables
             .keys()
             .chain(self.views.keys())
             .any(|n| n.name == name)
+    }
+}
+
+/// A domain: a base type with constraints every value of its columns must meet.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Domain {
+    /// As `format_type()` prints it.
+    pub base_type: String,
+    /// The expressions of its CHECK constraints, over `VALUE`.
+    pub checks: Vec<String>,
+}
+
+impl Domain {
+    /// Whether a value must be checked to be one of its values: it has a constraint.
+    pub fn has_constraints(&self) -> bool {
+        !self.checks.is_empty()
+    }
+}
+
+impl Catalog {
+    /// The domain a column type names (`email_address`, `billing.email_address`), if it
+    /// names one.
+    pub fn domain_of_type(&self, data_type: &str) -> Option<&Domain> {
+        self.domains
+            .iter()
+            .find(|(name, _)| {
+                data_type == name.name || data_type == format!("{}.{}", name.schema, name.name)
+            })
+            .map(|(_, domain)| domain)
+    }
+
+    /// The type a column type stands for once its domains are set aside: the domain's base
+    /// type, else the type itself.
+    pub fn base_type<'a>(&'a self, data_type: &'a str) -> &'a str {
+        self.domain_of_type(data_type)
+            .map_or(data_type, |domain| domain.base_type.as_str())
     }
 }
 

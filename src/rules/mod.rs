@@ -136,6 +136,7 @@ impl Rule {
             queries: Vec::new(),
             index: None,
             location: None,
+            claims: Vec::new(),
         }
     }
 

@@ -4,8 +4,9 @@
 //! `CREATE INDEX` on a 20-row table and loud about the same statement on a busy one.
 
 use super::StatementContext;
-use super::locks::{Lock, Work};
+use super::locks::Work;
 use crate::analysis::index::offline::column_width;
+use crate::findings::LockMode;
 use crate::findings::Severity;
 use crate::model::catalog::QualifiedName;
 use serde::Deserialize;
@@ -90,25 +91,36 @@ impl StatementContext<'_> {
     }
 
     /// How much holding `lock` on `table` for `work` matters; `None` for a table created in
-    /// this file (nobody can be waiting for it). `default` is the severity when neither size
-    /// nor traffic is known.
+    /// this file (nobody can be waiting for it). Work that blocks writes on a table of unknown
+    /// size is an error (it may take hours), unless the logs show nobody uses the table;
+    /// `default` is the severity of a mere catalog change there.
     pub fn impact(
         &self,
         table: &QualifiedName,
-        lock: Lock,
+        lock: LockMode,
         work: Work,
         default: Severity,
     ) -> Option<Impact> {
-        let (busy, traffic_note) = self.traffic(table);
+        let (traffic, traffic_note) = self.traffic(table);
+        let blocking_work = lock.blocks_writes() && work != Work::Catalog;
         let (severity, size_note, lock_note) = match self.size(table) {
             Size::New => return None,
-            Size::Rows { rows, bytes } => (
-                self.severity_by_size(rows, bytes / work.bytes_per_second(), work, busy),
-                self.rows_note(table, rows, bytes),
-                held(lock, work, bytes),
-            ),
+            Size::Rows { rows, bytes } => {
+                let seconds = bytes / work.bytes_per_second();
+                let held_long = blocking_work && seconds >= 1.0;
+                (
+                    self.severity_by_size(rows, seconds, work, held_long, traffic),
+                    self.rows_note(table, rows, bytes),
+                    held(lock, work, bytes),
+                )
+            }
             Size::Unknown => (
-                if busy { Severity::Error } else { default },
+                match traffic {
+                    Traffic::Busy => Severity::Error,
+                    Traffic::Unused => default.min(Severity::Warning),
+                    Traffic::Used | Traffic::NotLogged if blocking_work => Severity::Error,
+                    Traffic::Used | Traffic::NotLogged => default,
+                },
                 self.unknown_size_note(table),
                 format!("how long {} is held cannot be estimated", lock.as_str()),
             ),
@@ -120,16 +132,21 @@ impl StatementContext<'_> {
         })
     }
 
-    /// Whether the logs show the table busy (any blocking is then an error), and what they
-    /// show of it for the message.
-    fn traffic(&self, table: &QualifiedName) -> (bool, String) {
+    /// What the logs show of the table's traffic (any blocking of a busy table is an
+    /// error), and what they show of it for the message.
+    fn traffic(&self, table: &QualifiedName) -> (Traffic, String) {
         let usage = self.environment.usage;
         let traffic = usage
             .and_then(|usage| usage.table(table))
             .map(|t| (t.calls, t.calls_per_second));
-        let busy = traffic.is_some_and(|(_, rate)| {
-            rate >= self.environment.thresholds.busy_table_calls_per_second
-        });
+        let level = match traffic {
+            None if usage.is_some() => Traffic::Unused,
+            None => Traffic::NotLogged,
+            Some((_, rate)) if rate >= self.environment.thresholds.busy_table_calls_per_second => {
+                Traffic::Busy
+            }
+            Some(_) => Traffic::Used,
+        };
         let note = match traffic {
             Some((calls, rate)) => {
                 format!("; the logs show {calls} statements on it ({rate:.1}/s)")
@@ -137,15 +154,25 @@ impl StatementContext<'_> {
             None if usage.is_some() => "; no logged statement touches it".into(),
             None => String::new(),
         };
-        (busy, note)
+        (level, note)
     }
 
     /// The severity of blocking a table of known size for `seconds`: an error on a busy or
-    /// large table (unless the work is a mere catalog change), info on a small table for
-    /// under a second, a warning in between.
-    fn severity_by_size(&self, rows: f64, seconds: f64, work: Work, busy: bool) -> Severity {
+    /// large table (unless the work is a mere catalog change), or when writes wait a second
+    /// or more (`held_long`) on a table the logs do not show unused; info on a small table
+    /// for under a second; a warning in between, and for a long block of a table no logged
+    /// statement touches.
+    fn severity_by_size(
+        &self,
+        rows: f64,
+        seconds: f64,
+        work: Work,
+        held_long: bool,
+        traffic: Traffic,
+    ) -> Severity {
         let thresholds = &self.environment.thresholds;
-        if busy || rows >= thresholds.large_table_rows && work != Work::Catalog {
+        let large = rows >= thresholds.large_table_rows && work != Work::Catalog;
+        if traffic == Traffic::Busy || large || (held_long && traffic != Traffic::Unused) {
             Severity::Error
         } else if rows < thresholds.small_table_rows && seconds < 1.0 {
             Severity::Info
@@ -204,9 +231,22 @@ impl StatementContext<'_> {
     }
 }
 
+/// What the logs say of a table's traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Traffic {
+    /// No logs were given.
+    NotLogged,
+    /// The logs were given and no statement touches the table.
+    Unused,
+    /// Logged statements touch it.
+    Used,
+    /// At `busy_table_calls_per_second` or more.
+    Busy,
+}
+
 /// What holding `lock` for `work` on `bytes` of table means: the time it is held, or, for a
 /// catalog change, the queue that forms while it waits.
-fn held(lock: Lock, work: Work, bytes: f64) -> String {
+fn held(lock: LockMode, work: Work, bytes: f64) -> String {
     if work == Work::Catalog {
         "the lock itself is brief, but every query on the table queues behind it while it waits"
             .into()

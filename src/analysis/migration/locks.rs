@@ -5,53 +5,15 @@
 //! long a statement blocks whom.
 
 use super::StatementContext;
-use crate::model::catalog::QualifiedName;
+use super::volatility::{Volatility, expression_volatility};
+use super::word_locks::locks_by_words;
+use crate::findings::LockMode;
+use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::identifier;
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Expr, ObjectName,
-    ObjectType, Statement, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, CascadeOption, ColumnDef, ColumnOption, CreateTable,
+    DataType, DetachPartitionMode, Expr, ObjectType, Statement, TableConstraint,
 };
-
-/// Table lock levels, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Lock {
-    /// `INSERT`, `UPDATE`, `DELETE`: only schema changes wait.
-    RowExclusive,
-    /// `VALIDATE CONSTRAINT`, `CREATE INDEX CONCURRENTLY`: reads and writes go on.
-    ShareUpdateExclusive,
-    /// `CREATE INDEX`: reads go on, writes wait.
-    Share,
-    /// `ADD FOREIGN KEY` (on both tables): reads go on, writes wait.
-    ShareRowExclusive,
-    /// Most `ALTER TABLE` forms, `DROP`, `TRUNCATE`: everything waits, reads too.
-    AccessExclusive,
-}
-
-impl Lock {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lock::RowExclusive => "ROW EXCLUSIVE",
-            Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
-            Lock::Share => "SHARE",
-            Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
-            Lock::AccessExclusive => "ACCESS EXCLUSIVE",
-        }
-    }
-
-    /// Whether writes to the table wait while it is held.
-    pub fn blocks_writes(self) -> bool {
-        self >= Lock::Share
-    }
-
-    /// What waits while it is held, for messages.
-    pub fn blocks(self) -> &'static str {
-        match self {
-            Lock::RowExclusive | Lock::ShareUpdateExclusive => "other schema changes",
-            Lock::Share | Lock::ShareRowExclusive => "writes",
-            Lock::AccessExclusive => "reads and writes",
-        }
-    }
-}
 
 /// The work done under the lock, cheapest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,17 +54,17 @@ impl Work {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableLock {
     pub table: QualifiedName,
-    pub lock: Lock,
+    pub lock: LockMode,
     pub work: Work,
 }
 
 /// The tables a statement locks, strongest lock first; empty for statements that lock no
-/// existing table (creating a table, data, settings). A table the schema does not have is
-/// taken to exist (see [`StatementContext::assumed_table`]); an index it does not have is on
-/// a table nobody can name, and left out.
+/// existing table (data, settings). A table the schema does not have is taken to exist (see
+/// [`StatementContext::assumed_table`]); an index it does not have is on a table nobody can
+/// name, and left out.
 pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
     let mut locks = Vec::new();
-    let mut add = |table: Option<QualifiedName>, lock: Lock, work: Work| {
+    let mut add = |table: Option<QualifiedName>, lock: LockMode, work: Work| {
         if let Some(table) = table {
             locks.push(TableLock { table, lock, work });
         }
@@ -110,12 +72,17 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
     match context.ast {
         Some(Statement::CreateIndex(create)) => {
             let lock = if create.concurrently {
-                Lock::ShareUpdateExclusive
+                LockMode::ShareUpdateExclusive
             } else {
-                Lock::Share
+                LockMode::Share
             };
             let table = context.assumed_table(&create.table_name);
             add(table, lock, Work::IndexBuild);
+        }
+        Some(Statement::CreateTable(create)) => {
+            for (table, lock) in created_table_locks(context, create) {
+                add(Some(table), lock, Work::Catalog);
+            }
         }
         Some(Statement::Drop {
             object_type: ObjectType::Index,
@@ -124,7 +91,7 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
         }) if !context.words_include("CONCURRENTLY") => {
             for name in names {
                 let table = context.table_of_index(name);
-                add(table, Lock::AccessExclusive, Work::Catalog);
+                add(table, LockMode::AccessExclusive, Work::Catalog);
             }
         }
         Some(Statement::Drop {
@@ -132,33 +99,38 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
             names,
             ..
         }) => {
-            for name in names {
-                add(
-                    context.assumed_table(name),
-                    Lock::AccessExclusive,
-                    Work::Catalog,
-                );
+            for table in names.iter().filter_map(|name| context.assumed_table(name)) {
+                // Its foreign keys' triggers go from the tables they reference too.
+                for referenced in referenced_tables(context, &table) {
+                    add(Some(referenced), LockMode::AccessExclusive, Work::Catalog);
+                }
+                add(Some(table), LockMode::AccessExclusive, Work::Catalog);
             }
         }
         Some(Statement::Truncate(truncate)) => {
+            let cascade = truncate.cascade == Some(CascadeOption::Cascade);
             for target in &truncate.table_names {
                 let table = context.assumed_table(&target.name);
-                add(table, Lock::AccessExclusive, Work::Catalog);
+                if let Some(table) = table.as_ref().filter(|_| cascade) {
+                    for reached in context.catalog.referencing_tables(table) {
+                        add(Some(reached), LockMode::AccessExclusive, Work::Catalog);
+                    }
+                }
+                add(table, LockMode::AccessExclusive, Work::Catalog);
             }
         }
         Some(Statement::AlterTable(alter)) => {
             let table = context.assumed_table(&alter.name);
             for operation in &alter.operations {
                 let (lock, work) = alter_table_lock(context, table.as_ref(), operation);
-                if let Some(parent) = referenced_table(operation) {
-                    let parent = context.assumed_table(parent);
-                    add(parent, Lock::ShareRowExclusive, Work::Catalog);
+                for (other, lock) in other_tables_locked(context, table.as_ref(), operation) {
+                    add(Some(other), lock, Work::Catalog);
                 }
                 add(table.clone(), lock, work);
             }
         }
         _ => {
-            if let Some((table, lock, work)) = lock_by_words(context) {
+            for (table, lock, work) in locks_by_words(context) {
                 add(table, lock, work);
             }
         }
@@ -166,28 +138,46 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
     strongest_per_table(locks)
 }
 
-/// The lock of a statement known by its first words rather than its parsed form: a backfill
-/// in a migration (`UPDATE`, `DELETE`, as many rows as it matches) or a `REINDEX`.
-fn lock_by_words(context: &StatementContext<'_>) -> Option<(Option<QualifiedName>, Lock, Work)> {
-    if context.starts_with(&["UPDATE"]) {
-        let name = context.object_after(&["UPDATE"])?;
-        return Some((context.assumed_table(&name), Lock::RowExclusive, Work::Scan));
-    }
-    if context.starts_with(&["DELETE", "FROM"]) {
-        let name = context.object_after(&["DELETE", "FROM"])?;
-        return Some((context.assumed_table(&name), Lock::RowExclusive, Work::Scan));
-    }
-    if context.starts_with(&["REINDEX"]) && !context.words_include("CONCURRENTLY") {
-        // REINDEX TABLE t / REINDEX INDEX i: ACCESS EXCLUSIVE on the index, SHARE on the
-        // table, for the length of a build.
-        let table = if let Some(name) = context.object_after(&["TABLE"]) {
-            context.assumed_table(&name)
-        } else {
-            context.table_of_index(&context.object_after(&["INDEX"])?)
-        };
-        return Some((table, Lock::Share, Work::IndexBuild));
-    }
-    None
+/// What `CREATE TABLE` locks of the tables that exist: SHARE ROW EXCLUSIVE on each table its
+/// foreign keys reference (their triggers are added there), ACCESS EXCLUSIVE on the parent
+/// of a new partition.
+fn created_table_locks(
+    context: &StatementContext<'_>,
+    create: &CreateTable,
+) -> Vec<(QualifiedName, LockMode)> {
+    let created = context.declared_table_name(&create.name);
+    let column_keys = create.columns.iter().flat_map(|column| {
+        column.options.iter().filter_map(|o| match &o.option {
+            ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
+            _ => None,
+        })
+    });
+    let table_keys = create.constraints.iter().filter_map(|c| match c {
+        TableConstraint::ForeignKey(fk) => Some(&fk.foreign_table),
+        _ => None,
+    });
+    let mut locks: Vec<(QualifiedName, LockMode)> = column_keys
+        .chain(table_keys)
+        .filter_map(|name| context.table_name(name))
+        .filter(|table| *table != created)
+        .map(|table| (table, LockMode::ShareRowExclusive))
+        .collect();
+    let parent = create
+        .partition_of
+        .as_ref()
+        .and_then(|p| context.table_name(p));
+    locks.extend(parent.map(|parent| (parent, LockMode::AccessExclusive)));
+    locks
+}
+
+/// The tables `table`'s foreign keys reference, other than itself.
+fn referenced_tables(context: &StatementContext<'_>, table: &QualifiedName) -> Vec<QualifiedName> {
+    let keys = context.catalog.tables.get(table).map(|t| &t.foreign_keys);
+    keys.into_iter()
+        .flatten()
+        .map(|fk| fk.references.clone())
+        .filter(|referenced| referenced != table)
+        .collect()
 }
 
 /// One lock per table, the strongest (with the most work), strongest first: what the
@@ -204,22 +194,55 @@ fn strongest_per_table(mut locks: Vec<TableLock>) -> Vec<TableLock> {
     locks
 }
 
-/// The table a new foreign key points to (its rows are locked against changes while the
-/// key is added).
-fn referenced_table(operation: &AlterTableOperation) -> Option<&ObjectName> {
-    match operation {
+/// The tables other than its own an `ALTER TABLE` action locks: the one a new foreign key
+/// references (SHARE ROW EXCLUSIVE: its rows may not change while the key is checked), the
+/// one a dropped foreign key referenced (ACCESS EXCLUSIVE: its triggers go), a partition
+/// attached or detached (ACCESS EXCLUSIVE).
+fn other_tables_locked(
+    context: &StatementContext<'_>,
+    table: Option<&QualifiedName>,
+    operation: &AlterTableOperation,
+) -> Vec<(QualifiedName, LockMode)> {
+    let (name, lock) = match operation {
         AlterTableOperation::AddConstraint {
             constraint: TableConstraint::ForeignKey(fk),
             ..
-        } => Some(&fk.foreign_table),
+        } => (&fk.foreign_table, LockMode::ShareRowExclusive),
         AlterTableOperation::AddColumn { column_def, .. } => {
-            column_def.options.iter().find_map(|o| match &o.option {
+            let key = column_def.options.iter().find_map(|o| match &o.option {
                 ColumnOption::ForeignKey(fk) => Some(&fk.foreign_table),
                 _ => None,
-            })
+            });
+            let Some(key) = key else { return Vec::new() };
+            (key, LockMode::ShareRowExclusive)
         }
-        _ => None,
-    }
+        AlterTableOperation::AttachPartitionOf { partition, .. }
+        | AlterTableOperation::DetachPartitionOf { partition, .. } => {
+            (partition, LockMode::AccessExclusive)
+        }
+        AlterTableOperation::DropConstraint { name, .. } => {
+            let dropped = identifier(name);
+            let table = table.and_then(|t| context.catalog.tables.get(t));
+            let references = table
+                .and_then(|t| {
+                    t.foreign_keys
+                        .iter()
+                        .find(|fk| fk.name.as_deref() == Some(dropped.as_str()))
+                })
+                .map(|fk| fk.references.clone())
+                .filter(|referenced| Some(referenced) != table.map(|t| &t.name));
+            return references
+                .map(|referenced| (referenced, LockMode::AccessExclusive))
+                .into_iter()
+                .collect();
+        }
+        _ => return Vec::new(),
+    };
+    context
+        .assumed_table(name)
+        .map(|other| (other, lock))
+        .into_iter()
+        .collect()
 }
 
 /// The lock one `ALTER TABLE` action takes on its table, and the work done under it.
@@ -227,11 +250,12 @@ fn alter_table_lock(
     context: &StatementContext<'_>,
     table: Option<&QualifiedName>,
     operation: &AlterTableOperation,
-) -> (Lock, Work) {
+) -> (LockMode, Work) {
     match operation {
-        AlterTableOperation::AddColumn { column_def, .. } => {
-            (Lock::AccessExclusive, add_column_work(context, column_def))
-        }
+        AlterTableOperation::AddColumn { column_def, .. } => (
+            LockMode::AccessExclusive,
+            add_column_work(context, column_def),
+        ),
         AlterTableOperation::AddConstraint {
             constraint,
             not_valid,
@@ -243,15 +267,17 @@ fn alter_table_lock(
                 Work::Scan
             };
             match constraint {
-                TableConstraint::ForeignKey(_) => (Lock::ShareRowExclusive, validation),
-                TableConstraint::Check(_) => (Lock::AccessExclusive, validation),
+                TableConstraint::ForeignKey(_) => (LockMode::ShareRowExclusive, validation),
+                TableConstraint::Check(_) => (LockMode::AccessExclusive, validation),
                 TableConstraint::PrimaryKey(_) | TableConstraint::Unique(_) => {
-                    (Lock::AccessExclusive, Work::IndexBuild)
+                    (LockMode::AccessExclusive, Work::IndexBuild)
                 }
-                _ => (Lock::AccessExclusive, Work::Catalog),
+                _ => (LockMode::AccessExclusive, Work::Catalog),
             }
         }
-        AlterTableOperation::ValidateConstraint { .. } => (Lock::ShareUpdateExclusive, Work::Scan),
+        AlterTableOperation::ValidateConstraint { .. } => {
+            (LockMode::ShareUpdateExclusive, Work::Scan)
+        }
         AlterTableOperation::AlterColumn { column_name, op } => {
             let column = identifier(column_name);
             let work = match op {
@@ -265,22 +291,36 @@ fn alter_table_lock(
                 } => type_change_work(context, table, &column, data_type, using.is_some()),
                 _ => Work::Catalog,
             };
-            (Lock::AccessExclusive, work)
+            (LockMode::AccessExclusive, work)
         }
         AlterTableOperation::SetOptionsParens { .. } | AlterTableOperation::ResetOptions { .. } => {
-            (Lock::ShareUpdateExclusive, Work::Catalog)
+            (LockMode::ShareUpdateExclusive, Work::Catalog)
         }
         AlterTableOperation::SetLogged | AlterTableOperation::SetUnlogged => {
-            (Lock::AccessExclusive, Work::Rewrite)
+            (LockMode::AccessExclusive, Work::Rewrite)
         }
-        _ => (Lock::AccessExclusive, Work::Catalog),
+        AlterTableOperation::EnableTrigger { .. }
+        | AlterTableOperation::DisableTrigger { .. }
+        | AlterTableOperation::EnableAlwaysTrigger { .. }
+        | AlterTableOperation::EnableReplicaTrigger { .. } => {
+            (LockMode::ShareRowExclusive, Work::Catalog)
+        }
+        // The partition's rows are checked against its bounds, unless a CHECK proves them.
+        AlterTableOperation::AttachPartitionOf { .. } => {
+            (LockMode::ShareUpdateExclusive, Work::Catalog)
+        }
+        AlterTableOperation::DetachPartitionOf {
+            mode: Some(DetachPartitionMode::Concurrently),
+            ..
+        } => (LockMode::ShareUpdateExclusive, Work::Catalog),
+        _ => (LockMode::AccessExclusive, Work::Catalog),
     }
 }
 
 /// The work of adding a column: a rewrite when its values must be written into every row,
 /// else what its constraints need (a validation scan, an index build) or nothing.
 fn add_column_work(context: &StatementContext<'_>, column_def: &ColumnDef) -> Work {
-    if column_rewrites_table(column_def, context.environment.pg_version) {
+    if column_rewrites_table(column_def, context) {
         return Work::Rewrite;
     }
     column_def
@@ -296,8 +336,7 @@ fn add_column_work(context: &StatementContext<'_>, column_def: &ColumnDef) -> Wo
 }
 
 /// The work of changing a column's type: none for a change PostgreSQL makes in the catalog
-/// (see [`type_change_is_free`]), else a rewrite (always with `USING`, or when the old type
-/// is not known).
+/// (see [`type_change_rewrites`]), else a rewrite (also when the old type is not known).
 fn type_change_work(
     context: &StatementContext<'_>,
     table: Option<&QualifiedName>,
@@ -311,80 +350,50 @@ fn type_change_work(
         .map(|c| c.data_type.as_str());
     let new = crate::model::ddl::format_type(data_type);
     match old {
-        Some(old) if !with_using && type_change_is_free(old, &new) => Work::Catalog,
+        Some(old) if !type_change_rewrites(context.catalog, old, &new, with_using) => Work::Catalog,
         _ => Work::Rewrite,
     }
 }
 
-/// Functions that are the same for every row of one statement (immutable or stable): a
-/// default calling only these is evaluated once and stored in the catalog. Any other call —
-/// `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, a function of the schema's own
-/// (VOLATILE unless declared otherwise) — is computed per row, which rewrites the table.
-const ONCE_PER_STATEMENT_FUNCTIONS: &[&str] = &[
-    "now",
-    "current_timestamp",
-    "current_date",
-    "current_time",
-    "localtime",
-    "localtimestamp",
-    "transaction_timestamp",
-    "current_user",
-    "current_setting",
-    "session_user",
-    "lower",
-    "upper",
-    "coalesce",
-    "to_jsonb",
-    "to_json",
-    "jsonb_build_object",
-    "json_build_object",
-    "array",
-    "make_interval",
-    "interval",
-    "timezone",
-    "date_trunc",
-];
+/// Whether changing a column from type `old` to `new` rewrites the table: always with
+/// `USING`, and to a domain with a constraint (every value is checked anew); else the
+/// domains stand for their base types, and the change is free when those are
+/// binary-compatible (see [`type_change_is_free`]).
+pub fn type_change_rewrites(catalog: &Catalog, old: &str, new: &str, with_using: bool) -> bool {
+    let checked_domain = catalog
+        .domain_of_type(new)
+        .is_some_and(|domain| domain.has_constraints());
+    with_using
+        || (checked_domain && old != new)
+        || !type_change_is_free(catalog.base_type(old), catalog.base_type(new))
+}
 
 /// Whether adding this column rewrites the table: a stored generated or identity column
-/// always does (every row gets its value); a default does when it calls a volatile
-/// function, or on PostgreSQL 10 and older when it is anything but NULL; `serial` types
-/// bring a `nextval` default.
-pub fn column_rewrites_table(column: &ColumnDef, pg_version: u32) -> bool {
+/// always does (every row gets its value); so does a column of a domain with a constraint
+/// (each row's value, NULL or the default, is checked); a default does when it calls a
+/// volatile function (see [`expression_volatility`]), or on PostgreSQL 10 and older when it
+/// is anything but NULL; `serial` types bring a `nextval` default.
+pub fn column_rewrites_table(column: &ColumnDef, context: &StatementContext<'_>) -> bool {
+    let pg_version = context.environment.pg_version;
+    let data_type = column.data_type.to_string().to_ascii_lowercase();
     let serial = matches!(
-        column.data_type.to_string().to_ascii_lowercase().as_str(),
+        data_type.as_str(),
         "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
     );
+    let checked_domain = context
+        .catalog
+        .domain_of_type(&crate::model::ddl::format_type(&column.data_type))
+        .is_some_and(|domain| domain.has_constraints());
     serial
+        || checked_domain
         || column.options.iter().any(|option| match &option.option {
             ColumnOption::Default(expr) => {
                 !matches!(expr, Expr::Value(v) if v.to_string().eq_ignore_ascii_case("NULL"))
-                    && (pg_version < 11 || is_volatile(expr))
+                    && (pg_version < 11 || expression_volatility(expr) == Volatility::Volatile)
             }
             ColumnOption::Generated { .. } | ColumnOption::Identity(_) => true,
             _ => false,
         })
-}
-
-/// Whether an expression calls a function that may return a different value per row.
-pub fn is_volatile(expr: &Expr) -> bool {
-    let text = expr.to_string().to_ascii_lowercase();
-    let mut volatile = false;
-    for (at, _) in text.match_indices('(') {
-        let name: String = text[..at]
-            .trim_end()
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let name = name.rsplit('.').next().unwrap_or("");
-        if !name.is_empty() && !ONCE_PER_STATEMENT_FUNCTIONS.contains(&name) {
-            volatile = true;
-        }
-    }
-    volatile
 }
 
 /// Type changes PostgreSQL makes without rewriting the table: to `text` or a longer
@@ -436,20 +445,6 @@ pub fn type_change_is_free(old: &str, new: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn volatile_defaults_are_the_calls_not_known_to_be_stable() {
-        let volatile = |sql: &str| is_volatile(&crate::sql::parse::parse_expression(sql).unwrap());
-        assert!(volatile("gen_random_uuid()"));
-        assert!(volatile("clock_timestamp()"));
-        assert!(volatile("public.generate_unique_changeme()"));
-        assert!(volatile("nextval('orders_id_seq'::regclass)"));
-        assert!(!volatile("now()"));
-        assert!(!volatile("'EUR'"));
-        assert!(!volatile("(0)"));
-        assert!(!volatile("CURRENT_TIMESTAMP"));
-        assert!(!volatile("'{}'::jsonb"));
-    }
 
     #[test]
     fn free_type_changes_are_the_binary_compatible_ones() {

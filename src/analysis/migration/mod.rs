@@ -11,8 +11,10 @@ pub mod impact;
 pub mod locks;
 pub mod script;
 pub mod usage;
+pub mod volatility;
+pub mod word_locks;
 
-use crate::findings::{Finding, Location};
+use crate::findings::{Finding, Location, LockMode};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
 use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
@@ -20,7 +22,7 @@ use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
 use impact::Thresholds;
-use locks::{Lock, TableLock, table_locks};
+use locks::{TableLock, table_locks};
 use script::{MigrationFile, MigrationStatement, read_migration};
 use sqlparser::ast::{
     AlterTableOperation, Ident, ObjectName, ObjectType, Statement, TableConstraint,
@@ -29,6 +31,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use usage::WorkloadUsage;
+use word_locks::is_backfill;
 
 /// What the checks know beyond the migrations themselves.
 #[derive(Debug, Clone)]
@@ -74,6 +77,9 @@ pub struct Session {
     /// Existing tables whose rows an UPDATE, DELETE or TRUNCATE earlier in the file changed:
     /// their statistics describe rows that may be gone (a backfill before `SET NOT NULL`).
     pub rows_changed: BTreeSet<QualifiedName>,
+    /// Tables a `TRUNCATE` of the open transaction emptied: its ACCESS EXCLUSIVE lock keeps
+    /// them empty until the transaction ends, unless a statement of its own fills them.
+    pub emptied: BTreeSet<QualifiedName>,
     /// CHECK constraints added earlier in the file to tables the schema does not have (see
     /// [`StatementContext::assumed_table`]), which the catalog cannot hold for them.
     pub assumed_table_checks: Vec<AddedCheck>,
@@ -187,6 +193,23 @@ impl<'a> StatementContext<'a> {
 
     pub fn index_name(&self, index: &ObjectName) -> Option<QualifiedName> {
         self.loader.applier().resolve(RelationKind::Index, index)
+    }
+
+    /// The tables with a column of the domain `name` names.
+    pub fn tables_using_domain(&self, name: &ObjectName) -> Vec<QualifiedName> {
+        let domain = self.loader.applier().creation_name(name);
+        let qualified = format!("{}.{}", domain.schema, domain.name);
+        self.catalog
+            .tables
+            .iter()
+            .filter(|(_, table)| {
+                table
+                    .columns
+                    .iter()
+                    .any(|c| c.data_type == domain.name || c.data_type == qualified)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Whether the table was created earlier in this file (so it is still empty).
@@ -583,6 +606,7 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         session.exclusive_lock = None;
         session.locking_statements_since = 0;
         session.added_not_valid.clear();
+        session.emptied.clear();
         return session;
     }
     if session.in_transaction {
@@ -597,8 +621,9 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
         }
         return session;
     }
+    follow_emptied_tables(&mut session, context);
     let locks = context.locks_on_existing_tables();
-    if is(&["UPDATE"]) || is(&["DELETE"]) || is(&["TRUNCATE"]) {
+    if is_backfill(context) || is(&["TRUNCATE"]) {
         session
             .rows_changed
             .extend(locks.iter().map(|l| l.table.clone()));
@@ -606,17 +631,49 @@ fn next_session(before: &Session, context: &StatementContext<'_>) -> Session {
     if locks.is_empty() {
         return session;
     }
-    if locks.iter().any(|l| l.lock >= Lock::Share) {
+    if locks.iter().any(|l| l.lock >= LockMode::Share) {
         session.strong_locks_before += 1;
     }
     if session.exclusive_lock.is_some() {
         session.locking_statements_since += 1;
     } else if session.in_transaction
-        && let Some(lock) = locks.iter().find(|l| l.lock == Lock::AccessExclusive)
+        && let Some(lock) = locks.iter().find(|l| l.lock == LockMode::AccessExclusive)
     {
         session.exclusive_lock = Some((lock.table.clone(), context.statement.line));
     }
     session
+}
+
+/// Follows the tables a `TRUNCATE` in the open transaction emptied: an `INSERT`, `COPY` or
+/// `MERGE` into one may fill it again. Outside a transaction, others may fill it at once.
+fn follow_emptied_tables(session: &mut Session, context: &StatementContext<'_>) {
+    let is = |words: &[&str]| context.starts_with(words);
+    if !session.in_transaction {
+        session.emptied.clear();
+        return;
+    }
+    if is(&["TRUNCATE"])
+        && let Some(Statement::Truncate(truncate)) = context.ast
+    {
+        let emptied = truncate
+            .table_names
+            .iter()
+            .filter_map(|target| context.assumed_table(&target.name));
+        session.emptied.extend(emptied);
+        return;
+    }
+    let filled = if is(&["INSERT", "INTO"]) {
+        context.object_after(&["INTO"])
+    } else if is(&["COPY"]) {
+        context.object_after(&["COPY"])
+    } else if is(&["MERGE", "INTO"]) {
+        context.object_after(&["INTO"])
+    } else {
+        None
+    };
+    if let Some(table) = filled.and_then(|name| context.assumed_table(&name)) {
+        session.emptied.remove(&table);
+    }
 }
 
 /// Keeps the CHECK constraints of tables the schema does not have as `ALTER TABLE` adds,

@@ -286,6 +286,7 @@ impl DdlApplier {
                 name,
                 sequence_options,
             } => self.create_sequence(*temporary, *if_not_exists, name, sequence_options),
+            Statement::CreateDomain(create) => self.create_domain(create),
             Statement::CreateSchema {
                 schema_name,
                 if_not_exists,

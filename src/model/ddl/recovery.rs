@@ -96,7 +96,7 @@ pub(super) fn may_change_catalog(words: &Words, text: &str) -> bool {
         while is_one_of(at, CREATE_MODIFIERS) {
             at += 1;
         }
-        return is_one_of(at, CATALOG_OBJECTS);
+        return is_one_of(at, CATALOG_OBJECTS) || words.is(at, "DOMAIN");
     }
     if first.eq_ignore_ascii_case("ALTER") || first.eq_ignore_ascii_case("DROP") {
         return is_one_of(1, CATALOG_OBJECTS);
@@ -190,6 +190,7 @@ pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
     if words.is(0, "CREATE") {
         on_only = edits.without_on_only()?;
         edits.without_with_data()?;
+        edits.domain_not_null_as_check()?;
     }
     if words.is(0, "CREATE") || words.is(0, "ALTER") {
         edits.virtual_as_stored()?;
@@ -226,6 +227,23 @@ impl Edits<'_, '_> {
         let start = self.words.tokens.get(from)?.1;
         let end = self.words.tokens.get(to)?.2;
         self.list.push((start, end, replacement));
+        Some(())
+    }
+
+    /// `CREATE DOMAIN … NOT NULL`, which sqlparser cannot read, as the CHECK it amounts to
+    /// (a constraint every value of the domain's columns is checked against).
+    fn domain_not_null_as_check(&mut self) -> Option<()> {
+        let words = self.words;
+        if !words.starts_with(&["CREATE", "DOMAIN"]) {
+            return Some(());
+        }
+        let mut from = 0;
+        while let Some(at) = words.find(from, &["NOT", "NULL"]) {
+            if !words.is(at.wrapping_sub(1), "IS") {
+                self.replace(at, at + 1, "CHECK (VALUE IS NOT NULL)")?;
+            }
+            from = at + 2;
+        }
         Some(())
     }
 

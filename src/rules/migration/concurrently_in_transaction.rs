@@ -23,7 +23,7 @@
 //! Always an error: the statement cannot succeed.
 
 use crate::analysis::migration::StatementContext;
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Category, Claim, Finding, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -52,6 +52,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             "CONCURRENTLY cannot run inside a transaction block ({opened}): PostgreSQL rejects \
              the statement and the migration fails"
         ),
+        claims: vec![Claim::FailsInTransaction],
         ..RULE.finding_at(context)
     });
 }

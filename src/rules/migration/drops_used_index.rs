@@ -31,9 +31,9 @@
 //! column (MIG002 still covers the drop's lock), and for tables created in the same file.
 
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
+use crate::analysis::migration::locks::Work;
 use crate::analysis::migration::usage::describe;
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::model::catalog::{Catalog, Index, QualifiedName};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
@@ -65,7 +65,8 @@ fn check(context: &StatementContext<'_>, _: &mut Vec<Finding>) {
         }
         // The statements will scan the table: the scan's weight on it decides, but never
         // below a warning — they run on every call, not once.
-        let Some(impact) = context.impact(table, Lock::AccessExclusive, Work::Scan, RULE.severity)
+        let Some(impact) =
+            context.impact(table, LockMode::AccessExclusive, Work::Scan, RULE.severity)
         else {
             continue;
         };

@@ -22,8 +22,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::Work;
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::model::ddl::{identifier, quote_identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterTableOperation, ColumnOption, Ident, TableConstraint};
@@ -88,7 +88,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::IndexBuild,
             problem,
         ) else {

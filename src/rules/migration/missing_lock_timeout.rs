@@ -26,8 +26,8 @@
 //! warning otherwise. Reported once per file, on the first statement that needs it.
 
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::Work;
+use crate::findings::{Category, Claim, Finding, LockMode, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -44,7 +44,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let locks = context.locks_on_existing_tables();
-    let Some(lock) = locks.iter().find(|l| l.lock >= Lock::Share) else {
+    let Some(lock) = locks.iter().find(|l| l.lock >= LockMode::Share) else {
         return;
     };
     let Some(impact) = context.impact(&lock.table, lock.lock, Work::Catalog, RULE.severity) else {
@@ -53,17 +53,17 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     out.push(Finding {
         severity: impact.severity,
         message: format!(
-            "no lock_timeout is set before this statement asks for {} {} lock on {}; {}",
-            if lock.lock == Lock::AccessExclusive {
-                "an"
-            } else {
-                "a"
-            },
-            lock.lock.as_str(),
+            "no lock_timeout is set before this statement asks for {} on {}; {}",
+            lock.lock.with_article(),
             lock.table,
             impact.explanation
         ),
         table: Some(lock.table.clone()),
+        claims: vec![Claim::TakesLock {
+            table: lock.table.clone(),
+            lock: lock.lock,
+            rewrites: lock.work == Work::Rewrite,
+        }],
         sql: Some("SET lock_timeout = '2s';".into()),
         ..RULE.finding_at(context)
     });

@@ -36,18 +36,19 @@ mod in_use;
 mod new_columns;
 
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::Finding;
+use crate::analysis::migration::locks::Work;
+use crate::findings::{Claim, Finding, LockMode};
 use crate::model::catalog::QualifiedName;
 use crate::rules::Rule;
 
 /// A finding for a statement that holds `lock` on `table` for `work`, at the severity the
-/// table's size and traffic call for; nothing for a table created in the same file.
+/// table's size and traffic call for, claiming that lock (and a rewrite when the work is
+/// one); nothing for a table created in the same file.
 fn blocking_finding(
     context: &StatementContext<'_>,
     rule: &'static Rule,
     table: &QualifiedName,
-    lock: Lock,
+    lock: LockMode,
     work: Work,
     problem: String,
 ) -> Option<Finding> {
@@ -56,6 +57,11 @@ fn blocking_finding(
         severity: impact.severity,
         message: format!("{problem}; {}", impact.explanation),
         table: Some(table.clone()),
+        claims: vec![Claim::TakesLock {
+            table: table.clone(),
+            lock,
+            rewrites: work == Work::Rewrite,
+        }],
         ..rule.finding_at(context)
     })
 }

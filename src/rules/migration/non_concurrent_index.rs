@@ -28,8 +28,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::Work;
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::Statement;
 
@@ -58,7 +58,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         context,
         &RULE,
         &table,
-        Lock::Share,
+        LockMode::Share,
         Work::IndexBuild,
         problem,
     ) {

@@ -25,8 +25,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::Work;
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{ObjectName, ObjectType, Statement};
 
@@ -64,7 +64,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::Catalog,
             problem,
         ) {

@@ -1,6 +1,7 @@
 //! ## What it finds
 //! `ALTER TABLE … ADD COLUMN … NOT NULL` without a `DEFAULT` (nor identity or generated) on
-//! a table that already exists.
+//! a table that already exists — unless a `TRUNCATE` earlier in the same transaction
+//! emptied it (its lock keeps it empty until `COMMIT`) and nothing filled it since.
 //!
 //! ## Why it matters
 //! Every existing row would get NULL in a NOT NULL column: PostgreSQL rejects the statement
@@ -25,7 +26,7 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::impact::Size;
-use crate::findings::{Category, Finding, Severity};
+use crate::findings::{Category, Claim, Finding, Severity};
 use crate::model::ddl::identifier;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterTableOperation, ColumnOption};
@@ -44,7 +45,10 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let size = context.size(&table);
-    if matches!(size, Size::New) || matches!(size, Size::Rows { rows, .. } if rows < 1.0) {
+    let empty = matches!(size, Size::New)
+        || matches!(size, Size::Rows { rows, .. } if rows < 1.0)
+        || context.session.emptied.contains(&table);
+    if empty {
         return;
     }
     for operation in operations {
@@ -81,6 +85,9 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ),
             table: Some(table.clone()),
             columns: vec![column],
+            claims: vec![Claim::FailsWithRows {
+                table: table.clone(),
+            }],
             ..RULE.finding_at(context)
         });
     }

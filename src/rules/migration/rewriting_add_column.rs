@@ -1,7 +1,11 @@
 //! ## What it finds
 //! `ALTER TABLE … ADD COLUMN` that rewrites an existing table: a volatile default
-//! (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a `serial` type's `nextval`), a
-//! stored generated column, or — on PostgreSQL 10 and older (`--pg-version`) — any default.
+//! (`gen_random_uuid()`, `clock_timestamp()`, `random()`, a `serial` type's `nextval`, a
+//! function of the schema's own), a stored generated or identity column, a column of a
+//! domain with a constraint (every row's value is checked, even without a default), or — on
+//! PostgreSQL 10 and older (`--pg-version`) — any default. Volatility is `pg_proc`'s: a
+//! default calling only immutable or stable functions (`tstzrange(now(), NULL)`) is
+//! evaluated once and stored in the catalog.
 //!
 //! ## Why it matters
 //! The table and all its indexes are written anew under an ACCESS EXCLUSIVE lock: no reads,
@@ -27,9 +31,9 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work, column_rewrites_table};
-use crate::findings::{Category, Finding, Severity};
-use crate::model::ddl::identifier;
+use crate::analysis::migration::locks::{Work, column_rewrites_table};
+use crate::findings::{Category, Finding, LockMode, Severity};
+use crate::model::ddl::{format_type, identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::AlterTableOperation;
 
@@ -50,12 +54,21 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let AlterTableOperation::AddColumn { column_def, .. } = operation else {
             continue;
         };
-        if !column_rewrites_table(column_def, context.environment.pg_version) {
+        if !column_rewrites_table(column_def, context) {
             continue;
         }
         let column = identifier(&column_def.name);
+        let checked_domain = context
+            .catalog
+            .domain_of_type(&format_type(&column_def.data_type))
+            .is_some_and(|domain| domain.has_constraints());
+        let why = if checked_domain {
+            ": every row's value is checked against the domain's constraints"
+        } else {
+            ""
+        };
         let problem = format!(
-            "ADD COLUMN {column} ({}) rewrites {table} and its indexes",
+            "ADD COLUMN {column} ({}) rewrites {table} and its indexes{why}",
             column_def
                 .to_string()
                 .split_once(' ')
@@ -65,7 +78,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::Rewrite,
             problem,
         ) {

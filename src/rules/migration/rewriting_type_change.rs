@@ -2,7 +2,9 @@
 //! `ALTER TABLE … ALTER COLUMN … TYPE` that rewrites an existing table. Changes PostgreSQL
 //! makes in place are left alone: `varchar(n)` to a longer `varchar` or to `text`,
 //! `numeric(p,s)` to a larger precision with the same scale or to unconstrained `numeric`,
-//! `cidr` to `inet`.
+//! `cidr` to `inet`, and between a domain and its base type (a domain stands for its base
+//! type, unless the new type is a domain with a constraint: every value is then checked,
+//! which rewrites).
 //!
 //! ## Why it matters
 //! The table and every index on it are rewritten under an ACCESS EXCLUSIVE lock: nothing
@@ -27,8 +29,8 @@
 
 use super::blocking_finding;
 use crate::analysis::migration::StatementContext;
-use crate::analysis::migration::locks::{Lock, Work, type_change_is_free};
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::locks::{Work, type_change_rewrites};
+use crate::findings::{Category, Finding, LockMode, Severity};
 use crate::model::ddl::{format_type, identifier};
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{AlterColumnOperation, AlterTableOperation};
@@ -66,8 +68,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             .and_then(|t| t.column(&column))
             .map(|c| c.data_type.clone());
         if let Some(old) = &old
-            && using.is_none()
-            && type_change_is_free(old, &new)
+            && !type_change_rewrites(context.catalog, old, &new, using.is_some())
         {
             continue;
         }
@@ -90,7 +91,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             context,
             &RULE,
             &table,
-            Lock::AccessExclusive,
+            LockMode::AccessExclusive,
             Work::Rewrite,
             problem,
         ) {

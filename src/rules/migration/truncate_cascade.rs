@@ -28,7 +28,7 @@
 use crate::analysis::index::definition::qualified;
 use crate::analysis::migration::StatementContext;
 use crate::findings::{Category, Finding, Severity};
-use crate::model::catalog::{Catalog, QualifiedName};
+use crate::model::catalog::QualifiedName;
 use crate::rules::{Check, Rule};
 use sqlparser::ast::{CascadeOption, Statement, TruncateIdentityOption};
 use std::collections::BTreeSet;
@@ -62,7 +62,7 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     let reached: Vec<BTreeSet<QualifiedName>> = named
         .iter()
         .map(|(table, _)| {
-            let mut tables = referencing_tables(context.catalog, table);
+            let mut tables = context.catalog.referencing_tables(table);
             tables.retain(|t| !targets.contains(t) && !context.is_new(t));
             tables
         })
@@ -116,24 +116,6 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             ..RULE.finding_at(context)
         });
     }
-}
-
-/// The tables whose foreign keys lead to `table`, directly or through other tables.
-fn referencing_tables(catalog: &Catalog, table: &QualifiedName) -> BTreeSet<QualifiedName> {
-    let mut reached: BTreeSet<QualifiedName> = BTreeSet::new();
-    let mut frontier = vec![table.clone()];
-    while let Some(referenced) = frontier.pop() {
-        for (name, candidate) in &catalog.tables {
-            let references = candidate
-                .foreign_keys
-                .iter()
-                .any(|fk| fk.references == referenced);
-            if references && name != table && reached.insert(name.clone()) {
-                frontier.push(name.clone());
-            }
-        }
-    }
-    reached
 }
 
 /// `1 table`, `3 tables`.

@@ -1,6 +1,7 @@
 //! ## What it finds
 //! Inside one transaction, a statement that locks more tables after an earlier statement
-//! took an ACCESS EXCLUSIVE lock on an existing table.
+//! took an ACCESS EXCLUSIVE lock on an existing table — a backfill (`UPDATE` or `DELETE`,
+//! also after `WITH`), an index build, another lock.
 //!
 //! ## Why it matters
 //! Locks are held until the transaction ends. Everything the transaction does after taking
@@ -25,7 +26,8 @@
 
 use crate::analysis::migration::StatementContext;
 use crate::analysis::migration::locks::Work;
-use crate::findings::{Category, Finding, Severity};
+use crate::analysis::migration::word_locks::is_backfill;
+use crate::findings::{Category, Claim, Finding, LockMode, Severity};
 use crate::rules::{Check, Rule};
 
 pub static RULE: Rule = Rule {
@@ -50,13 +52,13 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     };
     let Some(impact) = context.impact(
         held,
-        crate::analysis::migration::locks::Lock::AccessExclusive,
+        LockMode::AccessExclusive,
         work.max(Work::Scan),
         RULE.severity,
     ) else {
         return;
     };
-    let what = if context.starts_with(&["UPDATE"]) || context.starts_with(&["DELETE"]) {
+    let what = if is_backfill(context) {
         "changes rows".to_string()
     } else if work == Work::Catalog {
         "waits for more locks".to_string()
@@ -71,6 +73,10 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
             impact.table_note
         ),
         table: Some(held.clone()),
+        claims: vec![Claim::HoldsLock {
+            table: held.clone(),
+            lock: LockMode::AccessExclusive,
+        }],
         ..RULE.finding_at(context)
     });
 }
