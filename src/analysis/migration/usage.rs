@@ -43,6 +43,84 @@ pub struct TableUsage {
     pub queries: Vec<QueryUse>,
 }
 
+impl TableUsage {
+    /// Every list most calls first (fingerprint order among equals, for stable output).
+    fn sort_by_calls(&mut self) {
+        let by_calls = |a: &QueryUse, b: &QueryUse| {
+            b.calls
+                .cmp(&a.calls)
+                .then(a.fingerprint.cmp(&b.fingerprint))
+        };
+        self.queries.sort_by(by_calls);
+        self.delete_queries.sort_by(by_calls);
+        for uses in self.columns.values_mut() {
+            uses.sort_by(by_calls);
+        }
+    }
+}
+
+/// One statement's tables, each once: its calls, and its deletes.
+fn add_table_uses(
+    tables: &mut BTreeMap<QualifiedName, TableUsage>,
+    facts: &QueryFacts,
+    calls: u64,
+    query_use: impl Fn(ColumnRole) -> QueryUse,
+) {
+    let mut seen_tables = Vec::new();
+    for table_use in &facts.tables {
+        if seen_tables.contains(&&table_use.table) {
+            continue;
+        }
+        seen_tables.push(&table_use.table);
+        let usage = tables.entry(table_use.table.clone()).or_default();
+        usage.calls += calls;
+        usage.queries.push(query_use(ColumnRole::Mentioned));
+        if facts
+            .tables
+            .iter()
+            .any(|t| t.table == table_use.table && t.access == Access::Delete)
+        {
+            usage.deletes += calls;
+            usage.delete_queries.push(query_use(ColumnRole::Mentioned));
+        }
+    }
+}
+
+/// One statement's columns, each with the role the statement gives it.
+fn add_column_uses(
+    tables: &mut BTreeMap<QualifiedName, TableUsage>,
+    facts: &QueryFacts,
+    query_use: impl Fn(ColumnRole) -> QueryUse,
+) {
+    let searched: Vec<(&QualifiedName, &str)> = facts
+        .predicates
+        .iter()
+        .map(|p| &p.column)
+        .chain(facts.joins.iter().flat_map(|j| [&j.left, &j.right]))
+        .chain(facts.order_by.iter().filter_map(|k| k.column.as_ref()))
+        .map(|c| (&c.table, c.column.as_str()))
+        .collect();
+    for (table, columns) in &facts.columns_used {
+        let usage = tables.entry(table.clone()).or_default();
+        for column in columns {
+            let role = if searched.contains(&(table, column.as_str())) {
+                ColumnRole::Searched
+            } else if facts.select_star.contains(table)
+                && !facts.column_mentions.contains_key(column)
+            {
+                ColumnRole::ThroughStar
+            } else {
+                ColumnRole::Mentioned
+            };
+            usage
+                .columns
+                .entry(column.clone())
+                .or_default()
+                .push(query_use(role));
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WorkloadUsage {
     tables: BTreeMap<QualifiedName, TableUsage>,
@@ -68,66 +146,14 @@ impl WorkloadUsage {
                 calls: stats.calls,
                 role,
             };
-            let searched: Vec<(&QualifiedName, &str)> = facts
-                .predicates
-                .iter()
-                .map(|p| &p.column)
-                .chain(facts.joins.iter().flat_map(|j| [&j.left, &j.right]))
-                .chain(facts.order_by.iter().filter_map(|k| k.column.as_ref()))
-                .map(|c| (&c.table, c.column.as_str()))
-                .collect();
-            let mut seen_tables = Vec::new();
-            for table_use in &facts.tables {
-                if seen_tables.contains(&&table_use.table) {
-                    continue;
-                }
-                seen_tables.push(&table_use.table);
-                let usage = tables.entry(table_use.table.clone()).or_default();
-                usage.calls += stats.calls;
-                usage.queries.push(query_use(ColumnRole::Mentioned));
-                if facts
-                    .tables
-                    .iter()
-                    .any(|t| t.table == table_use.table && t.access == Access::Delete)
-                {
-                    usage.deletes += stats.calls;
-                    usage.delete_queries.push(query_use(ColumnRole::Mentioned));
-                }
-            }
-            for (table, columns) in &facts.columns_used {
-                let usage = tables.entry(table.clone()).or_default();
-                for column in columns {
-                    let role = if searched.contains(&(table, column.as_str())) {
-                        ColumnRole::Searched
-                    } else if facts.select_star.contains(table)
-                        && !facts.column_mentions.contains_key(column)
-                    {
-                        ColumnRole::ThroughStar
-                    } else {
-                        ColumnRole::Mentioned
-                    };
-                    usage
-                        .columns
-                        .entry(column.clone())
-                        .or_default()
-                        .push(query_use(role));
-                }
-            }
+            add_table_uses(&mut tables, facts, stats.calls, query_use);
+            add_column_uses(&mut tables, facts, query_use);
         }
         for usage in tables.values_mut() {
             if span_seconds > 0.0 {
                 usage.calls_per_second = usage.calls as f64 / span_seconds;
             }
-            let by_calls = |a: &QueryUse, b: &QueryUse| {
-                b.calls
-                    .cmp(&a.calls)
-                    .then(a.fingerprint.cmp(&b.fingerprint))
-            };
-            usage.queries.sort_by(by_calls);
-            usage.delete_queries.sort_by(by_calls);
-            for uses in usage.columns.values_mut() {
-                uses.sort_by(by_calls);
-            }
+            usage.sort_by_calls();
         }
         WorkloadUsage { tables }
     }
