@@ -42,7 +42,7 @@ fn recommendations(
         .catalog
         .map(|c| c.indexes.keys().map(|n| n.name.clone()).collect())
         .unwrap_or_default();
-    for chosen in plan.chosen.iter().filter(|c| kind(&c.def)) {
+    for (rank, chosen) in plan.chosen.iter().enumerate().filter(|(_, c)| kind(&c.def)) {
         let name = unique_name(&chosen.def, &mut taken);
         let share_of = |saving: f64| {
             if plan.baseline > 0.0 {
@@ -106,7 +106,10 @@ fn recommendations(
             }),
             queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
             index: Some(IndexEvidence {
+                index: chosen.def.to_string(),
                 size_bytes: chosen.size_bytes,
+                rank: rank + 1,
+                cumulative_share_of_workload: share_of(chosen.cumulative_saving),
                 served: chosen
                     .served
                     .iter()
