@@ -693,8 +693,11 @@ fn control_characters_from_inputs_are_escaped_in_every_text_format() {
     .unwrap();
     let (log, migration) = (log.to_str().unwrap(), migration.to_str().unwrap());
     let schema = "fixtures/schema/shop.dump.sql";
-    let runs: [&[&str]; 7] = [
+    let runs: [&[&str]; 8] = [
         &["workload", "--log", log, "--format", "table"],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "text", "--color", "never",
+        ],
         &["workload", "--log", log, "--format", "md"],
         &[
             "analyze", "--log", log, "--schema", schema, "--format", "table",

@@ -96,10 +96,6 @@ impl Style {
     fn gutter(self, text: &str) -> String {
         self.paint("1;34", text)
     }
-
-    pub fn dim(self, text: &str) -> String {
-        self.paint("2", text)
-    }
 }
 
 /// Whether the terminal is likely to turn OSC 8 sequences into links rather than print them

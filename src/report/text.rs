@@ -61,7 +61,7 @@ fn block(finding: &Finding, named: &BTreeMap<String, NamedQuery>, style: Style) 
         } else {
             "statements"
         };
-        out.push_str(&note(style, label, &served(finding, named, style)));
+        out.push_str(&note(style, label, &served(finding, named)));
     }
     out
 }
@@ -77,7 +77,7 @@ pub fn place(finding: &Finding) -> String {
 
 /// The statements a finding serves, a line each: fingerprint, short text, calls (and the
 /// cost per call before → after, for an index).
-fn served(finding: &Finding, named: &BTreeMap<String, NamedQuery>, style: Style) -> String {
+fn served(finding: &Finding, named: &BTreeMap<String, NamedQuery>) -> String {
     let costs: BTreeMap<&str, (f64, f64)> = finding
         .index
         .iter()
@@ -90,7 +90,7 @@ fn served(finding: &Finding, named: &BTreeMap<String, NamedQuery>, style: Style)
         .take(SERVED_SHOWN)
         .map(|fingerprint| {
             let Some(query) = named.get(fingerprint) else {
-                return style.dim(fingerprint);
+                return fingerprint.clone();
             };
             let cost = costs
                 .get(fingerprint.as_str())
@@ -99,8 +99,7 @@ fn served(finding: &Finding, named: &BTreeMap<String, NamedQuery>, style: Style)
                 })
                 .unwrap_or_default();
             format!(
-                "{} {} ({}{cost})",
-                style.dim(fingerprint),
+                "{fingerprint} {} ({}{cost})",
                 one_line(query.normalized, STATEMENT_WIDTH),
                 plural(query.calls as usize, "call")
             )

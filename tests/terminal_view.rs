@@ -1,0 +1,276 @@
+//! `analyze` in a terminal (issue 19): the findings view with and without colour, which
+//! format is chosen when none is asked for, `--format table` listing the findings, and
+//! `[[suppress]]` entries of planwise.toml leaving workload findings out and counting them.
+
+use std::process::{Command, Output};
+
+const LOG: &str = "fixtures/logs/shop.log";
+const SCHEMA: &str = "fixtures/schema/shop.dump.sql";
+
+/// planwise with `args`, in an environment without the variables that change colours and
+/// links, plus `vars`.
+fn planwise_with(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
+    command.args(args).env_remove("DATABASE_URL");
+    for name in [
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "FORCE_HYPERLINK",
+        "TERM_PROGRAM",
+        "VTE_VERSION",
+        "WT_SESSION",
+        "KONSOLE_VERSION",
+        "DOMTERM",
+        "CI",
+    ] {
+        command.env_remove(name);
+    }
+    command.envs(vars.iter().copied());
+    let output = command.output().expect("planwise runs");
+    assert!(
+        output.status.success(),
+        "planwise {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(args: &[&str], vars: &[(&str, &str)]) -> String {
+    String::from_utf8(planwise_with(args, vars).stdout).unwrap()
+}
+
+fn analyze(extra: &[&str], vars: &[(&str, &str)]) -> String {
+    let mut args = vec!["analyze", "--log", LOG, "--schema", SCHEMA];
+    args.extend_from_slice(extra);
+    stdout(&args, vars)
+}
+
+/// The text without the escape sequences the terminal view writes: SGR colours and OSC 8
+/// links (`ESC ] 8 ; ; URL ESC \`).
+fn without_styles(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        out.push_str(&rest[..at]);
+        let sequence = &rest[at..];
+        let end = if sequence.starts_with("\x1b[") {
+            sequence.find('m').expect("an SGR sequence ends with m") + 1
+        } else if sequence.starts_with("\x1b]8;;") {
+            sequence
+                .find("\x1b\\")
+                .expect("an OSC 8 sequence ends with ST")
+                + 2
+        } else {
+            panic!("an escape sequence the view does not write: {sequence:?}");
+        };
+        rest = &sequence[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_terminal_view_shows_each_finding_with_its_saving_fix_and_statements() {
+    let text = analyze(&["--format", "text", "--color", "never"], &[]);
+    assert!(!text.contains('\x1b'), "no colour when asked for none");
+    // One block per finding, in the engine's order; the index advice and a summary last.
+    assert!(text.starts_with(
+        "public.order_items(order_id): warning[BAT001 n-plus-one] `select product_id"
+    ));
+    assert!(text.contains(
+        "  = saving: 0.9 % of the workload's logged time (offline cost model, low confidence; \
+         upkeep 52 cost units)\n"
+    ));
+    assert!(text.contains(
+        "  = instead: CREATE INDEX CONCURRENTLY orders_user_id_created_at_idx ON public.orders"
+    ));
+    assert!(text.contains(
+        "  = serves: e89ac3e320224cd6 select id, status, total from orders where user_id = $1"
+    ));
+    assert!(text.ends_with(
+        "394 statements (35 distinct), 89.9 ms logged\n9 findings: 0 errors, 2 warnings, 7 info\n"
+    ));
+    insta::assert_snapshot!("analyze_shop_text", text);
+}
+
+#[test]
+fn the_coloured_view_is_the_plain_one_with_colours_and_links_to_rule_pages() {
+    let plain = analyze(&["--format", "text", "--color", "never"], &[]);
+    // `always` wins over NO_COLOR; FORCE_HYPERLINK stands for a terminal that takes links.
+    let vars = [("NO_COLOR", "1"), ("FORCE_HYPERLINK", "1")];
+    let coloured = analyze(&["--format", "text", "--color", "always"], &vars);
+    assert_eq!(without_styles(&coloured), plain);
+    assert!(coloured.contains(
+        "\x1b[1;33mwarning\x1b[0m[\x1b[1m\x1b]8;;https://github.com/planwise/planwise/blob/main/rules/BAT001.md\x1b\\BAT001\x1b]8;;\x1b\\\x1b[0m n-plus-one]"
+    ));
+    insta::assert_snapshot!("analyze_shop_text_colour", coloured.replace('\x1b', "\\e"));
+    // Without a terminal that announces links, colours only.
+    let no_links = analyze(&["--format", "text", "--color", "always"], &[]);
+    assert!(no_links.contains("\x1b[1;33mwarning") && !no_links.contains("\x1b]8;;"));
+    // auto: a pipe is not coloured, unless CLICOLOR_FORCE says so and NO_COLOR does not.
+    assert_eq!(analyze(&["--format", "text"], &[]), plain);
+    let forced = analyze(&["--format", "text"], &[("CLICOLOR_FORCE", "1")]);
+    assert_eq!(without_styles(&forced), plain);
+    assert_ne!(forced, plain);
+    let vetoed = [("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")];
+    assert_eq!(analyze(&["--format", "text"], &vetoed), plain);
+}
+
+/// Decided in issue 19: without `--format`, a pipe or a file gets the Markdown report as
+/// before (scripts that redirect `analyze` keep working); only a terminal gets the view.
+#[test]
+fn piped_or_written_output_stays_markdown_and_a_terminal_gets_the_view() {
+    let markdown = analyze(&["--format", "md"], &[]);
+    assert!(markdown.starts_with("# planwise analysis\n"));
+    assert_eq!(analyze(&[], &[]), markdown);
+    assert_eq!(analyze(&["--format", "markdown"], &[]), markdown);
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["report.md", "report.txt"] {
+        let path = dir.path().join(name);
+        analyze(&["-o", path.to_str().unwrap()], &[]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), markdown, "{name}");
+    }
+    // A pseudo-terminal from util-linux's script(1), where it is installed.
+    let binary = env!("CARGO_BIN_EXE_planwise");
+    let command = format!("{binary} analyze --log {LOG} --schema {SCHEMA} --color never");
+    let Ok(output) = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+    else {
+        eprintln!("SKIPPED the terminal half: script(1) is not installed");
+        return;
+    };
+    let on_terminal = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    assert!(
+        on_terminal.contains("warning[BAT001 n-plus-one]"),
+        "{on_terminal}"
+    );
+    assert!(!on_terminal.contains("## Summary"), "{on_terminal}");
+}
+
+#[test]
+fn the_table_lists_the_findings_instead_of_dropping_them() {
+    let table = analyze(&["--format", "table"], &[]);
+    assert!(
+        table.contains("│ 1  │ 26d1ae66ac1415aa │"),
+        "the workload table stays"
+    );
+    assert!(table.contains("\npublic.order_items(order_id): warning[BAT001 n-plus-one] "));
+    assert!(table.contains(
+        "\n9 findings: 0 errors, 2 warnings, 7 info (--format text shows each with its fix"
+    ));
+    // One line each, the message shortened.
+    let findings: Vec<&str> = table.lines().filter(|l| l.contains("info[DT")).collect();
+    assert_eq!(findings.len(), 3, "{table}");
+    assert!(findings.iter().all(|l| l.ends_with('…')), "{findings:?}");
+}
+
+#[test]
+fn suppressions_leave_out_findings_by_table_fingerprint_and_statement_and_count_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("planwise.toml");
+    std::fs::write(
+        &config,
+        r#"
+[[suppress]]
+rule = "DT004"
+table = "reviews"
+reason = "written in UTC only"
+
+[[suppress]]
+rule = "offset-pagination"
+statement = "select * from order_items order by id limit $1 offset $2"
+
+[[suppress]]
+rule = "IDX001"
+fingerprint = "43f947b0eb88e693"
+
+# BAT001's finding names two statements: matching one of them is not enough.
+[[suppress]]
+rule = "BAT001"
+fingerprint = "26d1ae66ac1415aa"
+"#,
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&analyze(&["--format", "json", "--config", config], &[])).unwrap();
+    assert_eq!(json["summary"]["suppressed_findings"], 3);
+    let findings = json["findings"].as_array().unwrap();
+    let of = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
+    assert_eq!(
+        (of("DT004"), of("RW001"), of("IDX001"), of("BAT001")),
+        (1, 0, 1, 1)
+    );
+    assert!(findings.iter().all(|f| f["table"] != "public.reviews"));
+    let text = analyze(&["--format", "text", "--config", config], &[]);
+    assert!(
+        text.ends_with("6 findings: 0 errors, 1 warning, 5 info (3 suppressed)\n"),
+        "{text}"
+    );
+    let markdown = analyze(&["--format", "md", "--config", config], &[]);
+    assert!(markdown.contains("| Findings suppressed | 3 (`[[suppress]]` in planwise.toml) |"));
+    // Without the file, nothing is suppressed and the JSON says 0.
+    let json: serde_json::Value =
+        serde_json::from_str(&analyze(&["--format", "json"], &[])).unwrap();
+    assert_eq!(json["summary"]["suppressed_findings"], 0);
+}
+
+#[test]
+fn a_suppression_that_names_nothing_to_suppress_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("planwise.toml");
+    std::fs::write(&config, "[[suppress]]\nrule = \"IDX001\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args([
+            "analyze",
+            "--log",
+            LOG,
+            "--config",
+            config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("names no table, fingerprint or statement"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn in_colour_too_the_only_escape_sequences_are_the_views_own() {
+    const HOSTILE: &str = "\x1b]0;pwned\x07\u{9b}2J\x7f\r";
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hostile.log");
+    std::fs::write(
+        &log,
+        format!(
+            "2026-11-26 00:41:30.062 UTC [14370] app@shop/psql LOG:  duration: 5.033 ms  \
+             statement: SELECT * FROM public.orders AS \"o{HOSTILE}\" WHERE note = '{HOSTILE}'\n"
+        ),
+    )
+    .unwrap();
+    let args = [
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        SCHEMA,
+        "--format",
+        "text",
+        "--color",
+        "always",
+    ];
+    let text = stdout(&args, &[("FORCE_HYPERLINK", "1")]);
+    // without_styles panics on any other escape sequence.
+    let plain = without_styles(&text);
+    assert!(
+        !plain.contains(|c: char| c.is_control() && c != '\n'),
+        "{plain:?}"
+    );
+    assert!(plain.contains(r"\x1b]0;pwned\x07\x9b2J\x7f"), "{plain}");
+}
