@@ -274,3 +274,102 @@ fn in_colour_too_the_only_escape_sequences_are_the_views_own() {
     );
     assert!(plain.contains(r"\x1b]0;pwned\x07\x9b2J\x7f"), "{plain}");
 }
+
+/// A log of lookups on ten unindexed columns, the busiest taking the most time: nine
+/// indexes are worth creating, the first few most of all.
+fn many_lookups_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let lookups = [
+        ("SELECT id FROM orders WHERE status = 'x{}'", 40, 90.0),
+        ("SELECT id FROM orders WHERE invoice_number = {}", 30, 60.0),
+        (
+            "SELECT id FROM orders WHERE shipped_on = '2024-01-{:02}'",
+            20,
+            40.0,
+        ),
+        ("SELECT id FROM orders WHERE note = 'n{}'", 10, 20.0),
+        ("SELECT id FROM events WHERE kind = 'k{}'", 8, 15.0),
+        ("SELECT id FROM audit.log WHERE changed_by = {}", 6, 10.0),
+        ("SELECT id FROM audit.log WHERE table_name = 't{}'", 5, 8.0),
+        ("SELECT id FROM orders WHERE total = {}", 2, 3.0),
+        (
+            "SELECT id FROM audit.log WHERE changed_at = '2024-01-01 00:00:{:02}'",
+            2,
+            2.0,
+        ),
+    ];
+    let mut log = String::new();
+    let mut second = 0;
+    for (sql, calls, ms) in lookups {
+        for call in 1..=calls {
+            second += 1;
+            let statement = if sql.contains("{:02}") {
+                sql.replace("{:02}", &format!("{call:02}"))
+            } else {
+                sql.replace("{}", &call.to_string())
+            };
+            log.push_str(&format!(
+                "2024-01-01 10:{:02}:{:02}.000 UTC [{call}] LOG:  duration: {ms:.3} ms  statement: {statement}\n",
+                second / 60,
+                second % 60
+            ));
+        }
+    }
+    let path = dir.join("lookups.log");
+    std::fs::write(&path, log).unwrap();
+    path
+}
+
+#[test]
+fn the_markdown_report_ranks_the_indexes_with_running_totals_and_folds_the_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = many_lookups_log(dir.path());
+    let args = [
+        "analyze",
+        "--log",
+        log.to_str().unwrap(),
+        "--schema",
+        SCHEMA,
+        "--min-saving",
+        "0",
+        "--format",
+        "md",
+    ];
+    let report = stdout(&args, &[]);
+    let rows: Vec<&str> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("| # | Index | Size | Adds | Running total |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(rows.len(), 9, "{report}");
+    let percent = |cell: &str| cell.trim().trim_end_matches(" %").parse::<f64>().unwrap();
+    let running: Vec<f64> = rows
+        .iter()
+        .map(|r| percent(r.split('|').nth(5).unwrap()))
+        .collect();
+    assert!(running.windows(2).all(|w| w[0] <= w[1]), "{running:?}");
+    // The running total of all of them is what the advice saves in all.
+    let advice = report
+        .lines()
+        .find(|l| l.starts_with("Index advice"))
+        .unwrap();
+    let less = advice
+        .split("(**")
+        .nth(1)
+        .unwrap()
+        .split(" % less")
+        .next()
+        .unwrap();
+    assert_eq!(format!("{:.1}", running[8]), less, "{advice}");
+    assert!(report.contains("\nThe first 3 give "), "{report}");
+    assert!(report.contains("<details><summary>6 more indexes (ranked 4 to 9), together "));
+    // The folded findings come after the others: the first index finding, ranked 1, leads.
+    let fold = report.find("<details><summary>6 more indexes").unwrap();
+    let rank_one = report
+        .find("CREATE INDEX CONCURRENTLY orders_status_idx")
+        .unwrap();
+    let rank_nine = report
+        .find("CREATE INDEX CONCURRENTLY log_changed_at_idx")
+        .unwrap();
+    assert!(rank_one < fold && fold < rank_nine);
+}

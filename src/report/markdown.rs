@@ -361,15 +361,21 @@ fn write_queries(out: &mut String, queries: &Queries<'_>, top: usize, named: &Na
 const QUERY_TABLE_HEAD: &str = "| # | Query | Calls | Total | % time | Mean | p95 | p99 | Errors |\n\
                                 |---:|---|---:|---:|---:|---:|---:|---:|---:|";
 
+/// A duration in a table cell: its number and unit joined by a no-break space, so a narrow
+/// column does not put them on two lines.
+fn cell_duration(ms: f64) -> String {
+    human_duration(ms).replace(' ', "\u{a0}")
+}
+
 /// A query's entry: its anchor (`#q-` and the fingerprint), its text and its figures.
 fn query_row(rank: usize, q: &QueryView) -> String {
-    let duration = |ms: Option<f64>| ms.map_or("-".to_string(), human_duration);
+    let duration = |ms: Option<f64>| ms.map_or("-".to_string(), cell_duration);
     format!(
         "| {} | <a id=\"q-{fp}\"></a>{} <br>`{fp}` | {} | {} | {:.1} | {} | {} | {} | {} |",
         rank + 1,
         code(q.normalized, 90),
         thousands(q.calls as f64),
-        human_duration(q.total_ms),
+        cell_duration(q.total_ms),
         q.time_share * 100.0,
         duration(q.mean_ms),
         duration(q.p95_ms),
@@ -417,7 +423,7 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
             thousands(entry.calls as f64),
             entry.median_size,
             entry.max_size,
-            human_duration(entry.total_ms),
+            cell_duration(entry.total_ms),
             entry.repeated_value_loops
         );
     }
@@ -500,7 +506,7 @@ fn write_join_graph(out: &mut String, report: &Report) {
                 edge.right.column,
                 edge.queries.len(),
                 thousands(edge.calls as f64),
-                human_duration(edge.total_ms),
+                cell_duration(edge.total_ms),
                 edge.type_mismatch
                     .as_ref()
                     .map_or("same".to_string(), |(a, b)| format!("⚠ {a} vs {b}"))
