@@ -2,6 +2,9 @@
 //! format is chosen when none is asked for, `--format table` listing the findings, and
 //! `[[suppress]]` entries of planwise.toml leaving workload findings out and counting them.
 
+mod common;
+
+use common::without_styles;
 use std::process::{Command, Output};
 
 const LOG: &str = "fixtures/logs/shop.log";
@@ -44,30 +47,6 @@ fn analyze(extra: &[&str], vars: &[(&str, &str)]) -> String {
     let mut args = vec!["analyze", "--log", LOG, "--schema", SCHEMA];
     args.extend_from_slice(extra);
     stdout(&args, vars)
-}
-
-/// The text without the escape sequences the terminal view writes: SGR colours and OSC 8
-/// links (`ESC ] 8 ; ; URL ESC \`).
-fn without_styles(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('\x1b') {
-        out.push_str(&rest[..at]);
-        let sequence = &rest[at..];
-        let end = if sequence.starts_with("\x1b[") {
-            sequence.find('m').expect("an SGR sequence ends with m") + 1
-        } else if sequence.starts_with("\x1b]8;;") {
-            sequence
-                .find("\x1b\\")
-                .expect("an OSC 8 sequence ends with ST")
-                + 2
-        } else {
-            panic!("an escape sequence the view does not write: {sequence:?}");
-        };
-        rest = &sequence[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[test]
@@ -239,40 +218,6 @@ fn a_suppression_that_names_nothing_to_suppress_is_refused() {
         stderr.contains("names no table, fingerprint or statement"),
         "{stderr}"
     );
-}
-
-#[test]
-fn in_colour_too_the_only_escape_sequences_are_the_views_own() {
-    const HOSTILE: &str = "\x1b]0;pwned\x07\u{9b}2J\x7f\r";
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("hostile.log");
-    std::fs::write(
-        &log,
-        format!(
-            "2026-11-26 00:41:30.062 UTC [14370] app@shop/psql LOG:  duration: 5.033 ms  \
-             statement: SELECT * FROM public.orders AS \"o{HOSTILE}\" WHERE note = '{HOSTILE}'\n"
-        ),
-    )
-    .unwrap();
-    let args = [
-        "analyze",
-        "--log",
-        log.to_str().unwrap(),
-        "--schema",
-        SCHEMA,
-        "--format",
-        "text",
-        "--color",
-        "always",
-    ];
-    let text = stdout(&args, &[("FORCE_HYPERLINK", "1")]);
-    // without_styles panics on any other escape sequence.
-    let plain = without_styles(&text);
-    assert!(
-        !plain.contains(|c: char| c.is_control() && c != '\n'),
-        "{plain:?}"
-    );
-    assert!(plain.contains(r"\x1b]0;pwned\x07\x9b2J\x7f"), "{plain}");
 }
 
 /// A log of lookups on ten unindexed columns, the busiest taking the most time: nine
