@@ -10,10 +10,11 @@ use super::{
 };
 use crate::model::catalog::{Catalog, QualifiedName};
 use sqlparser::ast::{
-    AssignmentTarget, BinaryOperator, CopySource, Expr, FromTable, FunctionArg, FunctionArgExpr,
-    FunctionArguments, GroupByExpr, Ident, InTarget, JoinConstraint, JoinOperator, LimitClause,
-    ObjectName, OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr,
-    Statement, TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Value,
+    AssignmentTarget, BinaryOperator, CopySource, Delete, Expr, FromTable, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget, Insert, JoinConstraint,
+    JoinOperator, LimitClause, ObjectName, OrderByKind, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
+    Update, UpdateTableFromKind, Value,
 };
 use std::collections::BTreeMap;
 
@@ -130,6 +131,16 @@ enum Side {
     Other(Operand),
 }
 
+impl Side {
+    /// The side as the value a predicate compares with (a column stays a column reference).
+    fn into_operand(self) -> Operand {
+        match self {
+            Side::Other(operand) => operand,
+            Side::Column { column, .. } => Operand::Column(column),
+        }
+    }
+}
+
 impl Extractor<'_> {
     fn statement(&mut self, statement: &Statement) {
         match statement {
@@ -137,81 +148,9 @@ impl Extractor<'_> {
                 self.facts.kind = StatementKind::Select;
                 self.query(query, None);
             }
-            Statement::Insert(insert) => {
-                self.facts.kind = StatementKind::Insert;
-                if let TableObject::TableName(name) = &insert.table {
-                    let parts = name_parts(name);
-                    if let Some(table) = self.resolve_table(&parts) {
-                        for column in &insert.columns {
-                            if let Some(column) = name_parts(column).pop() {
-                                self.facts.written_columns.push(ColumnRef {
-                                    table: table.clone(),
-                                    column,
-                                });
-                            }
-                        }
-                        self.facts.tables.push(TableUse {
-                            table,
-                            alias: insert.table_alias.as_ref().map(|a| ident(&a.alias)),
-                            access: Access::Insert,
-                        });
-                    }
-                }
-                if let Some(source) = &insert.source {
-                    self.depth += 1;
-                    self.query(source, None);
-                    self.depth -= 1;
-                }
-            }
-            Statement::Update(update) => {
-                self.facts.kind = StatementKind::Update;
-                let mut scope = Scope::new(None);
-                self.table_with_joins(&update.table, &mut scope, Access::Update);
-                if let Some(
-                    UpdateTableFromKind::AfterSet(from) | UpdateTableFromKind::BeforeSet(from),
-                ) = &update.from
-                {
-                    for table in from {
-                        self.table_with_joins(table, &mut scope, Access::Read);
-                    }
-                }
-                let target = scope.tables().next().cloned();
-                for assignment in &update.assignments {
-                    let columns = match &assignment.target {
-                        AssignmentTarget::ColumnName(name) => vec![name],
-                        AssignmentTarget::Tuple(names) => names.iter().collect(),
-                    };
-                    if let Some(table) = &target {
-                        for name in columns {
-                            if let Some(column) = name_parts(name).pop() {
-                                self.facts.written_columns.push(ColumnRef {
-                                    table: table.clone(),
-                                    column,
-                                });
-                            }
-                        }
-                    }
-                    self.walk_expression(&assignment.value, &scope);
-                }
-                if let Some(selection) = &update.selection {
-                    self.condition(selection, &scope, JoinKind::Where);
-                }
-            }
-            Statement::Delete(delete) => {
-                self.facts.kind = StatementKind::Delete;
-                let mut scope = Scope::new(None);
-                let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) =
-                    &delete.from;
-                for table in from {
-                    self.table_with_joins(table, &mut scope, Access::Delete);
-                }
-                for table in delete.using.iter().flatten() {
-                    self.table_with_joins(table, &mut scope, Access::Read);
-                }
-                if let Some(selection) = &delete.selection {
-                    self.condition(selection, &scope, JoinKind::Where);
-                }
-            }
+            Statement::Insert(insert) => self.insert(insert),
+            Statement::Update(update) => self.update(update),
+            Statement::Delete(delete) => self.delete(delete),
             Statement::Explain { statement, .. } => self.statement(statement),
             // Writes all the same, though not by INSERT, UPDATE or DELETE.
             Statement::Truncate(truncate) => {
@@ -225,6 +164,82 @@ impl Extractor<'_> {
                 ..
             } => self.write_whole_table(table_name, Access::Insert),
             _ => self.facts.kind = StatementKind::Other,
+        }
+    }
+
+    fn insert(&mut self, insert: &Insert) {
+        self.facts.kind = StatementKind::Insert;
+        if let TableObject::TableName(name) = &insert.table {
+            let parts = name_parts(name);
+            if let Some(table) = self.resolve_table(&parts) {
+                for column in &insert.columns {
+                    if let Some(column) = name_parts(column).pop() {
+                        self.facts.written_columns.push(ColumnRef {
+                            table: table.clone(),
+                            column,
+                        });
+                    }
+                }
+                self.facts.tables.push(TableUse {
+                    table,
+                    alias: insert.table_alias.as_ref().map(|a| ident(&a.alias)),
+                    access: Access::Insert,
+                });
+            }
+        }
+        if let Some(source) = &insert.source {
+            self.depth += 1;
+            self.query(source, None);
+            self.depth -= 1;
+        }
+    }
+
+    fn update(&mut self, update: &Update) {
+        self.facts.kind = StatementKind::Update;
+        let mut scope = Scope::new(None);
+        self.table_with_joins(&update.table, &mut scope, Access::Update);
+        if let Some(UpdateTableFromKind::AfterSet(from) | UpdateTableFromKind::BeforeSet(from)) =
+            &update.from
+        {
+            for table in from {
+                self.table_with_joins(table, &mut scope, Access::Read);
+            }
+        }
+        let target = scope.tables().next().cloned();
+        for assignment in &update.assignments {
+            let columns = match &assignment.target {
+                AssignmentTarget::ColumnName(name) => vec![name],
+                AssignmentTarget::Tuple(names) => names.iter().collect(),
+            };
+            if let Some(table) = &target {
+                for name in columns {
+                    if let Some(column) = name_parts(name).pop() {
+                        self.facts.written_columns.push(ColumnRef {
+                            table: table.clone(),
+                            column,
+                        });
+                    }
+                }
+            }
+            self.walk_expression(&assignment.value, &scope);
+        }
+        if let Some(selection) = &update.selection {
+            self.condition(selection, &scope, JoinKind::Where);
+        }
+    }
+
+    fn delete(&mut self, delete: &Delete) {
+        self.facts.kind = StatementKind::Delete;
+        let mut scope = Scope::new(None);
+        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &delete.from;
+        for table in from {
+            self.table_with_joins(table, &mut scope, Access::Delete);
+        }
+        for table in delete.using.iter().flatten() {
+            self.table_with_joins(table, &mut scope, Access::Read);
+        }
+        if let Some(selection) = &delete.selection {
+            self.condition(selection, &scope, JoinKind::Where);
         }
     }
 
@@ -562,138 +577,36 @@ impl Extractor<'_> {
                 op: BinaryOperator::Or,
                 ..
             } => self.disjunction(expression, scope, kind),
-            Expr::BinaryOp { left, op, right } => {
-                let Some(operator) = comparison(op) else {
-                    return self.walk_expression(expression, scope);
-                };
-                let equality = operator == Operator::Eq;
-                let constant = [&**left, &**right]
-                    .into_iter()
-                    .find(|side| is_literal(side))
-                    .map(ToString::to_string);
-                let before = self.facts.predicates.len();
-                let (left, right) = (self.side(left, scope), self.side(right, scope));
-                self.comparison(left, operator, right, kind);
-                if let (true, Some(constant)) = (equality, constant) {
-                    self.restrict(before, |column| Some(format!("{column} = {constant}")));
-                } else {
-                    self.restrict_range(before);
-                }
-            }
+            Expr::BinaryOp { left, op, right } => match comparison(op) {
+                Some(operator) => self.binary_comparison(left, operator, right, scope, kind),
+                None => self.walk_expression(expression, scope),
+            },
             Expr::In {
                 expr,
                 target,
                 negated,
                 ..
-            } => {
-                let (operator, value) = match target {
-                    InTarget::List(list) => {
-                        for item in list {
-                            self.walk_expression(item, scope);
-                        }
-                        let operator = if *negated {
-                            Operator::NotIn
-                        } else {
-                            Operator::In { values: list.len() }
-                        };
-                        (operator, Operand::List(list.len()))
-                    }
-                    InTarget::Subquery(query) => {
-                        if *negated {
-                            self.facts.not_in_subquery = true;
-                        }
-                        self.subquery(query, scope);
-                        let operator = if *negated {
-                            Operator::NotIn
-                        } else {
-                            Operator::In { values: 0 }
-                        };
-                        (operator, Operand::Subquery)
-                    }
-                    _ => (Operator::Other("in".into()), Operand::None),
-                };
-                let constants = match target {
-                    InTarget::List(list) if !*negated && list.iter().all(is_literal) => Some(
-                        list.iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    _ => None,
-                };
-                let before = self.facts.predicates.len();
-                let side = self.side(expr, scope);
-                self.predicate(side, operator, value);
-                if let Some(constants) = constants {
-                    self.restrict(before, |column| Some(format!("{column} IN ({constants})")));
-                }
-            }
+            } => self.membership(expr, target, *negated, scope),
             Expr::Between {
                 expr,
                 negated: false,
                 low,
                 high,
-            } => {
-                let side = self.side(expr, scope);
-                let (value, upper) = match (self.side(low, scope), self.side(high, scope)) {
-                    (Side::Other(low), Side::Other(high)) => (low, Some(high)),
-                    (Side::Other(operand), Side::Column { .. }) => (operand, None),
-                    (Side::Column { .. }, _) => {
-                        (Operand::Expression(format!("{low} AND {high}")), None)
-                    }
-                };
-                let before = self.facts.predicates.len();
-                self.predicate(side, Operator::Between, value);
-                if let Some(predicate) = self.facts.predicates.get_mut(before) {
-                    predicate.upper = upper;
-                }
-                self.restrict_range(before);
-            }
-            Expr::IsNull(inner) | Expr::IsNotNull(inner) => {
-                let operator = if matches!(expression, Expr::IsNull(_)) {
-                    Operator::IsNull
-                } else {
-                    Operator::IsNotNull
-                };
-                let null = matches!(operator, Operator::IsNull);
-                let before = self.facts.predicates.len();
-                let side = self.side(inner, scope);
-                self.predicate(side, operator, Operand::None);
-                self.restrict(before, |column| {
-                    Some(format!(
-                        "{column} IS {}NULL",
-                        if null { "" } else { "NOT " }
-                    ))
-                });
-            }
+            } => self.between(expr, low, high, scope),
+            Expr::IsNull(inner) => self.null_test(inner, Operator::IsNull, scope),
+            Expr::IsNotNull(inner) => self.null_test(inner, Operator::IsNotNull, scope),
             Expr::Like {
                 negated,
                 expr,
                 pattern,
                 ..
-            }
-            | Expr::ILike {
+            } => self.like(expr, pattern, *negated, false, scope),
+            Expr::ILike {
                 negated,
                 expr,
                 pattern,
                 ..
-            } => {
-                let case_insensitive = matches!(expression, Expr::ILike { .. });
-                let side = self.side(expr, scope);
-                let value = match self.side(pattern, scope) {
-                    Side::Other(operand) => operand,
-                    Side::Column { column, .. } => Operand::Column(column),
-                };
-                let operator = if *negated {
-                    Operator::NotLike
-                } else {
-                    Operator::Like {
-                        pattern: pattern_shape(&value),
-                        case_insensitive,
-                    }
-                };
-                self.predicate(side, operator, value);
-            }
+            } => self.like(expr, pattern, *negated, true, scope),
             Expr::AnyOp {
                 left,
                 compare_op: BinaryOperator::Eq,
@@ -701,14 +614,129 @@ impl Extractor<'_> {
                 ..
             } => {
                 let side = self.side(left, scope);
-                let value = match self.side(right, scope) {
-                    Side::Other(operand) => operand,
-                    Side::Column { column, .. } => Operand::Column(column),
-                };
+                let value = self.side(right, scope).into_operand();
                 self.predicate(side, Operator::Any, value);
             }
             other => self.walk_expression(other, scope),
         }
+    }
+
+    /// `a = b`, `a < 5`, …: a join when both sides are columns, a restriction otherwise.
+    fn binary_comparison(
+        &mut self,
+        left: &Expr,
+        operator: Operator,
+        right: &Expr,
+        scope: &Scope<'_>,
+        kind: JoinKind,
+    ) {
+        let equality = operator == Operator::Eq;
+        let constant = [left, right]
+            .into_iter()
+            .find(|side| is_literal(side))
+            .map(ToString::to_string);
+        let before = self.facts.predicates.len();
+        let (left, right) = (self.side(left, scope), self.side(right, scope));
+        self.comparison(left, operator, right, kind);
+        if let (true, Some(constant)) = (equality, constant) {
+            self.restrict(before, |column| Some(format!("{column} = {constant}")));
+        } else {
+            self.restrict_range(before);
+        }
+    }
+
+    /// `x [NOT] IN (list)` and `x [NOT] IN (subquery)`.
+    fn membership(&mut self, expr: &Expr, target: &InTarget, negated: bool, scope: &Scope<'_>) {
+        let (operator, value) = match target {
+            InTarget::List(list) => {
+                for item in list {
+                    self.walk_expression(item, scope);
+                }
+                let operator = if negated {
+                    Operator::NotIn
+                } else {
+                    Operator::In { values: list.len() }
+                };
+                (operator, Operand::List(list.len()))
+            }
+            InTarget::Subquery(query) => {
+                if negated {
+                    self.facts.not_in_subquery = true;
+                }
+                self.subquery(query, scope);
+                let operator = if negated {
+                    Operator::NotIn
+                } else {
+                    Operator::In { values: 0 }
+                };
+                (operator, Operand::Subquery)
+            }
+            _ => (Operator::Other("in".into()), Operand::None),
+        };
+        let constants = match target {
+            InTarget::List(list) if !negated && list.iter().all(is_literal) => Some(
+                list.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => None,
+        };
+        let before = self.facts.predicates.len();
+        let side = self.side(expr, scope);
+        self.predicate(side, operator, value);
+        if let Some(constants) = constants {
+            self.restrict(before, |column| Some(format!("{column} IN ({constants})")));
+        }
+    }
+
+    fn between(&mut self, expr: &Expr, low: &Expr, high: &Expr, scope: &Scope<'_>) {
+        let side = self.side(expr, scope);
+        let (value, upper) = match (self.side(low, scope), self.side(high, scope)) {
+            (Side::Other(low), Side::Other(high)) => (low, Some(high)),
+            (Side::Other(operand), Side::Column { .. }) => (operand, None),
+            (Side::Column { .. }, _) => (Operand::Expression(format!("{low} AND {high}")), None),
+        };
+        let before = self.facts.predicates.len();
+        self.predicate(side, Operator::Between, value);
+        if let Some(predicate) = self.facts.predicates.get_mut(before) {
+            predicate.upper = upper;
+        }
+        self.restrict_range(before);
+    }
+
+    /// `x IS NULL` / `x IS NOT NULL` (`operator` says which).
+    fn null_test(&mut self, inner: &Expr, operator: Operator, scope: &Scope<'_>) {
+        let negation = if operator == Operator::IsNull {
+            ""
+        } else {
+            "NOT "
+        };
+        let before = self.facts.predicates.len();
+        let side = self.side(inner, scope);
+        self.predicate(side, operator, Operand::None);
+        self.restrict(before, |column| Some(format!("{column} IS {negation}NULL")));
+    }
+
+    fn like(
+        &mut self,
+        expr: &Expr,
+        pattern: &Expr,
+        negated: bool,
+        case_insensitive: bool,
+        scope: &Scope<'_>,
+    ) {
+        let side = self.side(expr, scope);
+        let value = self.side(pattern, scope).into_operand();
+        let operator = if negated {
+            Operator::NotLike
+        } else {
+            Operator::Like {
+                pattern: pattern_shape(&value),
+                case_insensitive,
+            }
+        };
+        self.predicate(side, operator, value);
     }
 
     fn comparison(&mut self, left: Side, operator: Operator, right: Side, kind: JoinKind) {
@@ -866,49 +894,12 @@ impl Extractor<'_> {
                 }
                 Side::Other(_) => Side::Other(Operand::Expression(expression.to_string())),
             },
-            Expr::Function(function) => {
-                if function.over.is_some() {
-                    self.facts.window_functions = true;
-                }
-                if let FunctionArguments::Subquery(query) = &function.args {
-                    self.subquery(query, scope);
-                }
-                let name = function.name.to_string().to_lowercase();
-                let columns = self.function_columns(&function.args, scope);
-                for (column, _) in &columns {
-                    self.note_wrapped(column, &name);
-                }
-                match columns.as_slice() {
-                    [(column, outer)] => Side::Column {
-                        column: column.clone(),
-                        outer: *outer,
-                        wrapped_in: Some(name),
-                    },
-                    _ => Side::Other(Operand::Expression(expression.to_string())),
-                }
-            }
+            Expr::Function(function) => self.function_side(expression, function, scope),
             Expr::BinaryOp { left, op, right }
                 if comparison(op).is_none()
                     && !matches!(op, BinaryOperator::And | BinaryOperator::Or) =>
             {
-                if let Some(folded) = fold_numeric(expression) {
-                    return Side::Other(Operand::Constant(folded));
-                }
-                let (left, right) = (self.side(left, scope), self.side(right, scope));
-                let operator = op.to_string();
-                for side in [&left, &right] {
-                    if let Side::Column { column, .. } = side {
-                        self.note_wrapped(column, &operator);
-                    }
-                }
-                match (left, right) {
-                    (Side::Column { column, outer, .. }, Side::Other(_)) => Side::Column {
-                        column,
-                        outer,
-                        wrapped_in: Some(operator),
-                    },
-                    _ => Side::Other(Operand::Expression(expression.to_string())),
-                }
+                self.arithmetic_side(expression, left, op, right, scope)
             }
             Expr::Subquery(query) => {
                 self.scalar_subquery(query, scope);
@@ -919,6 +910,58 @@ impl Extractor<'_> {
                 self.walk_expression(other, scope);
                 Side::Other(Operand::Expression(other.to_string()))
             }
+        }
+    }
+
+    /// `f(col)`: the column wrapped in the function; anything else is an expression.
+    fn function_side(&mut self, expression: &Expr, function: &Function, scope: &Scope<'_>) -> Side {
+        if function.over.is_some() {
+            self.facts.window_functions = true;
+        }
+        if let FunctionArguments::Subquery(query) = &function.args {
+            self.subquery(query, scope);
+        }
+        let name = function.name.to_string().to_lowercase();
+        let columns = self.function_columns(&function.args, scope);
+        for (column, _) in &columns {
+            self.note_wrapped(column, &name);
+        }
+        match columns.as_slice() {
+            [(column, outer)] => Side::Column {
+                column: column.clone(),
+                outer: *outer,
+                wrapped_in: Some(name),
+            },
+            _ => Side::Other(Operand::Expression(expression.to_string())),
+        }
+    }
+
+    /// `col + 1`, `2 * 3`: a constant when it folds, else the column wrapped in the operator.
+    fn arithmetic_side(
+        &mut self,
+        expression: &Expr,
+        left: &Expr,
+        op: &BinaryOperator,
+        right: &Expr,
+        scope: &Scope<'_>,
+    ) -> Side {
+        if let Some(folded) = fold_numeric(expression) {
+            return Side::Other(Operand::Constant(folded));
+        }
+        let (left, right) = (self.side(left, scope), self.side(right, scope));
+        let operator = op.to_string();
+        for side in [&left, &right] {
+            if let Side::Column { column, .. } = side {
+                self.note_wrapped(column, &operator);
+            }
+        }
+        match (left, right) {
+            (Side::Column { column, outer, .. }, Side::Other(_)) => Side::Column {
+                column,
+                outer,
+                wrapped_in: Some(operator),
+            },
+            _ => Side::Other(Operand::Expression(expression.to_string())),
         }
     }
 

@@ -291,9 +291,10 @@ fn brin_indexes(table: &Table, needs: &TableNeeds<'_>) -> Vec<IndexDef> {
         .collect()
 }
 
-fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
-    let on_table = |c: &ColumnRef| c.table == table.name;
-    let indexable = |p: &&Predicate| on_table(&p.column) && p.wrapped_in.is_none();
+/// The table's columns the statement compares with a value: by equality (`=`, `IN`, `ANY`,
+/// `IS NULL`) and by range, each once, a column in both counted as equality.
+fn restricted_columns<'a>(query: &'a QueryFacts, table: &Table) -> (Vec<&'a str>, Vec<&'a str>) {
+    let indexable = |p: &&Predicate| p.column.table == table.name && p.wrapped_in.is_none();
     let mut equality: Vec<&str> = Vec::new();
     let mut range: Vec<&str> = Vec::new();
     for predicate in query.predicates.iter().filter(indexable) {
@@ -311,18 +312,12 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
         }
     }
     range.retain(|c| !equality.contains(c));
-    // Equality on a unique column finds one row: more key columns cannot narrow it, and
-    // there is nothing to sort or group.
-    let single_row = equality.iter().copied().find(|c| is_unique(table, c));
-    if let Some(unique) = single_row {
-        equality = vec![unique];
-        range.clear();
-    }
-    equality.sort_by(|a, b| {
-        distinct_values(table, b)
-            .total_cmp(&distinct_values(table, a))
-            .then(a.cmp(b))
-    });
+    (equality, range)
+}
+
+/// The table's columns joined to another table (not a full join), other than `equality`'s.
+fn join_columns<'a>(query: &'a QueryFacts, table: &Table, equality: &[&str]) -> Vec<&'a str> {
+    let on_table = |c: &ColumnRef| c.table == table.name;
     let mut joins: Vec<&str> = Vec::new();
     for edge in &query.joins {
         if edge.kind == JoinKind::Full {
@@ -337,6 +332,25 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
             }
         }
     }
+    joins
+}
+
+fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
+    let on_table = |c: &ColumnRef| c.table == table.name;
+    let (mut equality, mut range) = restricted_columns(query, table);
+    // Equality on a unique column finds one row: more key columns cannot narrow it, and
+    // there is nothing to sort or group.
+    let single_row = equality.iter().copied().find(|c| is_unique(table, c));
+    if let Some(unique) = single_row {
+        equality = vec![unique];
+        range.clear();
+    }
+    equality.sort_by(|a, b| {
+        distinct_values(table, b)
+            .total_cmp(&distinct_values(table, a))
+            .then(a.cmp(b))
+    });
+    let joins = join_columns(query, table, &equality);
     let sort: Vec<(&str, bool)> = if single_row.is_some() {
         Vec::new()
     } else {

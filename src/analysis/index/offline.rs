@@ -271,36 +271,51 @@ impl<'a> OfflineModel<'a> {
             let index_cost = s.random_page
                 + (index_pages * matched_sel * fraction).ceil() * s.random_page
                 + tuples * fraction * (s.cpu_index_tuple + s.cpu_operator);
-            // An index-only scan still visits the heap for pages not marked all-visible.
-            let heap_visited = if covering {
-                1.0 - table
-                    .stats
-                    .as_ref()
-                    .and_then(|st| st.all_visible_share())
-                    .unwrap_or(1.0)
-            } else {
-                1.0
-            };
-            let heap_cost = heap_visited * {
-                let fetched = tuples * fraction;
-                let correlation = index
-                    .keys
-                    .first()
-                    .and_then(|k| table.column(&k.expression))
-                    .and_then(|c| c.stats.as_ref())
-                    .and_then(|st| st.correlation)
-                    .unwrap_or(0.0);
-                let c2 = correlation * correlation;
-                let random_pages = pages * (1.0 - (-fetched / pages).exp());
-                c2 * (partial_share * matched_sel * pages * s.seq_page).max(1.0)
-                    + (1.0 - c2) * random_pages * s.random_page
-                    + fetched * s.cpu_tuple
-            };
+            let fetched = tuples * fraction;
+            let heap_cost =
+                self.heap_fetch_cost(table, index, fetched, partial_share * matched_sel, covering);
             let filter = tuples * fraction * filter_cpu;
             let sorting = if ordered { 0.0 } else { sort(selected) };
             best = best.min(index_cost + heap_cost + filter + sorting);
         }
         best.min(self.join_lookup_cost(facts, table, indexes))
+    }
+
+    /// Reading the heap for `fetched` rows found through `index`, which selects `share` of the
+    /// table: sequential as far as the index follows the table's order (its correlation),
+    /// random otherwise. An index-only scan still visits the pages not marked all-visible.
+    fn heap_fetch_cost(
+        &self,
+        table: &Table,
+        index: &IndexDef,
+        fetched: f64,
+        share: f64,
+        covering: bool,
+    ) -> f64 {
+        let s = self.settings;
+        let pages = self.pages(table);
+        let heap_visited = if covering {
+            1.0 - table
+                .stats
+                .as_ref()
+                .and_then(|st| st.all_visible_share())
+                .unwrap_or(1.0)
+        } else {
+            1.0
+        };
+        let correlation = index
+            .keys
+            .first()
+            .and_then(|k| table.column(&k.expression))
+            .and_then(|c| c.stats.as_ref())
+            .and_then(|st| st.correlation)
+            .unwrap_or(0.0);
+        let c2 = correlation * correlation;
+        let random_pages = pages * (1.0 - (-fetched / pages).exp());
+        heap_visited
+            * (c2 * (share * pages * s.seq_page).max(1.0)
+                + (1.0 - c2) * random_pages * s.random_page
+                + fetched * s.cpu_tuple)
     }
 
     /// Reading `table` by one index lookup per row of a table it is joined to.

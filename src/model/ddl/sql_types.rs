@@ -64,50 +64,59 @@ pub fn format_type(data_type: &DataType) -> String {
         DataType::TsQuery => "tsquery".into(),
         DataType::Timestamp(precision, zone) => time_type("timestamp", *precision, zone),
         DataType::Time(precision, zone) => time_type("time", *precision, zone),
-        DataType::Interval { fields, precision } => {
-            let mut text = "interval".to_string();
-            if let Some(fields) = fields {
-                text.push(' ');
-                text.push_str(&interval_fields(fields));
-            }
-            if let Some(precision) = precision {
-                text.push_str(&format!("({precision})"));
-            }
-            text
-        }
+        DataType::Interval { fields, precision } => interval_type(fields.as_ref(), *precision),
         DataType::Bit(length) => format!("bit({})", length.unwrap_or(1)),
         DataType::BitVarying(length) | DataType::VarBit(length) => match length {
             Some(length) => format!("bit varying({length})"),
             None => "bit varying".into(),
         },
-        DataType::Array(element) => match element {
-            ArrayElemTypeDef::SquareBracket(inner, _)
-            | ArrayElemTypeDef::AngleBracket(inner)
-            | ArrayElemTypeDef::Parenthesis(inner)
-            | ArrayElemTypeDef::ParenthesisNotNull(inner)
-            | ArrayElemTypeDef::Qualified(inner, _) => {
-                // PostgreSQL keeps no dimensions: `integer[][]` is `integer[]`.
-                let inner = format_type(inner);
-                if inner.ends_with("[]") {
-                    inner
-                } else {
-                    format!("{inner}[]")
-                }
-            }
-            ArrayElemTypeDef::None => "anyarray".into(),
-        },
-        DataType::GeometricType(kind) => match kind {
-            GeometricTypeKind::Point => "point",
-            GeometricTypeKind::Line => "line",
-            GeometricTypeKind::LineSegment => "lseg",
-            GeometricTypeKind::GeometricBox => "box",
-            GeometricTypeKind::GeometricPath => "path",
-            GeometricTypeKind::Polygon => "polygon",
-            GeometricTypeKind::Circle => "circle",
-        }
-        .into(),
+        DataType::Array(element) => array_type(element),
+        DataType::GeometricType(kind) => geometric_type(kind).into(),
         DataType::Custom(name, modifiers) => custom_type(name, modifiers),
         other => other.to_string().to_ascii_lowercase(),
+    }
+}
+
+fn interval_type(fields: Option<&IntervalFields>, precision: Option<u64>) -> String {
+    let mut text = "interval".to_string();
+    if let Some(fields) = fields {
+        text.push(' ');
+        text.push_str(&interval_fields(fields));
+    }
+    if let Some(precision) = precision {
+        text.push_str(&format!("({precision})"));
+    }
+    text
+}
+
+fn array_type(element: &ArrayElemTypeDef) -> String {
+    match element {
+        ArrayElemTypeDef::SquareBracket(inner, _)
+        | ArrayElemTypeDef::AngleBracket(inner)
+        | ArrayElemTypeDef::Parenthesis(inner)
+        | ArrayElemTypeDef::ParenthesisNotNull(inner)
+        | ArrayElemTypeDef::Qualified(inner, _) => {
+            // PostgreSQL keeps no dimensions: `integer[][]` is `integer[]`.
+            let inner = format_type(inner);
+            if inner.ends_with("[]") {
+                inner
+            } else {
+                format!("{inner}[]")
+            }
+        }
+        ArrayElemTypeDef::None => "anyarray".into(),
+    }
+}
+
+fn geometric_type(kind: &GeometricTypeKind) -> &'static str {
+    match kind {
+        GeometricTypeKind::Point => "point",
+        GeometricTypeKind::Line => "line",
+        GeometricTypeKind::LineSegment => "lseg",
+        GeometricTypeKind::GeometricBox => "box",
+        GeometricTypeKind::GeometricPath => "path",
+        GeometricTypeKind::Polygon => "polygon",
+        GeometricTypeKind::Circle => "circle",
     }
 }
 

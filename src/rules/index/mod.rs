@@ -42,89 +42,115 @@ fn recommendations(
         .catalog
         .map(|c| c.indexes.keys().map(|n| n.name.clone()).collect())
         .unwrap_or_default();
-    for (rank, chosen) in plan.chosen.iter().enumerate().filter(|(_, c)| kind(&c.def)) {
+    // Each index's place in the plan's ranking (by saving), among every kind.
+    for (rank, chosen) in (1..).zip(&plan.chosen).filter(|(_, c)| kind(&c.def)) {
         let name = unique_name(&chosen.def, &mut taken);
-        let share_of = |saving: f64| {
-            if plan.baseline > 0.0 {
-                saving / plan.baseline
-            } else {
-                0.0
-            }
-        };
-        let share = share_of(chosen.saving);
-        // Overlapping recommendations each save little next to the others: the severity
-        // follows what the index saves on its own.
-        let share_alone = share_of(chosen.saving_alone.max(chosen.saving));
-        // The alternatives for this index's own statements, not every one of its table.
-        let rejected: Vec<&Rejected> = plan
-            .rejected
+        out.push(recommendation(context, rule, plan, (rank, chosen), &name));
+    }
+}
+
+/// The finding for one chosen index, to be created as `name`.
+fn recommendation(
+    context: &Context<'_>,
+    rule: &'static Rule,
+    plan: &Plan,
+    (rank, chosen): (usize, &Chosen),
+    name: &str,
+) -> Finding {
+    let share_of = |saving: f64| {
+        if plan.baseline > 0.0 {
+            saving / plan.baseline
+        } else {
+            0.0
+        }
+    };
+    let share = share_of(chosen.saving);
+    // Overlapping recommendations each save little next to the others: the severity
+    // follows what the index saves on its own.
+    let share_alone = share_of(chosen.saving_alone.max(chosen.saving));
+    Finding {
+        severity: if share_alone >= WARNING_SHARE {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        message: recommendation_message(plan, chosen, share, share_alone),
+        table: Some(chosen.def.table.clone()),
+        columns: chosen
+            .def
+            .keys
             .iter()
-            .filter(|r| {
-                r.could_serve
-                    .iter()
-                    .any(|q| chosen.served.iter().any(|s| s.query == *q))
-            })
-            .take(3)
-            .collect();
-        out.push(Finding {
-            severity: if share_alone >= WARNING_SHARE {
-                Severity::Warning
-            } else {
-                Severity::Info
-            },
-            message: format!(
-                "index {} saves {:.1} % of the workload's {} ({:.1} % on its own; {} statement{}){}{}",
-                chosen.def,
-                share * 100.0,
-                plan.weighting.workload_measure(),
-                share_alone * 100.0,
-                chosen.served.len(),
-                if chosen.served.len() == 1 { "" } else { "s" },
-                if chosen.def.fillfactor.is_some() {
-                    "; built full, as nothing writes the table (no logged write, no update or delete, no insert since its last vacuum)"
-                } else {
-                    ""
-                },
-                partial_note(plan)
-            ),
-            table: Some(chosen.def.table.clone()),
-            columns: chosen
-                .def
-                .keys
+            .map(|k| k.expression.clone())
+            .collect(),
+        sql: Some(format!("{};", chosen.def.create_sql_named(name, true))),
+        estimated_saving: Some(Saving {
+            cost_units: chosen.saving,
+            share_of_workload: Some(share),
+            ms_per_day: ms_per_day(context, chosen),
+            write_overhead: chosen.write_overhead,
+            basis: plan.basis,
+            weighted_by: plan.weighting,
+            confidence: confidence(context, plan, chosen),
+        }),
+        queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
+        index: Some(index_evidence(plan, rank, chosen)),
+        ..rule.finding()
+    }
+}
+
+fn recommendation_message(plan: &Plan, chosen: &Chosen, share: f64, share_alone: f64) -> String {
+    let built_full = if chosen.def.fillfactor.is_some() {
+        "; built full, as nothing writes the table (no logged write, no update or delete, \
+         no insert since its last vacuum)"
+    } else {
+        ""
+    };
+    format!(
+        "index {} saves {:.1} % of the workload's {} ({:.1} % on its own; {} statement{}){}{}",
+        chosen.def,
+        share * 100.0,
+        plan.weighting.workload_measure(),
+        share_alone * 100.0,
+        chosen.served.len(),
+        if chosen.served.len() == 1 { "" } else { "s" },
+        built_full,
+        partial_note(plan)
+    )
+}
+
+/// The statements the index serves and the alternatives rejected for those statements (not
+/// every one of its table).
+fn index_evidence(plan: &Plan, rank: usize, chosen: &Chosen) -> IndexEvidence {
+    let rejected = plan
+        .rejected
+        .iter()
+        .filter(|r| {
+            r.could_serve
                 .iter()
-                .map(|k| k.expression.clone())
-                .collect(),
-            sql: Some(format!("{};", chosen.def.create_sql_named(&name, true))),
-            estimated_saving: Some(Saving {
-                cost_units: chosen.saving,
-                share_of_workload: Some(share),
-                ms_per_day: ms_per_day(context, chosen),
-                write_overhead: chosen.write_overhead,
-                basis: plan.basis,
-                weighted_by: plan.weighting,
-                confidence: confidence(context, plan, chosen),
-            }),
-            queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
-            index: Some(IndexEvidence {
-                index: chosen.def.to_string(),
-                size_bytes: chosen.size_bytes,
-                rank: rank + 1,
-                cumulative_share_of_workload: share_of(chosen.cumulative_saving),
-                served: chosen
-                    .served
-                    .iter()
-                    .take(5)
-                    .map(|s| ServedQuery {
-                        fingerprint: format_id(s.query),
-                        calls: s.calls as u64,
-                        cost_before: s.before,
-                        cost_after: s.after,
-                    })
-                    .collect(),
-                rejected_alternatives: rejected.into_iter().map(rejection).collect(),
-            }),
-                    ..rule.finding()
-        });
+                .any(|q| chosen.served.iter().any(|s| s.query == *q))
+        })
+        .take(3);
+    IndexEvidence {
+        index: chosen.def.to_string(),
+        size_bytes: chosen.size_bytes,
+        rank,
+        cumulative_share_of_workload: if plan.baseline > 0.0 {
+            chosen.cumulative_saving / plan.baseline
+        } else {
+            0.0
+        },
+        served: chosen
+            .served
+            .iter()
+            .take(5)
+            .map(|s| ServedQuery {
+                fingerprint: format_id(s.query),
+                calls: s.calls as u64,
+                cost_before: s.before,
+                cost_after: s.after,
+            })
+            .collect(),
+        rejected_alternatives: rejected.map(rejection).collect(),
     }
 }
 

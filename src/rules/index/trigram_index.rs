@@ -30,7 +30,7 @@
 use crate::analysis::facts::{Operator, PatternShape};
 use crate::analysis::index::definition::{IndexDef, IndexMethod, KeyPart};
 use crate::findings::{Basis, Category, Confidence, Finding, Saving, Severity, Weighting};
-use crate::model::catalog::{Catalog, Table};
+use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 use std::collections::BTreeMap;
@@ -53,9 +53,28 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(catalog) = context.catalog else {
         return;
     };
-    // (table, column) → the fingerprints that search it.
-    let mut searched: BTreeMap<(&crate::model::catalog::QualifiedName, &str), Vec<u64>> =
-        BTreeMap::new();
+    for ((table_name, column), mut queries) in searched_with_leading_wildcard(context) {
+        let Some(table) = catalog.tables.get(table_name) else {
+            continue;
+        };
+        // Only where the table is known to be large: on a small one a scan is fine.
+        let Some(rows) = context.known_rows(table).filter(|rows| *rows >= MIN_ROWS) else {
+            continue;
+        };
+        if !is_text(table, column) || has_trigram_index(catalog, table, column) {
+            continue;
+        }
+        queries.sort_by_key(|id| std::cmp::Reverse(calls(context, *id)));
+        queries.dedup();
+        out.push(finding(context, table, column, rows, &queries));
+    }
+}
+
+/// (table, column) → the fingerprints that search it with `LIKE '%…'` on the bare column.
+fn searched_with_leading_wildcard<'a>(
+    context: &Context<'a>,
+) -> BTreeMap<(&'a QualifiedName, &'a str), Vec<u64>> {
+    let mut searched: BTreeMap<(&QualifiedName, &str), Vec<u64>> = BTreeMap::new();
     for (id, facts) in context.facts {
         for predicate in &facts.predicates {
             let leading_wildcard = matches!(
@@ -71,67 +90,63 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-    for ((table_name, column), mut queries) in searched {
-        let Some(table) = catalog.tables.get(table_name) else {
-            continue;
-        };
-        // Only where the table is known to be large: on a small one a scan is fine.
-        let Some(rows) = context.known_rows(table).filter(|rows| *rows >= MIN_ROWS) else {
-            continue;
-        };
-        if !is_text(table, column) || has_trigram_index(catalog, table, column) {
-            continue;
-        }
-        queries.sort_by_key(|id| std::cmp::Reverse(calls(context, *id)));
-        queries.dedup();
-        let calls: u64 = queries.iter().map(|id| calls(context, *id)).sum();
-        let before = super::sequential_scan_cost(table, rows);
-        let after = bitmap_scan_cost(table, rows);
-        let logged_ms: f64 = queries
-            .iter()
-            .filter_map(|id| context.profile.queries.get(id))
-            .map(|q| q.total_us as f64 / 1000.0)
-            .sum();
-        let def = IndexDef {
-            method: IndexMethod::Gin,
-            keys: vec![KeyPart {
-                opclass: Some("gin_trgm_ops".into()),
-                ..KeyPart::column(column)
-            }],
-            ..IndexDef::btree(&table.name, &[])
-        };
-        out.push(Finding {
-            message: format!(
-                "{} statement{} ({calls} call{}) search {}.{column} with a leading wildcard: \
-                 a sequential scan of {rows:.0} rows each time{}",
-                queries.len(),
-                if queries.len() == 1 { "" } else { "s" },
-                if calls == 1 { "" } else { "s" },
-                table.name,
-                if logged_ms > 0.0 {
-                    format!(", {logged_ms:.1} ms logged")
-                } else {
-                    String::new()
-                }
-            ),
-            table: Some(table.name.clone()),
-            columns: vec![column.to_string()],
-            sql: Some(format!(
-                "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n{};",
-                def.create_sql(true)
-            )),
-            estimated_saving: Some(Saving {
-                cost_units: calls as f64 * (before - after).max(0.0),
-                share_of_workload: None,
-                ms_per_day: None,
-                write_overhead: 0.0,
-                basis: Basis::OfflineModel,
-                weighted_by: Weighting::EstimatedCost,
-                confidence: Confidence::Medium,
-            }),
-            queries: queries.iter().map(|id| format_id(*id)).collect(),
-            ..RULE.finding()
-        });
+    searched
+}
+
+fn finding(
+    context: &Context<'_>,
+    table: &Table,
+    column: &str,
+    rows: f64,
+    queries: &[u64],
+) -> Finding {
+    let calls: u64 = queries.iter().map(|id| calls(context, *id)).sum();
+    let before = super::sequential_scan_cost(table, rows);
+    let after = bitmap_scan_cost(table, rows);
+    let logged_ms: f64 = queries
+        .iter()
+        .filter_map(|id| context.profile.queries.get(id))
+        .map(|q| q.total_us as f64 / 1000.0)
+        .sum();
+    let def = IndexDef {
+        method: IndexMethod::Gin,
+        keys: vec![KeyPart {
+            opclass: Some("gin_trgm_ops".into()),
+            ..KeyPart::column(column)
+        }],
+        ..IndexDef::btree(&table.name, &[])
+    };
+    let logged = if logged_ms > 0.0 {
+        format!(", {logged_ms:.1} ms logged")
+    } else {
+        String::new()
+    };
+    Finding {
+        message: format!(
+            "{} statement{} ({calls} call{}) search {}.{column} with a leading wildcard: \
+             a sequential scan of {rows:.0} rows each time{logged}",
+            queries.len(),
+            if queries.len() == 1 { "" } else { "s" },
+            if calls == 1 { "" } else { "s" },
+            table.name,
+        ),
+        table: Some(table.name.clone()),
+        columns: vec![column.to_string()],
+        sql: Some(format!(
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n{};",
+            def.create_sql(true)
+        )),
+        estimated_saving: Some(Saving {
+            cost_units: calls as f64 * (before - after).max(0.0),
+            share_of_workload: None,
+            ms_per_day: None,
+            write_overhead: 0.0,
+            basis: Basis::OfflineModel,
+            weighted_by: Weighting::EstimatedCost,
+            confidence: Confidence::Medium,
+        }),
+        queries: queries.iter().map(|id| format_id(*id)).collect(),
+        ..RULE.finding()
     }
 }
 
