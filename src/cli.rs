@@ -3,7 +3,8 @@
 use crate::findings::Severity;
 use crate::input::LogFormat;
 use crate::model::catalog::QualifiedName;
-use crate::report::OutputFormat;
+use crate::report::terminal::ColorChoice;
+use crate::report::{AnalyzeFormat, OutputFormat};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -150,6 +151,9 @@ pub struct CheckArgs {
     #[arg(short = 'o', long, value_name = "FILE", help_heading = heading::OUTPUT)]
     pub output: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub color: ColorArgs,
+
     /// Exit with status 1 when a finding has at least this severity (default: from
     /// planwise.toml, else error).
     #[arg(long, value_enum, value_name = "SEVERITY", help_heading = heading::RULES)]
@@ -182,12 +186,23 @@ pub struct RuleSelectionArgs {
     pub ignore: Vec<String>,
 }
 
+/// `--color`, for the commands with a terminal view.
+#[derive(Debug, Args)]
+pub struct ColorArgs {
+    /// When the text output is coloured: `auto` when stdout is a terminal and `NO_COLOR`
+    /// is not set (`CLICOLOR_FORCE=1` forces it), `always`, or `never`. Rule ids link to
+    /// their pages in terminals known to take links.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = heading::OUTPUT)]
+    pub color: ColorChoice,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CheckFormat {
     Text,
     Json,
     Sarif,
     Github,
+    #[value(alias = "markdown")]
     Md,
 }
 
@@ -317,9 +332,14 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Md, help_heading = heading::OUTPUT)]
-    pub format: OutputFormat,
+    /// Output format: `text` shows the findings for a terminal, `table` the top queries,
+    /// `md` (or `markdown`) the report to share, `json` everything for scripts. Default:
+    /// `text` when stdout is a terminal, else `md` (into a file or a pipe).
+    #[arg(long, value_enum, help_heading = heading::OUTPUT)]
+    pub format: Option<AnalyzeFormat>,
+
+    #[command(flatten)]
+    pub color: ColorArgs,
 
     /// The schema: `.sql` files (pg_dump output is fine) and migration folders, applied in
     /// file-name order. Example: --schema db/structure.sql or --schema migrations/

@@ -9,6 +9,11 @@
 //! ignore = ["missing-lock-timeout"]
 //! severity = { MIG001 = "error" }
 //!
+//! [[suppress]]                       # a workload finding `analyze` leaves out
+//! rule = "IDX005"                     # id, id prefix, name or ALL
+//! table = "public.audit_*"            # and/or: fingerprint = "…", statement = "select * from pg_*"
+//! reason = "kept for the monthly export"
+//!
 //! [check]
 //! pg_version = 15
 //! assume_in_transaction = true
@@ -19,7 +24,7 @@
 //! ```
 
 use crate::analysis::migration::impact::Thresholds;
-use crate::findings::Severity;
+use crate::findings::{Finding, Severity};
 use crate::rules::engine::RuleSelection;
 use crate::rules::{RULES, Rule};
 use serde::Deserialize;
@@ -30,6 +35,9 @@ use std::collections::BTreeMap;
 pub struct Config {
     pub rules: RulesConfig,
     pub check: CheckConfig,
+    /// `[[suppress]]`: workload findings left out (and counted).
+    #[serde(rename = "suppress")]
+    pub suppressions: Vec<Suppression>,
     /// `--select`, `--extend-select` and `--ignore`: a selection over the file's.
     #[serde(skip)]
     pub command_line: RuleLayer,
@@ -98,6 +106,93 @@ impl RuleLayer {
     }
 }
 
+/// One `[[suppress]]` entry: the findings of `rule` about a table, or about statements
+/// (by fingerprint or by a pattern of their normalized text) are left out of `analyze`'s
+/// report and counted in its summary. What is given must all match; a finding about
+/// several statements is left out only when every one of them matches, since the change
+/// it recommends still serves the others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// A rule id, id prefix, name or `ALL`.
+    pub rule: String,
+    /// `schema.table` (`public.` when no schema is named), `*` and `?` matching any text.
+    pub table: Option<String>,
+    /// A statement's fingerprint, as the reports print it.
+    pub fingerprint: Option<String>,
+    /// A pattern of the normalized statement (constants as `$1`), `*` and `?` matching any
+    /// text, case-insensitive: `select * from pg_*` (the `*` after `select` matches itself).
+    pub statement: Option<String>,
+    /// Why: for the people who read the file, never interpreted.
+    pub reason: Option<String>,
+}
+
+impl Suppression {
+    /// Whether it leaves out `finding` of `rule`, given the normalized text of each
+    /// statement by fingerprint.
+    pub fn covers(
+        &self,
+        rule: &Rule,
+        finding: &Finding,
+        statement_text: &dyn Fn(&str) -> Option<String>,
+    ) -> bool {
+        if !matches(&self.rule, rule) {
+            return false;
+        }
+        if let Some(table) = &self.table {
+            let Some(found) = &finding.table else {
+                return false;
+            };
+            if !pattern(&qualified(table)).matches(&found.to_string().to_lowercase()) {
+                return false;
+            }
+        }
+        if self.fingerprint.is_none() && self.statement.is_none() {
+            return true;
+        }
+        let statement = self.statement.as_deref().map(pattern);
+        !finding.queries.is_empty()
+            && finding.queries.iter().all(|fingerprint| {
+                self.fingerprint
+                    .as_ref()
+                    .is_none_or(|f| f.eq_ignore_ascii_case(fingerprint))
+                    && statement.as_ref().is_none_or(|p| {
+                        statement_text(fingerprint)
+                            .is_some_and(|text| p.matches(&text.to_lowercase()))
+                    })
+            })
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.table.is_none() && self.fingerprint.is_none() && self.statement.is_none() {
+            return Err(format!(
+                "a [[suppress]] of `{}` names no table, fingerprint or statement (to turn the \
+                 rule off everywhere, list it in [rules] ignore)",
+                self.rule
+            ));
+        }
+        for text in self.table.iter().chain(&self.statement) {
+            glob::Pattern::new(text).map_err(|e| format!("[[suppress]] `{text}`: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A table as `schema.table`, lower-cased: unqualified names are in `public`.
+fn qualified(table: &str) -> String {
+    let table = table.to_lowercase();
+    if table.contains('.') {
+        table
+    } else {
+        format!("public.{table}")
+    }
+}
+
+/// A pattern of the file, lower-cased (validated when the file was read).
+fn pattern(text: &str) -> glob::Pattern {
+    glob::Pattern::new(&text.to_lowercase()).unwrap_or_default()
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckConfig {
@@ -154,6 +249,9 @@ impl Config {
     pub fn parse(text: &str) -> Result<Self, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         config.check.validate()?;
+        for suppression in &config.suppressions {
+            suppression.validate()?;
+        }
         Ok(config)
     }
 
@@ -163,6 +261,7 @@ impl Config {
         self.file_layer()
             .patterns()
             .chain(self.rules.severity.keys())
+            .chain(self.suppressions.iter().map(|s| &s.rule))
             .filter(|pattern| !names_a_rule(pattern))
             .cloned()
             .collect()
@@ -209,6 +308,17 @@ impl RuleSelection for Config {
             .find(|(pattern, _)| matches(pattern, rule))
             .map(|(_, severity)| *severity);
         Some(configured.unwrap_or(found))
+    }
+
+    fn suppressed(
+        &self,
+        rule: &Rule,
+        finding: &Finding,
+        statement_text: &dyn Fn(&str) -> Option<String>,
+    ) -> bool {
+        self.suppressions
+            .iter()
+            .any(|s| s.covers(rule, finding, statement_text))
     }
 }
 

@@ -324,7 +324,14 @@ pub struct Saving {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexEvidence {
+    /// The index as planwise writes it: `orders(user_id, created_at DESC)`.
+    pub index: String,
     pub size_bytes: f64,
+    /// Its place among the recommended indexes, by saving (1: the first to create).
+    pub rank: usize,
+    /// What it and the indexes ranked before it save together, as a share of the
+    /// workload's cost: the running total of the advice taken in order.
+    pub cumulative_share_of_workload: f64,
     /// The statements it serves, most saving first (at most five).
     pub served: Vec<ServedQuery>,
     /// The best alternatives left out, and why.

@@ -693,8 +693,14 @@ fn control_characters_from_inputs_are_escaped_in_every_text_format() {
     .unwrap();
     let (log, migration) = (log.to_str().unwrap(), migration.to_str().unwrap());
     let schema = "fixtures/schema/shop.dump.sql";
-    let runs: [&[&str]; 7] = [
+    let runs: [&[&str]; 9] = [
         &["workload", "--log", log, "--format", "table"],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "text", "--color", "never",
+        ],
+        &[
+            "analyze", "--log", log, "--schema", schema, "--format", "text", "--color", "always",
+        ],
         &["workload", "--log", log, "--format", "md"],
         &[
             "analyze", "--log", log, "--schema", schema, "--format", "table",
@@ -708,7 +714,8 @@ fn control_characters_from_inputs_are_escaped_in_every_text_format() {
     ];
     for args in runs {
         let output = planwise(args);
-        let stdout = String::from_utf8(output.stdout).unwrap();
+        // The colours of `--color always` taken out (and any other escape sequence refused).
+        let stdout = common::without_styles(&String::from_utf8(output.stdout).unwrap());
         let obeyed: Vec<char> = stdout
             .chars()
             .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))

@@ -1,7 +1,7 @@
 //! `planwise check`: reads the migration files, the base schema (DDL, saved catalog or live),
 //! the logs and `planwise.toml`, runs the migration checks and renders the report.
 
-use super::{Analysed, read_and_analyse, settings, write_output_to};
+use super::{Analysed, read_and_analyse, settings, terminal_style, write_output_to};
 use crate::analysis::migration::usage::WorkloadUsage;
 use crate::analysis::migration::{Environment, MigrationScript};
 use crate::cli::{CheckArgs, CheckFormat};
@@ -61,7 +61,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     diagnostics.merge(outcome.schema.diagnostics.clone());
     let report = CheckReport::new(&outcome, &diagnostics);
     let rendered = match args.format {
-        CheckFormat::Text => text::render(&report),
+        CheckFormat::Text => text::render(
+            &report,
+            terminal_style(args.color.color, args.output.as_deref()),
+        ),
         CheckFormat::Json => json::render(&report),
         CheckFormat::Sarif => sarif::render(&report),
         CheckFormat::Github => github::render(&report),

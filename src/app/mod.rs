@@ -5,6 +5,7 @@ mod doctor;
 mod index_advice;
 mod install_files;
 mod measure;
+mod progress;
 mod settings;
 
 use crate::analysis::join_graph::JoinGraph;
@@ -17,8 +18,10 @@ use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::Profile;
+use crate::report::terminal::{ColorChoice, Style};
 use crate::report::{
-    Analysis, OutputFormat, Report, escape_controls, json, markdown, table, whatif as whatif_report,
+    Analysis, AnalyzeFormat, OutputFormat, Report, escape_controls, json, markdown, table, text,
+    whatif as whatif_report,
 };
 use crate::rules;
 use anyhow::Context;
@@ -56,26 +59,30 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             let index_plan = match &catalog {
-                Some(catalog) => index_advice::advise(
-                    &args.input,
-                    &args.index,
-                    &mut profile,
-                    &statements.facts,
-                    catalog,
-                ),
+                Some(catalog) => progress::while_doing("index advice: costing candidates", || {
+                    index_advice::advise(
+                        &args.input,
+                        &args.index,
+                        &mut profile,
+                        &statements.facts,
+                        catalog,
+                    )
+                }),
                 None => None,
             };
             let misestimates = match (&args.input.db, &catalog) {
                 // Only when the catalog came from the server: one that could not be read
                 // is not tried again.
                 (Some(url), Some(catalog)) if args.analyze && catalog.server.is_some() => {
-                    measure::misestimated_scans(
-                        url,
-                        args.index.cost.trust_functions,
-                        &mut profile,
-                        &statements.facts,
-                        catalog,
-                    )
+                    progress::while_doing("--analyze: measuring the slowest SELECTs", || {
+                        measure::misestimated_scans(
+                            url,
+                            args.index.cost.trust_functions,
+                            &mut profile,
+                            &statements.facts,
+                            catalog,
+                        )
+                    })
                 }
                 _ => Vec::new(),
             };
@@ -88,7 +95,10 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 join_graph: &join_graph,
                 misestimates: &misestimates,
             };
-            let findings = rules::engine::run(&context, &config);
+            let rules::engine::WorkloadFindings {
+                findings,
+                suppressed,
+            } = rules::engine::run(&context, &config);
             let failed = args
                 .fail_on
                 .is_some_and(|level| findings.iter().any(|f| f.severity >= level));
@@ -97,10 +107,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
                 join_graph: &join_graph,
                 catalog: catalog.as_ref(),
                 findings,
+                suppressed,
                 index_plan: index_plan.as_ref(),
             };
             let report = Report::new(&profile, Some(analysis));
-            emit(&report, args.format, &args.output, "planwise analysis")?;
+            emit_analysis(&report, args.format, args.color.color, &args.output)?;
             return Ok(u8::from(failed));
         }
         Command::Whatif(args) => {
@@ -111,8 +122,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             } = read_and_analyse(&args.input, &args.schema)?;
             let catalog =
                 catalog.context("what-if needs the schema: give --db URL or --schema PATH")?;
-            let comparison =
-                index_advice::compare(&args, &mut profile, &statements.facts, &catalog)?;
+            let comparison = progress::while_doing("costing the proposed indexes", || {
+                index_advice::compare(&args, &mut profile, &statements.facts, &catalog)
+            })?;
             let text = match args.format {
                 OutputFormat::Json => whatif_report::json(&comparison),
                 OutputFormat::Table => whatif_report::table(&comparison, args.output.top),
@@ -171,7 +183,7 @@ fn read_and_analyse(input: &InputArgs, schema: &[PathBuf]) -> anyhow::Result<Ana
     let catalog = match live.catalog {
         Some(catalog) => Some(catalog),
         None if !schema.is_empty() => {
-            let schema = load_schema(schema)?;
+            let schema = progress::while_doing("reading the schema", || load_schema(schema))?;
             profile.diagnostics.merge(schema.diagnostics);
             Some(schema.catalog)
         }
@@ -267,7 +279,9 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
     let Some(url) = &args.db else {
         return Ok(Live::default());
     };
-    crate::db::runtime()?.block_on(async {
+    let runtime = crate::db::runtime()?;
+    progress::while_doing("reading the database", || {
+        runtime.block_on(async {
         let mut live = Live::default();
         let session = match crate::db::connect(url).await {
             Ok(session) => session,
@@ -318,6 +332,7 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
         }
         Ok(live)
     })
+    })
 }
 
 /// Resolves `-`, plain paths and globs (sorted) into inputs, failing on a glob that matches
@@ -366,6 +381,39 @@ fn emit(
         OutputFormat::Md => markdown::render(report, output.top, title),
     };
     write_output(&text, output)
+}
+
+/// `analyze`'s report: the terminal view when asked, or by default on a terminal; else as
+/// `workload`'s formats are written (Markdown by default, into a file or a pipe).
+fn emit_analysis(
+    report: &Report,
+    format: Option<AnalyzeFormat>,
+    color: ColorChoice,
+    output: &OutputArgs,
+) -> anyhow::Result<()> {
+    let on_terminal = output.output.is_none() && std::io::stdout().is_terminal();
+    let format = format.unwrap_or(if on_terminal {
+        AnalyzeFormat::Text
+    } else {
+        AnalyzeFormat::Md
+    });
+    let format = match format {
+        AnalyzeFormat::Text => {
+            let style = terminal_style(color, output.output.as_deref());
+            return write_output(&text::render(report, style), output);
+        }
+        AnalyzeFormat::Table => OutputFormat::Table,
+        AnalyzeFormat::Json => OutputFormat::Json,
+        AnalyzeFormat::Md => OutputFormat::Md,
+    };
+    emit(report, format, output, "planwise analysis")
+}
+
+/// How the terminal views are styled: `--color`, whether the output is a terminal, and the
+/// environment's `NO_COLOR`, `CLICOLOR_FORCE`, `TERM` and hyperlink hints.
+fn terminal_style(color: ColorChoice, output: Option<&std::path::Path>) -> Style {
+    let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+    Style::resolve(color, to_terminal, |name| std::env::var(name).ok())
 }
 
 fn write_output(text: &str, output: &OutputArgs) -> anyhow::Result<()> {

@@ -1,27 +1,49 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
 use super::escape_controls;
-use super::{IndexAdviceView, Queries, QueryView, Report, one_line};
+use super::{
+    NamedQuery, Queries, QueryView, Report, index_advice_summary, one_line, saving_phrase,
+};
+use crate::findings::{Finding, IndexEvidence};
+use crate::units::{human_bytes, human_duration, thousands};
+use std::collections::BTreeMap;
 use crate::analysis::join_graph::EdgeKind;
-use crate::findings::Weighting;
-use crate::units::{format_ms, human_bytes};
 use std::fmt::Write;
 
 pub fn render(report: &Report, top: usize, title: &str) -> String {
     let mut out = String::new();
-    let summary = &report.summary;
     let _ = writeln!(out, "# {title}\n");
+    write_summary(&mut out, report);
+    let findings = report.findings.as_deref().unwrap_or_default();
+    let named = report.queries.named(
+        findings
+            .iter()
+            .flat_map(|f| f.queries.iter().map(String::as_str)),
+    );
+    write_findings(&mut out, report, &named);
+    write_queries(&mut out, &report.queries, top, &named);
+    write_latency(&mut out, report);
+    write_loops(&mut out, report, top);
+    write_schema(&mut out, report, top);
+    write_join_graph(&mut out, report);
+    write_diagnostics(&mut out, report);
+    escape_controls(out)
+}
+
+fn write_summary(out: &mut String, report: &Report) {
+    let summary = &report.summary;
     let _ = writeln!(out, "## Summary\n");
     let _ = writeln!(out, "| Metric | Value |\n|---|---|");
     let _ = writeln!(
         out,
         "| Statements | {} ({} distinct) |",
-        summary.statements, summary.distinct_queries
+        thousands(summary.statements as f64),
+        thousands(summary.distinct_queries as f64)
     );
     let _ = writeln!(
         out,
-        "| Time in statements | {} ms |",
-        format_ms(Some(summary.total_ms))
+        "| Time in statements | {} |",
+        human_duration(summary.total_ms)
     );
     if let (Some(first), Some(last)) = (&summary.first_seen, &summary.last_seen) {
         let zone = summary.timezone.as_deref().unwrap_or("");
@@ -33,12 +55,12 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     let errors: Vec<String> = summary
         .errors_by_sqlstate
         .iter()
-        .map(|(state, count)| format!("{count} × `{state}`"))
+        .map(|(state, count)| format!("{} × `{state}`", thousands(*count as f64)))
         .collect();
     let _ = writeln!(
         out,
         "| Errors | {}{} |",
-        summary.errors,
+        thousands(summary.errors as f64),
         if errors.is_empty() {
             String::new()
         } else {
@@ -47,52 +69,63 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     );
     let _ = writeln!(
         out,
-        "| Lines | {} read, {} skipped |\n",
-        summary.lines_read, summary.lines_skipped
+        "| Lines | {} read, {} skipped |",
+        thousands(summary.lines_read as f64),
+        thousands(summary.lines_skipped as f64)
     );
-    write_findings(&mut out, report);
-    write_queries(&mut out, &report.queries, top);
-    write_latency(&mut out, report);
-    write_loops(&mut out, report, top);
-    write_schema(&mut out, report, top);
-    write_join_graph(&mut out, report);
-    write_diagnostics(&mut out, report);
-    escape_controls(out)
-}
-
-/// The advisor's outcome in one sentence: what the new indexes save, or that none would.
-fn index_advice_summary(advice: &IndexAdviceView) -> String {
-    let basis = match advice.basis {
-        crate::findings::Basis::WhatIf => "HypoPG what-if on the live database",
-        crate::findings::Basis::OfflineModel => "offline cost model",
-    };
-    let cost = match advice.weighted_by {
-        Weighting::LoggedTime => "cost, each statement weighted by its logged time,",
-        Weighting::EstimatedCost => "estimated cost",
-        Weighting::Mixed => "cost, each timed statement weighted by its logged time,",
-    };
-    if advice.indexes == 0 {
-        return format!(
-            "Index advice ({basis}): no new index to recommend (the workload's {}: {:.0}).",
-            cost.trim_end_matches(','),
-            advice.cost_before
+    if let Some(suppressed) = summary.suppressed_findings.filter(|&n| n > 0) {
+        let _ = writeln!(
+            out,
+            "| Findings suppressed | {suppressed} (`[[suppress]]` in planwise.toml) |"
         );
     }
-    let one = advice.indexes == 1;
-    format!(
-        "Index advice ({basis}): {} new index{} ({}) take{} the workload's {cost} from {:.0} \
-         to {:.0} (**{:.1} % less**).",
-        advice.indexes,
-        if one { "" } else { "es" },
-        human_bytes(advice.size_bytes as i64),
-        if one { "s" } else { "" },
-        advice.cost_before,
-        advice.cost_after,
-        (1.0 - advice.cost_after / advice.cost_before) * 100.0
-    )
+    let _ = writeln!(out);
 }
 
-fn write_findings(out: &mut String, report: &Report) {
+/// The recommended indexes that lead the report: the first ones by saving until they give
+/// this share of what the advice saves in all (at least `HEAD_MIN` of them); the rest are
+/// folded, when there are at least `TAIL_MIN`.
+const HEAD_SHARE: f64 = 0.8;
+const HEAD_MIN: usize = 3;
+const TAIL_MIN: usize = 3;
+
+/// The index findings, by rank.
+fn ranked_indexes(findings: &[Finding]) -> Vec<(usize, &Finding, &IndexEvidence)> {
+    let mut ranked: Vec<_> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(number, f)| Some((number + 1, f, f.index.as_ref()?)))
+        .collect();
+    ranked.sort_by_key(|(_, _, index)| index.rank);
+    ranked
+}
+
+/// How many of the ranked indexes lead: the first until they give `HEAD_SHARE` of the
+/// advice's saving, at least `HEAD_MIN`.
+fn lead_length(ranked: &[(usize, &Finding, &IndexEvidence)]) -> usize {
+    let total = ranked
+        .last()
+        .map_or(0.0, |(_, _, index)| index.cumulative_share_of_workload);
+    ranked
+        .iter()
+        .position(|(_, _, index)| index.cumulative_share_of_workload >= HEAD_SHARE * total)
+        .map_or(ranked.len(), |at| at + 1)
+        .max(HEAD_MIN)
+        .min(ranked.len())
+}
+
+/// How many of the ranked indexes are shown in full: the lead, unless the rest are too few
+/// to be worth folding.
+fn shown_length(ranked: &[(usize, &Finding, &IndexEvidence)]) -> usize {
+    let lead = lead_length(ranked);
+    if ranked.len() - lead < TAIL_MIN {
+        ranked.len()
+    } else {
+        lead
+    }
+}
+
+fn write_findings(out: &mut String, report: &Report, named: &Named) {
     let Some(findings) = &report.findings else {
         return;
     };
@@ -100,7 +133,11 @@ fn write_findings(out: &mut String, report: &Report) {
     if let Some(advice) = &report.index_advice
         && advice.cost_before > 0.0
     {
-        let _ = writeln!(out, "{}\n", index_advice_summary(advice));
+        let _ = writeln!(
+            out,
+            "{}\n",
+            index_advice_summary(advice, |t| format!("**{t}**"))
+        );
     }
     if let Some(cut) = report
         .index_advice
@@ -113,92 +150,199 @@ fn write_findings(out: &mut String, report: &Report) {
         let _ = writeln!(out, "No findings.\n");
         return;
     }
-    for (number, finding) in findings.iter().enumerate() {
+    let ranked = ranked_indexes(findings);
+    let head = shown_length(&ranked);
+    write_ranking(out, &ranked, report);
+    let folded: Vec<usize> = ranked[head..]
+        .iter()
+        .map(|(number, _, _)| *number)
+        .collect();
+    for (number, finding) in (1..).zip(findings) {
+        if !folded.contains(&number) {
+            write_finding(out, number, finding, named);
+        }
+    }
+    if let Some((_, _, last_shown)) = head.checked_sub(1).and_then(|h| ranked.get(h))
+        && !folded.is_empty()
+    {
+        let total = ranked[ranked.len() - 1].2.cumulative_share_of_workload;
         let _ = writeln!(
             out,
-            "### {}. {} — `{}` {}\n",
-            number + 1,
-            finding.severity.as_str(),
-            finding.rule,
-            finding.name
+            "<details><summary>{} more indexes (ranked {} to {}), together {:.1} % of the \
+             workload's {}</summary>\n",
+            folded.len(),
+            head + 1,
+            ranked.len(),
+            (total - last_shown.cumulative_share_of_workload) * 100.0,
+            measure(report)
         );
-        let _ = writeln!(out, "{}\n", finding.message);
-        if let Some(sql) = &finding.sql {
-            let _ = writeln!(out, "```sql\n{sql}\n```\n");
+        for (number, finding, _) in &ranked[head..] {
+            write_finding(out, *number, finding, named);
         }
-        if let Some(saving) = &finding.estimated_saving {
-            let per_day = saving
-                .ms_per_day
-                .map(|ms| format!(", about {} ms per day", format_ms(Some(ms))))
-                .unwrap_or_default();
-            let share = saving
-                .share_of_workload
-                .map(|share| format!(" ({:.1} % of the workload)", share * 100.0))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "Estimated saving: {:.0} cost units{share}{per_day}; write overhead {:.0}.\n",
-                saving.cost_units, saving.write_overhead
-            );
-        }
-        if let Some(index) = &finding.index {
-            let _ = writeln!(
-                out,
-                "| Query | Calls | Cost before | Cost after |\n|---|---:|---:|---:|"
-            );
-            for served in &index.served {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {:.0} | {:.0} |",
-                    served.fingerprint, served.calls, served.cost_before, served.cost_after
-                );
-            }
-            let _ = writeln!(out);
-            for rejected in &index.rejected_alternatives {
-                let _ = writeln!(out, "- Not `{}`: {}", rejected.index, rejected.reason);
-            }
-            if !index.rejected_alternatives.is_empty() {
-                let _ = writeln!(out);
-            }
-        }
+        let _ = writeln!(out, "</details>\n");
     }
 }
 
-fn write_queries(out: &mut String, queries: &Queries<'_>, top: usize) {
+/// What shares of the workload are shares of (`logged time`).
+fn measure(report: &Report) -> &'static str {
+    report
+        .index_advice
+        .as_ref()
+        .map_or("cost", |a| a.weighted_by.workload_measure())
+}
+
+/// The recommended indexes in order, each with what it adds to the ones before and the
+/// running total: savings that add up, unlike each index's own saving next to all others.
+fn write_ranking(out: &mut String, ranked: &[(usize, &Finding, &IndexEvidence)], report: &Report) {
+    if ranked.len() < 2 {
+        return;
+    }
+    let total = ranked[ranked.len() - 1].2.cumulative_share_of_workload;
+    let _ = writeln!(
+        out,
+        "The indexes to create, most saving first (a share of the workload's {}; each \
+         adds to the ones above it):\n",
+        measure(report)
+    );
+    let _ = writeln!(
+        out,
+        "| # | Index | Size | Adds | Running total | Finding |\n|---:|---|---:|---:|---:|---|"
+    );
+    let mut before = 0.0;
+    for (number, _, index) in ranked {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {:.1} % | {:.1} % | [#{number}](#finding-{number}) |",
+            index.rank,
+            index.index.replace('|', "\\|"),
+            human_bytes(index.size_bytes as i64),
+            (index.cumulative_share_of_workload - before) * 100.0,
+            index.cumulative_share_of_workload * 100.0
+        );
+        before = index.cumulative_share_of_workload;
+    }
+    let lead = lead_length(ranked);
+    if lead < ranked.len() {
+        let _ = writeln!(
+            out,
+            "\nThe first {lead} give {:.0} % of what the {} save together.",
+            share_of(ranked[lead - 1].2.cumulative_share_of_workload, total) * 100.0,
+            ranked.len()
+        );
+    }
+    let _ = writeln!(out);
+}
+
+/// `part / whole`, 0 when the whole is none.
+fn share_of(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
+
+fn write_finding(out: &mut String, number: usize, finding: &Finding, named: &Named) {
+    let _ = writeln!(
+        out,
+        "<a id=\"finding-{number}\"></a>\n\n### {number}. {} — `{}` {}\n",
+        finding.severity.as_str(),
+        finding.rule,
+        finding.name
+    );
+    let _ = writeln!(out, "{}\n", finding.message);
+    if let Some(sql) = &finding.sql {
+        let _ = writeln!(out, "```sql\n{sql}\n```\n");
+    }
+    if let Some(saving) = &finding.estimated_saving {
+        let _ = writeln!(out, "Estimated saving: {}.\n", saving_phrase(saving));
+    }
+    match &finding.index {
+        Some(index) => write_index_evidence(out, index, named),
+        None if !finding.queries.is_empty() => {
+            let statements: Vec<String> = finding
+                .queries
+                .iter()
+                .map(|fingerprint| statement_link(fingerprint, named))
+                .collect();
+            let _ = writeln!(out, "Statements: {}\n", statements.join(", "));
+        }
+        None => {}
+    }
+}
+
+fn write_index_evidence(out: &mut String, index: &IndexEvidence, named: &Named) {
+    let _ = writeln!(
+        out,
+        "| Statement | Calls | Cost before | Cost after |\n|---|---:|---:|---:|"
+    );
+    for served in &index.served {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            statement_link(&served.fingerprint, named),
+            thousands(served.calls as f64),
+            thousands(served.cost_before),
+            thousands(served.cost_after)
+        );
+    }
+    let _ = writeln!(out);
+    for rejected in &index.rejected_alternatives {
+        let _ = writeln!(out, "- Not `{}`: {}", rejected.index, rejected.reason);
+    }
+    if !index.rejected_alternatives.is_empty() {
+        let _ = writeln!(out);
+    }
+}
+
+/// The statements the findings name, by fingerprint.
+type Named<'a> = BTreeMap<String, NamedQuery<'a>>;
+
+/// A statement by a short form of its text, linked to its entry in the queries' tables.
+fn statement_link(fingerprint: &str, named: &Named) -> String {
+    match named.get(fingerprint) {
+        Some(query) => format!(
+            "[{}](#q-{fingerprint})",
+            code(query.normalized, STATEMENT_WIDTH)
+        ),
+        None => format!("`{fingerprint}`"),
+    }
+}
+
+/// How much of a statement its short form shows.
+const STATEMENT_WIDTH: usize = 60;
+
+fn write_queries(out: &mut String, queries: &Queries<'_>, top: usize, named: &Named) {
     let _ = writeln!(out, "## Top queries by total time\n");
     if queries.is_empty() {
         let _ = writeln!(out, "No statements were found.\n");
         return;
     }
-    let _ = writeln!(
-        out,
-        "| # | Query | Calls | Total ms | % time | Mean | p95 | p99 | Errors |"
-    );
-    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (index, q) in queries.iter().take(top).enumerate() {
-        let _ = writeln!(
-            out,
-            "| {} | {} <br>`{}` | {} | {} | {:.1} | {} | {} | {} | {} |",
-            index + 1,
-            code(q.normalized, 90),
-            q.fingerprint,
-            q.calls,
-            format_ms(Some(q.total_ms)),
-            q.time_share * 100.0,
-            format_ms(q.mean_ms),
-            format_ms(q.p95_ms),
-            format_ms(q.p99_ms),
-            q.errors
-        );
+    let _ = writeln!(out, "{QUERY_TABLE_HEAD}");
+    for (rank, q) in queries.iter().take(top).enumerate() {
+        let _ = writeln!(out, "{}", query_row(rank, &q));
     }
     if queries.len() > top {
         let _ = writeln!(
             out,
             "\n{} more queries are in the JSON report.",
-            queries.len() - top
+            thousands((queries.len() - top) as f64)
         );
     }
     let _ = writeln!(out);
+    // The statements the findings name beyond the top ones: each gets its entry too.
+    let others: Vec<QueryView> = queries
+        .iter()
+        .enumerate()
+        .skip(top)
+        .filter(|(_, q)| named.contains_key(&q.fingerprint))
+        .map(|(_, q)| q)
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(out, "Other statements the findings name:\n");
+        let _ = writeln!(out, "{QUERY_TABLE_HEAD}");
+        for q in &others {
+            let rank = named.get(&q.fingerprint).map_or(0, |n| n.rank);
+            let _ = writeln!(out, "{}", query_row(rank, q));
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(
         out,
         "<details><summary>Slowest sample of each top query</summary>\n"
@@ -215,10 +359,37 @@ fn write_queries(out: &mut String, queries: &Queries<'_>, top: usize) {
     let _ = writeln!(out, "</details>\n");
 }
 
+const QUERY_TABLE_HEAD: &str = "| # | Query | Calls | Total | % time | Mean | p95 | p99 | Errors |\n\
+                                |---:|---|---:|---:|---:|---:|---:|---:|---:|";
+
+/// A duration in a table cell: its number and unit joined by a no-break space, so a narrow
+/// column does not put them on two lines.
+fn cell_duration(ms: f64) -> String {
+    human_duration(ms).replace(' ', "\u{a0}")
+}
+
+/// A query's entry: its anchor (`#q-` and the fingerprint), its text and its figures.
+fn query_row(rank: usize, q: &QueryView) -> String {
+    let duration = |ms: Option<f64>| ms.map_or("-".to_string(), cell_duration);
+    format!(
+        "| {} | <a id=\"q-{fp}\"></a>{} <br>`{fp}` | {} | {} | {:.1} | {} | {} | {} | {} |",
+        rank + 1,
+        code(q.normalized, 90),
+        thousands(q.calls as f64),
+        cell_duration(q.total_ms),
+        q.time_share * 100.0,
+        duration(q.mean_ms),
+        duration(q.p95_ms),
+        duration(q.p99_ms),
+        thousands(q.errors as f64),
+        fp = q.fingerprint
+    )
+}
+
 fn sample_heading(sample: &super::SampleView) -> String {
     let mut parts = Vec::new();
     if let Some(ms) = sample.duration_ms {
-        parts.push(format!("{} ms", format_ms(Some(ms))));
+        parts.push(human_duration(ms));
     }
     if let Some(location) = &sample.location {
         parts.push(format!("at {location}"));
@@ -237,7 +408,7 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
     );
     let _ = writeln!(
         out,
-        "| Query | Run after | Loops | Calls | Median size | Max size | Total ms | Loops with one value |"
+        "| Query | Run after | Loops | Calls | Median size | Max size | Total | Loops with one value |"
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
     for entry in report.loops.iter().take(top) {
@@ -249,11 +420,11 @@ fn write_loops(out: &mut String, report: &Report, top: usize) {
                 .parent_query
                 .as_ref()
                 .map_or("session start".to_string(), |p| code(p, 50)),
-            entry.loops,
-            entry.calls,
+            thousands(entry.loops as f64),
+            thousands(entry.calls as f64),
             entry.median_size,
             entry.max_size,
-            format_ms(Some(entry.total_ms)),
+            cell_duration(entry.total_ms),
             entry.repeated_value_loops
         );
     }
@@ -306,7 +477,7 @@ fn write_schema(out: &mut String, report: &Report, top: usize) {
             out,
             "| `{}` | {} | {} | {} | {} |",
             table.table,
-            table.rows.map_or("-".to_string(), |r| format!("{r:.0}")),
+            table.rows.map_or("-".to_string(), thousands),
             table.total_bytes.map_or("-".to_string(), human_bytes),
             table.columns,
             table.indexes.join(", ")
@@ -324,7 +495,7 @@ fn write_join_graph(out: &mut String, report: &Report) {
         let _ = writeln!(out, "No query joins two tables.\n");
     } else {
         let _ = writeln!(out, "```mermaid\n{}```\n", graph.mermaid);
-        let _ = writeln!(out, "| Join | Queries | Calls | Total ms | Types |");
+        let _ = writeln!(out, "| Join | Queries | Calls | Total | Types |");
         let _ = writeln!(out, "|---|---:|---:|---:|---|");
         for edge in &graph.edges {
             let relation = match edge.kind {
@@ -339,8 +510,8 @@ fn write_join_graph(out: &mut String, report: &Report) {
                 edge.right.table,
                 edge.right_shown(),
                 edge.queries.len(),
-                edge.calls,
-                format_ms(Some(edge.total_ms)),
+                thousands(edge.calls as f64),
+                cell_duration(edge.total_ms),
                 edge.type_mismatch
                     .as_ref()
                     .map_or("same".to_string(), |(a, b)| format!("⚠ {a} vs {b}"))

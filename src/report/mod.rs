@@ -6,21 +6,24 @@ pub mod doctor;
 pub mod json;
 pub mod markdown;
 pub mod table;
+pub mod terminal;
+pub mod text;
 pub mod whatif;
 
 use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::cost::CutShort;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
-use crate::findings::{Basis, Finding, Weighting};
+use crate::findings::{Basis, Finding, Saving, Weighting};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
 use crate::model::tally::Tally;
 use crate::model::time::format_timestamp;
 use crate::model::workload::{Profile, QueryStats};
 use crate::sql::fingerprint::format_id;
+use crate::units::{human_bytes, human_duration, thousands};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// Text for a terminal (or a Markdown viewer) with its control characters shown, not
@@ -51,6 +54,20 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub enum OutputFormat {
     Table,
     Json,
+    #[value(alias = "markdown")]
+    Md,
+}
+
+/// `analyze --format`: the workload formats and the terminal view of the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalyzeFormat {
+    /// The findings for a terminal, one block each, then a summary.
+    Text,
+    /// The workload's top queries as a table, the findings one line each.
+    Table,
+    Json,
+    /// The report to share.
+    #[value(alias = "markdown")]
     Md,
 }
 
@@ -82,6 +99,8 @@ pub struct Analysis<'a> {
     pub join_graph: &'a JoinGraph,
     pub catalog: Option<&'a Catalog>,
     pub findings: Vec<Finding>,
+    /// Findings left out by `[[suppress]]` entries of planwise.toml.
+    pub suppressed: u64,
     pub index_plan: Option<&'a Plan>,
 }
 
@@ -153,6 +172,9 @@ pub struct SummaryView {
     pub unpaired_durations: u64,
     /// Timed executions under 0.1 ms, 1 ms, 10 ms, 100 ms, 1 s, 10 s, and 10 s or more.
     pub latency_decades: [u64; 7],
+    /// `analyze` only: findings left out by `[[suppress]]` entries of planwise.toml.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed_findings: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -215,6 +237,38 @@ impl<'a> Queries<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.ranked.is_empty()
+    }
+}
+
+/// A statement a report names by its fingerprint.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedQuery<'a> {
+    /// Its place among the queries by total time (0: the first).
+    pub rank: usize,
+    pub normalized: &'a str,
+    pub calls: u64,
+}
+
+impl<'a> Queries<'a> {
+    /// The statements among `fingerprints` (the ones the findings name), in one pass.
+    pub fn named<'f>(
+        &self,
+        fingerprints: impl IntoIterator<Item = &'f str>,
+    ) -> BTreeMap<String, NamedQuery<'a>> {
+        let wanted: BTreeSet<&str> = fingerprints.into_iter().collect();
+        let mut named = BTreeMap::new();
+        for (rank, &(id, stats)) in self.ranked.iter().enumerate() {
+            let fingerprint = format_id(id);
+            if wanted.contains(fingerprint.as_str()) {
+                let query = NamedQuery {
+                    rank,
+                    normalized: &stats.normalized,
+                    calls: stats.calls,
+                };
+                named.insert(fingerprint, query);
+            }
+        }
+        named
     }
 }
 
@@ -317,6 +371,7 @@ impl<'a> Report<'a> {
                 total_ms: ms(summary.total_us),
                 unpaired_durations: summary.unpaired_durations,
                 latency_decades: summary.latency_decades,
+                suppressed_findings: analysis.as_ref().map(|a| a.suppressed),
             },
             queries,
             loops,
@@ -447,4 +502,95 @@ pub fn one_line(sql: &str, width: usize) -> String {
         let cut: String = flat.chars().take(width.saturating_sub(1)).collect();
         format!("{cut}…")
     }
+}
+
+/// The cost model an estimate comes from, for people.
+pub fn basis_name(basis: Basis) -> &'static str {
+    match basis {
+        Basis::WhatIf => "HypoPG what-if on the live database",
+        Basis::OfflineModel => "offline cost model",
+    }
+}
+
+/// The advisor's outcome in one sentence: what the new indexes save, or that none would;
+/// `emphasis` marks the figure that matters (bold in Markdown or in colour).
+pub fn index_advice_summary(advice: &IndexAdviceView, emphasis: impl Fn(&str) -> String) -> String {
+    let basis = basis_name(advice.basis);
+    let cost = match advice.weighted_by {
+        Weighting::LoggedTime => "cost, each statement weighted by its logged time,",
+        Weighting::EstimatedCost => "estimated cost",
+        Weighting::Mixed => "cost, each timed statement weighted by its logged time,",
+    };
+    if advice.indexes == 0 {
+        return format!(
+            "Index advice ({basis}): no new index to recommend (the workload's {}: {}).",
+            cost.trim_end_matches(','),
+            thousands(advice.cost_before)
+        );
+    }
+    let one = advice.indexes == 1;
+    let less = (1.0 - advice.cost_after / advice.cost_before) * 100.0;
+    format!(
+        "Index advice ({basis}): {} new index{} ({}) take{} the workload's {cost} from {} to {} \
+         ({}).",
+        advice.indexes,
+        if one { "" } else { "es" },
+        human_bytes(advice.size_bytes as i64),
+        if one { "s" } else { "" },
+        thousands(advice.cost_before),
+        thousands(advice.cost_after),
+        emphasis(&format!("{less:.1} % less"))
+    )
+}
+
+/// What a finding is estimated to save, with what the estimate rests on: `0.9 % of the
+/// workload's logged time, about 5.3 h/day (offline cost model; upkeep 52 cost units)`.
+pub fn saving_phrase(saving: &Saving) -> String {
+    let mut phrase = match saving.share_of_workload {
+        Some(share) => format!(
+            "{:.1} % of the workload's {}",
+            share * 100.0,
+            saving.weighted_by.workload_measure()
+        ),
+        None => format!("{} cost units", thousands(saving.cost_units)),
+    };
+    if let Some(ms) = saving.ms_per_day {
+        phrase.push_str(&format!(", about {}/day", human_duration(ms)));
+    }
+    let upkeep = if saving.write_overhead > 0.0 {
+        format!("; upkeep {} cost units", thousands(saving.write_overhead))
+    } else {
+        String::new()
+    };
+    format!(
+        "{phrase} ({}, {} confidence{upkeep})",
+        basis_name(saving.basis),
+        confidence_name(saving.confidence)
+    )
+}
+
+fn confidence_name(confidence: crate::findings::Confidence) -> &'static str {
+    match confidence {
+        crate::findings::Confidence::Low => "low",
+        crate::findings::Confidence::Medium => "medium",
+        crate::findings::Confidence::High => "high",
+    }
+}
+
+/// `3 problems in the input: 2 unrecognized_line, 1 unparsed_statement`, when there are any.
+pub fn input_problems(report: &Report) -> Option<String> {
+    let count: u64 = report.diagnostics.iter().map(|d| d.count).sum();
+    if count == 0 {
+        return None;
+    }
+    let kinds: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.count, d.kind))
+        .collect();
+    let problems = if count == 1 { "problem" } else { "problems" };
+    Some(format!(
+        "{count} {problems} in the input: {}",
+        kinds.join(", ")
+    ))
 }

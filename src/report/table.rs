@@ -1,10 +1,17 @@
-//! The terminal table: a few summary lines and the top queries by total time.
+//! The terminal table: a few summary lines and the top queries by total time; for
+//! `analyze`, then the findings one line each.
 
 use super::escape_controls;
-use super::{Report, one_line};
+use super::terminal::{self, headline};
+use super::text::{findings_line, place};
+use super::{Report, input_problems, one_line};
+use crate::findings::Finding;
 use crate::units::format_ms;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
+
+/// How much of a finding's message its line shows.
+const MESSAGE_WIDTH: usize = 100;
 
 #[derive(Tabled)]
 struct Row {
@@ -70,13 +77,28 @@ pub fn render(report: &Report, top: usize) -> String {
             report.queries.len() - top
         ));
     }
-    let skipped: u64 = report.diagnostics.iter().map(|d| d.count).sum();
-    if skipped > 0 {
-        out.push_str(&format!("{skipped} problems in the input:"));
-        for diagnostic in &report.diagnostics {
-            out.push_str(&format!(" {} {}", diagnostic.count, diagnostic.kind));
-        }
-        out.push_str(" (--format json or md lists examples)\n");
+    if let Some(problems) = input_problems(report) {
+        out.push_str(&format!(
+            "{problems} (--format json or md lists examples)\n"
+        ));
+    }
+    if let Some(findings) = &report.findings {
+        write_findings(&mut out, findings);
+        out.push_str(&findings_line(report));
+        out.push_str(" (--format text shows each with its fix and the statements it serves)\n");
     }
     escape_controls(out)
+}
+
+/// The findings, a line each, their messages shortened: the table has no room for their
+/// fixes, and says where they are.
+fn write_findings(out: &mut String, findings: &[Finding]) {
+    out.push('\n');
+    for finding in findings {
+        let short = Finding {
+            message: one_line(&finding.message, MESSAGE_WIDTH),
+            ..finding.clone()
+        };
+        out.push_str(&headline(terminal::Style::PLAIN, &place(finding), &short));
+    }
 }

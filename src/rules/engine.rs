@@ -21,6 +21,17 @@ pub trait RuleSelection {
     /// `None` when the rule is off; else the severity it reports at (`found`, the severity
     /// the rule gave, or the configured one).
     fn severity(&self, rule: &Rule, found: Severity) -> Option<Severity>;
+
+    /// Whether a workload finding of `rule` is suppressed (`[[suppress]]` in planwise.toml),
+    /// given the normalized text of a statement by fingerprint.
+    fn suppressed(
+        &self,
+        _rule: &Rule,
+        _finding: &Finding,
+        _statement_text: &dyn Fn(&str) -> Option<String>,
+    ) -> bool {
+        false
+    }
 }
 
 /// Every rule on, at its own severity.
@@ -39,10 +50,23 @@ fn admit(selection: &dyn RuleSelection, rule: &Rule, mut finding: Finding) -> Op
     Some(finding)
 }
 
+/// What the workload rules found.
+#[derive(Debug, Default)]
+pub struct WorkloadFindings {
+    pub findings: Vec<Finding>,
+    /// Findings left out by `[[suppress]]` entries.
+    pub suppressed: u64,
+}
+
 /// Runs the selected workload rules; findings sorted by severity, then saving, then rule
-/// and table.
-pub fn run(context: &Context<'_>, selection: &dyn RuleSelection) -> Vec<Finding> {
+/// and table, those the selection suppresses left out and counted.
+pub fn run(context: &Context<'_>, selection: &dyn RuleSelection) -> WorkloadFindings {
+    let statement_text = |fingerprint: &str| {
+        let id = u64::from_str_radix(fingerprint, 16).ok()?;
+        Some(context.profile.queries.get(&id)?.normalized.clone())
+    };
     let mut findings = Vec::new();
+    let mut suppressed = 0;
     let mut found = Vec::new();
     for rule in RULES {
         let Check::Workload(check) = rule.check else {
@@ -53,7 +77,13 @@ pub fn run(context: &Context<'_>, selection: &dyn RuleSelection) -> Vec<Finding>
             continue;
         }
         check(context, &mut found);
-        findings.extend(found.drain(..).filter_map(|f| admit(selection, rule, f)));
+        for finding in found.drain(..) {
+            if selection.suppressed(rule, &finding, &statement_text) {
+                suppressed += 1;
+            } else {
+                findings.extend(admit(selection, rule, finding));
+            }
+        }
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -63,7 +93,10 @@ pub fn run(context: &Context<'_>, selection: &dyn RuleSelection) -> Vec<Finding>
             .then_with(|| a.table.cmp(&b.table))
             .then_with(|| a.sql.cmp(&b.sql))
     });
-    findings
+    WorkloadFindings {
+        findings,
+        suppressed,
+    }
 }
 
 fn saving(finding: &Finding) -> f64 {

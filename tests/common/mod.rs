@@ -182,3 +182,27 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Va
         .cloned()
         .collect()
 }
+
+/// The text without the escape sequences the terminal view writes: SGR colours and OSC 8
+/// links (`ESC ] 8 ; ; URL ESC \`).
+pub fn without_styles(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('\x1b') {
+        out.push_str(&rest[..at]);
+        let sequence = &rest[at..];
+        let end = if sequence.starts_with("\x1b[") {
+            sequence.find('m').expect("an SGR sequence ends with m") + 1
+        } else if sequence.starts_with("\x1b]8;;") {
+            sequence
+                .find("\x1b\\")
+                .expect("an OSC 8 sequence ends with ST")
+                + 2
+        } else {
+            panic!("an escape sequence the view does not write: {sequence:?}");
+        };
+        rest = &sequence[end..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -103,6 +103,9 @@ pub struct Chosen {
     pub saving: f64,
     /// What it saves with no other recommendation in place.
     pub saving_alone: f64,
+    /// What it and the indexes ranked before it in `Plan::chosen` save together, with no
+    /// other recommendation in place: the running total of the advice taken in order.
+    pub cumulative_saving: f64,
     pub served: Vec<Served>,
 }
 
@@ -564,45 +567,14 @@ impl<'m, 'q> Search<'m, 'q> {
 
     fn plan(mut self, config: Vec<usize>, greedy: f64) -> Plan {
         let total = self.objective(&config);
-        let mut chosen = Vec::new();
-        for &index in &config {
-            let without: Vec<usize> = config.iter().copied().filter(|&c| c != index).collect();
-            let users = self.users[index].clone();
-            let before = self.query_costs(&without, &users);
-            let after = self.query_costs(&config, &users);
-            let mut served: Vec<Served> = users
-                .iter()
-                .zip(before.iter().zip(&after))
-                .filter(|(_, (b, a))| a < b)
-                .map(|(&q, (&before, &after))| Served {
-                    query: self.queries[q].id,
-                    calls: self.queries[q].calls,
-                    weight: self.weights[q],
-                    before,
-                    after,
-                })
-                .collect();
-            served.sort_by(|a, b| {
-                ((b.before - b.after) * b.weight)
-                    .total_cmp(&((a.before - a.after) * a.weight))
-                    .then(a.query.cmp(&b.query))
-            });
-            let entry = &self.pool[index];
-            let saving = served
-                .iter()
-                .map(|s| (s.before - s.after) * s.weight)
-                .sum::<f64>()
-                - entry.overhead;
-            chosen.push(Chosen {
-                def: entry.def.clone(),
-                size_bytes: entry.size,
-                write_overhead: entry.overhead,
-                saving,
-                saving_alone: self.alone[index].unwrap_or(saving),
-                served,
-            });
+        let mut chosen = self.chosen(&config);
+        chosen.sort_by(|(_, a), (_, b)| b.saving.total_cmp(&a.saving).then(a.def.cmp(&b.def)));
+        // The running totals: one costing of the workload per prefix of the ranking.
+        for k in 0..chosen.len() {
+            let prefix: Vec<usize> = chosen[..=k].iter().map(|(index, _)| *index).collect();
+            chosen[k].1.cumulative_saving = self.baseline_total - self.objective(&prefix);
         }
-        chosen.sort_by(|a, b| b.saving.total_cmp(&a.saving).then(a.def.cmp(&b.def)));
+        let chosen = chosen.into_iter().map(|(_, chosen)| chosen).collect();
         let rejected = self.rejections(&config);
         let baseline = self.baseline_total;
         let priced = self
@@ -630,6 +602,54 @@ impl<'m, 'q> Search<'m, 'q> {
             cut_short: None,
             priced,
         }
+    }
+
+    /// Each index of `config` (with its place in the pool) and what it saves and serves next
+    /// to the others.
+    fn chosen(&mut self, config: &[usize]) -> Vec<(usize, Chosen)> {
+        let mut chosen = Vec::new();
+        for &index in config {
+            let without: Vec<usize> = config.iter().copied().filter(|&c| c != index).collect();
+            let users = self.users[index].clone();
+            let before = self.query_costs(&without, &users);
+            let after = self.query_costs(config, &users);
+            let mut served: Vec<Served> = users
+                .iter()
+                .zip(before.iter().zip(&after))
+                .filter(|(_, (b, a))| a < b)
+                .map(|(&q, (&before, &after))| Served {
+                    query: self.queries[q].id,
+                    calls: self.queries[q].calls,
+                    weight: self.weights[q],
+                    before,
+                    after,
+                })
+                .collect();
+            served.sort_by(|a, b| {
+                ((b.before - b.after) * b.weight)
+                    .total_cmp(&((a.before - a.after) * a.weight))
+                    .then(a.query.cmp(&b.query))
+            });
+            let entry = &self.pool[index];
+            let saving = served
+                .iter()
+                .map(|s| (s.before - s.after) * s.weight)
+                .sum::<f64>()
+                - entry.overhead;
+            chosen.push((
+                index,
+                Chosen {
+                    def: entry.def.clone(),
+                    size_bytes: entry.size,
+                    write_overhead: entry.overhead,
+                    saving,
+                    saving_alone: self.alone[index].unwrap_or(saving),
+                    cumulative_saving: saving,
+                    served,
+                },
+            ));
+        }
+        chosen
     }
 
     /// The best candidates left out, and why (so no rejection is silent).

@@ -10,6 +10,7 @@ pub mod text;
 
 use crate::findings::{Finding, Severity};
 use crate::model::diagnostics::Diagnostics;
+use crate::report::terminal::{plural, severity_counts};
 use crate::rules::engine::CheckOutcome;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -84,15 +85,12 @@ impl<'a> CheckReport<'a> {
 
 /// One line summing the check up, for text and Markdown.
 fn summary_line(summary: &CheckSummary) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{} in {} ({} statements): {}, {}, {} info; {} flagged{}",
+        "{} in {} ({} statements): {}; {} flagged{}",
         plural(summary.findings, "finding"),
         plural(summary.files as usize, "file"),
         summary.statements,
-        plural(summary.errors, "error"),
-        plural(summary.warnings, "warning"),
-        summary.infos,
+        severity_counts(summary.errors, summary.warnings, summary.infos),
         plural(summary.files_flagged, "file"),
         if summary.suppressed > 0 {
             format!(", {} suppressed", summary.suppressed)

@@ -3,47 +3,33 @@
 
 use super::{CheckReport, summary_line};
 use crate::report::escape_controls;
+use crate::report::terminal::{Style, headline, note, quote};
 
-pub fn render(report: &CheckReport<'_>) -> String {
+pub fn render(report: &CheckReport<'_>, style: Style) -> String {
     let mut out = String::new();
     for finding in report.findings {
         let place = finding
             .location
             .as_ref()
-            .map(|l| format!("{}:{}:{}: ", l.file, l.line, l.column))
+            .map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
             .unwrap_or_default();
-        out.push_str(&format!(
-            "{place}{}[{} {}] {}\n",
-            finding.severity.as_str(),
-            finding.rule,
-            finding.name,
-            finding.message
-        ));
+        out.push_str(&headline(style, &place, finding));
         if let Some(location) = &finding.location {
-            out.push_str(&format!("  | {}\n", location.statement));
+            out.push_str(&quote(style, &location.statement));
         }
         if let Some(sql) = &finding.sql {
-            for (i, line) in sql.lines().enumerate() {
-                let lead = if i == 0 {
-                    "  = instead: "
-                } else {
-                    "             "
-                };
-                out.push_str(&format!("{lead}{line}\n"));
-            }
+            out.push_str(&note(style, "instead", sql));
         }
         out.push('\n');
     }
     for (kind, diagnostic) in &report.diagnostics.kinds {
         out.push_str(&format!("note: {} × {kind}\n", diagnostic.count));
         for example in &diagnostic.examples {
-            out.push_str(&format!(
-                "  {}:{}: {}\n",
-                example.file, example.line, example.reason
-            ));
+            let line = format!("  {}:{}: {}\n", example.file, example.line, example.reason);
+            out.push_str(&escape_controls(line));
         }
     }
-    out.push_str(&summary_line(&report.summary));
+    out.push_str(&style.bold(&summary_line(&report.summary)));
     out.push('\n');
-    escape_controls(out)
+    out
 }

@@ -42,9 +42,10 @@ fn recommendations(
         .catalog
         .map(|c| c.indexes.keys().map(|n| n.name.clone()).collect())
         .unwrap_or_default();
-    for chosen in plan.chosen.iter().filter(|c| kind(&c.def)) {
+    // Each index's place in the plan's ranking (by saving), among every kind.
+    for (rank, chosen) in (1..).zip(&plan.chosen).filter(|(_, c)| kind(&c.def)) {
         let name = unique_name(&chosen.def, &mut taken);
-        out.push(recommendation(context, rule, plan, chosen, &name));
+        out.push(recommendation(context, rule, plan, (rank, chosen), &name));
     }
 }
 
@@ -53,7 +54,7 @@ fn recommendation(
     context: &Context<'_>,
     rule: &'static Rule,
     plan: &Plan,
-    chosen: &Chosen,
+    (rank, chosen): (usize, &Chosen),
     name: &str,
 ) -> Finding {
     let share_of = |saving: f64| {
@@ -92,7 +93,7 @@ fn recommendation(
             confidence: confidence(context, plan, chosen),
         }),
         queries: chosen.served.iter().map(|s| format_id(s.query)).collect(),
-        index: Some(index_evidence(plan, chosen)),
+        index: Some(index_evidence(plan, rank, chosen)),
         ..rule.finding()
     }
 }
@@ -119,7 +120,7 @@ fn recommendation_message(plan: &Plan, chosen: &Chosen, share: f64, share_alone:
 
 /// The statements the index serves and the alternatives rejected for those statements (not
 /// every one of its table).
-fn index_evidence(plan: &Plan, chosen: &Chosen) -> IndexEvidence {
+fn index_evidence(plan: &Plan, rank: usize, chosen: &Chosen) -> IndexEvidence {
     let rejected = plan
         .rejected
         .iter()
@@ -130,7 +131,14 @@ fn index_evidence(plan: &Plan, chosen: &Chosen) -> IndexEvidence {
         })
         .take(3);
     IndexEvidence {
+        index: chosen.def.to_string(),
         size_bytes: chosen.size_bytes,
+        rank,
+        cumulative_share_of_workload: if plan.baseline > 0.0 {
+            chosen.cumulative_saving / plan.baseline
+        } else {
+            0.0
+        },
         served: chosen
             .served
             .iter()
