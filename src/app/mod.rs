@@ -8,9 +8,10 @@ mod measure;
 mod progress;
 mod settings;
 
+use crate::analysis::estimates::Misestimate;
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::{StatementAnalysis, analyze_statements};
-use crate::cli::{Cli, Command, InputArgs, OutputArgs};
+use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs, OutputArgs, WhatifArgs, WorkloadArgs};
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
@@ -31,107 +32,9 @@ use std::path::PathBuf;
 /// Runs a command; the exit status (0 ok, 1 findings at --fail-on) or an error (status 2).
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Workload(args) => {
-            require_input(!args.input.logs.is_empty() || args.input.db.is_some())?;
-            let live = read_live(&args.input, false, !args.input.logs.is_empty())?;
-            let mut profile = load_profile(&args.input, live.statements)?;
-            live.problems.report(&mut profile);
-            let report = Report::new(&profile, None);
-            emit(&report, args.format, &args.output, "planwise workload")?;
-        }
-        Command::Analyze(args) => {
-            let mut config_problems = Diagnostics::default();
-            let config = settings::load(args.config.as_deref(), &args.rules, &mut config_problems)?;
-            let Analysed {
-                mut profile,
-                catalog,
-                statements,
-            } = read_and_analyse(&args.input, &args.schema)?;
-            profile.diagnostics.merge(config_problems);
-            if let (Some(path), Some(catalog)) = (&args.save_catalog, &catalog) {
-                let text = serde_json::to_string(catalog).context("serialising the catalog")?;
-                std::fs::write(path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
-            if let Some(path) = &args.graph {
-                std::fs::write(path, join_graph.to_dot())
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            let index_plan = match &catalog {
-                Some(catalog) => progress::while_doing("index advice: costing candidates", || {
-                    index_advice::advise(
-                        &args.input,
-                        &args.index,
-                        &mut profile,
-                        &statements.facts,
-                        catalog,
-                    )
-                }),
-                None => None,
-            };
-            let misestimates = match (&args.input.db, &catalog) {
-                // Only when the catalog came from the server: one that could not be read
-                // is not tried again.
-                (Some(url), Some(catalog)) if args.analyze && catalog.server.is_some() => {
-                    progress::while_doing("--analyze: measuring the slowest SELECTs", || {
-                        measure::misestimated_scans(
-                            url,
-                            args.index.cost.trust_functions,
-                            &mut profile,
-                            &statements.facts,
-                            catalog,
-                        )
-                    })
-                }
-                _ => Vec::new(),
-            };
-            let context = rules::Context {
-                profile: &profile,
-                facts: &statements.facts,
-                catalog: catalog.as_ref(),
-                index_plan: index_plan.as_ref(),
-                table_rows: &args.index.cost.table_rows,
-                join_graph: &join_graph,
-                misestimates: &misestimates,
-            };
-            let rules::engine::WorkloadFindings {
-                findings,
-                suppressed,
-            } = rules::engine::run(&context, &config);
-            let failed = args
-                .fail_on
-                .is_some_and(|level| findings.iter().any(|f| f.severity >= level));
-            let analysis = Analysis {
-                facts: &statements.facts,
-                join_graph: &join_graph,
-                catalog: catalog.as_ref(),
-                findings,
-                suppressed,
-                index_plan: index_plan.as_ref(),
-            };
-            let report = Report::new(&profile, Some(analysis));
-            emit_analysis(&report, args.format, args.color.color, &args.output)?;
-            return Ok(u8::from(failed));
-        }
-        Command::Whatif(args) => {
-            let Analysed {
-                mut profile,
-                catalog,
-                statements,
-            } = read_and_analyse(&args.input, &args.schema)?;
-            let catalog =
-                catalog.context("what-if needs the schema: give --db URL or --schema PATH")?;
-            let comparison = progress::while_doing("costing the proposed indexes", || {
-                index_advice::compare(&args, &mut profile, &statements.facts, &catalog)
-            })?;
-            let text = match args.format {
-                OutputFormat::Json => whatif_report::json(&comparison),
-                OutputFormat::Table => whatif_report::table(&comparison, args.output.top),
-                OutputFormat::Md => whatif_report::markdown(&comparison, args.output.top),
-            };
-            write_output(&text, &args.output)?;
-        }
+        Command::Workload(args) => workload(&args)?,
+        Command::Analyze(args) => return analyze(&args),
+        Command::Whatif(args) => whatif(&args)?,
         Command::Check(args) => return check::run(&args),
         Command::Doctor(args) => doctor::run(&args)?,
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
@@ -139,6 +42,117 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Man(args) => install_files::man(args.dir.as_deref())?,
     }
     Ok(0)
+}
+
+fn workload(args: &WorkloadArgs) -> anyhow::Result<()> {
+    require_input(!args.input.logs.is_empty() || args.input.db.is_some())?;
+    let live = read_live(&args.input, false, !args.input.logs.is_empty())?;
+    let mut profile = load_profile(&args.input, live.statements)?;
+    live.problems.report(&mut profile);
+    let report = Report::new(&profile, None);
+    emit(&report, args.format, &args.output, "planwise workload")
+}
+
+/// `analyze`: the exit status is 1 when a finding is at `--fail-on` or above.
+fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
+    let mut config_problems = Diagnostics::default();
+    let config = settings::load(args.config.as_deref(), &args.rules, &mut config_problems)?;
+    let Analysed {
+        mut profile,
+        catalog,
+        statements,
+    } = read_and_analyse(&args.input, &args.schema)?;
+    profile.diagnostics.merge(config_problems);
+    if let (Some(path), Some(catalog)) = (&args.save_catalog, &catalog) {
+        let text = serde_json::to_string(catalog).context("serialising the catalog")?;
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let join_graph = JoinGraph::build(&statements.facts, &profile, catalog.as_ref());
+    if let Some(path) = &args.graph {
+        std::fs::write(path, join_graph.to_dot())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let index_plan = catalog.as_ref().and_then(|catalog| {
+        progress::while_doing("index advice: costing candidates", || {
+            index_advice::advise(
+                &args.input,
+                &args.index,
+                &mut profile,
+                &statements.facts,
+                catalog,
+            )
+        })
+    });
+    let misestimates = misestimates(args, &mut profile, &statements, catalog.as_ref());
+    let context = rules::Context {
+        profile: &profile,
+        facts: &statements.facts,
+        catalog: catalog.as_ref(),
+        index_plan: index_plan.as_ref(),
+        table_rows: &args.index.cost.table_rows,
+        join_graph: &join_graph,
+        misestimates: &misestimates,
+    };
+    let rules::engine::WorkloadFindings {
+        findings,
+        suppressed,
+    } = rules::engine::run(&context, &config);
+    let failed = args
+        .fail_on
+        .is_some_and(|level| findings.iter().any(|f| f.severity >= level));
+    let analysis = Analysis {
+        facts: &statements.facts,
+        join_graph: &join_graph,
+        catalog: catalog.as_ref(),
+        findings,
+        suppressed,
+        index_plan: index_plan.as_ref(),
+    };
+    let report = Report::new(&profile, Some(analysis));
+    emit_analysis(&report, args.format, args.color.color, &args.output)?;
+    Ok(u8::from(failed))
+}
+
+/// `--analyze`'s measured misestimates, only when the catalog came from the server: one that
+/// could not be read is not tried again.
+fn misestimates(
+    args: &AnalyzeArgs,
+    profile: &mut Profile,
+    statements: &StatementAnalysis,
+    catalog: Option<&Catalog>,
+) -> Vec<Misestimate> {
+    match (&args.input.db, catalog) {
+        (Some(url), Some(catalog)) if args.analyze && catalog.server.is_some() => {
+            progress::while_doing("--analyze: measuring the slowest SELECTs", || {
+                measure::misestimated_scans(
+                    url,
+                    args.index.cost.trust_functions,
+                    profile,
+                    &statements.facts,
+                    catalog,
+                )
+            })
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn whatif(args: &WhatifArgs) -> anyhow::Result<()> {
+    let Analysed {
+        mut profile,
+        catalog,
+        statements,
+    } = read_and_analyse(&args.input, &args.schema)?;
+    let catalog = catalog.context("what-if needs the schema: give --db URL or --schema PATH")?;
+    let comparison = progress::while_doing("costing the proposed indexes", || {
+        index_advice::compare(args, &mut profile, &statements.facts, &catalog)
+    })?;
+    let text = match args.format {
+        OutputFormat::Json => whatif_report::json(&comparison),
+        OutputFormat::Table => whatif_report::table(&comparison, args.output.top),
+        OutputFormat::Md => whatif_report::markdown(&comparison, args.output.top),
+    };
+    write_output(&text, &args.output)
 }
 
 fn print_rules(id: Option<&str>) -> anyhow::Result<()> {

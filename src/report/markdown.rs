@@ -4,10 +4,10 @@ use super::escape_controls;
 use super::{
     NamedQuery, Queries, QueryView, Report, index_advice_summary, one_line, saving_phrase,
 };
+use crate::analysis::join_graph::EdgeKind;
 use crate::findings::{Finding, IndexEvidence};
 use crate::units::{human_bytes, human_duration, thousands};
 use std::collections::BTreeMap;
-use crate::analysis::join_graph::EdgeKind;
 use std::fmt::Write;
 
 pub fn render(report: &Report, top: usize, title: &str) -> String {
