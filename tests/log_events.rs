@@ -1,0 +1,233 @@
+//! The events of a real PostgreSQL 15 run (fixtures/logs/events.*, made by
+//! scripts/make-event-fixtures.sh): what planwise reads from the stderr, csvlog and jsonlog
+//! files must be what scripts/count_events.py counted in them (events-facts.json) — totals,
+//! the statement each event belongs to, tables, checkpoints — whatever the format, the
+//! blocks the log is cut into, or the hosted platform it is rendered for.
+
+mod common;
+
+use common::render::{Rendering, read_csvlog};
+use common::{assert_same, fixture, json_report, options, read, read_with};
+use planwise::model::events::{QueryEvents, TempFiles};
+use planwise::model::workload::Profile;
+use planwise::sql::fingerprint::Fingerprinter;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn facts() -> Value {
+    let text = std::fs::read_to_string(fixture("events-facts.json")).unwrap();
+    serde_json::from_str::<Value>(&text).unwrap()["log"].clone()
+}
+
+fn count(value: &Value, key: &str) -> u64 {
+    value.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+#[test]
+fn the_events_object_counts_what_the_run_logged() {
+    let facts = facts();
+    let totals = &facts["totals"];
+    for file in ["events.log", "events.csv", "events.json"] {
+        let report = json_report(&read(file));
+        let expected = serde_json::json!({
+            "plans": 0,
+            "temp_files": {"count": count(totals, "temp_files"), "bytes": count(totals, "temp_bytes")},
+            "lock_waits": count(totals, "lock_waits"),
+            "deadlocks": count(totals, "deadlocks"),
+            "cancellations": {
+                "statement_timeout": count(totals, "statement_timeout"),
+                "lock_timeout": count(totals, "lock_timeout"),
+                "user_request": count(totals, "user_request"),
+            },
+            "autovacuum": {
+                "vacuum": count(totals, "autovacuum_vacuum"),
+                "analyze": count(totals, "autovacuum_analyze"),
+            },
+            "checkpoints": count(totals, "checkpoints"),
+            "connections": count(totals, "connections"),
+        });
+        assert_eq!(report["events"], expected, "{file}");
+        assert_eq!(report["summary"]["lines_skipped"], 0, "{file}");
+    }
+    // What the driver did is in there: one deadlock, one of each cancellation.
+    assert_eq!(count(totals, "deadlocks"), 1);
+    assert_eq!(count(totals, "statement_timeout"), 1);
+    assert!(count(totals, "temp_files") >= 8);
+}
+
+/// The facts per statement, added up by fingerprint (statements that differ in constants
+/// only are one fingerprint).
+fn facts_by_fingerprint(facts: &Value) -> BTreeMap<u64, QueryEvents> {
+    let mut fingerprinter = Fingerprinter::new();
+    let mut expected: BTreeMap<u64, QueryEvents> = BTreeMap::new();
+    for (statement, counts) in facts["by_statement"].as_object().unwrap() {
+        let id = fingerprinter.fingerprint(statement.as_bytes()).id;
+        let events = expected.entry(id).or_default();
+        events.temp_files.merge(TempFiles {
+            count: count(counts, "temp_files"),
+            bytes: count(counts, "temp_bytes"),
+            largest: 0,
+        });
+        events.lock_waits += count(counts, "lock_waits");
+        events.locks_acquired += count(counts, "locks_acquired_after_wait");
+        events.cancellations.statement_timeout += count(counts, "statement_timeout");
+        events.cancellations.lock_timeout += count(counts, "lock_timeout");
+        events.cancellations.user_request += count(counts, "user_request");
+    }
+    expected
+}
+
+/// A profile's events per fingerprint, in the shape of the facts (no wait times, no
+/// largest file, no deadlocks: the facts count those elsewhere).
+fn events_by_fingerprint(profile: &Profile) -> BTreeMap<u64, QueryEvents> {
+    profile
+        .queries
+        .iter()
+        .filter_map(|(id, stats)| {
+            let mut events = stats.events.as_deref()?.clone();
+            events.temp_files.largest = 0;
+            events.lock_acquired_wait_us = 0;
+            events.deadlocks = 0;
+            (events != QueryEvents::default()).then_some((*id, events))
+        })
+        .collect()
+}
+
+#[test]
+fn each_event_is_attributed_to_its_statement() {
+    let facts = facts();
+    assert_eq!(facts["unattributed"], serde_json::json!({}));
+    let expected = facts_by_fingerprint(&facts);
+    for file in ["events.log", "events.csv", "events.json"] {
+        let profile = read(file);
+        assert_eq!(events_by_fingerprint(&profile), expected, "{file}");
+        assert_eq!(profile.events.unattributed_temp_files, TempFiles::default());
+        // The sort's files were logged after its execute, without a STATEMENT line: they
+        // are its session's last statement's.
+        let sort = Fingerprinter::new()
+            .fingerprint(
+                b"SELECT id, order_id, product_id, price FROM order_items ORDER BY price DESC, id",
+            )
+            .id;
+        let sort = profile.queries[&sort].events();
+        assert_eq!(sort.temp_files.count, 6, "{file}");
+        assert_eq!(sort.temp_files.largest, sort.temp_files.bytes / 6, "{file}");
+    }
+}
+
+#[test]
+fn deadlocks_tables_checkpoints_and_sessions_are_read() {
+    let facts = facts();
+    let profile = read("events.log");
+    let events = &profile.events;
+    let mut fingerprinter = Fingerprinter::new();
+    let pairs: Vec<(u64, u64)> = facts["deadlock_statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            let mut ids: Vec<u64> = pair
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| fingerprinter.fingerprint(s.as_str().unwrap().as_bytes()).id)
+                .collect();
+            ids.sort();
+            (ids[0], ids[1])
+        })
+        .collect();
+    assert_eq!(
+        events.deadlock_pairs.keys().copied().collect::<Vec<_>>(),
+        pairs
+    );
+    let tables: BTreeMap<String, (u64, u64)> = facts["autovacuum_by_table"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(table, c)| (table.clone(), (count(c, "vacuum"), count(c, "analyze"))))
+        .collect();
+    let read_tables: BTreeMap<String, (u64, u64)> = events
+        .autovacuum
+        .iter()
+        .map(|(table, runs)| (table.clone(), (runs.vacuums, runs.analyzes)))
+        .collect();
+    assert_eq!(read_tables, tables);
+    let order_items = &events.autovacuum["shop.public.order_items"];
+    assert!(order_items.tuples_removed >= 1000, "{order_items:?}");
+    assert!(order_items.tuples_remaining.is_some());
+    let reasons = facts["checkpoint_reasons"].as_object().unwrap();
+    let with = |flag: &str| -> u64 {
+        reasons
+            .iter()
+            .filter(|(reason, _)| reason.split(' ').any(|f| f == flag))
+            .map(|(_, n)| n.as_u64().unwrap())
+            .sum()
+    };
+    let checkpoints = &events.checkpoints;
+    assert_eq!(checkpoints.wal, with("wal"));
+    assert_eq!(checkpoints.shutdown, with("shutdown"));
+    assert_eq!(
+        checkpoints.timed + checkpoints.wal + checkpoints.shutdown + checkpoints.requested,
+        reasons.values().map(|n| n.as_u64().unwrap()).sum::<u64>()
+    );
+    assert!(checkpoints.distance_kb > 0 && checkpoints.too_frequent > 0);
+    let connections = &events.connections;
+    assert_eq!(
+        connections.disconnections,
+        count(&facts["totals"], "disconnections")
+    );
+    // pgbench -C: a connection per transaction, each well under a second.
+    assert!(connections.session_lengths[0] >= 12, "{connections:?}");
+}
+
+#[test]
+fn cutting_the_log_into_blocks_changes_no_event() {
+    for file in ["events.log", "events.csv", "events.json"] {
+        let whole = read_with(&[fixture(file)], &options(1 << 30, 1));
+        for block_size in [1024, 4096, 30_000] {
+            let cut = read_with(&[fixture(file)], &options(block_size, 2));
+            assert_eq!(cut.events, whole.events, "{file} in blocks of {block_size}");
+            assert_eq!(
+                events_by_fingerprint(&cut),
+                events_by_fingerprint(&whole),
+                "{file} in blocks of {block_size}"
+            );
+        }
+    }
+}
+
+/// The events part of a report: the `events` object and each query's event fields.
+fn events_part(report: &Value) -> Value {
+    let queries: Vec<Value> = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            serde_json::json!([
+                q["fingerprint"],
+                q["plans"],
+                q["temp_files"],
+                q["temp_bytes"],
+                q["lock_waits"]
+            ])
+        })
+        .collect();
+    serde_json::json!({"events": report["events"], "queries": queries})
+}
+
+#[test]
+fn hosted_renderings_of_the_run_read_the_same_events() {
+    let entries = read_csvlog(&fixture("events.csv"));
+    let stderr = events_part(&json_report(&read("events.log")));
+    let dir = tempfile::tempdir().unwrap();
+    for rendering in Rendering::ALL {
+        let path = dir.path().join(rendering.file_name());
+        std::fs::write(&path, rendering.render(&entries)).unwrap();
+        let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 2));
+        assert_same(
+            &stderr,
+            &events_part(&json_report(&profile)),
+            &format!("{rendering:?} vs stderr"),
+        );
+    }
+}
