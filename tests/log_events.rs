@@ -231,3 +231,84 @@ fn hosted_renderings_of_the_run_read_the_same_events() {
         );
     }
 }
+
+/// The rows of the events run: scripts/workload/setup.sql from its tables to its grants
+/// (deterministic: the same rows, so the same sorts and hashes).
+fn shop_rows() -> String {
+    let setup = std::fs::read_to_string("scripts/workload/setup.sql").unwrap();
+    let start = setup.find("CREATE TABLE users").unwrap();
+    let end = setup.find("GRANT ").unwrap();
+    setup[start..end].to_string()
+}
+
+/// The plan node of `node_type` in an `EXPLAIN (FORMAT JSON)` plan, depth first.
+fn plan_node<'a>(plan: &'a Value, node_type: &str) -> Option<&'a Value> {
+    if plan["Node Type"] == node_type {
+        return Some(plan);
+    }
+    plan["Plans"]
+        .as_array()?
+        .iter()
+        .find_map(|child| plan_node(child, node_type))
+}
+
+/// Whether the node ran in memory: a sort's space type, a hash aggregate's batches.
+fn in_memory(node: &Value) -> bool {
+    match node["Node Type"].as_str() {
+        Some("Sort") => node["Sort Space Type"] == "Memory",
+        _ => node["HashAgg Batches"] == 1,
+    }
+}
+
+/// SPILL001's claim, checked against the server: the events run's sort and hash aggregate,
+/// on the same rows, spill at the run's `work_mem` (64kB) and run in memory with the
+/// `work_mem` suggested from the temporary files the run logged for them.
+#[test]
+fn the_suggested_work_mem_keeps_the_logged_spills_in_memory() {
+    use planwise::rules::spill::temp_file_spill::work_mem_mb_for;
+    let Some(database) = common::live::database("spill", &[]) else {
+        return;
+    };
+    let profile = read("events.log");
+    let mut fingerprinter = Fingerprinter::new();
+    let cases = [
+        (
+            "SELECT id, order_id, product_id, price FROM order_items ORDER BY price DESC, id",
+            "Sort",
+        ),
+        (
+            "SELECT o.user_id, count(*), sum(i.qty * i.price) FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.user_id ORDER BY 3 DESC",
+            "Aggregate",
+        ),
+    ];
+    common::live::runtime().block_on(async {
+        let client = common::live::admin(&database.name).await;
+        client.batch_execute(&shop_rows()).await.unwrap();
+        client
+            .batch_execute("ANALYZE; SET max_parallel_workers_per_gather = 0")
+            .await
+            .unwrap();
+        for (statement, node_type) in cases {
+            let id = fingerprinter.fingerprint(statement.as_bytes()).id;
+            let largest = profile.queries[&id].events().temp_files.largest;
+            let suggested = format!("{}MB", work_mem_mb_for(largest));
+            for (work_mem, expect_in_memory) in [("64kB", false), (suggested.as_str(), true)] {
+                client
+                    .batch_execute(&format!("SET work_mem = '{work_mem}'"))
+                    .await
+                    .unwrap();
+                let row = client
+                    .query_one(&format!("EXPLAIN (ANALYZE, FORMAT JSON) {statement}"), &[])
+                    .await
+                    .unwrap();
+                let explained: Value = row.get(0);
+                let node = plan_node(&explained[0]["Plan"], node_type).unwrap();
+                assert_eq!(
+                    in_memory(node),
+                    expect_in_memory,
+                    "{statement} at work_mem {work_mem} (largest file {largest} B): {node}"
+                );
+            }
+        }
+    });
+}

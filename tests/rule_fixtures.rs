@@ -232,6 +232,8 @@ rule_cases! {
     IDX006
     IDX007
     IDX008
+    LOCK001
+    LOCK002
     MIG001
     MIG002
     MIG003
@@ -271,6 +273,7 @@ rule_cases! {
     RW006
     RW007
     SHARD001
+    SPILL001
     STAT001
     STAT002
     STAT003
