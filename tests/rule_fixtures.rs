@@ -234,6 +234,7 @@ rule_cases! {
     IDX008
     LOCK001
     LOCK002
+    MAINT001
     MIG001
     MIG002
     MIG003

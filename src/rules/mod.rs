@@ -8,6 +8,7 @@ pub mod contention;
 pub mod data_types;
 pub mod engine;
 pub mod index;
+pub mod maintenance;
 pub mod migration;
 pub mod partitioning;
 pub mod rewrite;
@@ -186,6 +187,7 @@ pub static RULES: &[&Rule] = &[
     &index::trigram_index::RULE,
     &contention::lock_wait_hot_spot::RULE,
     &contention::deadlock::RULE,
+    &maintenance::connection_churn::RULE,
     &migration::non_concurrent_index::RULE,
     &migration::non_concurrent_index_drop::RULE,
     &migration::non_concurrent_reindex::RULE,
