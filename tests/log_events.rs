@@ -312,3 +312,28 @@ fn the_suggested_work_mem_keeps_the_logged_spills_in_memory() {
         }
     });
 }
+
+/// A cancelled statement's temporary file is logged after its `ERROR`, without a
+/// `STATEMENT:` line (PostgreSQL 15, the events run of an earlier generation): it is the
+/// cancelled statement's, not the statement the session ran before it.
+#[test]
+fn a_cancelled_statements_file_is_its_own() {
+    let log = "\
+2026-12-06 19:27:13.847 UTC [23822] app@shop/timeout-victim LOG:  duration: 0.127 ms  statement: SET statement_timeout = '100ms';
+2026-12-06 19:27:13.948 UTC [23822] app@shop/timeout-victim ERROR:  canceling statement due to statement timeout
+2026-12-06 19:27:13.948 UTC [23822] app@shop/timeout-victim STATEMENT:  SELECT count(*) FROM order_items a CROSS JOIN order_items b CROSS JOIN generate_series(1, 10) g;
+2026-12-06 19:27:13.948 UTC [23822] app@shop/timeout-victim LOG:  temporary file: path \"base/pgsql_tmp/pgsql_tmp23822.0\", size 40890
+2026-12-06 19:27:13.950 UTC [23822] app@shop/timeout-victim LOG:  disconnection: session time: 0:00:00.110 user=app database=shop host=127.0.0.1 port=33482
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cancelled.log");
+    std::fs::write(&path, log).unwrap();
+    let profile = read_with(&[path], &options(1 << 20, 1));
+    let cancelled = Fingerprinter::new()
+        .fingerprint(b"SELECT count(*) FROM order_items a CROSS JOIN order_items b CROSS JOIN generate_series(1, 10) g")
+        .id;
+    let events = profile.queries[&cancelled].events();
+    assert_eq!(events.temp_files.bytes, 40_890);
+    assert_eq!(events.cancellations.statement_timeout, 1);
+    assert_eq!(profile.events.unattributed_temp_files, TempFiles::default());
+}

@@ -384,9 +384,11 @@ impl Profile {
 
     /// A statement failed (its `ERROR` logged it): the temporary files it leaves are
     /// deleted, and logged, as it aborts.
+    /// Only a session already open in this piece is told: one whose only entry is an error
+    /// is not kept open for it.
     pub fn statement_failed(&mut self, session: Option<&str>, fingerprint: u64) {
-        if let Some(session) = session {
-            self.with_edge(session, |_, edge| edge.last_statement = Some(fingerprint));
+        if let Some(edge) = session.and_then(|session| self.sessions.get_mut(session)) {
+            edge.last_statement = Some(fingerprint);
         }
     }
 
