@@ -234,6 +234,7 @@ rule_cases! {
     IDX008
     LOCK001
     LOCK002
+    LOCK003
     MAINT001
     MIG001
     MIG002

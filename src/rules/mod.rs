@@ -187,6 +187,7 @@ pub static RULES: &[&Rule] = &[
     &index::trigram_index::RULE,
     &contention::lock_wait_hot_spot::RULE,
     &contention::deadlock::RULE,
+    &contention::statement_timeout_victim::RULE,
     &maintenance::connection_churn::RULE,
     &migration::non_concurrent_index::RULE,
     &migration::non_concurrent_index_drop::RULE,

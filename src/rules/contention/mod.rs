@@ -3,3 +3,4 @@
 
 pub mod deadlock;
 pub mod lock_wait_hot_spot;
+pub mod statement_timeout_victim;
