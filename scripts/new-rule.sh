@@ -92,7 +92,7 @@ repo, rule_id, family, module = sys.argv[1:]
 path = f"{repo}/src/rules/{family}/mod.rs"
 text = open(path).read()
 mods = list(re.finditer(r"(?m)^pub mod \w+;\n", text))
-at = mods[-1].end() if mods else 0
+at = mods[-1].end() if mods else len(text)  # a new family: after its doc comment
 text = text[:at] + f"pub mod {module};\n" + text[at:]
 open(path, "w").write(text)
 # RULES: after the family's last entry.

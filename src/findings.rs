@@ -31,25 +31,34 @@ impl Severity {
 pub enum Category {
     Batching,
     Caching,
+    /// Lock waits, deadlocks and cancellations the log reports.
+    Contention,
     DataTypes,
     Index,
+    /// Autovacuum, checkpoints and connections, as the log reports them.
+    Maintenance,
     Migration,
     Partitioning,
     Rewrite,
     Sharding,
+    /// Sorts and hashes that overflowed `work_mem` into temporary files.
+    Spill,
     Statistics,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 12] = [
         Category::Batching,
         Category::Caching,
+        Category::Contention,
         Category::DataTypes,
         Category::Index,
+        Category::Maintenance,
         Category::Migration,
         Category::Partitioning,
         Category::Rewrite,
         Category::Sharding,
+        Category::Spill,
         Category::Statistics,
     ];
 
@@ -58,12 +67,15 @@ impl Category {
         match self {
             Category::Batching => "batching",
             Category::Caching => "caching",
+            Category::Contention => "contention",
             Category::DataTypes => "data_types",
             Category::Index => "index",
+            Category::Maintenance => "maintenance",
             Category::Migration => "migration",
             Category::Partitioning => "partitioning",
             Category::Rewrite => "rewrite",
             Category::Sharding => "sharding",
+            Category::Spill => "spill",
             Category::Statistics => "statistics",
         }
     }
@@ -73,12 +85,15 @@ impl Category {
         match self {
             Category::Batching => "BAT",
             Category::Caching => "CACHE",
+            Category::Contention => "LOCK",
             Category::DataTypes => "DT",
             Category::Index => "IDX",
+            Category::Maintenance => "MAINT",
             Category::Migration => "MIG",
             Category::Partitioning => "PART",
             Category::Rewrite => "RW",
             Category::Sharding => "SHARD",
+            Category::Spill => "SPILL",
             Category::Statistics => "STAT",
         }
     }

@@ -58,6 +58,18 @@ fn workload_json_keeps_the_documented_contract() {
     ] {
         assert!(!report["summary"][key].is_null(), "summary.{key}");
     }
+    for key in [
+        "plans",
+        "temp_files",
+        "lock_waits",
+        "deadlocks",
+        "cancellations",
+        "autovacuum",
+        "checkpoints",
+        "connections",
+    ] {
+        assert!(!report["events"][key].is_null(), "events.{key}");
+    }
     let first = &report["queries"][0];
     for key in [
         "fingerprint",
@@ -70,6 +82,10 @@ fn workload_json_keeps_the_documented_contract() {
         "p99_ms",
         "rows",
         "errors",
+        "plans",
+        "temp_files",
+        "temp_bytes",
+        "lock_waits",
         "sample",
     ] {
         assert!(first.get(key).is_some(), "queries[].{key}");

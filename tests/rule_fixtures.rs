@@ -233,6 +233,10 @@ rule_cases! {
     IDX006
     IDX007
     IDX008
+    LOCK001
+    LOCK002
+    LOCK003
+    MAINT001
     MIG001
     MIG002
     MIG003
@@ -272,6 +276,7 @@ rule_cases! {
     RW006
     RW007
     SHARD001
+    SPILL001
     STAT001
     STAT002
     STAT003

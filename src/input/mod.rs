@@ -7,6 +7,7 @@ pub mod cloudlog;
 pub mod cnpg;
 pub mod csvlog;
 pub mod detect;
+pub mod events;
 pub mod hosted;
 pub mod ingest;
 pub mod json_objects;

@@ -5,6 +5,7 @@
 //! with its statement, …) and feeds the profile. Keeping this in one place is what makes
 //! the three formats give the same fingerprints and counts.
 
+use super::events::{self, Event};
 use crate::model::diagnostics::{Example, Kind};
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
@@ -57,9 +58,11 @@ enum Message<'a> {
     /// A duration on its own.
     Duration { us: u64 },
     /// `connection received` / `connection authorized` (`log_connections`).
-    Connected,
+    Connected { authorized: bool },
     /// `disconnection: session time: …` (`log_disconnections`).
-    Disconnected,
+    Disconnected { session_ms: Option<u64> },
+    /// What the server says happened besides statements.
+    Event(Event<'a>),
     /// Parse/bind phases and everything else.
     Other,
 }
@@ -117,8 +120,15 @@ impl<'f> RecordSink<'f> {
             Message::Duration { us } => {
                 return self.profile.duration_logged(record.session, us, at);
             }
-            Message::Connected => return self.profile.session_started(record.session),
-            Message::Disconnected => return self.profile.session_ended(record.session),
+            Message::Connected { authorized } => {
+                self.profile.events.connections.authorized += u64::from(authorized);
+                return self.profile.session_started(record.session);
+            }
+            Message::Disconnected { session_ms } => {
+                self.profile.events.connections.disconnected(session_ms);
+                return self.profile.session_ended(record.session);
+            }
+            Message::Event(event) => return self.apply_event(record, event, at),
             Message::Other => return,
         };
         if is_own_statement(statement) {
@@ -166,10 +176,7 @@ impl<'f> RecordSink<'f> {
             .sqlstate
             .or_else(|| verbose_sqlstate(&record.message))
             .or_else(|| sqlstate_of_message(&record.message));
-        let statement = record.query.as_deref().map(|query| {
-            let fingerprint = self.fingerprinter.fingerprint(query.as_bytes());
-            (fingerprint.id, fingerprint.normalized.to_vec())
-        });
+        let statement = self.statement_of_record(record);
         self.profile.record_error(
             sqlstate,
             statement
@@ -177,6 +184,87 @@ impl<'f> RecordSink<'f> {
                 .map(|(id, normalized)| (*id, normalized.as_slice())),
             at,
         );
+        if let Some((id, _)) = &statement {
+            self.profile.statement_failed(record.session, *id);
+        }
+        let message = match verbose_sqlstate(&record.message) {
+            Some(_) => &record.message[7..],
+            None => &record.message[..],
+        };
+        if let Some(cancellation) = events::cancellation(message) {
+            self.profile.events.cancellations.add(cancellation);
+            if let Some((id, normalized)) = &statement {
+                self.profile
+                    .query_events(*id, normalized)
+                    .cancellations
+                    .add(cancellation);
+            }
+        } else if message == "deadlock detected" {
+            let statements: Vec<_> = record
+                .detail
+                .as_deref()
+                .map(events::deadlock_statements)
+                .unwrap_or_default()
+                .iter()
+                .map(|statement| self.fingerprint(statement))
+                .collect();
+            self.profile.deadlock(&statements);
+        }
+    }
+
+    /// The fingerprint and normalized text of a statement.
+    fn fingerprint(&mut self, statement: &str) -> (u64, Vec<u8>) {
+        let fingerprint = self.fingerprinter.fingerprint(statement.as_bytes());
+        (fingerprint.id, fingerprint.normalized.to_vec())
+    }
+
+    /// The statement the entry was logged in (`STATEMENT:` / csv `query`), fingerprinted.
+    fn statement_of_record(&mut self, record: &LogRecord<'_>) -> Option<(u64, Vec<u8>)> {
+        record.query.as_deref().map(|query| self.fingerprint(query))
+    }
+
+    /// An event the server logged; what a statement caused goes to that statement too.
+    fn apply_event(&mut self, record: &LogRecord<'_>, event: Event<'_>, at: Option<Millis>) {
+        let statement = self.statement_of_record(record);
+        let events = &mut self.profile.events;
+        match event {
+            Event::TempFile { bytes } => {
+                events.temp_files.add(bytes);
+                match statement {
+                    Some((id, normalized)) => self
+                        .profile
+                        .query_events(id, &normalized)
+                        .temp_files
+                        .add(bytes),
+                    None => self.profile.temp_file_in_session(record.session, bytes),
+                }
+            }
+            Event::LockWaiting => {
+                events.lock_waits += 1;
+                if let Some((id, normalized)) = statement {
+                    self.profile.query_events(id, &normalized).lock_waits += 1;
+                }
+            }
+            Event::LockAcquired { waited_us } => {
+                events.locks_acquired += 1;
+                events.lock_acquired_wait_us += waited_us;
+                if let Some((id, normalized)) = statement {
+                    let query = self.profile.query_events(id, &normalized);
+                    query.locks_acquired += 1;
+                    query.lock_acquired_wait_us += waited_us;
+                }
+            }
+            Event::Autovacuum { kind, table, run } => {
+                let table = match events.autovacuum.get_mut(table) {
+                    Some(table) => table,
+                    None => events.autovacuum.entry(table.to_string()).or_default(),
+                };
+                table.record(kind, &run, at);
+            }
+            Event::CheckpointStarting(cause) => events.checkpoints.started(cause),
+            Event::CheckpointComplete(done) => events.checkpoints.completed(&done),
+            Event::CheckpointsTooFrequent => events.checkpoints.too_frequent += 1,
+        }
     }
 }
 
@@ -251,16 +339,20 @@ fn classify(message: &str) -> Option<Message<'_>> {
             None => Message::Other,
         });
     }
-    if message.starts_with("connection received:") || message.starts_with("connection authorized:")
-    {
-        return Some(Message::Connected);
+    if message.starts_with("connection received:") {
+        return Some(Message::Connected { authorized: false });
+    }
+    if message.starts_with("connection authorized:") {
+        return Some(Message::Connected { authorized: true });
     }
     if message.starts_with("disconnection:") {
-        return Some(Message::Disconnected);
+        return Some(Message::Disconnected {
+            session_ms: events::session_ms(message),
+        });
     }
     Some(match statement_of(message) {
         Some(statement) => Message::Started { statement },
-        None => Message::Other,
+        None => events::read(message).map_or(Message::Other, Message::Event),
     })
 }
 
@@ -288,8 +380,8 @@ fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> 
     Some((&text[..at], &text[at + separator.len()..]))
 }
 
-/// `12.345` (milliseconds, as logged) → 12345 µs, exactly.
-fn parse_millis_as_micros(text: &str) -> Option<u64> {
+/// `12.345` (milliseconds, as logged) → 12345 µs, exactly (and seconds → ms alike).
+pub(super) fn parse_millis_as_micros(text: &str) -> Option<u64> {
     let (whole, fraction) = match memchr::memchr(b'.', text.as_bytes()) {
         Some(dot) => (&text[..dot], &text[dot + 1..]),
         None => (text, ""),
@@ -349,6 +441,10 @@ mod tests {
         ));
         assert!(matches!(
             classify("checkpoint starting: time"),
+            Some(Message::Event(Event::CheckpointStarting(_)))
+        ));
+        assert!(matches!(
+            classify("database system is ready to accept connections"),
             Some(Message::Other)
         ));
         assert!(classify("duration: abc ms").is_none());

@@ -6,6 +6,7 @@ pub mod ddl;
 pub mod diagnostics;
 pub mod distinct;
 mod entries;
+pub mod events;
 pub mod latency;
 pub mod server_setup;
 pub mod session;

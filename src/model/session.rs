@@ -17,6 +17,7 @@
 //! a time rather than all the sessions of the log. A new connection under a session key still
 //! in use (a reused pid) closes the old one.
 
+use super::events::TempFiles;
 use super::time::Millis;
 use super::workload::{Call, Origin, Profile};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,16 @@ pub struct SessionEdge {
     pub pending: Option<PendingStatement>,
     pub first_run: Option<Run>,
     pub last_run: Option<Run>,
+    /// The last statement the session completed or failed in this piece: a temporary file
+    /// logged without its `STATEMENT:` is this one's (the extended protocol closes a
+    /// portal, and deletes its files, after the execute's `duration:` line; a cancelled
+    /// statement's are deleted after its `ERROR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_statement: Option<u64>,
+    /// Temporary files logged before any statement of the session in this piece: the
+    /// last statement's of the piece before.
+    #[serde(default, skip_serializing_if = "TempFiles::is_empty")]
+    pub head_temp_files: TempFiles,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -383,6 +394,37 @@ impl Profile {
         });
     }
 
+    /// A statement failed (its `ERROR` logged it): the temporary files it leaves are
+    /// deleted, and logged, as it aborts.
+    /// Only a session already open in this piece is told: one whose only entry is an error
+    /// is not kept open for it.
+    pub fn statement_failed(&mut self, session: Option<&str>, fingerprint: u64) {
+        if let Some(edge) = session.and_then(|session| self.sessions.get_mut(session)) {
+            edge.last_statement = Some(fingerprint);
+        }
+    }
+
+    /// A temporary file logged without its statement: the session's last statement's.
+    pub fn temp_file_in_session(&mut self, session: Option<&str>, bytes: u64) {
+        let mut files = TempFiles::default();
+        files.add(bytes);
+        let Some(session) = session else {
+            return self.attribute_temp_files(None, files);
+        };
+        self.with_edge(session, |profile, edge| {
+            profile.temp_files_after(edge, files);
+        });
+    }
+
+    /// Temporary files that come after what `edge` has seen.
+    fn temp_files_after(&mut self, edge: &mut SessionEdge, files: TempFiles) {
+        if edge.last_statement.is_some() || edge.started {
+            self.attribute_temp_files(edge.last_statement, files);
+        } else {
+            edge.head_temp_files.merge(files);
+        }
+    }
+
     /// Runs `f` on the session's edge (created on first sight) and the rest of the profile.
     fn with_edge(&mut self, session: &str, f: impl FnOnce(&mut Profile, &mut SessionEdge)) {
         // Taking the map out is a pointer swap; it lets `f` account calls meanwhile.
@@ -405,6 +447,7 @@ impl Profile {
 
     fn complete(&mut self, edge: &mut SessionEdge, call: &Call<'_>) {
         self.account(call);
+        edge.last_statement = Some(call.fingerprint);
         if !is_session_noise(call.normalized) {
             edge.append_run(Run::of(call), &mut self.loops);
         }
@@ -446,10 +489,14 @@ impl Profile {
                 edge.head.push(head);
             }
         }
+        if !later.head_temp_files.is_empty() {
+            self.temp_files_after(&mut edge, later.head_temp_files);
+        }
         if later.started {
             self.start_statement(&mut edge);
             edge.pending = later.pending;
         }
+        edge.last_statement = later.last_statement.or(edge.last_statement);
         if let Some(run) = later.first_run {
             edge.append_run(run, &mut self.loops);
         }
@@ -492,6 +539,7 @@ impl Profile {
             self.complete(&mut edge, &pending.call(None));
         }
         self.summary.unpaired_durations += edge.head.len() as u64;
+        self.attribute_temp_files(None, edge.head_temp_files);
         for run in [edge.first_run, edge.last_run].into_iter().flatten() {
             finish_run(&mut self.loops, &run);
         }

@@ -8,6 +8,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::distinct::DistinctValues;
+use super::events::{Events, QueryEvents};
 use super::latency::Latency;
 use super::session::{LoopKey, LoopStats, Sessions};
 use super::tally::Tally;
@@ -32,6 +33,9 @@ pub struct Profile {
     #[serde(with = "super::session::by_key")]
     pub sessions: Sessions,
     pub diagnostics: Diagnostics,
+    /// What the log says besides statements (see `events`).
+    #[serde(default)]
+    pub events: Events,
 }
 
 impl Default for Profile {
@@ -43,6 +47,7 @@ impl Default for Profile {
             loops: BTreeMap::new(),
             sessions: Sessions::default(),
             diagnostics: Diagnostics::default(),
+            events: Events::default(),
         }
     }
 }
@@ -146,6 +151,9 @@ pub struct QueryStats {
     /// How many distinct sets of constants and parameter values it ran with.
     #[serde(default, skip_serializing_if = "DistinctValues::is_empty")]
     pub distinct_values: DistinctValues,
+    /// Temporary files, lock waits, cancellations, … it caused; `None` when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Box<QueryEvents>>,
 }
 
 /// The sets of constants and parameter values a fingerprint ran with (by `values_hash`):
@@ -271,11 +279,25 @@ impl QueryStats {
         ] {
             ours.merge(theirs);
         }
+        if let Some(theirs) = other.events {
+            self.events_mut().merge(&theirs);
+        }
         if let Some(theirs) = other.sample
             && self.sample.as_ref().is_none_or(|ours| theirs.beats(ours))
         {
             self.sample = Some(theirs);
         }
+    }
+
+    /// Its events, made on first use.
+    pub fn events_mut(&mut self) -> &mut QueryEvents {
+        self.events.get_or_insert_default()
+    }
+
+    /// Its events (all zero when it caused none).
+    pub fn events(&self) -> &QueryEvents {
+        static NONE: QueryEvents = QueryEvents::NONE;
+        self.events.as_deref().unwrap_or(&NONE)
     }
 
     pub fn mean_ms(&self) -> Option<f64> {
@@ -386,9 +408,11 @@ impl Profile {
             loops,
             sessions,
             diagnostics,
+            events,
             ..
         } = other;
         self.summary.merge(summary);
+        self.events.merge(events);
         for (fingerprint, stats) in queries {
             match self.queries.get_mut(&fingerprint) {
                 Some(ours) => ours.merge(stats),
@@ -444,6 +468,18 @@ impl Summary {
         for (ours, theirs) in self.latency_decades.iter_mut().zip(other.latency_decades) {
             *ours += theirs;
         }
+    }
+
+    /// The time the log covers, in µs (`None` for a log of one instant or none).
+    pub fn span_us(&self) -> Option<u64> {
+        let span_ms = self.seen.last_seen? - self.seen.first_seen?;
+        (span_ms > 0).then(|| span_ms as u64 * 1000)
+    }
+
+    /// Statements running at once on average (Little's law: the logged statement time over
+    /// the time the log covers).
+    pub fn mean_concurrency(&self) -> Option<f64> {
+        Some(self.total_us as f64 / self.span_us()? as f64)
     }
 
     /// Statements per second over the time the log covers.

@@ -17,6 +17,7 @@ use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
 use crate::findings::{Basis, Finding, Saving, Weighting};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::Diagnostics;
+use crate::model::events::{Cancellations, Events};
 use crate::model::tally::Tally;
 use crate::model::time::format_timestamp;
 use crate::model::workload::{Profile, QueryStats};
@@ -76,6 +77,8 @@ pub enum AnalyzeFormat {
 pub struct Report<'a> {
     pub schema_version: u32,
     pub summary: SummaryView,
+    /// What the log says besides statements (all zero for pg_stat_statements and `.sql`).
+    pub events: EventsView,
     pub queries: Queries<'a>,
     pub loops: Vec<LoopView>,
     pub diagnostics: Vec<DiagnosticView>,
@@ -177,6 +180,54 @@ pub struct SummaryView {
     pub suppressed_findings: Option<u64>,
 }
 
+/// The `events` object: a contract (README), exactly these names.
+#[derive(Debug, Serialize)]
+pub struct EventsView {
+    /// `auto_explain` plans read.
+    pub plans: u64,
+    pub temp_files: TempFilesView,
+    /// `still waiting for …` entries.
+    pub lock_waits: u64,
+    pub deadlocks: u64,
+    pub cancellations: Cancellations,
+    pub autovacuum: AutovacuumView,
+    /// Completed checkpoints.
+    pub checkpoints: u64,
+    /// Authorized connections.
+    pub connections: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TempFilesView {
+    pub count: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AutovacuumView {
+    pub vacuum: u64,
+    pub analyze: u64,
+}
+
+fn events_view(events: &Events) -> EventsView {
+    EventsView {
+        plans: events.plans,
+        temp_files: TempFilesView {
+            count: events.temp_files.count,
+            bytes: events.temp_files.bytes,
+        },
+        lock_waits: events.lock_waits,
+        deadlocks: events.deadlocks,
+        cancellations: events.cancellations,
+        autovacuum: AutovacuumView {
+            vacuum: events.autovacuum.values().map(|t| t.vacuums).sum(),
+            analyze: events.autovacuum.values().map(|t| t.analyzes).sum(),
+        },
+        checkpoints: events.checkpoints.completed,
+        connections: events.connections.authorized,
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct QueryView<'a> {
     pub fingerprint: String,
@@ -194,6 +245,13 @@ pub struct QueryView<'a> {
     pub p99_ms: Option<f64>,
     pub rows: Option<u64>,
     pub errors: u64,
+    /// `auto_explain` plans of the statement read from the log.
+    pub plans: u64,
+    /// Temporary files it wrote (`log_temp_files`) and their bytes.
+    pub temp_files: u64,
+    pub temp_bytes: u64,
+    /// Times it waited on a lock past `deadlock_timeout` (`log_lock_waits`).
+    pub lock_waits: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub databases: &'a Tally,
@@ -373,6 +431,7 @@ impl<'a> Report<'a> {
                 latency_decades: summary.latency_decades,
                 suppressed_findings: analysis.as_ref().map(|a| a.suppressed),
             },
+            events: events_view(&profile.events),
             queries,
             loops,
             diagnostics: diagnostic_views(&profile.diagnostics),
@@ -424,6 +483,10 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView<'_> {
         p99_ms: percentile(stats, 0.99),
         rows: stats.rows,
         errors: stats.errors,
+        plans: stats.events().plans,
+        temp_files: stats.events().temp_files.count,
+        temp_bytes: stats.events().temp_files.bytes,
+        lock_waits: stats.events().lock_waits,
         first_seen: stats.seen.first_seen.map(format_timestamp),
         last_seen: stats.seen.last_seen.map(format_timestamp),
         databases: &stats.databases,

@@ -4,13 +4,16 @@
 
 pub mod batching;
 pub mod caching;
+pub mod contention;
 pub mod data_types;
 pub mod engine;
 pub mod index;
+pub mod maintenance;
 pub mod migration;
 pub mod partitioning;
 pub mod rewrite;
 pub mod sharding;
+pub mod spill;
 pub mod statistics;
 
 use crate::analysis::estimates::Misestimate;
@@ -184,6 +187,10 @@ pub static RULES: &[&Rule] = &[
     &index::fk_index::RULE,
     &index::brin_index::RULE,
     &index::trigram_index::RULE,
+    &contention::lock_wait_hot_spot::RULE,
+    &contention::deadlock::RULE,
+    &contention::statement_timeout_victim::RULE,
+    &maintenance::connection_churn::RULE,
     &migration::non_concurrent_index::RULE,
     &migration::non_concurrent_index_drop::RULE,
     &migration::non_concurrent_reindex::RULE,
@@ -223,6 +230,7 @@ pub static RULES: &[&Rule] = &[
     &rewrite::count_page_total::RULE,
     &rewrite::correlated_subquery::RULE,
     &sharding::distribution_key::RULE,
+    &spill::temp_file_spill::RULE,
     &statistics::stale_statistics::RULE,
     &statistics::row_misestimate::RULE,
     &statistics::cost_far_below_logged_time::RULE,

@@ -1,0 +1,441 @@
+//! What a log says besides statements and their durations: temporary files, lock waits,
+//! deadlocks, cancellations, autovacuum runs, checkpoints and connections.
+//!
+//! The workload-wide counts live in [`Events`], a part of the profile merged like the rest
+//! of it (counts add up; per table, the later piece's last figures win). What one statement
+//! caused is in its [`QueryEvents`], boxed in the query's stats: most statements never
+//! spill or wait, and a profile of many distinct statements should not pay for the room.
+
+use super::time::Millis;
+use super::workload::{Profile, Seen};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Events {
+    /// `auto_explain` plans read (none yet: plans are not read).
+    pub plans: u64,
+    /// Every temporary file logged (`log_temp_files`).
+    pub temp_files: TempFiles,
+    /// Of those, the files no statement could be attached to: no `STATEMENT:` and no
+    /// statement of the session before them in the log.
+    pub unattributed_temp_files: TempFiles,
+    /// `still waiting for … after …` entries (`log_lock_waits`).
+    pub lock_waits: u64,
+    /// `acquired … after …` entries, and the waits they report.
+    pub locks_acquired: u64,
+    pub lock_acquired_wait_us: u64,
+    /// `deadlock detected` errors.
+    pub deadlocks: u64,
+    /// The two statements of each deadlock that logged them, by their fingerprints in
+    /// order.
+    #[serde(with = "super::entries")]
+    pub deadlock_pairs: BTreeMap<(u64, u64), DeadlockPair>,
+    pub cancellations: Cancellations,
+    /// Autovacuum and autoanalyze runs by table (`log_autovacuum_min_duration`).
+    pub autovacuum: BTreeMap<String, TableMaintenance>,
+    pub checkpoints: Checkpoints,
+    pub connections: Connections,
+}
+
+/// Temporary files: how many, their bytes, the largest.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct TempFiles {
+    pub count: u64,
+    pub bytes: u64,
+    pub largest: u64,
+}
+
+impl TempFiles {
+    pub fn add(&mut self, bytes: u64) {
+        self.merge(TempFiles {
+            count: 1,
+            bytes,
+            largest: bytes,
+        });
+    }
+
+    pub fn merge(&mut self, other: TempFiles) {
+        self.count += other.count;
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.largest = self.largest.max(other.largest);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Why the server cancelled a statement (SQLSTATE 57014, or 55P03 for a lock timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancellation {
+    StatementTimeout,
+    LockTimeout,
+    UserRequest,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Cancellations {
+    pub statement_timeout: u64,
+    pub lock_timeout: u64,
+    pub user_request: u64,
+}
+
+impl Cancellations {
+    pub fn add(&mut self, cancellation: Cancellation) {
+        *match cancellation {
+            Cancellation::StatementTimeout => &mut self.statement_timeout,
+            Cancellation::LockTimeout => &mut self.lock_timeout,
+            Cancellation::UserRequest => &mut self.user_request,
+        } += 1;
+    }
+
+    fn merge(&mut self, other: Cancellations) {
+        self.statement_timeout += other.statement_timeout;
+        self.lock_timeout += other.lock_timeout;
+        self.user_request += other.user_request;
+    }
+
+    pub fn total(&self) -> u64 {
+        self.statement_timeout + self.lock_timeout + self.user_request
+    }
+}
+
+/// One pair of statements that deadlocked, as the server's `DETAIL` printed them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeadlockPair {
+    pub count: u64,
+    /// The normalized texts, in the order of the key's fingerprints.
+    pub statements: [String; 2],
+}
+
+/// What autovacuum is: a vacuum or an analyze.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maintenance {
+    Vacuum,
+    Analyze,
+}
+
+/// One `automatic vacuum` / `automatic analyze` entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MaintenanceRun {
+    pub index_scans: u64,
+    pub pages_removed: u64,
+    pub tuples_removed: u64,
+    pub tuples_remaining: Option<u64>,
+    pub elapsed_ms: u64,
+}
+
+/// The autovacuum runs of one table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct TableMaintenance {
+    pub vacuums: u64,
+    pub analyzes: u64,
+    pub index_scans: u64,
+    pub pages_removed: u64,
+    pub tuples_removed: u64,
+    /// Live tuples after the last vacuum seen.
+    pub tuples_remaining: Option<u64>,
+    pub elapsed_ms: u64,
+    #[serde(flatten)]
+    pub seen: Seen,
+}
+
+impl TableMaintenance {
+    pub fn record(&mut self, kind: Maintenance, run: &MaintenanceRun, at: Option<Millis>) {
+        match kind {
+            Maintenance::Vacuum => self.vacuums += 1,
+            Maintenance::Analyze => self.analyzes += 1,
+        }
+        self.index_scans += run.index_scans;
+        self.pages_removed += run.pages_removed;
+        self.tuples_removed += run.tuples_removed;
+        self.tuples_remaining = run.tuples_remaining.or(self.tuples_remaining);
+        self.elapsed_ms += run.elapsed_ms;
+        self.seen.include(at);
+    }
+
+    fn merge(&mut self, later: TableMaintenance) {
+        self.vacuums += later.vacuums;
+        self.analyzes += later.analyzes;
+        self.index_scans += later.index_scans;
+        self.pages_removed += later.pages_removed;
+        self.tuples_removed += later.tuples_removed;
+        self.tuples_remaining = later.tuples_remaining.or(self.tuples_remaining);
+        self.elapsed_ms += later.elapsed_ms;
+        self.seen.merge(later.seen);
+    }
+}
+
+/// What started a checkpoint (`checkpoint starting: …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointCause {
+    /// `checkpoint_timeout` elapsed.
+    Time,
+    /// WAL reached `max_wal_size`.
+    Wal,
+    /// Shutdown or end of recovery.
+    Shutdown,
+    /// A `CHECKPOINT` command, a base backup, `CREATE DATABASE`, …
+    Requested,
+}
+
+/// One `checkpoint complete: …` entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckpointDone {
+    pub buffers: u64,
+    pub write_ms: u64,
+    pub sync_ms: u64,
+    pub distance_kb: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Checkpoints {
+    /// Checkpoints started, by cause.
+    pub timed: u64,
+    pub wal: u64,
+    pub shutdown: u64,
+    pub requested: u64,
+    /// `checkpoint complete` entries and what they report.
+    pub completed: u64,
+    pub buffers: u64,
+    pub write_ms: u64,
+    pub sync_ms: u64,
+    pub distance_kb: u64,
+    /// `checkpoints are occurring too frequently` warnings.
+    pub too_frequent: u64,
+}
+
+impl Checkpoints {
+    pub fn started(&mut self, cause: CheckpointCause) {
+        *match cause {
+            CheckpointCause::Time => &mut self.timed,
+            CheckpointCause::Wal => &mut self.wal,
+            CheckpointCause::Shutdown => &mut self.shutdown,
+            CheckpointCause::Requested => &mut self.requested,
+        } += 1;
+    }
+
+    pub fn completed(&mut self, done: &CheckpointDone) {
+        self.completed += 1;
+        self.buffers += done.buffers;
+        self.write_ms += done.write_ms;
+        self.sync_ms += done.sync_ms;
+        self.distance_kb += done.distance_kb;
+    }
+
+    fn merge(&mut self, other: Checkpoints) {
+        for (ours, theirs) in [
+            (&mut self.timed, other.timed),
+            (&mut self.wal, other.wal),
+            (&mut self.shutdown, other.shutdown),
+            (&mut self.requested, other.requested),
+            (&mut self.completed, other.completed),
+            (&mut self.buffers, other.buffers),
+            (&mut self.write_ms, other.write_ms),
+            (&mut self.sync_ms, other.sync_ms),
+            (&mut self.distance_kb, other.distance_kb),
+            (&mut self.too_frequent, other.too_frequent),
+        ] {
+            *ours += theirs;
+        }
+    }
+}
+
+/// Upper bounds (ms) of `Connections::session_lengths` but the last: 100 ms, 1 s, 10 s,
+/// 1 min, 10 min.
+pub const SESSION_LENGTH_BOUNDS_MS: [u64; 5] = [100, 1_000, 10_000, 60_000, 600_000];
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Connections {
+    /// `connection authorized` entries.
+    pub authorized: u64,
+    /// `disconnection` entries, their session times summed and by length.
+    pub disconnections: u64,
+    pub session_ms: u64,
+    pub session_lengths: [u64; 6],
+}
+
+impl Connections {
+    pub fn disconnected(&mut self, session_ms: Option<u64>) {
+        self.disconnections += 1;
+        if let Some(ms) = session_ms {
+            self.session_ms += ms;
+            let bucket = SESSION_LENGTH_BOUNDS_MS
+                .iter()
+                .take_while(|&&bound| ms >= bound)
+                .count();
+            self.session_lengths[bucket] += 1;
+        }
+    }
+
+    fn merge(&mut self, other: Connections) {
+        self.authorized += other.authorized;
+        self.disconnections += other.disconnections;
+        self.session_ms += other.session_ms;
+        for (ours, theirs) in self.session_lengths.iter_mut().zip(other.session_lengths) {
+            *ours += theirs;
+        }
+    }
+}
+
+/// What one statement caused.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct QueryEvents {
+    pub plans: u64,
+    pub temp_files: TempFiles,
+    /// `still waiting` entries of the statement, and the waits of its `acquired … after`.
+    pub lock_waits: u64,
+    pub locks_acquired: u64,
+    pub lock_acquired_wait_us: u64,
+    /// Times it was cancelled, by cause.
+    pub cancellations: Cancellations,
+    /// Deadlocks it was one of the two statements of.
+    pub deadlocks: u64,
+}
+
+impl QueryEvents {
+    pub const NONE: QueryEvents = QueryEvents {
+        plans: 0,
+        temp_files: TempFiles {
+            count: 0,
+            bytes: 0,
+            largest: 0,
+        },
+        lock_waits: 0,
+        locks_acquired: 0,
+        lock_acquired_wait_us: 0,
+        cancellations: Cancellations {
+            statement_timeout: 0,
+            lock_timeout: 0,
+            user_request: 0,
+        },
+        deadlocks: 0,
+    };
+
+    pub fn merge(&mut self, other: &QueryEvents) {
+        self.plans += other.plans;
+        self.temp_files.merge(other.temp_files);
+        self.lock_waits += other.lock_waits;
+        self.locks_acquired += other.locks_acquired;
+        self.lock_acquired_wait_us += other.lock_acquired_wait_us;
+        self.cancellations.merge(other.cancellations);
+        self.deadlocks += other.deadlocks;
+    }
+}
+
+impl Profile {
+    /// What the statement with this fingerprint caused (its stats made on first sight, as
+    /// for an error: the statement may have caused an event without being logged itself).
+    pub fn query_events(&mut self, fingerprint: u64, normalized: &[u8]) -> &mut QueryEvents {
+        self.stats_for(fingerprint, normalized).events_mut()
+    }
+
+    /// A `deadlock detected` error and the statements (fingerprint, normalized text) its
+    /// `DETAIL` gave: each consecutive two of the cycle make a pair.
+    pub fn deadlock(&mut self, statements: &[(u64, Vec<u8>)]) {
+        self.events.deadlocks += 1;
+        for (id, normalized) in statements {
+            self.query_events(*id, normalized).deadlocks += 1;
+        }
+        let pairs = match statements.len() {
+            0 | 1 => 0,
+            2 => 1,
+            n => n,
+        };
+        for at in 0..pairs {
+            let (a, b) = (&statements[at], &statements[(at + 1) % statements.len()]);
+            let (first, second) = if a.0 <= b.0 { (a, b) } else { (b, a) };
+            let text = |normalized: &[u8]| String::from_utf8_lossy(normalized).into_owned();
+            self.events
+                .deadlock_pairs
+                .entry((first.0, second.0))
+                .or_insert_with(|| DeadlockPair {
+                    count: 0,
+                    statements: [text(&first.1), text(&second.1)],
+                })
+                .count += 1;
+        }
+    }
+
+    /// Temporary files of the statement with this fingerprint, if the profile knows it.
+    pub(crate) fn attribute_temp_files(&mut self, fingerprint: Option<u64>, files: TempFiles) {
+        match fingerprint.and_then(|id| self.queries.get_mut(&id)) {
+            Some(stats) => stats.events_mut().temp_files.merge(files),
+            None => self.events.unattributed_temp_files.merge(files),
+        }
+    }
+}
+
+impl Events {
+    pub fn merge(&mut self, other: Events) {
+        self.plans += other.plans;
+        self.temp_files.merge(other.temp_files);
+        self.unattributed_temp_files
+            .merge(other.unattributed_temp_files);
+        self.lock_waits += other.lock_waits;
+        self.locks_acquired += other.locks_acquired;
+        self.lock_acquired_wait_us += other.lock_acquired_wait_us;
+        self.deadlocks += other.deadlocks;
+        for (key, pair) in other.deadlock_pairs {
+            let ours = self
+                .deadlock_pairs
+                .entry(key)
+                .or_insert_with(|| DeadlockPair {
+                    count: 0,
+                    statements: pair.statements.clone(),
+                });
+            ours.count += pair.count;
+        }
+        self.cancellations.merge(other.cancellations);
+        for (table, runs) in other.autovacuum {
+            self.autovacuum.entry(table).or_default().merge(runs);
+        }
+        self.checkpoints.merge(other.checkpoints);
+        self.connections.merge(other.connections);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_lengths_fall_in_their_decades() {
+        let mut connections = Connections::default();
+        for ms in [5, 100, 999, 1_000, 59_999, 600_000] {
+            connections.disconnected(Some(ms));
+        }
+        connections.disconnected(None);
+        assert_eq!(connections.session_lengths, [1, 2, 1, 1, 0, 1]);
+        assert_eq!(connections.disconnections, 7);
+    }
+
+    #[test]
+    fn the_later_piece_tells_the_tuples_remaining() {
+        let (mut first, mut later) = (TableMaintenance::default(), TableMaintenance::default());
+        let run = |remaining| MaintenanceRun {
+            tuples_remaining: remaining,
+            tuples_removed: 10,
+            ..MaintenanceRun::default()
+        };
+        first.record(Maintenance::Vacuum, &run(Some(100)), Some(1));
+        later.record(Maintenance::Analyze, &run(None), Some(2));
+        first.merge(later.clone());
+        assert_eq!(first.tuples_remaining, Some(100));
+        assert_eq!(
+            (first.vacuums, first.analyzes, first.tuples_removed),
+            (1, 1, 20)
+        );
+        later.record(Maintenance::Vacuum, &run(Some(7)), Some(3));
+        first.merge(later);
+        assert_eq!(first.tuples_remaining, Some(7));
+    }
+}
