@@ -16,7 +16,7 @@ use planwise::input::{LogFormat, ReadOptions, detect, read_inputs};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-const FORMATS: [LogFormat; 11] = [
+const FORMATS: [LogFormat; 12] = [
     LogFormat::Auto,
     LogFormat::Stderr,
     LogFormat::Csvlog,
@@ -28,6 +28,7 @@ const FORMATS: [LogFormat; 11] = [
     LogFormat::Cloudsql,
     LogFormat::Cnpg,
     LogFormat::Journald,
+    LogFormat::AzureJson,
 ];
 
 /// The fixtures' prefixes, RDS's, Azure's, Cloud SQL's and a pgBadger recommendation.

@@ -4,9 +4,9 @@
 use super::{Check, CheckId, Place, Platform, Status, hidden};
 use crate::model::server_setup::{ServerSetup, Setting};
 
-/// A prefix with every field planwise reads. `%e` goes before the free-text fields: after
-/// `%a`, detection takes the common `… %u@%d/%a ` and reads the SQLSTATE as part of the
-/// application name; the log is read with `--log-line-prefix` (a unit test holds both).
+/// A prefix with every field planwise reads. `%e` goes before the free-text fields, where a
+/// SQLSTATE cannot be read as part of the application name; it is among the prefixes
+/// detection tries, so its logs need no `--log-line-prefix` (tests hold both).
 pub const RECOMMENDED_PREFIX: &str = "%m [%p] %e %q%u@%d/%a ";
 
 /// The prefix escapes planwise reads, the ones that can stand in for each other, and what
@@ -194,8 +194,8 @@ fn line_prefix(place: &Place) -> Check {
                     "; then"
                 };
                 Some(format!(
-                    "{set}{then} read its stderr logs with --log-line-prefix \
-                     '{RECOMMENDED_PREFIX}'"
+                    "{set}{then} planwise detects it in the stderr logs, no \
+                     --log-line-prefix needed"
                 ))
             }
         };

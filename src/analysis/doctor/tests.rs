@@ -148,8 +148,8 @@ fn the_prefix_verdict_names_each_missing_field() {
     assert_eq!(
         change,
         format!(
-            "ALTER SYSTEM SET log_line_prefix = '{prefix}'; SELECT pg_reload_conf(); then read \
-             its stderr logs with --log-line-prefix '{prefix}'"
+            "ALTER SYSTEM SET log_line_prefix = '{prefix}'; SELECT pg_reload_conf(); then \
+             planwise detects it in the stderr logs, no --log-line-prefix needed"
         )
     );
     assert_eq!(check.value.unwrap(), "'%m [%p] '");
