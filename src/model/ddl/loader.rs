@@ -470,6 +470,22 @@ mod tests {
     }
 
     #[test]
+    fn a_change_to_a_domain_that_cannot_be_read_is_reported_not_skipped() {
+        let load = load(
+            "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\n\
+             ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10);\n\
+             COMMENT ON DOMAIN positive IS 'not the catalog''s business';",
+        );
+        assert_eq!((load.statements, load.failed, load.ignored), (3, 1, 1));
+        let example = &load.diagnostics.kinds[&Kind::UnparsedDdl].examples[0];
+        assert_eq!(example.line, 2);
+        assert!(
+            example.reason.contains("ALTER DOMAIN positive"),
+            "{example:?}"
+        );
+    }
+
+    #[test]
     fn only_the_up_part_of_a_dbmate_migration_applies() {
         let load =
             load("-- migrate:up\nCREATE TABLE t (a int);\n\n-- migrate:down\nDROP TABLE t;\n");

@@ -99,7 +99,9 @@ pub(super) fn may_change_catalog(words: &Words, text: &str) -> bool {
         return is_one_of(at, CATALOG_OBJECTS) || words.is(at, "DOMAIN");
     }
     if first.eq_ignore_ascii_case("ALTER") || first.eq_ignore_ascii_case("DROP") {
-        return is_one_of(1, CATALOG_OBJECTS);
+        // Domains are in the catalog: a change to one that cannot be read is reported, not
+        // skipped in silence.
+        return is_one_of(1, CATALOG_OBJECTS) || words.is(1, "DOMAIN");
     }
     if first.eq_ignore_ascii_case("SET") {
         let at = if is_one_of(1, &["LOCAL", "SESSION"]) {
