@@ -975,3 +975,35 @@ fn the_markdown_report_counts_in_the_singular_and_says_when_no_index_is_worth_ad
     );
     assert!(!report.contains("0 new indexes"), "{report}");
 }
+
+#[test]
+fn analyze_accounts_for_every_statement_of_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("schema.sql");
+    std::fs::write(
+        &schema,
+        "CREATE TABLE a (id int PRIMARY KEY);\n\
+         CREATE FOOBAR nonsense here;\n\
+         ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);\n",
+    )
+    .unwrap();
+    let report = common::analyze_json([
+        "--schema".as_ref(),
+        schema.as_os_str(),
+        "--log".as_ref(),
+        fixture("shop.log").as_os_str(),
+    ]);
+    assert_eq!(
+        report["schema"]["statements"],
+        serde_json::json!({"files": 1, "statements": 3, "applied": 1, "not_modelled": 1,
+                           "unparsed": 1})
+    );
+    let unparsed: Vec<_> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "unparsed_ddl")
+        .collect();
+    assert_eq!(unparsed.len(), 1, "{unparsed:?}");
+    assert_eq!(unparsed[0]["examples"][0]["line"], 3);
+}

@@ -32,6 +32,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             profile,
             catalog,
             statements,
+            ..
         } = read_and_analyse(&args.input, &args.schema)?;
         diagnostics.merge(profile.diagnostics.clone());
         let usage = (!args.input.logs.is_empty() || args.input.db.is_some())

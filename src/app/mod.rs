@@ -17,6 +17,7 @@ use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
 use crate::input::{InputError, ReadOptions, read_inputs};
 use crate::model::catalog::Catalog;
+use crate::model::ddl::loader::SchemaCounts;
 use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::Profile;
 use crate::report::terminal::{ColorChoice, Style};
@@ -60,6 +61,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let Analysed {
         mut profile,
         catalog,
+        schema_counts,
         statements,
     } = read_and_analyse(&args.input, &args.schema)?;
     profile.diagnostics.merge(config_problems);
@@ -104,6 +106,7 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         facts: &statements.facts,
         join_graph: &join_graph,
         catalog: catalog.as_ref(),
+        schema_counts,
         findings,
         suppressed,
         index_plan: index_plan.as_ref(),
@@ -142,6 +145,7 @@ fn whatif(args: &WhatifArgs) -> anyhow::Result<()> {
         mut profile,
         catalog,
         statements,
+        ..
     } = read_and_analyse(&args.input, &args.schema)?;
     let catalog = catalog.context("what-if needs the schema: give --db URL or --schema PATH")?;
     let comparison = progress::while_doing("costing the proposed indexes", || {
@@ -185,6 +189,8 @@ fn print_rules(id: Option<&str>) -> anyhow::Result<()> {
 struct Analysed {
     profile: Profile,
     catalog: Option<Catalog>,
+    /// What became of the `--schema` files' statements, when the catalog came from them.
+    schema_counts: Option<SchemaCounts>,
     statements: StatementAnalysis,
 }
 
@@ -194,14 +200,15 @@ fn read_and_analyse(input: &InputArgs, schema: &[PathBuf]) -> anyhow::Result<Ana
     let live = read_live(input, true, offline)?;
     let mut profile = load_profile(input, live.statements)?;
     live.problems.report(&mut profile);
-    let catalog = match live.catalog {
-        Some(catalog) => Some(catalog),
+    let (catalog, schema_counts) = match live.catalog {
+        Some(catalog) => (Some(catalog), None),
         None if !schema.is_empty() => {
             let schema = progress::while_doing("reading the schema", || load_schema(schema))?;
+            let counts = schema.counts();
             profile.diagnostics.merge(schema.diagnostics);
-            Some(schema.catalog)
+            (Some(schema.catalog), Some(counts))
         }
-        None => None,
+        None => (None, None),
     };
     let search_path = catalog
         .as_ref()
@@ -212,6 +219,7 @@ fn read_and_analyse(input: &InputArgs, schema: &[PathBuf]) -> anyhow::Result<Ana
     Ok(Analysed {
         profile,
         catalog,
+        schema_counts,
         statements,
     })
 }

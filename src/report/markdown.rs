@@ -470,6 +470,23 @@ fn write_schema(out: &mut String, report: &Report, top: usize) {
         count(schema.indexes, "index", "indexes"),
         count(schema.views, "view", "views")
     );
+    if let Some(read) = &schema.statements {
+        let _ = writeln!(
+            out,
+            "Read from {}: {} statements, {} applied to the catalog, {} not modelled (data, \
+             grants, comments, functions, settings), {} not understood{}.\n",
+            count(read.files as usize, "file", "files"),
+            thousands(read.statements as f64),
+            thousands(read.applied as f64),
+            thousands(read.not_modelled as f64),
+            thousands(read.unparsed as f64),
+            if read.unparsed > 0 {
+                " (each under Diagnostics, with file and line)"
+            } else {
+                ""
+            }
+        );
+    }
     let _ = writeln!(out, "| Table | Rows | Size | Columns | Indexes |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for table in schema.largest_tables.iter().take(top) {

@@ -16,6 +16,7 @@ use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
 use crate::findings::{Basis, Finding, Saving, Weighting};
 use crate::model::catalog::Catalog;
+use crate::model::ddl::loader::SchemaCounts;
 use crate::model::diagnostics::Diagnostics;
 use crate::model::events::{Cancellations, Events};
 use crate::model::tally::Tally;
@@ -101,6 +102,8 @@ pub struct Analysis<'a> {
     pub facts: &'a BTreeMap<u64, QueryFacts>,
     pub join_graph: &'a JoinGraph,
     pub catalog: Option<&'a Catalog>,
+    /// What became of the `--schema` files' statements (none for a catalog read live).
+    pub schema_counts: Option<SchemaCounts>,
     pub findings: Vec<Finding>,
     /// Findings left out by `[[suppress]]` entries of planwise.toml.
     pub suppressed: u64,
@@ -146,6 +149,9 @@ pub struct SchemaView {
     pub tables: usize,
     pub indexes: usize,
     pub views: usize,
+    /// The `--schema` files' statements: read, applied, not modelled, unparsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<SchemaCounts>,
     /// Largest first (by size, then rows, then name).
     pub largest_tables: Vec<TableSummary>,
 }
@@ -435,7 +441,9 @@ impl<'a> Report<'a> {
             queries,
             loops,
             diagnostics: diagnostic_views(&profile.diagnostics),
-            schema: analysis.as_ref().and_then(|a| a.catalog).map(schema_view),
+            schema: analysis
+                .as_ref()
+                .and_then(|a| Some(schema_view(a.catalog?, a.schema_counts))),
             join_graph: analysis.as_ref().map(|a| JoinGraphView {
                 nodes: a.join_graph.nodes().into_iter().cloned().collect(),
                 edges: a.join_graph.edges().into_iter().cloned().collect(),
@@ -503,7 +511,7 @@ fn query_view(id: u64, stats: &QueryStats, total_us: u64) -> QueryView<'_> {
     }
 }
 
-fn schema_view(catalog: &Catalog) -> SchemaView {
+fn schema_view(catalog: &Catalog, statements: Option<SchemaCounts>) -> SchemaView {
     let indexes = catalog.indexes_by_table();
     let mut largest_tables: Vec<TableSummary> = catalog
         .tables
@@ -531,6 +539,7 @@ fn schema_view(catalog: &Catalog) -> SchemaView {
         tables: catalog.tables.len(),
         indexes: catalog.indexes.len(),
         views: catalog.views.len(),
+        statements,
         largest_tables,
     }
 }

@@ -13,6 +13,7 @@ use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::parse::{ParseError, parse_sql};
 use crate::sql::split::split_script;
+use serde::Serialize;
 use sqlparser::ast::Statement;
 
 /// The catalog a set of schema files describes, and how much of them was understood.
@@ -33,7 +34,31 @@ pub struct SchemaLoad {
     pub failed: u64,
 }
 
+/// What became of a schema's statements, for the report: nothing read is left uncounted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SchemaCounts {
+    pub files: u64,
+    pub statements: u64,
+    /// Applied to the catalog.
+    pub applied: u64,
+    /// Read and left out: data, grants, comments, functions, settings, … (nothing the
+    /// advice reads).
+    pub not_modelled: u64,
+    /// Not understood; each is in the diagnostics with file and line.
+    pub unparsed: u64,
+}
+
 impl SchemaLoad {
+    pub fn counts(&self) -> SchemaCounts {
+        SchemaCounts {
+            files: self.files,
+            statements: self.statements,
+            applied: self.applied,
+            not_modelled: self.ignored,
+            unparsed: self.failed,
+        }
+    }
+
     /// The share of statements understood: applied or known not to matter.
     pub fn understood(&self) -> f64 {
         if self.statements == 0 {
