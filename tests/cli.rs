@@ -3,28 +3,10 @@
 
 mod common;
 
-use common::{assert_same, fixture};
+use common::{assert_same, fixture, planwise, stdout_of};
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn planwise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("planwise runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let output = planwise(args);
-    assert!(
-        output.status.success(),
-        "planwise {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use std::process::{Command, Stdio};
 
 fn json_of(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&stdout_of(args)).expect("JSON output")

@@ -2,8 +2,11 @@
 //! listing in columns, shell completions (generated for each shell, valid, completing) and
 //! the manual pages (their sections, rendered by `man` without a warning).
 
+mod common;
+
+use common::{planwise, stdout_of};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// Every subcommand, as completions and the manual must name them.
 const COMMANDS: [&str; 8] = [
@@ -16,24 +19,6 @@ const COMMANDS: [&str; 8] = [
     "completions",
     "man",
 ];
-
-fn planwise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("planwise runs")
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let output = planwise(args);
-    assert!(
-        output.status.success(),
-        "planwise {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 /// The help's groups in order: each title (`Inputs`) with the options listed under it.
 fn groups(help: &str) -> Vec<(&str, Vec<&str>)> {

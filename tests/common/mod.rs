@@ -42,6 +42,27 @@ pub fn planwise_without_connection_env() -> Command {
     command
 }
 
+/// `planwise ARGS…` run with the tests' working directory, never with the caller's
+/// `DATABASE_URL`.
+pub fn planwise(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("planwise runs")
+}
+
+/// What `planwise ARGS…` printed; it must succeed.
+pub fn stdout_of(args: &[&str]) -> String {
+    let output = planwise(args);
+    assert!(
+        output.status.success(),
+        "planwise {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from("fixtures/logs").join(name)
 }
