@@ -82,6 +82,13 @@ pub enum Command {
     ///
     /// Example: planwise whatif --db postgres:///shop --log app.log --index "CREATE INDEX ON orders (customer_id)"
     Whatif(WhatifArgs),
+    /// Prove the savings on a scratch copy of the database: the recommended indexes are
+    /// built for real (named planwise_verify_*, CONCURRENTLY, dropped again at the end, also
+    /// on Ctrl-C), and the statements they serve are timed with their logged values before
+    /// and after, beside the estimates.
+    ///
+    /// Example: planwise verify --scratch --db postgres:///shop_copy --log app.log
+    Verify(VerifyArgs),
     /// Check migrations before they ship: locks that block reads or writes, table rewrites,
     /// statements that fail, changes that break running queries — judged by the size and
     /// traffic of the tables they touch (from --db, a saved catalog, --table-rows, --log).
@@ -379,6 +386,77 @@ pub struct AnalyzeArgs {
 
     #[command(flatten)]
     pub rules: RuleSelectionArgs,
+}
+
+const VERIFY_DB_HELP: &str = db_help!(
+    "The scratch copy to verify on (a restored backup, a staging clone, a `CREATE DATABASE … \
+     TEMPLATE` copy): analysed as by `analyze --db`, then indexes are built on it. Refused \
+     when it is a replica or another session is writing to it.",
+    "postgres:///shop_copy"
+);
+
+#[derive(Debug, Args)]
+#[command(mut_arg("db", |db| db.help(VERIFY_DB_HELP).required(true)))]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+
+    /// Confirms that --db is a scratch copy planwise may build indexes on (required).
+    #[arg(long, required = true, help_heading = heading::LIVE)]
+    pub scratch: bool,
+
+    /// How long verification may take before it stops starting new measurements (the
+    /// most valuable findings come first; the report says what was left), e.g. 10m, 90s.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration, help_heading = heading::LIVE)]
+    pub verify_budget: std::time::Duration,
+
+    /// Timed runs per statement and index state (after one run that warms the cache); the
+    /// median is kept.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100), help_heading = heading::LIVE)]
+    pub runs: u16,
+
+    /// How long one timed run may take before it is cancelled (at most 30s).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_statement_timeout, help_heading = heading::LIVE)]
+    pub statement_timeout: std::time::Duration,
+
+    /// Exit with status 1 when an index made a statement it serves slower by more than
+    /// --regression-margin: a CI gate for index changes on a staging copy.
+    #[arg(long, help_heading = heading::RULES)]
+    pub fail_on_regression: bool,
+
+    /// How much slower, in percent, counts as a regression.
+    #[arg(long, value_name = "PERCENT", default_value_t = 20.0, help_heading = heading::RULES)]
+    pub regression_margin: f64,
+}
+
+/// `10m`, `90s`, `1h`, `500ms` → a duration.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite() && *n > 0.0)
+        .ok_or_else(|| format!("`{text}` is not a duration like 10m or 90s"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" | "min" => number * 60.0,
+        "h" => number * 3600.0,
+        other => return Err(format!("unknown duration unit `{other}` (use ms, s, m, h)")),
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+fn parse_statement_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration > std::time::Duration::from_secs(30) {
+        return Err("at most 30s: planwise's sessions give up on a statement after that".into());
+    }
+    Ok(duration)
 }
 
 #[derive(Debug, Args)]

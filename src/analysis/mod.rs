@@ -11,3 +11,4 @@ pub mod join_graph;
 pub mod migration;
 pub mod statements;
 pub mod tenancy;
+pub mod verification;

@@ -7,11 +7,14 @@ mod install_files;
 mod measure;
 mod progress;
 mod settings;
+mod verify;
 
 use crate::analysis::estimates::Misestimate;
+use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::JoinGraph;
 use crate::analysis::statements::{StatementAnalysis, analyze_statements};
 use crate::cli::{AnalyzeArgs, Cli, Command, InputArgs, OutputArgs, WhatifArgs, WorkloadArgs};
+use crate::findings::Finding;
 use crate::input::prefix::LinePrefix;
 use crate::input::schema::load_schema;
 use crate::input::source::InputPath;
@@ -22,8 +25,8 @@ use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::Profile;
 use crate::report::terminal::{ColorChoice, Style};
 use crate::report::{
-    Analysis, AnalyzeFormat, OutputFormat, Report, escape_controls, json, markdown, table, text,
-    whatif as whatif_report,
+    Analysis, AnalyzeFormat, OutputFormat, Report, Verification, escape_controls, json, markdown,
+    table, text, whatif as whatif_report,
 };
 use crate::rules;
 use anyhow::Context;
@@ -36,6 +39,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Workload(args) => workload(&args)?,
         Command::Analyze(args) => return analyze(&args),
         Command::Whatif(args) => whatif(&args)?,
+        Command::Verify(args) => return verify::run(&args),
         Command::Check(args) => return check::run(&args),
         Command::Doctor(args) => doctor::run(&args)?,
         Command::Rules(args) => print_rules(args.rule.as_deref())?,
@@ -56,6 +60,44 @@ fn workload(args: &WorkloadArgs) -> anyhow::Result<()> {
 
 /// `analyze`: the exit status is 1 when a finding is at `--fail-on` or above.
 fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
+    let mut run = run_analysis(args)?;
+    let failed = args
+        .fail_on
+        .is_some_and(|level| run.findings.iter().any(|f| f.severity >= level));
+    let findings = std::mem::take(&mut run.findings);
+    let report = Report::new(&run.profile, Some(run.analysis(findings, None)));
+    emit_analysis(&report, args.format, args.color.color, &args.output)?;
+    Ok(u8::from(failed))
+}
+
+/// What `analyze` works out before it reports: what `verify` measures too.
+struct AnalyzeRun {
+    profile: Profile,
+    catalog: Option<Catalog>,
+    schema_counts: Option<SchemaCounts>,
+    statements: StatementAnalysis,
+    join_graph: JoinGraph,
+    index_plan: Option<Plan>,
+    findings: Vec<Finding>,
+    suppressed: u64,
+}
+
+impl AnalyzeRun {
+    fn analysis(&self, findings: Vec<Finding>, verification: Option<Verification>) -> Analysis<'_> {
+        Analysis {
+            facts: &self.statements.facts,
+            join_graph: &self.join_graph,
+            catalog: self.catalog.as_ref(),
+            schema_counts: self.schema_counts,
+            findings,
+            suppressed: self.suppressed,
+            index_plan: self.index_plan.as_ref(),
+            verification,
+        }
+    }
+}
+
+fn run_analysis(args: &AnalyzeArgs) -> anyhow::Result<AnalyzeRun> {
     let mut config_problems = Diagnostics::default();
     let config = settings::load(args.config.as_deref(), &args.rules, &mut config_problems)?;
     let Analysed {
@@ -99,21 +141,16 @@ fn analyze(args: &AnalyzeArgs) -> anyhow::Result<u8> {
         findings,
         suppressed,
     } = rules::engine::run(&context, &config);
-    let failed = args
-        .fail_on
-        .is_some_and(|level| findings.iter().any(|f| f.severity >= level));
-    let analysis = Analysis {
-        facts: &statements.facts,
-        join_graph: &join_graph,
-        catalog: catalog.as_ref(),
+    Ok(AnalyzeRun {
+        profile,
+        catalog,
         schema_counts,
+        statements,
+        join_graph,
+        index_plan,
         findings,
         suppressed,
-        index_plan: index_plan.as_ref(),
-    };
-    let report = Report::new(&profile, Some(analysis));
-    emit_analysis(&report, args.format, args.color.color, &args.output)?;
-    Ok(u8::from(failed))
+    })
 }
 
 /// `--analyze`'s measured misestimates, only when the catalog came from the server: one that

@@ -60,6 +60,8 @@ pub enum Explain {
     /// Run, rows counted (`ANALYZE, TIMING OFF`): only ever inside a read-only transaction
     /// that is rolled back, and only with every parameter's value.
     Measure,
+    /// Run as `Measure`, pages counted too (`BUFFERS`): what `verify` times.
+    Time,
 }
 
 impl Explain {
@@ -68,7 +70,13 @@ impl Explain {
             Explain::Plan => "FORMAT JSON",
             Explain::Verbose => "VERBOSE, FORMAT JSON",
             Explain::Measure => "ANALYZE, TIMING OFF, FORMAT JSON",
+            Explain::Time => "ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON",
         }
+    }
+
+    /// Whether the statement is executed, not only planned.
+    fn runs(self) -> bool {
+        matches!(self, Explain::Measure | Explain::Time)
     }
 }
 
@@ -120,7 +128,7 @@ impl Session {
                 .map(|n| statement.parameters.get(&n))
                 .collect();
             let every_value = values.iter().all(Option::is_some);
-            if explain == Explain::Measure && !every_value {
+            if explain.runs() && !every_value {
                 return Err("the log recorded no values for its parameters".to_string());
             }
             // Without every value, a generic plan: the custom plan for NULLs is meaningless.

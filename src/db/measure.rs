@@ -63,25 +63,45 @@ impl Session {
         statement: &Explainable,
         trust_functions: bool,
     ) -> Result<Outcome, String> {
+        if let Some(reason) = self.refusal_to_measure(statement, trust_functions).await? {
+            return Ok(Outcome::Refused(reason));
+        }
+        self.rolled_back(MEASURE_TIMEOUT, self.explain(statement, Explain::Measure))
+            .await
+            .map(Outcome::Measured)
+    }
+
+    /// Why the statement must not be run, if it must not: the safety gate on its text,
+    /// then on its verbose plan (planned inside a read-only transaction that is rolled back).
+    pub async fn refusal_to_measure(
+        &self,
+        statement: &Explainable,
+        trust_functions: bool,
+    ) -> Result<Option<String>, String> {
         if let Some(reason) = self
             .refusal_to_plan(&statement.text, trust_functions)
             .await?
         {
-            return Ok(Outcome::Refused(reason));
+            return Ok(Some(reason));
         }
+        self.rolled_back(MEASURE_TIMEOUT, async {
+            let verbose = self.explain(statement, Explain::Verbose).await?;
+            self.refusal_to_run(&statement.text, &verbose).await
+        })
+        .await
+    }
+
+    /// Runs `work` inside a read-only transaction under `timeout`, then rolls it back.
+    pub(super) async fn rolled_back<T>(
+        &self,
+        timeout: &str,
+        work: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
         self.run("BEGIN TRANSACTION READ ONLY").await?;
         let outcome = async {
-            self.run(&format!(
-                "SET LOCAL statement_timeout = '{MEASURE_TIMEOUT}'"
-            ))
-            .await?;
-            let verbose = self.explain(statement, Explain::Verbose).await?;
-            if let Some(reason) = self.refusal_to_run(&statement.text, &verbose).await? {
-                return Ok(Outcome::Refused(reason));
-            }
-            Ok(Outcome::Measured(
-                self.explain(statement, Explain::Measure).await?,
-            ))
+            self.run(&format!("SET LOCAL statement_timeout = '{timeout}'"))
+                .await?;
+            work.await
         }
         .await;
         self.run("ROLLBACK").await?;
@@ -91,7 +111,7 @@ impl Session {
         outcome
     }
 
-    async fn run(&self, statement: &str) -> Result<(), String> {
+    pub(super) async fn run(&self, statement: &str) -> Result<(), String> {
         self.execute(statement, &[])
             .await
             .map(drop)

@@ -14,6 +14,7 @@ pub mod measure;
 pub mod pgss;
 pub mod safety;
 mod tls;
+pub mod verify;
 pub mod whatif;
 
 pub use catalog::{LiveCatalog, Locked, read_catalog};
@@ -256,6 +257,15 @@ impl Session {
         self.round_trip(self.client.execute(&marked, params)).await
     }
 
+    /// `execute` of a statement that may take up to `limit` (an index build), where the
+    /// session's statement timeout was raised to match.
+    pub async fn execute_within(&self, statement: &str, limit: Duration) -> Result<u64, DbError> {
+        let marked = marked(statement);
+        let exchange = self.client.execute(&marked, &[]);
+        self.round_trip_within(limit + ROUND_TRIP_TIMEOUT, exchange)
+            .await
+    }
+
     pub async fn prepare(&self, statement: &str) -> Result<Statement, DbError> {
         self.round_trip(self.client.prepare(&marked(statement)))
             .await
@@ -272,10 +282,18 @@ impl Session {
         &self,
         exchange: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, DbError> {
+        self.round_trip_within(ROUND_TRIP_TIMEOUT, exchange).await
+    }
+
+    async fn round_trip_within<T>(
+        &self,
+        limit: Duration,
+        exchange: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, DbError> {
         if let Some(reason) = self.lost.get() {
             return Err(self.lost_error(reason));
         }
-        match tokio::time::timeout(ROUND_TRIP_TIMEOUT, exchange).await {
+        match tokio::time::timeout(limit, exchange).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_closed() => {
                 Err(self.give_up(format!("the connection was lost ({})", error_text(&error))))
@@ -283,7 +301,7 @@ impl Session {
             Ok(Err(error)) => Err(self.query_error(&error)),
             Err(_) => Err(self.give_up(format!(
                 "the server stopped answering (nothing for {} s)",
-                ROUND_TRIP_TIMEOUT.as_secs()
+                limit.as_secs()
             ))),
         }
     }

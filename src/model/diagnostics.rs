@@ -102,6 +102,12 @@ kinds! {
     MeasureFailed => "measure_failed",
     /// A statement the safety gate would not run.
     MeasureRefused => "measure_refused",
+    /// `verify`: an index left behind by an interrupted run, dropped before this one.
+    VerifyLeftoverDropped => "verify_leftover_dropped",
+    /// `verify`: a statement that could not be timed, or an index that could not be built.
+    VerifyFailed => "verify_failed",
+    /// `verify`: a statement the safety gate would not run.
+    VerifyRefused => "verify_refused",
 }
 
 impl Kind {

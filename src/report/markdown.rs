@@ -2,9 +2,11 @@
 
 use super::escape_controls;
 use super::{
-    NamedQuery, Queries, QueryView, Report, index_advice_summary, one_line, saving_phrase,
+    NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, one_line,
+    saving_phrase, verification_lines, verified_phrase,
 };
 use crate::analysis::join_graph::EdgeKind;
+use crate::analysis::verification::IndexVerified;
 use crate::findings::{Finding, IndexEvidence};
 use crate::units::{human_bytes, human_duration, thousands};
 use std::collections::BTreeMap;
@@ -146,6 +148,13 @@ fn write_findings(out: &mut String, report: &Report, named: &Named) {
     {
         let _ = writeln!(out, "**Note:** {}.\n", cut.describe());
     }
+    if let Some(summary) = &report.verification {
+        let _ = writeln!(
+            out,
+            "**Verified on a scratch copy.** {}\n",
+            verification_lines(summary).join(" ")
+        );
+    }
     if findings.is_empty() {
         let _ = writeln!(out, "No findings.\n");
         return;
@@ -157,9 +166,9 @@ fn write_findings(out: &mut String, report: &Report, named: &Named) {
         .iter()
         .map(|(number, _, _)| *number)
         .collect();
-    for (number, finding) in (1..).zip(findings) {
+    for (number, finding) in (1..).zip(findings.iter()) {
         if !folded.contains(&number) {
-            write_finding(out, number, finding, named);
+            write_finding(out, number, finding, findings.verified(number - 1), named);
         }
     }
     if let Some((_, _, last_shown)) = head.checked_sub(1).and_then(|h| ranked.get(h))
@@ -177,7 +186,7 @@ fn write_findings(out: &mut String, report: &Report, named: &Named) {
             measure(report)
         );
         for (number, finding, _) in &ranked[head..] {
-            write_finding(out, *number, finding, named);
+            write_finding(out, *number, finding, findings.verified(number - 1), named);
         }
         let _ = writeln!(out, "</details>\n");
     }
@@ -204,15 +213,27 @@ fn write_ranking(out: &mut String, ranked: &[(usize, &Finding, &IndexEvidence)],
          adds to the ones above it):\n",
         measure(report)
     );
+    let verified = report.findings.as_ref().filter(|f| !f.verified.is_empty());
+    let (head, rule) = match verified {
+        Some(_) => (" Verified |", "---|"),
+        None => ("", ""),
+    };
     let _ = writeln!(
         out,
-        "| # | Index | Size | Adds | Running total | Finding |\n|---:|---|---:|---:|---:|---|"
+        "| # | Index | Size | Adds | Running total |{head} Finding |\n|---:|---|---:|---:|---:|{rule}---|"
     );
     let mut before = 0.0;
     for (number, _, index) in ranked {
+        let measured = verified
+            .map(|f| {
+                f.verified(number - 1)
+                    .map_or("—".to_string(), verified_phrase)
+                    + " |"
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {:.1} % | {:.1} % | [#{number}](#finding-{number}) |",
+            "| {} | `{}` | {} | {:.1} % | {:.1} % |{measured} [#{number}](#finding-{number}) |",
             index.rank,
             index.index.replace('|', "\\|"),
             human_bytes(index.size_bytes as i64),
@@ -238,7 +259,13 @@ fn share_of(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
 }
 
-fn write_finding(out: &mut String, number: usize, finding: &Finding, named: &Named) {
+fn write_finding(
+    out: &mut String,
+    number: usize,
+    finding: &Finding,
+    verified: Option<&IndexVerified>,
+    named: &Named,
+) {
     let _ = writeln!(
         out,
         "<a id=\"finding-{number}\"></a>\n\n### {number}. {} — `{}` {}\n",
@@ -253,6 +280,9 @@ fn write_finding(out: &mut String, number: usize, finding: &Finding, named: &Nam
     if let Some(saving) = &finding.estimated_saving {
         let _ = writeln!(out, "Estimated saving: {}.\n", saving_phrase(saving));
     }
+    if let Some(verified) = verified {
+        write_verified(out, verified, named);
+    }
     match &finding.index {
         Some(index) => write_index_evidence(out, index, named),
         None if !finding.queries.is_empty() => {
@@ -265,6 +295,45 @@ fn write_finding(out: &mut String, number: usize, finding: &Finding, named: &Nam
         }
         None => {}
     }
+}
+
+/// What `verify` measured of an index: the verdict, the build, each statement timed.
+fn write_verified(out: &mut String, verified: &IndexVerified, named: &Named) {
+    let mut line = format!(
+        "Measured on the scratch copy: {}",
+        verified_phrase(verified)
+    );
+    if let Some(built) = built_phrase(verified) {
+        line.push_str(&format!("; {built}"));
+    }
+    if let Some(cache) = &verified.cache {
+        line.push_str(&format!("; cache {cache}"));
+    }
+    let _ = writeln!(out, "{line}.\n");
+    if verified.statements.is_empty() && verified.not_timed.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Statement | Measured before | Measured after | Uses the index | Estimate held (2×) |\n|---|---:|---:|---|---|"
+    );
+    for s in &verified.statements {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            statement_link(&s.fingerprint, named),
+            human_duration(s.before_ms),
+            human_duration(s.after_ms),
+            if s.uses_index { "yes" } else { "no" },
+            if s.estimate_held() { "yes" } else { "no" }
+        );
+    }
+    for s in &verified.not_timed {
+        let reason = s.reason.replace('|', "\\|");
+        let link = statement_link(&s.fingerprint, named);
+        let _ = writeln!(out, "| {link} | — | — | not timed: {reason} | |");
+    }
+    let _ = writeln!(out);
 }
 
 fn write_index_evidence(out: &mut String, index: &IndexEvidence, named: &Named) {

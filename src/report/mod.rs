@@ -14,6 +14,7 @@ use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::cost::CutShort;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
+use crate::analysis::verification::{IndexVerified, Summary};
 use crate::findings::{Basis, Finding, Saving, Weighting};
 use crate::model::catalog::Catalog;
 use crate::model::ddl::loader::SchemaCounts;
@@ -91,10 +92,60 @@ pub struct Report<'a> {
     pub join_graph: Option<JoinGraphView>,
     /// Present in `analyze` reports; absent from `workload`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub findings: Option<Vec<Finding>>,
+    pub findings: Option<FindingsList>,
     /// The index advisor's totals, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index_advice: Option<IndexAdviceView>,
+    /// Present in `verify` reports: what was measured on the scratch copy, in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Summary>,
+}
+
+/// What `verify` measured: the summary, and each verified finding's figures by its place
+/// among the findings.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub summary: Summary,
+    pub by_finding: BTreeMap<usize, IndexVerified>,
+}
+
+/// The findings of a report, with what `verify` measured of each: a finding it verified
+/// carries a `verified` object in the JSON.
+#[derive(Debug, Default)]
+pub struct FindingsList {
+    pub items: Vec<Finding>,
+    pub verified: BTreeMap<usize, IndexVerified>,
+}
+
+impl FindingsList {
+    /// What `verify` measured of the finding at `position`, if it measured it.
+    pub fn verified(&self, position: usize) -> Option<&IndexVerified> {
+        self.verified.get(&position)
+    }
+}
+
+impl std::ops::Deref for FindingsList {
+    type Target = [Finding];
+
+    fn deref(&self) -> &[Finding] {
+        &self.items
+    }
+}
+
+impl Serialize for FindingsList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Entry<'f> {
+            #[serde(flatten)]
+            finding: &'f Finding,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            verified: Option<&'f IndexVerified>,
+        }
+        serializer.collect_seq(self.items.iter().enumerate().map(|(i, finding)| Entry {
+            finding,
+            verified: self.verified(i),
+        }))
+    }
 }
 
 /// What `analyze` adds to the workload: facts, the join graph, the catalog.
@@ -108,6 +159,8 @@ pub struct Analysis<'a> {
     /// Findings left out by `[[suppress]]` entries of planwise.toml.
     pub suppressed: u64,
     pub index_plan: Option<&'a Plan>,
+    /// `verify` only: what was measured on the scratch copy.
+    pub verification: Option<Verification>,
 }
 
 /// The index advisor's workload totals (the per-index figures are in the findings).
@@ -453,7 +506,14 @@ impl<'a> Report<'a> {
                 .as_ref()
                 .and_then(|a| a.index_plan)
                 .map(index_advice_view),
-            findings: analysis.map(|a| a.findings),
+            verification: analysis
+                .as_ref()
+                .and_then(|a| a.verification.as_ref())
+                .map(|v| v.summary.clone()),
+            findings: analysis.map(|a| FindingsList {
+                items: a.findings,
+                verified: a.verification.map(|v| v.by_finding).unwrap_or_default(),
+            }),
         }
     }
 }
@@ -613,6 +673,91 @@ pub fn index_advice_summary(advice: &IndexAdviceView, emphasis: impl Fn(&str) ->
         thousands(advice.cost_after),
         emphasis(&format!("{less:.1} % less"))
     )
+}
+
+/// What `verify` measured of an index, in a few words: `14.2× faster (52 ms → 3.7 ms)`,
+/// or why it was not verified.
+pub fn verified_phrase(verified: &IndexVerified) -> String {
+    use crate::analysis::verification::Verdict;
+    let (Some(verdict), Some(before), Some(after)) =
+        (verified.verdict, verified.before_ms, verified.after_ms)
+    else {
+        let reason = verified.not_verified.as_deref().unwrap_or("no figures");
+        return format!("not verified: {reason}");
+    };
+    let change = match verdict {
+        Verdict::Faster => format!("{:.1}× faster", before / after.max(1e-3)),
+        Verdict::NoGain => "no gain".to_string(),
+        Verdict::Slower => format!("{:.1}× slower", after / before.max(1e-3)),
+    };
+    format!(
+        "{change} ({} → {})",
+        human_duration(before),
+        human_duration(after)
+    )
+}
+
+/// The build of a verified index: `2.1 MB (estimated 2.4 MB), built in 40 ms`.
+pub fn built_phrase(verified: &IndexVerified) -> Option<String> {
+    let size = verified.real_size_bytes?;
+    Some(format!(
+        "{} (estimated {}), built in {}",
+        human_bytes(size),
+        human_bytes(verified.estimated_size_bytes as i64),
+        human_duration(verified.build_ms.unwrap_or(0.0))
+    ))
+}
+
+/// The lines that sum up a verification, for people.
+pub fn verification_lines(summary: &Summary) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Measured on {} ({} timed runs a statement after one to warm the cache; medians): \
+         {} faster, {} no gain, {} slower, {} not verified.",
+        summary.scratch,
+        summary.runs,
+        summary.faster,
+        summary.no_gain,
+        summary.slower,
+        summary.not_verified
+    )];
+    let held = |h: &crate::analysis::verification::Held| format!("{} of {}", h.held, h.of);
+    lines.push(format!(
+        "Estimates within 2× of the measurement: speedups {}, sizes {}.",
+        held(&summary.speedup_estimates),
+        held(&summary.size_estimates)
+    ));
+    if let Some(together) = &summary.together {
+        lines.push(format!(
+            "All {} indexes together: the {} statements they serve take {} → {} over their \
+             logged calls.",
+            together.indexes,
+            together.statements,
+            human_duration(together.workload_before_ms),
+            human_duration(together.workload_after_ms)
+        ));
+    }
+    if summary.budget_ran_out {
+        lines.push(
+            "The verification budget ran out (--verify-budget): some findings were not verified."
+                .into(),
+        );
+    }
+    if let Some(signal) = &summary.interrupted {
+        lines.push(format!(
+            "Interrupted ({signal}): the figures stop there; every index built was dropped."
+        ));
+    }
+    for index in &summary.leftovers_dropped {
+        lines.push(format!(
+            "Dropped {index}, left behind by an interrupted run."
+        ));
+    }
+    for index in &summary.left_behind {
+        lines.push(format!(
+            "Could not drop {index}: the next verify run drops it."
+        ));
+    }
+    lines
 }
 
 /// What a finding is estimated to save, with what the estimate rests on: `0.9 % of the

@@ -4,7 +4,11 @@
 //! what the advice adds up to and a summary line.
 
 use super::terminal::{Style, headline, note, plural, severity_counts};
-use super::{NamedQuery, Report, index_advice_summary, input_problems, one_line, saving_phrase};
+use super::{
+    NamedQuery, Report, built_phrase, index_advice_summary, input_problems, one_line,
+    saving_phrase, verification_lines, verified_phrase,
+};
+use crate::analysis::verification::IndexVerified;
 use crate::findings::{Finding, Severity};
 use crate::units::{human_duration, thousands};
 use std::collections::BTreeMap;
@@ -22,8 +26,11 @@ pub fn render(report: &Report, style: Style) -> String {
             .flat_map(|f| f.queries.iter().map(String::as_str)),
     );
     let mut out = String::new();
-    for finding in findings {
+    for (position, finding) in findings.iter().enumerate() {
         out.push_str(&block(finding, &named, style));
+        if let Some(verified) = report.findings.as_ref().and_then(|f| f.verified(position)) {
+            out.push_str(&note(style, "measured", &measured(verified)));
+        }
         out.push('\n');
     }
     if findings.is_empty() {
@@ -39,6 +46,13 @@ pub fn render(report: &Report, style: Style) -> String {
         .and_then(|a| a.what_if_cut_short.as_ref())
     {
         out.push_str(&format!("{}: {}\n", style.bold("note"), cut.describe()));
+    }
+    if let Some(summary) = &report.verification {
+        out.push_str(&format!(
+            "{}: {}\n",
+            style.bold("verified"),
+            verification_lines(summary).join("\n")
+        ));
     }
     out.push_str(&workload_line(report));
     out.push_str(&style.bold(&findings_line(report)));
@@ -64,6 +78,29 @@ fn block(finding: &Finding, named: &BTreeMap<String, NamedQuery>, style: Style) 
         out.push_str(&note(style, label, &served(finding, named)));
     }
     out
+}
+
+/// What `verify` measured of an index: the verdict, the build, then a statement a line.
+fn measured(verified: &IndexVerified) -> String {
+    let mut lines = vec![verified_phrase(verified)];
+    lines.extend(built_phrase(verified));
+    for s in &verified.statements {
+        lines.push(format!(
+            "{} {} → {}{}",
+            s.fingerprint,
+            human_duration(s.before_ms),
+            human_duration(s.after_ms),
+            if s.uses_index {
+                ""
+            } else {
+                " (plan does not use it)"
+            }
+        ));
+    }
+    for s in &verified.not_timed {
+        lines.push(format!("{} not timed: {}", s.fingerprint, s.reason));
+    }
+    lines.join("\n")
 }
 
 /// `public.orders(user_id, created_at)`: the table and columns a finding is about.

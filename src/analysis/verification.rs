@@ -1,0 +1,371 @@
+//! What `planwise verify` measured on a scratch copy, set against what planwise estimated.
+//! Pure figures: the timings come from `db::verify`, the estimates from the index plan.
+
+use serde::Serialize;
+
+/// How much slower than before a statement may run with an index before it counts as a
+/// regression (`--fail-on-regression`), by default: timings on a shared server wobble.
+pub const DEFAULT_REGRESSION_MARGIN: f64 = 0.2;
+
+/// A change smaller than this share of the time before is no change at all.
+const NOISE: f64 = 0.1;
+
+/// The timed runs of one statement: the execution time `EXPLAIN (ANALYZE)` reported for each
+/// run after the first (which is discarded: it warms the cache), and the pages read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timing {
+    pub runs_ms: Vec<f64>,
+    /// Pages found in shared buffers and pages read from the OS over the kept runs.
+    pub shared_hit: u64,
+    pub shared_read: u64,
+    /// Indexes the plan of the last run scanned.
+    pub indexes_used: Vec<String>,
+}
+
+impl Timing {
+    /// The median run; with an even count, the mean of the two middle ones.
+    pub fn median_ms(&self) -> f64 {
+        median(&self.runs_ms)
+    }
+
+    /// The share of pages found in shared buffers: 1.0 is a warm cache.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let total = self.shared_hit + self.shared_read;
+        (total > 0).then(|| self.shared_hit as f64 / total as f64)
+    }
+
+    /// The cache state, for people: `warm (100 % of pages in shared buffers)`.
+    pub fn cache_state(&self) -> String {
+        match self.hit_ratio() {
+            None => "no pages read".to_string(),
+            Some(ratio) => {
+                let state = if ratio >= 0.99 { "warm" } else { "partly cold" };
+                format!(
+                    "{state} ({:.0} % of pages in shared buffers)",
+                    ratio * 100.0
+                )
+            }
+        }
+    }
+}
+
+pub fn median(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    if sorted.len() % 2 == 1 {
+        sorted[middle]
+    } else {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    }
+}
+
+/// What an index did to the statements it was meant to serve, measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The statements ran faster with it, beyond noise.
+    Faster,
+    /// No statement's plan used it, or the time did not change beyond noise.
+    NoGain,
+    /// A statement ran slower with it, beyond the regression margin.
+    Slower,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Faster => "faster",
+            Verdict::NoGain => "no gain",
+            Verdict::Slower => "slower",
+        }
+    }
+}
+
+/// One served statement timed before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementMeasure {
+    pub fingerprint: String,
+    /// Calls in the workload as logged.
+    pub calls: u64,
+    /// Median execution time of one call (ms), without and with the index.
+    pub before_ms: f64,
+    pub after_ms: f64,
+    /// Whether the plan with the index scanned it.
+    pub uses_index: bool,
+    /// The planner's (or the offline model's) cost a call, without and with the index.
+    pub estimated_cost_before: f64,
+    pub estimated_cost_after: f64,
+}
+
+impl StatementMeasure {
+    /// How many times faster it ran (2.0: half the time).
+    pub fn measured_speedup(&self) -> f64 {
+        self.before_ms / self.after_ms.max(1e-3)
+    }
+
+    pub fn estimated_speedup(&self) -> f64 {
+        self.estimated_cost_before / self.estimated_cost_after.max(1e-3)
+    }
+
+    /// Whether the estimate of its speedup held within a factor of two of the measurement.
+    pub fn estimate_held(&self) -> bool {
+        within_factor(self.estimated_speedup(), self.measured_speedup(), 2.0)
+    }
+
+    fn slower_by_more_than(&self, margin: f64) -> bool {
+        self.after_ms > self.before_ms * (1.0 + margin)
+    }
+}
+
+pub fn within_factor(a: f64, b: f64, factor: f64) -> bool {
+    a > 0.0 && b > 0.0 && a / b <= factor && b / a <= factor
+}
+
+/// The verdict on an index from its statements' measures.
+pub fn verdict(statements: &[StatementMeasure], margin: f64) -> Verdict {
+    if statements.iter().any(|s| s.slower_by_more_than(margin)) {
+        return Verdict::Slower;
+    }
+    let faster = statements
+        .iter()
+        .any(|s| s.uses_index && s.after_ms < s.before_ms * (1.0 - NOISE));
+    if faster {
+        Verdict::Faster
+    } else {
+        Verdict::NoGain
+    }
+}
+
+/// Σ calls × time a call, over the statements: the workload's time as the log counted its
+/// calls, at the measured speed.
+pub fn workload_ms(statements: &[StatementMeasure], after: bool) -> f64 {
+    statements
+        .iter()
+        .map(|s| s.calls as f64 * if after { s.after_ms } else { s.before_ms })
+        .sum()
+}
+
+/// A served statement verify could not time, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotTimed {
+    pub fingerprint: String,
+    pub reason: String,
+}
+
+/// What verify found for one recommended index: the `verified` object of its finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexVerified {
+    /// The name it was built under on the scratch copy (dropped since).
+    pub built_as: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// Why it was not verified; there are no figures then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_verified: Option<String>,
+    /// One call of each statement timed, summed: the medians without and with the index.
+    pub before_ms: Option<f64>,
+    pub after_ms: Option<f64>,
+    pub runs: usize,
+    pub real_size_bytes: Option<i64>,
+    pub estimated_size_bytes: f64,
+    pub build_ms: Option<f64>,
+    /// The cache state of the runs with the index.
+    pub cache: Option<String>,
+    pub statements: Vec<StatementMeasure>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_timed: Vec<NotTimed>,
+}
+
+/// What a build gave: the index's real size and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuildFigures {
+    pub size_bytes: i64,
+    pub build_ms: f64,
+}
+
+impl IndexVerified {
+    /// An index that could not be verified at all.
+    pub fn unverified(built_as: String, runs: usize, estimated_size: f64, reason: String) -> Self {
+        IndexVerified {
+            built_as,
+            verdict: None,
+            not_verified: Some(reason),
+            before_ms: None,
+            after_ms: None,
+            runs,
+            real_size_bytes: None,
+            estimated_size_bytes: estimated_size,
+            build_ms: None,
+            cache: None,
+            statements: Vec::new(),
+            not_timed: Vec::new(),
+        }
+    }
+
+    /// An index built and its statements timed; without a statement timed, not verified.
+    pub fn measured(
+        unverified: IndexVerified,
+        built: BuildFigures,
+        statements: Vec<StatementMeasure>,
+        cache: Option<String>,
+        margin: f64,
+    ) -> Self {
+        let timed = !statements.is_empty();
+        IndexVerified {
+            verdict: timed.then(|| verdict(&statements, margin)),
+            not_verified: (!timed).then(|| "no statement it serves could be timed".to_string()),
+            before_ms: timed.then(|| statements.iter().map(|s| s.before_ms).sum()),
+            after_ms: timed.then(|| statements.iter().map(|s| s.after_ms).sum()),
+            real_size_bytes: Some(built.size_bytes),
+            build_ms: Some(built.build_ms),
+            cache,
+            statements,
+            ..unverified
+        }
+    }
+
+    /// Whether the size estimate held within a factor of two of the real size.
+    pub fn size_estimate_held(&self) -> Option<bool> {
+        let real = self.real_size_bytes? as f64;
+        Some(within_factor(
+            self.estimated_size_bytes,
+            real.max(8192.0),
+            2.0,
+        ))
+    }
+}
+
+/// How often estimates held within 2×.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Held {
+    pub held: usize,
+    pub of: usize,
+}
+
+impl Held {
+    fn count(outcomes: impl Iterator<Item = bool>) -> Self {
+        outcomes.fold(Held::default(), |h, held| Held {
+            held: h.held + usize::from(held),
+            of: h.of + 1,
+        })
+    }
+}
+
+/// All the verified indexes in place at once, over the statements they serve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TogetherMeasure {
+    pub indexes: usize,
+    pub statements: usize,
+    /// Σ logged calls × median time a call, without and with the indexes.
+    pub workload_before_ms: f64,
+    pub workload_after_ms: f64,
+}
+
+/// The `verification` object of the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Where it ran (host:port/database).
+    pub scratch: String,
+    pub runs: usize,
+    pub faster: usize,
+    pub no_gain: usize,
+    pub slower: usize,
+    pub not_verified: usize,
+    /// Served statements whose estimated speedup held within 2× of the measured one.
+    pub speedup_estimates: Held,
+    /// Indexes whose estimated size held within 2× of the real size.
+    pub size_estimates: Held,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub together: Option<TogetherMeasure>,
+    /// Whether --verify-budget ran out before everything was measured.
+    pub budget_ran_out: bool,
+    /// The signal that stopped the run, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
+    /// Indexes an earlier interrupted run left, dropped before this run.
+    pub leftovers_dropped: Vec<String>,
+    /// Indexes this run could not drop (the next run drops them).
+    pub left_behind: Vec<String>,
+}
+
+impl Summary {
+    /// Counts the verdicts and the estimates that held.
+    pub fn count(&mut self, indexes: &[IndexVerified]) {
+        for index in indexes {
+            match index.verdict {
+                Some(Verdict::Faster) => self.faster += 1,
+                Some(Verdict::NoGain) => self.no_gain += 1,
+                Some(Verdict::Slower) => self.slower += 1,
+                None => self.not_verified += 1,
+            }
+        }
+        let statements = indexes.iter().flat_map(|i| &i.statements);
+        self.speedup_estimates = Held::count(statements.map(StatementMeasure::estimate_held));
+        let sizes = indexes.iter().filter_map(IndexVerified::size_estimate_held);
+        self.size_estimates = Held::count(sizes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measure(before_ms: f64, after_ms: f64, uses_index: bool) -> StatementMeasure {
+        StatementMeasure {
+            fingerprint: "f".into(),
+            calls: 10,
+            before_ms,
+            after_ms,
+            uses_index,
+            estimated_cost_before: 1000.0,
+            estimated_cost_after: 10.0,
+        }
+    }
+
+    #[test]
+    fn the_median_ignores_one_slow_run() {
+        assert_eq!(median(&[3.0, 1.0, 90.0]), 3.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 90.0]), 3.0);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn an_index_is_faster_only_when_a_plan_uses_it_beyond_noise() {
+        assert_eq!(verdict(&[measure(50.0, 1.0, true)], 0.2), Verdict::Faster);
+        assert_eq!(verdict(&[measure(50.0, 1.0, false)], 0.2), Verdict::NoGain);
+        assert_eq!(verdict(&[measure(50.0, 47.0, true)], 0.2), Verdict::NoGain);
+        let mixed = [measure(50.0, 1.0, true), measure(10.0, 13.0, true)];
+        assert_eq!(verdict(&mixed, 0.2), Verdict::Slower);
+        assert_eq!(verdict(&mixed, 0.5), Verdict::Faster);
+    }
+
+    #[test]
+    fn an_estimate_holds_within_a_factor_of_two() {
+        let s = measure(50.0, 1.0, true);
+        assert_eq!(s.measured_speedup(), 50.0);
+        assert_eq!(s.estimated_speedup(), 100.0);
+        assert!(s.estimate_held());
+        assert!(!measure(50.0, 10.0, true).estimate_held());
+    }
+
+    #[test]
+    fn cache_state_reads_the_pages() {
+        let timing = |hit, read| Timing {
+            runs_ms: vec![1.0],
+            shared_hit: hit,
+            shared_read: read,
+            indexes_used: Vec::new(),
+        };
+        assert!(timing(100, 0).cache_state().starts_with("warm (100 %"));
+        assert!(
+            timing(50, 50)
+                .cache_state()
+                .starts_with("partly cold (50 %")
+        );
+        assert_eq!(timing(0, 0).cache_state(), "no pages read");
+    }
+}

@@ -1,0 +1,288 @@
+//! Wiring for `planwise verify`: `analyze` on the scratch copy, then its recommended indexes
+//! built and the statements they serve timed there (`db::verify`), and the report with what
+//! was measured beside what was estimated.
+
+use super::index_advice::{Statements, explainable};
+use super::{AnalyzeRun, emit_analysis, progress, run_analysis};
+use crate::analysis::index::selection::Chosen;
+use crate::analysis::verification::{
+    BuildFigures, IndexVerified, NotTimed, StatementMeasure, Summary, Timing, TogetherMeasure,
+    median,
+};
+use crate::cli::VerifyArgs;
+use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, Timings, verify};
+use crate::findings::Finding;
+use crate::model::diagnostics::{Diagnostics, Kind};
+use crate::report::{Report, Verification};
+use crate::sql::fingerprint::format_id;
+use anyhow::Context;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Exit statuses of an interrupted run, as shells report a process killed by the signal.
+const INTERRUPTED_BY_SIGINT: u8 = 130;
+const INTERRUPTED_BY_SIGTERM: u8 = 143;
+
+/// `verify`: 0, or 1 with `--fail-on-regression` when an index made a statement slower; an
+/// interrupted run exits as the signal would have made it.
+pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
+    let mut run = run_analysis(&args.analyze)?;
+    let url = args
+        .analyze
+        .input
+        .db
+        .as_deref()
+        .context("verify needs --db")?;
+    let plan = run.index_plan.as_ref();
+    let chosen = plan.map_or(&[][..], |p| p.chosen.as_slice());
+    let request = request(args, &run, chosen);
+    let outcome = progress::while_doing("verify: building indexes and timing statements", || {
+        verify(url, &request)
+    })?;
+    note_outcome(&mut run.profile.diagnostics, &outcome);
+    let margin = args.regression_margin / 100.0;
+    let measured = measure_indexes(&run, chosen, &outcome, usize::from(args.runs), margin);
+    let findings = std::mem::take(&mut run.findings);
+    let verification = Verification {
+        summary: summary(&run, &outcome, &measured, usize::from(args.runs)),
+        by_finding: by_finding(&findings, chosen, measured),
+    };
+    let regressed = verification.summary.slower > 0;
+    let report = Report::new(
+        &run.profile,
+        Some(run.analysis(findings, Some(verification))),
+    );
+    let analyze = &args.analyze;
+    emit_analysis(
+        &report,
+        analyze.format,
+        analyze.color.color,
+        &analyze.output,
+    )?;
+    Ok(match outcome.interrupted {
+        Some("SIGTERM") => INTERRUPTED_BY_SIGTERM,
+        Some(_) => INTERRUPTED_BY_SIGINT,
+        None => u8::from(args.fail_on_regression && regressed),
+    })
+}
+
+fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
+    let served: BTreeSet<u64> = chosen
+        .iter()
+        .flat_map(|c| c.served.iter().map(|s| s.query))
+        .collect();
+    let statements: Statements<'_> = served
+        .iter()
+        .filter_map(|id| {
+            let facts = run.statements.facts.get(id)?;
+            Some((*id, facts, run.profile.queries.get(id)?))
+        })
+        .collect();
+    let catalog = run.catalog.as_ref();
+    Request {
+        statements: catalog.map_or_else(Vec::new, |c| explainable(&statements, c)),
+        indexes: chosen
+            .iter()
+            .map(|c| IndexRequest {
+                def: c.def.clone(),
+                serves: c.served.iter().map(|s| s.query).collect(),
+            })
+            .collect(),
+        runs: usize::from(args.runs),
+        statement_timeout: args.statement_timeout,
+        budget: args.verify_budget,
+        trust_functions: args.analyze.index.cost.trust_functions,
+    }
+}
+
+/// What the run did besides measuring, on stderr and in the diagnostics.
+fn note_outcome(diagnostics: &mut Diagnostics, outcome: &Outcome) {
+    for index in &outcome.leftovers_dropped {
+        eprintln!("planwise: dropped {index}, left behind by an interrupted verify");
+        let reason = format!("dropped {index}, left behind by an interrupted verify");
+        diagnostics.note(Kind::VerifyLeftoverDropped, "--db", reason);
+    }
+    for (id, reason) in &outcome.refused {
+        diagnostics.note(
+            Kind::VerifyRefused,
+            format_id(*id),
+            format!("not run: {reason}"),
+        );
+    }
+    for (id, timing) in &outcome.before {
+        if let Err(reason) = timing {
+            diagnostics.note(Kind::VerifyFailed, format_id(*id), reason.as_str());
+        }
+    }
+    if let Some(signal) = outcome.interrupted {
+        eprintln!("planwise: interrupted ({signal}); every index built was dropped");
+    }
+    for index in &outcome.left_behind {
+        eprintln!("planwise: could not drop {index}; the next verify run drops it");
+    }
+}
+
+/// Each chosen index's verification, in the plan's order.
+fn measure_indexes(
+    run: &AnalyzeRun,
+    chosen: &[Chosen],
+    outcome: &Outcome,
+    runs: usize,
+    margin: f64,
+) -> Vec<IndexVerified> {
+    chosen
+        .iter()
+        .enumerate()
+        .map(|(position, chosen)| {
+            let Some(measured) = outcome.indexes.get(position) else {
+                let reason = if outcome.interrupted.is_some() {
+                    "the run was interrupted before it"
+                } else {
+                    "the verification budget ran out before it (--verify-budget)"
+                };
+                let name = String::new();
+                return IndexVerified::unverified(name, runs, chosen.size_bytes, reason.into());
+            };
+            measure_index(run, chosen, measured, outcome, runs, margin)
+        })
+        .collect()
+}
+
+fn measure_index(
+    run: &AnalyzeRun,
+    chosen: &Chosen,
+    measured: &IndexOutcome,
+    outcome: &Outcome,
+    runs: usize,
+    margin: f64,
+) -> IndexVerified {
+    let unverified = |reason: String| {
+        IndexVerified::unverified(measured.name.clone(), runs, chosen.size_bytes, reason)
+    };
+    let built = match &measured.built {
+        Ok(built) => BuildFigures {
+            size_bytes: built.size_bytes,
+            build_ms: built.build_ms,
+        },
+        Err(reason) => return unverified(format!("it could not be built: {reason}")),
+    };
+    let mut statements = Vec::new();
+    let mut not_timed = Vec::new();
+    for served in &chosen.served {
+        let fingerprint = format_id(served.query);
+        let calls = run
+            .profile
+            .queries
+            .get(&served.query)
+            .map_or(0, |q| q.calls);
+        match timings_of(served.query, outcome, &measured.after) {
+            Ok((before, after)) => statements.push(StatementMeasure {
+                fingerprint,
+                calls,
+                before_ms: before.median_ms(),
+                after_ms: after.median_ms(),
+                uses_index: after.indexes_used.contains(&measured.name),
+                estimated_cost_before: served.before,
+                estimated_cost_after: served.after,
+            }),
+            Err(reason) => not_timed.push(NotTimed {
+                fingerprint,
+                reason,
+            }),
+        }
+    }
+    let cache = measured
+        .after
+        .values()
+        .flatten()
+        .next()
+        .map(Timing::cache_state);
+    IndexVerified {
+        not_timed,
+        ..IndexVerified::measured(unverified(String::new()), built, statements, cache, margin)
+    }
+}
+
+/// A statement's timings without and with the index, or why it has none.
+fn timings_of<'o>(
+    id: u64,
+    outcome: &'o Outcome,
+    after: &'o Timings,
+) -> Result<(&'o Timing, &'o Timing), String> {
+    if let Some(reason) = outcome.refused.get(&id) {
+        return Err(format!("not run: {reason}"));
+    }
+    let before = match outcome.before.get(&id) {
+        Some(Ok(timing)) => timing,
+        Some(Err(reason)) => return Err(reason.clone()),
+        None => return Err("not among the statements timed".into()),
+    };
+    match after.get(&id) {
+        Some(Ok(timing)) => Ok((before, timing)),
+        Some(Err(reason)) => Err(reason.clone()),
+        None => Err("not timed with the index".into()),
+    }
+}
+
+fn summary(run: &AnalyzeRun, outcome: &Outcome, indexes: &[IndexVerified], runs: usize) -> Summary {
+    let mut summary = Summary {
+        scratch: outcome.scratch.clone(),
+        runs,
+        together: outcome.together.as_ref().map(|t| together(run, outcome, t)),
+        budget_ran_out: outcome.budget_ran_out,
+        interrupted: outcome.interrupted.map(str::to_string),
+        leftovers_dropped: outcome.leftovers_dropped.clone(),
+        left_behind: outcome.left_behind.clone(),
+        ..Summary::default()
+    };
+    summary.count(indexes);
+    summary
+}
+
+/// The served statements' workload time (logged calls × median a call) without and with
+/// every index built.
+fn together(
+    run: &AnalyzeRun,
+    outcome: &Outcome,
+    together: &crate::db::verify::Together,
+) -> TogetherMeasure {
+    let mut before = 0.0;
+    let mut after = 0.0;
+    let mut statements = 0;
+    for (id, timing) in &together.after {
+        let (Ok(with), Some(Ok(without))) = (timing, outcome.before.get(id)) else {
+            continue;
+        };
+        let calls = run.profile.queries.get(id).map_or(0, |q| q.calls) as f64;
+        before += calls * median(&without.runs_ms);
+        after += calls * median(&with.runs_ms);
+        statements += 1;
+    }
+    TogetherMeasure {
+        indexes: together.indexes.len(),
+        statements,
+        workload_before_ms: before,
+        workload_after_ms: after,
+    }
+}
+
+/// Each index's verification, under the finding that recommends it (the finding's index
+/// evidence names it as the plan writes it).
+fn by_finding(
+    findings: &[Finding],
+    chosen: &[Chosen],
+    measured: Vec<IndexVerified>,
+) -> BTreeMap<usize, IndexVerified> {
+    let mut by_index: BTreeMap<String, IndexVerified> = chosen
+        .iter()
+        .map(|c| c.def.to_string())
+        .zip(measured)
+        .collect();
+    findings
+        .iter()
+        .enumerate()
+        .filter_map(|(position, finding)| {
+            let index = &finding.index.as_ref()?.index;
+            Some((position, by_index.remove(index)?))
+        })
+        .collect()
+}
