@@ -424,8 +424,9 @@ pub struct VerifyArgs {
     #[arg(long, help_heading = heading::RULES)]
     pub fail_on_regression: bool,
 
-    /// How much slower, in percent, counts as a regression.
-    #[arg(long, value_name = "PERCENT", default_value_t = 20.0, help_heading = heading::RULES)]
+    /// How much slower, in percent, counts as a regression; a negative margin demands a
+    /// speedup (`--regression-margin=-10`: every statement at least 10 % faster).
+    #[arg(long, value_name = "PERCENT", default_value_t = 20.0, value_parser = parse_margin, allow_hyphen_values = true, help_heading = heading::RULES)]
     pub regression_margin: f64,
 }
 
@@ -449,6 +450,17 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         other => return Err(format!("unknown duration unit `{other}` (use ms, s, m, h)")),
     };
     Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+fn parse_margin(text: &str) -> Result<f64, String> {
+    let margin: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a percentage"))?;
+    if !(-100.0..=1000.0).contains(&margin) {
+        return Err("a margin from -100 to 1000 (percent)".into());
+    }
+    Ok(margin)
 }
 
 fn parse_statement_timeout(text: &str) -> Result<std::time::Duration, String> {

@@ -239,6 +239,40 @@ impl IndexVerified {
     }
 }
 
+/// What verify found for one query rewrite: the `verified` object of its finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RewriteVerified {
+    /// Whether both return the same rows (compared as multisets, `EXCEPT ALL` both ways).
+    pub same_rows: Option<bool>,
+    /// Rows one returns and the other does not.
+    pub differing_rows: Option<u64>,
+    /// Median time a call (ms) of the statement as logged and of the rewrite.
+    pub original_ms: Option<f64>,
+    pub rewrite_ms: Option<f64>,
+    pub runs: usize,
+    /// Why it was not verified (in part or at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_verified: Option<String>,
+}
+
+impl RewriteVerified {
+    /// Whether it is proven safe and faster.
+    pub fn faster(&self) -> bool {
+        match (self.same_rows, self.original_ms, self.rewrite_ms) {
+            (Some(true), Some(original), Some(rewrite)) => rewrite < original * (1.0 - NOISE),
+            _ => false,
+        }
+    }
+}
+
+/// What verify measured of a finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Verified {
+    Index(IndexVerified),
+    Rewrite(RewriteVerified),
+}
+
 /// How often estimates held within 2×.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Held {
@@ -279,6 +313,12 @@ pub struct Summary {
     pub speedup_estimates: Held,
     /// Indexes whose estimated size held within 2× of the real size.
     pub size_estimates: Held,
+    /// Rewrites proven to return the same rows, and faster; the same rows, not faster;
+    /// other rows (not safe); not compared.
+    pub rewrites_faster: usize,
+    pub rewrites_not_faster: usize,
+    pub rewrites_differ: usize,
+    pub rewrites_not_verified: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub together: Option<TogetherMeasure>,
     /// Whether --verify-budget ran out before everything was measured.
@@ -307,6 +347,18 @@ impl Summary {
         self.speedup_estimates = Held::count(statements.map(StatementMeasure::estimate_held));
         let sizes = indexes.iter().filter_map(IndexVerified::size_estimate_held);
         self.size_estimates = Held::count(sizes);
+    }
+
+    /// Counts what the rewrites came to.
+    pub fn count_rewrites<'r>(&mut self, rewrites: impl Iterator<Item = &'r RewriteVerified>) {
+        for rewrite in rewrites {
+            match rewrite.same_rows {
+                Some(false) => self.rewrites_differ += 1,
+                None => self.rewrites_not_verified += 1,
+                Some(true) if rewrite.faster() => self.rewrites_faster += 1,
+                Some(true) => self.rewrites_not_faster += 1,
+            }
+        }
     }
 }
 

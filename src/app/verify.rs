@@ -6,12 +6,15 @@ use super::index_advice::{Statements, explainable};
 use super::{AnalyzeRun, emit_analysis, progress, run_analysis};
 use crate::analysis::index::selection::Chosen;
 use crate::analysis::verification::{
-    BuildFigures, IndexVerified, NotTimed, StatementMeasure, Summary, Timing, TogetherMeasure,
-    median,
+    BuildFigures, IndexVerified, NotTimed, RewriteVerified, StatementMeasure, Summary, Timing,
+    TogetherMeasure, Verified, median,
 };
 use crate::cli::VerifyArgs;
-use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, Timings, verify};
-use crate::findings::Finding;
+use crate::db::explain::Explainable;
+use crate::db::verify::{
+    IndexOutcome, IndexRequest, Outcome, Request, RewriteRequest, Timings, verify,
+};
+use crate::findings::{Category, Finding};
 use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::report::{Report, Verification};
 use crate::sql::fingerprint::format_id;
@@ -34,7 +37,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
         .context("verify needs --db")?;
     let plan = run.index_plan.as_ref();
     let chosen = plan.map_or(&[][..], |p| p.chosen.as_slice());
-    let request = request(args, &run, chosen);
+    let request = Request {
+        rewrites: rewrites(&run),
+        ..request(args, &run, chosen)
+    };
     let outcome = progress::while_doing("verify: building indexes and timing statements", || {
         verify(url, &request)
     })?;
@@ -42,9 +48,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let margin = args.regression_margin / 100.0;
     let measured = measure_indexes(&run, chosen, &outcome, usize::from(args.runs), margin);
     let findings = std::mem::take(&mut run.findings);
+    let rewrites = rewrites_verified(&outcome, usize::from(args.runs));
+    let mut summary = summary(&run, &outcome, &measured, usize::from(args.runs));
+    summary.count_rewrites(rewrites.values());
+    let mut by_finding: BTreeMap<usize, Verified> = by_finding(&findings, chosen, measured);
+    by_finding.extend(rewrites.into_iter().map(|(i, r)| (i, Verified::Rewrite(r))));
     let verification = Verification {
-        summary: summary(&run, &outcome, &measured, usize::from(args.runs)),
-        by_finding: by_finding(&findings, chosen, measured),
+        summary,
+        by_finding,
     };
     let regressed = verification.summary.slower > 0;
     let report = Report::new(
@@ -87,11 +98,79 @@ fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
                 serves: c.served.iter().map(|s| s.query).collect(),
             })
             .collect(),
+        rewrites: Vec::new(),
         runs: usize::from(args.runs),
         statement_timeout: args.statement_timeout,
         budget: args.verify_budget,
         trust_functions: args.analyze.index.cost.trust_functions,
     }
+}
+
+/// The rewrites with SQL, each against the statement it rewrites, with its logged values.
+fn rewrites(run: &AnalyzeRun) -> Vec<RewriteRequest> {
+    let Some(catalog) = run.catalog.as_ref() else {
+        return Vec::new();
+    };
+    let by_fingerprint: BTreeMap<String, u64> = run
+        .profile
+        .queries
+        .keys()
+        .map(|id| (format_id(*id), *id))
+        .collect();
+    run.findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.category == Category::Rewrite)
+        .filter_map(|(position, finding)| {
+            let sql = finding.sql.as_ref()?;
+            let [fingerprint] = finding.queries.as_slice() else {
+                return None;
+            };
+            let id = *by_fingerprint.get(fingerprint)?;
+            let statement: Statements<'_> = vec![(
+                id,
+                run.statements.facts.get(&id)?,
+                run.profile.queries.get(&id)?,
+            )];
+            let original = explainable(&statement, catalog).pop()?;
+            let rewrite = Explainable {
+                text: sql.trim().trim_end_matches(';').to_string(),
+                ..original.clone()
+            };
+            Some(RewriteRequest {
+                finding: position,
+                original,
+                rewrite,
+            })
+        })
+        .collect()
+}
+
+/// Each rewrite's comparison, by its finding's place.
+fn rewrites_verified(outcome: &Outcome, runs: usize) -> BTreeMap<usize, RewriteVerified> {
+    outcome
+        .rewrites
+        .iter()
+        .map(|compared| {
+            let problems: Vec<&String> = [
+                compared.original.as_ref().err(),
+                compared.rewrite.as_ref().err(),
+                compared.differing_rows.as_ref().err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let verified = RewriteVerified {
+                same_rows: compared.differing_rows.as_ref().ok().map(|&n| n == 0),
+                differing_rows: compared.differing_rows.as_ref().ok().copied(),
+                original_ms: compared.original.as_ref().ok().map(Timing::median_ms),
+                rewrite_ms: compared.rewrite.as_ref().ok().map(Timing::median_ms),
+                runs,
+                not_verified: problems.first().map(|p| p.to_string()),
+            };
+            (compared.finding, verified)
+        })
+        .collect()
 }
 
 /// What the run did besides measuring, on stderr and in the diagnostics.
@@ -271,7 +350,7 @@ fn by_finding(
     findings: &[Finding],
     chosen: &[Chosen],
     measured: Vec<IndexVerified>,
-) -> BTreeMap<usize, IndexVerified> {
+) -> BTreeMap<usize, Verified> {
     let mut by_index: BTreeMap<String, IndexVerified> = chosen
         .iter()
         .map(|c| c.def.to_string())
@@ -282,7 +361,7 @@ fn by_finding(
         .enumerate()
         .filter_map(|(position, finding)| {
             let index = &finding.index.as_ref()?.index;
-            Some((position, by_index.remove(index)?))
+            Some((position, Verified::Index(by_index.remove(index)?)))
         })
         .collect()
 }

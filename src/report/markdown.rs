@@ -3,10 +3,10 @@
 use super::escape_controls;
 use super::{
     NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, one_line,
-    saving_phrase, verification_lines, verified_phrase,
+    rewrite_phrase, saving_phrase, verification_lines, verified_phrase,
 };
 use crate::analysis::join_graph::EdgeKind;
-use crate::analysis::verification::IndexVerified;
+use crate::analysis::verification::{IndexVerified, Verified};
 use crate::findings::{Finding, IndexEvidence};
 use crate::units::{human_bytes, human_duration, thousands};
 use std::collections::BTreeMap;
@@ -226,9 +226,10 @@ fn write_ranking(out: &mut String, ranked: &[(usize, &Finding, &IndexEvidence)],
     for (number, _, index) in ranked {
         let measured = verified
             .map(|f| {
-                f.verified(number - 1)
-                    .map_or("—".to_string(), verified_phrase)
-                    + " |"
+                let phrase = f
+                    .verified_index(number - 1)
+                    .map_or("—".to_string(), verified_phrase);
+                format!(" {phrase} |")
             })
             .unwrap_or_default();
         let _ = writeln!(
@@ -263,7 +264,7 @@ fn write_finding(
     out: &mut String,
     number: usize,
     finding: &Finding,
-    verified: Option<&IndexVerified>,
+    verified: Option<&Verified>,
     named: &Named,
 ) {
     let _ = writeln!(
@@ -280,8 +281,16 @@ fn write_finding(
     if let Some(saving) = &finding.estimated_saving {
         let _ = writeln!(out, "Estimated saving: {}.\n", saving_phrase(saving));
     }
-    if let Some(verified) = verified {
-        write_verified(out, verified, named);
+    match verified {
+        Some(Verified::Index(index)) => write_verified(out, index, named),
+        Some(Verified::Rewrite(rewrite)) => {
+            let _ = writeln!(
+                out,
+                "Measured on the scratch copy: {}.\n",
+                rewrite_phrase(rewrite)
+            );
+        }
+        None => {}
     }
     match &finding.index {
         Some(index) => write_index_evidence(out, index, named),

@@ -5,10 +5,10 @@
 
 use super::terminal::{Style, headline, note, plural, severity_counts};
 use super::{
-    NamedQuery, Report, built_phrase, index_advice_summary, input_problems, one_line,
-    saving_phrase, verification_lines, verified_phrase,
+    NamedQuery, Report, built_phrase, index_advice_summary, input_problems, measured_phrase,
+    one_line, saving_phrase, verification_lines, verified_phrase,
 };
-use crate::analysis::verification::IndexVerified;
+use crate::analysis::verification::{IndexVerified, Verified};
 use crate::findings::{Finding, Severity};
 use crate::units::{human_duration, thousands};
 use std::collections::BTreeMap;
@@ -28,8 +28,12 @@ pub fn render(report: &Report, style: Style) -> String {
     let mut out = String::new();
     for (position, finding) in findings.iter().enumerate() {
         out.push_str(&block(finding, &named, style));
-        if let Some(verified) = report.findings.as_ref().and_then(|f| f.verified(position)) {
-            out.push_str(&note(style, "measured", &measured(verified)));
+        match report.findings.as_ref().and_then(|f| f.verified(position)) {
+            Some(Verified::Index(index)) => {
+                out.push_str(&note(style, "measured", &measured(index)))
+            }
+            Some(verified) => out.push_str(&note(style, "measured", &measured_phrase(verified))),
+            None => {}
         }
         out.push('\n');
     }

@@ -1,0 +1,330 @@
+//! `planwise verify` against the real server with real HypoPG: a scratch database with a
+//! known good index to find (a selective filter) and a known useless one (a filter whose
+//! statistics are stale: the planner believes it selective, it matches every row). The
+//! good one must be measured faster, the useless one not; the database's indexes must be the
+//! same after every run, interrupted or not; the gate must refuse a database someone else
+//! is writing to.
+
+mod common;
+
+use common::live::{Need, TestDatabase, admin, runtime};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ROWS: u32 = 200_000;
+
+/// The scratch database: `events` with 40 rows an account, and `kind` analysed while it had
+/// 1,000 values, then set to one value everywhere (autovacuum off, so the statistics stay
+/// stale).
+fn scratch(tag: &str) -> Option<TestDatabase> {
+    let database = common::live::database(tag, &[Need::Extension("hypopg")])?;
+    runtime().block_on(async {
+        admin(&database.name)
+            .await
+            .batch_execute(&format!(
+                "CREATE EXTENSION hypopg;
+                 CREATE TABLE events (id bigint PRIMARY KEY, account_id int NOT NULL,
+                     kind text NOT NULL, payload text) WITH (autovacuum_enabled = off);
+                 INSERT INTO events SELECT g, g % 5000, 'k' || (g % 1000), md5(g::text)
+                     FROM generate_series(1, {ROWS}) g;
+                 ANALYZE events;
+                 UPDATE events SET kind = 'k1';
+                 CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
+                 INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 6000) g;
+                 CREATE TABLE notes (id int PRIMARY KEY, account_ref int);
+                 INSERT INTO notes SELECT g, CASE WHEN g = 7 THEN NULL ELSE g % 4000 END
+                     FROM generate_series(1, 20000) g;
+                 ANALYZE accounts;
+                 ANALYZE notes;"
+            ))
+            .await
+            .unwrap();
+    });
+    Some(database)
+}
+
+/// A stderr log of the two statements, timed, with their parameters, and two `NOT IN`
+/// statements planwise offers `NOT EXISTS` rewrites for: over a `NOT NULL` column (the same
+/// rows) and over a column holding a NULL (where `NOT IN` returns nothing: other rows).
+fn log() -> tempfile::NamedTempFile {
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!(
+            "2026-12-01 10:00:{i:02}.000 UTC [4242] LOG:  duration: 21.5 ms  execute <unnamed>: \
+             SELECT id, kind FROM events WHERE account_id = $1\n\
+             2026-12-01 10:00:{i:02}.000 UTC [4242] DETAIL:  parameters: $1 = '{}'\n\
+             2026-12-01 10:00:{i:02}.500 UTC [4243] LOG:  duration: 40.2 ms  execute <unnamed>: \
+             SELECT count(*) FROM events WHERE kind = $1\n\
+             2026-12-01 10:00:{i:02}.500 UTC [4243] DETAIL:  parameters: $1 = 'k1'\n",
+            i * 7
+        ));
+    }
+    for i in 0..10 {
+        text.push_str(&format!(
+            "2026-12-01 10:01:{i:02}.000 UTC [4250] LOG:  duration: 30.5 ms  statement: \
+             SELECT a.id FROM accounts a WHERE a.id NOT IN \
+             (SELECT e.account_id FROM events e WHERE e.id < 1000)\n\
+             2026-12-01 10:01:{i:02}.500 UTC [4251] LOG:  duration: 12.5 ms  statement: \
+             SELECT a.id FROM accounts a WHERE a.id NOT IN (SELECT n.account_ref FROM notes n)\n"
+        ));
+    }
+    let file = tempfile::Builder::new().suffix(".log").tempfile().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    file
+}
+
+fn verify_command(
+    database: &TestDatabase,
+    log: &tempfile::NamedTempFile,
+    extra: &[&str],
+) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_planwise"));
+    command
+        .args(["verify", "--scratch", "--db", &database.url(""), "--log"])
+        .arg(log.path())
+        .args(["--format", "json"])
+        .args(extra)
+        .env_remove("DATABASE_URL");
+    command
+}
+
+fn indexes(database: &TestDatabase) -> Vec<String> {
+    runtime().block_on(async {
+        admin(&database.name)
+            .await
+            .query(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
+    })
+}
+
+fn report(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The `verified` object of the finding recommending `index`.
+fn verified<'r>(report: &'r serde_json::Value, index: &str) -> &'r serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["index"]["index"] == index)
+        .unwrap_or_else(|| panic!("no finding recommends {index}: {report:#}"))
+        .get("verified")
+        .unwrap_or_else(|| panic!("{index} was not verified"))
+}
+
+#[test]
+fn the_good_index_is_faster_the_useless_one_is_not_and_nothing_is_left() {
+    let Some(database) = scratch("verify") else {
+        return;
+    };
+    let before = indexes(&database);
+    let log = log();
+    let report = report(&verify_command(&database, &log, &[]).output().unwrap());
+    let good = verified(&report, "events(account_id)");
+    assert_eq!(good["verdict"], "faster", "{good:#}");
+    let (was, is) = (
+        good["before_ms"].as_f64().unwrap(),
+        good["after_ms"].as_f64().unwrap(),
+    );
+    assert!(is * 5.0 < was, "{good:#}");
+    assert!(good["real_size_bytes"].as_i64().unwrap() > 8192, "{good:#}");
+    assert!(good["build_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(good["statements"][0]["uses_index"], true);
+    // The stale statistics made it look selective: the plan uses it, and gains nothing.
+    let useless = verified(&report, "events(kind)");
+    assert_ne!(useless["verdict"], "faster", "{useless:#}");
+    let summary = &report["verification"];
+    assert_eq!(summary["faster"], 1, "{summary:#}");
+    assert_eq!(summary["together"]["indexes"], 2, "{summary:#}");
+    assert_eq!(summary["speedup_estimates"]["of"], 2, "{summary:#}");
+    assert_eq!(indexes(&database), before);
+}
+
+#[test]
+fn a_rewrite_returning_other_rows_is_caught() {
+    let Some(database) = scratch("verify_rewrite") else {
+        return;
+    };
+    let log = log();
+    let report = report(
+        &verify_command(&database, &log, &["--runs", "1"])
+            .output()
+            .unwrap(),
+    );
+    let rewrites: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "RW002")
+        .collect();
+    let of = |table: &str| {
+        rewrites
+            .iter()
+            .find(|f| f["sql"].as_str().unwrap().contains(table))
+            .and_then(|f| f.get("verified"))
+            .unwrap_or_else(|| panic!("no verified rewrite over {table}: {rewrites:#?}"))
+    };
+    let safe = of("events");
+    assert_eq!(safe["same_rows"], true, "{safe:#}");
+    assert!(safe["original_ms"].as_f64().unwrap() > 0.0);
+    let unsafe_rewrite = of("notes");
+    assert_eq!(unsafe_rewrite["same_rows"], false, "{unsafe_rewrite:#}");
+    // NOT IN over a NULL returns nothing; NOT EXISTS returns every account without a note.
+    let without_notes = 6000 - 3999;
+    assert_eq!(
+        unsafe_rewrite["differing_rows"], without_notes,
+        "{unsafe_rewrite:#}"
+    );
+    assert_eq!(report["verification"]["rewrites_differ"], 1);
+}
+
+#[test]
+fn fail_on_regression_fails_only_when_a_statement_got_slower() {
+    let Some(database) = scratch("verify_regress") else {
+        return;
+    };
+    let log = log();
+    let output = verify_command(
+        &database,
+        &log,
+        &["--fail-on-regression", "--regression-margin", "1000"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A margin of -100 % demands that every statement take no time at all with its index:
+    // both indexes fail it.
+    let output = verify_command(
+        &database,
+        &log,
+        &["--fail-on-regression", "--regression-margin=-100"],
+    )
+    .output()
+    .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["verification"]["slower"], 2,
+        "{:#}",
+        report["verification"]
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn a_run_stopped_by_sigterm_drops_what_it_built() {
+    let Some(database) = scratch("verify_term") else {
+        return;
+    };
+    let before = indexes(&database);
+    let log = log();
+    let mut child = verify_command(&database, &log, &["--runs", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !indexes(&database)
+        .iter()
+        .any(|i| i.starts_with("planwise_verify_"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no index was ever built"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "verify ended before it built an index"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted (SIGTERM)"), "{stderr}");
+    assert_eq!(indexes(&database), before);
+}
+
+#[test]
+fn a_later_run_drops_what_a_killed_run_left() {
+    let Some(database) = scratch("verify_left") else {
+        return;
+    };
+    let before = indexes(&database);
+    // What a run killed with SIGKILL in the middle of a build leaves: an index of its name.
+    runtime().block_on(async {
+        admin(&database.name)
+            .await
+            .batch_execute("CREATE INDEX planwise_verify_9_events ON events (payload)")
+            .await
+            .unwrap();
+    });
+    let log = log();
+    let output = verify_command(&database, &log, &["--runs", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let report = report(&output);
+    assert!(
+        stderr.contains("dropped public.planwise_verify_9_events"),
+        "{stderr}"
+    );
+    assert_eq!(
+        report["verification"]["leftovers_dropped"][0],
+        "public.planwise_verify_9_events"
+    );
+    assert_eq!(indexes(&database), before);
+}
+
+#[test]
+fn the_gate_refuses_a_database_another_session_writes_to_and_a_missing_scratch_flag() {
+    let Some(database) = scratch("verify_gate") else {
+        return;
+    };
+    let before = indexes(&database);
+    let log = log();
+    runtime().block_on(async {
+        let writer = admin(&database.name).await;
+        writer
+            .batch_execute("BEGIN; INSERT INTO events VALUES (0, 0, 'k0', NULL)")
+            .await
+            .unwrap();
+        let output = verify_command(&database, &log, &[]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("another session is writing"), "{stderr}");
+        writer.batch_execute("ROLLBACK").await.unwrap();
+    });
+    let mut without_flag = Command::new(env!("CARGO_BIN_EXE_planwise"));
+    without_flag
+        .args(["verify", "--db", &database.url(""), "--log"])
+        .arg(log.path());
+    let output = without_flag.output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--scratch"));
+    assert_eq!(indexes(&database), before);
+}
