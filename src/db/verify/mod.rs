@@ -9,20 +9,21 @@
 //! are timed only when they pass the same safety gate as `analyze --analyze`, each run in a
 //! read-only transaction that is rolled back.
 
-use super::explain::{Explain, Explainable};
+use super::explain::Explainable;
 use super::{DbError, STATEMENT_TIMEOUT_SECONDS, Session, connect, runtime};
 use crate::analysis::index::definition::{IndexDef, truncated};
 use crate::analysis::verification::Timing;
 use crate::model::ddl::quote_identifier;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// Every index `verify` builds is named with this prefix, and only such indexes are dropped.
 pub const INDEX_PREFIX: &str = "planwise_verify_";
 
-const OTHER_WRITERS: &str = include_str!("sql/other_writers.sql");
-const LEFTOVERS: &str = include_str!("sql/verify_leftovers.sql");
+mod timing;
+
+const OTHER_WRITERS: &str = include_str!("../sql/other_writers.sql");
+const LEFTOVERS: &str = include_str!("../sql/verify_leftovers.sql");
 
 /// What to verify.
 pub struct Request {
@@ -552,76 +553,6 @@ async fn interruption() -> &'static str {
     }
 }
 
-impl Session {
-    async fn pid(&self) -> Result<i32, DbError> {
-        Ok(self.query_one("SELECT pg_backend_pid()", &[]).await?.get(0))
-    }
-
-    /// One run to warm the cache, then `runs` timed runs, each in a read-only transaction
-    /// that is rolled back.
-    async fn time(&self, statement: &Explainable, request: &Request) -> Result<Timing, String> {
-        let timeout = format!("{}ms", request.statement_timeout.as_millis());
-        let mut timing = Timing {
-            runs_ms: Vec::new(),
-            shared_hit: 0,
-            shared_read: 0,
-            indexes_used: Vec::new(),
-        };
-        for run in 0..=request.runs {
-            let plan = self
-                .rolled_back(&timeout, self.explain(statement, Explain::Time))
-                .await?;
-            if run == 0 {
-                continue;
-            }
-            let root = &plan[0];
-            let ms = root["Execution Time"]
-                .as_f64()
-                .ok_or("EXPLAIN gave no execution time")?;
-            timing.runs_ms.push(ms);
-            timing.shared_hit += root["Plan"]["Shared Hit Blocks"].as_u64().unwrap_or(0);
-            timing.shared_read += root["Plan"]["Shared Read Blocks"].as_u64().unwrap_or(0);
-            timing.indexes_used = indexes_scanned(&root["Plan"]);
-        }
-        Ok(timing)
-    }
-}
-
-impl Session {
-    /// The rows a statement returns, counted by running it under `EXPLAIN (ANALYZE)`.
-    async fn count_rows(&self, statement: &Explainable, request: &Request) -> Result<u64, String> {
-        let timeout = format!("{}ms", request.statement_timeout.as_millis());
-        let plan = self
-            .rolled_back(&timeout, self.explain(statement, Explain::Measure))
-            .await?;
-        plan[0]["Plan"]["Actual Rows"]
-            .as_f64()
-            .map(|rows| rows as u64)
-            .ok_or_else(|| "EXPLAIN gave no row count".to_string())
-    }
-}
-
-/// The indexes a plan scans (`Index Name` of its nodes), sorted, once each.
-fn indexes_scanned(plan: &Value) -> Vec<String> {
-    fn walk(value: &Value, out: &mut Vec<String>) {
-        match value {
-            Value::Object(fields) => {
-                if let Some(Value::String(name)) = fields.get("Index Name") {
-                    out.push(name.clone());
-                }
-                fields.values().for_each(|v| walk(v, out));
-            }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut names = Vec::new();
-    walk(plan, &mut names);
-    names.sort();
-    names.dedup();
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -634,15 +565,5 @@ mod tests {
         let name = verify_name(&def, 11);
         assert!(name.starts_with("planwise_verify_12_t"));
         assert_eq!(name.len(), 63);
-    }
-
-    #[test]
-    fn plans_name_the_indexes_they_scan() {
-        let plan = serde_json::json!({"Node Type": "Nested Loop", "Plans": [
-            {"Node Type": "Index Scan", "Index Name": "b_idx"},
-            {"Node Type": "Bitmap Heap Scan", "Plans": [
-                {"Node Type": "Bitmap Index Scan", "Index Name": "a_idx"},
-                {"Node Type": "Index Only Scan", "Index Name": "b_idx"}]}]});
-        assert_eq!(indexes_scanned(&plan), ["a_idx", "b_idx"]);
     }
 }
