@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 const ROWS: u32 = 200_000;
 
 /// The scratch database: `events` with 40 rows an account, and `kind` analysed while it had
-/// 1,000 values, then set to one value everywhere (autovacuum off, so the statistics stay
-/// stale).
+/// 1,000 values, then set to one value everywhere and the table rewritten compact (autovacuum
+/// off, so the statistics stay stale: the planner expects 200 rows of a kind, gets all).
 fn scratch(tag: &str) -> Option<TestDatabase> {
     let database = common::live::database(tag, &[Need::Extension("hypopg")])?;
     runtime().block_on(async {
@@ -34,11 +34,15 @@ fn scratch(tag: &str) -> Option<TestDatabase> {
                  CREATE TABLE notes (id int PRIMARY KEY, account_ref int);
                  INSERT INTO notes SELECT g, CASE WHEN g = 7 THEN NULL ELSE g % 4000 END
                      FROM generate_series(1, 20000) g;
+                 CREATE INDEX notes_ref_idx ON notes (account_ref);
+                 CREATE INDEX notes_ref_id_idx ON notes (account_ref, id);
                  ANALYZE accounts;
                  ANALYZE notes;"
             ))
             .await
             .unwrap();
+        let client = admin(&database.name).await;
+        client.batch_execute("VACUUM FULL events").await.unwrap();
     });
     Some(database)
 }
@@ -54,7 +58,7 @@ fn log() -> tempfile::NamedTempFile {
              SELECT id, kind FROM events WHERE account_id = $1\n\
              2026-12-01 10:00:{i:02}.000 UTC [4242] DETAIL:  parameters: $1 = '{}'\n\
              2026-12-01 10:00:{i:02}.500 UTC [4243] LOG:  duration: 40.2 ms  execute <unnamed>: \
-             SELECT count(*) FROM events WHERE kind = $1\n\
+             SELECT payload FROM events WHERE kind = $1\n\
              2026-12-01 10:00:{i:02}.500 UTC [4243] DETAIL:  parameters: $1 = 'k1'\n",
             i * 7
         ));
@@ -65,7 +69,10 @@ fn log() -> tempfile::NamedTempFile {
              SELECT a.id FROM accounts a WHERE a.id NOT IN \
              (SELECT e.account_id FROM events e WHERE e.id < 1000)\n\
              2026-12-01 10:01:{i:02}.500 UTC [4251] LOG:  duration: 12.5 ms  statement: \
-             SELECT a.id FROM accounts a WHERE a.id NOT IN (SELECT n.account_ref FROM notes n)\n"
+             SELECT a.id FROM accounts a WHERE a.id NOT IN (SELECT n.account_ref FROM notes n)\n\
+             2026-12-01 10:02:{i:02}.000 UTC [4252] LOG:  duration: 0.5 ms  statement: \
+             SELECT id FROM notes WHERE account_ref = {}\n",
+            i * 3
         ));
     }
     let file = tempfile::Builder::new().suffix(".log").tempfile().unwrap();
@@ -189,6 +196,39 @@ fn a_rewrite_returning_other_rows_is_caught() {
         "{unsafe_rewrite:#}"
     );
     assert_eq!(report["verification"]["rewrites_differ"], 1);
+}
+
+#[test]
+fn a_redundant_index_is_timed_without_it_and_kept() {
+    let Some(database) = scratch("verify_drop") else {
+        return;
+    };
+    let before = indexes(&database);
+    let log = log();
+    let report = report(
+        &verify_command(&database, &log, &["--runs", "1"])
+            .output()
+            .unwrap(),
+    );
+    let drop = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["sql"] == "DROP INDEX CONCURRENTLY public.notes_ref_idx;")
+        .unwrap_or_else(|| panic!("no drop of notes_ref_idx: {report:#}"));
+    let verified = &drop["verified"];
+    // notes(account_ref, id) serves its lookups: no statement needs it.
+    assert_eq!(verified["safe_to_drop"], true, "{verified:#}");
+    let timed = verified["statements"].as_array().unwrap();
+    assert!(
+        timed
+            .iter()
+            .any(|s| s["without_ms"].as_f64().unwrap() > 0.0),
+        "{verified:#}"
+    );
+    assert_eq!(report["verification"]["drops_safe"], 1);
+    // Dropped only inside a transaction that was rolled back.
+    assert_eq!(indexes(&database), before);
 }
 
 #[test]

@@ -10,6 +10,20 @@ pub const DEFAULT_REGRESSION_MARGIN: f64 = 0.2;
 /// A change smaller than this share of the time before is no change at all.
 const NOISE: f64 = 0.1;
 
+/// Nor is a change of less than this a call (ms): sub-millisecond timings jitter by more.
+const NOISE_FLOOR_MS: f64 = 0.5;
+
+/// Whether `after` is slower than `before` by more than `margin` (a share) and the noise
+/// floor; a negative margin demands a speedup of that share, floor or not.
+pub fn slower_by(before: f64, after: f64, margin: f64) -> bool {
+    after > before * (1.0 + margin) && (margin < 0.0 || after - before > NOISE_FLOOR_MS)
+}
+
+/// Whether `after` is faster than `before` beyond noise.
+fn faster_beyond_noise(before: f64, after: f64) -> bool {
+    after < before * (1.0 - NOISE) && before - after > NOISE_FLOOR_MS
+}
+
 /// The timed runs of one statement: the execution time `EXPLAIN (ANALYZE)` reported for each
 /// run after the first (which is discarded: it warms the cache), and the pages read.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +131,7 @@ impl StatementMeasure {
     }
 
     fn slower_by_more_than(&self, margin: f64) -> bool {
-        self.after_ms > self.before_ms * (1.0 + margin)
+        slower_by(self.before_ms, self.after_ms, margin)
     }
 }
 
@@ -132,7 +146,7 @@ pub fn verdict(statements: &[StatementMeasure], margin: f64) -> Verdict {
     }
     let faster = statements
         .iter()
-        .any(|s| s.uses_index && s.after_ms < s.before_ms * (1.0 - NOISE));
+        .any(|s| s.uses_index && faster_beyond_noise(s.before_ms, s.after_ms));
     if faster {
         Verdict::Faster
     } else {
@@ -259,9 +273,52 @@ impl RewriteVerified {
     /// Whether it is proven safe and faster.
     pub fn faster(&self) -> bool {
         match (self.same_rows, self.original_ms, self.rewrite_ms) {
-            (Some(true), Some(original), Some(rewrite)) => rewrite < original * (1.0 - NOISE),
+            (Some(true), Some(original), Some(rewrite)) => faster_beyond_noise(original, rewrite),
             _ => false,
         }
+    }
+}
+
+/// A statement on a table timed with an existing index and without it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DropMeasure {
+    pub fingerprint: String,
+    pub calls: u64,
+    /// Median time a call (ms) with the index, and with it dropped.
+    pub with_ms: f64,
+    pub without_ms: f64,
+    /// Whether its plan used the index.
+    pub used_index: bool,
+}
+
+/// What verify found for dropping an index: the `verified` object of its finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DropVerified {
+    /// No statement timed ran slower without it beyond the margin.
+    pub safe_to_drop: Option<bool>,
+    pub runs: usize,
+    pub statements: Vec<DropMeasure>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_timed: Vec<NotTimed>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_verified: Option<String>,
+}
+
+impl DropVerified {
+    /// Safe when some statements were timed and none got slower beyond `margin`.
+    pub fn judge(&mut self, margin: f64) {
+        let slower = |s: &DropMeasure| slower_by(s.with_ms, s.without_ms, margin);
+        self.safe_to_drop = match self.statements.as_slice() {
+            [] => None,
+            statements => Some(!statements.iter().any(slower)),
+        };
+    }
+
+    /// The statement that needs the index most: the one slowed most without it.
+    pub fn most_slowed(&self) -> Option<&DropMeasure> {
+        self.statements
+            .iter()
+            .max_by(|a, b| (a.without_ms / a.with_ms).total_cmp(&(b.without_ms / b.with_ms)))
     }
 }
 
@@ -271,6 +328,7 @@ impl RewriteVerified {
 pub enum Verified {
     Index(IndexVerified),
     Rewrite(RewriteVerified),
+    Drop(DropVerified),
 }
 
 /// How often estimates held within 2×.
@@ -319,6 +377,10 @@ pub struct Summary {
     pub rewrites_not_faster: usize,
     pub rewrites_differ: usize,
     pub rewrites_not_verified: usize,
+    /// Drops no timed statement missed; drops a statement needs; drops not measured.
+    pub drops_safe: usize,
+    pub drops_needed: usize,
+    pub drops_not_verified: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub together: Option<TogetherMeasure>,
     /// Whether --verify-budget ran out before everything was measured.
@@ -347,6 +409,17 @@ impl Summary {
         self.speedup_estimates = Held::count(statements.map(StatementMeasure::estimate_held));
         let sizes = indexes.iter().filter_map(IndexVerified::size_estimate_held);
         self.size_estimates = Held::count(sizes);
+    }
+
+    /// Counts what the drops came to.
+    pub fn count_drops<'d>(&mut self, drops: impl Iterator<Item = &'d DropVerified>) {
+        for drop in drops {
+            match drop.safe_to_drop {
+                Some(true) => self.drops_safe += 1,
+                Some(false) => self.drops_needed += 1,
+                None => self.drops_not_verified += 1,
+            }
+        }
     }
 
     /// Counts what the rewrites came to.
@@ -393,6 +466,15 @@ mod tests {
         let mixed = [measure(50.0, 1.0, true), measure(10.0, 13.0, true)];
         assert_eq!(verdict(&mixed, 0.2), Verdict::Slower);
         assert_eq!(verdict(&mixed, 0.5), Verdict::Faster);
+    }
+
+    #[test]
+    fn sub_millisecond_changes_are_noise() {
+        assert!(!slower_by(0.028, 0.035, 0.2));
+        assert!(slower_by(10.0, 13.0, 0.2));
+        assert!(slower_by(10.0, 1.0, -1.0));
+        assert!(!faster_beyond_noise(0.3, 0.1));
+        assert!(faster_beyond_noise(30.0, 1.0));
     }
 
     #[test]

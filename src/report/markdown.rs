@@ -2,8 +2,8 @@
 
 use super::escape_controls;
 use super::{
-    NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, one_line,
-    rewrite_phrase, saving_phrase, verification_lines, verified_phrase,
+    NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, measured_phrase,
+    one_line, saving_phrase, verification_lines, verified_phrase,
 };
 use crate::analysis::join_graph::EdgeKind;
 use crate::analysis::verification::{IndexVerified, Verified};
@@ -283,12 +283,9 @@ fn write_finding(
     }
     match verified {
         Some(Verified::Index(index)) => write_verified(out, index, named),
-        Some(Verified::Rewrite(rewrite)) => {
-            let _ = writeln!(
-                out,
-                "Measured on the scratch copy: {}.\n",
-                rewrite_phrase(rewrite)
-            );
+        Some(other) => {
+            let phrase = measured_phrase(other);
+            let _ = writeln!(out, "Measured on the scratch copy: {phrase}.\n");
         }
         None => {}
     }

@@ -14,7 +14,9 @@ use crate::analysis::facts::QueryFacts;
 use crate::analysis::index::cost::CutShort;
 use crate::analysis::index::selection::Plan;
 use crate::analysis::join_graph::{JoinGraph, JoinStats, TableNode};
-use crate::analysis::verification::{IndexVerified, RewriteVerified, Summary, Verified};
+use crate::analysis::verification::{
+    DropVerified, IndexVerified, RewriteVerified, Summary, Verified,
+};
 use crate::findings::{Basis, Finding, Saving, Weighting};
 use crate::model::catalog::Catalog;
 use crate::model::ddl::loader::SchemaCounts;
@@ -127,7 +129,7 @@ impl FindingsList {
     pub fn verified_index(&self, position: usize) -> Option<&IndexVerified> {
         match self.verified(position)? {
             Verified::Index(index) => Some(index),
-            Verified::Rewrite(_) => None,
+            Verified::Rewrite(_) | Verified::Drop(_) => None,
         }
     }
 }
@@ -744,11 +746,36 @@ fn plural_rows(rows: u64) -> String {
     )
 }
 
+/// What `verify` measured of dropping an index: `safe to drop: …`, `needed: …`.
+pub fn drop_phrase(verified: &DropVerified) -> String {
+    match (verified.safe_to_drop, verified.most_slowed()) {
+        (Some(true), _) => format!(
+            "safe to drop: none of the {} statements timed on its table ran slower without it",
+            verified.statements.len()
+        ),
+        (Some(false), Some(slowed)) => format!(
+            "needed: {} ran {:.1}× slower without it ({} → {})",
+            slowed.fingerprint,
+            slowed.without_ms / slowed.with_ms.max(1e-3),
+            human_duration(slowed.with_ms),
+            human_duration(slowed.without_ms)
+        ),
+        _ => {
+            let reason = verified
+                .not_verified
+                .as_deref()
+                .unwrap_or("no statement on its table could be timed");
+            format!("not verified: {reason}")
+        }
+    }
+}
+
 /// What `verify` measured of a finding, in a few words.
 pub fn measured_phrase(verified: &Verified) -> String {
     match verified {
         Verified::Index(index) => verified_phrase(index),
         Verified::Rewrite(rewrite) => rewrite_phrase(rewrite),
+        Verified::Drop(drop) => drop_phrase(drop),
     }
 }
 
@@ -793,6 +820,13 @@ pub fn verification_lines(summary: &Summary) -> Vec<String> {
             summary.rewrites_not_faster,
             summary.rewrites_differ,
             summary.rewrites_not_verified
+        ));
+    }
+    let drops = summary.drops_safe + summary.drops_needed + summary.drops_not_verified;
+    if drops > 0 {
+        lines.push(format!(
+            "Index drops: {} safe, {} needed by a statement, {} not measured.",
+            summary.drops_safe, summary.drops_needed, summary.drops_not_verified
         ));
     }
     if let Some(together) = &summary.together {

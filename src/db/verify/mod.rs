@@ -20,7 +20,14 @@ use std::time::{Duration, Instant};
 /// Every index `verify` builds is named with this prefix, and only such indexes are dropped.
 pub const INDEX_PREFIX: &str = "planwise_verify_";
 
+mod drops;
+mod rewrites;
 mod timing;
+
+use drops::measure_drops;
+pub use drops::{DropOutcome, DropRequest};
+use rewrites::compare_rewrites;
+pub use rewrites::{RewriteOutcome, RewriteRequest};
 
 const OTHER_WRITERS: &str = include_str!("../sql/other_writers.sql");
 const LEFTOVERS: &str = include_str!("../sql/verify_leftovers.sql");
@@ -33,6 +40,8 @@ pub struct Request {
     pub indexes: Vec<IndexRequest>,
     /// Query rewrites to compare with the statements they rewrite.
     pub rewrites: Vec<RewriteRequest>,
+    /// Existing indexes to time the workload without.
+    pub drops: Vec<DropRequest>,
     /// Timed runs kept per statement (one more runs first, to warm the cache).
     pub runs: usize,
     pub statement_timeout: Duration,
@@ -46,27 +55,9 @@ pub struct IndexRequest {
     pub serves: Vec<u64>,
 }
 
-/// A statement as logged and its rewrite, with the same parameter values.
-pub struct RewriteRequest {
-    /// The finding proposing it (its place among the findings).
-    pub finding: usize,
-    pub original: Explainable,
-    pub rewrite: Explainable,
-}
-
-/// A rewrite compared: both timed, and the rows one returns and the other does not.
-#[derive(Debug)]
-pub struct RewriteOutcome {
-    pub finding: usize,
-    pub original: Result<Timing, String>,
-    pub rewrite: Result<Timing, String>,
-    pub differing_rows: Result<u64, String>,
-}
-
 /// A statement's timings, or why it has none.
 pub type Timings = BTreeMap<u64, Result<Timing, String>>;
 
-/// What was measured, as far as the run went.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// The scratch copy, `host:port/database`.
@@ -83,6 +74,8 @@ pub struct Outcome {
     pub together: Option<Together>,
     /// The rewrites compared, in the order asked; fewer when the budget ran out.
     pub rewrites: Vec<RewriteOutcome>,
+    /// The drops measured, in the order asked; fewer when the budget ran out.
+    pub drops: Vec<DropOutcome>,
     pub budget_ran_out: bool,
     /// The signal that stopped the run, if one did.
     pub interrupted: Option<&'static str>,
@@ -273,84 +266,8 @@ async fn measure_all(
         outcome.indexes.push(IndexOutcome { name, built, after });
     }
     together(reader, builder, request, &timed, deadline, outcome).await?;
-    compare_rewrites(reader, request, deadline, outcome).await
-}
-
-/// Each rewrite against its statement, with the existing indexes only.
-async fn compare_rewrites(
-    reader: &Session,
-    request: &Request,
-    deadline: Instant,
-    outcome: &mut Outcome,
-) -> Result<(), DbError> {
-    for rewrite in &request.rewrites {
-        if Instant::now() >= deadline {
-            outcome.budget_ran_out = true;
-            break;
-        }
-        let compared = compare_rewrite(reader, request, rewrite).await;
-        lost(reader)?;
-        outcome.rewrites.push(compared);
-    }
-    Ok(())
-}
-
-async fn compare_rewrite(
-    reader: &Session,
-    request: &Request,
-    pair: &RewriteRequest,
-) -> RewriteOutcome {
-    let both = Explainable {
-        text: differing_rows_query(&pair.original.text, &pair.rewrite.text),
-        with_first: BTreeMap::new(),
-        partial_indexes_on: None,
-        ..pair.original.clone()
-    };
-    let mut results = Vec::new();
-    for statement in [&pair.original, &pair.rewrite, &both] {
-        let result = match reader
-            .refusal_to_measure(statement, request.trust_functions)
-            .await
-        {
-            Ok(Some(reason)) => Err(format!("not run: {reason}")),
-            Ok(None) => Ok(()),
-            Err(reason) => Err(reason),
-        };
-        results.push(result);
-    }
-    let original = timed_if(reader, &pair.original, request, &results[0]).await;
-    let rewrite = timed_if(reader, &pair.rewrite, request, &results[1]).await;
-    let differing_rows = match &results[2] {
-        Ok(()) => reader.count_rows(&both, request).await,
-        Err(reason) => Err(reason.clone()),
-    };
-    RewriteOutcome {
-        finding: pair.finding,
-        original,
-        rewrite,
-        differing_rows,
-    }
-}
-
-/// The statement timed, when the gate let it through.
-async fn timed_if(
-    reader: &Session,
-    statement: &Explainable,
-    request: &Request,
-    gate: &Result<(), String>,
-) -> Result<Timing, String> {
-    gate.clone()?;
-    reader.time(statement, request).await
-}
-
-/// A query returning a row for each row one statement returns and the other does not.
-fn differing_rows_query(original: &str, rewrite: &str) -> String {
-    let original = original.trim().trim_end_matches(';');
-    let rewrite = rewrite.trim().trim_end_matches(';');
-    format!(
-        "SELECT 1 FROM (({original}) EXCEPT ALL ({rewrite})) AS only_original \
-         UNION ALL SELECT 1 FROM (({rewrite}) EXCEPT ALL ({original})) AS only_rewrite"
-    )
+    compare_rewrites(reader, request, deadline, outcome).await?;
+    measure_drops(reader, builder, request, deadline, outcome).await
 }
 
 /// The statements the safety gate lets run; the others are noted as refused.

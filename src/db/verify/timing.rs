@@ -19,6 +19,24 @@ impl Session {
         statement: &Explainable,
         request: &Request,
     ) -> Result<Timing, String> {
+        self.timed_runs(statement, request, true).await
+    }
+
+    /// The same runs inside the transaction already open (which the caller rolls back).
+    pub(super) async fn time_here(
+        &self,
+        statement: &Explainable,
+        request: &Request,
+    ) -> Result<Timing, String> {
+        self.timed_runs(statement, request, false).await
+    }
+
+    async fn timed_runs(
+        &self,
+        statement: &Explainable,
+        request: &Request,
+        own_transaction: bool,
+    ) -> Result<Timing, String> {
         let timeout = format!("{}ms", request.statement_timeout.as_millis());
         let mut timing = Timing {
             runs_ms: Vec::new(),
@@ -27,9 +45,12 @@ impl Session {
             indexes_used: Vec::new(),
         };
         for run in 0..=request.runs {
-            let plan = self
-                .rolled_back(&timeout, self.explain(statement, Explain::Time))
-                .await?;
+            let explained = self.explain(statement, Explain::Time);
+            let plan = if own_transaction {
+                self.rolled_back(&timeout, explained).await?
+            } else {
+                explained.await?
+            };
             if run == 0 {
                 continue;
             }

@@ -2,19 +2,18 @@
 //! built and the statements they serve timed there (`db::verify`), and the report with what
 //! was measured beside what was estimated.
 
+mod changes;
+
 use super::index_advice::{Statements, explainable};
 use super::{AnalyzeRun, emit_analysis, progress, run_analysis};
 use crate::analysis::index::selection::Chosen;
 use crate::analysis::verification::{
-    BuildFigures, IndexVerified, NotTimed, RewriteVerified, StatementMeasure, Summary, Timing,
-    TogetherMeasure, Verified, median,
+    BuildFigures, IndexVerified, NotTimed, StatementMeasure, Summary, Timing, TogetherMeasure,
+    Verified, median,
 };
 use crate::cli::VerifyArgs;
-use crate::db::explain::Explainable;
-use crate::db::verify::{
-    IndexOutcome, IndexRequest, Outcome, Request, RewriteRequest, Timings, verify,
-};
-use crate::findings::{Category, Finding};
+use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, Timings, verify};
+use crate::findings::Finding;
 use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::report::{Report, Verification};
 use crate::sql::fingerprint::format_id;
@@ -38,7 +37,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let plan = run.index_plan.as_ref();
     let chosen = plan.map_or(&[][..], |p| p.chosen.as_slice());
     let request = Request {
-        rewrites: rewrites(&run),
+        rewrites: changes::rewrites(&run),
+        drops: changes::drops(&run),
         ..request(args, &run, chosen)
     };
     let outcome = progress::while_doing("verify: building indexes and timing statements", || {
@@ -48,11 +48,15 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let margin = args.regression_margin / 100.0;
     let measured = measure_indexes(&run, chosen, &outcome, usize::from(args.runs), margin);
     let findings = std::mem::take(&mut run.findings);
-    let rewrites = rewrites_verified(&outcome, usize::from(args.runs));
-    let mut summary = summary(&run, &outcome, &measured, usize::from(args.runs));
+    let runs = usize::from(args.runs);
+    let rewrites = changes::rewrites_verified(&outcome, runs);
+    let drops = changes::drops_verified(&run, &outcome, runs, margin);
+    let mut summary = summary(&run, &outcome, &measured, runs);
     summary.count_rewrites(rewrites.values());
+    summary.count_drops(drops.values());
     let mut by_finding: BTreeMap<usize, Verified> = by_finding(&findings, chosen, measured);
     by_finding.extend(rewrites.into_iter().map(|(i, r)| (i, Verified::Rewrite(r))));
+    by_finding.extend(drops.into_iter().map(|(i, d)| (i, Verified::Drop(d))));
     let verification = Verification {
         summary,
         by_finding,
@@ -99,78 +103,12 @@ fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
             })
             .collect(),
         rewrites: Vec::new(),
+        drops: Vec::new(),
         runs: usize::from(args.runs),
         statement_timeout: args.statement_timeout,
         budget: args.verify_budget,
         trust_functions: args.analyze.index.cost.trust_functions,
     }
-}
-
-/// The rewrites with SQL, each against the statement it rewrites, with its logged values.
-fn rewrites(run: &AnalyzeRun) -> Vec<RewriteRequest> {
-    let Some(catalog) = run.catalog.as_ref() else {
-        return Vec::new();
-    };
-    let by_fingerprint: BTreeMap<String, u64> = run
-        .profile
-        .queries
-        .keys()
-        .map(|id| (format_id(*id), *id))
-        .collect();
-    run.findings
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.category == Category::Rewrite)
-        .filter_map(|(position, finding)| {
-            let sql = finding.sql.as_ref()?;
-            let [fingerprint] = finding.queries.as_slice() else {
-                return None;
-            };
-            let id = *by_fingerprint.get(fingerprint)?;
-            let statement: Statements<'_> = vec![(
-                id,
-                run.statements.facts.get(&id)?,
-                run.profile.queries.get(&id)?,
-            )];
-            let original = explainable(&statement, catalog).pop()?;
-            let rewrite = Explainable {
-                text: sql.trim().trim_end_matches(';').to_string(),
-                ..original.clone()
-            };
-            Some(RewriteRequest {
-                finding: position,
-                original,
-                rewrite,
-            })
-        })
-        .collect()
-}
-
-/// Each rewrite's comparison, by its finding's place.
-fn rewrites_verified(outcome: &Outcome, runs: usize) -> BTreeMap<usize, RewriteVerified> {
-    outcome
-        .rewrites
-        .iter()
-        .map(|compared| {
-            let problems: Vec<&String> = [
-                compared.original.as_ref().err(),
-                compared.rewrite.as_ref().err(),
-                compared.differing_rows.as_ref().err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let verified = RewriteVerified {
-                same_rows: compared.differing_rows.as_ref().ok().map(|&n| n == 0),
-                differing_rows: compared.differing_rows.as_ref().ok().copied(),
-                original_ms: compared.original.as_ref().ok().map(Timing::median_ms),
-                rewrite_ms: compared.rewrite.as_ref().ok().map(Timing::median_ms),
-                runs,
-                not_verified: problems.first().map(|p| p.to_string()),
-            };
-            (compared.finding, verified)
-        })
-        .collect()
 }
 
 /// What the run did besides measuring, on stderr and in the diagnostics.
