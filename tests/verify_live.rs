@@ -232,6 +232,33 @@ fn a_redundant_index_is_timed_without_it_and_kept() {
 }
 
 #[test]
+fn an_index_calling_a_function_of_the_database_is_never_built() {
+    let Some(database) = common::live::database("verify_function", &[]) else {
+        return;
+    };
+    runtime().block_on(async {
+        admin(&database.name)
+            .await
+            .batch_execute(
+                "CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
+                 CREATE FUNCTION planwise_test_norm(text) RETURNS text LANGUAGE plpgsql
+                     IMMUTABLE AS 'BEGIN RETURN lower($1); END'",
+            )
+            .await
+            .unwrap();
+        let session = planwise::db::connect(&database.url("")).await.unwrap();
+        // Building calls the index's functions on every row: the database's own never.
+        let own = "CREATE INDEX CONCURRENTLY planwise_verify_1_accounts ON public.accounts \
+                   USING btree ((planwise_test_norm(name)))";
+        let refusal = session.refusal_to_build(own).await.unwrap().unwrap();
+        assert!(refusal.contains("public.planwise_test_norm"), "{refusal}");
+        let built_in = "CREATE INDEX CONCURRENTLY planwise_verify_1_accounts ON public.accounts \
+                        USING btree ((lower(name))) WHERE name <> ''";
+        assert_eq!(session.refusal_to_build(built_in).await.unwrap(), None);
+    });
+}
+
+#[test]
 fn fail_on_regression_fails_only_when_a_statement_got_slower() {
     let Some(database) = scratch("verify_regress") else {
         return;

@@ -219,6 +219,17 @@ impl Session {
         Ok(None)
     }
 
+    /// Why an index must not be built, if it must not: building calls its expressions' and
+    /// predicate's functions on every row, so each must be one a measured statement could
+    /// call (built in or from a pure extension, not volatile, not denied).
+    pub async fn refusal_to_build(&self, create_index: &str) -> Result<Option<String>, String> {
+        let mentioned = mentions(create_index);
+        let reached = self
+            .functions_reached(&mentioned.words, &mentioned.operators)
+            .await?;
+        Ok(objection(&reached, Purpose::Run, false))
+    }
+
     async fn functions_reached(
         &self,
         names: &std::collections::BTreeSet<String>,

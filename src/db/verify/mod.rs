@@ -367,6 +367,12 @@ async fn build(
         schema: def.table.schema.clone(),
         name: name.to_string(),
     };
+    let create = def.create_sql_named(name, true);
+    match builder.refusal_to_build(&create).await {
+        Ok(None) => {}
+        Ok(Some(reason)) => return Ok(Err(format!("not built: {reason}"))),
+        Err(reason) => return lost(builder).map(|()| Err(reason)),
+    }
     // Remembered before it exists: an interrupted build leaves an invalid index to drop.
     outcome.created.push(index.clone());
     let limit = deadline
@@ -376,9 +382,7 @@ async fn build(
     let result = async {
         let timeout = format!("SET statement_timeout = '{}ms'", limit.as_millis());
         builder.execute(&timeout, &[]).await?;
-        let built = builder
-            .execute_within(&def.create_sql_named(name, true), limit)
-            .await;
+        let built = builder.execute_within(&create, limit).await;
         let restore = format!("SET statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'");
         builder.execute(&restore, &[]).await?;
         built

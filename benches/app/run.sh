@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The application benchmark: a multi-tenant project tracker (schema.sql, 7.8 M rows by
+# load.sql) and its workload as the server logged it (workload.py: one session with
+# log_min_duration_statement = 0, cut out of the server's log). Runs `planwise verify` on it
+# — the database is a scratch copy made for the purpose — and prints the measured figures
+# beside the estimates (verify.json, and the table printed).
+#
+#   benches/app/run.sh
+# Environment: APP_DB (default planwise_app; created and loaded when missing, ~2 min),
+# SERVER_LOG (default /var/log/postgresql/postgresql-15-main.log), PLANWISE (default: a
+# release build), VERIFY_OPTIONS (default "--runs 5").
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+db=${APP_DB:-planwise_app}
+server_log=${SERVER_LOG:-/var/log/postgresql/postgresql-15-main.log}
+work=${BENCH_DIR:-$repo/target/bench-data}/app
+mkdir -p "$work"
+
+if ! psql -X -d "$db" -Atc "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'" 2>/dev/null | grep -q 1; then
+  createdb "$db"
+  psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "CREATE EXTENSION hypopg" -f "$here/schema.sql" -f "$here/load.sql"
+fi
+if [ -z "${PLANWISE:-}" ]; then
+  (cd "$repo" && cargo build --release --quiet)
+  PLANWISE=$repo/target/release/planwise
+fi
+python3 "$here/workload.py" "$db" "$server_log" "$work/app.log"
+# shellcheck disable=SC2086
+"$PLANWISE" verify --scratch --db "postgres:///$db?host=/var/run/postgresql" --log "$work/app.log" \
+    ${VERIFY_OPTIONS:---runs 5} --format json -o "$work/verify.json"
+python3 "$here/table.py" "$work/verify.json"

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Runs the application's workload on DB in one psql session with
+log_min_duration_statement = 0, then cuts that session's lines out of the server's log: a
+real PostgreSQL 15 log of the workload (durations measured by the server), written to OUT.
+
+usage: workload.py DB SERVER_LOG OUT [--calls N]
+The statements are what an ORM sends for a project tracker's pages and jobs, with literal
+values drawn from a seeded generator (the same workload every run).
+"""
+import argparse, random, re, subprocess, time
+
+PAGES = [
+    # A project's open tasks, newest first (the board).
+    (30, lambda r: "SELECT id, title, status, priority, assignee_id FROM tasks WHERE project_id = %d "
+                   "AND status = 'open' ORDER BY created_at DESC LIMIT 50" % r.randint(1, 20000)),
+    # A user's unfinished tasks (the "my work" badge).
+    (30, lambda r: "SELECT count(*) FROM tasks WHERE assignee_id = %d AND status <> 'done'" % r.randint(1, 50000)),
+    # Sign-in: the e-mail as typed.
+    (20, lambda r: "SELECT id, tenant_id, name FROM users WHERE lower(email) = 'user%d@example.com'" % r.randint(1, 50000)),
+    # A task's comments.
+    (25, lambda r: "SELECT id, author_id, body, created_at FROM comments WHERE task_id = %d "
+                   "ORDER BY created_at" % r.randint(1, 2000000)),
+    # The tenant's activity feed.
+    (15, lambda r: "SELECT id, kind, created_at FROM events WHERE tenant_id = %d "
+                   "AND created_at >= now() - interval '1 day' ORDER BY created_at DESC LIMIT 100" % r.randint(1, 1000)),
+    # The job queue's poll.
+    (40, lambda r: "SELECT id, payload FROM jobs WHERE queue = 'default' AND locked_at IS NULL "
+                   "AND run_at <= now() ORDER BY priority, run_at LIMIT 1"),
+    # Projects of a tenant with their task counts (the dashboard).
+    (10, lambda r: "SELECT p.id, p.name, count(t.id) FROM projects p LEFT JOIN tasks t ON t.project_id = p.id "
+                   "WHERE p.tenant_id = %d AND NOT p.archived GROUP BY p.id, p.name" % r.randint(1, 1000)),
+    # A task by id (already fast: the primary key).
+    (30, lambda r: "SELECT * FROM tasks WHERE id = %d" % r.randint(1, 2000000)),
+    # Users of a tenant with no task in a project (a NOT IN the ORM wrote).
+    (5, lambda r: "SELECT u.id FROM users u WHERE u.tenant_id = %d AND u.id NOT IN "
+                  "(SELECT t.assignee_id FROM tasks t WHERE t.project_id = %d)" % (r.randint(1, 1000), r.randint(1, 20000))),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("db")
+    parser.add_argument("server_log")
+    parser.add_argument("out")
+    parser.add_argument("--calls", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(42)
+    statements = []
+    for weight, make in PAGES:
+        statements += [make(rng) for _ in range(weight * args.calls)]
+    rng.shuffle(statements)
+    start = open(args.server_log, "rb").seek(0, 2)
+    script = "SET log_min_duration_statement = 0;\nSELECT 'planwise-app-pid:' || pg_backend_pid();\n"
+    script += "".join(s + ";\n" for s in statements)
+    out = subprocess.run(["psql", "-X", "-At", "-q", "-d", args.db], input=script,
+                         capture_output=True, text=True, check=True).stdout
+    pid = re.search(r"planwise-app-pid:(\d+)", out).group(1)
+    time.sleep(0.5)  # the server's stderr is flushed line by line; let the last one land
+    with open(args.server_log, "rb") as log:
+        log.seek(start)
+        lines = log.read().decode("utf-8", "replace").splitlines()
+    mine, keep = [], False
+    for line in lines:
+        if re.match(r"^\d{4}-\d\d-\d\d ", line):
+            keep = "[%s]" % pid in line.split(" ", 4)[2]
+        if keep and "pg_backend_pid" not in line and "log_min_duration_statement" not in line:
+            mine.append(line)
+    open(args.out, "w").write("\n".join(mine) + "\n")
+    print("%d statements, %d log lines for pid %s" % (len(statements), len(mine), pid))
+
+
+if __name__ == "__main__":
+    main()
