@@ -305,9 +305,11 @@ pub struct DropVerified {
 }
 
 impl DropVerified {
-    /// Safe when some statements were timed and none got slower beyond `margin`.
+    /// Safe when some statements were timed and none whose plan used the index got slower
+    /// beyond `margin`. A plan that did not use it is the planner's best without it too, so
+    /// any change in its time is noise.
     pub fn judge(&mut self, margin: f64) {
-        let slower = |s: &DropMeasure| slower_by(s.with_ms, s.without_ms, margin);
+        let slower = |s: &DropMeasure| s.used_index && slower_by(s.with_ms, s.without_ms, margin);
         self.safe_to_drop = match self.statements.as_slice() {
             [] => None,
             statements => Some(!statements.iter().any(slower)),
@@ -318,6 +320,7 @@ impl DropVerified {
     pub fn most_slowed(&self) -> Option<&DropMeasure> {
         self.statements
             .iter()
+            .filter(|s| s.used_index)
             .max_by(|a, b| (a.without_ms / a.with_ms).total_cmp(&(b.without_ms / b.with_ms)))
     }
 }
@@ -466,6 +469,30 @@ mod tests {
         let mixed = [measure(50.0, 1.0, true), measure(10.0, 13.0, true)];
         assert_eq!(verdict(&mixed, 0.2), Verdict::Slower);
         assert_eq!(verdict(&mixed, 0.5), Verdict::Faster);
+    }
+
+    #[test]
+    fn only_a_statement_using_an_index_can_need_it() {
+        let measure = |used_index, without_ms| DropMeasure {
+            fingerprint: "f".into(),
+            calls: 1,
+            with_ms: 5.0,
+            without_ms,
+            used_index,
+        };
+        let mut drop = DropVerified {
+            safe_to_drop: None,
+            runs: 3,
+            statements: vec![measure(false, 20.0), measure(true, 5.5)],
+            not_timed: Vec::new(),
+            not_verified: None,
+        };
+        drop.judge(0.2);
+        assert_eq!(drop.safe_to_drop, Some(true));
+        drop.statements.push(measure(true, 40.0));
+        drop.judge(0.2);
+        assert_eq!(drop.safe_to_drop, Some(false));
+        assert_eq!(drop.most_slowed().unwrap().without_ms, 40.0);
     }
 
     #[test]
