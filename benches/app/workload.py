@@ -62,7 +62,7 @@ def main():
     mine, keep = [], False
     for line in lines:
         if re.match(r"^\d{4}-\d\d-\d\d ", line):
-            keep = "[%s]" % pid in line.split(" ", 4)[2]
+            keep = " [%s] " % pid in line[:60]
         if keep and "pg_backend_pid" not in line and "log_min_duration_statement" not in line:
             mine.append(line)
     open(args.out, "w").write("\n".join(mine) + "\n")
