@@ -419,6 +419,14 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_statement_timeout, help_heading = heading::LIVE)]
     pub statement_timeout: std::time::Duration,
 
+    /// Also time the logged INSERT/UPDATE/DELETE statements on each index's table, without
+    /// and with it (what the index costs them): each run in a read-write transaction that is
+    /// rolled back, and only when the safety gate finds nothing it could call that acts
+    /// outside it — the table's triggers included (a default calling nextval() is volatile:
+    /// such an INSERT is refused).
+    #[arg(long, help_heading = heading::LIVE)]
+    pub include_writes: bool,
+
     /// Exit with status 1 when an index made a statement it serves slower by more than
     /// --regression-margin: a CI gate for index changes on a staging copy.
     #[arg(long, help_heading = heading::RULES)]

@@ -259,6 +259,79 @@ fn an_index_calling_a_function_of_the_database_is_never_built() {
 }
 
 #[test]
+fn writes_are_timed_only_when_asked_and_always_rolled_back() {
+    let Some(database) = scratch("verify_writes") else {
+        return;
+    };
+    runtime().block_on(async {
+        admin(&database.name)
+            .await
+            .batch_execute(
+                "CREATE FUNCTION planwise_test_audit() RETURNS trigger LANGUAGE plpgsql
+                     AS 'BEGIN RETURN NEW; END';
+                 CREATE TRIGGER audit BEFORE UPDATE ON accounts
+                     FOR EACH ROW EXECUTE FUNCTION planwise_test_audit()",
+            )
+            .await
+            .unwrap();
+    });
+    let log = log();
+    let mut text = std::fs::read_to_string(log.path()).unwrap();
+    for i in 0..10 {
+        text.push_str(&format!(
+            "2026-12-01 10:03:{i:02}.000 UTC [4260] LOG:  duration: 30.5 ms  statement: \
+             UPDATE events SET payload = 'planwise-x' WHERE kind = 'k1' AND id = {i}\n\
+             2026-12-01 10:03:{i:02}.500 UTC [4261] LOG:  duration: 1.5 ms  statement: \
+             UPDATE accounts SET name = 'planwise-x' WHERE id = {i}\n\
+             2026-12-01 10:03:{i:02}.700 UTC [4262] LOG:  duration: 9.5 ms  statement: \
+             SELECT id FROM accounts WHERE name = 'a{i}7'\n"
+        ));
+    }
+    std::fs::write(log.path(), text).unwrap();
+    let changed = || {
+        runtime().block_on(async {
+            let client = admin(&database.name).await;
+            let sql = "SELECT (SELECT count(*) FROM events WHERE payload = 'planwise-x')
+                            + (SELECT count(*) FROM accounts WHERE name = 'planwise-x')";
+            client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
+        })
+    };
+    let written = |report: &serde_json::Value| -> Vec<serde_json::Value> {
+        let kind = verified(report, "events(kind)");
+        let timed = kind["statements"].as_array().unwrap().iter();
+        timed.filter(|s| s["write"] == true).cloned().collect()
+    };
+    let without = report(
+        &verify_command(&database, &log, &["--runs", "1"])
+            .output()
+            .unwrap(),
+    );
+    assert!(written(&without).is_empty());
+    let output = verify_command(&database, &log, &["--runs", "1", "--include-writes"])
+        .output()
+        .unwrap();
+    let with = report(&output);
+    // The UPDATE of events ran (and an index on kind is upkeep for it); nothing it wrote stayed.
+    assert_eq!(
+        written(&with).len(),
+        1,
+        "{:#}",
+        verified(&with, "events(kind)")
+    );
+    assert_eq!(changed(), 0);
+    // The accounts UPDATE (a write on the table of the index for the name lookups) fires a
+    // trigger of the database's own: never run.
+    let refused = with["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "verify_refused")
+        .unwrap_or_else(|| panic!("nothing refused: {:#}", with["diagnostics"]));
+    let reason = refused["examples"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("planwise_test_audit"), "{reason}");
+}
+
+#[test]
 fn fail_on_regression_fails_only_when_a_statement_got_slower() {
     let Some(database) = scratch("verify_regress") else {
         return;

@@ -8,6 +8,7 @@
 //! runs. A statement the gate stops is refused, with the reason, and never sent.
 
 use super::explain::{Explain, Explainable};
+use super::safety::Purpose;
 use super::{DbError, Session, connect, runtime};
 use std::collections::BTreeMap;
 
@@ -63,7 +64,10 @@ impl Session {
         statement: &Explainable,
         trust_functions: bool,
     ) -> Result<Outcome, String> {
-        if let Some(reason) = self.refusal_to_measure(statement, trust_functions).await? {
+        if let Some(reason) = self
+            .refusal_to_measure(statement, trust_functions, Purpose::Run)
+            .await?
+        {
             return Ok(Outcome::Refused(reason));
         }
         self.rolled_back(MEASURE_TIMEOUT, self.explain(statement, Explain::Measure))
@@ -71,12 +75,14 @@ impl Session {
             .map(Outcome::Measured)
     }
 
-    /// Why the statement must not be run, if it must not: the safety gate on its text,
-    /// then on its verbose plan (planned inside a read-only transaction that is rolled back).
+    /// Why the statement must not be run for `purpose`, if it must not: the safety gate on
+    /// its text, then on its verbose plan (planned inside a read-only transaction that is
+    /// rolled back).
     pub async fn refusal_to_measure(
         &self,
         statement: &Explainable,
         trust_functions: bool,
+        purpose: Purpose,
     ) -> Result<Option<String>, String> {
         if let Some(reason) = self
             .refusal_to_plan(&statement.text, trust_functions)
@@ -86,7 +92,8 @@ impl Session {
         }
         self.rolled_back(MEASURE_TIMEOUT, async {
             let verbose = self.explain(statement, Explain::Verbose).await?;
-            self.refusal_to_run(&statement.text, &verbose).await
+            self.refusal_to_run(&statement.text, &verbose, purpose)
+                .await
         })
         .await
     }
@@ -97,7 +104,22 @@ impl Session {
         timeout: &str,
         work: impl std::future::Future<Output = Result<T, String>>,
     ) -> Result<T, String> {
-        self.run("BEGIN TRANSACTION READ ONLY").await?;
+        self.rolled_back_as(Purpose::Run, timeout, work).await
+    }
+
+    /// Runs `work` inside a transaction under `timeout`, then rolls it back: read-only, but
+    /// for `RunWrite` (a data-changing statement measured on a scratch copy).
+    pub(super) async fn rolled_back_as<T>(
+        &self,
+        purpose: Purpose,
+        timeout: &str,
+        work: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        let begin = match purpose {
+            Purpose::RunWrite => "BEGIN TRANSACTION READ WRITE",
+            Purpose::Plan | Purpose::Run => "BEGIN TRANSACTION READ ONLY",
+        };
+        self.run(begin).await?;
         let outcome = async {
             self.run(&format!("SET LOCAL statement_timeout = '{timeout}'"))
                 .await?;

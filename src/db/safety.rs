@@ -85,6 +85,10 @@ pub enum Purpose {
     Plan,
     /// `EXPLAIN ANALYZE`, inside a read-only transaction that is rolled back.
     Run,
+    /// `EXPLAIN ANALYZE` of a statement that may write, inside a read-write transaction that
+    /// is rolled back (`verify --include-writes`, on a scratch copy): as `Run`, its tables'
+    /// triggers judged too.
+    RunWrite,
 }
 
 /// A function the statement could make the server call, as the catalog describes it.
@@ -120,14 +124,16 @@ impl ReachedFunction {
                 "it may call {name} ({origin}), which planning alone can run; \
                  --trust-functions plans such statements"
             )),
-            Purpose::Run if !self.trusted() => Some(format!("it calls {name} ({origin})")),
-            Purpose::Run if DENIED.contains(&self.name.as_str()) => {
+            Purpose::Run | Purpose::RunWrite if !self.trusted() => {
+                Some(format!("it calls {name} ({origin})"))
+            }
+            Purpose::Run | Purpose::RunWrite if DENIED.contains(&self.name.as_str()) => {
                 Some(format!("it calls {name}, which acts outside the statement"))
             }
-            Purpose::Run if self.volatility == "v" => Some(format!(
+            Purpose::Run | Purpose::RunWrite if self.volatility == "v" => Some(format!(
                 "it calls {name}, which is volatile (may act outside the transaction)"
             )),
-            Purpose::Run => None,
+            Purpose::Run | Purpose::RunWrite => None,
         }
     }
 }
@@ -146,7 +152,7 @@ pub fn objection(
 /// Why a statement of this kind is never sent for `purpose`, if it is not.
 pub fn kind_objection(text: &str, purpose: Purpose) -> Option<String> {
     let allowed = match purpose {
-        Purpose::Plan => PLANNABLE,
+        Purpose::Plan | Purpose::RunWrite => PLANNABLE,
         Purpose::Run => RUNNABLE,
     };
     match leading_keyword(text) {
@@ -156,6 +162,16 @@ pub fn kind_objection(text: &str, purpose: Purpose) -> Option<String> {
             keyword.to_uppercase()
         )),
         None => Some("not a statement planwise sends".to_string()),
+    }
+}
+
+/// How a statement that passed the gate is run: a data-changing one (`verify
+/// --include-writes` only) in a read-write transaction that is rolled back, any other in a
+/// read-only one.
+pub fn purpose_to_run(text: &str) -> Purpose {
+    match leading_keyword(text).as_deref() {
+        Some("insert" | "update" | "delete") => Purpose::RunWrite,
+        _ => Purpose::Run,
     }
 }
 
@@ -195,24 +211,31 @@ impl Session {
         }
         let mentioned = mentions(text);
         let reached = self
-            .functions_reached(&mentioned.words, &mentioned.operators)
+            .functions_reached(&mentioned.words, &mentioned.operators, false)
             .await?;
         Ok(objection(&reached, Purpose::Plan, trust_functions))
     }
 
-    /// Why `text`, whose verbose plan is `plan`, must not run, if it must not.
-    pub async fn refusal_to_run(&self, text: &str, plan: &Value) -> Result<Option<String>, String> {
-        if let Some(objection) = kind_objection(text, Purpose::Run) {
+    /// Why `text`, whose verbose plan is `plan`, must not run for `purpose` (`Run` or
+    /// `RunWrite`), if it must not.
+    pub async fn refusal_to_run(
+        &self,
+        text: &str,
+        plan: &Value,
+        purpose: Purpose,
+    ) -> Result<Option<String>, String> {
+        if let Some(objection) = kind_objection(text, purpose) {
             return Ok(Some(objection));
         }
+        let triggers = purpose == Purpose::RunWrite;
         let written = mentions(text);
         let planned = plan_mentions(plan);
         for (names, operators) in [
             (&written.words, &written.operators),
             (&planned.calls, &planned.operators),
         ] {
-            let reached = self.functions_reached(names, operators).await?;
-            if let Some(objection) = objection(&reached, Purpose::Run, false) {
+            let reached = self.functions_reached(names, operators, triggers).await?;
+            if let Some(objection) = objection(&reached, purpose, false) {
                 return Ok(Some(objection));
             }
         }
@@ -225,7 +248,7 @@ impl Session {
     pub async fn refusal_to_build(&self, create_index: &str) -> Result<Option<String>, String> {
         let mentioned = mentions(create_index);
         let reached = self
-            .functions_reached(&mentioned.words, &mentioned.operators)
+            .functions_reached(&mentioned.words, &mentioned.operators, false)
             .await?;
         Ok(objection(&reached, Purpose::Run, false))
     }
@@ -234,11 +257,12 @@ impl Session {
         &self,
         names: &std::collections::BTreeSet<String>,
         operators: &std::collections::BTreeSet<String>,
+        triggers: bool,
     ) -> Result<Vec<ReachedFunction>, String> {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let operators: Vec<&str> = operators.iter().map(String::as_str).collect();
         let rows = self
-            .query(FUNCTIONS_REACHED, &[&names, &operators, &DENIED])
+            .query(FUNCTIONS_REACHED, &[&names, &operators, &DENIED, &triggers])
             .await?;
         rows.iter()
             .map(|row| {
@@ -324,6 +348,8 @@ mod tests {
         );
         assert_eq!(kind_objection("DELETE FROM t", Purpose::Plan), None);
         assert!(kind_objection("DELETE FROM t", Purpose::Run).is_some());
+        assert_eq!(kind_objection("DELETE FROM t", Purpose::RunWrite), None);
+        assert!(kind_objection("TRUNCATE t", Purpose::RunWrite).is_some());
         let explain = kind_objection("EXPLAIN (FORMAT JSON) SELECT 1", Purpose::Plan).unwrap();
         assert!(explain.contains("EXPLAIN"), "{explain}");
         assert!(kind_objection("COPY t TO PROGRAM 'rm -rf /'", Purpose::Plan).is_some());

@@ -331,7 +331,11 @@ fn write_verified(out: &mut String, verified: &IndexVerified, named: &Named) {
             human_duration(s.before_ms),
             human_duration(s.after_ms),
             if s.uses_index { "yes" } else { "no" },
-            if s.estimate_held() { "yes" } else { "no" }
+            match s.estimate_held() {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "— (a write)",
+            }
         );
     }
     for s in &verified.not_timed {

@@ -6,6 +6,7 @@ mod changes;
 
 use super::index_advice::{Statements, explainable};
 use super::{AnalyzeRun, emit_analysis, progress, run_analysis};
+use crate::analysis::facts::StatementKind;
 use crate::analysis::index::selection::Chosen;
 use crate::analysis::verification::{
     BuildFigures, IndexVerified, NotTimed, StatementMeasure, Summary, Timing, TogetherMeasure,
@@ -14,6 +15,7 @@ use crate::analysis::verification::{
 use crate::cli::VerifyArgs;
 use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, Timings, verify};
 use crate::findings::Finding;
+use crate::model::catalog::QualifiedName;
 use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::report::{Report, Verification};
 use crate::sql::fingerprint::format_id;
@@ -46,7 +48,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     })?;
     note_outcome(&mut run.profile.diagnostics, &outcome);
     let margin = args.regression_margin / 100.0;
-    let measured = measure_indexes(&run, chosen, &outcome, usize::from(args.runs), margin);
+    let measured = measure_indexes(
+        &run,
+        chosen,
+        &outcome,
+        usize::from(args.runs),
+        margin,
+        args.include_writes,
+    );
     let findings = std::mem::take(&mut run.findings);
     let runs = usize::from(args.runs);
     let rewrites = changes::rewrites_verified(&outcome, runs);
@@ -80,11 +89,33 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
-    let served: BTreeSet<u64> = chosen
+/// The logged statements that write `table` (what an index on it costs): with
+/// `--include-writes` only.
+fn writes_on(run: &AnalyzeRun, table: &QualifiedName, include_writes: bool) -> Vec<u64> {
+    if !include_writes {
+        return Vec::new();
+    }
+    let writes = [
+        StatementKind::Insert,
+        StatementKind::Update,
+        StatementKind::Delete,
+    ];
+    run.statements
+        .facts
         .iter()
-        .flat_map(|c| c.served.iter().map(|s| s.query))
-        .collect();
+        .filter(|(_, f)| writes.contains(&f.kind) && f.tables.iter().any(|t| t.table == *table))
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
+    let serves = |c: &Chosen| -> Vec<u64> {
+        let served = c.served.iter().map(|s| s.query);
+        served
+            .chain(writes_on(run, &c.def.table, args.include_writes))
+            .collect()
+    };
+    let served: BTreeSet<u64> = chosen.iter().flat_map(serves).collect();
     let statements: Statements<'_> = served
         .iter()
         .filter_map(|id| {
@@ -99,7 +130,7 @@ fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
             .iter()
             .map(|c| IndexRequest {
                 def: c.def.clone(),
-                serves: c.served.iter().map(|s| s.query).collect(),
+                serves: serves(c),
             })
             .collect(),
         rewrites: Vec::new(),
@@ -108,6 +139,7 @@ fn request(args: &VerifyArgs, run: &AnalyzeRun, chosen: &[Chosen]) -> Request {
         statement_timeout: args.statement_timeout,
         budget: args.verify_budget,
         trust_functions: args.analyze.index.cost.trust_functions,
+        include_writes: args.include_writes,
     }
 }
 
@@ -145,6 +177,7 @@ fn measure_indexes(
     outcome: &Outcome,
     runs: usize,
     margin: f64,
+    include_writes: bool,
 ) -> Vec<IndexVerified> {
     chosen
         .iter()
@@ -159,7 +192,7 @@ fn measure_indexes(
                 let name = String::new();
                 return IndexVerified::unverified(name, runs, chosen.size_bytes, reason.into());
             };
-            measure_index(run, chosen, measured, outcome, runs, margin)
+            measure_index(run, chosen, measured, outcome, runs, margin, include_writes)
         })
         .collect()
 }
@@ -171,6 +204,7 @@ fn measure_index(
     outcome: &Outcome,
     runs: usize,
     margin: f64,
+    include_writes: bool,
 ) -> IndexVerified {
     let unverified = |reason: String| {
         IndexVerified::unverified(measured.name.clone(), runs, chosen.size_bytes, reason)
@@ -198,8 +232,34 @@ fn measure_index(
                 before_ms: before.median_ms(),
                 after_ms: after.median_ms(),
                 uses_index: after.indexes_used.contains(&measured.name),
-                estimated_cost_before: served.before,
-                estimated_cost_after: served.after,
+                write: false,
+                estimated_cost_before: Some(served.before),
+                estimated_cost_after: Some(served.after),
+            }),
+            Err(reason) => not_timed.push(NotTimed {
+                fingerprint,
+                reason,
+            }),
+        }
+    }
+    let writes = writes_on(run, &chosen.def.table, include_writes);
+    // A write the index serves (an UPDATE … WHERE) is listed once, among the served.
+    let unserved = writes
+        .into_iter()
+        .filter(|id| !chosen.served.iter().any(|s| s.query == *id));
+    for id in unserved {
+        let fingerprint = format_id(id);
+        let calls = run.profile.queries.get(&id).map_or(0, |q| q.calls);
+        match timings_of(id, outcome, &measured.after) {
+            Ok((before, after)) => statements.push(StatementMeasure {
+                fingerprint,
+                calls,
+                before_ms: before.median_ms(),
+                after_ms: after.median_ms(),
+                uses_index: false,
+                write: true,
+                estimated_cost_before: None,
+                estimated_cost_after: None,
             }),
             Err(reason) => not_timed.push(NotTimed {
                 fingerprint,

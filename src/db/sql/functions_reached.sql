@@ -1,8 +1,10 @@
 -- The functions a statement could make the server call while planning or running it, that the
 -- safety gate must judge: those named by a word of the statement ($1), those behind its
 -- operators ($2), and those the relations it names bring in through their rules (view bodies,
--- followed through nested views), column defaults and row-level security policies. Built-in
--- functions that are not volatile and not named in $3 are safe for any purpose: left out.
+-- followed through nested views), column defaults and row-level security policies — and, for a
+-- statement that writes ($4), their triggers' functions (not the internal ones of foreign keys).
+-- Built-in functions that are not volatile and not named in $3 are safe for any purpose: left
+-- out.
 WITH RECURSIVE relation(oid) AS (
         SELECT c.oid FROM pg_class c WHERE c.relname = ANY($1::text[])
     UNION
@@ -29,6 +31,9 @@ reached(oid) AS (
         JOIN pg_depend d ON d.classid = b.classid AND d.objid = b.objid
         LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid
         WHERE d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass)
+    UNION
+        SELECT t.tgfoid FROM relation JOIN pg_trigger t ON t.tgrelid = relation.oid
+        WHERE $4::bool AND NOT t.tgisinternal
 )
 SELECT DISTINCT p.oid::int8 AS oid, n.nspname::text AS schema, p.proname::text AS name,
        p.provolatile::text AS volatility, e.extname::text AS extension

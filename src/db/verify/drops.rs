@@ -7,6 +7,7 @@
 use super::{Outcome, Request, Timings, lost};
 use crate::analysis::index::definition::qualified;
 use crate::db::explain::Explainable;
+use crate::db::safety::Purpose;
 use crate::db::{DbError, Session};
 use crate::model::catalog::QualifiedName;
 use std::time::Instant;
@@ -44,7 +45,7 @@ pub(super) async fn measure_drops(
         let mut runnable = Vec::new();
         for statement in &drop.statements {
             let timing = match reader
-                .refusal_to_measure(statement, request.trust_functions)
+                .refusal_to_measure(statement, request.trust_functions, Purpose::Run)
                 .await
             {
                 Ok(None) => reader.time(statement, request).await,

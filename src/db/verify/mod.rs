@@ -10,6 +10,7 @@
 //! read-only transaction that is rolled back.
 
 use super::explain::Explainable;
+use super::safety::{Purpose, purpose_to_run};
 use super::{DbError, STATEMENT_TIMEOUT_SECONDS, Session, connect, runtime};
 use crate::analysis::index::definition::{IndexDef, truncated};
 use crate::analysis::verification::Timing;
@@ -48,6 +49,9 @@ pub struct Request {
     /// When to stop starting new work.
     pub budget: Duration,
     pub trust_functions: bool,
+    /// Data-changing statements may be timed (each in a read-write transaction that is
+    /// rolled back); else they are refused by the gate.
+    pub include_writes: bool,
 }
 
 pub struct IndexRequest {
@@ -278,8 +282,12 @@ async fn gate<'r>(
 ) -> Result<Vec<&'r Explainable>, DbError> {
     let mut runnable = Vec::new();
     for statement in &request.statements {
+        let purpose = match request.include_writes {
+            true => purpose_to_run(&statement.text),
+            false => Purpose::Run,
+        };
         match reader
-            .refusal_to_measure(statement, request.trust_functions)
+            .refusal_to_measure(statement, request.trust_functions, purpose)
             .await
         {
             Ok(None) => runnable.push(statement),

@@ -4,6 +4,7 @@
 use super::{Outcome, Request, lost};
 use crate::analysis::verification::Timing;
 use crate::db::explain::Explainable;
+use crate::db::safety::Purpose;
 use crate::db::{DbError, Session};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -59,7 +60,7 @@ async fn compare_rewrite(
     let mut results = Vec::new();
     for statement in [&pair.original, &pair.rewrite, &both] {
         let result = match reader
-            .refusal_to_measure(statement, request.trust_functions)
+            .refusal_to_measure(statement, request.trust_functions, Purpose::Run)
             .await
         {
             Ok(Some(reason)) => Err(format!("not run: {reason}")),

@@ -4,6 +4,7 @@
 use super::Request;
 use crate::analysis::verification::Timing;
 use crate::db::explain::{Explain, Explainable};
+use crate::db::safety::purpose_to_run;
 use crate::db::{DbError, Session};
 use serde_json::Value;
 
@@ -47,7 +48,8 @@ impl Session {
         for run in 0..=request.runs {
             let explained = self.explain(statement, Explain::Time);
             let plan = if own_transaction {
-                self.rolled_back(&timeout, explained).await?
+                let purpose = purpose_to_run(&statement.text);
+                self.rolled_back_as(purpose, &timeout, explained).await?
             } else {
                 explained.await?
             };
