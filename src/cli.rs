@@ -440,11 +440,7 @@ pub struct VerifyArgs {
 
 /// `10m`, `90s`, `1h`, `500ms` → a duration.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
+    let (text, number, unit) = number_and_unit(text);
     let number: f64 = number
         .parse()
         .ok()
@@ -578,13 +574,19 @@ pub fn parse_table_rows(text: &str) -> Result<BTreeMap<QualifiedName, f64>, Stri
     Ok(rows)
 }
 
-/// `500MB` → 5e8 bytes.
-pub fn parse_size(text: &str) -> Result<f64, String> {
+/// `500MB` → (`500MB`, `500`, `MB`): the text trimmed, its number and its unit.
+fn number_and_unit(text: &str) -> (&str, &str, &str) {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
+    (text, number, unit)
+}
+
+/// `500MB` → 5e8 bytes.
+pub fn parse_size(text: &str) -> Result<f64, String> {
+    let (text, number, unit) = number_and_unit(text);
     let number: f64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a size like 500MB"))?;
