@@ -14,23 +14,55 @@ use crate::model::plans::{
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// A plan and the statement it is the plan of.
+/// A logged plan's statement, and its tree still unread: the statement is read first, so
+/// that a plan its statement does not keep (`QueryEvents::keeps`) costs no tree.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ReadPlan<'a> {
+pub struct Logged<'a> {
     pub query: Cow<'a, str>,
-    pub plan: LoggedPlan,
+    body: Body<'a>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Body<'a> {
+    /// The text format's tree, from its root node's line.
+    Text(&'a str),
+    /// The whole JSON document.
+    Json(&'a str),
 }
 
 /// The plan after `duration: N ms  plan:` (`text` starts on the line after it); `None`
 /// when it is in neither format planwise reads (YAML, XML) or is cut short.
-pub fn read(text: &str, duration_us: u64) -> Option<ReadPlan<'_>> {
+pub fn statement(text: &str) -> Option<Logged<'_>> {
     let text = text.trim_start_matches('\n');
-    let mut read = match text.as_bytes().first()? {
-        b'{' => read_json(text)?,
-        _ => read_text(text)?,
-    };
-    read.plan.duration_us = duration_us;
-    Some(read)
+    match text.as_bytes().first()? {
+        b'{' => {
+            let only: QueryOnly = serde_json::from_str(text).ok()?;
+            Some(Logged {
+                query: only.query,
+                body: Body::Json(text),
+            })
+        }
+        _ => text_statement(text),
+    }
+}
+
+impl Logged<'_> {
+    /// The plan's tree; `duration_us` is its line's duration.
+    pub fn tree(&self, duration_us: u64) -> Option<LoggedPlan> {
+        let mut plan = match self.body {
+            Body::Text(tree) => text_tree(tree)?,
+            Body::Json(document) => json_tree(document)?,
+        };
+        plan.duration_us = duration_us;
+        Some(plan)
+    }
+}
+
+/// The statement of a JSON plan, the rest skipped unread.
+#[derive(serde::Deserialize)]
+struct QueryOnly<'a> {
+    #[serde(rename = "Query Text", borrow)]
+    query: Cow<'a, str>,
 }
 
 // ---- the text format ----
@@ -38,7 +70,7 @@ pub fn read(text: &str, duration_us: u64) -> Option<ReadPlan<'_>> {
 /// `Query Text: …` (maybe several lines), then the root node, `->` children indented
 /// under their parent, each node's details indented under it, and plan-wide sections
 /// (`JIT:`, `Trigger …`, `Settings: …`) at the left margin after the tree.
-fn read_text(text: &str) -> Option<ReadPlan<'_>> {
+fn text_statement(text: &str) -> Option<Logged<'_>> {
     let rest = text.strip_prefix("Query Text: ")?;
     // The statement may span lines: the plan starts at the first line with a node's costs
     // (auto_explain always prints them).
@@ -51,11 +83,9 @@ fn read_text(text: &str) -> Option<ReadPlan<'_>> {
         }
         start = end? + 1;
     };
-    let query = rest[..plan_start - 1].trim_end();
-    let plan = text_tree(&rest[plan_start..])?;
-    Some(ReadPlan {
-        query: Cow::Borrowed(query),
-        plan,
+    Some(Logged {
+        query: Cow::Borrowed(rest[..plan_start - 1].trim_end()),
+        body: Body::Text(&rest[plan_start..]),
     })
 }
 
@@ -261,9 +291,8 @@ fn jit_total(timing: &str) -> Option<u64> {
 
 // ---- the JSON format ----
 
-fn read_json(text: &str) -> Option<ReadPlan<'static>> {
-    let value: Value = serde_json::from_str(text).ok()?;
-    let query = value.get("Query Text")?.as_str()?.to_string();
+fn json_tree(document: &str) -> Option<LoggedPlan> {
+    let value: Value = serde_json::from_str(document).ok()?;
     let mut plan = LoggedPlan {
         jit_us: value
             .pointer("/JIT/Timing/Total")
@@ -272,10 +301,7 @@ fn read_json(text: &str) -> Option<ReadPlan<'static>> {
         ..LoggedPlan::default()
     };
     json_node(value.get("Plan")?, 0, &mut plan)?;
-    Some(ReadPlan {
-        query: Cow::Owned(query),
-        plan,
-    })
+    Some(plan)
 }
 
 fn json_node(value: &Value, depth: u16, plan: &mut LoggedPlan) -> Option<()> {
@@ -351,6 +377,22 @@ fn json_node(value: &Value, depth: u16, plan: &mut LoggedPlan) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A plan and the statement it is the plan of.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ReadPlan<'a> {
+        query: Cow<'a, str>,
+        plan: LoggedPlan,
+    }
+
+    fn read(text: &str, duration_us: u64) -> Option<ReadPlan<'_>> {
+        let logged = statement(text)?;
+        let plan = logged.tree(duration_us)?;
+        Some(ReadPlan {
+            query: logged.query,
+            plan,
+        })
+    }
 
     /// What PostgreSQL 15's auto_explain logged (text format, ANALYZE and BUFFERS).
     const NESTED_LOOP: &str = "\nQuery Text: SELECT i.id, p.name FROM order_items i\n  JOIN products p ON p.id = i.product_id WHERE i.qty = 2;

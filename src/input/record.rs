@@ -216,21 +216,22 @@ impl<'f> RecordSink<'f> {
         }
     }
 
-    /// A plan `auto_explain` logged: counted, and kept by the statement it names.
+    /// A plan `auto_explain` logged: counted, and kept by the statement it names when it
+    /// is one of its slowest (its tree read only then).
     fn apply_plan(&mut self, text: &str, us: u64) {
-        let Some(read) = plans::read(text, us) else {
+        let Some(logged) = plans::statement(text) else {
             // YAML or XML, or cut short: a plan all the same.
             self.profile.events.plans += 1;
             return;
         };
-        if is_own_statement(&read.query) {
+        if is_own_statement(&logged.query) {
             return;
         }
         self.profile.events.plans += 1;
-        let (id, normalized) = self.fingerprint(&read.query);
-        self.profile
-            .query_events(id, &normalized)
-            .plan_logged(read.plan);
+        let (id, normalized) = self.fingerprint(&logged.query);
+        let events = self.profile.query_events(id, &normalized);
+        let tree = events.keeps(us).then(|| logged.tree(us)).flatten();
+        events.plan_logged(tree);
     }
 
     /// The fingerprint and normalized text of a statement.

@@ -338,10 +338,16 @@ impl QueryEvents {
 }
 
 impl QueryEvents {
-    /// A plan `auto_explain` logged for the statement.
-    pub fn plan_logged(&mut self, plan: LoggedPlan) {
+    /// Whether a plan that ran `duration_us` would be one of the slowest kept.
+    pub fn keeps(&self, duration_us: u64) -> bool {
+        plans::would_keep(&self.slowest_plans, duration_us)
+    }
+
+    /// A plan `auto_explain` logged for the statement, with its tree when it is kept (and
+    /// could be read).
+    pub fn plan_logged(&mut self, plan: Option<LoggedPlan>) {
         self.plans += 1;
-        plans::keep_slowest(&mut self.slowest_plans, [plan]);
+        plans::keep_slowest(&mut self.slowest_plans, plan);
     }
 }
 

@@ -182,6 +182,15 @@ impl LoggedPlan {
     }
 }
 
+/// Whether a plan that ran `duration_us` would be among `kept` (as slow as the last kept
+/// is not enough: among plans as slow, the first seen are kept).
+pub fn would_keep(kept: &[LoggedPlan], duration_us: u64) -> bool {
+    kept.len() < KEPT_PLANS
+        || kept
+            .last()
+            .is_some_and(|last| duration_us > last.duration_us)
+}
+
 /// Keeps the slowest plans of a statement, at most [`KEPT_PLANS`], slowest first; among
 /// plans as slow, the ones seen first.
 pub fn keep_slowest(kept: &mut Vec<LoggedPlan>, more: impl IntoIterator<Item = LoggedPlan>) {
@@ -224,6 +233,7 @@ mod tests {
         let mut kept = vec![plan(5, false)];
         keep_slowest(&mut kept, [plan(1, false), plan(9, false), plan(5, true)]);
         keep_slowest(&mut kept, [plan(2, false)]);
+        assert!(!would_keep(&kept, 5) && would_keep(&kept, 6));
         let kept: Vec<_> = kept.iter().map(|p| (p.duration_us, p.analyzed)).collect();
         assert_eq!(kept, [(9, false), (5, false), (5, true)]);
     }
