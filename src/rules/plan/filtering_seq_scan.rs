@@ -29,9 +29,8 @@
 //! Not estimated from the plan: the finding gives the rows read and removed per execution.
 //! The index advisor prices the index from the schema and statistics.
 
-use super::{in_plans, nodes_where, planned, statement, table_of};
+use super::{Wrapped, filtered_columns, in_plans, nodes_where, planned, statement, table_of};
 use crate::findings::{Category, Finding, Severity};
-use crate::model::catalog::QualifiedName;
 use crate::model::ddl::quote_identifier;
 use crate::model::plans::{NodeKind, PlanNode};
 use crate::rules::{Check, Context, Rule};
@@ -61,20 +60,6 @@ fn mostly_removed(node: &PlanNode) -> Option<(u64, u64)> {
         .then_some((read, removed))
 }
 
-/// The columns the statement filters `table` on, from its facts.
-fn filtered_columns(context: &Context<'_>, fingerprint: u64, table: &QualifiedName) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
-    let Some(facts) = context.facts.get(&fingerprint) else {
-        return columns;
-    };
-    for predicate in facts.predicates.iter().filter(|p| &p.column.table == table) {
-        if predicate.wrapped_in.is_none() && !columns.contains(&predicate.column.column) {
-            columns.push(predicate.column.column.clone());
-        }
-    }
-    columns
-}
-
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     for (fingerprint, stats) in planned(context) {
         let (scans, plans) = nodes_where(stats, |_, _, node| {
@@ -90,7 +75,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             }
             seen.push(relation);
             let table = table_of(context, fingerprint, relation);
-            let columns = filtered_columns(context, fingerprint, &table);
+            let columns = filtered_columns(context, fingerprint, &table, Wrapped::Left);
             let index = match columns.as_slice() {
                 [] => String::new(),
                 columns => {

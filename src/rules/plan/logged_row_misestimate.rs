@@ -36,7 +36,7 @@
 //! Not estimated: what better estimates save depends on the plan they lead to. The finding
 //! gives the scan's estimate, what came, and how many of the kept plans showed it.
 
-use super::{in_plans, nodes_where, planned, statement, table_of};
+use super::{Wrapped, filtered_columns, in_plans, nodes_where, planned, statement, table_of};
 use crate::findings::{Category, Finding, Severity};
 use crate::model::plans::PlanNode;
 use crate::rules::{Check, Context, Rule};
@@ -88,9 +88,15 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 Some(filter) => format!(" (filter `{filter}`)"),
                 None => String::new(),
             };
+            let columns = filtered_columns(context, fingerprint, &table, Wrapped::Taken);
+            let on = match columns.as_slice() {
+                [] => "the filtered columns or expression".to_string(),
+                [column] => format!("{column} (or the expression on it)"),
+                columns => format!("({}) together", columns.join(", ")),
+            };
             out.push(Finding {
                 message: format!(
-                    "`{}` on {table} expected {} row{} and {} came ({factor:.0}×){filter} in `{}`, {}: ANALYZE it, and if the estimate stays off, CREATE STATISTICS on the filtered columns or expression",
+                    "`{}` on {table} expected {} row{} and {} came ({factor:.0}×){filter} in `{}`, {}: ANALYZE it, and if the estimate stays off, CREATE STATISTICS on {on}",
                     node.name,
                     thousands(node.plan_rows as f64),
                     if node.plan_rows == 1 { "" } else { "s" },
@@ -100,6 +106,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 sql: Some(format!("ANALYZE {table};")),
                 table: Some(table),
+                columns,
                 queries: vec![format_id(fingerprint)],
                 ..RULE.finding()
             });

@@ -94,3 +94,32 @@ fn kilobytes(kb: u64) -> String {
         _ => format!("{:.1} MB", kb as f64 / 1024.0),
     }
 }
+
+/// Whether [`filtered_columns`] takes the columns a function or operator wraps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wrapped {
+    /// An index on the column would not serve the condition.
+    Left,
+    Taken,
+}
+
+/// The columns the statement filters `table` on, from its facts (none when planwise could
+/// not read the statement: a plan's `Query Text` may be a function's expression).
+fn filtered_columns(
+    context: &Context<'_>,
+    fingerprint: u64,
+    table: &QualifiedName,
+    wrapped: Wrapped,
+) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    let Some(facts) = context.facts.get(&fingerprint) else {
+        return columns;
+    };
+    for predicate in facts.predicates.iter().filter(|p| &p.column.table == table) {
+        let wanted = wrapped == Wrapped::Taken || predicate.wrapped_in.is_none();
+        if wanted && !columns.contains(&predicate.column.column) {
+            columns.push(predicate.column.column.clone());
+        }
+    }
+    columns
+}
