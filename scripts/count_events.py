@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Counts the events of the events run in its three logs, independently of planwise.
+"""Counts the events of the events run in its three logs, independently of planwise
+(`count_events.py STAGE`), or the auto_explain plans of the plans run (`count_events.py
+STAGE plans`: STAGE/plans.{log,csv,json} → plans-facts.json and plans.md).
 
 Used by scripts/make-event-fixtures.sh: reads STAGE/events.{log,csv,json}, checks the three
 formats give the same counts and that the counts match what the driver did (DRIVER_JSON),
@@ -142,6 +144,139 @@ def count(entries):
         "checkpoint_reasons": dict(sorted(checkpoint_reasons.items())),
         "deadlock_statements": sorted(deadlock_pairs),
     }
+
+
+# ---- the plans run (argument "plans"): auto_explain plans per statement ----
+
+PLAN = re.compile(r"^duration: ([\d.]+) ms  plan:\n(.*)$", re.S)
+TIMED = re.compile(r"^duration: [\d.]+ ms  (?:statement|execute [^:]+): (.*)$", re.S)
+SORT_DISK = re.compile(r"Sort Method: [a-z -]+?  Disk: (\d+)kB")
+HEAP_FETCHES = re.compile(r"Heap Fetches: (\d+)")
+WORKERS = re.compile(r"Workers Planned: (\d+)\n\s*Workers Launched: (\d+)")
+
+
+def json_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from json_nodes(child)
+
+
+def read_plan(body):
+    """The statement a plan names, its format, whether it has actual figures, and the
+    figures tests/log_plans.rs checks planwise's tree against."""
+    if body.startswith("{"):
+        plan = json.loads(body)
+        nodes = list(json_nodes(plan["Plan"]))
+        sort_disk = [n["Sort Space Used"] for n in nodes if n.get("Sort Space Type") == "Disk"]
+        figures = {
+            "sort_disk_kb": max(sort_disk, default=None),
+            "heap_fetches": max((n["Heap Fetches"] for n in nodes if "Heap Fetches" in n), default=None),
+            "workers": next(([n["Workers Planned"], n["Workers Launched"]] for n in nodes if "Workers Planned" in n), None),
+            "jit": "JIT" in plan,
+            "nodes": len(nodes),
+        }
+        return plan["Query Text"], "json", "Actual Loops" in plan["Plan"], figures
+    assert body.startswith("Query Text: "), body[:80]
+    query, tree = body[len("Query Text: "):].split("\n", 1)  # the driver's statements are one line
+    workers = WORKERS.search(tree)
+    figures = {
+        "sort_disk_kb": max((int(k) for k in SORT_DISK.findall(tree)), default=None),
+        "heap_fetches": max((int(k) for k in HEAP_FETCHES.findall(tree)), default=None),
+        "workers": [int(workers[1]), int(workers[2])] if workers else None,
+        "jit": "\nJIT:\n" in "\n" + tree,
+        "nodes": 1 + tree.count("->  "),
+    }
+    return query, "text", "(actual " in tree or "(never executed)" in tree, figures
+
+
+def count_plans(entries):
+    by_statement = defaultdict(lambda: {"plans": 0, "executions": 0, "formats": Counter(), "figures": []})
+    formats = Counter()
+    for e in entries:
+        if e["sev"] != "LOG":
+            continue
+        if m := PLAN.match(e["msg"]):
+            query, fmt, analyzed, figures = read_plan(m[2])
+            by_statement[query]["plans"] += 1
+            by_statement[query]["formats"][fmt + (" analyzed" if analyzed else "")] += 1
+            if figures not in by_statement[query]["figures"]:
+                by_statement[query]["figures"].append(figures)
+            formats[fmt + (" analyzed" if analyzed else "")] += 1
+        elif m := TIMED.match(e["msg"]):
+            by_statement[m[1]]["executions"] += 1
+    return {
+        "totals": {"plans": sum(s["plans"] for s in by_statement.values()), **dict(sorted(formats.items()))},
+        "by_statement": {q: {**s, "formats": dict(sorted(s["formats"].items()))} for q, s in sorted(by_statement.items())},
+    }
+
+
+def plans_main():
+    runs = {name: count_plans(reader(os.path.join(STAGE, name)))
+            for name, reader in [("plans.log", stderr_entries), ("plans.csv", csv_entries), ("plans.json", json_entries)]}
+    log = runs["plans.log"]
+    for name, other in runs.items():
+        if other != log:
+            raise SystemExit(f"{name} counts differ from plans.log:\n{other}\n{log}")
+    by = log["by_statement"]
+    stmt = lambda prefix: next(s for q, s in by.items() if q.startswith(prefix))
+    parts = sum(1 for k in DRIVER if k.startswith("part_"))
+    checks = [
+        # A plan per execution: the sort ran in two text parts and the JSON part.
+        (stmt("SELECT id, order_id, product_id, price FROM order_items ORDER BY")["plans"],
+         DRIVER["sort_spill_executions"], "a plan per sort"),
+        (stmt("SELECT id, order_id, product_id, price FROM order_items ORDER BY")["executions"],
+         DRIVER["sort_spill_executions"], "a statement line per sort"),
+        (stmt("SELECT id, status, total FROM orders WHERE user_id = $1")["plans"],
+         DRIVER["filter_scan_executions"], "a plan per filtering scan"),
+        (stmt("SELECT count(*) FROM order_items WHERE id % 2 = 0")["plans"],
+         DRIVER["misestimate_executions"], "a plan per misestimated count"),
+        # The function's statement is planned inside it: a plan without a statement line.
+        (stmt("(SELECT count(*) FROM orders WHERE user_id = p_user)")["plans"],
+         DRIVER["nested_executions"], "a nested plan per call of order_count"),
+        (stmt("(SELECT count(*) FROM orders WHERE user_id = p_user)")["executions"], 0,
+         "no statement line for a nested statement"),
+        (stmt("SELECT count(*) FROM order_items WHERE qty = 3")["figures"][0]["workers"], [2, 0],
+         "workers planned, none launched"),
+        (all(f["jit"] for f in stmt("SELECT status, count(*) FROM orders")["figures"]), True, "JIT"),
+        (all(f["sort_disk_kb"] for f in stmt("SELECT id, order_id, product_id, price FROM order_items ORDER BY")["figures"]), True, "the sort on disk"),
+        (sorted(log["totals"]), ["json", "json analyzed", "plans", "text analyzed"], "the formats"),
+        (parts, 4, "the four parts"),
+    ]
+    for got, expected, what in checks:
+        if got != expected:
+            raise SystemExit(f"{what}: the log says {got}, the driver expects {expected}")
+    facts = {
+        "generated_by": "scripts/make-event-fixtures.sh (do not edit)",
+        "server": VERSION,
+        "driver": DRIVER,
+        "log": log,
+    }
+    with open(os.path.join(STAGE, "plans-facts.json"), "w", encoding="utf-8") as f:
+        json.dump(facts, f, indent=2)
+        f.write("\n")
+    settings = [l.strip() for l in open(os.path.join(os.path.dirname(__file__), "make-event-fixtures.sh"))
+                .read().split("configure_run plans <<'EOF'\n")[1].split("\nEOF")[0].splitlines()]
+    with open(os.path.join(STAGE, "plans.md"), "w", encoding="utf-8") as f:
+        f.write("# The plans run: `plans.log`, `plans.csv`, `plans.json`\n\n")
+        f.write("**Generated by `scripts/make-event-fixtures.sh` - do not edit by hand.** One run of a\n")
+        f.write(f"throw-away cluster ({VERSION.split(' on ')[0]}) logging to stderr, csvlog and jsonlog at once with\n\n")
+        f.write("```\n" + "\n".join(settings) + "\n```\n\n")
+        f.write("and, part by part, `auto_explain.log_format`, `log_analyze` and `log_timing` reloaded: text\n")
+        f.write("with timing, JSON with timing, text without timing, JSON without ANALYZE. The driver\n")
+        f.write("(`scripts/workload/plans/`) did, counted as it did it:\n\n| action | count |\n| --- | --- |\n")
+        for k, v in DRIVER.items():
+            f.write(f"| {k} | {v} |\n")
+        f.write("\nPlans and statement lines per statement, counted by `scripts/count_events.py` (the same\n")
+        f.write("in the three files):\n\n| statement | plans | statement lines |\n| --- | --- | --- |\n")
+        for q, s in by.items():
+            if s["plans"]:
+                f.write(f"| `{q}` | {s['plans']} | {s['executions']} |\n")
+    print(json.dumps(log["totals"]), file=sys.stderr)
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "plans":
+    plans_main()
+    sys.exit(0)
 
 
 stderr = count(stderr_entries(os.path.join(STAGE, "events.log")))

@@ -39,6 +39,8 @@ pub enum Category {
     Maintenance,
     Migration,
     Partitioning,
+    /// What `auto_explain` plans in the log show: misestimates, filtering scans, spills.
+    Plan,
     Rewrite,
     Sharding,
     /// Sorts and hashes that overflowed `work_mem` into temporary files.
@@ -47,7 +49,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 12] = [
+    pub const ALL: [Category; 13] = [
         Category::Batching,
         Category::Caching,
         Category::Contention,
@@ -56,6 +58,7 @@ impl Category {
         Category::Maintenance,
         Category::Migration,
         Category::Partitioning,
+        Category::Plan,
         Category::Rewrite,
         Category::Sharding,
         Category::Spill,
@@ -73,6 +76,7 @@ impl Category {
             Category::Maintenance => "maintenance",
             Category::Migration => "migration",
             Category::Partitioning => "partitioning",
+            Category::Plan => "plan",
             Category::Rewrite => "rewrite",
             Category::Sharding => "sharding",
             Category::Spill => "spill",
@@ -91,6 +95,7 @@ impl Category {
             Category::Maintenance => "MAINT",
             Category::Migration => "MIG",
             Category::Partitioning => "PART",
+            Category::Plan => "PLAN",
             Category::Rewrite => "RW",
             Category::Sharding => "SHARD",
             Category::Spill => "SPILL",

@@ -268,6 +268,13 @@ rule_cases! {
     MIG029
     PART001
     PART002
+    PLAN001
+    PLAN002
+    PLAN003
+    PLAN004
+    PLAN005
+    PLAN006
+    PLAN007
     RW001
     RW002
     RW003

@@ -15,6 +15,7 @@ pub mod json_scan;
 pub mod jsonlog;
 pub mod nothing_read;
 pub mod pgss;
+pub mod plans;
 pub mod prefix;
 pub mod prefix_guess;
 pub mod record;

@@ -40,7 +40,9 @@ pub fn check(
         reason,
         misread,
     };
-    if summary.statements > 0 {
+    // A log of auto_explain plans alone (log_min_duration_statement off) names its
+    // statements in the plans.
+    if summary.statements > 0 || profile.events.plans > 0 {
         return None;
     }
     if sample.trim_ascii().is_empty() {

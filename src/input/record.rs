@@ -6,6 +6,7 @@
 //! the three formats give the same fingerprints and counts.
 
 use super::events::{self, Event};
+use super::plans;
 use crate::model::diagnostics::{Example, Kind};
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
@@ -57,6 +58,8 @@ enum Message<'a> {
     Started { statement: &'a str },
     /// A duration on its own.
     Duration { us: u64 },
+    /// An `auto_explain` plan and its executor time: not a call (see `plans`).
+    Plan { us: u64, text: &'a str },
     /// `connection received` / `connection authorized` (`log_connections`).
     Connected { authorized: bool },
     /// `disconnection: session time: …` (`log_disconnections`).
@@ -129,6 +132,7 @@ impl<'f> RecordSink<'f> {
                 return self.profile.session_ended(record.session);
             }
             Message::Event(event) => return self.apply_event(record, event, at),
+            Message::Plan { us, text } => return self.apply_plan(text, us),
             Message::Other => return,
         };
         if is_own_statement(statement) {
@@ -210,6 +214,24 @@ impl<'f> RecordSink<'f> {
                 .collect();
             self.profile.deadlock(&statements);
         }
+    }
+
+    /// A plan `auto_explain` logged: counted, and kept by the statement it names when it
+    /// is one of its slowest (its tree read only then).
+    fn apply_plan(&mut self, text: &str, us: u64) {
+        let Some(logged) = plans::statement(text) else {
+            // YAML or XML, or cut short: a plan all the same.
+            self.profile.events.plans += 1;
+            return;
+        };
+        if is_own_statement(&logged.query) {
+            return;
+        }
+        self.profile.events.plans += 1;
+        let (id, normalized) = self.fingerprint(&logged.query);
+        let events = self.profile.query_events(id, &normalized);
+        let tree = events.keeps(us).then(|| logged.tree(us)).flatten();
+        events.plan_logged(tree);
     }
 
     /// The fingerprint and normalized text of a statement.
@@ -336,7 +358,10 @@ fn classify(message: &str) -> Option<Message<'_>> {
         }
         return Some(match statement_of(rest) {
             Some(statement) => Message::Executed { us, statement },
-            None => Message::Other,
+            None => match rest.strip_prefix("plan:") {
+                Some(text) => Message::Plan { us, text },
+                None => Message::Other,
+            },
         });
     }
     if message.starts_with("connection received:") {
@@ -446,6 +471,11 @@ mod tests {
         assert!(matches!(
             classify("database system is ready to accept connections"),
             Some(Message::Other)
+        ));
+        // A plan names its statement, but is not a call of it.
+        assert!(matches!(
+            classify("duration: 0.169 ms  plan:\nQuery Text: SELECT 1\nResult  (cost=0.00..0.01 rows=1 width=4)"),
+            Some(Message::Plan { us: 169, text }) if text.starts_with("\nQuery Text: SELECT 1")
         ));
         assert!(classify("duration: abc ms").is_none());
         assert_eq!(

@@ -6,6 +6,7 @@
 //! caused is in its [`QueryEvents`], boxed in the query's stats: most statements never
 //! spill or wait, and a profile of many distinct statements should not pay for the room.
 
+use super::plans::{self, LoggedPlan};
 use super::time::Millis;
 use super::workload::{Profile, Seen};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct Events {
-    /// `auto_explain` plans read (none yet: plans are not read).
+    /// `auto_explain` plans read.
     pub plans: u64,
     /// Every temporary file logged (`log_temp_files`).
     pub temp_files: TempFiles,
@@ -289,7 +290,10 @@ impl Connections {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct QueryEvents {
+    /// `auto_explain` plans of the statement, and the slowest of them (at most
+    /// `plans::KEPT_PLANS`).
     pub plans: u64,
+    pub slowest_plans: Vec<LoggedPlan>,
     pub temp_files: TempFiles,
     /// `still waiting` entries of the statement, and the waits of its `acquired … after`.
     pub lock_waits: u64,
@@ -304,6 +308,7 @@ pub struct QueryEvents {
 impl QueryEvents {
     pub const NONE: QueryEvents = QueryEvents {
         plans: 0,
+        slowest_plans: Vec::new(),
         temp_files: TempFiles {
             count: 0,
             bytes: 0,
@@ -322,12 +327,27 @@ impl QueryEvents {
 
     pub fn merge(&mut self, other: &QueryEvents) {
         self.plans += other.plans;
+        plans::keep_slowest(&mut self.slowest_plans, other.slowest_plans.iter().cloned());
         self.temp_files.merge(other.temp_files);
         self.lock_waits += other.lock_waits;
         self.locks_acquired += other.locks_acquired;
         self.lock_acquired_wait_us += other.lock_acquired_wait_us;
         self.cancellations.merge(other.cancellations);
         self.deadlocks += other.deadlocks;
+    }
+}
+
+impl QueryEvents {
+    /// Whether a plan that ran `duration_us` would be one of the slowest kept.
+    pub fn keeps(&self, duration_us: u64) -> bool {
+        plans::would_keep(&self.slowest_plans, duration_us)
+    }
+
+    /// A plan `auto_explain` logged for the statement, with its tree when it is kept (and
+    /// could be read).
+    pub fn plan_logged(&mut self, plan: Option<LoggedPlan>) {
+        self.plans += 1;
+        plans::keep_slowest(&mut self.slowest_plans, plan);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod distinct;
 mod entries;
 pub mod events;
 pub mod latency;
+pub mod plans;
 pub mod server_setup;
 pub mod session;
 pub mod tally;

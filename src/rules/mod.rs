@@ -11,6 +11,7 @@ pub mod index;
 pub mod maintenance;
 pub mod migration;
 pub mod partitioning;
+pub mod plan;
 pub mod rewrite;
 pub mod sharding;
 pub mod spill;
@@ -222,6 +223,13 @@ pub static RULES: &[&Rule] = &[
     &migration::constraint_will_fail::RULE,
     &partitioning::partition_large_table::RULE,
     &partitioning::partition_not_pruned::RULE,
+    &plan::logged_row_misestimate::RULE,
+    &plan::filtering_seq_scan::RULE,
+    &plan::plan_spill_to_disk::RULE,
+    &plan::nested_loop_many_loops::RULE,
+    &plan::heap_fetches::RULE,
+    &plan::jit_dominates::RULE,
+    &plan::workers_not_launched::RULE,
     &rewrite::offset_pagination::RULE,
     &rewrite::not_in_subquery::RULE,
     &rewrite::select_star::RULE,
