@@ -17,7 +17,7 @@ pub mod word_locks;
 use crate::findings::{Finding, Location, LockMode};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
 use crate::model::ddl::RelationKind;
-use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
+use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, Skip, SkippedStatement, StatementLoad};
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
@@ -340,6 +340,9 @@ pub struct MigrationWalk {
     /// The tables neither the schema nor the migrations created, checked as existing tables
     /// of unknown size and traffic.
     pub assumed_tables: BTreeSet<QualifiedName>,
+    /// Every statement reported as not understood (`unparsed_statement`, `unparsed_ddl`),
+    /// with its place and kind.
+    pub unparsed: Vec<SkippedStatement>,
     /// The schema after the migrations.
     pub schema: SchemaLoad,
 }
@@ -484,6 +487,19 @@ fn walk_script(
         } else {
             loader.load_parsed(&statement.words, statement.line, &script.file, Some(parsed))
         };
+        let unparsed = match (parsed, load) {
+            (_, StatementLoad::Unparsed) => true,
+            (Err(_), StatementLoad::Ignored) => !read_by_words,
+            _ => false,
+        };
+        if unparsed {
+            walk.unparsed.push(SkippedStatement {
+                file: script.file.clone(),
+                line: statement.line as u64,
+                head: statement.words.head(),
+                skip: Skip::Unparsed,
+            });
+        }
         if let (Err(error), StatementLoad::Ignored) = (parsed, load)
             && !read_by_words
         {

@@ -15,6 +15,7 @@ use crate::sql::parse::{ParseError, parse_sql};
 use crate::sql::split::split_script;
 use serde::Serialize;
 use sqlparser::ast::Statement;
+use std::collections::BTreeMap;
 
 /// The catalog a set of schema files describes, and how much of them was understood.
 #[derive(Debug, Clone, Default)]
@@ -32,10 +33,80 @@ pub struct SchemaLoad {
     pub ignored: u64,
     /// Statements sqlparser could not parse (reported in the diagnostics).
     pub failed: u64,
+    /// Every statement not applied — not modelled or not understood — with its place.
+    pub skipped: Vec<SkippedStatement>,
 }
 
-/// What became of a schema's statements, for the report: nothing read is left uncounted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// Why a statement read was not applied to the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// Read, and nothing the catalog models.
+    NotModelled,
+    /// Not understood (in the diagnostics too, with the reason).
+    Unparsed,
+}
+
+/// A statement left out of the catalog, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedStatement {
+    pub file: String,
+    pub line: u64,
+    /// Its leading keywords ([`Words::head`]): what kind of statement it is.
+    pub head: String,
+    pub skip: Skip,
+}
+
+/// A file and line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Place {
+    pub file: String,
+    pub line: u64,
+}
+
+/// The statements of one kind left out for one reason, every one with its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedGroup {
+    pub reason: Skip,
+    /// The statements' leading keywords (`COMMENT ON FUNCTION`).
+    pub statement: String,
+    pub count: u64,
+    pub at: Vec<Place>,
+}
+
+/// The skipped statements grouped by reason and kind: not understood first, then the
+/// largest groups.
+pub fn group_skipped(skipped: &[SkippedStatement]) -> Vec<SkippedGroup> {
+    let mut groups: BTreeMap<(Skip, &str), Vec<Place>> = BTreeMap::new();
+    for statement in skipped {
+        groups
+            .entry((statement.skip, &statement.head))
+            .or_default()
+            .push(Place {
+                file: statement.file.clone(),
+                line: statement.line,
+            });
+    }
+    let mut groups: Vec<SkippedGroup> = groups
+        .into_iter()
+        .map(|((reason, statement), at)| SkippedGroup {
+            reason,
+            statement: statement.to_string(),
+            count: at.len() as u64,
+            at,
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        (b.reason, b.count)
+            .cmp(&(a.reason, a.count))
+            .then_with(|| a.statement.cmp(&b.statement))
+    });
+    groups
+}
+
+/// What became of a schema's statements, for the report: nothing read is left uncounted,
+/// and what was not applied is listed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SchemaCounts {
     pub files: u64,
     pub statements: u64,
@@ -46,6 +117,8 @@ pub struct SchemaCounts {
     pub not_modelled: u64,
     /// Not understood; each is in the diagnostics with file and line.
     pub unparsed: u64,
+    /// The statements not applied, by reason and kind, each with file and line.
+    pub skipped: Vec<SkippedGroup>,
 }
 
 impl SchemaLoad {
@@ -56,6 +129,7 @@ impl SchemaLoad {
             applied: self.applied,
             not_modelled: self.ignored,
             unparsed: self.failed,
+            skipped: group_skipped(&self.skipped),
         }
     }
 
@@ -163,6 +237,7 @@ impl SchemaLoader {
         self.load.statements += 1;
         if !may_change_catalog(words, text) {
             self.load.ignored += 1;
+            self.skipped(words, line, file, Skip::NotModelled);
             return StatementLoad::Ignored;
         }
         let parsed_here;
@@ -202,13 +277,24 @@ impl SchemaLoader {
             }
             Some(Effect::Ignored) => {
                 self.load.ignored += 1;
+                self.skipped(words, line, file, Skip::NotModelled);
                 StatementLoad::Ignored
             }
             None => {
                 self.load.failed += 1;
+                self.skipped(words, line, file, Skip::Unparsed);
                 StatementLoad::Unparsed
             }
         }
+    }
+
+    fn skipped(&mut self, words: &Words<'_>, line: usize, file: &str, skip: Skip) {
+        self.load.skipped.push(SkippedStatement {
+            file: file.to_string(),
+            line: line as u64,
+            head: words.head(),
+            skip,
+        });
     }
 
     fn record(&mut self, outcome: Outcome, line: usize, file: &str) -> Effect {
