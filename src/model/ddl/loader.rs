@@ -4,11 +4,11 @@
 //! on. Pure: `input::schema` finds and reads the files.
 
 use super::recovery::{
-    AlterSequence, Recovery, alter_sequence, may_change_catalog, rename_index,
+    AlterSequence, Recovery, alter_domain, alter_sequence, may_change_catalog, rename_index,
     rewrite_for_sqlparser,
 };
 use super::words::Words;
-use super::{DdlApplier, Effect, Outcome, RelationKind};
+use super::{DdlApplier, DomainChange, Effect, Outcome, RelationKind};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::parse::{ParseError, parse_sql};
@@ -334,6 +334,9 @@ impl SchemaLoader {
                 // RESTART, INCREMENT, CACHE, …: nothing the catalog keeps.
                 None => return Some(Effect::Ignored),
             }
+        } else if words.starts_with(&["ALTER", "DOMAIN"]) {
+            let (domain, change) = alter_domain(words)?;
+            self.applier.alter_domain(&domain, change)
         } else if words.starts_with(&["ALTER", "INDEX"]) {
             match rename_index(words) {
                 Some((index, if_exists, new_name)) => {
@@ -359,6 +362,13 @@ impl SchemaLoader {
                     self.applier.apply(statement)
                 };
                 effect = merge(effect, self.record(outcome, line, file));
+                if let (true, Statement::CreateDomain(create)) =
+                    (rewrite.domain_not_null, statement)
+                {
+                    let not_null = DomainChange::NotNull(true);
+                    let outcome = self.applier.alter_domain(&create.name, not_null);
+                    self.record(outcome, line, file);
+                }
             }
             return Some(effect);
         };
@@ -581,10 +591,40 @@ mod tests {
     }
 
     #[test]
+    fn domains_follow_alter_domain_read_by_its_words() {
+        let load = load(
+            "CREATE DOMAIN positive AS int NOT NULL CHECK (VALUE > 0);\n\
+             CREATE DOMAIN label AS text CONSTRAINT label_nn NOT NULL DEFAULT 'x' NULL;\n\
+             ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10) NOT VALID;\n\
+             ALTER DOMAIN positive ADD CHECK (VALUE <> 5);\n\
+             ALTER DOMAIN positive VALIDATE CONSTRAINT small;\n\
+             ALTER DOMAIN positive DROP CONSTRAINT positive_check;\n\
+             ALTER DOMAIN positive DROP NOT NULL;\n\
+             ALTER DOMAIN label RENAME TO title;\n\
+             ALTER DOMAIN title OWNER TO app;",
+        );
+        assert_eq!((load.statements, load.applied, load.failed), (9, 9, 0));
+        assert!(load.diagnostics.kinds.is_empty(), "{:?}", load.diagnostics);
+        let positive = &load.catalog.domains[&public("positive")];
+        let checks: Vec<_> = positive
+            .checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.expression.as_str()))
+            .collect();
+        assert_eq!(
+            checks,
+            [("small", "VALUE < 10"), ("positive_check1", "VALUE <> 5")]
+        );
+        assert!(!positive.not_null);
+        let title = &load.catalog.domains[&public("title")];
+        assert!(title.not_null && title.checks.is_empty(), "{title:?}");
+    }
+
+    #[test]
     fn a_change_to_a_domain_that_cannot_be_read_is_reported_not_skipped() {
         let load = load(
             "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\n\
-             ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10);\n\
+             ALTER DOMAIN positive ADD CONSTRAINT small PRIMARY KEY;\n\
              COMMENT ON DOMAIN positive IS 'not the catalog''s business';",
         );
         assert_eq!((load.statements, load.failed, load.ignored), (3, 1, 1));

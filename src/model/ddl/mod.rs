@@ -25,6 +25,7 @@
 
 mod alter;
 mod constraints;
+mod domains;
 mod drop;
 mod expressions;
 mod identifiers;
@@ -42,6 +43,7 @@ mod test_support;
 mod views_sequences;
 pub mod words;
 
+pub use domains::DomainChange;
 pub use expressions::canonical_expression;
 pub use identifiers::{folded_identifier, identifier, quote_identifier};
 pub use indexes::created_index;
