@@ -9,6 +9,7 @@
 
 pub mod impact;
 pub mod locks;
+pub mod reading;
 pub mod script;
 pub mod usage;
 pub mod volatility;
@@ -427,12 +428,25 @@ struct ParsedScript<'a> {
 impl<'a> ParsedScript<'a> {
     fn new(script: &'a MigrationScript) -> Self {
         let file = read_migration(&script.text);
-        let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+        let parses = file.statements.iter().map(parse_statement).collect();
         ParsedScript {
             script,
             file,
             parses,
         }
+    }
+}
+
+/// sqlparser's reading of a statement, or of its text with adjacent string literals joined
+/// when that is what it could not read.
+fn parse_statement(statement: &MigrationStatement<'_>) -> Result<Vec<Statement>, ParseError> {
+    let parsed = parse_sql(statement.text);
+    if parsed.is_ok() {
+        return parsed;
+    }
+    match reading::joined_literals(&statement.words) {
+        Some(joined) => parse_sql(&joined).or(parsed),
+        None => parsed,
     }
 }
 
@@ -478,8 +492,8 @@ fn walk_script(
             note_assumed_table(table, &script.file, statement, walk);
         }
         let created = created_table(&context);
-        // REINDEX is read by its words; every check it has ran.
-        let read_by_words = context.starts_with(&["REINDEX"]);
+        // Every check such a statement has ran on its words.
+        let read_by_words = reading::read_by_words(&statement.words);
         // The catalog has nothing to apply such a statement to: its tables are reported once,
         // as assumed, rather than as missing at every statement.
         let load = if changes_only_assumed_relations(&context) {

@@ -1,6 +1,7 @@
 //! The locks of statements read by their words rather than sqlparser's tree: the ones it
 //! cannot read (`ALTER TABLE … SET STATISTICS`, `ALTER DOMAIN`, `REINDEX`, a backfill that
-//! starts with `WITH`) and the ones whose tree says nothing of locks (triggers, comments).
+//! starts with `WITH`, `CREATE STATISTICS`) and the ones whose tree says nothing of locks
+//! (triggers, comments).
 //! Each lock is the one PostgreSQL 15 takes, as `tests/migration_judge.rs` checks on the
 //! server.
 
@@ -37,6 +38,9 @@ pub fn locks_by_words(context: &StatementContext<'_>) -> Vec<WordLock> {
     };
     if is(&["CREATE"]) && trigger_keyword(context).is_some() {
         return named(&["ON"], LockMode::ShareRowExclusive);
+    }
+    if is(&["CREATE", "STATISTICS"]) {
+        return named(&["FROM"], LockMode::ShareUpdateExclusive);
     }
     if is(&["DROP", "TRIGGER"]) {
         return named(&["ON"], LockMode::AccessExclusive);

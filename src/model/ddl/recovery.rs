@@ -421,6 +421,17 @@ impl Edits<'_, '_> {
     }
 }
 
+/// Whether every action of an `ALTER TABLE` leaves the catalog as it is (statistics
+/// targets, storage, options, deferrability, triggers, …; see [`is_irrelevant_action`]).
+pub fn alter_table_is_catalog_neutral(words: &Words) -> bool {
+    words.alter_table_actions().is_some_and(|actions| {
+        !actions.is_empty()
+            && actions
+                .iter()
+                .all(|&(first, _)| is_irrelevant_action(words, first))
+    })
+}
+
 /// Whether an `ALTER TABLE` action starting at token `first` changes nothing the catalog
 /// models: statistics targets, storage, table options, clustering, triggers and rules, row
 /// security, replica identity, deferrability, ownership.
