@@ -220,6 +220,7 @@ pub static RULES: &[&Rule] = &[
     &migration::duplicate_index::RULE,
     &migration::index_unused_by_workload::RULE,
     &migration::constraint_will_fail::RULE,
+    &migration::dynamic_sql_not_checked::RULE,
     &partitioning::partition_large_table::RULE,
     &partitioning::partition_not_pruned::RULE,
     &rewrite::offset_pagination::RULE,
