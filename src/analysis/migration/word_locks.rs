@@ -48,6 +48,16 @@ pub fn locks_by_words(context: &StatementContext<'_>) -> Vec<WordLock> {
     if is(&["COMMENT", "ON", "TABLE"]) {
         return named(&["TABLE"], LockMode::ShareUpdateExclusive);
     }
+    if is(&["COMMENT", "ON", "COLUMN"]) {
+        // `table.column`: the table is the name without its last part.
+        let table = context.object_after(&["COLUMN"]).and_then(|mut name| {
+            name.0.pop();
+            (!name.0.is_empty())
+                .then(|| context.assumed_table(&name))
+                .flatten()
+        });
+        return vec![(table, LockMode::ShareUpdateExclusive, Work::Catalog)];
+    }
     Vec::new()
 }
 

@@ -103,9 +103,9 @@ fn check(context: &StatementContext<'_>, out: &mut Vec<Finding>) {
     };
     out.push(Finding {
         message: format!(
-            "not checked: dynamic SQL — {what} DDL ({ddl} …) that planwise does not read: its \
-             locks, rewrites and failures are not checked; write it as statements of the \
-             migration"
+            "not checked: dynamic SQL — {what} DDL ({ddl} …) that planwise does not read: the \
+             locks it takes and what it does to the tables are not checked; write it as \
+             statements of the migration"
         ),
         ..RULE.finding_at(context)
     });
