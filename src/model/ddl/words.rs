@@ -59,7 +59,12 @@ impl<'a> Words<'a> {
             })
             .map(|at| self.text(at).to_ascii_uppercase())
             .take_while(|word| ALL_KEYWORDS.binary_search(&word.as_str()).is_ok());
-        keywords.collect::<Vec<_>>().join(" ")
+        let head = keywords.collect::<Vec<_>>().join(" ");
+        if head.is_empty() {
+            // Not a keyword first (`(SELECT …)`, `"weird"`): the first token says enough.
+            return self.text(0).chars().take(20).collect();
+        }
+        head
     }
 
     pub fn starts_with(&self, keywords: &[&str]) -> bool {
