@@ -51,11 +51,22 @@ pub fn read_by_words(words: &Words<'_>) -> bool {
             .any(|kind| is(1, kind));
     let event_trigger = first(&["CREATE", "ALTER", "DROP"]) && is(1, "EVENT") && is(2, "TRIGGER");
     let type_or_sequence = is(0, "ALTER") && (is(1, "SEQUENCE") || is(1, "TYPE"));
+    // Settings of an index and linking a partition's index: no lock on a table beyond
+    // ACCESS SHARE.
+    let opens = |at: usize| words.kind(at + 1) == Some(TokenKind::OpenParen);
+    let index_setting = words.starts_with(&["ALTER", "INDEX"])
+        && (["STATISTICS", "ATTACH"]
+            .iter()
+            .any(|k| words.find(2, &[k]).is_some())
+            || ["SET", "RESET"]
+                .iter()
+                .any(|k| words.find(2, &[k]).is_some_and(opens)));
     is(0, "REINDEX")
         || is(0, "DO")
         || roles
         || event_trigger
         || type_or_sequence
+        || index_setting
         || (creates(&["FUNCTION", "PROCEDURE"]) && has_body(words))
         || (creates(&["TRIGGER", "CONSTRAINT"]) && words.find(object, &["EXECUTE"]).is_some())
         || creates(&["STATISTICS"])
@@ -122,6 +133,9 @@ mod tests {
             "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 100 AS $$ SELECT 1 $$",
             "DO $$ BEGIN PERFORM 1; END $$",
             "DO LANGUAGE plpgsql $$ BEGIN END $$",
+            "ALTER INDEX i ALTER COLUMN 1 SET STATISTICS 3000",
+            "ALTER INDEX i SET (fillfactor = 80)",
+            "ALTER INDEX parent_idx ATTACH PARTITION child_idx",
         ] {
             assert!(parse_sql(sql).is_err(), "sqlparser reads it now: {sql}");
             assert!(read_by_words(&Words::new(sql)), "{sql}");
@@ -136,7 +150,7 @@ mod tests {
             "COMMENT ON TABLE t IS",
             "CREATE FUNCTION f() RETURNS int",
             "CREATE TABLE t (a int WEIRD)",
-            "ALTER INDEX i ALTER COLUMN 1 SET STATISTICS 3000",
+            "ALTER INDEX i SET TABLESPACE slow",
         ] {
             assert!(!read_by_words(&Words::new(sql)), "{sql}");
         }

@@ -39,6 +39,11 @@ pub fn locks_by_words(context: &StatementContext<'_>) -> Vec<WordLock> {
     if is(&["CREATE"]) && trigger_keyword(context).is_some() {
         return named(&["ON"], LockMode::ShareRowExclusive);
     }
+    if is(&["CREATE"]) && context.words_include("INDEX") && context.words_include("ONLY") {
+        // pg_dump's `CREATE INDEX … ON ONLY parent`: the partitioned table's own index,
+        // nothing to build.
+        return named(&["ONLY"], LockMode::Share);
+    }
     if is(&["CREATE", "STATISTICS"]) {
         return named(&["FROM"], LockMode::ShareUpdateExclusive);
     }
