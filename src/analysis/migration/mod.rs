@@ -17,8 +17,8 @@ pub mod word_locks;
 
 use crate::findings::{Finding, Location, LockMode};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
-use crate::model::ddl::RelationKind;
 use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, Skip, SkippedStatement, StatementLoad};
+use crate::model::ddl::{RelationKind, alter_table_without_neutral_actions};
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
@@ -102,6 +102,9 @@ pub struct StatementContext<'a> {
     pub statement: &'a MigrationStatement<'a>,
     /// sqlparser's reading; `None` when it could not read the statement.
     pub ast: Option<&'a Statement>,
+    /// The tree is of an `ALTER TABLE` without the actions the catalog does not model, which
+    /// sqlparser could not read: their locks are the word lock model's.
+    pub without_neutral_actions: bool,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
     loader: &'a SchemaLoader,
@@ -422,8 +425,12 @@ pub fn walk_migrations(
 struct ParsedScript<'a> {
     script: &'a MigrationScript,
     file: MigrationFile<'a>,
-    parses: Vec<Result<Vec<Statement>, ParseError>>,
+    parses: Vec<Parsed>,
 }
+
+/// sqlparser's reading of a statement, and whether it read an `ALTER TABLE` only without
+/// the actions the catalog does not model.
+type Parsed = (Result<Vec<Statement>, ParseError>, bool);
 
 impl<'a> ParsedScript<'a> {
     fn new(script: &'a MigrationScript) -> Self {
@@ -437,16 +444,21 @@ impl<'a> ParsedScript<'a> {
     }
 }
 
-/// sqlparser's reading of a statement, or of its text with adjacent string literals joined
-/// when that is what it could not read.
-fn parse_statement(statement: &MigrationStatement<'_>) -> Result<Vec<Statement>, ParseError> {
+/// sqlparser's reading of a statement; of its text with adjacent string literals joined, or
+/// of an `ALTER TABLE` without the actions the catalog does not model, when that is what it
+/// could not read.
+fn parse_statement(statement: &MigrationStatement<'_>) -> Parsed {
     let parsed = parse_sql(statement.text);
     if parsed.is_ok() {
-        return parsed;
+        return (parsed, false);
     }
-    match reading::joined_literals(&statement.words) {
-        Some(joined) => parse_sql(&joined).or(parsed),
-        None => parsed,
+    if let Some(Ok(joined)) = reading::joined_literals(&statement.words).map(|t| parse_sql(&t)) {
+        return (Ok(joined), false);
+    }
+    let without = alter_table_without_neutral_actions(&statement.words);
+    match without.map(|text| parse_sql(&text)) {
+        Some(Ok(statements)) => (Ok(statements), true),
+        _ => (parsed, false),
     }
 }
 
@@ -469,7 +481,7 @@ fn walk_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
+    for (statement, (parsed, without_neutral_actions)) in file.statements.iter().zip(parses) {
         walk.statements += 1;
         let ast = match parsed {
             Ok(statements) => statements.first(),
@@ -479,6 +491,7 @@ fn walk_script(
             file: &script.file,
             statement,
             ast,
+            without_neutral_actions: *without_neutral_actions,
             catalog: loader.catalog(),
             loader,
             session: &session,

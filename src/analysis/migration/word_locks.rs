@@ -9,6 +9,7 @@ use super::StatementContext;
 use super::locks::Work;
 use crate::findings::LockMode;
 use crate::model::catalog::QualifiedName;
+use crate::model::ddl::is_irrelevant_action;
 use crate::model::ddl::words::Words;
 use crate::sql::lexer::TokenKind;
 
@@ -154,6 +155,21 @@ fn unparsed_alter_table(context: &StatementContext<'_>) -> Vec<WordLock> {
         .max();
     lock.map(|lock| (table, lock, Work::Catalog))
         .into_iter()
+        .collect()
+}
+
+/// The locks of the actions of an `ALTER TABLE` that the catalog does not model, which
+/// sqlparser's tree of the statement leaves out (see `StatementContext::without_neutral_actions`).
+pub fn neutral_action_locks(context: &StatementContext<'_>) -> Vec<WordLock> {
+    let words = &context.statement.words;
+    let table = context
+        .object_after(&["TABLE"])
+        .and_then(|name| context.assumed_table(&name));
+    let actions = words.alter_table_actions().unwrap_or_default();
+    actions
+        .iter()
+        .filter(|&&(first, _)| is_irrelevant_action(words, first))
+        .map(|&(first, _)| (table.clone(), action_lock(words, first), Work::Catalog))
         .collect()
 }
 

@@ -421,6 +421,19 @@ impl Edits<'_, '_> {
     }
 }
 
+/// An `ALTER TABLE` sqlparser rejected, as it reads it once the actions the catalog does not
+/// model are taken out (and identity options); `None` when nothing is left or nothing was
+/// taken out.
+pub fn alter_table_without_neutral_actions(words: &Words) -> Option<String> {
+    if !words.starts_with(&["ALTER", "TABLE"]) {
+        return None;
+    }
+    match rewrite_for_sqlparser(words)? {
+        Recovery::Rewrite(rewrite) => Some(rewrite.text),
+        Recovery::Irrelevant => None,
+    }
+}
+
 /// Whether every action of an `ALTER TABLE` leaves the catalog as it is (statistics
 /// targets, storage, options, deferrability, triggers, …; see [`is_irrelevant_action`]).
 pub fn alter_table_is_catalog_neutral(words: &Words) -> bool {
@@ -435,7 +448,7 @@ pub fn alter_table_is_catalog_neutral(words: &Words) -> bool {
 /// Whether an `ALTER TABLE` action starting at token `first` changes nothing the catalog
 /// models: statistics targets, storage, table options, clustering, triggers and rules, row
 /// security, replica identity, deferrability, ownership.
-fn is_irrelevant_action(words: &Words, first: usize) -> bool {
+pub fn is_irrelevant_action(words: &Words, first: usize) -> bool {
     let at = |offset: usize, keyword: &str| words.is(first + offset, keyword);
     if at(0, "ALTER") {
         if at(1, "CONSTRAINT") {
