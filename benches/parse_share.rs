@@ -14,7 +14,7 @@ use planwise::input::schema::{load_schema, schema_files};
 use planwise::model::catalog::Catalog;
 use planwise::model::ddl::loader::{Skip, SkippedStatement};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Checks nothing: only what the walk reads counts here.
 struct NoChecks;
@@ -81,7 +81,7 @@ fn main() {
 }
 
 /// A corpus's files in migration order, as `check` and `--schema` read them.
-fn scripts(path: &PathBuf) -> Vec<MigrationScript> {
+fn scripts(path: &Path) -> Vec<MigrationScript> {
     schema_files(path)
         .expect("the corpus exists")
         .into_iter()
