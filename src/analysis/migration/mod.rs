@@ -505,8 +505,6 @@ fn walk_script(
             note_assumed_table(table, &script.file, statement, walk);
         }
         let created = created_table(&context);
-        // Every check such a statement has ran on its words.
-        let read_by_words = reading::read_by_words(&statement.words);
         // The catalog has nothing to apply such a statement to: its tables are reported once,
         // as assumed, rather than as missing at every statement.
         let load = if changes_only_assumed_relations(&context) {
@@ -514,32 +512,7 @@ fn walk_script(
         } else {
             loader.load_parsed(&statement.words, statement.line, &script.file, Some(parsed))
         };
-        let unparsed = match (parsed, load) {
-            (_, StatementLoad::Unparsed) => true,
-            (Err(_), StatementLoad::Ignored) => !read_by_words,
-            _ => false,
-        };
-        if unparsed {
-            walk.unparsed.push(SkippedStatement {
-                file: script.file.clone(),
-                line: statement.line as u64,
-                head: statement.words.head(),
-                skip: Skip::Unparsed,
-            });
-        }
-        if let (Err(error), StatementLoad::Ignored) = (parsed, load)
-            && !read_by_words
-        {
-            walk.diagnostics
-                .report(Kind::UnparsedStatement, || Example {
-                    file: script.file.clone(),
-                    line: statement.line as u64,
-                    reason: format!(
-                        "{error}: `{}` (only the checks that need no parse ran)",
-                        excerpt(statement.text)
-                    ),
-                });
-        }
+        note_unparsed(&script.file, statement, parsed, load, walk);
         session = next;
         if let Some((name, from_query)) = created {
             if from_query {
@@ -549,6 +522,43 @@ fn walk_script(
         }
     }
     checks.end_file(loader.catalog());
+}
+
+/// Keeps a statement neither sqlparser nor the loader nor the words could read, and reports
+/// it as `unparsed_statement` unless the loader did (`unparsed_ddl`).
+fn note_unparsed(
+    file: &str,
+    statement: &MigrationStatement<'_>,
+    parsed: &Result<Vec<Statement>, ParseError>,
+    load: StatementLoad,
+    walk: &mut MigrationWalk,
+) {
+    // Every check such a statement has ran on its words.
+    let read_by_words = || reading::read_by_words(&statement.words);
+    let unparsed_here = match (parsed, load) {
+        (Err(error), StatementLoad::Ignored) if !read_by_words() => Some(error),
+        _ => None,
+    };
+    if load != StatementLoad::Unparsed && unparsed_here.is_none() {
+        return;
+    }
+    walk.unparsed.push(SkippedStatement {
+        file: file.to_string(),
+        line: statement.line as u64,
+        head: statement.words.head(),
+        skip: Skip::Unparsed,
+    });
+    if let Some(error) = unparsed_here {
+        walk.diagnostics
+            .report(Kind::UnparsedStatement, || Example {
+                file: file.to_string(),
+                line: statement.line as u64,
+                reason: format!(
+                    "{error}: `{}` (only the checks that need no parse ran)",
+                    excerpt(statement.text)
+                ),
+            });
+    }
 }
 
 /// The table a `CREATE TABLE` makes, and whether a query fills it — read from its words
