@@ -636,3 +636,41 @@ fn a_migration_can_come_from_stdin() {
     assert_eq!(from_stdin["findings"][0]["location"]["file"], "<stdin>");
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// The forms real histories hold that sqlparser cannot read (#18): each is read — by its
+/// words, or parsed once adjacent literals are joined — and none is reported unparsed; a DO
+/// block that runs DDL is reported as not checked.
+#[test]
+fn what_sqlparser_cannot_read_is_read_and_a_do_block_with_ddl_is_not_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let migration = dir.path().join("0001.sql");
+    std::fs::write(
+        &migration,
+        "CREATE DOMAIN positive AS int NOT NULL CHECK (VALUE > 0);\n\
+         ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10) NOT VALID;\n\
+         ALTER DOMAIN positive DROP CONSTRAINT small;\n\
+         CREATE TABLE t (id int PRIMARY KEY, amount positive, note text);\n\
+         CREATE TRIGGER t_audit AFTER UPDATE ON t FOR EACH ROW EXECUTE PROCEDURE audit('t', 'id');\n\
+         COMMENT ON FUNCTION audit() IS $$who changed what$$;\n\
+         COMMENT ON TABLE t IS 'a' \n 'b';\n\
+         INSERT INTO t (id, note) VALUES (1, 'x'\n 'y');\n\
+         ALTER TABLE t ALTER COLUMN note SET (n_distinct = 100);\n\
+         ALTER SEQUENCE s AS integer;\n\
+         CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f();\n\
+         CREATE PUBLICATION p FOR TABLE t;\n\
+         CREATE USER u WITH PASSWORD 'x' LOGIN;\n\
+         DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN x int'; END $$;\n",
+    )
+    .unwrap();
+    let output = planwise(
+        &["check", migration.to_str().unwrap(), "--format", "json"],
+        crate_dir(),
+    );
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["summary"]["unparsed"], 0, "{report}");
+    let rules = rules_of(&report);
+    assert!(
+        rules.contains(&("MIG030".to_string(), "warning".to_string())),
+        "{rules:?}"
+    );
+}

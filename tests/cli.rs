@@ -966,7 +966,8 @@ fn analyze_accounts_for_every_statement_of_the_schema() {
         &schema,
         "CREATE TABLE a (id int PRIMARY KEY);\n\
          CREATE FOOBAR nonsense here;\n\
-         ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);\n",
+         ALTER DOMAIN d ADD CONSTRAINT c PRIMARY KEY;\n\
+         GRANT SELECT ON a TO PUBLIC;\n",
     )
     .unwrap();
     let report = common::analyze_json([
@@ -977,8 +978,14 @@ fn analyze_accounts_for_every_statement_of_the_schema() {
     ]);
     assert_eq!(
         report["schema"]["statements"],
-        serde_json::json!({"files": 1, "statements": 3, "applied": 1, "not_modelled": 1,
-                           "unparsed": 1})
+        serde_json::json!({"files": 1, "statements": 4, "applied": 1, "not_modelled": 2,
+                           "unparsed": 1, "skipped": [
+            {"reason": "unparsed", "statement": "ALTER DOMAIN", "count": 1,
+             "at": [{"file": schema.display().to_string(), "line": 3}]},
+            {"reason": "not_modelled", "statement": "CREATE", "count": 1,
+             "at": [{"file": schema.display().to_string(), "line": 2}]},
+            {"reason": "not_modelled", "statement": "GRANT SELECT ON", "count": 1,
+             "at": [{"file": schema.display().to_string(), "line": 4}]}]})
     );
     let unparsed: Vec<_> = report["diagnostics"]
         .as_array()

@@ -266,6 +266,7 @@ rule_cases! {
     MIG027
     MIG028
     MIG029
+    MIG030
     PART001
     PART002
     PLAN001

@@ -128,14 +128,25 @@ impl Catalog {
 pub struct Domain {
     /// As `format_type()` prints it.
     pub base_type: String,
-    /// The expressions of its CHECK constraints, over `VALUE`.
-    pub checks: Vec<String>,
+    /// Its CHECK constraints, over `VALUE`.
+    pub checks: Vec<DomainCheck>,
+    /// `NOT NULL` (on PostgreSQL 15 a property of the type, not a named constraint).
+    #[serde(default)]
+    pub not_null: bool,
+}
+
+/// A CHECK constraint of a domain.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DomainCheck {
+    /// As written, or as PostgreSQL names it (`<domain>_check`).
+    pub name: String,
+    pub expression: String,
 }
 
 impl Domain {
     /// Whether a value must be checked to be one of its values: it has a constraint.
     pub fn has_constraints(&self) -> bool {
-        !self.checks.is_empty()
+        !self.checks.is_empty() || self.not_null
     }
 }
 

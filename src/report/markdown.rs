@@ -8,6 +8,7 @@ use super::{
 use crate::analysis::join_graph::EdgeKind;
 use crate::analysis::verification::{IndexVerified, Verified};
 use crate::findings::{Finding, IndexEvidence};
+use crate::model::ddl::loader::{Skip, SkippedGroup};
 use crate::units::{human_bytes, human_duration, thousands};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -537,6 +538,39 @@ fn write_latency(out: &mut String, report: &Report) {
     let _ = writeln!(out, "  bar [{}]\n```\n", counts.join(", "));
 }
 
+/// What the schema load left out, by kind: every place of what it did not understand, the
+/// first place of the largest kinds it does not model (the JSON report lists them all).
+fn write_skipped(out: &mut String, skipped: &[SkippedGroup]) {
+    const KINDS: usize = 6;
+    const PLACES: usize = 5;
+    let places = |group: &SkippedGroup, most: usize| {
+        let mut shown: Vec<String> = (group.at.iter().take(most))
+            .map(|place| format!("{}:{}", place.file, place.line))
+            .collect();
+        if group.at.len() > most {
+            shown.push("…".into());
+        }
+        shown.join(", ")
+    };
+    for (reason, label) in [
+        (Skip::Unparsed, "Not understood"),
+        (Skip::NotModelled, "Not modelled"),
+    ] {
+        let groups: Vec<&SkippedGroup> = skipped.iter().filter(|g| g.reason == reason).collect();
+        if groups.is_empty() {
+            continue;
+        }
+        let most = if reason == Skip::Unparsed { PLACES } else { 1 };
+        let mut kinds: Vec<String> = (groups.iter().take(KINDS))
+            .map(|g| format!("`{}` × {} ({})", g.statement, g.count, places(g, most)))
+            .collect();
+        if groups.len() > KINDS {
+            kinds.push(format!("{} more kinds", groups.len() - KINDS));
+        }
+        let _ = writeln!(out, "{label}: {}.\n", kinds.join("; "));
+    }
+}
+
 fn write_schema(out: &mut String, report: &Report, top: usize) {
     let Some(schema) = &report.schema else { return };
     let _ = writeln!(out, "## Schema\n");
@@ -565,6 +599,7 @@ fn write_schema(out: &mut String, report: &Report, top: usize) {
                 ""
             }
         );
+        write_skipped(out, &read.skipped);
     }
     let _ = writeln!(out, "| Table | Rows | Size | Columns | Indexes |");
     let _ = writeln!(out, "|---|---:|---:|---:|---|");

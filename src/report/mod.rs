@@ -506,7 +506,7 @@ impl<'a> Report<'a> {
             diagnostics: diagnostic_views(&profile.diagnostics),
             schema: analysis
                 .as_ref()
-                .and_then(|a| Some(schema_view(a.catalog?, a.schema_counts))),
+                .and_then(|a| Some(schema_view(a.catalog?, a.schema_counts.clone()))),
             join_graph: analysis.as_ref().map(|a| JoinGraphView {
                 nodes: a.join_graph.nodes().into_iter().cloned().collect(),
                 edges: a.join_graph.edges().into_iter().cloned().collect(),

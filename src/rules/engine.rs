@@ -118,6 +118,8 @@ pub struct CheckOutcome {
     /// The tables neither the schema nor the migrations created, checked as existing tables
     /// of unknown size and traffic.
     pub assumed_tables: BTreeSet<QualifiedName>,
+    /// Every statement not understood, with its place and kind.
+    pub unparsed: Vec<crate::model::ddl::loader::SkippedStatement>,
     /// The schema after the migrations.
     pub schema: crate::model::ddl::loader::SchemaLoad,
 }
@@ -143,6 +145,7 @@ pub fn check_migrations(
         files,
         statements,
         assumed_tables,
+        unparsed,
         schema,
     } = walk_migrations(scripts, base, environment, &mut engine);
     diagnostics.merge(engine.diagnostics);
@@ -160,6 +163,7 @@ pub fn check_migrations(
         statements,
         suppressed: engine.suppressed,
         assumed_tables,
+        unparsed,
         schema,
     }
 }

@@ -221,6 +221,7 @@ pub static RULES: &[&Rule] = &[
     &migration::duplicate_index::RULE,
     &migration::index_unused_by_workload::RULE,
     &migration::constraint_will_fail::RULE,
+    &migration::dynamic_sql_not_checked::RULE,
     &partitioning::partition_large_table::RULE,
     &partitioning::partition_not_pruned::RULE,
     &plan::logged_row_misestimate::RULE,

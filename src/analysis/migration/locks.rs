@@ -6,7 +6,7 @@
 
 use super::StatementContext;
 use super::volatility::{Volatility, expression_volatility};
-use super::word_locks::locks_by_words;
+use super::word_locks::{locks_by_words, neutral_action_locks};
 use crate::findings::LockMode;
 use crate::model::catalog::{Catalog, QualifiedName};
 use crate::model::ddl::identifier;
@@ -127,6 +127,11 @@ pub fn table_locks(context: &StatementContext<'_>) -> Vec<TableLock> {
                     add(Some(other), lock, Work::Catalog);
                 }
                 add(table.clone(), lock, work);
+            }
+            if context.without_neutral_actions {
+                for (table, lock, work) in neutral_action_locks(context) {
+                    add(table, lock, work);
+                }
             }
         }
         _ => {

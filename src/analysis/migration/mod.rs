@@ -9,6 +9,7 @@
 
 pub mod impact;
 pub mod locks;
+pub mod reading;
 pub mod script;
 pub mod usage;
 pub mod volatility;
@@ -16,8 +17,8 @@ pub mod word_locks;
 
 use crate::findings::{Finding, Location, LockMode};
 use crate::model::catalog::{Catalog, QualifiedName, Table};
-use crate::model::ddl::RelationKind;
-use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, StatementLoad};
+use crate::model::ddl::loader::{SchemaLoad, SchemaLoader, Skip, SkippedStatement, StatementLoad};
+use crate::model::ddl::{RelationKind, alter_table_without_neutral_actions};
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::nesting::deep_thread;
 use crate::sql::parse::{ParseError, parse_sql};
@@ -101,6 +102,9 @@ pub struct StatementContext<'a> {
     pub statement: &'a MigrationStatement<'a>,
     /// sqlparser's reading; `None` when it could not read the statement.
     pub ast: Option<&'a Statement>,
+    /// The tree is of an `ALTER TABLE` without the actions the catalog does not model, which
+    /// sqlparser could not read: their locks are the word lock model's.
+    pub without_neutral_actions: bool,
     /// The schema before this statement.
     pub catalog: &'a Catalog,
     loader: &'a SchemaLoader,
@@ -340,6 +344,9 @@ pub struct MigrationWalk {
     /// The tables neither the schema nor the migrations created, checked as existing tables
     /// of unknown size and traffic.
     pub assumed_tables: BTreeSet<QualifiedName>,
+    /// Every statement reported as not understood (`unparsed_statement`, `unparsed_ddl`),
+    /// with its place and kind.
+    pub unparsed: Vec<SkippedStatement>,
     /// The schema after the migrations.
     pub schema: SchemaLoad,
 }
@@ -418,18 +425,40 @@ pub fn walk_migrations(
 struct ParsedScript<'a> {
     script: &'a MigrationScript,
     file: MigrationFile<'a>,
-    parses: Vec<Result<Vec<Statement>, ParseError>>,
+    parses: Vec<Parsed>,
 }
+
+/// sqlparser's reading of a statement, and whether it read an `ALTER TABLE` only without
+/// the actions the catalog does not model.
+type Parsed = (Result<Vec<Statement>, ParseError>, bool);
 
 impl<'a> ParsedScript<'a> {
     fn new(script: &'a MigrationScript) -> Self {
         let file = read_migration(&script.text);
-        let parses = file.statements.iter().map(|s| parse_sql(s.text)).collect();
+        let parses = file.statements.iter().map(parse_statement).collect();
         ParsedScript {
             script,
             file,
             parses,
         }
+    }
+}
+
+/// sqlparser's reading of a statement; of its text with adjacent string literals joined, or
+/// of an `ALTER TABLE` without the actions the catalog does not model, when that is what it
+/// could not read.
+fn parse_statement(statement: &MigrationStatement<'_>) -> Parsed {
+    let parsed = parse_sql(statement.text);
+    if parsed.is_ok() {
+        return (parsed, false);
+    }
+    if let Some(Ok(joined)) = reading::joined_literals(&statement.words).map(|t| parse_sql(&t)) {
+        return (Ok(joined), false);
+    }
+    let without = alter_table_without_neutral_actions(&statement.words);
+    match without.map(|text| parse_sql(&text)) {
+        Some(Ok(statements)) => (Ok(statements), true),
+        _ => (parsed, false),
     }
 }
 
@@ -452,7 +481,7 @@ fn walk_script(
         in_transaction: environment.assume_in_transaction,
         ..Session::default()
     };
-    for (statement, parsed) in file.statements.iter().zip(parses.iter()) {
+    for (statement, (parsed, without_neutral_actions)) in file.statements.iter().zip(parses) {
         walk.statements += 1;
         let ast = match parsed {
             Ok(statements) => statements.first(),
@@ -462,6 +491,7 @@ fn walk_script(
             file: &script.file,
             statement,
             ast,
+            without_neutral_actions: *without_neutral_actions,
             catalog: loader.catalog(),
             loader,
             session: &session,
@@ -475,8 +505,6 @@ fn walk_script(
             note_assumed_table(table, &script.file, statement, walk);
         }
         let created = created_table(&context);
-        // REINDEX is read by its words; every check it has ran.
-        let read_by_words = context.starts_with(&["REINDEX"]);
         // The catalog has nothing to apply such a statement to: its tables are reported once,
         // as assumed, rather than as missing at every statement.
         let load = if changes_only_assumed_relations(&context) {
@@ -484,19 +512,7 @@ fn walk_script(
         } else {
             loader.load_parsed(&statement.words, statement.line, &script.file, Some(parsed))
         };
-        if let (Err(error), StatementLoad::Ignored) = (parsed, load)
-            && !read_by_words
-        {
-            walk.diagnostics
-                .report(Kind::UnparsedStatement, || Example {
-                    file: script.file.clone(),
-                    line: statement.line as u64,
-                    reason: format!(
-                        "{error}: `{}` (only the checks that need no parse ran)",
-                        excerpt(statement.text)
-                    ),
-                });
-        }
+        note_unparsed(&script.file, statement, parsed, load, walk);
         session = next;
         if let Some((name, from_query)) = created {
             if from_query {
@@ -506,6 +522,43 @@ fn walk_script(
         }
     }
     checks.end_file(loader.catalog());
+}
+
+/// Keeps a statement neither sqlparser nor the loader nor the words could read, and reports
+/// it as `unparsed_statement` unless the loader did (`unparsed_ddl`).
+fn note_unparsed(
+    file: &str,
+    statement: &MigrationStatement<'_>,
+    parsed: &Result<Vec<Statement>, ParseError>,
+    load: StatementLoad,
+    walk: &mut MigrationWalk,
+) {
+    // Every check such a statement has ran on its words.
+    let read_by_words = || reading::read_by_words(&statement.words);
+    let unparsed_here = match (parsed, load) {
+        (Err(error), StatementLoad::Ignored) if !read_by_words() => Some(error),
+        _ => None,
+    };
+    if load != StatementLoad::Unparsed && unparsed_here.is_none() {
+        return;
+    }
+    walk.unparsed.push(SkippedStatement {
+        file: file.to_string(),
+        line: statement.line as u64,
+        head: statement.words.head(),
+        skip: Skip::Unparsed,
+    });
+    if let Some(error) = unparsed_here {
+        walk.diagnostics
+            .report(Kind::UnparsedStatement, || Example {
+                file: file.to_string(),
+                line: statement.line as u64,
+                reason: format!(
+                    "{error}: `{}` (only the checks that need no parse ran)",
+                    excerpt(statement.text)
+                ),
+            });
+    }
 }
 
 /// The table a `CREATE TABLE` makes, and whether a query fills it — read from its words

@@ -1,6 +1,7 @@
 //! The locks of statements read by their words rather than sqlparser's tree: the ones it
 //! cannot read (`ALTER TABLE … SET STATISTICS`, `ALTER DOMAIN`, `REINDEX`, a backfill that
-//! starts with `WITH`) and the ones whose tree says nothing of locks (triggers, comments).
+//! starts with `WITH`, `CREATE STATISTICS`) and the ones whose tree says nothing of locks
+//! (triggers, comments).
 //! Each lock is the one PostgreSQL 15 takes, as `tests/migration_judge.rs` checks on the
 //! server.
 
@@ -8,6 +9,7 @@ use super::StatementContext;
 use super::locks::Work;
 use crate::findings::LockMode;
 use crate::model::catalog::QualifiedName;
+use crate::model::ddl::is_irrelevant_action;
 use crate::model::ddl::words::Words;
 use crate::sql::lexer::TokenKind;
 
@@ -38,11 +40,29 @@ pub fn locks_by_words(context: &StatementContext<'_>) -> Vec<WordLock> {
     if is(&["CREATE"]) && trigger_keyword(context).is_some() {
         return named(&["ON"], LockMode::ShareRowExclusive);
     }
+    if is(&["CREATE"]) && context.words_include("INDEX") && context.words_include("ONLY") {
+        // pg_dump's `CREATE INDEX … ON ONLY parent`: the partitioned table's own index,
+        // nothing to build.
+        return named(&["ONLY"], LockMode::Share);
+    }
+    if is(&["CREATE", "STATISTICS"]) {
+        return named(&["FROM"], LockMode::ShareUpdateExclusive);
+    }
     if is(&["DROP", "TRIGGER"]) {
         return named(&["ON"], LockMode::AccessExclusive);
     }
     if is(&["COMMENT", "ON", "TABLE"]) {
         return named(&["TABLE"], LockMode::ShareUpdateExclusive);
+    }
+    if is(&["COMMENT", "ON", "COLUMN"]) {
+        // `table.column`: the table is the name without its last part.
+        let table = context.object_after(&["COLUMN"]).and_then(|mut name| {
+            name.0.pop();
+            (!name.0.is_empty())
+                .then(|| context.assumed_table(&name))
+                .flatten()
+        });
+        return vec![(table, LockMode::ShareUpdateExclusive, Work::Catalog)];
     }
     Vec::new()
 }
@@ -135,6 +155,21 @@ fn unparsed_alter_table(context: &StatementContext<'_>) -> Vec<WordLock> {
         .max();
     lock.map(|lock| (table, lock, Work::Catalog))
         .into_iter()
+        .collect()
+}
+
+/// The locks of the actions of an `ALTER TABLE` that the catalog does not model, which
+/// sqlparser's tree of the statement leaves out (see `StatementContext::without_neutral_actions`).
+pub fn neutral_action_locks(context: &StatementContext<'_>) -> Vec<WordLock> {
+    let words = &context.statement.words;
+    let table = context
+        .object_after(&["TABLE"])
+        .and_then(|name| context.assumed_table(&name));
+    let actions = words.alter_table_actions().unwrap_or_default();
+    actions
+        .iter()
+        .filter(|&&(first, _)| is_irrelevant_action(words, first))
+        .map(|&(first, _)| (table.clone(), action_lock(words, first), Work::Catalog))
         .collect()
 }
 

@@ -453,7 +453,10 @@ impl DdlApplier {
         table.checks.retain(|c| c.name.as_deref() != Some(name));
         let dropped_other = before != table.foreign_keys.len() + table.checks.len();
         if dropped_key.is_none() && !dropped_other {
-            if !if_exists {
+            let index = QualifiedName::new(table_name.schema.clone(), name);
+            if self.is_exclusion_constraint(table_name, &index) {
+                self.catalog.indexes.remove(&index);
+            } else if !if_exists {
                 self.missing(format!(
                     "constraint \"{name}\" of relation \"{table_name}\" does not exist"
                 ));
@@ -524,6 +527,14 @@ impl DdlApplier {
         }
     }
 
+    /// An EXCLUDE constraint of the table is its index: the catalog keeps no other trace.
+    fn is_exclusion_constraint(&self, table: &QualifiedName, index: &QualifiedName) -> bool {
+        self.catalog
+            .indexes
+            .get(index)
+            .is_some_and(|i| i.constraint && !i.unique && &i.table == table)
+    }
+
     fn rename_constraint(&mut self, table_name: &QualifiedName, old: &str, new: &str) {
         let Some(table) = self.catalog.tables.get_mut(table_name) else {
             return;
@@ -551,9 +562,12 @@ impl DdlApplier {
                 found = true;
             }
         }
-        if is_key {
+        // An EXCLUDE constraint is its index: the catalog keeps no other trace of it.
+        let old_index = QualifiedName::new(table_name.schema.clone(), old);
+        let is_exclusion =
+            !is_key && !found && self.is_exclusion_constraint(table_name, &old_index);
+        if is_key || is_exclusion {
             // The index backing a key always has the constraint's name.
-            let old_index = QualifiedName::new(table_name.schema.clone(), old);
             if let Some(mut index) = self.catalog.indexes.remove(&old_index) {
                 index.name.name = new.to_string();
                 self.catalog.indexes.insert(index.name.clone(), index);
@@ -598,6 +612,27 @@ fn changes_catalog(operation: &AlterTableOperation) -> bool {
 mod tests {
     use super::*;
     use crate::model::ddl::test_support::*;
+
+    #[test]
+    fn exclusion_constraints_are_renamed_and_dropped_by_their_name() {
+        let mut applier = DdlApplier::default();
+        let problems = apply(
+            &mut applier,
+            "CREATE TABLE booking (room int, during tsrange,
+                 CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));
+             ALTER TABLE booking RENAME CONSTRAINT no_overlap TO booking_no_overlap;
+             ALTER TABLE booking ADD CONSTRAINT other EXCLUDE USING gist (during WITH &&);
+             ALTER TABLE booking DROP CONSTRAINT other",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let indexes: Vec<_> = applier
+            .catalog()
+            .indexes
+            .keys()
+            .map(|n| n.name.as_str())
+            .collect();
+        assert_eq!(indexes, ["booking_no_overlap"]);
+    }
 
     #[test]
     fn alter_table_follows_columns_through_their_changes() {

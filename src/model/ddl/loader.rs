@@ -4,17 +4,18 @@
 //! on. Pure: `input::schema` finds and reads the files.
 
 use super::recovery::{
-    AlterSequence, Recovery, alter_sequence, may_change_catalog, rename_index,
+    AlterSequence, Recovery, alter_domain, alter_sequence, may_change_catalog, rename_index,
     rewrite_for_sqlparser,
 };
 use super::words::Words;
-use super::{DdlApplier, Effect, Outcome, RelationKind};
+use super::{DdlApplier, DomainChange, Effect, Outcome, RelationKind};
 use crate::model::catalog::Catalog;
 use crate::model::diagnostics::{Diagnostics, Example, Kind};
 use crate::sql::parse::{ParseError, parse_sql};
 use crate::sql::split::split_script;
 use serde::Serialize;
 use sqlparser::ast::Statement;
+use std::collections::BTreeMap;
 
 /// The catalog a set of schema files describes, and how much of them was understood.
 #[derive(Debug, Clone, Default)]
@@ -32,10 +33,80 @@ pub struct SchemaLoad {
     pub ignored: u64,
     /// Statements sqlparser could not parse (reported in the diagnostics).
     pub failed: u64,
+    /// Every statement not applied — not modelled or not understood — with its place.
+    pub skipped: Vec<SkippedStatement>,
 }
 
-/// What became of a schema's statements, for the report: nothing read is left uncounted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// Why a statement read was not applied to the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    /// Read, and nothing the catalog models.
+    NotModelled,
+    /// Not understood (in the diagnostics too, with the reason).
+    Unparsed,
+}
+
+/// A statement left out of the catalog, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedStatement {
+    pub file: String,
+    pub line: u64,
+    /// Its leading keywords ([`Words::head`]): what kind of statement it is.
+    pub head: String,
+    pub skip: Skip,
+}
+
+/// A file and line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Place {
+    pub file: String,
+    pub line: u64,
+}
+
+/// The statements of one kind left out for one reason, every one with its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedGroup {
+    pub reason: Skip,
+    /// The statements' leading keywords (`COMMENT ON FUNCTION`).
+    pub statement: String,
+    pub count: u64,
+    pub at: Vec<Place>,
+}
+
+/// The skipped statements grouped by reason and kind: not understood first, then the
+/// largest groups.
+pub fn group_skipped(skipped: &[SkippedStatement]) -> Vec<SkippedGroup> {
+    let mut groups: BTreeMap<(Skip, &str), Vec<Place>> = BTreeMap::new();
+    for statement in skipped {
+        groups
+            .entry((statement.skip, &statement.head))
+            .or_default()
+            .push(Place {
+                file: statement.file.clone(),
+                line: statement.line,
+            });
+    }
+    let mut groups: Vec<SkippedGroup> = groups
+        .into_iter()
+        .map(|((reason, statement), at)| SkippedGroup {
+            reason,
+            statement: statement.to_string(),
+            count: at.len() as u64,
+            at,
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        (b.reason, b.count)
+            .cmp(&(a.reason, a.count))
+            .then_with(|| a.statement.cmp(&b.statement))
+    });
+    groups
+}
+
+/// What became of a schema's statements, for the report: nothing read is left uncounted,
+/// and what was not applied is listed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SchemaCounts {
     pub files: u64,
     pub statements: u64,
@@ -46,6 +117,8 @@ pub struct SchemaCounts {
     pub not_modelled: u64,
     /// Not understood; each is in the diagnostics with file and line.
     pub unparsed: u64,
+    /// The statements not applied, by reason and kind, each with file and line.
+    pub skipped: Vec<SkippedGroup>,
 }
 
 impl SchemaLoad {
@@ -56,6 +129,7 @@ impl SchemaLoad {
             applied: self.applied,
             not_modelled: self.ignored,
             unparsed: self.failed,
+            skipped: group_skipped(&self.skipped),
         }
     }
 
@@ -163,6 +237,7 @@ impl SchemaLoader {
         self.load.statements += 1;
         if !may_change_catalog(words, text) {
             self.load.ignored += 1;
+            self.skipped(words, line, file, Skip::NotModelled);
             return StatementLoad::Ignored;
         }
         let parsed_here;
@@ -202,13 +277,24 @@ impl SchemaLoader {
             }
             Some(Effect::Ignored) => {
                 self.load.ignored += 1;
+                self.skipped(words, line, file, Skip::NotModelled);
                 StatementLoad::Ignored
             }
             None => {
                 self.load.failed += 1;
+                self.skipped(words, line, file, Skip::Unparsed);
                 StatementLoad::Unparsed
             }
         }
+    }
+
+    fn skipped(&mut self, words: &Words<'_>, line: usize, file: &str, skip: Skip) {
+        self.load.skipped.push(SkippedStatement {
+            file: file.to_string(),
+            line: line as u64,
+            head: words.head(),
+            skip,
+        });
     }
 
     fn record(&mut self, outcome: Outcome, line: usize, file: &str) -> Effect {
@@ -248,6 +334,9 @@ impl SchemaLoader {
                 // RESTART, INCREMENT, CACHE, …: nothing the catalog keeps.
                 None => return Some(Effect::Ignored),
             }
+        } else if words.starts_with(&["ALTER", "DOMAIN"]) {
+            let (domain, change) = alter_domain(words)?;
+            self.applier.alter_domain(&domain, change)
         } else if words.starts_with(&["ALTER", "INDEX"]) {
             match rename_index(words) {
                 Some((index, if_exists, new_name)) => {
@@ -273,6 +362,13 @@ impl SchemaLoader {
                     self.applier.apply(statement)
                 };
                 effect = merge(effect, self.record(outcome, line, file));
+                if let (true, Statement::CreateDomain(create)) =
+                    (rewrite.domain_not_null, statement)
+                {
+                    let not_null = DomainChange::NotNull(true);
+                    let outcome = self.applier.alter_domain(&create.name, not_null);
+                    self.record(outcome, line, file);
+                }
             }
             return Some(effect);
         };
@@ -495,10 +591,40 @@ mod tests {
     }
 
     #[test]
+    fn domains_follow_alter_domain_read_by_its_words() {
+        let load = load(
+            "CREATE DOMAIN positive AS int NOT NULL CHECK (VALUE > 0);\n\
+             CREATE DOMAIN label AS text CONSTRAINT label_nn NOT NULL DEFAULT 'x' NULL;\n\
+             ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10) NOT VALID;\n\
+             ALTER DOMAIN positive ADD CHECK (VALUE <> 5);\n\
+             ALTER DOMAIN positive VALIDATE CONSTRAINT small;\n\
+             ALTER DOMAIN positive DROP CONSTRAINT positive_check;\n\
+             ALTER DOMAIN positive DROP NOT NULL;\n\
+             ALTER DOMAIN label RENAME TO title;\n\
+             ALTER DOMAIN title OWNER TO app;",
+        );
+        assert_eq!((load.statements, load.applied, load.failed), (9, 9, 0));
+        assert!(load.diagnostics.kinds.is_empty(), "{:?}", load.diagnostics);
+        let positive = &load.catalog.domains[&public("positive")];
+        let checks: Vec<_> = positive
+            .checks
+            .iter()
+            .map(|c| (c.name.as_str(), c.expression.as_str()))
+            .collect();
+        assert_eq!(
+            checks,
+            [("small", "VALUE < 10"), ("positive_check1", "VALUE <> 5")]
+        );
+        assert!(!positive.not_null);
+        let title = &load.catalog.domains[&public("title")];
+        assert!(title.not_null && title.checks.is_empty(), "{title:?}");
+    }
+
+    #[test]
     fn a_change_to_a_domain_that_cannot_be_read_is_reported_not_skipped() {
         let load = load(
             "CREATE DOMAIN positive AS int CHECK (VALUE > 0);\n\
-             ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 10);\n\
+             ALTER DOMAIN positive ADD CONSTRAINT small PRIMARY KEY;\n\
              COMMENT ON DOMAIN positive IS 'not the catalog''s business';",
         );
         assert_eq!((load.statements, load.failed, load.ignored), (3, 1, 1));

@@ -25,6 +25,7 @@
 
 mod alter;
 mod constraints;
+mod domains;
 mod drop;
 mod expressions;
 mod identifiers;
@@ -42,9 +43,13 @@ mod test_support;
 mod views_sequences;
 pub mod words;
 
+pub use domains::DomainChange;
 pub use expressions::canonical_expression;
 pub use identifiers::{folded_identifier, identifier, quote_identifier};
 pub use indexes::created_index;
+pub use recovery::{
+    alter_table_is_catalog_neutral, alter_table_without_neutral_actions, is_irrelevant_action,
+};
 pub use sql_types::format_type;
 
 use super::catalog::{Catalog, Column, QualifiedName};

@@ -16,6 +16,9 @@ impl DdlApplier {
             .values()
             .filter(|table| table.name.schema == schema)
             .any(|table| constraint_names(table).any(|existing| existing == name))
+            || self.catalog.domains.iter().any(|(domain, d)| {
+                domain.schema == schema && d.checks.iter().any(|check| check.name == name)
+            })
     }
 
     /// PostgreSQL's `ChooseRelationName`: `name1_name2_label`, truncated to fit, with a

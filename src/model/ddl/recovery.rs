@@ -3,8 +3,11 @@
 //! (pg_dump's `ALTER SEQUENCE … OWNED BY`, `CREATE INDEX … ON ONLY`, …) are read by hand or
 //! rewritten into what it can read.
 
+use super::DomainChange;
+use super::identifiers::identifier;
 use super::words::Words;
 use crate::sql::lexer::TokenKind;
+use crate::sql::parse::parse_expression;
 use sqlparser::ast::{Ident, ObjectName};
 
 /// Leading words of statements that never change the catalog; they are not parsed.
@@ -163,6 +166,56 @@ pub(super) fn rename_index(words: &Words) -> Option<(ObjectName, bool, Ident)> {
     Some((index, if_exists, words.ident(after + 2)?))
 }
 
+/// `ALTER DOMAIN name action`, which sqlparser does not parse, read by its words; `None`
+/// when the action is not one PostgreSQL has.
+pub(super) fn alter_domain(words: &Words) -> Option<(ObjectName, DomainChange)> {
+    let (domain, at) = words.object_name(2)?;
+    let is = |offset: usize, keyword: &str| words.is(at + offset, keyword);
+    let name = |offset: usize| words.ident(at + offset).map(|i| identifier(&i));
+    let change = if is(0, "ADD") {
+        let named = is(1, "CONSTRAINT");
+        let constraint = if named { Some(name(2)?) } else { None };
+        let kind = at + if named { 3 } else { 1 };
+        if words.is(kind, "NOT") && words.is(kind + 1, "NULL") {
+            DomainChange::NotNull(true)
+        } else if words.is(kind, "CHECK") && words.kind(kind + 1) == Some(TokenKind::OpenParen) {
+            let close = words.matching_paren(kind + 1)?;
+            let inner = &words.text[words.tokens[kind + 1].2..words.tokens[close].1];
+            let expression = parse_expression(inner)
+                .map_or_else(|_| inner.trim().to_string(), |e| e.to_string());
+            DomainChange::AddCheck {
+                name: constraint,
+                expression,
+            }
+        } else {
+            return None;
+        }
+    } else if is(0, "DROP") && is(1, "CONSTRAINT") {
+        let if_exists = is(2, "IF") && is(3, "EXISTS");
+        DomainChange::DropConstraint {
+            name: name(if if_exists { 4 } else { 2 })?,
+            if_exists,
+        }
+    } else if (is(0, "SET") || is(0, "DROP")) && is(1, "NOT") && is(2, "NULL") {
+        DomainChange::NotNull(is(0, "SET"))
+    } else if is(0, "RENAME") && is(1, "CONSTRAINT") && is(3, "TO") {
+        DomainChange::RenameConstraint {
+            old: name(2)?,
+            new: name(4)?,
+        }
+    } else if is(0, "RENAME") && is(1, "TO") {
+        DomainChange::RenameTo(name(2)?)
+    } else if ["VALIDATE", "OWNER", "SET", "DROP"]
+        .iter()
+        .any(|k| is(0, k))
+    {
+        DomainChange::Other
+    } else {
+        return None;
+    };
+    Some((domain, change))
+}
+
 /// What can still be made of a statement sqlparser rejected.
 pub(super) enum Recovery {
     /// The statement with what sqlparser does not know taken out or replaced.
@@ -175,6 +228,8 @@ pub(super) struct Rewrite {
     pub(super) text: String,
     /// `ON ONLY` was taken out of a `CREATE INDEX`.
     pub(super) on_only: bool,
+    /// `NOT NULL` was taken out of a `CREATE DOMAIN`.
+    pub(super) domain_not_null: bool,
 }
 
 /// Rewrites what keeps sqlparser from reading statements whose meaning to the catalog does
@@ -189,10 +244,11 @@ pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
         list: Vec::new(),
     };
     let mut on_only = false;
+    let mut domain_not_null = false;
     if words.is(0, "CREATE") {
         on_only = edits.without_on_only()?;
         edits.without_with_data()?;
-        edits.domain_not_null_as_check()?;
+        domain_not_null = edits.without_domain_nullability()?;
     }
     if words.is(0, "CREATE") || words.is(0, "ALTER") {
         edits.virtual_as_stored()?;
@@ -212,6 +268,7 @@ pub(super) fn rewrite_for_sqlparser(words: &Words) -> Option<Recovery> {
     Some(Recovery::Rewrite(Rewrite {
         text: edits.apply(),
         on_only,
+        domain_not_null,
     }))
 }
 
@@ -232,21 +289,30 @@ impl Edits<'_, '_> {
         Some(())
     }
 
-    /// `CREATE DOMAIN … NOT NULL`, which sqlparser cannot read, as the CHECK it amounts to
-    /// (a constraint every value of the domain's columns is checked against).
-    fn domain_not_null_as_check(&mut self) -> Option<()> {
+    /// `[CONSTRAINT name] NOT NULL` and `NULL` of `CREATE DOMAIN`, which sqlparser cannot
+    /// read, out; whether the domain is `NOT NULL`.
+    fn without_domain_nullability(&mut self) -> Option<bool> {
         let words = self.words;
+        let mut not_null = false;
         if !words.starts_with(&["CREATE", "DOMAIN"]) {
-            return Some(());
+            return Some(not_null);
         }
-        let mut from = 0;
-        while let Some(at) = words.find(from, &["NOT", "NULL"]) {
-            if !words.is(at.wrapping_sub(1), "IS") {
-                self.replace(at, at + 1, "CHECK (VALUE IS NOT NULL)")?;
+        let mut at = 3;
+        while at < words.len() {
+            if words.kind(at) == Some(TokenKind::OpenParen) {
+                at = words.matching_paren(at)? + 1;
+                continue;
             }
-            from = at + 2;
+            let not = words.is(at, "NOT") && words.is(at + 1, "NULL");
+            if not || (words.is(at, "NULL") && !words.is(at.wrapping_sub(1), "DEFAULT")) {
+                let named = words.is(at.wrapping_sub(2), "CONSTRAINT");
+                let from = if named { at - 2 } else { at };
+                self.replace(from, at + usize::from(not), "")?;
+                not_null |= not;
+            }
+            at += 1;
         }
-        Some(())
+        Some(not_null)
     }
 
     /// `CREATE [UNIQUE] INDEX … ON ONLY t`: `ONLY` out; whether it was there.
@@ -355,10 +421,34 @@ impl Edits<'_, '_> {
     }
 }
 
+/// An `ALTER TABLE` sqlparser rejected, as it reads it once the actions the catalog does not
+/// model are taken out (and identity options); `None` when nothing is left or nothing was
+/// taken out.
+pub fn alter_table_without_neutral_actions(words: &Words) -> Option<String> {
+    if !words.starts_with(&["ALTER", "TABLE"]) {
+        return None;
+    }
+    match rewrite_for_sqlparser(words)? {
+        Recovery::Rewrite(rewrite) => Some(rewrite.text),
+        Recovery::Irrelevant => None,
+    }
+}
+
+/// Whether every action of an `ALTER TABLE` leaves the catalog as it is (statistics
+/// targets, storage, options, deferrability, triggers, …; see [`is_irrelevant_action`]).
+pub fn alter_table_is_catalog_neutral(words: &Words) -> bool {
+    words.alter_table_actions().is_some_and(|actions| {
+        !actions.is_empty()
+            && actions
+                .iter()
+                .all(|&(first, _)| is_irrelevant_action(words, first))
+    })
+}
+
 /// Whether an `ALTER TABLE` action starting at token `first` changes nothing the catalog
 /// models: statistics targets, storage, table options, clustering, triggers and rules, row
 /// security, replica identity, deferrability, ownership.
-fn is_irrelevant_action(words: &Words, first: usize) -> bool {
+pub fn is_irrelevant_action(words: &Words, first: usize) -> bool {
     let at = |offset: usize, keyword: &str| words.is(first + offset, keyword);
     if at(0, "ALTER") {
         if at(1, "CONSTRAINT") {

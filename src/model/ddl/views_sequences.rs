@@ -1,15 +1,12 @@
-//! `CREATE VIEW`, `CREATE SEQUENCE`, `CREATE DOMAIN` and `CREATE SCHEMA`, and which views
+//! `CREATE VIEW`, `CREATE SEQUENCE` and `CREATE SCHEMA`, and which views
 //! read a relation.
 
 use super::expressions::{canonical_query, relations_read};
 use super::identifiers::{identifier, last_identifier};
-use super::sql_types::format_type;
 use super::{DdlApplier, Effect, PUBLIC, ProblemKind};
-use crate::model::catalog::{Domain, QualifiedName, Sequence, View};
+use crate::model::catalog::{QualifiedName, Sequence, View};
 use crate::sql::parse::parse_sql;
-use sqlparser::ast::{
-    CreateDomain, CreateView, ObjectName, SchemaName, SequenceOptions, Statement, TableConstraint,
-};
+use sqlparser::ast::{CreateView, ObjectName, SchemaName, SequenceOptions, Statement};
 
 impl DdlApplier {
     pub(super) fn create_view(&mut self, create: &CreateView) -> Effect {
@@ -95,25 +92,6 @@ impl DdlApplier {
         self.catalog
             .sequences
             .insert(name.clone(), Sequence { name, owned_by });
-        Effect::Applied
-    }
-
-    /// `CREATE DOMAIN name AS type [CHECK (…)]…`.
-    pub(super) fn create_domain(&mut self, create: &CreateDomain) -> Effect {
-        let name = self.creation_name(&create.name);
-        let checks = create
-            .constraints
-            .iter()
-            .filter_map(|constraint| match constraint {
-                TableConstraint::Check(check) => Some(check.expr.to_string()),
-                _ => None,
-            })
-            .collect();
-        let domain = Domain {
-            base_type: format_type(&create.data_type),
-            checks,
-        };
-        self.catalog.domains.insert(name, domain);
         Effect::Applied
     }
 

@@ -5,6 +5,7 @@
 
 use crate::sql::lexer::{Lexer, TokenKind};
 use sqlparser::ast::{Ident, ObjectName};
+use sqlparser::keywords::ALL_KEYWORDS;
 
 /// A statement's tokens without whitespace and comments: enough to route it by its first
 /// words and to read by hand the few statements sqlparser cannot.
@@ -44,6 +45,26 @@ impl<'a> Words<'a> {
     /// Whether the token at `at` is the (unquoted, any case) word `keyword`.
     pub fn is(&self, at: usize, keyword: &str) -> bool {
         self.kind(at) == Some(TokenKind::Word) && self.text(at).eq_ignore_ascii_case(keyword)
+    }
+
+    /// The statement's leading keywords, upper-cased (at most four, up to the first name):
+    /// what kind of statement it is, to group statements by (`COMMENT ON FUNCTION`,
+    /// `CREATE OR REPLACE TRIGGER`, `DO`).
+    pub fn head(&self) -> String {
+        const MOST: usize = 4;
+        // A word before a dot starts a qualified name (`public.t`), whatever the word.
+        let keywords = (0..self.len().min(MOST))
+            .take_while(|&at| {
+                self.kind(at) == Some(TokenKind::Word) && self.kind(at + 1) != Some(TokenKind::Dot)
+            })
+            .map(|at| self.text(at).to_ascii_uppercase())
+            .take_while(|word| ALL_KEYWORDS.binary_search(&word.as_str()).is_ok());
+        let head = keywords.collect::<Vec<_>>().join(" ");
+        if head.is_empty() {
+            // Not a keyword first (`(SELECT …)`, `"weird"`): the first token says enough.
+            return self.text(0).chars().take(20).collect();
+        }
+        head
     }
 
     pub fn starts_with(&self, keywords: &[&str]) -> bool {

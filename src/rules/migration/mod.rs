@@ -10,6 +10,7 @@ pub mod drop_column_in_use;
 pub mod drop_table_in_use;
 pub mod drops_used_index;
 pub mod duplicate_index;
+pub mod dynamic_sql_not_checked;
 pub mod foreign_key_without_index;
 pub mod identifier_too_long;
 pub mod index_unused_by_workload;
