@@ -88,7 +88,7 @@ impl AnalyzeRun {
             facts: &self.statements.facts,
             join_graph: &self.join_graph,
             catalog: self.catalog.as_ref(),
-            schema_counts: self.schema_counts,
+            schema_counts: self.schema_counts.clone(),
             findings,
             suppressed: self.suppressed,
             index_plan: self.index_plan.as_ref(),
