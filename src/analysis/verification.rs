@@ -135,8 +135,11 @@ impl StatementMeasure {
         Some(within_factor(estimated, self.measured_speedup(), 2.0))
     }
 
+    /// Slower beyond `margin`, where the index can be the cause: its plan used the index, or
+    /// it writes the table (upkeep). Any other plan is the planner's choice without the index
+    /// too, so a change in its time is noise.
     fn slower_by_more_than(&self, margin: f64) -> bool {
-        slower_by(self.before_ms, self.after_ms, margin)
+        (self.uses_index || self.write) && slower_by(self.before_ms, self.after_ms, margin)
     }
 }
 
@@ -476,6 +479,9 @@ mod tests {
         let mixed = [measure(50.0, 1.0, true), measure(10.0, 13.0, true)];
         assert_eq!(verdict(&mixed, 0.2), Verdict::Slower);
         assert_eq!(verdict(&mixed, 0.5), Verdict::Faster);
+        // A plan that does not use the index is not slowed by it: noise.
+        let unused = [measure(50.0, 1.0, true), measure(10.0, 13.0, false)];
+        assert_eq!(verdict(&unused, 0.2), Verdict::Faster);
     }
 
     #[test]
