@@ -48,17 +48,19 @@ impl Timing {
         (total > 0).then(|| self.shared_hit as f64 / total as f64)
     }
 
-    /// The cache state, for people: `warm (100 % of pages in shared buffers)`.
+    /// The cache state, for people: `warm (100 % of pages in shared buffers)`. Pages not in
+    /// shared buffers were read from the OS, whose cache may well have held them: PostgreSQL
+    /// cannot tell, so neither can this.
     pub fn cache_state(&self) -> String {
         match self.hit_ratio() {
             None => "no pages read".to_string(),
-            Some(ratio) => {
-                let state = if ratio >= 0.99 { "warm" } else { "partly cold" };
-                format!(
-                    "{state} ({:.0} % of pages in shared buffers)",
-                    ratio * 100.0
-                )
+            Some(ratio) if ratio >= 0.99 => {
+                format!("warm ({:.0} % of pages in shared buffers)", ratio * 100.0)
             }
+            Some(ratio) => format!(
+                "{:.0} % of pages in shared buffers, the rest read from the OS (its cache or disk)",
+                ratio * 100.0
+            ),
         }
     }
 }
@@ -538,7 +540,7 @@ mod tests {
         assert!(
             timing(50, 50)
                 .cache_state()
-                .starts_with("partly cold (50 %")
+                .starts_with("50 % of pages in shared buffers, the rest read from the OS")
         );
         assert_eq!(timing(0, 0).cache_state(), "no pages read");
     }
