@@ -47,17 +47,9 @@ CONF="/etc/postgresql/$PGVER/$CLUSTER/postgresql.conf"
 
 log() { printf '[make-event-fixtures] %s\n' "$*" >&2; }
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "make-event-fixtures.sh must run as root (it creates a throw-away PostgreSQL cluster)" >&2
-    exit 1
-fi
-for tool in pg_createcluster pg_dropcluster pg_ctlcluster pg_lsclusters psql pgbench python3; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
-done
-if pg_lsclusters -h | awk -v p="$PORT" -v v="$PGVER" -v c="$CLUSTER" '$3 == p && !($1 == v && $2 == c) {bad=1} END {exit !bad}'; then
-    echo "port $PORT is used by another cluster; refusing to continue" >&2
-    exit 1
-fi
+# shellcheck source=scripts/lib/throwaway-cluster.sh
+source "$HERE/lib/throwaway-cluster.sh"
+require_throwaway_cluster make-event-fixtures.sh
 
 RUNS="${RUNS:-events plans}"
 for run in $RUNS; do
@@ -67,8 +59,6 @@ done
 WORK="$(mktemp -d /tmp/planwise-event-fixtures.XXXXXX)"
 chmod 755 "$WORK"
 RUNCONF="$WORK/planwise-run.conf"
-
-cluster_exists() { pg_lsclusters -h | awk -v v="$PGVER" -v c="$CLUSTER" '$1 == v && $2 == c {f=1} END {exit !f}'; }
 
 cleanup() {
     local rc=$?
@@ -94,18 +84,6 @@ trap 'exit 130' INT TERM
 PSQL=(psql -X -q -h "$HOST" -p "$PORT")
 PGBENCH=(pgbench -h "$HOST" -p "$PORT" -n --random-seed=20241206)
 
-pg_start() { pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$CLUSTER" start; }
-pg_stop()  { pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$CLUSTER" stop -m fast; }
-
-# configure_run NAME (settings on stdin): logs go to a fresh $WORK/NAME.
-configure_run() {
-    local dir="$WORK/$1"
-    mkdir -p "$dir"
-    chown postgres:postgres "$dir"
-    chmod 700 "$dir"
-    { echo "log_directory = '$dir'"; cat; } >"$RUNCONF"
-    chown postgres:postgres "$RUNCONF"
-}
 
 log "creating throw-away cluster $PGVER/$CLUSTER on port $PORT"
 if cluster_exists; then

@@ -31,26 +31,15 @@ CONF="$CONFDIR/postgresql.conf"
 
 log() { printf '[make-fixtures] %s\n' "$*" >&2; }
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "make-fixtures.sh must run as root (it creates a throw-away PostgreSQL cluster)" >&2
-    exit 1
-fi
-for tool in pg_createcluster pg_dropcluster pg_ctlcluster pg_lsclusters psql pgbench python3; do
-    command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
-done
-
-# Refuse to clobber some other cluster that happens to use our port.
-if pg_lsclusters -h | awk -v p="$PORT" -v v="$PGVER" -v c="$CLUSTER" '$3 == p && !($1 == v && $2 == c) {bad=1} END {exit !bad}'; then
-    echo "port $PORT is used by another cluster; refusing to continue" >&2
-    exit 1
-fi
+# shellcheck source=scripts/lib/throwaway-cluster.sh
+source "$HERE/lib/throwaway-cluster.sh"
+require_throwaway_cluster make-fixtures.sh
 
 WORK="$(mktemp -d /tmp/planwise-fixtures.XXXXXX)"
 chmod 755 "$WORK"
 # per-run settings live outside /etc so pg_dropcluster leaves nothing behind
 RUNCONF="$WORK/planwise-run.conf"
 
-cluster_exists() { pg_lsclusters -h | awk -v v="$PGVER" -v c="$CLUSTER" '$1 == v && $2 == c {f=1} END {exit !f}'; }
 
 cleanup() {
     local rc=$?
@@ -66,25 +55,6 @@ trap 'exit 130' INT TERM
 
 PSQL=(psql -X -q -h "$HOST" -p "$PORT")
 PGBENCH=(pgbench -h "$HOST" -p "$PORT" -n --random-seed=20240101)
-
-pg_start() { pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$CLUSTER" start; }
-pg_stop()  { pg_ctlcluster --skip-systemctl-redirect "$PGVER" "$CLUSTER" stop -m fast; }
-
-# configure_run NAME  (remaining settings read from stdin)
-# Points log_directory at a fresh $WORK/NAME and writes the per-run settings
-# into $RUNCONF, which postgresql.conf includes last.
-configure_run() {
-    local name=$1 dir="$WORK/$1"
-    mkdir -p "$dir"
-    chown postgres:postgres "$dir"
-    chmod 700 "$dir"
-    {
-        echo "# per-run settings written by scripts/make-fixtures.sh (run: $name)"
-        echo "log_directory = '$dir'"
-        cat
-    } >"$RUNCONF"
-    chown postgres:postgres "$RUNCONF"
-}
 
 install_fixture() { install -m 644 "$1" "$STAGE/$2"; }
 
