@@ -332,6 +332,39 @@ fn writes_are_timed_only_when_asked_and_always_rolled_back() {
 }
 
 #[test]
+fn a_hostile_statement_an_index_would_serve_is_never_run() {
+    let Some(database) = scratch("verify_hostile") else {
+        return;
+    };
+    let log = log();
+    let mut text = std::fs::read_to_string(log.path()).unwrap();
+    for i in 0..20 {
+        text.push_str(&format!(
+            "2026-12-01 10:04:{i:02}.000 UTC [4270] LOG:  duration: 25.0 ms  statement: \
+             SELECT id FROM events WHERE account_id = {i} \
+             AND pg_terminate_backend(pg_backend_pid() + 1) IS NOT NULL\n"
+        ));
+    }
+    std::fs::write(log.path(), text).unwrap();
+    let report = report(
+        &verify_command(&database, &log, &["--runs", "1"])
+            .output()
+            .unwrap(),
+    );
+    let refused = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "verify_refused")
+        .unwrap_or_else(|| panic!("nothing refused: {:#}", report["diagnostics"]));
+    let reason = refused["examples"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("pg_terminate_backend"), "{reason}");
+    // The index it would have served is still verified on the other statements.
+    let good = verified(&report, "events(account_id)");
+    assert_eq!(good["verdict"], "faster", "{good:#}");
+}
+
+#[test]
 fn fail_on_regression_fails_only_when_a_statement_got_slower() {
     let Some(database) = scratch("verify_regress") else {
         return;
