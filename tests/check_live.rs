@@ -166,3 +166,32 @@ fn a_column_read_only_through_star_is_dropped_with_the_prepared_statements_warni
         "{by_name}"
     );
 }
+
+#[test]
+fn a_database_without_pg_stat_statements_does_not_show_a_table_unused() {
+    // The test databases have no pg_stat_statements view: the traffic is unknown, so a
+    // table of unknown size keeps its error instead of being lowered as unused.
+    let Some(database) = live::database("check_no_pgss", &[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let migration = dir.path().join("0001_index.sql");
+    std::fs::write(
+        &migration,
+        "CREATE INDEX orders_user_idx ON orders (user_id);",
+    )
+    .unwrap();
+    let report = check_json([
+        migration.as_os_str(),
+        "--db".as_ref(),
+        database.url("").as_ref(),
+    ]);
+    let findings = report["findings"].as_array().unwrap();
+    let index = findings
+        .iter()
+        .find(|f| f["rule"] == "MIG001")
+        .unwrap_or_else(|| panic!("no MIG001: {findings:#?}"));
+    assert_eq!(index["severity"], "error", "{index:#}");
+    let message = index["message"].as_str().unwrap();
+    assert!(!message.contains("no logged statement"), "{message}");
+}

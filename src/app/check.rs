@@ -8,7 +8,8 @@ use crate::cli::{CheckArgs, CheckFormat};
 use crate::findings::Severity;
 use crate::input::schema::schema_files;
 use crate::model::catalog::Catalog;
-use crate::model::diagnostics::Diagnostics;
+use crate::model::diagnostics::{Diagnostics, Kind};
+use crate::model::workload::Profile;
 use crate::report::check::{CheckReport, github, json, markdown, sarif, text};
 use crate::rules::engine::check_migrations;
 use anyhow::Context;
@@ -35,7 +36,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             ..
         } = read_and_analyse(&args.input, &args.schema)?;
         diagnostics.merge(profile.diagnostics.clone());
-        let usage = (!args.input.logs.is_empty() || args.input.db.is_some())
+        let usage = workload_was_read(args, &profile)
             .then(|| WorkloadUsage::build(&profile, &statements.facts));
         (catalog.unwrap_or_default(), usage)
     } else {
@@ -79,6 +80,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(u8::from(
         outcome.findings.iter().any(|f| f.severity >= fail_on),
     ))
+}
+
+/// Whether a workload was read: logs, or pg_stat_statements from `--db`. Without one, no
+/// table can be shown unused (a database without pg_stat_statements says nothing of its
+/// traffic), so severities are not lowered for want of traffic.
+fn workload_was_read(args: &CheckArgs, profile: &Profile) -> bool {
+    let unread = [
+        Kind::DatabaseUnreachable,
+        Kind::DatabaseLost,
+        Kind::PgStatStatementsUnavailable,
+    ];
+    let live_read = |kind: &Kind| !profile.diagnostics.kinds.contains_key(kind);
+    !args.input.logs.is_empty() || (args.input.db.is_some() && unread.iter().all(live_read))
 }
 
 /// The files the arguments name, in the order given (folders in migration order); `-` is
