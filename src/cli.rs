@@ -405,6 +405,13 @@ pub struct VerifyArgs {
     #[arg(long, required = true, help_heading = heading::LIVE)]
     pub scratch: bool,
 
+    /// Verify the recommendations of a saved `analyze --format json` report instead of
+    /// analysing inputs: its statements (with their logged values) are timed, the schema is
+    /// the scratch copy's. Each index is timed on the statements the report lists for it
+    /// (its five most served).
+    #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["logs", "schema"], help_heading = heading::INPUTS)]
+    pub from: Option<PathBuf>,
+
     /// How long verification may take before it stops starting new measurements (the
     /// most valuable findings come first; the report says what was left), e.g. 10m, 90s.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration, help_heading = heading::LIVE)]

@@ -4,6 +4,8 @@
 use crate::model::catalog::QualifiedName;
 use serde::{Deserialize, Serialize};
 
+pub mod saved;
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
 )]
@@ -105,7 +107,7 @@ impl Category {
 }
 
 /// Where an estimate comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The server's planner, with hypothetical indexes (HypoPG).
@@ -115,7 +117,7 @@ pub enum Basis {
 }
 
 /// What the statements behind a saving weigh by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Weighting {
     /// Every statement was timed by the log: each weighs the time it took, and a plan's
@@ -138,7 +140,7 @@ impl Weighting {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     Low,
@@ -325,7 +327,7 @@ pub struct Location {
 
 /// What applying a finding is estimated to save. Savings of different findings that serve
 /// the same statements overlap and are never to be added up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Saving {
     /// Planner cost units saved over the workload as logged (Σ weight × cost saved, the
     /// weight of a statement its calls or its logged time: see `weighted_by`), after the
@@ -342,7 +344,7 @@ pub struct Saving {
     pub confidence: Confidence,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexEvidence {
     /// The index as planwise writes it: `orders(user_id, created_at DESC)`.
     pub index: String,
@@ -358,7 +360,7 @@ pub struct IndexEvidence {
     pub rejected_alternatives: Vec<RejectedAlternative>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServedQuery {
     pub fingerprint: String,
     pub calls: u64,
@@ -366,7 +368,7 @@ pub struct ServedQuery {
     pub cost_after: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RejectedAlternative {
     pub index: String,
     pub size_bytes: f64,

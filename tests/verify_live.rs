@@ -13,9 +13,21 @@ use std::time::{Duration, Instant};
 
 const ROWS: u32 = 200_000;
 
-/// The scratch database: `events` with 40 rows an account, and `kind` analysed while it had
-/// 1,000 values, then set to one value everywhere and the table rewritten compact (autovacuum
-/// off, so the statistics stay stale: the planner expects 200 rows of a kind, gets all).
+/// Held by the tests whose assertions are timings: two verify runs timing at once slow each
+/// other down by more than the noise floor, as they would on a shared scratch copy.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn timing_alone() -> std::sync::MutexGuard<'static, ()> {
+    TIMING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The scratch database: `events` with 40 rows an account, and `score` analysed while it
+/// ran from 0 to 999, then set above 1,000 everywhere, in an order unrelated to the rows'
+/// places, and the table rewritten compact (autovacuum off, so the statistics stay stale:
+/// the planner expects a few hundred rows of `score > 998`, gets all, each from another
+/// page).
 fn scratch(tag: &str) -> Option<TestDatabase> {
     let database = common::live::database(tag, &[Need::Extension("hypopg")])?;
     runtime().block_on(async {
@@ -24,11 +36,12 @@ fn scratch(tag: &str) -> Option<TestDatabase> {
             .batch_execute(&format!(
                 "CREATE EXTENSION hypopg;
                  CREATE TABLE events (id bigint PRIMARY KEY, account_id int NOT NULL,
-                     kind text NOT NULL, payload text) WITH (autovacuum_enabled = off);
-                 INSERT INTO events SELECT g, g % 5000, 'k' || (g % 1000), md5(g::text)
+                     kind text NOT NULL, score int NOT NULL, payload text)
+                     WITH (autovacuum_enabled = off);
+                 INSERT INTO events SELECT g, g % 5000, 'k' || (g % 1000), g % 1000, md5(g::text)
                      FROM generate_series(1, {ROWS}) g;
                  ANALYZE events;
-                 UPDATE events SET kind = 'k1';
+                 UPDATE events SET score = 1000 + (id * 7919) % 200003;
                  CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
                  INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 6000) g;
                  CREATE TABLE notes (id int PRIMARY KEY, account_ref int);
@@ -58,8 +71,8 @@ fn log() -> tempfile::NamedTempFile {
              SELECT id, kind FROM events WHERE account_id = $1\n\
              2026-12-01 10:00:{i:02}.000 UTC [4242] DETAIL:  parameters: $1 = '{}'\n\
              2026-12-01 10:00:{i:02}.500 UTC [4243] LOG:  duration: 40.2 ms  execute <unnamed>: \
-             SELECT payload FROM events WHERE kind = $1\n\
-             2026-12-01 10:00:{i:02}.500 UTC [4243] DETAIL:  parameters: $1 = 'k1'\n",
+             SELECT payload FROM events WHERE score > $1\n\
+             2026-12-01 10:00:{i:02}.500 UTC [4243] DETAIL:  parameters: $1 = '998'\n",
             i * 7
         ));
     }
@@ -139,6 +152,7 @@ fn the_good_index_is_faster_the_useless_one_is_not_and_nothing_is_left() {
     };
     let before = indexes(&database);
     let log = log();
+    let _alone = timing_alone();
     let report = report(&verify_command(&database, &log, &[]).output().unwrap());
     let good = verified(&report, "events(account_id)");
     assert_eq!(good["verdict"], "faster", "{good:#}");
@@ -151,7 +165,7 @@ fn the_good_index_is_faster_the_useless_one_is_not_and_nothing_is_left() {
     assert!(good["build_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(good["statements"][0]["uses_index"], true);
     // The stale statistics made it look selective: the plan uses it, and gains nothing.
-    let useless = verified(&report, "events(kind)");
+    let useless = verified(&report, "events(score)");
     assert_ne!(useless["verdict"], "faster", "{useless:#}");
     let summary = &report["verification"];
     assert_eq!(summary["faster"], 1, "{summary:#}");
@@ -280,7 +294,7 @@ fn writes_are_timed_only_when_asked_and_always_rolled_back() {
     for i in 0..10 {
         text.push_str(&format!(
             "2026-12-01 10:03:{i:02}.000 UTC [4260] LOG:  duration: 30.5 ms  statement: \
-             UPDATE events SET payload = 'planwise-x' WHERE kind = 'k1' AND id = {i}\n\
+             UPDATE events SET payload = 'planwise-x' WHERE score > 998 AND id = {i}\n\
              2026-12-01 10:03:{i:02}.500 UTC [4261] LOG:  duration: 1.5 ms  statement: \
              UPDATE accounts SET name = 'planwise-x' WHERE id = {i}\n\
              2026-12-01 10:03:{i:02}.700 UTC [4262] LOG:  duration: 9.5 ms  statement: \
@@ -297,8 +311,8 @@ fn writes_are_timed_only_when_asked_and_always_rolled_back() {
         })
     };
     let written = |report: &serde_json::Value| -> Vec<serde_json::Value> {
-        let kind = verified(report, "events(kind)");
-        let timed = kind["statements"].as_array().unwrap().iter();
+        let score = verified(report, "events(score)");
+        let timed = score["statements"].as_array().unwrap().iter();
         timed.filter(|s| s["write"] == true).cloned().collect()
     };
     let without = report(
@@ -311,12 +325,12 @@ fn writes_are_timed_only_when_asked_and_always_rolled_back() {
         .output()
         .unwrap();
     let with = report(&output);
-    // The UPDATE of events ran (and an index on kind is upkeep for it); nothing it wrote stayed.
+    // The UPDATE of events ran (and an index on score is upkeep for it); nothing it wrote stayed.
     assert_eq!(
         written(&with).len(),
         1,
         "{:#}",
-        verified(&with, "events(kind)")
+        verified(&with, "events(score)")
     );
     assert_eq!(changed(), 0);
     // The accounts UPDATE (a write on the table of the index for the name lookups) fires a
@@ -483,7 +497,7 @@ fn the_gate_refuses_a_database_another_session_writes_to_and_a_missing_scratch_f
     runtime().block_on(async {
         let writer = admin(&database.name).await;
         writer
-            .batch_execute("BEGIN; INSERT INTO events VALUES (0, 0, 'k0', NULL)")
+            .batch_execute("BEGIN; INSERT INTO events VALUES (0, 0, 'k0', 0, NULL)")
             .await
             .unwrap();
         let output = verify_command(&database, &log, &[]).output().unwrap();
@@ -500,4 +514,116 @@ fn the_gate_refuses_a_database_another_session_writes_to_and_a_missing_scratch_f
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--scratch"));
     assert_eq!(indexes(&database), before);
+}
+
+/// `analyze --format json` of the log on the scratch copy, saved to a file.
+fn saved_report(database: &TestDatabase, log: &tempfile::NamedTempFile) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(["analyze", "--db", &database.url(""), "--log"])
+        .arg(log.path())
+        .args(["--format", "json"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    report(&output)
+}
+
+fn verify_from(database: &TestDatabase, saved: &serde_json::Value, runs: &str) -> Output {
+    let file = tempfile::Builder::new().suffix(".json").tempfile().unwrap();
+    std::fs::write(file.path(), saved.to_string()).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_planwise"))
+        .args(["verify", "--scratch", "--db", &database.url(""), "--from"])
+        .arg(file.path())
+        .args(["--format", "json", "--runs", runs])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_saved_report_is_verified_without_the_log() {
+    let Some(database) = scratch("verify_from") else {
+        return;
+    };
+    let before = indexes(&database);
+    let saved = saved_report(&database, &log());
+    let _alone = timing_alone();
+    let report = report(&verify_from(&database, &saved, "3"));
+    let good = verified(&report, "events(account_id)");
+    assert_eq!(good["verdict"], "faster", "{good:#}");
+    assert_eq!(good["statements"][0]["uses_index"], true, "{good:#}");
+    let useless = verified(&report, "events(score)");
+    assert_ne!(useless["verdict"], "faster", "{useless:#}");
+    let summary = &report["verification"];
+    assert_eq!(summary["rewrites_differ"], 1, "{summary:#}");
+    assert_eq!(summary["drops_safe"], 1, "{summary:#}");
+    // The report's findings come back in its order, each with what was measured.
+    let rules = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        let findings = r["findings"].as_array().unwrap();
+        findings.iter().map(|f| f["rule"].clone()).collect()
+    };
+    assert_eq!(rules(&report), rules(&saved));
+    assert_eq!(indexes(&database), before);
+}
+
+/// A report is text anyone can edit: its SQL is never what runs. An index is built from
+/// planwise's own reading of the definition, and only from one `CREATE INDEX`; a "rewrite"
+/// that writes is refused by the same gate as the log's statements.
+#[test]
+fn a_doctored_report_changes_nothing() {
+    let Some(database) = scratch("verify_from_doctored") else {
+        return;
+    };
+    let before = indexes(&database);
+    let mut saved = saved_report(&database, &log());
+    let findings = saved["findings"].as_array_mut().unwrap();
+    let good = findings
+        .iter_mut()
+        .find(|f| f["index"]["index"] == "events(account_id)")
+        .unwrap();
+    good["sql"] = "CREATE INDEX ON public.events (account_id); DROP TABLE public.accounts".into();
+    let rewrite = findings.iter_mut().find(|f| f["rule"] == "RW002").unwrap();
+    rewrite["sql"] = "DELETE FROM notes".into();
+    let report = report(&verify_from(&database, &saved, "1"));
+    let left_out = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "report_entry_left_out")
+        .unwrap_or_else(|| panic!("the doctored index was not left out: {report:#}"));
+    assert!(left_out.to_string().contains("DROP TABLE"), "{left_out}");
+    let rewrite = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["sql"] == "DELETE FROM notes")
+        .unwrap();
+    let why = rewrite["verified"]["not_verified"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        why.contains("DELETE statement is never sent"),
+        "{rewrite:#}"
+    );
+    runtime().block_on(async {
+        let client = admin(&database.name).await;
+        for (table, rows) in [("notes", 20_000), ("accounts", 6_000)] {
+            let sql = format!("SELECT count(*) FROM {table}");
+            let row = client.query_one(&sql, &[]).await.unwrap();
+            assert_eq!(row.get::<_, i64>(0), rows, "{table}");
+        }
+    });
+    assert_eq!(indexes(&database), before);
+}
+
+#[test]
+fn a_workload_report_or_other_json_is_refused_with_the_reason() {
+    let Some(database) = common::live::database("verify_from_other", &[]) else {
+        return;
+    };
+    let workload = serde_json::json!({"schema_version": 2, "queries": []});
+    let output = verify_from(&database, &workload, "1");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("recommends nothing"), "{stderr}");
 }

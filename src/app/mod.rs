@@ -51,7 +51,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn workload(args: &WorkloadArgs) -> anyhow::Result<()> {
     require_input(!args.input.logs.is_empty() || args.input.db.is_some())?;
-    let live = read_live(&args.input, false, !args.input.logs.is_empty())?;
+    let live = read_live(
+        &args.input,
+        LiveRead::Statements,
+        !args.input.logs.is_empty(),
+    )?;
     let mut profile = load_profile(&args.input, live.statements)?;
     live.problems.report(&mut profile);
     let report = Report::new(&profile, None);
@@ -234,7 +238,7 @@ struct Analysed {
 fn read_and_analyse(input: &InputArgs, schema: &[PathBuf]) -> anyhow::Result<Analysed> {
     let offline = !input.logs.is_empty() || !schema.is_empty();
     require_input(offline || input.db.is_some())?;
-    let live = read_live(input, true, offline)?;
+    let live = read_live(input, LiveRead::StatementsAndCatalog, offline)?;
     let mut profile = load_profile(input, live.statements)?;
     live.problems.report(&mut profile);
     let (catalog, schema_counts) = match live.catalog {
@@ -332,9 +336,21 @@ impl LiveProblems {
     }
 }
 
-/// Reads pg_stat_statements (and, for `analyze`, the catalog) from `--db`. A database that
+/// What to read from `--db`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LiveRead {
+    /// pg_stat_statements (`workload`).
+    Statements,
+    /// pg_stat_statements and the catalog (`analyze`).
+    StatementsAndCatalog,
+    /// The catalog alone (`verify --from`: the statements come from the saved report).
+    Catalog,
+}
+
+/// Reads pg_stat_statements and the catalog from `--db`, as `wanted` says. A database that
 /// cannot be reached is an error only when there is nothing else to analyse.
-fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> anyhow::Result<Live> {
+fn read_live(args: &InputArgs, wanted: LiveRead, has_other_inputs: bool) -> anyhow::Result<Live> {
+    let want_catalog = wanted != LiveRead::Statements;
     let Some(url) = &args.db else {
         return Ok(Live::default());
     };
@@ -351,21 +367,26 @@ fn read_live(args: &InputArgs, want_catalog: bool, has_other_inputs: bool) -> an
             }
             Err(error) => return Err(error.into()),
         };
-        match crate::db::pgss::read(&session).await {
-            Ok(statements) => live.statements = Some(statements),
-            Err(error) if error.is_lost() && has_other_inputs => {
+        let statements = match wanted {
+            LiveRead::Catalog => None,
+            _ => Some(crate::db::pgss::read(&session).await),
+        };
+        match statements {
+            None => {}
+            Some(Ok(statements)) => live.statements = Some(statements),
+            Some(Err(error)) if error.is_lost() && has_other_inputs => {
                 live.problems
                     .note(Kind::DatabaseLost, &session.target, error.to_string());
                 return Ok(live);
             }
-            Err(error) if !error.is_lost() && (want_catalog || has_other_inputs) => {
+            Some(Err(error)) if !error.is_lost() && (want_catalog || has_other_inputs) => {
                 live.problems.note(
                     Kind::PgStatStatementsUnavailable,
                     &session.target,
                     error.to_string(),
                 );
             }
-            Err(error) => return Err(error.into()),
+            Some(Err(error)) => return Err(error.into()),
         }
         if want_catalog {
             match crate::db::read_catalog(&session).await {

@@ -108,6 +108,9 @@ kinds! {
     VerifyFailed => "verify_failed",
     /// `verify`: a statement the safety gate would not run.
     VerifyRefused => "verify_refused",
+    /// `verify --from`: a finding or statement of the saved report left out (a rule this
+    /// build does not know, an index the scratch copy cannot have, an unreadable fingerprint).
+    ReportEntryLeftOut => "report_entry_left_out",
 }
 
 impl Kind {

@@ -3,6 +3,7 @@
 //! was measured beside what was estimated.
 
 mod changes;
+mod from_report;
 
 use super::index_advice::{Statements, explainable};
 use super::{AnalyzeRun, emit_analysis, progress, run_analysis};
@@ -13,7 +14,7 @@ use crate::analysis::verification::{
     Verified, median,
 };
 use crate::cli::VerifyArgs;
-use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, Timings, verify};
+use crate::db::verify::{IndexOutcome, IndexRequest, Outcome, Request, verify};
 use crate::findings::Finding;
 use crate::model::catalog::QualifiedName;
 use crate::model::diagnostics::{Diagnostics, Kind};
@@ -29,15 +30,22 @@ const INTERRUPTED_BY_SIGTERM: u8 = 143;
 /// `verify`: 0, or 1 with `--fail-on-regression` when an index made a statement slower; an
 /// interrupted run exits as the signal would have made it.
 pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
-    let mut run = run_analysis(&args.analyze)?;
     let url = args
         .analyze
         .input
         .db
         .as_deref()
         .context("verify needs --db")?;
-    let plan = run.index_plan.as_ref();
-    let chosen = plan.map_or(&[][..], |p| p.chosen.as_slice());
+    let (mut run, chosen) = match &args.from {
+        Some(report) => from_report::read(report, &args.analyze.input)?,
+        None => {
+            let run = run_analysis(&args.analyze)?;
+            let plan = run.index_plan.as_ref();
+            let chosen = plan.map_or_else(Vec::new, |p| p.chosen.clone());
+            (run, chosen)
+        }
+    };
+    let chosen = chosen.as_slice();
     let request = Request {
         rewrites: changes::rewrites(&run),
         drops: changes::drops(&run),
@@ -225,7 +233,7 @@ fn measure_index(
             .queries
             .get(&served.query)
             .map_or(0, |q| q.calls);
-        match timings_of(served.query, outcome, &measured.after) {
+        match timings_of(served.query, outcome, measured) {
             Ok((before, after)) => statements.push(StatementMeasure {
                 fingerprint,
                 calls,
@@ -250,7 +258,7 @@ fn measure_index(
     for id in unserved {
         let fingerprint = format_id(id);
         let calls = run.profile.queries.get(&id).map_or(0, |q| q.calls);
-        match timings_of(id, outcome, &measured.after) {
+        match timings_of(id, outcome, measured) {
             Ok((before, after)) => statements.push(StatementMeasure {
                 fingerprint,
                 calls,
@@ -279,21 +287,27 @@ fn measure_index(
     }
 }
 
-/// A statement's timings without and with the index, or why it has none.
+/// A statement's timings without the index (just before it was built) and with it, or why
+/// it has none.
 fn timings_of<'o>(
     id: u64,
     outcome: &'o Outcome,
-    after: &'o Timings,
+    index: &'o IndexOutcome,
 ) -> Result<(&'o Timing, &'o Timing), String> {
     if let Some(reason) = outcome.refused.get(&id) {
         return Err(format!("not run: {reason}"));
     }
-    let before = match outcome.before.get(&id) {
-        Some(Ok(timing)) => timing,
+    match outcome.before.get(&id) {
+        Some(Ok(_)) => {}
         Some(Err(reason)) => return Err(reason.clone()),
         None => return Err("not among the statements timed".into()),
+    }
+    let before = match index.before.get(&id) {
+        Some(Ok(timing)) => timing,
+        Some(Err(reason)) => return Err(reason.clone()),
+        None => return Err("not timed before the index was built".into()),
     };
-    match after.get(&id) {
+    match index.after.get(&id) {
         Some(Ok(timing)) => Ok((before, timing)),
         Some(Err(reason)) => Err(reason.clone()),
         None => Err("not timed with the index".into()),

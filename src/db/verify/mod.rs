@@ -93,6 +93,9 @@ pub struct Outcome {
 pub struct IndexOutcome {
     pub name: String,
     pub built: Result<Built, String>,
+    /// The statements it serves, timed again just before it was built: the baseline beside
+    /// it, so that what else the server did since the run began does not pass for its effect.
+    pub before: Timings,
     /// The statements it serves, timed with it in place.
     pub after: Timings,
 }
@@ -258,20 +261,37 @@ async fn measure_all(
             outcome.budget_ran_out = true;
             return Ok(());
         }
+        let served: Vec<&Explainable> = timed
+            .iter()
+            .copied()
+            .filter(|s| index.serves.contains(&s.id))
+            .collect();
+        let before = time_each(reader, &served, request).await;
         let name = verify_name(&index.def, position);
         let built = build(builder, &index.def, &name, deadline, outcome).await?;
-        let mut after = Timings::new();
-        if built.is_ok() {
-            for statement in timed.iter().filter(|s| index.serves.contains(&s.id)) {
-                after.insert(statement.id, reader.time(statement, request).await);
-            }
-        }
+        let after = match built {
+            Ok(_) => time_each(reader, &served, request).await,
+            Err(_) => Timings::new(),
+        };
         drop_created(builder, outcome).await?;
-        outcome.indexes.push(IndexOutcome { name, built, after });
+        outcome.indexes.push(IndexOutcome {
+            name,
+            built,
+            before,
+            after,
+        });
     }
     together(reader, builder, request, &timed, deadline, outcome).await?;
     compare_rewrites(reader, request, deadline, outcome).await?;
     measure_drops(reader, builder, request, deadline, outcome).await
+}
+
+async fn time_each(reader: &Session, statements: &[&Explainable], request: &Request) -> Timings {
+    let mut timings = Timings::new();
+    for statement in statements {
+        timings.insert(statement.id, reader.time(statement, request).await);
+    }
+    timings
 }
 
 /// The statements the safety gate lets run; the others are noted as refused.
