@@ -27,7 +27,9 @@
 //!
 //! ## How the saving is estimated
 //! Not estimated from the plan: the finding gives the rows read and removed per execution.
-//! The index advisor prices the index from the schema and statistics.
+//! The index advisor prices the index from the schema and statistics; it always considers
+//! such a statement (beyond `--advise-top`) with an index on these columns among its
+//! candidates, and the index finding that serves it cites the logged plan.
 
 use super::{in_plans, planned, statement};
 use crate::analysis::index::evidence::filtering_scans;
