@@ -7,26 +7,20 @@
 
 mod common;
 
-use common::{analyze_json, findings_of};
+use common::{analyze_json, catalog_of, findings_of, stderr_statement_at};
 use planwise::model::catalog::{ColumnStats, QualifiedName, TableStats};
-use planwise::model::ddl::loader::SchemaLoader;
 use serde_json::Value;
 use std::path::Path;
 
 /// `events` with a million rows on 10,000 pages of which `all_visible` are all-visible, and
 /// 10,000 accounts, saved as a catalog in `dir`.
 fn events_catalog(dir: &Path, all_visible: i64) -> std::path::PathBuf {
-    let mut loader = SchemaLoader::default();
-    loader.load_script(
+    let mut catalog = catalog_of(
         "CREATE TABLE events (id bigint PRIMARY KEY, account_id integer NOT NULL, \
          kind text NOT NULL, created_at timestamptz NOT NULL, payload jsonb);",
-        "schema.sql",
     );
-    let mut catalog = loader.finish().catalog;
-    let events = catalog
-        .tables
-        .get_mut(&QualifiedName::new("public", "events"))
-        .unwrap();
+    let name = QualifiedName::new("public", "events");
+    let events = catalog.tables.get_mut(&name).unwrap();
     events.stats = Some(TableStats {
         rows: Some(1_000_000.0),
         pages: 10_000,
@@ -53,13 +47,7 @@ fn events_catalog(dir: &Path, all_visible: i64) -> std::path::PathBuf {
 
 /// A stderr log line at `second` seconds after 10:00.
 fn at(second: u32, duration_ms: f64) -> String {
-    format!(
-        "2026-11-26 {:02}:{:02}:{:02}.000 UTC [100] LOG:  duration: {duration_ms:.3} ms  \
-         statement: ",
-        10 + second / 3600,
-        second % 3600 / 60,
-        second % 60
-    )
+    stderr_statement_at("2026-11-26", second, duration_ms)
 }
 
 /// Two hours of an account's page reading its events every 20 s (5 ms each), and, with
