@@ -1376,6 +1376,45 @@ fn an_index_only_scan_fetches_the_heap_for_pages_written_since_the_last_vacuum()
     );
 }
 
+/// Why a wide column never rides along in an index (issue #17 point 7), on the server: a
+/// B-tree entry must fit in a third of a page, so a JSON document larger than that once
+/// compressed makes the write that brings it fail — the table alone would have taken it.
+#[test]
+fn a_document_too_large_for_a_btree_entry_fails_the_write_that_indexes_it() {
+    let Some(database) = live::database("idx_wide_include", &[]) else {
+        return;
+    };
+    admin_execute(
+        &database,
+        "CREATE TABLE events (id bigint PRIMARY KEY, account_id integer NOT NULL, payload jsonb);
+         CREATE TABLE plain_events (LIKE events);",
+    );
+    // 1,000 MD5 digests: 35 kB of JSON that compression does not bring under 2,704 bytes.
+    let document = "(SELECT jsonb_agg(md5(g::text)) FROM generate_series(1, 1000) g)";
+    let insert = |table: &str| {
+        runtime().block_on(async {
+            admin(&database.name)
+                .await
+                .batch_execute(&format!("INSERT INTO {table} VALUES (1, 42, {document})"))
+                .await
+        })
+    };
+    assert!(
+        insert("plain_events").is_ok(),
+        "the table takes the document"
+    );
+    admin_execute(
+        &database,
+        "CREATE INDEX events_account ON events (account_id) INCLUDE (payload)",
+    );
+    let error = insert("events").expect_err("the index cannot hold the document");
+    let message = error
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
+    assert!(message.contains("index row"), "{error}");
+}
+
 #[test]
 fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
     let Some(database) = shop_database("idx_saved_catalog", true) else {

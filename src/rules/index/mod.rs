@@ -152,6 +152,7 @@ fn evidence_notes(context: &Context<'_>, plan: &Plan, chosen: &Chosen) -> String
     let rows = context.known_rows(catalog_table);
     let verdict = covering_verdict(catalog_table, rows, plan.evidence.writes.get(table));
     if let CoveringVerdict::Withheld(why) = verdict
+        && chosen.def.method == IndexMethod::Btree
         && chosen.def.include.is_empty()
         && reads_beyond_keys(context, chosen)
     {
