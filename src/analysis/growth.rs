@@ -5,7 +5,7 @@
 //! log writes a table (inserts, updates and deletes: [`WriteRate`]).
 
 use super::facts::{Access, QueryFacts};
-use crate::model::catalog::{QualifiedName, Table, TableStats};
+use crate::model::catalog::{QualifiedName, TableStats};
 use crate::model::workload::Profile;
 use std::collections::BTreeMap;
 
@@ -65,20 +65,6 @@ impl Growth {
             over_days,
             basis: GrowthBasis::Log,
         })
-    }
-
-    /// The growth of `table`: from its statistics when their window is a day or more, else
-    /// from the log.
-    pub fn of(
-        table: &Table,
-        profile: &Profile,
-        facts: &BTreeMap<u64, QueryFacts>,
-    ) -> Option<Growth> {
-        table
-            .stats
-            .as_ref()
-            .and_then(Growth::from_statistics)
-            .or_else(|| Growth::from_log(profile, facts, &table.name))
     }
 
     /// `logged` or `statistics`: where the rate was read, for a message.

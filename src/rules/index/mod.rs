@@ -135,12 +135,13 @@ fn evidence_notes(context: &Context<'_>, plan: &Plan, chosen: &Chosen) -> String
     let mut notes = String::new();
     let served = chosen.served.iter().map(|s| s.query);
     if let Some((query, scan, count)) = plan.evidence.worst_scan(table, served) {
-        let others = match count {
-            1 => String::new(),
-            n => format!(", and the plans of {} more served statements", n - 1),
+        let others = match count - 1 {
+            0 => String::new(),
+            1 => "; so did the plan of another statement it serves".to_string(),
+            more => format!("; so did the plans of {more} more statements it serves"),
         };
         notes.push_str(&format!(
-            "; the logged plan of {} scanned {} rows of {table} to return {} (auto_explain){others}",
+            "; the logged plan of {} scanned {} rows of {table} to return {} (auto_explain{others})",
             format_id(query),
             thousands(scan.read as f64),
             thousands(scan.kept() as f64),
