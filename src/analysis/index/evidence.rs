@@ -114,7 +114,7 @@ impl LoggedEvidence {
 }
 
 /// (rows read, rows removed) of a sequential scan whose filter threw most of them away.
-pub fn mostly_removed(node: &PlanNode) -> Option<(u64, u64)> {
+fn mostly_removed(node: &PlanNode) -> Option<(u64, u64)> {
     let actual = node.actual.filter(|_| node.kind == NodeKind::SeqScan)?;
     node.filter.as_ref()?;
     let removed = node.rows_removed_total();
