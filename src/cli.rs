@@ -515,7 +515,8 @@ pub struct IndexArgs {
     pub max_indexes: Option<usize>,
 
     /// Advise for the N statements that take the most logged time (else run most often);
-    /// the rest are left out (the report says how many).
+    /// the rest are left out (the report says how many), except those whose logged plans
+    /// read a table to throw most of it away.
     #[arg(long, value_name = "N", default_value_t = 100, help_heading = heading::INDEX_ADVICE)]
     pub advise_top: usize,
 

@@ -1202,6 +1202,220 @@ fn an_append_only_time_column_gets_a_brin_index() {
     assert!(f64_of(&served["cost_after"]) * 2.0 < f64_of(&served["cost_before"]));
 }
 
+/// `events` of `rows` rows, one every 10 s from 2026-01-01 in time order (correlation 1),
+/// analysed and never vacuumed: its statistics have no insert window, so the growth rate is
+/// the log's.
+fn growing_events(tag: &str, rows: u32) -> Option<TestDatabase> {
+    let database = live::database(tag, &[Need::Extension("hypopg")])?;
+    admin_execute(
+        &database,
+        &format!(
+            "CREATE EXTENSION hypopg;
+             CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL,
+                                  kind text NOT NULL, payload text NOT NULL)
+                 WITH (autovacuum_enabled = false);
+             INSERT INTO events
+                 SELECT g, timestamptz '2026-01-01 00:00:00+00' + g * interval '10 seconds',
+                        'kind ' || (g % 7), repeat('x', 40)
+                 FROM generate_series(1, {rows}) g;
+             ANALYZE events;"
+        ),
+    );
+    Some(database)
+}
+
+/// An hour of stderr log: an event inserted every `every` seconds, and every two minutes a
+/// count of one day's events — or, with `by_kind`, of one kind's.
+fn an_hour_of_inserts(every: u32, by_kind: bool) -> String {
+    let at = |second: u32| common::stderr_statement_at("2026-12-01", second, 2.0);
+    let mut log = String::new();
+    for second in 0..=3_600u32 {
+        if second % every == 0 {
+            log.push_str(&at(second));
+            log.push_str(&format!(
+                "INSERT INTO events VALUES ({}, now(), 'click', 'x')\n",
+                1_000_000 + second
+            ));
+        }
+        if second % 120 == 0 {
+            log.push_str(&at(second));
+            log.push_str(if by_kind && second % 240 == 0 {
+                "SELECT count(*) FROM events WHERE kind = 'kind 3'\n"
+            } else {
+                "SELECT count(*) FROM events WHERE created_at >= '2026-01-05' \
+                 AND created_at < '2026-01-06'\n"
+            });
+        }
+    }
+    log
+}
+
+/// Issue #17 point 6: an append-only table read only by time range, below BRIN's size today
+/// but past it within 90 days at the logged insert rate, gets the BRIN index and the figures
+/// it rests on; one that stays small, or that is also read otherwise, does not.
+#[test]
+fn a_table_large_within_the_horizon_gets_a_brin_index_with_its_growth() {
+    let Some(database) = growing_events("idx_brin_growth", 60_000) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // 361 inserts over the hour: 8,664 a day, 779,760 within 90 days.
+    let log = write(dir.path(), "growing.log", &an_hour_of_inserts(10, false));
+    // The B-tree on created_at (about 1.9 MB) does not fit in 1 MB; the BRIN index does.
+    let report = analyze_ok(&log, &database, &["--budget", "1MB"]);
+    let brin = findings(&report, "IDX007");
+    assert_eq!(brin.len(), 1, "{:#}", report["findings"]);
+    let sql = brin[0]["sql"].as_str().unwrap();
+    assert!(sql.contains("USING brin (created_at)"), "{sql}");
+    let message = brin[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "public.events: 60,000 rows today, about 839,760 within 90 days at 8,664 inserts a \
+             day (logged, over the log's 1.0 hours"
+        ),
+        "{message}"
+    );
+
+    // Read by kind too: not read only by time range, so not planned for its growth.
+    let log = write(dir.path(), "by_kind.log", &an_hour_of_inserts(10, true));
+    let report = analyze_ok(&log, &database, &["--budget", "1MB"]);
+    assert!(
+        findings(&report, "IDX007").is_empty(),
+        "{:#}",
+        report["findings"]
+    );
+}
+
+#[test]
+fn a_small_table_growing_slowly_gets_no_brin_index() {
+    let Some(database) = growing_events("idx_brin_slow", 2_000) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // 7 inserts over the hour: 168 a day, 17,120 rows within 90 days.
+    let log = write(dir.path(), "slow.log", &an_hour_of_inserts(600, false));
+    let report = analyze_ok(&log, &database, &["--budget", "1MB"]);
+    assert!(
+        findings(&report, "IDX007").is_empty(),
+        "{:#}",
+        report["findings"]
+    );
+}
+
+/// The claim behind withholding `INCLUDE` on a table written continuously (issue #17 point
+/// 7), on the server: an index-only scan answers from the index alone once VACUUM has marked
+/// the pages all-visible, but after writes that no vacuum followed it fetches the heap for
+/// the rows on the pages written — while `pg_class.relallvisible`, which the planner and
+/// planwise's statistics read, still counts those pages all-visible.
+#[test]
+fn an_index_only_scan_fetches_the_heap_for_pages_written_since_the_last_vacuum() {
+    let Some(database) = live::database("idx_heap_fetches", &[]) else {
+        return;
+    };
+    admin_execute(
+        &database,
+        "CREATE TABLE events (id bigint PRIMARY KEY, account_id integer NOT NULL,
+                              kind text NOT NULL)
+             WITH (autovacuum_enabled = false);
+         INSERT INTO events SELECT g, g % 1000, 'kind ' || (g % 7)
+             FROM generate_series(1, 100000) g;
+         CREATE INDEX events_account ON events (account_id) INCLUDE (kind);",
+    );
+    admin_execute(&database, "VACUUM ANALYZE events");
+    // Plans of this database take the index whenever they can.
+    admin_execute(
+        &database,
+        &format!(
+            "ALTER DATABASE {} SET enable_seqscan = off;
+             ALTER DATABASE {0} SET enable_bitmapscan = off;",
+            database.name
+        ),
+    );
+    // The scan's node and heap fetches, and what pg_class counts all-visible.
+    let scan = |database: &TestDatabase| -> (String, u64, String) {
+        let plan: Value = runtime().block_on(async {
+            let sql =
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT kind FROM events WHERE account_id = 42";
+            admin(&database.name)
+                .await
+                .query_one(sql, &[])
+                .await
+                .unwrap()
+                .get(0)
+        });
+        let node = &plan[0]["Plan"];
+        let visible = admin_row(
+            database,
+            "SELECT relallvisible::text FROM pg_class WHERE relname = 'events'",
+        );
+        (
+            node["Node Type"].as_str().unwrap().to_string(),
+            node["Heap Fetches"].as_u64().unwrap(),
+            visible[0].clone().unwrap(),
+        )
+    };
+    let (node, fetches, visible_after_vacuum) = scan(&database);
+    assert_eq!(node, "Index Only Scan");
+    assert_eq!(fetches, 0, "every page all-visible after VACUUM");
+    assert_ne!(visible_after_vacuum, "0");
+
+    // The application keeps writing: new events of the account, and some of its old ones
+    // updated. No vacuum follows.
+    admin_execute(
+        &database,
+        "INSERT INTO events SELECT g, 42, 'kind 1' FROM generate_series(100001, 100200) g;
+         UPDATE events SET kind = 'kind 9' WHERE account_id = 42 AND id < 20000;",
+    );
+    let (node, fetches, visible) = scan(&database);
+    assert_eq!(node, "Index Only Scan");
+    // The 200 new rows and the 20 updated ones (their new versions) at least.
+    assert!(fetches >= 220, "heap fetches after the writes: {fetches}");
+    assert_eq!(
+        visible, visible_after_vacuum,
+        "relallvisible does not follow the writes"
+    );
+}
+
+/// Why a wide column never rides along in an index (issue #17 point 7), on the server: a
+/// B-tree entry must fit in a third of a page, so a JSON document larger than that once
+/// compressed makes the write that brings it fail — the table alone would have taken it.
+#[test]
+fn a_document_too_large_for_a_btree_entry_fails_the_write_that_indexes_it() {
+    let Some(database) = live::database("idx_wide_include", &[]) else {
+        return;
+    };
+    admin_execute(
+        &database,
+        "CREATE TABLE events (id bigint PRIMARY KEY, account_id integer NOT NULL, payload jsonb);
+         CREATE TABLE plain_events (LIKE events);",
+    );
+    // 1,000 MD5 digests: 35 kB of JSON, more than any index entry holds (PostgreSQL 15:
+    // "index row requires 36024 bytes, maximum size is 8191").
+    let document = "(SELECT jsonb_agg(md5(g::text)) FROM generate_series(1, 1000) g)";
+    let insert = |table: &str| {
+        runtime().block_on(async {
+            admin(&database.name)
+                .await
+                .batch_execute(&format!("INSERT INTO {table} VALUES (1, 42, {document})"))
+                .await
+        })
+    };
+    assert!(
+        insert("plain_events").is_ok(),
+        "the table takes the document"
+    );
+    admin_execute(
+        &database,
+        "CREATE INDEX events_account ON events (account_id) INCLUDE (payload)",
+    );
+    let error = insert("events").expect_err("the index cannot hold the document");
+    let message = error
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
+    assert!(message.contains("index row"), "{error}");
+}
+
 #[test]
 fn a_saved_catalog_carries_the_statistics_to_an_offline_run() {
     let Some(database) = shop_database("idx_saved_catalog", true) else {

@@ -7,6 +7,7 @@ use planwise::analysis::facts::{QueryFacts, extract_facts};
 use planwise::analysis::index::candidates::{Candidate, generate, serves};
 use planwise::analysis::index::cost::{CostModel, CostRequest};
 use planwise::analysis::index::definition::{IndexDef, KeyPart, PartialCondition};
+use planwise::analysis::index::evidence::LoggedEvidence;
 use planwise::analysis::index::offline::OfflineModel;
 use planwise::analysis::index::selection::{
     DEFAULT_MIN_SAVING_SHARE, Limits, Plan, RejectReason, WorkloadQuery, select,
@@ -130,7 +131,7 @@ fn candidates_for(
     rows: &BTreeMap<QualifiedName, f64>,
 ) -> Vec<Candidate> {
     let fixed: BTreeSet<u64> = facts.keys().copied().collect();
-    generate(facts, catalog, rows, &fixed)
+    generate(facts, catalog, rows, &fixed, &LoggedEvidence::default())
 }
 
 fn keys_of(def: &IndexDef) -> Vec<String> {
@@ -633,7 +634,13 @@ fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
         ],
     );
     // Statement 1 ran with several values: its 'pending' is one sample's, not the rule.
-    let candidates = generate(&facts, &catalog, &no_rows(), &BTreeSet::new());
+    let candidates = generate(
+        &facts,
+        &catalog,
+        &no_rows(),
+        &BTreeSet::new(),
+        &LoggedEvidence::default(),
+    );
     let partial: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| c.def.predicate.is_some())
@@ -654,7 +661,13 @@ fn a_constant_defines_a_partial_index_only_when_every_call_used_it() {
         assert_eq!(candidate.queries, BTreeSet::from([2]));
     }
     // Fixed values: the 'pending' partial indexes appear, for statement 1 only.
-    let candidates = generate(&facts, &catalog, &no_rows(), &BTreeSet::from([1]));
+    let candidates = generate(
+        &facts,
+        &catalog,
+        &no_rows(),
+        &BTreeSet::from([1]),
+        &LoggedEvidence::default(),
+    );
     let pending: Vec<&Candidate> = candidates
         .iter()
         .filter(|c| {

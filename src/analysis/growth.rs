@@ -1,7 +1,8 @@
 //! How fast a table grows: rows inserted per day, from the server's statistics (the rows
 //! inserted since its last vacuum over the time since) or, when those have no window long
 //! enough, from the log (the inserts it dated, over its span). Key exhaustion and the size
-//! thresholds of partitioning read it.
+//! thresholds of partitioning and BRIN read it; the index advisor also reads how fast the
+//! log writes a table (inserts, updates and deletes: [`WriteRate`]).
 
 use super::facts::{Access, QueryFacts};
 use crate::model::catalog::{QualifiedName, TableStats};
@@ -57,28 +58,21 @@ impl Growth {
         facts: &BTreeMap<u64, QueryFacts>,
         table: &QualifiedName,
     ) -> Option<Growth> {
-        let seen = &profile.summary.seen;
-        let span_ms = seen.last_seen? - seen.first_seen?;
-        let seconds = span_ms as f64 / 1000.0;
-        if seconds < MIN_LOG_SECONDS {
-            return None;
-        }
-        let inserting = facts.iter().filter(|(_, facts)| {
-            facts
-                .tables
-                .iter()
-                .any(|used| used.table == *table && used.access == Access::Insert)
-        });
-        let inserts: u64 = inserting
-            .filter_map(|(id, _)| profile.queries.get(id))
-            .map(|query| query.calls)
-            .sum();
-        let over_days = seconds / 86_400.0;
+        let over_days = logged_days(profile)?;
+        let inserts = logged_calls(profile, facts, table, Access::Insert);
         Some(Growth {
             per_day: inserts as f64 / over_days,
             over_days,
             basis: GrowthBasis::Log,
         })
+    }
+
+    /// `logged` or `statistics`: where the rate was read, for a message.
+    pub fn basis_word(&self) -> &'static str {
+        match self.basis {
+            GrowthBasis::Statistics => "statistics",
+            GrowthBasis::Log => "logged",
+        }
     }
 
     /// The rows inserted within `HORIZON_DAYS` at this rate.
@@ -114,6 +108,99 @@ impl Growth {
             }
         }
     }
+}
+
+/// The rows the log's statements write into a table a day, by kind: each logged execution
+/// of an `INSERT`/`COPY`, `UPDATE` or `DELETE` counted as one row (a floor: a statement may
+/// write many), over the log's span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteRate {
+    pub inserts_per_day: f64,
+    pub updates_per_day: f64,
+    pub deletes_per_day: f64,
+    pub over_days: f64,
+}
+
+impl WriteRate {
+    /// The log's writes into each table it writes, when the log dated its entries over an
+    /// hour or more (empty otherwise). One pass over the statements, whatever the schema's
+    /// size.
+    pub fn by_table(
+        profile: &Profile,
+        facts: &BTreeMap<u64, QueryFacts>,
+    ) -> BTreeMap<QualifiedName, WriteRate> {
+        let mut rates: BTreeMap<QualifiedName, WriteRate> = BTreeMap::new();
+        let Some(over_days) = logged_days(profile) else {
+            return rates;
+        };
+        for (id, facts) in facts {
+            let Some(query) = profile.queries.get(id) else {
+                continue;
+            };
+            let per_day = query.calls as f64 / over_days;
+            let mut counted: Vec<(&QualifiedName, Access)> = Vec::new();
+            for used in &facts.tables {
+                let written = matches!(
+                    used.access,
+                    Access::Insert | Access::Update | Access::Delete
+                );
+                if !written || counted.contains(&(&used.table, used.access)) {
+                    continue;
+                }
+                counted.push((&used.table, used.access));
+                let rate = rates.entry(used.table.clone()).or_insert(WriteRate {
+                    inserts_per_day: 0.0,
+                    updates_per_day: 0.0,
+                    deletes_per_day: 0.0,
+                    over_days,
+                });
+                match used.access {
+                    Access::Insert => rate.inserts_per_day += per_day,
+                    Access::Update => rate.updates_per_day += per_day,
+                    // A delete: reads and truncations were skipped above.
+                    _ => rate.deletes_per_day += per_day,
+                }
+            }
+        }
+        rates
+    }
+
+    /// Rows written a day, all kinds together.
+    pub fn per_day(&self) -> f64 {
+        self.inserts_per_day + self.updates_per_day + self.deletes_per_day
+    }
+
+    /// Whether the log only ever adds rows to the table (no logged update or delete).
+    pub fn is_append_only(&self) -> bool {
+        self.updates_per_day == 0.0 && self.deletes_per_day == 0.0
+    }
+}
+
+/// The days the log's dated entries span, when that is an hour or more.
+fn logged_days(profile: &Profile) -> Option<f64> {
+    let seen = &profile.summary.seen;
+    let seconds = (seen.last_seen? - seen.first_seen?) as f64 / 1000.0;
+    (seconds >= MIN_LOG_SECONDS).then_some(seconds / 86_400.0)
+}
+
+/// The logged executions of the statements that use `table` with `access`.
+fn logged_calls(
+    profile: &Profile,
+    facts: &BTreeMap<u64, QueryFacts>,
+    table: &QualifiedName,
+    access: Access,
+) -> u64 {
+    facts
+        .iter()
+        .filter(|(_, facts)| {
+            facts
+                .tables
+                .iter()
+                .any(|used| used.table == *table && used.access == access)
+        })
+        .filter_map(|(id, _)| profile.queries.get(id))
+        .map(|query| query.calls)
+        .sum()
 }
 
 #[cfg(test)]

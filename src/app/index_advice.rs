@@ -6,6 +6,7 @@ use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::analysis::index::candidates::generate;
 use crate::analysis::index::cost::{AfterCut, CostModel, CutShort};
 use crate::analysis::index::definition::IndexDef;
+use crate::analysis::index::evidence::LoggedEvidence;
 use crate::analysis::index::offline::OfflineModel;
 use crate::analysis::index::selection::{Limits, Plan, WorkloadQuery, select};
 use crate::analysis::index::whatif::{Comparison, compare_workload};
@@ -115,14 +116,16 @@ pub fn advise(
     let plan = {
         let mut statements = statements(profile, facts);
         // The statements that take the most logged time (else run most often) first; the
-        // advice considers the top ones.
+        // advice considers the top ones, and those the logged plans show need an index.
         statements.sort_by(|a, b| {
             (b.2.total_us, b.2.calls)
                 .cmp(&(a.2.total_us, a.2.calls))
                 .then(a.0.cmp(&b.0))
         });
-        let left_out = statements.len().saturating_sub(args.advise_top);
-        statements.truncate(args.advise_top);
+        let evidence = LoggedEvidence::of(profile, facts, catalog);
+        let all = statements.len();
+        let statements = top_and_evidenced(statements, args.advise_top, &evidence);
+        let left_out = all - statements.len();
         let considered: BTreeMap<u64, QueryFacts> = statements
             .iter()
             .map(|(id, facts, _)| (*id, (*facts).clone()))
@@ -137,11 +140,16 @@ pub fn advise(
             .filter(|(_, _, stats)| matches!(stats.values, ValueSets::One(_)))
             .map(|(id, _, _)| *id)
             .collect();
-        let candidates: Vec<IndexDef> =
-            generate(facts, catalog, &args.cost.table_rows, &fixed_values)
-                .into_iter()
-                .map(|c| c.def)
-                .collect();
+        let candidates: Vec<IndexDef> = generate(
+            facts,
+            catalog,
+            &args.cost.table_rows,
+            &fixed_values,
+            &evidence,
+        )
+        .into_iter()
+        .map(|c| c.def)
+        .collect();
         let limits = Limits {
             budget_bytes: args.budget,
             max_indexes: args.max_indexes,
@@ -174,10 +182,29 @@ pub fn advise(
             problems.note(Kind::WhatifCutShort, "--db", cut.describe());
             plan.cut_short = Some(cut);
         }
-        Some(Plan { left_out, ..plan })
+        Some(Plan {
+            left_out,
+            evidence,
+            ..plan
+        })
     };
     report(profile, problems);
     plan
+}
+
+/// The first `top` statements, and beyond them those whose logged plan read a table to throw
+/// most of it away: the log's own evidence that an index is missing is never left out.
+fn top_and_evidenced<'a>(
+    statements: Statements<'a>,
+    top: usize,
+    evidence: &LoggedEvidence,
+) -> Statements<'a> {
+    statements
+        .into_iter()
+        .enumerate()
+        .filter(|(rank, (id, _, _))| *rank < top || evidence.filtering_scans.contains_key(id))
+        .map(|(_, statement)| statement)
+        .collect()
 }
 
 /// `planwise whatif`: the workload's cost without and with the proposed indexes.

@@ -204,6 +204,24 @@ pub fn findings_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Va
         .collect()
 }
 
+/// The catalog a schema script builds (statistics to be added by the test).
+pub fn catalog_of(ddl: &str) -> planwise::model::catalog::Catalog {
+    let mut loader = planwise::model::ddl::loader::SchemaLoader::default();
+    loader.load_script(ddl, "schema.sql");
+    loader.finish().catalog
+}
+
+/// The opening of a PostgreSQL stderr log line for a statement run `second` seconds after
+/// 10:00 on `day` (`2026-11-26`), logged with its duration.
+pub fn stderr_statement_at(day: &str, second: u32, duration_ms: f64) -> String {
+    format!(
+        "{day} {:02}:{:02}:{:02}.000 UTC [100] LOG:  duration: {duration_ms:.3} ms  statement: ",
+        10 + second / 3600,
+        second % 3600 / 60,
+        second % 60
+    )
+}
+
 /// The text without the escape sequences the terminal view writes: SGR colours and OSC 8
 /// links (`ESC ] 8 ; ; URL ESC \`).
 pub fn without_styles(text: &str) -> String {

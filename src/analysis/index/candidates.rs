@@ -1,16 +1,22 @@
 //! Index candidates, read from the query facts: for each statement and each table it reads,
 //! the indexes that could serve it — equality columns first (most selective first), then one
 //! range column, or the sort or grouping columns; join columns for nested-loop lookups;
-//! `INCLUDE` versions where an index-only scan could replace the table; expression indexes
-//! for `lower(col) = …`; partial indexes where a constant selects a small share of rows.
-//! Candidates an existing index already serves are dropped.
+//! `INCLUDE` versions where an index-only scan could replace the table (not on a table the
+//! log writes continuously: see [`covering_verdict`]); expression indexes for
+//! `lower(col) = …`; partial indexes where a constant selects a small share of rows; BRIN on
+//! large tables, or append-only ones that will be large within the horizon; and, for a
+//! statement whose logged plan read a table to throw most of it away, always an index on the
+//! columns it filters that table on. Candidates an existing index already serves are dropped.
 
 use super::definition::{IndexDef, IndexMethod, KeyPart, PartialCondition, existing_by_table};
+use super::evidence::LoggedEvidence;
 use crate::analysis::column_types::is_wide;
 use crate::analysis::facts::{
     Access, ColumnRef, JoinKind, Operand, Operator, Predicate, QueryFacts, StatementKind,
 };
+use crate::analysis::growth::{Growth, HORIZON_DAYS, WriteRate};
 use crate::model::catalog::{Catalog, Index, QualifiedName, Table};
+use crate::units::thousands;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Wider covering indexes cost more to keep than an index-only scan saves.
@@ -20,8 +26,21 @@ const MIN_ROWS_FOR_COVERING: f64 = 10_000.0;
 /// Below this share of all-visible pages an "index-only" scan mostly visits the heap anyway
 /// (the visibility map lags a table written continuously), so `INCLUDE` pays nothing back.
 const MIN_ALL_VISIBLE_FOR_COVERING: f64 = 0.5;
+/// A table the log writes at least this many rows a day (one a minute) and …
+const CONTINUOUS_WRITES_PER_DAY: f64 = 1_440.0;
+/// … at least this share of its rows a day is written continuously. Only VACUUM sets a
+/// page's all-visible bit again, and autovacuum comes after a fifth of the table has changed
+/// (PostgreSQL's default scale factors): at a percent a day or more, the pages of the rows
+/// written in the last weeks — the new and the hot rows, the ones an application reads — are
+/// not all-visible, and an "index-only" scan of them visits the heap as a plain index scan
+/// does, while every write pays for the wider index. Below it (a trickle into a large table)
+/// the table stays almost all-visible.
+const CONTINUOUS_WRITES_SHARE: f64 = 0.01;
+/// A table written continuously keeps `INCLUDE` only where the statistics show vacuum
+/// keeping up (per-table autovacuum settings): this share of its pages all-visible.
+const KEPT_UP_ALL_VISIBLE: f64 = 0.9;
 /// BRIN pays on large tables whose column follows the physical row order.
-const MIN_ROWS_FOR_BRIN: f64 = 100_000.0;
+pub const MIN_ROWS_FOR_BRIN: f64 = 100_000.0;
 const MIN_BRIN_CORRELATION: f64 = 0.9;
 /// A column with at most this many distinct values holds categories (a status, a mode).
 const MAX_CATEGORY_VALUES: f64 = 1000.0;
@@ -44,14 +63,17 @@ pub struct Candidate {
 /// Every distinct candidate for the workload, in a stable order.
 /// `rows` are row counts known beyond the catalog's statistics (`--table-rows`);
 /// `fixed_values` the fingerprints whose calls all ran with the same constants, the only
-/// ones whose constants may define a partial index.
+/// ones whose constants may define a partial index; `evidence` what the log says of the
+/// tables' writes and growth and of the statements' plans.
 pub fn generate(
     facts: &BTreeMap<u64, QueryFacts>,
     catalog: &Catalog,
     rows: &BTreeMap<QualifiedName, f64>,
     fixed_values: &BTreeSet<u64>,
+    evidence: &LoggedEvidence,
 ) -> Vec<Candidate> {
     let mut found: BTreeMap<IndexDef, BTreeSet<u64>> = BTreeMap::new();
+    let mut scopes: BTreeMap<&QualifiedName, TableScope<'_>> = BTreeMap::new();
     for (id, query) in facts {
         if query.kind == StatementKind::Other {
             continue;
@@ -61,15 +83,17 @@ pub fn generate(
             let Some(table) = catalog.tables.get(name) else {
                 continue;
             };
-            let known_rows = rows
-                .get(name)
-                .copied()
-                .or_else(|| table.stats.as_ref().and_then(|s| s.rows));
-            let visible = table.stats.as_ref().and_then(|s| s.all_visible_share());
-            let covering = known_rows.is_some_and(|r| r >= MIN_ROWS_FOR_COVERING)
-                && visible.is_none_or(|share| share >= MIN_ALL_VISIBLE_FOR_COVERING);
+            let scope = scopes.entry(name).or_insert_with(|| {
+                let known_rows = rows
+                    .get(name)
+                    .copied()
+                    .or_else(|| table.stats.as_ref().and_then(|s| s.rows));
+                TableScope::of(table, known_rows, evidence, facts)
+            });
             let fixed = fixed_values.contains(id);
-            for def in for_table(query, table, covering, fixed) {
+            let mut defs = for_table(query, table, scope, fixed);
+            defs.extend(logged_plan_indexes(*id, table, evidence));
+            for def in defs {
                 found.entry(def).or_default().insert(*id);
             }
         }
@@ -90,6 +114,186 @@ pub fn generate(
             Candidate { def, queries }
         })
         .collect()
+}
+
+/// What a table allows whatever the statement: covering candidates, BRIN.
+struct TableScope<'f> {
+    covering: bool,
+    brin: BrinScope<'f>,
+}
+
+/// Which range columns of a table a BRIN index may be costed on.
+enum BrinScope<'f> {
+    /// Too small today and within the horizon.
+    None,
+    /// Large today: any column whose values follow the physical order.
+    Any,
+    /// Large only within the horizon: the columns every logged read of the append-only table
+    /// filters by a range.
+    Growing(Vec<&'f str>),
+}
+
+impl<'f> TableScope<'f> {
+    fn of(
+        table: &Table,
+        known_rows: Option<f64>,
+        evidence: &LoggedEvidence,
+        facts: &'f BTreeMap<u64, QueryFacts>,
+    ) -> Self {
+        let covering = covering_verdict(table, known_rows, evidence.writes.get(&table.name))
+            == CoveringVerdict::Worth;
+        let brin = match (known_rows, evidence.growth.get(&table.name)) {
+            (Some(rows), _) if rows >= MIN_ROWS_FOR_BRIN => BrinScope::Any,
+            (Some(rows), Some(growth)) if brin_size_within_horizon(rows, growth) => {
+                BrinScope::Growing(ranged_by_every_reader(table, facts))
+            }
+            _ => BrinScope::None,
+        };
+        TableScope { covering, brin }
+    }
+}
+
+/// Whether a table of `rows` rows, growing at `growth`, reaches the size where BRIN pays
+/// within `HORIZON_DAYS`.
+pub fn brin_size_within_horizon(rows: f64, growth: &Growth) -> bool {
+    rows + growth.rows_within_horizon() >= MIN_ROWS_FOR_BRIN
+}
+
+/// `60,000 rows today, about 837,600 within 90 days at 8,640 inserts a day (logged, over
+/// the log's 2.0 hours, …)`: the size a growth-aware BRIN advice rests on.
+pub fn describe_growth(rows: f64, growth: &Growth) -> String {
+    format!(
+        "{} rows today, about {} within {HORIZON_DAYS:.0} days at {} inserts a day ({}, over {})",
+        thousands(rows),
+        thousands(rows + growth.rows_within_horizon()),
+        thousands(growth.per_day),
+        growth.basis_word(),
+        growth.window()
+    )
+}
+
+/// The columns of `table` every statement reading it filters by a range (none when nothing
+/// reads it).
+fn ranged_by_every_reader<'f>(table: &Table, facts: &'f BTreeMap<u64, QueryFacts>) -> Vec<&'f str> {
+    let reads = |query: &&QueryFacts| {
+        query
+            .tables
+            .iter()
+            .any(|t| t.table == table.name && t.access == Access::Read)
+    };
+    let ranged = |query: &'f QueryFacts| -> BTreeSet<&'f str> {
+        query
+            .predicates
+            .iter()
+            .filter(|p| p.column.table == table.name && p.wrapped_in.is_none())
+            .filter(|p| p.operator.is_range())
+            .map(|p| p.column.column.as_str())
+            .collect()
+    };
+    let mut readers = facts.values().filter(reads);
+    let Some(first) = readers.next() else {
+        return Vec::new();
+    };
+    let every = readers.fold(ranged(first), |common, query| {
+        common.intersection(&ranged(query)).copied().collect()
+    });
+    every.into_iter().collect()
+}
+
+/// Whether `INCLUDE` variants of a table's candidates are worth costing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CoveringVerdict {
+    /// Large enough, mostly all-visible, not written continuously.
+    Worth,
+    /// Too small, or of unknown size, for an index-only scan to save much.
+    TooSmall,
+    /// Large enough, but an index-only scan would visit the heap anyway.
+    Withheld(NotCovering),
+}
+
+/// Why an index-only scan of a table would visit the heap anyway.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotCovering {
+    /// The log writes it continuously (rows a day), and the statistics do not show vacuum
+    /// keeping its pages all-visible (the share, when they say).
+    Written {
+        per_day: f64,
+        all_visible: Option<f64>,
+    },
+    /// The statistics show under half its pages all-visible.
+    Lagging { all_visible: f64 },
+}
+
+impl NotCovering {
+    /// `not covering: the log writes 12,000 rows a day into public.events (logged), 38 % of
+    /// its pages all-visible (statistics)…`.
+    pub fn describe(&self, table: &QualifiedName) -> String {
+        let visible = |share: f64| {
+            format!(
+                "{:.0} % of its pages all-visible (statistics)",
+                share * 100.0
+            )
+        };
+        match self {
+            NotCovering::Written {
+                per_day,
+                all_visible,
+            } => format!(
+                "not covering: the log writes {} rows a day into {table} (logged), {}: an \
+                 index-only scan would visit the heap for the rows written since the last vacuum",
+                thousands(*per_day),
+                all_visible.map_or("its all-visible share unknown".into(), visible)
+            ),
+            NotCovering::Lagging { all_visible } => format!(
+                "not covering: {table} has {}: an index-only scan would visit the heap for most \
+                 rows",
+                visible(*all_visible)
+            ),
+        }
+    }
+}
+
+/// Whether `INCLUDE` pays on `table` (of `known_rows` rows, written at `writes` by the
+/// log): an index-only scan saves the heap visits only on pages the visibility map marks
+/// all-visible. Not on a small table (little to save), nor where the statistics show under
+/// half the pages all-visible, nor on a table the log writes continuously (see
+/// `CONTINUOUS_WRITES_SHARE`) unless the statistics show vacuum keeping up all the same.
+pub fn covering_verdict(
+    table: &Table,
+    known_rows: Option<f64>,
+    writes: Option<&WriteRate>,
+) -> CoveringVerdict {
+    let Some(rows) = known_rows.filter(|r| *r >= MIN_ROWS_FOR_COVERING) else {
+        return CoveringVerdict::TooSmall;
+    };
+    let all_visible = table.stats.as_ref().and_then(|s| s.all_visible_share());
+    let continuous = writes.map(WriteRate::per_day).filter(|per_day| {
+        *per_day >= CONTINUOUS_WRITES_PER_DAY && *per_day >= CONTINUOUS_WRITES_SHARE * rows
+    });
+    let kept_up = all_visible.is_some_and(|share| share >= KEPT_UP_ALL_VISIBLE);
+    match (continuous, all_visible) {
+        (Some(per_day), _) if !kept_up => CoveringVerdict::Withheld(NotCovering::Written {
+            per_day,
+            all_visible,
+        }),
+        (_, Some(share)) if share < MIN_ALL_VISIBLE_FOR_COVERING => {
+            CoveringVerdict::Withheld(NotCovering::Lagging { all_visible: share })
+        }
+        _ => CoveringVerdict::Worth,
+    }
+}
+
+/// For a statement whose logged plan read `table` to throw most of it away, the index on the
+/// columns it filters the table on, always (PLAN002's evidence; the statement's needs give
+/// the others).
+fn logged_plan_indexes(query: u64, table: &Table, evidence: &LoggedEvidence) -> Option<IndexDef> {
+    let scan = evidence
+        .filtering_scans
+        .get(&query)?
+        .iter()
+        .find(|scan| scan.table == table.name && !scan.columns.is_empty())?;
+    let columns: Vec<&str> = scan.columns.iter().map(String::as_str).collect();
+    Some(IndexDef::btree(&table.name, &columns))
 }
 
 /// Whether nothing writes `table`: no statement of the workload does, and its statistics
@@ -184,14 +388,15 @@ struct TableNeeds<'a> {
     used: Vec<&'a str>,
 }
 
-/// The candidates for one statement on one table; `INCLUDE` variants only when the table is
-/// known to be large enough for an index-only scan to matter.
+/// The candidates for one statement on one table; `INCLUDE` variants and BRIN as the table's
+/// scope allows.
 fn for_table(
     query: &QueryFacts,
     table: &Table,
-    with_covering: bool,
+    scope: &TableScope<'_>,
     fixed_values: bool,
 ) -> Vec<IndexDef> {
+    let with_covering = scope.covering;
     let needs = needs(query, table);
     let mut key_lists: Vec<Vec<KeyPart>> = Vec::new();
     let columns = |names: &[&str]| names.iter().map(|c| KeyPart::column(c)).collect::<Vec<_>>();
@@ -258,25 +463,23 @@ fn for_table(
         fixed_values,
         with_covering,
     ));
-    defs.extend(brin_indexes(table, &needs));
+    defs.extend(brin_indexes(table, &needs, &scope.brin));
     defs
 }
 
 /// A range on a column whose values follow the table's physical order (append-only time
-/// columns: statistics say correlation ≥ 0.9) on a large table: a BRIN index, a few pages
-/// per million rows, serves it.
-fn brin_indexes(table: &Table, needs: &TableNeeds<'_>) -> Vec<IndexDef> {
-    let large = table
-        .stats
-        .as_ref()
-        .and_then(|s| s.rows)
-        .is_some_and(|rows| rows >= MIN_ROWS_FOR_BRIN);
-    if !large {
-        return Vec::new();
-    }
+/// columns: statistics say correlation ≥ 0.9) on a table large today or within the horizon
+/// (`scope`): a BRIN index, a few pages per million rows, serves it.
+fn brin_indexes(table: &Table, needs: &TableNeeds<'_>, scope: &BrinScope<'_>) -> Vec<IndexDef> {
+    let allowed = |column: &str| match scope {
+        BrinScope::None => false,
+        BrinScope::Any => true,
+        BrinScope::Growing(columns) => columns.contains(&column),
+    };
     needs
         .range
         .iter()
+        .filter(|column| allowed(column))
         .filter(|column| {
             table
                 .column(column)
@@ -388,8 +591,10 @@ fn needs<'a>(query: &'a QueryFacts, table: &Table) -> TableNeeds<'a> {
 }
 
 /// The index with the statement's other columns of the table as `INCLUDE`, when that
-/// stays narrow enough to be worth it: a few columns, none of them wide (a JSON payload
-/// copied into the index costs every write more than the heap visit it saves).
+/// stays narrow enough to be worth it: a few columns, none of them wide — never, whatever
+/// the table's visibility: a JSON payload copied into the index costs every write more than
+/// the heap visit it saves, and a value too large for a B-tree entry (2,704 bytes, a third
+/// of a page, after compression) makes the write that brings it fail.
 fn covering(plain: &IndexDef, table: &Table, used: &[&str]) -> Option<IndexDef> {
     let keys = plain.key_columns();
     let include: Vec<String> = used
@@ -676,6 +881,159 @@ mod tests {
             "qty IN (1.0, -2.0, 3.5)"
         );
         assert_eq!(written("line", "line < 24"), "line < 24");
+    }
+
+    fn events(pages: i64, all_visible: Option<i64>) -> Table {
+        Table {
+            name: QualifiedName::new("public", "events"),
+            stats: Some(crate::model::catalog::TableStats {
+                rows: Some(1_000_000.0),
+                pages,
+                all_visible_pages: all_visible,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn writes(inserts_per_day: f64, updates_per_day: f64) -> WriteRate {
+        WriteRate {
+            inserts_per_day,
+            updates_per_day,
+            deletes_per_day: 0.0,
+            over_days: 0.1,
+        }
+    }
+
+    #[test]
+    fn a_table_the_log_writes_continuously_gets_no_include_unless_vacuum_keeps_up() {
+        let rows = Some(1_000_000.0);
+        let lagging = events(10_000, Some(3_800));
+        // 12,000 rows a day into a million: 1.2 % a day, 8 a minute.
+        let busy = writes(11_000.0, 1_000.0);
+        let verdict = covering_verdict(&lagging, rows, Some(&busy));
+        let CoveringVerdict::Withheld(why) = verdict else {
+            panic!("{verdict:?}");
+        };
+        assert_eq!(
+            why.describe(&lagging.name),
+            "not covering: the log writes 12,000 rows a day into public.events (logged), 38 % \
+             of its pages all-visible (statistics): an index-only scan would visit the heap for \
+             the rows written since the last vacuum"
+        );
+        // The same writes, and statistics that say vacuum keeps the pages all-visible.
+        let kept_up = events(10_000, Some(9_500));
+        assert_eq!(
+            covering_verdict(&kept_up, rows, Some(&busy)),
+            CoveringVerdict::Worth
+        );
+        // Mostly all-visible but not enough to show vacuum keeping up with the writes.
+        let seventy = events(10_000, Some(7_000));
+        assert!(matches!(
+            covering_verdict(&seventy, rows, Some(&busy)),
+            CoveringVerdict::Withheld(_)
+        ));
+        assert_eq!(
+            covering_verdict(&seventy, rows, None),
+            CoveringVerdict::Worth
+        );
+        // Without statistics of its pages: the writes alone withhold it, and say so.
+        let unknown = events(0, None);
+        let CoveringVerdict::Withheld(why) = covering_verdict(&unknown, rows, Some(&busy)) else {
+            panic!("continuous writes withhold INCLUDE");
+        };
+        assert!(
+            why.describe(&unknown.name)
+                .contains("its all-visible share unknown")
+        );
+    }
+
+    #[test]
+    fn a_trickle_of_writes_is_not_continuous() {
+        let rows = Some(1_000_000.0);
+        let seventy = events(10_000, Some(7_000));
+        // Under one a minute.
+        let trickle = writes(1_000.0, 0.0);
+        assert_eq!(
+            covering_verdict(&seventy, rows, Some(&trickle)),
+            CoveringVerdict::Worth
+        );
+        // Many a minute, but under a percent of the rows a day.
+        let large = Some(100_000_000.0);
+        let steady = writes(50_000.0, 0.0);
+        assert_eq!(
+            covering_verdict(&seventy, large, Some(&steady)),
+            CoveringVerdict::Worth
+        );
+        // Statistics showing under half the pages all-visible withhold it without writes.
+        let lagging = events(10_000, Some(3_000));
+        assert_eq!(
+            covering_verdict(&lagging, rows, None),
+            CoveringVerdict::Withheld(NotCovering::Lagging { all_visible: 0.3 })
+        );
+        // Small tables: nothing to say.
+        assert_eq!(
+            covering_verdict(&lagging, Some(9_000.0), Some(&writes(1e6, 0.0))),
+            CoveringVerdict::TooSmall
+        );
+    }
+
+    #[test]
+    fn a_brin_column_of_a_growing_table_is_one_every_reader_filters_by_a_range() {
+        let mut loader = crate::model::ddl::loader::SchemaLoader::default();
+        loader.load_script(
+            "CREATE TABLE events (id bigint, created_at timestamptz, kind text);",
+            "schema.sql",
+        );
+        let catalog = loader.finish().catalog;
+        let table = &catalog.tables[&QualifiedName::new("public", "events")];
+        let facts_of = |statements: &[&str]| -> BTreeMap<u64, QueryFacts> {
+            (1..)
+                .zip(statements)
+                .map(|(id, sql)| {
+                    let statement = crate::sql::parse::parse_sql(sql).unwrap().remove(0);
+                    let facts = crate::analysis::facts::extract_facts(
+                        &statement,
+                        Some(&catalog),
+                        &[],
+                        &BTreeMap::new(),
+                    );
+                    (id, facts)
+                })
+                .collect()
+        };
+        let by_time = facts_of(&[
+            "SELECT count(*) FROM events WHERE created_at >= '2026-01-01'",
+            "SELECT kind FROM events WHERE created_at BETWEEN '2026-01-01' AND '2026-01-02' \
+             AND id > 5",
+            "INSERT INTO events VALUES (1, now(), 'click')",
+        ]);
+        assert_eq!(ranged_by_every_reader(table, &by_time), ["created_at"]);
+        let also_by_kind = facts_of(&[
+            "SELECT count(*) FROM events WHERE created_at >= '2026-01-01'",
+            "SELECT id FROM events WHERE kind = 'click'",
+        ]);
+        assert!(ranged_by_every_reader(table, &also_by_kind).is_empty());
+        let unread = facts_of(&["INSERT INTO events VALUES (1, now(), 'click')"]);
+        assert!(ranged_by_every_reader(table, &unread).is_empty());
+    }
+
+    #[test]
+    fn brin_looks_at_the_size_within_the_horizon() {
+        let growth = |per_day| Growth {
+            per_day,
+            over_days: 0.1,
+            basis: crate::analysis::growth::GrowthBasis::Log,
+        };
+        // 60,000 rows and 8,640 a day: 837,600 within 90 days.
+        assert!(brin_size_within_horizon(60_000.0, &growth(8_640.0)));
+        assert_eq!(
+            describe_growth(60_000.0, &growth(8_640.0)),
+            "60,000 rows today, about 837,600 within 90 days at 8,640 inserts a day (logged, \
+             over the log's 2.4 hours, one row per logged insert: a floor)"
+        );
+        // 2,000 rows and 100 a day: 11,000.
+        assert!(!brin_size_within_horizon(2_000.0, &growth(100.0)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod candidates;
 pub mod cost;
 pub mod definition;
+pub mod evidence;
 pub mod offline;
 pub mod selection;
 pub mod whatif;

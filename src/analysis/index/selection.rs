@@ -16,6 +16,7 @@
 
 use super::cost::{CostModel, CostRequest, CutShort};
 use super::definition::IndexDef;
+use super::evidence::LoggedEvidence;
 use crate::analysis::facts::{QueryFacts, StatementKind};
 use crate::findings::{Basis, Weighting};
 use crate::model::catalog::{Catalog, QualifiedName};
@@ -82,6 +83,8 @@ pub struct Plan {
     /// Every costed statement's cost with the existing indexes, beside what the log
     /// measured of it.
     pub priced: Vec<Priced>,
+    /// What the log said of the tables and plans, which the findings cite.
+    pub evidence: LoggedEvidence,
 }
 
 /// A statement's estimated cost a call beside its logged time.
@@ -601,6 +604,7 @@ impl<'m, 'q> Search<'m, 'q> {
             evaluations: self.evaluations,
             cut_short: None,
             priced,
+            evidence: LoggedEvidence::default(),
         }
     }
 

@@ -1,7 +1,12 @@
 //! ## What it finds
 //! A BRIN index the index advisor chose: statements filter a large table by a range of a
 //! column whose values follow the rows' physical order (statistics: correlation ≥ 0.9 —
-//! typically the creation time of an append-only table).
+//! typically the creation time of an append-only table). Large means 100,000 rows today, or
+//! within 90 days at the table's insert rate (the statistics' window of a day or more since
+//! its last vacuum, else the inserts the log dated over an hour or more) when the log only
+//! ever inserts into it and every logged statement reading it filters that column by a
+//! range; the finding then gives the figures (`60,000 rows today, about 837,600 within 90
+//! days at 8,640 inserts a day (logged, …)`).
 //!
 //! ## Why it matters
 //! A B-tree on such a column is as large as the column itself and costly to keep on every

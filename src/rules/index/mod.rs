@@ -12,14 +12,18 @@ pub mod trigram_index;
 pub mod unused_index;
 
 use super::{Context, Rule};
+use crate::analysis::index::candidates::{
+    CoveringVerdict, MIN_ROWS_FOR_BRIN, covering_verdict, describe_growth,
+};
 use crate::analysis::index::cost::AfterCut;
-use crate::analysis::index::definition::{IndexDef, truncated};
+use crate::analysis::index::definition::{IndexDef, IndexMethod, truncated};
 use crate::analysis::index::selection::{Chosen, Plan, RejectReason, Rejected};
 use crate::findings::Basis;
 use crate::findings::{
     Confidence, Finding, IndexEvidence, RejectedAlternative, Saving, ServedQuery, Severity,
 };
 use crate::sql::fingerprint::format_id;
+use crate::units::thousands;
 use std::collections::BTreeSet;
 
 /// A recommendation saving at least this share of the workload's cost is a warning.
@@ -74,7 +78,11 @@ fn recommendation(
         } else {
             Severity::Info
         },
-        message: recommendation_message(plan, chosen, share, share_alone),
+        message: format!(
+            "{}{}",
+            recommendation_message(plan, chosen, share, share_alone),
+            evidence_notes(context, plan, chosen)
+        ),
         table: Some(chosen.def.table.clone()),
         columns: chosen
             .def
@@ -116,6 +124,62 @@ fn recommendation_message(plan: &Plan, chosen: &Chosen, share: f64, share_alone:
         built_full,
         partial_note(plan)
     )
+}
+
+/// What the log says behind the advice, each note with its basis: the logged plan of a
+/// served statement that read the table to throw most of it away (auto_explain), why the
+/// index covers no other column (the table's logged writes, its all-visible share), and for
+/// a BRIN index on a table large only within the horizon, its growth.
+fn evidence_notes(context: &Context<'_>, plan: &Plan, chosen: &Chosen) -> String {
+    let table = &chosen.def.table;
+    let mut notes = String::new();
+    let served = chosen.served.iter().map(|s| s.query);
+    if let Some((query, scan, count)) = plan.evidence.worst_scan(table, served) {
+        let others = match count - 1 {
+            0 => String::new(),
+            1 => "; so did the plan of another statement it serves".to_string(),
+            more => format!("; so did the plans of {more} more statements it serves"),
+        };
+        notes.push_str(&format!(
+            "; the logged plan of {} scanned {} rows of {table} to return {} (auto_explain{others})",
+            format_id(query),
+            thousands(scan.read as f64),
+            thousands(scan.kept() as f64),
+        ));
+    }
+    let Some(catalog_table) = context.catalog.and_then(|c| c.tables.get(table)) else {
+        return notes;
+    };
+    let rows = context.known_rows(catalog_table);
+    let verdict = covering_verdict(catalog_table, rows, plan.evidence.writes.get(table));
+    if let CoveringVerdict::Withheld(why) = verdict
+        && chosen.def.method == IndexMethod::Btree
+        && chosen.def.include.is_empty()
+        && reads_beyond_keys(context, chosen)
+    {
+        notes.push_str(&format!("; {}", why.describe(table)));
+    }
+    let growth = plan.evidence.growth.get(table);
+    if let (Some(rows), Some(growth)) = (rows, growth)
+        && chosen.def.method == IndexMethod::Brin
+        && rows < MIN_ROWS_FOR_BRIN
+    {
+        notes.push_str(&format!("; {table}: {}", describe_growth(rows, growth)));
+    }
+    notes
+}
+
+/// Whether a served statement reads columns of the table the index does not hold (an
+/// index-only scan would have needed them).
+fn reads_beyond_keys(context: &Context<'_>, chosen: &Chosen) -> bool {
+    let held: Vec<&str> = chosen.def.covered_columns().collect();
+    chosen.served.iter().any(|served| {
+        context
+            .facts
+            .get(&served.query)
+            .and_then(|facts| facts.columns_used.get(&chosen.def.table))
+            .is_some_and(|used| used.iter().any(|c| !held.contains(&c.as_str())))
+    })
 }
 
 /// The statements the index serves and the alternatives rejected for those statements (not

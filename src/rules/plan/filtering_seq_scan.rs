@@ -27,12 +27,14 @@
 //!
 //! ## How the saving is estimated
 //! Not estimated from the plan: the finding gives the rows read and removed per execution.
-//! The index advisor prices the index from the schema and statistics.
+//! The index advisor prices the index from the schema and statistics; it always considers
+//! such a statement (beyond `--advise-top`) with an index on these columns among its
+//! candidates, and the index finding that serves it cites the logged plan.
 
-use super::{Wrapped, filtered_columns, in_plans, nodes_where, planned, statement, table_of};
+use super::{in_plans, planned, statement};
+use crate::analysis::index::evidence::filtering_scans;
 use crate::findings::{Category, Finding, Severity};
 use crate::model::ddl::quote_identifier;
-use crate::model::plans::{NodeKind, PlanNode};
 use crate::rules::{Check, Context, Rule};
 use crate::sql::fingerprint::format_id;
 use crate::units::thousands;
@@ -46,110 +48,46 @@ pub static RULE: Rule = Rule {
     check: Check::Workload(check),
 };
 
-/// The share of the rows read the filter must remove, and how many at least.
-const REMOVED_SHARE: f64 = 0.9;
-const MIN_REMOVED: u64 = 1000;
-
-/// (rows read, rows removed) of a scan whose filter threw most of them away.
-fn mostly_removed(node: &PlanNode) -> Option<(u64, u64)> {
-    let actual = node.actual.filter(|_| node.kind == NodeKind::SeqScan)?;
-    node.filter.as_ref()?;
-    let removed = node.rows_removed_total();
-    let read = removed + actual.rows * actual.loops.max(1);
-    (removed >= MIN_REMOVED && removed as f64 >= REMOVED_SHARE * read as f64)
-        .then_some((read, removed))
-}
-
+/// One finding per table a logged plan of a statement scanned to throw most of it away
+/// (the scan that removed the most: `analysis::index::evidence`, which also gives the
+/// index advisor the evidence).
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     for (fingerprint, stats) in planned(context) {
-        let (scans, plans) = nodes_where(stats, |_, _, node| {
-            Some((node.relation.as_deref()?, mostly_removed(node)?, node))
-        });
-        // The scan that removed the most, once per table.
-        let mut seen: Vec<&str> = Vec::new();
-        let mut scans = scans;
-        scans.sort_by_key(|(relation, (_, removed), _)| (std::cmp::Reverse(*removed), *relation));
-        for (relation, (read, removed), node) in scans {
-            if seen.contains(&relation) {
-                continue;
-            }
-            seen.push(relation);
-            let table = table_of(context, fingerprint, relation);
-            let columns = filtered_columns(context, fingerprint, &table, Wrapped::Left);
-            let index = match columns.as_slice() {
+        let (scans, plans) = filtering_scans(stats, context.facts.get(&fingerprint));
+        for scan in scans {
+            let list: Vec<String> = scan.columns.iter().map(|c| quote_identifier(c)).collect();
+            let index = match list.as_slice() {
                 [] => String::new(),
-                columns => {
-                    let list: Vec<String> = columns.iter().map(|c| quote_identifier(c)).collect();
-                    format!(
-                        ": an index on {table} ({}) would read only the rows kept",
-                        list.join(", ")
-                    )
-                }
+                list => format!(
+                    ": an index on {} ({}) would read only the rows kept",
+                    scan.table,
+                    list.join(", ")
+                ),
             };
             out.push(Finding {
                 message: format!(
-                    "`{}` on {table} read {} rows to keep {} ({:.0} % removed by `{}`) in `{}`, {}{index}",
-                    node.name,
-                    thousands(read as f64),
-                    thousands((read - removed) as f64),
-                    100.0 * removed as f64 / read as f64,
-                    node.filter.as_deref().unwrap_or_default(),
+                    "`{}` on {} read {} rows to keep {} ({:.0} % removed by `{}`) in `{}`, {}{index}",
+                    scan.node,
+                    scan.table,
+                    thousands(scan.read as f64),
+                    thousands(scan.kept() as f64),
+                    100.0 * scan.removed as f64 / scan.read as f64,
+                    scan.filter,
                     statement(stats),
                     in_plans(plans, stats),
                 ),
-                sql: (!columns.is_empty()).then(|| {
-                    let list: Vec<String> = columns.iter().map(|c| quote_identifier(c)).collect();
-                    format!("CREATE INDEX CONCURRENTLY ON {table} ({});", list.join(", "))
+                sql: (!list.is_empty()).then(|| {
+                    format!(
+                        "CREATE INDEX CONCURRENTLY ON {} ({});",
+                        scan.table,
+                        list.join(", ")
+                    )
                 }),
-                table: Some(table),
-                columns,
+                table: Some(scan.table),
+                columns: scan.columns,
                 queries: vec![format_id(fingerprint)],
                 ..RULE.finding()
             });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::plans::Actual;
-
-    fn scan(kind: NodeKind, rows: u64, loops: u64, removed: u64) -> PlanNode {
-        PlanNode {
-            kind,
-            filter: Some("(user_id = 5)".into()),
-            rows_removed_by_filter: removed,
-            actual: Some(Actual {
-                rows,
-                loops,
-                total_us: None,
-            }),
-            ..PlanNode::default()
-        }
-    }
-
-    #[test]
-    fn most_rows_removed_by_the_filter_of_a_sequential_scan() {
-        assert_eq!(
-            mostly_removed(&scan(NodeKind::SeqScan, 25, 1, 1338)),
-            Some((1363, 1338))
-        );
-        // Per loop, as EXPLAIN prints them: 3 loops of 400 removed.
-        assert_eq!(
-            mostly_removed(&scan(NodeKind::SeqScan, 1, 3, 400)),
-            Some((1203, 1200))
-        );
-        assert_eq!(
-            mostly_removed(&scan(NodeKind::SeqScan, 2044, 1, 2045)),
-            None,
-            "half"
-        );
-        assert_eq!(
-            mostly_removed(&scan(NodeKind::SeqScan, 1, 1, 999)),
-            None,
-            "few"
-        );
-        assert_eq!(mostly_removed(&scan(NodeKind::IndexScan, 1, 1, 5000)), None);
     }
 }

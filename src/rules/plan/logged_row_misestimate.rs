@@ -36,7 +36,7 @@
 //! Not estimated: what better estimates save depends on the plan they lead to. The finding
 //! gives the scan's estimate, what came, and how many of the kept plans showed it.
 
-use super::{Wrapped, filtered_columns, in_plans, nodes_where, planned, statement, table_of};
+use super::{filtered_columns, in_plans, nodes_where, planned, statement, table_of};
 use crate::findings::{Category, Finding, Severity};
 use crate::model::plans::PlanNode;
 use crate::rules::{Check, Context, Rule};
@@ -88,7 +88,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
                 Some(filter) => format!(" (filter `{filter}`)"),
                 None => String::new(),
             };
-            let columns = filtered_columns(context, fingerprint, &table, Wrapped::Taken);
+            let columns = filtered_columns(context, fingerprint, &table);
             let on = match columns.as_slice() {
                 [] => "the filtered columns or expression".to_string(),
                 [column] => format!("{column} (or the expression on it)"),

@@ -10,6 +10,7 @@ pub mod nested_loop_many_loops;
 pub mod plan_spill_to_disk;
 pub mod workers_not_launched;
 
+use crate::analysis::index::evidence::{self, plan_table};
 use crate::findings::shorten;
 use crate::model::catalog::QualifiedName;
 use crate::model::plans::{LoggedPlan, PlanNode};
@@ -74,17 +75,7 @@ fn statement(stats: &QueryStats) -> String {
 /// The table a plan node reads, schema-qualified from the statement's facts when they
 /// name it (a plan without VERBOSE prints the bare name), else in `public`.
 fn table_of(context: &Context<'_>, fingerprint: u64, relation: &str) -> QualifiedName {
-    context
-        .facts
-        .get(&fingerprint)
-        .and_then(|facts| {
-            facts
-                .tables
-                .iter()
-                .find(|used| used.table.name == relation)
-                .map(|used| used.table.clone())
-        })
-        .unwrap_or_else(|| QualifiedName::new("public", relation))
+    plan_table(context.facts.get(&fingerprint), relation)
 }
 
 /// `152` → `152 kB`, `4096` → `4.0 MB`: EXPLAIN's kB (1024 bytes) figures for a message.
@@ -95,31 +86,9 @@ fn kilobytes(kb: u64) -> String {
     }
 }
 
-/// Whether [`filtered_columns`] takes the columns a function or operator wraps.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Wrapped {
-    /// An index on the column would not serve the condition.
-    Left,
-    Taken,
-}
-
-/// The columns the statement filters `table` on, from its facts (none when planwise could
-/// not read the statement: a plan's `Query Text` may be a function's expression).
-fn filtered_columns(
-    context: &Context<'_>,
-    fingerprint: u64,
-    table: &QualifiedName,
-    wrapped: Wrapped,
-) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
-    let Some(facts) = context.facts.get(&fingerprint) else {
-        return columns;
-    };
-    for predicate in facts.predicates.iter().filter(|p| &p.column.table == table) {
-        let wanted = wrapped == Wrapped::Taken || predicate.wrapped_in.is_none();
-        if wanted && !columns.contains(&predicate.column.column) {
-            columns.push(predicate.column.column.clone());
-        }
-    }
-    columns
+/// The columns the statement filters `table` on, from its facts, those a function or
+/// operator wraps too (none when planwise could not read the statement: a plan's `Query
+/// Text` may be a function's expression).
+fn filtered_columns(context: &Context<'_>, fingerprint: u64, table: &QualifiedName) -> Vec<String> {
+    evidence::filtered_columns(context.facts.get(&fingerprint), table, true)
 }
