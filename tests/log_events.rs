@@ -214,18 +214,20 @@ fn each_lock_wait_names_the_statement_the_holder_ran() {
     for file in ["events.log", "events.csv", "events.json"] {
         for block_size in std::iter::once(1 << 30).chain((400..4000).step_by(151)) {
             let profile = read_with(&[fixture(file)], &options(block_size, 2));
-            let blocked: Vec<_> = profile
-                .events
-                .blocked_by
-                .iter()
-                .map(|(key, by)| (*key, by.waits, by.locks.keys().cloned().collect()))
-                .collect();
-            let expected: Vec<((u64, Option<u64>), u64, Vec<String>)> = vec![(
-                (waiter, Some(holder)),
-                waits,
-                vec!["ShareLock on transaction".to_string()],
-            )];
-            assert_eq!(blocked, expected, "{file} in blocks of {block_size}");
+            let blocked = &profile.events.blocked_by;
+            let context = format!("{file} in blocks of {block_size}: {blocked:?}");
+            assert_eq!(
+                blocked.keys().copied().collect::<Vec<_>>(),
+                [(waiter, Some(holder))],
+                "{context}"
+            );
+            let by = &blocked[&(waiter, Some(holder))];
+            assert_eq!(by.waits, waits, "{context}");
+            assert_eq!(
+                by.locks.keys().collect::<Vec<_>>(),
+                ["ShareLock on transaction"],
+                "{context}"
+            );
             assert!(
                 profile.events.unresolved_holders.is_empty(),
                 "{file} in blocks of {block_size}: {:?}",
@@ -264,7 +266,10 @@ fn a_holder_the_log_shows_nothing_of_is_counted_as_such() {
         [(waiter, Some(holder))]
     );
     assert_eq!(
-        events.blocked_by[&(waiter, Some(holder))].locks.keys().collect::<Vec<_>>(),
+        events.blocked_by[&(waiter, Some(holder))]
+            .locks
+            .keys()
+            .collect::<Vec<_>>(),
         ["RowExclusiveLock on relation 16397"]
     );
     assert_eq!(events.unresolved_holders.len(), 1);

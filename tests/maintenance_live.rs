@@ -87,5 +87,8 @@ fn dead_rows_in_the_statistics_get_settings_the_server_accepts() {
         .map(|figure| figure.replace(',', ""))
         .and_then(|figure| figure.parse::<f64>().ok())
         .unwrap_or_else(|| panic!("no trigger in {message}"));
-    assert!((trigger - stated).abs() <= 1.0, "{trigger} vs {stated}: {message}");
+    assert!(
+        (trigger - stated).abs() <= 1.0,
+        "{trigger} vs {stated}: {message}"
+    );
 }

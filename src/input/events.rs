@@ -37,7 +37,9 @@ pub enum Event<'a> {
     CheckpointStarting(CheckpointCause),
     CheckpointComplete(CheckpointDone),
     /// `checkpoints are occurring too frequently (N seconds apart)`.
-    CheckpointsTooFrequent { seconds_apart: u64 },
+    CheckpointsTooFrequent {
+        seconds_apart: u64,
+    },
 }
 
 /// The event a `LOG` message tells, if it tells one.
@@ -344,7 +346,10 @@ mod tests {
             lock_holders("Processes holding the lock: 11, 12. Wait queue: 13, 14."),
             [11, 12]
         );
-        assert_eq!(lock_holders("Process holding the lock: 4847. Wait queue: ."), [4847]);
+        assert_eq!(
+            lock_holders("Process holding the lock: 4847. Wait queue: ."),
+            [4847]
+        );
         assert!(lock_holders("parameters: $1 = '1'").is_empty());
         for (lock, target) in [
             ("ShareLock on transaction 836", "ShareLock on transaction"),

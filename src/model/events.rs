@@ -7,8 +7,8 @@
 //! spill or wait, and a profile of many distinct statements should not pay for the room.
 
 use super::plans::{self, LoggedPlan};
-use super::time::Millis;
 use super::session::{SessionEdge, Sessions};
+use super::time::Millis;
 use super::workload::{Profile, Seen};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -152,11 +152,18 @@ fn blocked_by(blockers: &[Blocker<'_>], context: &Context<'_>) -> String {
         .iter()
         .take(BLOCKERS_SHOWN)
         .map(|blocker| {
-            let who = match blocker.statement.and_then(|id| context.profile.queries.get(&id)) {
+            let who = match blocker
+                .statement
+                .and_then(|id| context.profile.queries.get(&id))
+            {
                 Some(stats) => format!("`{}`", shorten(&stats.normalized, 80)),
                 None => "a session whose statement the log does not show".to_string(),
             };
-            let locks: Vec<String> = blocker.locks.iter().map(|lock| describe_lock(lock)).collect();
+            let locks: Vec<String> = blocker
+                .locks
+                .iter()
+                .map(|lock| describe_lock(lock))
+                .collect();
             format!(
                 "{who} ({} wait{} for {})",
                 thousands(blocker.waits as f64),

@@ -206,7 +206,11 @@ fn from_statistics(
         rows: live,
         dead_per_hour,
     };
-    Some(finding(table, evidence, target_too_rarely(live, dead_per_hour)))
+    Some(finding(
+        table,
+        evidence,
+        target_too_rarely(live, dead_per_hour),
+    ))
 }
 
 /// Dead rows per run for a table vacuumed too rarely: 2 % of it (1,000 at least), unless
@@ -232,7 +236,10 @@ pub fn settings_for(target: f64, rows: f64) -> (f64, u64) {
     }
     let scale = (target - SUGGESTED_THRESHOLD) / rows;
     let digits = 10f64.powi(1 - scale.log10().floor() as i32);
-    ((scale * digits).round() / digits, SUGGESTED_THRESHOLD as u64)
+    (
+        (scale * digits).round() / digits,
+        SUGGESTED_THRESHOLD as u64,
+    )
 }
 
 /// What one table's finding rests on.

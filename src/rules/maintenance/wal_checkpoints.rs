@@ -67,11 +67,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     if !by_wal && checkpoints.too_frequent == 0 {
         return;
     }
-    let span_s = context
-        .profile
-        .summary
-        .span_us()
-        .map(|us| us as f64 / 1e6);
+    let span_s = context.profile.summary.span_us().map(|us| us as f64 / 1e6);
     let Some(rate) = wal_rate(checkpoints, span_s) else {
         return;
     };
@@ -121,12 +117,10 @@ struct WalRate {
 
 /// The larger of the mean rate over the log and the rate of the bursts the warnings show.
 fn wal_rate(checkpoints: &Checkpoints, span_s: Option<f64>) -> Option<WalRate> {
-    let mean = span_s
-        .filter(|span| *span > 0.0)
-        .map(|span| WalRate {
-            kb_per_s: checkpoints.distance_kb as f64 / span,
-            basis: "the checkpoints' distances over the time the log spans",
-        });
+    let mean = span_s.filter(|span| *span > 0.0).map(|span| WalRate {
+        kb_per_s: checkpoints.distance_kb as f64 / span,
+        basis: "the checkpoints' distances over the time the log spans",
+    });
     let burst = (checkpoints.too_frequent > 0).then(|| {
         let apart = checkpoints.too_frequent_seconds as f64 / checkpoints.too_frequent as f64;
         WalRate {
@@ -154,7 +148,7 @@ pub fn suggested_max_wal_size_mb(checkpoints: &Checkpoints, kb_per_s: f64) -> u6
 
 /// `4096` → `4GB`, `512` → `512MB`: as `ALTER SYSTEM` takes it.
 fn size_setting(mb: u64) -> String {
-    if mb >= 1024 && mb % 1024 == 0 {
+    if mb >= 1024 && mb.is_multiple_of(1024) {
         format!("{}GB", mb / 1024)
     } else {
         format!("{mb}MB")
