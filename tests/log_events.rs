@@ -196,6 +196,10 @@ fn cutting_the_log_into_blocks_changes_no_event() {
     }
 }
 
+fn fingerprint_of(statement: &str) -> u64 {
+    Fingerprinter::new().fingerprint(statement.as_bytes()).id
+}
+
 /// What the driver did: every logged wait was an UPDATE of a product (wait_product.sql,
 /// lock_timeout.sql) behind hold_product.sql, whose session had last logged its own UPDATE
 /// of the row (its `pg_sleep` is logged when it ends, after the wait). The `DETAIL` names
@@ -204,13 +208,8 @@ fn cutting_the_log_into_blocks_changes_no_event() {
 #[test]
 fn each_lock_wait_names_the_statement_the_holder_ran() {
     let waits = count(&facts()["totals"], "lock_waits");
-    let mut fingerprinter = Fingerprinter::new();
-    let waiter = fingerprinter
-        .fingerprint(b"UPDATE products SET stock = stock + 1 WHERE id = 1")
-        .id;
-    let holder = fingerprinter
-        .fingerprint(b"UPDATE products SET stock = stock - 1 WHERE id = 1")
-        .id;
+    let waiter = fingerprint_of("UPDATE products SET stock = stock + 1 WHERE id = 1");
+    let holder = fingerprint_of("UPDATE products SET stock = stock - 1 WHERE id = 1");
     for file in ["events.log", "events.csv", "events.json"] {
         for block_size in std::iter::once(1 << 30).chain((400..4000).step_by(151)) {
             let profile = read_with(&[fixture(file)], &options(block_size, 2));
@@ -253,13 +252,8 @@ fn a_holder_the_log_shows_nothing_of_is_counted_as_such() {
     let mut options = options(1 << 20, 1);
     options.prefix = Some(planwise::input::prefix::LinePrefix::compile("%m %c "));
     let profile = read_with(&[path], &options);
-    let mut fingerprinter = Fingerprinter::new();
-    let waiter = fingerprinter
-        .fingerprint(b"UPDATE accounts SET balance = 0 WHERE id = 1")
-        .id;
-    let holder = fingerprinter
-        .fingerprint(b"LOCK TABLE accounts IN SHARE MODE")
-        .id;
+    let waiter = fingerprint_of("UPDATE accounts SET balance = 0 WHERE id = 1");
+    let holder = fingerprint_of("LOCK TABLE accounts IN SHARE MODE");
     let events = &profile.events;
     assert_eq!(
         events.blocked_by.keys().copied().collect::<Vec<_>>(),

@@ -7,29 +7,8 @@
 mod common;
 
 use common::analyze_json;
-use common::live::{self, TestDatabase, admin, runtime};
+use common::live;
 use serde_json::Value;
-
-fn execute(database: &TestDatabase, sql: &str) {
-    runtime().block_on(async {
-        admin(&database.name)
-            .await
-            .batch_execute(sql)
-            .await
-            .unwrap();
-    });
-}
-
-fn number(database: &TestDatabase, sql: &str) -> f64 {
-    runtime().block_on(async {
-        admin(&database.name)
-            .await
-            .query_one(sql, &[])
-            .await
-            .unwrap()
-            .get(0)
-    })
-}
 
 #[test]
 fn dead_rows_in_the_statistics_get_settings_the_server_accepts() {
@@ -38,8 +17,7 @@ fn dead_rows_in_the_statistics_get_settings_the_server_accepts() {
     };
     // Autovacuum off for the table, so the dead rows stay until planwise reads them; the
     // statistics flushed at once (PostgreSQL 15's pg_stat_force_next_flush).
-    execute(
-        &database,
+    database.execute(
         "CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL)
              WITH (autovacuum_enabled = false);
          INSERT INTO orders SELECT g, 'new' FROM generate_series(1, 400000) g;
@@ -72,9 +50,8 @@ fn dead_rows_in_the_statistics_get_settings_the_server_accepts() {
     assert!(sql.starts_with("ALTER TABLE public.orders SET ("), "{sql}");
     // The server takes the statement, and its trigger for the table's rows is the one the
     // message gives: `… + … × 266,667 = N dead rows a run instead`.
-    execute(&database, sql);
-    let trigger = number(
-        &database,
+    database.execute(sql);
+    let trigger: f64 = database.value(
         "SELECT (SELECT split_part(o, '=', 2)::float8 FROM unnest(reloptions) o
                   WHERE o LIKE 'autovacuum_vacuum_threshold=%')
               + (SELECT split_part(o, '=', 2)::float8 FROM unnest(reloptions) o
