@@ -134,12 +134,12 @@ pub struct BlockedBy {
 }
 
 impl BlockedBy {
-    fn add(&mut self, lock: &str, waits: u64) {
-        self.waits += waits;
+    fn add(&mut self, lock: &str) {
+        self.waits += 1;
         match self.locks.get_mut(lock) {
-            Some(count) => *count += waits,
+            Some(count) => *count += 1,
             None => {
-                self.locks.insert(lock.to_string(), waits);
+                self.locks.insert(lock.to_string(), 1);
             }
         }
     }
@@ -500,7 +500,7 @@ impl Profile {
     pub fn lock_wait_blocked(&mut self, waiter: u64, holders: &[u32], lock: &str) {
         for &holder_pid in holders {
             match holder_in(&self.sessions, holder_pid) {
-                Holder::Known(statement) => self.events.blocked(waiter, statement, lock, 1),
+                Holder::Known(statement) => self.events.blocked(waiter, statement, lock),
                 Holder::Unseen => self.events.unresolved_holders.push(UnresolvedHolder {
                     waiter,
                     holder_pid,
@@ -512,13 +512,11 @@ impl Profile {
 
     /// The holders `later` (the piece right after this profile's) did not know, looked up
     /// in this profile's sessions as they are at its end: where the later piece begins.
-    pub(crate) fn resolve_holders(&mut self, later: &mut Events) {
+    pub(crate) fn resolve_holders(&self, later: &mut Events) {
         let mut unresolved = Vec::new();
         for holder in std::mem::take(&mut later.unresolved_holders) {
             match holder_in(&self.sessions, holder.holder_pid) {
-                Holder::Known(statement) => {
-                    later.blocked(holder.waiter, statement, &holder.lock, 1)
-                }
+                Holder::Known(statement) => later.blocked(holder.waiter, statement, &holder.lock),
                 Holder::Unseen => unresolved.push(holder),
             }
         }
@@ -535,11 +533,12 @@ impl Profile {
 }
 
 impl Events {
-    fn blocked(&mut self, waiter: u64, holder: Option<u64>, lock: &str, waits: u64) {
+    /// One wait of `waiter` on `lock`, held by a session that ran `holder` last.
+    fn blocked(&mut self, waiter: u64, holder: Option<u64>, lock: &str) {
         self.blocked_by
             .entry((waiter, holder))
             .or_default()
-            .add(lock, waits);
+            .add(lock);
     }
 
     pub fn merge(&mut self, other: Events) {

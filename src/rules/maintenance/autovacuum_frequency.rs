@@ -45,9 +45,9 @@
 //! suggested aim at 2 % of the table dead per run (1,000 rows at least), and at most 12
 //! runs an hour at the dead-row rate — 4 an hour for a table vacuumed too often:
 //! `autovacuum_vacuum_threshold = 1000` and the scale factor that makes `1000 + scale
-//! factor × rows` that many, to two significant digits. The log does not say the table's
-//! current settings: the defaults (50, 0.2) are quoted as what PostgreSQL uses unless they
-//! were changed.
+//! factor × rows` that many, to two significant digits. Neither the log nor the statistics
+//! say the table's current settings: the defaults (50, 0.2) are quoted as what PostgreSQL
+//! uses unless they were changed (server-wide or with `ALTER TABLE … SET`).
 
 use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{QualifiedName, TableStats};
@@ -264,7 +264,7 @@ fn finding(table: &QualifiedName, evidence: Evidence<'_>, target: f64) -> Findin
         format!(", {:.1} runs an hour at that rate", per_hour / trigger)
     });
     let message = format!(
-        "{table} is autovacuumed {verdict}: {evidence}. PostgreSQL vacuums a table once its dead rows exceed threshold + scale_factor × reltuples (50 + 0.2 × {} = {} with the defaults; the log does not say the table's own); {} + {scale_factor} × {} = {} dead rows a run instead{runs}",
+        "{table} is autovacuumed {verdict}: {evidence}. PostgreSQL vacuums a table once its dead rows exceed threshold + scale_factor × reltuples (50 + 0.2 × {} = {} with the defaults, which the table's own settings may change); {} + {scale_factor} × {} = {} dead rows a run instead{runs}",
         thousands(rows),
         thousands(default_trigger),
         thousands(threshold as f64),
