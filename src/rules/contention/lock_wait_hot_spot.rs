@@ -9,7 +9,8 @@
 //! it: the statement the holder's session ran last before the wait, as the log shows it
 //! (with `log_min_duration_statement` a statement is logged when it ends, so that is the
 //! holder's last completed statement — often the one that took the lock — and with
-//! `log_statement` the one it was running), and what the lock was on.
+//! `log_statement` the one it was running), and what the lock was on: a wait on a
+//! `transaction` is a wait for a row of the tables the waiting statement writes.
 //!
 //! ## Why it matters
 //! While it waits, the statement holds its connection and whatever its transaction already
@@ -46,7 +47,9 @@
 //! once for each wait whose holder's session had run it last; a holder whose session the
 //! log shows no statement of before the wait is counted as such.
 
+use crate::analysis::facts::Access;
 use crate::findings::{Category, Finding, Severity, shorten};
+use crate::model::catalog::QualifiedName;
 use crate::model::workload::QueryStats;
 use crate::rules::Context;
 use crate::rules::{Check, Rule};
@@ -147,7 +150,11 @@ fn blockers_of<'a>(context: &'a Context<'_>, waiter: u64) -> Vec<Blocker<'a>> {
 }
 
 /// `; blocked by `…` (2 waits, on ShareLock on transaction: …), a session …`.
-fn blocked_by(blockers: &[Blocker<'_>], context: &Context<'_>) -> String {
+fn blocked_by(
+    blockers: &[Blocker<'_>],
+    written: &[&QualifiedName],
+    context: &Context<'_>,
+) -> String {
     let mut parts: Vec<String> = blockers
         .iter()
         .take(BLOCKERS_SHOWN)
@@ -162,7 +169,7 @@ fn blocked_by(blockers: &[Blocker<'_>], context: &Context<'_>) -> String {
             let locks: Vec<String> = blocker
                 .locks
                 .iter()
-                .map(|lock| describe_lock(lock))
+                .map(|lock| describe_lock(lock, written))
                 .collect();
             format!(
                 "{who} ({} wait{} for {})",
@@ -182,12 +189,44 @@ fn blocked_by(blockers: &[Blocker<'_>], context: &Context<'_>) -> String {
 }
 
 /// A lock as `lock_target` gives it, with what a transaction lock means.
-fn describe_lock(lock: &str) -> String {
-    if lock.ends_with(" on transaction") {
-        format!("{lock}: a row its transaction changed and had not committed")
-    } else {
-        lock.to_string()
+/// A lock as `lock_target` gives it; a transaction lock is a row's, of the tables the
+/// waiting statement writes (the log's `CONTEXT` names the relation, but is not read).
+fn describe_lock(lock: &str, written: &[&QualifiedName]) -> String {
+    if !lock.ends_with(" on transaction") {
+        return lock.to_string();
     }
+    let of = match written {
+        [] => String::new(),
+        tables => {
+            let names: Vec<String> = tables.iter().map(ToString::to_string).collect();
+            format!(" of {}", names.join(" or "))
+        }
+    };
+    format!("{lock}: a row{of} that the holder's transaction had changed and not committed")
+}
+
+/// The tables the statement inserts into, updates or deletes from, as the analysis read it.
+fn written_tables<'a>(context: &'a Context<'_>, fingerprint: u64) -> Vec<&'a QualifiedName> {
+    let mut tables: Vec<&QualifiedName> = context
+        .facts
+        .get(&fingerprint)
+        .map(|facts| {
+            facts
+                .tables
+                .iter()
+                .filter(|used| {
+                    matches!(
+                        used.access,
+                        Access::Insert | Access::Update | Access::Delete
+                    )
+                })
+                .map(|used| &used.table)
+                .collect()
+        })
+        .unwrap_or_default();
+    tables.sort();
+    tables.dedup();
+    tables
 }
 
 fn finding(
@@ -232,8 +271,9 @@ fn finding(
         1 => message.push_str(" (1 logged call)"),
         calls => message.push_str(&format!(" ({} logged calls)", thousands(calls as f64))),
     }
+    let written = written_tables(context, fingerprint);
     if !blockers.is_empty() {
-        message.push_str(&blocked_by(blockers, context));
+        message.push_str(&blocked_by(blockers, &written, context));
     }
     // The waiting statement first, then the statements that blocked it.
     let mut queries = vec![fingerprint];
