@@ -48,14 +48,19 @@
 //! factor × rows` that many, to two significant digits. Neither the log nor the statistics
 //! say the table's current settings: the defaults (50, 0.2) are quoted as what PostgreSQL
 //! uses unless they were changed (server-wide or with `ALTER TABLE … SET`).
+//! The finding names the workload's statements that update or delete the table's rows, with
+//! their logged calls (each makes one dead row at least).
 
+use crate::analysis::facts::Access;
 use crate::findings::{Category, Finding, Severity};
 use crate::model::catalog::{QualifiedName, TableStats};
 use crate::model::ddl::quote_identifier;
 use crate::model::events::TableMaintenance;
 use crate::rules::Context;
 use crate::rules::{Check, Rule};
+use crate::sql::fingerprint::format_id;
 use crate::units::thousands;
+use std::cmp::Reverse;
 
 pub static RULE: Rule = Rule {
     id: "MAINT002",
@@ -91,8 +96,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         if let Some(finding) = from_log(&table, logged_name, runs) {
+            out.push(with_writers(finding, context, &table));
             reported.push(table);
-            out.push(finding);
         }
     }
     let Some(catalog) = context.catalog else {
@@ -109,9 +114,38 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         if let Some(stats) = &table.stats
             && let Some(finding) = from_statistics(&table.name, stats, counting_s)
         {
-            out.push(finding);
+            out.push(with_writers(finding, context, &table.name));
         }
     }
+}
+
+/// Statements of the workload that make dead rows in the table, most calls first, named in
+/// the finding: they are its write rate as the log shows it (a floor: one row a call).
+fn with_writers(mut finding: Finding, context: &Context<'_>, table: &QualifiedName) -> Finding {
+    let mut writers: Vec<(u64, u64)> = context
+        .facts
+        .iter()
+        .filter(|(_, facts)| {
+            facts.tables.iter().any(|used| {
+                used.table == *table && matches!(used.access, Access::Update | Access::Delete)
+            })
+        })
+        .filter_map(|(id, _)| Some((*id, context.profile.queries.get(id)?.calls)))
+        .collect();
+    if writers.is_empty() {
+        return finding;
+    }
+    writers.sort_by_key(|&(id, calls)| (Reverse(calls), id));
+    let calls: u64 = writers.iter().map(|(_, calls)| calls).sum();
+    finding.message.push_str(&format!(
+        "; the workload updates or deletes its rows in {} call{} of {} statement{}",
+        thousands(calls as f64),
+        if calls == 1 { "" } else { "s" },
+        writers.len(),
+        if writers.len() == 1 { "" } else { "s" },
+    ));
+    finding.queries = writers.into_iter().map(|(id, _)| format_id(id)).collect();
+    finding
 }
 
 /// `shop.public.orders` (database, schema, table, as the log names them) → `public.orders`.
