@@ -292,7 +292,8 @@ fn events_part(report: &Value) -> Value {
 #[test]
 fn hosted_renderings_of_the_run_read_the_same_events() {
     let entries = read_csvlog(&fixture("events.csv"));
-    let stderr = events_part(&json_report(&read("events.log")));
+    let stderr_profile = read("events.log");
+    let stderr = events_part(&json_report(&stderr_profile));
     let dir = tempfile::tempdir().unwrap();
     for rendering in Rendering::ALL {
         let path = dir.path().join(rendering.file_name());
@@ -302,6 +303,11 @@ fn hosted_renderings_of_the_run_read_the_same_events() {
             &stderr,
             &events_part(&json_report(&profile)),
             &format!("{rendering:?} vs stderr"),
+        );
+        // Who blocked whom, found through each platform's session keys.
+        assert_eq!(
+            profile.events.blocked_by, stderr_profile.events.blocked_by,
+            "{rendering:?} vs stderr"
         );
     }
 }
