@@ -2,7 +2,8 @@
 //! hold many dead rows is reported from `pg_stat_user_tables` with `planwise analyze --db`,
 //! and the `ALTER TABLE … SET (autovacuum_…)` the finding suggests is accepted by
 //! PostgreSQL, which then computes the same trigger (`threshold + scale_factor ×
-//! reltuples`) from the table's options as the finding states.
+//! reltuples`) from the table's options as the finding states; the defaults both
+//! maintenance rules assume are the server's.
 
 mod common;
 
@@ -68,4 +69,41 @@ fn dead_rows_in_the_statistics_get_settings_the_server_accepts() {
         (trigger - stated).abs() <= 1.0,
         "{trigger} vs {stated}: {message}"
     );
+}
+
+/// The settings MAINT002 and MAINT003 assume where the log does not tell them are the
+/// server's built-in defaults (`pg_settings.boot_val`), and `max_wal_size` takes effect on a
+/// reload (context `sighup`), as MAINT003's `SELECT pg_reload_conf()` says.
+#[test]
+fn the_assumed_defaults_are_the_servers() {
+    use planwise::rules::maintenance::{autovacuum_frequency, wal_checkpoints};
+    let Some(database) = live::database("maint_defaults", &[]) else {
+        return;
+    };
+    let boot = |name: &str| -> f64 {
+        let value: String = database.value(&format!(
+            "SELECT boot_val FROM pg_settings WHERE name = '{name}'"
+        ));
+        value.parse().unwrap()
+    };
+    assert_eq!(
+        boot("autovacuum_vacuum_threshold"),
+        autovacuum_frequency::DEFAULT_THRESHOLD
+    );
+    assert_eq!(
+        boot("autovacuum_vacuum_scale_factor"),
+        autovacuum_frequency::DEFAULT_SCALE_FACTOR
+    );
+    // checkpoint_timeout's unit is the second.
+    assert_eq!(
+        boot("checkpoint_timeout"),
+        wal_checkpoints::CHECKPOINT_TIMEOUT_S
+    );
+    assert_eq!(
+        boot("checkpoint_completion_target"),
+        wal_checkpoints::CHECKPOINT_COMPLETION_TARGET
+    );
+    let context: String =
+        database.value("SELECT context FROM pg_settings WHERE name = 'max_wal_size'");
+    assert_eq!(context, "sighup");
 }

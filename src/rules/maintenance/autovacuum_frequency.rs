@@ -72,8 +72,8 @@ pub static RULE: Rule = Rule {
 };
 
 /// PostgreSQL's defaults of the trigger: `threshold + scale_factor × reltuples`.
-const DEFAULT_THRESHOLD: f64 = 50.0;
-const DEFAULT_SCALE_FACTOR: f64 = 0.2;
+pub const DEFAULT_THRESHOLD: f64 = 50.0;
+pub const DEFAULT_SCALE_FACTOR: f64 = 0.2;
 /// Dead rows per run from which a run came too late: this many, and this share of the table.
 const MANY_DEAD_ROWS: f64 = 100_000.0;
 const MANY_DEAD_SHARE: f64 = 0.1;

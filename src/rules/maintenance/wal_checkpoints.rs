@@ -56,8 +56,8 @@ pub static RULE: Rule = Rule {
 };
 
 /// The defaults of the settings the log does not tell (PostgreSQL 14 and later).
-const CHECKPOINT_TIMEOUT_S: f64 = 300.0;
-const CHECKPOINT_COMPLETION_TARGET: f64 = 0.9;
+pub const CHECKPOINT_TIMEOUT_S: f64 = 300.0;
+pub const CHECKPOINT_COMPLETION_TARGET: f64 = 0.9;
 /// WAL checkpoints fewer than this may be a one-off load.
 const MIN_WAL_CHECKPOINTS: u64 = 2;
 
