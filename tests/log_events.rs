@@ -251,7 +251,7 @@ fn a_holder_the_log_shows_nothing_of_is_counted_as_such() {
     std::fs::write(&path, log).unwrap();
     let mut options = options(1 << 20, 1);
     options.prefix = Some(planwise::input::prefix::LinePrefix::compile("%m %c "));
-    let profile = read_with(&[path], &options);
+    let profile = read_with(std::slice::from_ref(&path), &options);
     let waiter = fingerprint_of("UPDATE accounts SET balance = 0 WHERE id = 1");
     let holder = fingerprint_of("LOCK TABLE accounts IN SHARE MODE");
     let events = &profile.events;
@@ -268,6 +268,18 @@ fn a_holder_the_log_shows_nothing_of_is_counted_as_such() {
     );
     assert_eq!(events.unresolved_holders.len(), 1);
     assert_eq!(events.unresolved_holders[0].holder_pid, 8002);
+    // LOCK001 names both: the statement, and the holder the log shows nothing of.
+    let report = common::analyze_json([
+        "--log".as_ref(),
+        path.as_os_str(),
+        "--log-line-prefix".as_ref(),
+        "%m %c ".as_ref(),
+    ]);
+    let message = common::findings_of(&report, "LOCK001")[0]["message"].to_string();
+    assert!(
+        message.contains("had last run `lock table accounts in share mode` (1 wait for RowExclusiveLock on relation 16397), a session whose statement the log does not show (1 wait for RowExclusiveLock on relation 16397)"),
+        "{message}"
+    );
 }
 
 /// The events part of a report: the `events` object and each query's event fields.
