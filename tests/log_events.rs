@@ -196,6 +196,92 @@ fn cutting_the_log_into_blocks_changes_no_event() {
     }
 }
 
+fn fingerprint_of(statement: &str) -> u64 {
+    Fingerprinter::new().fingerprint(statement.as_bytes()).id
+}
+
+/// What the driver did: every logged wait was an UPDATE of a product (wait_product.sql,
+/// lock_timeout.sql) behind hold_product.sql, whose session had last logged its own UPDATE
+/// of the row (its `pg_sleep` is logged when it ends, after the wait). The `DETAIL` names
+/// the holder by pid; csvlog and jsonlog key sessions by `%c`, stderr by pid; the cuts put
+/// the holder's statement and the wait in different blocks.
+#[test]
+fn each_lock_wait_names_the_statement_the_holder_ran() {
+    let waits = count(&facts()["totals"], "lock_waits");
+    let waiter = fingerprint_of("UPDATE products SET stock = stock + 1 WHERE id = 1");
+    let holder = fingerprint_of("UPDATE products SET stock = stock - 1 WHERE id = 1");
+    for file in ["events.log", "events.csv", "events.json"] {
+        for block_size in std::iter::once(1 << 30).chain((400..4000).step_by(151)) {
+            let profile = read_with(&[fixture(file)], &options(block_size, 2));
+            let blocked = &profile.events.blocked_by;
+            let context = format!("{file} in blocks of {block_size}: {blocked:?}");
+            assert_eq!(
+                blocked.keys().copied().collect::<Vec<_>>(),
+                [(waiter, Some(holder))],
+                "{context}"
+            );
+            let by = &blocked[&(waiter, Some(holder))];
+            assert_eq!(by.waits, waits, "{context}");
+            assert_eq!(
+                by.locks.keys().collect::<Vec<_>>(),
+                ["ShareLock on transaction"],
+                "{context}"
+            );
+            assert!(
+                profile.events.unresolved_holders.is_empty(),
+                "{file} in blocks of {block_size}: {:?}",
+                profile.events.unresolved_holders
+            );
+        }
+    }
+}
+
+/// Two processes hold a lock: one whose session the log shows (by `%c` session id, its pid
+/// in hex after the dot), one it shows nothing of.
+#[test]
+fn a_holder_the_log_shows_nothing_of_is_counted_as_such() {
+    let log = "\
+2026-12-06 10:00:00.000 UTC 6391f0a0.1f40 LOG:  duration: 1.000 ms  statement: LOCK TABLE accounts IN SHARE MODE;
+2026-12-06 10:00:01.000 UTC 6391f0a1.1f41 LOG:  process 8001 still waiting for RowExclusiveLock on relation 16397 of database 16384 after 1000.123 ms
+2026-12-06 10:00:01.000 UTC 6391f0a1.1f41 DETAIL:  Processes holding the lock: 8000, 8002. Wait queue: 8001.
+2026-12-06 10:00:01.000 UTC 6391f0a1.1f41 STATEMENT:  UPDATE accounts SET balance = 0 WHERE id = 1;
+";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("holders.log");
+    std::fs::write(&path, log).unwrap();
+    let mut options = options(1 << 20, 1);
+    options.prefix = Some(planwise::input::prefix::LinePrefix::compile("%m %c "));
+    let profile = read_with(std::slice::from_ref(&path), &options);
+    let waiter = fingerprint_of("UPDATE accounts SET balance = 0 WHERE id = 1");
+    let holder = fingerprint_of("LOCK TABLE accounts IN SHARE MODE");
+    let events = &profile.events;
+    assert_eq!(
+        events.blocked_by.keys().copied().collect::<Vec<_>>(),
+        [(waiter, Some(holder))]
+    );
+    assert_eq!(
+        events.blocked_by[&(waiter, Some(holder))]
+            .locks
+            .keys()
+            .collect::<Vec<_>>(),
+        ["RowExclusiveLock on relation 16397"]
+    );
+    assert_eq!(events.unresolved_holders.len(), 1);
+    assert_eq!(events.unresolved_holders[0].holder_pid, 8002);
+    // LOCK001 names both: the statement, and the holder the log shows nothing of.
+    let report = common::analyze_json([
+        "--log".as_ref(),
+        path.as_os_str(),
+        "--log-line-prefix".as_ref(),
+        "%m %c ".as_ref(),
+    ]);
+    let message = common::findings_of(&report, "LOCK001")[0]["message"].to_string();
+    assert!(
+        message.contains("had last run `lock table accounts in share mode` (1 wait for RowExclusiveLock on relation 16397), a session whose statement the log does not show (1 wait for RowExclusiveLock on relation 16397)"),
+        "{message}"
+    );
+}
+
 /// The events part of a report: the `events` object and each query's event fields.
 fn events_part(report: &Value) -> Value {
     let queries: Vec<Value> = report["queries"]
@@ -218,7 +304,8 @@ fn events_part(report: &Value) -> Value {
 #[test]
 fn hosted_renderings_of_the_run_read_the_same_events() {
     let entries = read_csvlog(&fixture("events.csv"));
-    let stderr = events_part(&json_report(&read("events.log")));
+    let stderr_profile = read("events.log");
+    let stderr = events_part(&json_report(&stderr_profile));
     let dir = tempfile::tempdir().unwrap();
     for rendering in Rendering::ALL {
         let path = dir.path().join(rendering.file_name());
@@ -228,6 +315,11 @@ fn hosted_renderings_of_the_run_read_the_same_events() {
             &stderr,
             &events_part(&json_report(&profile)),
             &format!("{rendering:?} vs stderr"),
+        );
+        // Who blocked whom, found through each platform's session keys.
+        assert_eq!(
+            profile.events.blocked_by, stderr_profile.events.blocked_by,
+            "{rendering:?} vs stderr"
         );
     }
 }

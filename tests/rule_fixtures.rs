@@ -237,6 +237,8 @@ rule_cases! {
     LOCK002
     LOCK003
     MAINT001
+    MAINT002
+    MAINT003
     MIG001
     MIG002
     MIG003

@@ -19,8 +19,11 @@ pub enum Event<'a> {
     TempFile {
         bytes: u64,
     },
-    /// `process N still waiting for ShareLock on transaction 7 after 100.1 ms`.
-    LockWaiting,
+    /// `process N still waiting for ShareLock on transaction 7 after 100.1 ms`: the lock
+    /// (`ShareLock on transaction 7`); its `DETAIL` names the holders ([`lock_holders`]).
+    LockWaiting {
+        lock: &'a str,
+    },
     /// `process N acquired ShareLock on … after 1136.5 ms`.
     LockAcquired {
         waited_us: u64,
@@ -34,7 +37,9 @@ pub enum Event<'a> {
     CheckpointStarting(CheckpointCause),
     CheckpointComplete(CheckpointDone),
     /// `checkpoints are occurring too frequently (N seconds apart)`.
-    CheckpointsTooFrequent,
+    CheckpointsTooFrequent {
+        seconds_apart: u64,
+    },
 }
 
 /// The event a `LOG` message tells, if it tells one.
@@ -59,8 +64,9 @@ fn temp_file(message: &str) -> Option<Event<'_>> {
 fn lock(message: &str) -> Option<Event<'_>> {
     let rest = message.strip_prefix("process ")?;
     let (_pid, rest) = rest.split_once(' ')?;
-    if rest.starts_with("still waiting for ") {
-        return Some(Event::LockWaiting);
+    if let Some(waiting) = rest.strip_prefix("still waiting for ") {
+        let (lock, _) = waiting.rsplit_once(" after ")?;
+        return Some(Event::LockWaiting { lock });
     }
     if rest.starts_with("acquired ") {
         let (_, after) = rest.rsplit_once(" after ")?;
@@ -116,9 +122,10 @@ fn checkpoint(message: &str) -> Option<Event<'_>> {
     if let Some(figures) = message.strip_prefix("checkpoint complete: ") {
         return checkpoint_complete(figures).map(Event::CheckpointComplete);
     }
-    message
-        .starts_with("checkpoints are occurring too frequently")
-        .then_some(Event::CheckpointsTooFrequent)
+    let apart = message.strip_prefix("checkpoints are occurring too frequently (")?;
+    Some(Event::CheckpointsTooFrequent {
+        seconds_apart: leading_number(apart)?,
+    })
 }
 
 /// `wrote 378 buffers (2.3%); 0 WAL file(s) added, …; write=0.217 s, sync=0.101 s, …;
@@ -135,6 +142,51 @@ fn checkpoint_complete(figures: &str) -> Option<CheckpointDone> {
         sync_ms: seconds("sync=")?,
         distance_kb: leading_number(distance)?,
     })
+}
+
+/// The processes holding the lock a `still waiting` entry waits for, from its `DETAIL`:
+/// `Process holding the lock: 4732. Wait queue: 4738.` or `Processes holding the lock:
+/// 1, 2. Wait queue: 3.`
+pub fn lock_holders(detail: &str) -> Vec<u32> {
+    let Some(rest) = detail
+        .strip_prefix("Process holding the lock: ")
+        .or_else(|| detail.strip_prefix("Processes holding the lock: "))
+    else {
+        return Vec::new();
+    };
+    let (holders, _) = rest.split_once('.').unwrap_or((rest, ""));
+    holders
+        .split(", ")
+        .filter_map(|pid| pid.trim().parse().ok())
+        .collect()
+}
+
+/// What a lock is on, without the numbers that differ from wait to wait:
+/// `ShareLock on transaction 836` → `ShareLock on transaction`, `AccessExclusiveLock on
+/// relation 16397 of database 16384` → `AccessExclusiveLock on relation 16397`,
+/// `ExclusiveLock on tuple (0,1) of relation 16397 of database 16384` → `ExclusiveLock on
+/// tuple of relation 16397`, `ExclusiveLock on advisory lock [16384,0,1,1]` →
+/// `ExclusiveLock on advisory lock`.
+pub fn lock_target(lock: &str) -> String {
+    let Some((mode, object)) = lock.split_once(" on ") else {
+        return lock.to_string();
+    };
+    let object = object.split(" of database ").next().unwrap_or(object);
+    let object = if object.starts_with("transaction ") {
+        "transaction".to_string()
+    } else if object.starts_with("virtual transaction ") {
+        "virtual transaction".to_string()
+    } else if object.starts_with("advisory lock ") {
+        "advisory lock".to_string()
+    } else if let Some(rest) = object.strip_prefix("tuple ") {
+        match rest.split_once(" of ") {
+            Some((_, relation)) => format!("tuple of {relation}"),
+            None => "tuple".to_string(),
+        }
+    } else {
+        object.to_string()
+    };
+    format!("{mode} on {object}")
 }
 
 /// The digits `text` starts with.
@@ -206,7 +258,9 @@ mod tests {
         );
         assert_eq!(
             read("process 15284 still waiting for ShareLock on transaction 836 after 100.099 ms"),
-            Some(Event::LockWaiting)
+            Some(Event::LockWaiting {
+                lock: "ShareLock on transaction 836"
+            })
         );
         assert_eq!(
             read("process 15284 acquired ShareLock on transaction 836 after 1136.481 ms"),
@@ -238,6 +292,10 @@ mod tests {
                 sync_ms: 101,
                 distance_kb: 8782
             }))
+        );
+        assert_eq!(
+            read("checkpoints are occurring too frequently (14 seconds apart)"),
+            Some(Event::CheckpointsTooFrequent { seconds_apart: 14 })
         );
         assert_eq!(read("connection received: host=[local]"), None);
     }
@@ -276,6 +334,44 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn reads_who_holds_a_lock_and_what_it_is_on() {
+        assert_eq!(
+            lock_holders("Process holding the lock: 4732. Wait queue: 4738."),
+            [4732]
+        );
+        assert_eq!(
+            lock_holders("Processes holding the lock: 11, 12. Wait queue: 13, 14."),
+            [11, 12]
+        );
+        assert_eq!(
+            lock_holders("Process holding the lock: 4847. Wait queue: ."),
+            [4847]
+        );
+        assert!(lock_holders("parameters: $1 = '1'").is_empty());
+        for (lock, target) in [
+            ("ShareLock on transaction 836", "ShareLock on transaction"),
+            (
+                "ExclusiveLock on virtual transaction 4/12",
+                "ExclusiveLock on virtual transaction",
+            ),
+            (
+                "AccessExclusiveLock on relation 16397 of database 16384",
+                "AccessExclusiveLock on relation 16397",
+            ),
+            (
+                "ExclusiveLock on tuple (0,1) of relation 16397 of database 16384",
+                "ExclusiveLock on tuple of relation 16397",
+            ),
+            (
+                "ExclusiveLock on advisory lock [16384,0,1,1]",
+                "ExclusiveLock on advisory lock",
+            ),
+        ] {
+            assert_eq!(lock_target(lock), target);
+        }
     }
 
     #[test]

@@ -261,10 +261,16 @@ impl<'f> RecordSink<'f> {
                     None => self.profile.temp_file_in_session(record.session, bytes),
                 }
             }
-            Event::LockWaiting => {
+            Event::LockWaiting { lock } => {
                 events.lock_waits += 1;
                 if let Some((id, normalized)) = statement {
                     self.profile.query_events(id, &normalized).lock_waits += 1;
+                    let holders = record.detail.as_deref().map(super::events::lock_holders);
+                    self.profile.lock_wait_blocked(
+                        id,
+                        &holders.unwrap_or_default(),
+                        &super::events::lock_target(lock),
+                    );
                 }
             }
             Event::LockAcquired { waited_us } => {
@@ -285,7 +291,9 @@ impl<'f> RecordSink<'f> {
             }
             Event::CheckpointStarting(cause) => events.checkpoints.started(cause),
             Event::CheckpointComplete(done) => events.checkpoints.completed(&done),
-            Event::CheckpointsTooFrequent => events.checkpoints.too_frequent += 1,
+            Event::CheckpointsTooFrequent { seconds_apart } => {
+                events.checkpoints.warned_too_frequent(seconds_apart)
+            }
         }
     }
 }

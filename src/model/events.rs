@@ -7,6 +7,7 @@
 //! spill or wait, and a profile of many distinct statements should not pay for the room.
 
 use super::plans::{self, LoggedPlan};
+use super::session::{SessionEdge, Sessions};
 use super::time::Millis;
 use super::workload::{Profile, Seen};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,15 @@ pub struct Events {
     /// `acquired … after …` entries, and the waits they report.
     pub locks_acquired: u64,
     pub lock_acquired_wait_us: u64,
+    /// Who waited behind whom: the `still waiting` entries of a statement (by
+    /// fingerprint) whose `DETAIL` named a process holding the lock, by the statement that
+    /// process's session ran last before the wait (`None`: its session logged none).
+    #[serde(with = "super::entries")]
+    pub blocked_by: BTreeMap<(u64, Option<u64>), BlockedBy>,
+    /// Holders whose session this piece of log shows nothing of before the wait: looked
+    /// up in the piece before it when the two are merged. What is left once the whole log
+    /// is merged were holders the log shows nothing of.
+    pub unresolved_holders: Vec<UnresolvedHolder>,
     /// `deadlock detected` errors.
     pub deadlocks: u64,
     /// The two statements of each deadlock that logged them, by their fingerprints in
@@ -111,6 +121,88 @@ pub struct DeadlockPair {
     pub count: u64,
     /// The normalized texts, in the order of the key's fingerprints.
     pub statements: [String; 2],
+}
+
+/// Lock waits of one statement behind another.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct BlockedBy {
+    pub waits: u64,
+    /// What the locks were on (`ShareLock on transaction`: a row the holder's transaction
+    /// changed), each with its waits.
+    pub locks: BTreeMap<String, u64>,
+}
+
+impl BlockedBy {
+    fn add(&mut self, lock: &str) {
+        self.waits += 1;
+        match self.locks.get_mut(lock) {
+            Some(count) => *count += 1,
+            None => {
+                self.locks.insert(lock.to_string(), 1);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: BlockedBy) {
+        self.waits += other.waits;
+        for (lock, count) in other.locks {
+            *self.locks.entry(lock).or_default() += count;
+        }
+    }
+}
+
+/// A lock wait whose holder's statement is not known yet (see `Events::unresolved_holders`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UnresolvedHolder {
+    pub waiter: u64,
+    pub holder_pid: u32,
+    pub lock: String,
+}
+
+/// What a lock holder's session tells of the statement it holds the lock in.
+enum Holder {
+    /// The statement it ran last (logged as it started, or completed), or `None` when
+    /// the session is known to have logged none since it began.
+    Known(Option<u64>),
+    /// Not seen in this piece of log.
+    Unseen,
+}
+
+/// The session whose backend is `pid`: keyed by the pid, or by a `%c` session id
+/// (`hex start time.hex pid`). A pid reused by several `%c` sessions is the latest one
+/// still open's.
+fn session_of_pid(sessions: &Sessions, pid: u32) -> Option<&SessionEdge> {
+    if let Some(edge) = sessions.get(pid.to_string().as_str()) {
+        return Some(edge);
+    }
+    let hex_pid = format!("{pid:x}");
+    sessions
+        .iter()
+        .filter_map(|(key, edge)| {
+            let (start, key_pid) = key.split_once('.')?;
+            let start = u64::from_str_radix(start, 16).ok()?;
+            (key_pid == hex_pid).then_some(((!edge.ended, start), edge))
+        })
+        .max_by_key(|(order, _)| *order)
+        .map(|(_, edge)| edge)
+}
+
+fn holder_in(sessions: &Sessions, pid: u32) -> Holder {
+    let Some(edge) = session_of_pid(sessions, pid) else {
+        return Holder::Unseen;
+    };
+    let statement = edge
+        .pending
+        .as_ref()
+        .map(|pending| pending.fingerprint)
+        .or(edge.last_statement);
+    match statement {
+        Some(statement) if !edge.ended => Holder::Known(Some(statement)),
+        // A session that ended holds nothing: the holder is a later one under the pid.
+        _ if edge.ended || edge.born => Holder::Known(None),
+        _ => Holder::Unseen,
+    }
 }
 
 /// What autovacuum is: a vacuum or an analyze.
@@ -208,8 +300,12 @@ pub struct Checkpoints {
     pub write_ms: u64,
     pub sync_ms: u64,
     pub distance_kb: u64,
-    /// `checkpoints are occurring too frequently` warnings.
+    /// The largest `distance` of them: the most WAL written between two checkpoints.
+    pub largest_distance_kb: u64,
+    /// `checkpoints are occurring too frequently (N seconds apart)` warnings, and their
+    /// N summed.
     pub too_frequent: u64,
+    pub too_frequent_seconds: u64,
 }
 
 impl Checkpoints {
@@ -228,6 +324,18 @@ impl Checkpoints {
         self.write_ms += done.write_ms;
         self.sync_ms += done.sync_ms;
         self.distance_kb += done.distance_kb;
+        self.largest_distance_kb = self.largest_distance_kb.max(done.distance_kb);
+    }
+
+    /// `checkpoint starting` entries, whatever their cause.
+    pub fn starts(&self) -> u64 {
+        self.timed + self.wal + self.shutdown + self.requested
+    }
+
+    /// A `checkpoints are occurring too frequently (N seconds apart)` warning.
+    pub fn warned_too_frequent(&mut self, seconds_apart: u64) {
+        self.too_frequent += 1;
+        self.too_frequent_seconds += seconds_apart;
     }
 
     fn merge(&mut self, other: Checkpoints) {
@@ -242,9 +350,11 @@ impl Checkpoints {
             (&mut self.sync_ms, other.sync_ms),
             (&mut self.distance_kb, other.distance_kb),
             (&mut self.too_frequent, other.too_frequent),
+            (&mut self.too_frequent_seconds, other.too_frequent_seconds),
         ] {
             *ours += theirs;
         }
+        self.largest_distance_kb = self.largest_distance_kb.max(other.largest_distance_kb);
     }
 }
 
@@ -385,6 +495,34 @@ impl Profile {
         }
     }
 
+    /// A `still waiting` entry of the statement `waiter`, on `lock` (`lock_target`), held
+    /// by the processes `holders`: each holder's session's statement blocked it.
+    pub fn lock_wait_blocked(&mut self, waiter: u64, holders: &[u32], lock: &str) {
+        for &holder_pid in holders {
+            match holder_in(&self.sessions, holder_pid) {
+                Holder::Known(statement) => self.events.blocked(waiter, statement, lock),
+                Holder::Unseen => self.events.unresolved_holders.push(UnresolvedHolder {
+                    waiter,
+                    holder_pid,
+                    lock: lock.to_string(),
+                }),
+            }
+        }
+    }
+
+    /// The holders `later` (the piece right after this profile's) did not know, looked up
+    /// in this profile's sessions as they are at its end: where the later piece begins.
+    pub(crate) fn resolve_holders(&self, later: &mut Events) {
+        let mut unresolved = Vec::new();
+        for holder in std::mem::take(&mut later.unresolved_holders) {
+            match holder_in(&self.sessions, holder.holder_pid) {
+                Holder::Known(statement) => later.blocked(holder.waiter, statement, &holder.lock),
+                Holder::Unseen => unresolved.push(holder),
+            }
+        }
+        later.unresolved_holders = unresolved;
+    }
+
     /// Temporary files of the statement with this fingerprint, if the profile knows it.
     pub(crate) fn attribute_temp_files(&mut self, fingerprint: Option<u64>, files: TempFiles) {
         match fingerprint.and_then(|id| self.queries.get_mut(&id)) {
@@ -395,6 +533,14 @@ impl Profile {
 }
 
 impl Events {
+    /// One wait of `waiter` on `lock`, held by a session that ran `holder` last.
+    fn blocked(&mut self, waiter: u64, holder: Option<u64>, lock: &str) {
+        self.blocked_by
+            .entry((waiter, holder))
+            .or_default()
+            .add(lock);
+    }
+
     pub fn merge(&mut self, other: Events) {
         self.plans += other.plans;
         self.temp_files.merge(other.temp_files);
@@ -403,6 +549,10 @@ impl Events {
         self.lock_waits += other.lock_waits;
         self.locks_acquired += other.locks_acquired;
         self.lock_acquired_wait_us += other.lock_acquired_wait_us;
+        for (key, blocked) in other.blocked_by {
+            self.blocked_by.entry(key).or_default().merge(blocked);
+        }
+        self.unresolved_holders.extend(other.unresolved_holders);
         self.deadlocks += other.deadlocks;
         for (key, pair) in other.deadlock_pairs {
             let ours = self

@@ -411,6 +411,8 @@ impl Profile {
             events,
             ..
         } = other;
+        let mut events = events;
+        self.resolve_holders(&mut events);
         self.summary.merge(summary);
         self.events.merge(events);
         for (fingerprint, stats) in queries {

@@ -192,6 +192,8 @@ pub static RULES: &[&Rule] = &[
     &contention::deadlock::RULE,
     &contention::statement_timeout_victim::RULE,
     &maintenance::connection_churn::RULE,
+    &maintenance::autovacuum_frequency::RULE,
+    &maintenance::wal_checkpoints::RULE,
     &migration::non_concurrent_index::RULE,
     &migration::non_concurrent_index_drop::RULE,
     &migration::non_concurrent_reindex::RULE,

@@ -293,6 +293,23 @@ impl TestDatabase {
         TestDatabase { name }
     }
 
+    /// Runs `sql` (one or more statements) as the admin role.
+    pub fn execute(&self, sql: &str) {
+        runtime().block_on(async { admin(&self.name).await.batch_execute(sql).await.unwrap() });
+    }
+
+    /// The first column of the one row `sql` returns, as the admin role.
+    pub fn value<T: for<'a> tokio_postgres::types::FromSql<'a>>(&self, sql: &str) -> T {
+        runtime().block_on(async {
+            admin(&self.name)
+                .await
+                .query_one(sql, &[])
+                .await
+                .unwrap()
+                .get(0)
+        })
+    }
+
     /// A `postgres://` URL of this database on the test server; `options` is a query
     /// string (`?sslmode=…`) or empty.
     pub fn url(&self, options: &str) -> String {

@@ -4,7 +4,13 @@
 //! 100.1 ms`), with how long its waits lasted where the log says (`acquired … after
 //! 1136.5 ms`) and how often `lock_timeout` cancelled it (a statement cancelled by
 //! `lock_timeout` is reported even when its waits were too short to be logged). The most
-//! waited first.
+//! waited first. Where the wait's `DETAIL` names the process holding the lock (`Process
+//! holding the lock: 4732. Wait queue: 4738.`), the finding says which statements blocked
+//! it: the statement the holder's session ran last before the wait, as the log shows it
+//! (with `log_min_duration_statement` a statement is logged when it ends, so that is the
+//! holder's last completed statement — often the one that took the lock — and with
+//! `log_statement` the one it was running), and what the lock was on: a wait on a
+//! `transaction` is a wait for a row of the tables the waiting statement writes.
 //!
 //! ## Why it matters
 //! While it waits, the statement holds its connection and whatever its transaction already
@@ -37,9 +43,13 @@
 //! ## How the saving is estimated
 //! Not in cost units: the finding has no `estimated_saving`. The wait time given is the sum
 //! of the waits the log reports as ended (`acquired … after`); waits that ended in a
-//! cancellation or a deadlock are counted, not timed.
+//! cancellation or a deadlock are counted, not timed. A blocking statement is counted
+//! once for each wait whose holder's session had run it last; a holder whose session the
+//! log shows no statement of before the wait is counted as such.
 
+use crate::analysis::facts::Access;
 use crate::findings::{Category, Finding, Severity, shorten};
+use crate::model::catalog::QualifiedName;
 use crate::model::workload::QueryStats;
 use crate::rules::Context;
 use crate::rules::{Check, Rule};
@@ -55,6 +65,9 @@ pub static RULE: Rule = Rule {
     source: include_str!("lock_wait_hot_spot.rs"),
     check: Check::Workload(check),
 };
+
+/// Blocking statements listed per finding; the rest are counted.
+const BLOCKERS_SHOWN: usize = 3;
 
 fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     let mut waiting: Vec<(u64, &QueryStats)> = context
@@ -76,7 +89,8 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         )
     });
     for (fingerprint, stats) in waiting {
-        out.push(finding(fingerprint, stats));
+        let blockers = blockers_of(context, fingerprint);
+        out.push(finding(fingerprint, stats, &blockers, context));
     }
 }
 
@@ -88,7 +102,139 @@ fn times(count: u64) -> String {
     }
 }
 
-fn finding(fingerprint: u64, stats: &QueryStats) -> Finding {
+/// What blocked one waiting statement: the holder's statement (`None`: not in the log),
+/// its waits and what they were on.
+struct Blocker<'a> {
+    statement: Option<u64>,
+    waits: u64,
+    locks: Vec<&'a str>,
+}
+
+/// The statements that held the locks `waiter` waited for, the most waits first.
+fn blockers_of<'a>(context: &'a Context<'_>, waiter: u64) -> Vec<Blocker<'a>> {
+    let events = &context.profile.events;
+    let mut blockers: Vec<Blocker<'a>> = events
+        .blocked_by
+        .range((waiter, None)..=(waiter, Some(u64::MAX)))
+        .map(|(&(_, statement), blocked)| Blocker {
+            statement,
+            waits: blocked.waits,
+            locks: blocked.locks.keys().map(String::as_str).collect(),
+        })
+        .collect();
+    let unseen: Vec<&'a str> = events
+        .unresolved_holders
+        .iter()
+        .filter(|holder| holder.waiter == waiter)
+        .map(|holder| holder.lock.as_str())
+        .collect();
+    if !unseen.is_empty() {
+        match blockers.iter_mut().find(|b| b.statement.is_none()) {
+            Some(unknown) => {
+                unknown.waits += unseen.len() as u64;
+                unknown.locks.extend(unseen);
+            }
+            None => blockers.push(Blocker {
+                statement: None,
+                waits: unseen.len() as u64,
+                locks: unseen,
+            }),
+        }
+    }
+    for blocker in &mut blockers {
+        blocker.locks.sort_unstable();
+        blocker.locks.dedup();
+    }
+    blockers.sort_by_key(|b| (Reverse(b.waits), b.statement.is_none(), b.statement));
+    blockers
+}
+
+/// `; blocked by `…` (2 waits, on ShareLock on transaction: …), a session …`.
+fn blocked_by(
+    blockers: &[Blocker<'_>],
+    written: &[&QualifiedName],
+    context: &Context<'_>,
+) -> String {
+    let mut parts: Vec<String> = blockers
+        .iter()
+        .take(BLOCKERS_SHOWN)
+        .map(|blocker| {
+            let who = match blocker
+                .statement
+                .and_then(|id| context.profile.queries.get(&id))
+            {
+                Some(stats) => format!("`{}`", shorten(&stats.normalized, 80)),
+                None => "a session whose statement the log does not show".to_string(),
+            };
+            let locks: Vec<String> = blocker
+                .locks
+                .iter()
+                .map(|lock| describe_lock(lock, written))
+                .collect();
+            format!(
+                "{who} ({} wait{} for {})",
+                thousands(blocker.waits as f64),
+                if blocker.waits == 1 { "" } else { "s" },
+                locks.join(", ")
+            )
+        })
+        .collect();
+    if blockers.len() > BLOCKERS_SHOWN {
+        parts.push(format!("{} more", blockers.len() - BLOCKERS_SHOWN));
+    }
+    format!(
+        "; the process holding the lock had last run {}",
+        parts.join(", ")
+    )
+}
+
+/// A lock as `lock_target` gives it, with what a transaction lock means.
+/// A lock as `lock_target` gives it; a transaction lock is a row's, of the tables the
+/// waiting statement writes (the log's `CONTEXT` names the relation, but is not read).
+fn describe_lock(lock: &str, written: &[&QualifiedName]) -> String {
+    if !lock.ends_with(" on transaction") {
+        return lock.to_string();
+    }
+    let of = match written {
+        [] => String::new(),
+        tables => {
+            let names: Vec<String> = tables.iter().map(ToString::to_string).collect();
+            format!(" of {}", names.join(" or "))
+        }
+    };
+    format!("{lock}: a row{of} that the holder's transaction had changed and not committed")
+}
+
+/// The tables the statement inserts into, updates or deletes from, as the analysis read it.
+fn written_tables<'a>(context: &'a Context<'_>, fingerprint: u64) -> Vec<&'a QualifiedName> {
+    let mut tables: Vec<&QualifiedName> = context
+        .facts
+        .get(&fingerprint)
+        .map(|facts| {
+            facts
+                .tables
+                .iter()
+                .filter(|used| {
+                    matches!(
+                        used.access,
+                        Access::Insert | Access::Update | Access::Delete
+                    )
+                })
+                .map(|used| &used.table)
+                .collect()
+        })
+        .unwrap_or_default();
+    tables.sort();
+    tables.dedup();
+    tables
+}
+
+fn finding(
+    fingerprint: u64,
+    stats: &QueryStats,
+    blockers: &[Blocker<'_>],
+    context: &Context<'_>,
+) -> Finding {
     let events = stats.events();
     let mut message = format!("`{}`", shorten(&stats.normalized, 80));
     if events.lock_waits > 0 {
@@ -125,9 +271,20 @@ fn finding(fingerprint: u64, stats: &QueryStats) -> Finding {
         1 => message.push_str(" (1 logged call)"),
         calls => message.push_str(&format!(" ({} logged calls)", thousands(calls as f64))),
     }
+    let written = written_tables(context, fingerprint);
+    if !blockers.is_empty() {
+        message.push_str(&blocked_by(blockers, &written, context));
+    }
+    // The waiting statement first, then the statements that blocked it.
+    let mut queries = vec![fingerprint];
+    for id in blockers.iter().filter_map(|b| b.statement) {
+        if !queries.contains(&id) {
+            queries.push(id);
+        }
+    }
     Finding {
         message,
-        queries: vec![format_id(fingerprint)],
+        queries: queries.into_iter().map(format_id).collect(),
         ..RULE.finding()
     }
 }
