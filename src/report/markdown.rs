@@ -550,7 +550,8 @@ fn write_latency(out: &mut String, report: &Report) {
 /// The log's events by time, a chart for each kind it has: when the spills, waits and
 /// checkpoints came, and whether they came together.
 fn write_events_over_time(out: &mut String, report: &Report) {
-    let timeline = &report.log_events.timeline;
+    let shown = &report.log_events.timeline;
+    let timeline = &shown.shown(shown.start, shown.end() - 1, CHART_BUCKETS);
     let series = series(timeline);
     if series.is_empty() {
         return;
@@ -575,7 +576,7 @@ fn write_events_over_time(out: &mut String, report: &Report) {
         let values: Vec<String> = (one.values.iter())
             .map(|&v| trim_zeros(v as f64 / scale))
             .collect();
-        let _ = writeln!(out, "```mermaid\nxychart-beta");
+        let _ = writeln!(out, "```mermaid\n{CHART_CONFIG}xychart-beta");
         let _ = writeln!(out, "  title \"{} ({})\"", one.title, total_phrase(one));
         let _ = writeln!(out, "  x-axis [{}]", labels.join(", "));
         let _ = writeln!(
@@ -586,6 +587,22 @@ fn write_events_over_time(out: &mut String, report: &Report) {
         let _ = writeln!(out, "  bar [{}]\n```\n", values.join(", "));
     }
 }
+
+/// The most bars a chart of events has: more, and their time labels run into each other.
+const CHART_BUCKETS: usize = 24;
+
+/// The charts of events: wide and low, their time labels small, so that a report of eight
+/// of them reads at a glance.
+const CHART_CONFIG: &str = concat!(
+    "---\n",
+    "config:\n",
+    "  xyChart:\n",
+    "    width: 900\n",
+    "    height: 220\n",
+    "    xAxis:\n",
+    "      labelFontSize: 10\n",
+    "---\n"
+);
 
 /// What a series' values are divided by in a chart, and the unit they are then in: bytes
 /// in the largest unit their highest bucket reaches.
