@@ -598,8 +598,10 @@ const CHART_CONFIG: &str = concat!(
     "config:\n",
     "  xyChart:\n",
     "    width: 900\n",
-    "    height: 220\n",
+    "    height: 240\n",
     "    xAxis:\n",
+    "      labelFontSize: 10\n",
+    "    yAxis:\n",
     "      labelFontSize: 10\n",
     "---\n"
 );
