@@ -134,9 +134,16 @@ fn shown_timeline(profile: &Profile) -> Timeline {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub title: &'static str,
-    /// What the values count (`files`, `bytes`, …).
-    pub unit: &'static str,
+    pub unit: Unit,
     pub values: Vec<u64>,
+}
+
+/// What a series' values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Things counted, named in the plural (`files`).
+    Count(&'static str),
+    Bytes,
 }
 
 impl Series {
@@ -153,15 +160,18 @@ impl Series {
 /// of are left out.
 pub fn series(timeline: &Timeline) -> Vec<Series> {
     type Pick = fn(&EventCounts) -> u64;
-    let kinds: [(&str, &str, Pick); 8] = [
-        ("Temporary files", "files", |c| c.temp_files),
-        ("Temporary file bytes", "bytes", |c| c.temp_bytes),
-        ("Lock waits", "waits", |c| c.lock_waits),
-        ("Deadlocks", "deadlocks", |c| c.deadlocks),
-        ("Cancelled statements", "statements", |c| c.cancellations),
-        ("Checkpoints", "checkpoints", |c| c.checkpoints),
-        ("Autovacuum runs", "runs", |c| c.autovacuum),
-        ("Connections", "connections", |c| c.connections),
+    let count = Unit::Count;
+    let kinds: [(&str, Unit, Pick); 8] = [
+        ("Temporary files", count("files"), |c| c.temp_files),
+        ("Temporary file bytes", Unit::Bytes, |c| c.temp_bytes),
+        ("Lock waits", count("waits"), |c| c.lock_waits),
+        ("Deadlocks", count("deadlocks"), |c| c.deadlocks),
+        ("Cancelled statements", count("statements"), |c| {
+            c.cancellations
+        }),
+        ("Checkpoints", count("checkpoints"), |c| c.checkpoints),
+        ("Autovacuum runs", count("runs"), |c| c.autovacuum),
+        ("Connections", count("connections"), |c| c.connections),
     ];
     kinds
         .into_iter()

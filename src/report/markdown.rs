@@ -2,7 +2,8 @@
 
 use super::escape_controls;
 use super::log_events::{
-    StatementEvents, TopList, bucket_label, crosses_days, findings_about, series, width_phrase,
+    Series, StatementEvents, TopList, Unit, bucket_label, crosses_days, findings_about, series,
+    width_phrase,
 };
 use super::{
     NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, measured_phrase,
@@ -608,9 +609,9 @@ const CHART_CONFIG: &str = concat!(
 
 /// What a series' values are divided by in a chart, and the unit they are then in: bytes
 /// in the largest unit their highest bucket reaches.
-fn chart_scale(series: &super::log_events::Series) -> (f64, &'static str) {
-    if series.unit != "bytes" {
-        return (1.0, series.unit);
+fn chart_scale(series: &Series) -> (f64, &'static str) {
+    if let Unit::Count(unit) = series.unit {
+        return (1.0, unit);
     }
     match series.highest() {
         b if b >= 1_000_000_000 => (1e9, "GB"),
@@ -623,14 +624,17 @@ fn chart_scale(series: &super::log_events::Series) -> (f64, &'static str) {
 /// `12`, `1.5`: a chart value with no trailing zeros.
 fn trim_zeros(value: f64) -> String {
     let text = format!("{value:.1}");
-    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
 }
 
 /// A series' total, for its title: `9 in all`, `2.9 MB in all`.
-fn total_phrase(series: &super::log_events::Series) -> String {
+fn total_phrase(series: &Series) -> String {
     match series.unit {
-        "bytes" => format!("{} in all", human_bytes(series.total() as i64)),
-        _ => format!("{} in all", thousands(series.total() as f64)),
+        Unit::Bytes => format!("{} in all", human_bytes(series.total() as i64)),
+        Unit::Count(_) => format!("{} in all", thousands(series.total() as f64)),
     }
 }
 

@@ -8,7 +8,7 @@
 //! the exposition is of the run, and node_exporter's textfile collector refuses them.
 
 use super::{Report, one_line};
-use crate::model::events::QueryEvents;
+use crate::model::events::Cancellations;
 use crate::model::tally::Tally;
 use crate::model::workload::QueryStats;
 use std::fmt::Write;
@@ -127,68 +127,79 @@ pub fn render(report: &Report, top: usize) -> String {
     out
 }
 
+/// A counter of the log: its name, unit, help, and its value in a report.
+type LogCounter = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    fn(&Report) -> f64,
+);
+
+const LOG_COUNTERS: [LogCounter; 10] = [
+    (
+        "planwise_log_statements",
+        None,
+        "Statement executions read from the logs.",
+        |r| r.summary.statements as f64,
+    ),
+    (
+        "planwise_log_errors",
+        None,
+        "ERROR, FATAL and PANIC entries.",
+        |r| r.summary.errors as f64,
+    ),
+    (
+        "planwise_log_statement_time_seconds",
+        Some("seconds"),
+        "Time of the timed statements.",
+        |r| r.summary.total_ms / 1000.0,
+    ),
+    (
+        "planwise_log_plans",
+        None,
+        "auto_explain plans read.",
+        |r| r.events.plans as f64,
+    ),
+    (
+        "planwise_log_temp_files",
+        None,
+        "Temporary files logged (log_temp_files).",
+        |r| r.events.temp_files.count as f64,
+    ),
+    (
+        "planwise_log_temp_bytes",
+        Some("bytes"),
+        "Bytes of the temporary files logged.",
+        |r| r.events.temp_files.bytes as f64,
+    ),
+    (
+        "planwise_log_lock_waits",
+        None,
+        "Lock waits logged as still waiting (log_lock_waits).",
+        |r| r.events.lock_waits as f64,
+    ),
+    ("planwise_log_deadlocks", None, "Deadlocks detected.", |r| {
+        r.events.deadlocks as f64
+    }),
+    (
+        "planwise_log_checkpoints",
+        None,
+        "Checkpoints completed (log_checkpoints).",
+        |r| r.events.checkpoints as f64,
+    ),
+    (
+        "planwise_log_connections",
+        None,
+        "Connections authorized (log_connections).",
+        |r| r.events.connections as f64,
+    ),
+];
+
 fn write_log_families(out: &mut String, report: &Report) {
-    let (summary, events) = (&report.summary, &report.events);
-    let counters: [(&'static str, Option<&str>, &str, f64); 9] = [
-        (
-            "planwise_log_statements",
-            None,
-            "Statement executions read from the logs.",
-            summary.statements as f64,
-        ),
-        (
-            "planwise_log_errors",
-            None,
-            "ERROR, FATAL and PANIC entries.",
-            summary.errors as f64,
-        ),
-        (
-            "planwise_log_statement_time_seconds",
-            Some("seconds"),
-            "Time of the timed statements.",
-            summary.total_ms / 1000.0,
-        ),
-        (
-            "planwise_log_plans",
-            None,
-            "auto_explain plans read.",
-            events.plans as f64,
-        ),
-        (
-            "planwise_log_temp_files",
-            None,
-            "Temporary files logged (log_temp_files).",
-            events.temp_files.count as f64,
-        ),
-        (
-            "planwise_log_temp_bytes",
-            Some("bytes"),
-            "Bytes of the temporary files logged.",
-            events.temp_files.bytes as f64,
-        ),
-        (
-            "planwise_log_lock_waits",
-            None,
-            "Lock waits logged as still waiting (log_lock_waits).",
-            events.lock_waits as f64,
-        ),
-        (
-            "planwise_log_deadlocks",
-            None,
-            "Deadlocks detected.",
-            events.deadlocks as f64,
-        ),
-        (
-            "planwise_log_connections",
-            None,
-            "Connections authorized (log_connections).",
-            events.connections as f64,
-        ),
-    ];
-    for (name, unit, help, value) in counters {
-        Family::start(out, name, Type::Counter, unit, help).sample("", &[], value);
+    for (name, unit, help, value) in LOG_COUNTERS {
+        Family::start(out, name, Type::Counter, unit, help).sample("", &[], value(report));
     }
-    let c = events.cancellations;
+    let events = &report.events;
     let mut cancellations = Family::start(
         out,
         "planwise_log_cancellations",
@@ -196,8 +207,7 @@ fn write_log_families(out: &mut String, report: &Report) {
         None,
         "Statements cancelled, by reason.",
     );
-    for (reason, count) in cancellation_counts(c.statement_timeout, c.lock_timeout, c.user_request)
-    {
+    for (reason, count) in by_reason(events.cancellations) {
         cancellations.sample("", &[("reason", reason)], count as f64);
     }
     let mut autovacuum = Family::start(
@@ -211,27 +221,20 @@ fn write_log_families(out: &mut String, report: &Report) {
     autovacuum.sample("", &[("kind", "analyze")], events.autovacuum.analyze as f64);
     Family::start(
         out,
-        "planwise_log_checkpoints",
-        Type::Counter,
-        None,
-        "Checkpoints completed (log_checkpoints).",
-    )
-    .sample("", &[], events.checkpoints as f64);
-    Family::start(
-        out,
         "planwise_log_distinct_queries",
         Type::Gauge,
         None,
         "Distinct statements (fingerprints) read.",
     )
-    .sample("", &[], summary.distinct_queries as f64);
+    .sample("", &[], report.summary.distinct_queries as f64);
 }
 
-fn cancellation_counts(statement: u64, lock: u64, user: u64) -> [(&'static str, u64); 3] {
+/// A statement's or the log's cancellations, by the `reason` label.
+fn by_reason(c: Cancellations) -> [(&'static str, u64); 3] {
     [
-        ("statement_timeout", statement),
-        ("lock_timeout", lock),
-        ("user_request", user),
+        ("statement_timeout", c.statement_timeout),
+        ("lock_timeout", c.lock_timeout),
+        ("user_request", c.user_request),
     ]
 }
 
@@ -264,10 +267,6 @@ impl<'a> Labelled<'a> {
         labels.extend(extra);
         labels
     }
-
-    fn events(&self) -> &QueryEvents {
-        self.stats.events()
-    }
 }
 
 /// The one name of a tally that has exactly one.
@@ -279,61 +278,68 @@ fn only_name(tally: &Tally) -> Option<&str> {
     }
 }
 
-type Pick = fn(&QueryStats) -> f64;
+/// A counter of a statement: its name, unit, help, and its value in the statement's stats.
+type QueryCounter = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    fn(&QueryStats) -> f64,
+);
+
+const QUERY_COUNTERS: [QueryCounter; 8] = [
+    (
+        "planwise_query_calls",
+        None,
+        "Executions of the statement, timed or not.",
+        |s| s.calls as f64,
+    ),
+    (
+        "planwise_query_errors",
+        None,
+        "Errors the statement raised.",
+        |s| s.errors as f64,
+    ),
+    (
+        "planwise_query_plans",
+        None,
+        "auto_explain plans of the statement.",
+        |s| s.events().plans as f64,
+    ),
+    (
+        "planwise_query_temp_files",
+        None,
+        "Temporary files the statement wrote.",
+        |s| s.events().temp_files.count as f64,
+    ),
+    (
+        "planwise_query_temp_bytes",
+        Some("bytes"),
+        "Bytes of the temporary files the statement wrote.",
+        |s| s.events().temp_files.bytes as f64,
+    ),
+    (
+        "planwise_query_lock_waits",
+        None,
+        "Times the statement waited on a lock past deadlock_timeout.",
+        |s| s.events().lock_waits as f64,
+    ),
+    (
+        "planwise_query_lock_wait_seconds",
+        Some("seconds"),
+        "Time the statement waited for the locks it acquired after waiting.",
+        |s| s.events().lock_acquired_wait_us as f64 / 1e6,
+    ),
+    (
+        "planwise_query_deadlocks",
+        None,
+        "Deadlocks the statement was one of the statements of.",
+        |s| s.events().deadlocks as f64,
+    ),
+];
 
 fn write_query_families(out: &mut String, queries: &[Labelled]) {
     write_durations(out, queries);
-    let counters: [(&'static str, Option<&str>, &str, Pick); 8] = [
-        (
-            "planwise_query_calls",
-            None,
-            "Executions of the statement, timed or not.",
-            |s| s.calls as f64,
-        ),
-        (
-            "planwise_query_errors",
-            None,
-            "Errors the statement raised.",
-            |s| s.errors as f64,
-        ),
-        (
-            "planwise_query_plans",
-            None,
-            "auto_explain plans of the statement.",
-            |s| s.events().plans as f64,
-        ),
-        (
-            "planwise_query_temp_files",
-            None,
-            "Temporary files the statement wrote.",
-            |s| s.events().temp_files.count as f64,
-        ),
-        (
-            "planwise_query_temp_bytes",
-            Some("bytes"),
-            "Bytes of the temporary files the statement wrote.",
-            |s| s.events().temp_files.bytes as f64,
-        ),
-        (
-            "planwise_query_lock_waits",
-            None,
-            "Times the statement waited on a lock past deadlock_timeout.",
-            |s| s.events().lock_waits as f64,
-        ),
-        (
-            "planwise_query_lock_wait_seconds",
-            Some("seconds"),
-            "Time the statement waited for the locks it acquired after waiting.",
-            |s| s.events().lock_acquired_wait_us as f64 / 1e6,
-        ),
-        (
-            "planwise_query_deadlocks",
-            None,
-            "Deadlocks the statement was one of the statements of.",
-            |s| s.events().deadlocks as f64,
-        ),
-    ];
-    for (name, unit, help, pick) in counters {
+    for (name, unit, help, pick) in QUERY_COUNTERS {
         let mut family = Family::start(out, name, Type::Counter, unit, help);
         for query in queries {
             family.sample("", &query.with(None), pick(query.stats));
@@ -347,10 +353,7 @@ fn write_query_families(out: &mut String, queries: &[Labelled]) {
         "Times the statement was cancelled, by reason.",
     );
     for query in queries {
-        let c = query.events().cancellations;
-        for (reason, count) in
-            cancellation_counts(c.statement_timeout, c.lock_timeout, c.user_request)
-        {
+        for (reason, count) in by_reason(query.stats.events().cancellations) {
             cancellations.sample("", &query.with(Some(("reason", reason))), count as f64);
         }
     }

@@ -5,7 +5,7 @@
 //! escape sequences in the output are the ones written here.
 
 use super::log_events::{
-    Series, StatementEvents, TopList, crosses_days, findings_about, series, width_phrase,
+    Series, StatementEvents, TopList, Unit, crosses_days, findings_about, series, width_phrase,
 };
 use super::{Report, escape_controls, one_line};
 use crate::findings::{Finding, Severity};
@@ -250,9 +250,9 @@ pub fn sparkline(values: &[u64]) -> String {
 
 fn series_total(series: &Series) -> String {
     match series.unit {
-        "bytes" => human_bytes(series.total() as i64),
-        unit if series.total() == 1 => format!("1 {}", unit.trim_end_matches('s')),
-        unit => format!("{} {unit}", series.total()),
+        Unit::Bytes => human_bytes(series.total() as i64),
+        Unit::Count(unit) if series.total() == 1 => format!("1 {}", unit.trim_end_matches('s')),
+        Unit::Count(unit) => format!("{} {unit}", series.total()),
     }
 }
 
