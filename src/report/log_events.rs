@@ -200,18 +200,24 @@ pub fn findings_about<'f>(
         .collect()
 }
 
-/// What a bucket is labelled with: its start, as precisely as its width needs — the time of
-/// day (with seconds under a minute), the date as well when the buckets cross midnight, the
-/// date alone for buckets of a day or more.
+/// What a bucket is labelled with: its start, as short as stays unambiguous over at most
+/// `SHOWN_BUCKETS` buckets of its width (the chart's heading gives the dates in full) — the
+/// time of day (with seconds under a minute), after the day of the month when the buckets
+/// cross midnight; the month and day for buckets of a day or a week, the year too for wider
+/// ones.
 pub fn bucket_label(start: Millis, width_ms: i64, crosses_days: bool) -> String {
     let stamp = format_timestamp(start);
-    let (date, time) = (&stamp[5..10], &stamp[11..]);
+    let (day, time) = (&stamp[8..10], &stamp[11..]);
+    let time = if width_ms < 60_000 {
+        &time[..8]
+    } else {
+        &time[..5]
+    };
     match width_ms {
-        w if w >= 86_400_000 => stamp[..10].to_string(),
-        w if w < 60_000 && crosses_days => format!("{date} {}", &time[..8]),
-        w if w < 60_000 => time[..8].to_string(),
-        _ if crosses_days => format!("{date} {}", &time[..5]),
-        _ => time[..5].to_string(),
+        w if w > 604_800_000 => stamp[..10].to_string(),
+        w if w >= 86_400_000 => stamp[5..10].to_string(),
+        _ if crosses_days => format!("{day} {time}"),
+        _ => time.to_string(),
     }
 }
 
@@ -245,10 +251,33 @@ mod tests {
         let at = parse_timestamp(b"2026-11-26 00:41:30").unwrap();
         assert_eq!(bucket_label(at, 1_000, false), "00:41:30");
         assert_eq!(bucket_label(at, 60_000, false), "00:41");
-        assert_eq!(bucket_label(at, 3_600_000, true), "11-26 00:41");
-        assert_eq!(bucket_label(at, 86_400_000, true), "2026-11-26");
+        assert_eq!(bucket_label(at, 3_600_000, true), "26 00:41");
+        assert_eq!(bucket_label(at, 86_400_000, true), "11-26");
+        assert_eq!(bucket_label(at, 7 * 86_400_000, true), "11-26");
+        assert_eq!(bucket_label(at, 28 * 86_400_000, true), "2026-11-26");
         assert_eq!(width_phrase(5_000), "5 s");
         assert_eq!(width_phrase(1_800_000), "30 min");
         assert_eq!(width_phrase(604_800_000), "7 days");
+    }
+
+    #[test]
+    fn the_labels_of_as_many_buckets_as_are_shown_never_repeat() {
+        let day = 86_400_000;
+        let widths = [
+            1_000, 5_000, 30_000, 60_000, 600_000, 3_600_000, 43_200_000, day,
+        ];
+        let widths = widths.into_iter().chain([7 * day, 28 * day, 112 * day]);
+        let around = parse_timestamp(b"2026-12-30 23:59:59").unwrap();
+        for width in widths {
+            for start in [around - 3 * width, around - 47 * width, around] {
+                let start = start.div_euclid(width) * width;
+                let end = start + width * SHOWN_BUCKETS as i64;
+                let crosses = start.div_euclid(day) != (end - 1).div_euclid(day);
+                let labels: std::collections::BTreeSet<String> = (0..SHOWN_BUCKETS as i64)
+                    .map(|i| bucket_label(start + i * width, width, crosses))
+                    .collect();
+                assert_eq!(labels.len(), SHOWN_BUCKETS, "{width} ms from {start}");
+            }
+        }
     }
 }
