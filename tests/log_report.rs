@@ -290,3 +290,43 @@ fn the_terminal_views_draw_sparklines_and_name_the_rules() {
     let table = stdout_of(&["workload", "--log", "fixtures/logs/events.log"]);
     assert!(table.contains("events over time (1 s a mark"), "{table}");
 }
+
+#[test]
+fn a_long_log_is_charted_in_few_buckets_labelled_with_their_day() {
+    // Three days of a connection every 40 minutes, and a statement now and then.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("days.log");
+    let start = parse_timestamp(b"2026-11-26 10:00:00").unwrap();
+    let mut log = String::new();
+    for i in 0..100 {
+        let at = planwise::model::time::format_timestamp(start + i * 40 * 60_000);
+        log.push_str(&format!(
+            "{at} UTC [{i}] LOG:  connection authorized: user=app database=shop\n"
+        ));
+        log.push_str(&format!(
+            "{at} UTC [{i}] LOG:  duration: 1.000 ms  statement: SELECT 1\n"
+        ));
+    }
+    std::fs::write(&path, log).unwrap();
+    let markdown = stdout_of(&[
+        "workload",
+        "--log",
+        path.to_str().unwrap(),
+        "--format",
+        "md",
+    ]);
+    let events = section(&markdown, "Events over time").expect("an events section");
+    assert!(
+        events.contains("in buckets of 3 h from 2026-11-26 09:00:00"),
+        "{events}"
+    );
+    let [(title, bars)] = &charts(events)[..] else {
+        panic!("one chart: {events}")
+    };
+    assert_eq!(title, "Connections (100 in all)");
+    assert!(bars.len() <= 24, "{} bars", bars.len());
+    assert_eq!(bars.iter().sum::<f64>(), 100.0);
+    let labels = events.lines().find(|l| l.contains("x-axis [")).unwrap();
+    assert!(labels.contains("\"26 09:00\", \"26 12:00\""), "{labels}");
+    assert!(labels.contains("\"28 21:00\""), "{labels}");
+}
