@@ -4,7 +4,7 @@ use crate::findings::Severity;
 use crate::input::LogFormat;
 use crate::model::catalog::QualifiedName;
 use crate::report::terminal::ColorChoice;
-use crate::report::{AnalyzeFormat, OutputFormat};
+use crate::report::{AnalyzeFormat, OutputFormat, WorkloadFormat};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -327,9 +327,10 @@ pub struct WorkloadArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table, help_heading = heading::OUTPUT)]
-    pub format: OutputFormat,
+    /// Output format: `table` for people, `json` for scripts, `md` (or `markdown`) to share,
+    /// `openmetrics` for Prometheus (the totals and the --top statements).
+    #[arg(long, value_enum, default_value_t = WorkloadFormat::Table, help_heading = heading::OUTPUT)]
+    pub format: WorkloadFormat,
 }
 
 #[derive(Debug, Args)]

@@ -25,8 +25,8 @@ use crate::model::diagnostics::{Diagnostics, Kind};
 use crate::model::workload::Profile;
 use crate::report::terminal::{ColorChoice, Style};
 use crate::report::{
-    Analysis, AnalyzeFormat, OutputFormat, Report, Verification, escape_controls, json, markdown,
-    table, text, whatif as whatif_report,
+    Analysis, AnalyzeFormat, OutputFormat, Report, Verification, WorkloadFormat, escape_controls,
+    json, markdown, openmetrics, table, text, whatif as whatif_report,
 };
 use crate::rules;
 use anyhow::Context;
@@ -59,7 +59,15 @@ fn workload(args: &WorkloadArgs) -> anyhow::Result<()> {
     let mut profile = load_profile(&args.input, live.statements)?;
     live.problems.report(&mut profile);
     let report = Report::new(&profile, None);
-    emit(&report, args.format, &args.output, "planwise workload")
+    let format = match args.format {
+        WorkloadFormat::Table => OutputFormat::Table,
+        WorkloadFormat::Json => OutputFormat::Json,
+        WorkloadFormat::Md => OutputFormat::Md,
+        WorkloadFormat::Openmetrics => {
+            return write_output(&openmetrics::render(&report, args.output.top), &args.output);
+        }
+    };
+    emit(&report, format, &args.output, "planwise workload")
 }
 
 /// `analyze`: the exit status is 1 when a finding is at `--fail-on` or above.

@@ -8,7 +8,7 @@
 
 use super::record::parse_millis_as_micros;
 use crate::model::events::{
-    Cancellation, CheckpointCause, CheckpointDone, Maintenance, MaintenanceRun,
+    Cancellation, CheckpointCause, CheckpointDone, Maintenance, MaintenanceRun, TimedEvent,
 };
 
 /// A `LOG` message that tells an event.
@@ -40,6 +40,22 @@ pub enum Event<'a> {
     CheckpointsTooFrequent {
         seconds_apart: u64,
     },
+}
+
+impl Event<'_> {
+    /// The event as the timeline counts it, if it does: the start of a checkpoint and
+    /// the acquisition of a lock repeat an event it has.
+    pub fn timed(&self) -> Option<TimedEvent> {
+        match *self {
+            Event::TempFile { bytes } => Some(TimedEvent::TempFile { bytes }),
+            Event::LockWaiting => Some(TimedEvent::LockWait),
+            Event::Autovacuum { .. } => Some(TimedEvent::Autovacuum),
+            Event::CheckpointComplete(_) => Some(TimedEvent::Checkpoint),
+            Event::LockAcquired { .. }
+            | Event::CheckpointStarting(_)
+            | Event::CheckpointsTooFrequent => None,
+        }
+    }
 }
 
 /// The event a `LOG` message tells, if it tells one.

@@ -8,6 +8,7 @@
 use super::events::{self, Event};
 use super::plans;
 use crate::model::diagnostics::{Example, Kind};
+use crate::model::events::TimedEvent;
 use crate::model::time::{Millis, parse_timestamp, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
 use crate::sql::fingerprint::Fingerprinter;
@@ -125,6 +126,10 @@ impl<'f> RecordSink<'f> {
             }
             Message::Connected { authorized } => {
                 self.profile.events.connections.authorized += u64::from(authorized);
+                if authorized {
+                    let timeline = &mut self.profile.events.timeline;
+                    timeline.record(at, TimedEvent::Connection);
+                }
                 return self.profile.session_started(record.session);
             }
             Message::Disconnected { session_ms } => {
@@ -197,6 +202,8 @@ impl<'f> RecordSink<'f> {
         };
         if let Some(cancellation) = events::cancellation(message) {
             self.profile.events.cancellations.add(cancellation);
+            let timeline = &mut self.profile.events.timeline;
+            timeline.record(at, TimedEvent::Cancellation);
             if let Some((id, normalized)) = &statement {
                 self.profile
                     .query_events(*id, normalized)
@@ -213,6 +220,8 @@ impl<'f> RecordSink<'f> {
                 .map(|statement| self.fingerprint(statement))
                 .collect();
             self.profile.deadlock(&statements);
+            let timeline = &mut self.profile.events.timeline;
+            timeline.record(at, TimedEvent::Deadlock);
         }
     }
 
@@ -249,6 +258,9 @@ impl<'f> RecordSink<'f> {
     fn apply_event(&mut self, record: &LogRecord<'_>, event: Event<'_>, at: Option<Millis>) {
         let statement = self.statement_of_record(record);
         let events = &mut self.profile.events;
+        if let Some(timed) = event.timed() {
+            events.timeline.record(at, timed);
+        }
         match event {
             Event::TempFile { bytes } => {
                 events.temp_files.add(bytes);

@@ -48,6 +48,8 @@ pub struct Events {
     pub autovacuum: BTreeMap<String, TableMaintenance>,
     pub checkpoints: Checkpoints,
     pub connections: Connections,
+    /// The same events counted by when they happened (see [`Timeline`]).
+    pub timeline: Timeline,
 }
 
 /// Temporary files: how many, their bytes, the largest.
@@ -570,12 +572,332 @@ impl Events {
         }
         self.checkpoints.merge(other.checkpoints);
         self.connections.merge(other.connections);
+        self.timeline.merge(other.timeline);
+    }
+}
+
+/// One event as the timeline counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimedEvent {
+    TempFile {
+        bytes: u64,
+    },
+    /// A `still waiting for …` entry.
+    LockWait,
+    Deadlock,
+    Cancellation,
+    /// A completed checkpoint.
+    Checkpoint,
+    /// An autovacuum or autoanalyze run.
+    Autovacuum,
+    /// An authorized connection.
+    Connection,
+}
+
+/// The events of one bucket of time.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct EventCounts {
+    pub temp_files: u64,
+    pub temp_bytes: u64,
+    pub lock_waits: u64,
+    pub deadlocks: u64,
+    pub cancellations: u64,
+    pub checkpoints: u64,
+    pub autovacuum: u64,
+    pub connections: u64,
+}
+
+impl EventCounts {
+    fn add(&mut self, event: TimedEvent) {
+        match event {
+            TimedEvent::TempFile { bytes } => {
+                self.temp_files += 1;
+                self.temp_bytes = self.temp_bytes.saturating_add(bytes);
+            }
+            TimedEvent::LockWait => self.lock_waits += 1,
+            TimedEvent::Deadlock => self.deadlocks += 1,
+            TimedEvent::Cancellation => self.cancellations += 1,
+            TimedEvent::Checkpoint => self.checkpoints += 1,
+            TimedEvent::Autovacuum => self.autovacuum += 1,
+            TimedEvent::Connection => self.connections += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: &EventCounts) {
+        for (ours, theirs) in [
+            (&mut self.temp_files, other.temp_files),
+            (&mut self.lock_waits, other.lock_waits),
+            (&mut self.deadlocks, other.deadlocks),
+            (&mut self.cancellations, other.cancellations),
+            (&mut self.checkpoints, other.checkpoints),
+            (&mut self.autovacuum, other.autovacuum),
+            (&mut self.connections, other.connections),
+        ] {
+            *ours += theirs;
+        }
+        self.temp_bytes = self.temp_bytes.saturating_add(other.temp_bytes);
+    }
+}
+
+/// The most buckets a timeline holds: past it, buckets are merged into wider ones, so a
+/// timeline takes the same few kilobytes for a minute of log or a year of it.
+pub const MAX_BUCKETS: usize = 120;
+
+/// Bucket widths (ms), each a multiple of the one before, so that the buckets of a wider
+/// width are whole buckets of a narrower one: 1 s, 5 s, 10 s, 30 s, 1 min, 5 min, 10 min,
+/// 30 min, 1 h, 3 h, 6 h, 12 h, 1 day, 7 days; past that, four times wider each time.
+const BUCKET_WIDTHS_MS: [i64; 14] = [
+    1_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    300_000,
+    600_000,
+    1_800_000,
+    3_600_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    604_800_000,
+];
+
+/// The width after `width`.
+fn wider(width: i64) -> i64 {
+    BUCKET_WIDTHS_MS
+        .iter()
+        .copied()
+        .find(|&w| w > width)
+        .unwrap_or(width.saturating_mul(4))
+}
+
+/// The log's events by when they happened, in buckets of one width, aligned on multiples of
+/// it: what the reports chart. The width is the narrowest of `BUCKET_WIDTHS_MS` that holds
+/// the events' span in `MAX_BUCKETS`, whatever order the events and the pieces of the log
+/// come in (a piece read in parallel widens to what its own span needs, and merging widens
+/// no further than the span of both needs). Events without a timestamp are only in the
+/// totals.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Timeline {
+    /// Width of a bucket in ms (0 while empty).
+    pub width_ms: i64,
+    /// Start of the first bucket: a multiple of the width.
+    pub start: Millis,
+    pub buckets: Vec<EventCounts>,
+}
+
+impl Timeline {
+    pub fn record(&mut self, at: Option<Millis>, event: TimedEvent) {
+        if let Some(at) = at {
+            self.bucket_at(at).add(event);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
+    /// Where the last bucket ends.
+    pub fn end(&self) -> Millis {
+        self.start + self.width_ms * self.buckets.len() as i64
+    }
+
+    /// The start of each bucket and its counts.
+    pub fn iter(&self) -> impl Iterator<Item = (Millis, &EventCounts)> {
+        (self.start..)
+            .step_by(self.width_ms.max(1) as usize)
+            .zip(&self.buckets)
+    }
+
+    /// The bucket `at` falls in, widening the buckets or adding empty ones for it.
+    fn bucket_at(&mut self, at: Millis) -> &mut EventCounts {
+        if self.buckets.is_empty() {
+            self.width_ms = self.width_ms.max(BUCKET_WIDTHS_MS[0]);
+            self.start = at.div_euclid(self.width_ms) * self.width_ms;
+            self.buckets.push(EventCounts::default());
+        }
+        self.cover(at, at);
+        let index = (at - self.start).div_euclid(self.width_ms);
+        &mut self.buckets[index as usize]
+    }
+
+    /// Widens the buckets until `first..=last` and what they hold fit in `MAX_BUCKETS`, then
+    /// adds the empty buckets from `first` to `last`.
+    fn cover(&mut self, first: Millis, last: Millis) {
+        let span = |width: i64, start: Millis, end: Millis| {
+            let from = start.min(first).div_euclid(width);
+            let to = (end - 1).max(last).div_euclid(width);
+            (from, to)
+        };
+        loop {
+            let (from, to) = span(self.width_ms, self.start, self.end());
+            if to - from < MAX_BUCKETS as i64 {
+                let before = self.start.div_euclid(self.width_ms) - from;
+                let after = to - (self.end() - 1).div_euclid(self.width_ms);
+                self.buckets.splice(
+                    0..0,
+                    std::iter::repeat_n(EventCounts::default(), before as usize),
+                );
+                let len = self.buckets.len() + after as usize;
+                self.buckets.resize(len, EventCounts::default());
+                self.start = from * self.width_ms;
+                return;
+            }
+            self.widen_to(wider(self.width_ms));
+        }
+    }
+
+    /// The same events in buckets `width` wide (a multiple of the present width).
+    fn widen_to(&mut self, width: i64) {
+        let start = self.start.div_euclid(width) * width;
+        let mut buckets: Vec<EventCounts> = Vec::new();
+        for (at, counts) in self.iter() {
+            let index = ((at - start) / width) as usize;
+            if buckets.len() <= index {
+                buckets.resize(index + 1, EventCounts::default());
+            }
+            buckets[index].merge(counts);
+        }
+        (self.width_ms, self.start, self.buckets) = (width, start, buckets);
+    }
+
+    pub fn merge(&mut self, other: Timeline) {
+        if other.is_empty() {
+            return;
+        }
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        while self.width_ms < other.width_ms {
+            self.widen_to(wider(self.width_ms));
+        }
+        for (at, counts) in other.iter() {
+            self.bucket_at(at).merge(counts);
+        }
+    }
+
+    /// The timeline widened until it has at most `most` buckets, over at least
+    /// `first..=last` (the log's span: the quiet times before and after the events are
+    /// buckets too).
+    pub fn shown(&self, first: Millis, last: Millis, most: usize) -> Timeline {
+        let mut shown = self.clone();
+        if shown.is_empty() {
+            return shown;
+        }
+        shown.cover(first.min(shown.start), last.max(shown.end() - 1));
+        while shown.buckets.len() > most.max(1) {
+            shown.widen_to(wider(shown.width_ms));
+        }
+        shown
+    }
+
+    /// The events of all buckets.
+    pub fn total(&self) -> EventCounts {
+        let mut total = EventCounts::default();
+        for counts in &self.buckets {
+            total.merge(counts);
+        }
+        total
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn timeline_of(events: &[(Millis, TimedEvent)]) -> Timeline {
+        let mut timeline = Timeline::default();
+        for &(at, event) in events {
+            timeline.record(Some(at), event);
+        }
+        timeline
+    }
+
+    #[test]
+    fn a_timeline_counts_events_in_aligned_buckets_of_the_narrowest_width_that_fits() {
+        let timeline = timeline_of(&[
+            (10_500, TimedEvent::Connection),
+            (12_999, TimedEvent::TempFile { bytes: 100 }),
+            (12_000, TimedEvent::TempFile { bytes: 50 }),
+            (9_000, TimedEvent::LockWait),
+        ]);
+        assert_eq!((timeline.width_ms, timeline.start), (1_000, 9_000));
+        let counts: Vec<_> = timeline
+            .buckets
+            .iter()
+            .map(|c| (c.connections, c.temp_files, c.temp_bytes, c.lock_waits))
+            .collect();
+        assert_eq!(
+            counts,
+            [(0, 0, 0, 1), (1, 0, 0, 0), (0, 0, 0, 0), (0, 2, 150, 0)]
+        );
+        // 200 s do not fit in 120 one-second buckets: 5 s ones do.
+        let wide = timeline_of(&[
+            (0, TimedEvent::Checkpoint),
+            (200_000, TimedEvent::Checkpoint),
+        ]);
+        assert_eq!((wide.width_ms, wide.buckets.len()), (5_000, 41));
+        assert_eq!(wide.buckets[40].checkpoints, 1);
+        // A year of log stays within the bound.
+        let year = timeline_of(&[
+            (0, TimedEvent::Deadlock),
+            (365 * 86_400_000, TimedEvent::Deadlock),
+        ]);
+        assert!(year.buckets.len() <= MAX_BUCKETS, "{}", year.buckets.len());
+        assert_eq!(year.width_ms, 7 * 86_400_000);
+        assert_eq!(year.total().deadlocks, 2);
+    }
+
+    #[test]
+    fn pieces_of_a_timeline_merge_to_the_timeline_of_the_whole_in_any_order() {
+        // Events over three hours, unevenly: what pieces read in parallel would see.
+        let events: Vec<(Millis, TimedEvent)> = (0..300)
+            .map(|i: i64| {
+                let at = 1_700_000_000_000 + (i * i * 97_531) % 10_800_000;
+                let event = match i % 3 {
+                    0 => TimedEvent::Connection,
+                    1 => TimedEvent::TempFile { bytes: i as u64 },
+                    _ => TimedEvent::Cancellation,
+                };
+                (at, event)
+            })
+            .collect();
+        let whole = timeline_of(&events);
+        assert!(whole.buckets.len() <= MAX_BUCKETS);
+        for pieces in [2, 3, 7, 50] {
+            let parts: Vec<Timeline> = events
+                .chunks(events.len() / pieces)
+                .map(timeline_of)
+                .collect();
+            let mut forward = Timeline::default();
+            for part in parts.iter().cloned() {
+                forward.merge(part);
+            }
+            let mut backward = Timeline::default();
+            for part in parts.into_iter().rev() {
+                backward.merge(part);
+            }
+            assert_eq!(forward, whole, "{pieces} pieces");
+            assert_eq!(backward, whole, "{pieces} pieces, the last first");
+        }
+    }
+
+    #[test]
+    fn a_shown_timeline_spans_the_log_in_few_buckets() {
+        let timeline = timeline_of(&[(65_000, TimedEvent::Checkpoint)]);
+        let shown = timeline.shown(0, 299_999, 60);
+        assert_eq!(
+            (shown.width_ms, shown.start, shown.buckets.len()),
+            (5_000, 0, 60)
+        );
+        assert_eq!(shown.buckets[13].checkpoints, 1);
+        assert_eq!(shown.total(), timeline.total());
+        assert!(Timeline::default().shown(0, 10, 60).is_empty());
+    }
 
     #[test]
     fn session_lengths_fall_in_their_decades() {

@@ -1,6 +1,10 @@
 //! The Markdown report: written for a busy engineer who reads the top and shares the rest.
 
 use super::escape_controls;
+use super::log_events::{
+    Series, StatementEvents, TopList, Unit, bucket_label, crosses_days, findings_about, series,
+    width_phrase,
+};
 use super::{
     NamedQuery, Queries, QueryView, Report, built_phrase, index_advice_summary, measured_phrase,
     one_line, saving_phrase, verification_lines, verified_phrase,
@@ -9,8 +13,9 @@ use crate::analysis::join_graph::EdgeKind;
 use crate::analysis::verification::{IndexVerified, Verified};
 use crate::findings::{Finding, IndexEvidence};
 use crate::model::ddl::loader::{Skip, SkippedGroup};
+use crate::model::time::format_timestamp;
 use crate::units::{human_bytes, human_duration, thousands};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 pub fn render(report: &Report, top: usize, title: &str) -> String {
@@ -26,6 +31,11 @@ pub fn render(report: &Report, top: usize, title: &str) -> String {
     write_findings(&mut out, report, &named);
     write_queries(&mut out, &report.queries, top, &named);
     write_latency(&mut out, report);
+    write_events_over_time(&mut out, report);
+    let anchored = anchored_queries(report, top, &named);
+    for list in TopList::ALL {
+        write_top_statements(&mut out, report, list, &anchored);
+    }
     write_loops(&mut out, report, top);
     write_schema(&mut out, report, top);
     write_join_graph(&mut out, report);
@@ -536,6 +546,209 @@ fn write_latency(out: &mut String, report: &Report) {
     // An explicit range: mermaid would otherwise start the axis at the smallest bar.
     let _ = writeln!(out, "  y-axis \"statements\" 0 --> {highest}");
     let _ = writeln!(out, "  bar [{}]\n```\n", counts.join(", "));
+}
+
+/// The log's events by time, a chart for each kind it has: when the spills, waits and
+/// checkpoints came, and whether they came together.
+fn write_events_over_time(out: &mut String, report: &Report) {
+    let shown = &report.log_events.timeline;
+    let timeline = &shown.shown(shown.start, shown.end() - 1, CHART_BUCKETS);
+    let series = series(timeline);
+    if series.is_empty() {
+        return;
+    }
+    let across_days = crosses_days(timeline);
+    let labels: Vec<String> = timeline
+        .iter()
+        .map(|(at, _)| format!("\"{}\"", bucket_label(at, timeline.width_ms, across_days)))
+        .collect();
+    let _ = writeln!(out, "## Events over time\n");
+    let zone = report.summary.timezone.as_deref().unwrap_or("");
+    let _ = writeln!(
+        out,
+        "What the log reports besides statements, in buckets of {} from {} to {} {zone} (the \
+         settings each kind needs are in the README):\n",
+        width_phrase(timeline.width_ms),
+        &format_timestamp(timeline.start)[..19],
+        &format_timestamp(timeline.end())[..19]
+    );
+    for one in &series {
+        let (scale, unit) = chart_scale(one);
+        let values: Vec<String> = (one.values.iter())
+            .map(|&v| trim_zeros(v as f64 / scale))
+            .collect();
+        let _ = writeln!(out, "```mermaid\n{CHART_CONFIG}xychart-beta");
+        let _ = writeln!(out, "  title \"{} ({})\"", one.title, total_phrase(one));
+        let _ = writeln!(out, "  x-axis [{}]", labels.join(", "));
+        let _ = writeln!(
+            out,
+            "  y-axis \"{unit}\" 0 --> {}",
+            trim_zeros(one.highest() as f64 / scale)
+        );
+        let _ = writeln!(out, "  bar [{}]\n```\n", values.join(", "));
+    }
+}
+
+/// The most bars a chart of events has: more, and their time labels run into each other.
+const CHART_BUCKETS: usize = 24;
+
+/// The charts of events: wide and low, their time labels small, so that a report of eight
+/// of them reads at a glance.
+const CHART_CONFIG: &str = concat!(
+    "---\n",
+    "config:\n",
+    "  xyChart:\n",
+    "    width: 900\n",
+    "    height: 240\n",
+    "    xAxis:\n",
+    "      labelFontSize: 10\n",
+    "    yAxis:\n",
+    "      labelFontSize: 10\n",
+    "---\n"
+);
+
+/// What a series' values are divided by in a chart, and the unit they are then in: bytes
+/// in the largest unit their highest bucket reaches.
+fn chart_scale(series: &Series) -> (f64, &'static str) {
+    if let Unit::Count(unit) = series.unit {
+        return (1.0, unit);
+    }
+    match series.highest() {
+        b if b >= 1_000_000_000 => (1e9, "GB"),
+        b if b >= 1_000_000 => (1e6, "MB"),
+        b if b >= 1_000 => (1e3, "kB"),
+        _ => (1.0, "bytes"),
+    }
+}
+
+/// `12`, `1.5`: a chart value with no trailing zeros.
+fn trim_zeros(value: f64) -> String {
+    let text = format!("{value:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
+}
+
+/// A series' total, for its title: `9 in all`, `2.9 MB in all`.
+fn total_phrase(series: &Series) -> String {
+    match series.unit {
+        Unit::Bytes => format!("{} in all", human_bytes(series.total() as i64)),
+        Unit::Count(_) => format!("{} in all", thousands(series.total() as f64)),
+    }
+}
+
+/// The fingerprints whose rows the queries' tables anchor: the top ones and those the
+/// findings name.
+fn anchored_queries(report: &Report, top: usize, named: &Named) -> BTreeSet<String> {
+    let lists = &report.log_events;
+    let listed = TopList::ALL
+        .iter()
+        .flat_map(|&list| lists.list(list))
+        .map(StatementEvents::fingerprint)
+        .collect::<Vec<_>>();
+    let ranked = report.queries.named(listed.iter().map(String::as_str));
+    ranked
+        .into_iter()
+        .filter(|(fingerprint, query)| query.rank < top || named.contains_key(fingerprint))
+        .map(|(fingerprint, _)| fingerprint)
+        .collect()
+}
+
+/// The statements that spilled, waited or were cancelled most, each linked to its row
+/// among the queries (when the report has one) and to the findings about it.
+fn write_top_statements(
+    out: &mut String,
+    report: &Report,
+    list: TopList,
+    anchored: &BTreeSet<String>,
+) {
+    let statements = report.log_events.list(list);
+    if statements.is_empty() {
+        return;
+    }
+    let findings = report.findings.as_deref();
+    let (intro, head, align) = match list {
+        TopList::Spilling => (
+            "Temporary files by the statement that wrote them (`log_temp_files`; a file \
+             logged without its statement goes to the statement its session ran before it).",
+            "| Query | Calls | Temp files | Bytes | Largest |",
+            "|---|---:|---:|---:|---:|",
+        ),
+        TopList::Waiting => (
+            "Lock waits past `deadlock_timeout` by the statement that waited (`log_lock_waits`); \
+             the time waited is known for the waits that ended in the lock (`acquired … after`).",
+            "| Query | Calls | Lock waits | Acquired after waiting | Time waited | Deadlocks |",
+            "|---|---:|---:|---:|---:|---:|",
+        ),
+        TopList::Cancelled => (
+            "Statements the server cancelled (SQLSTATE 57014 and 55P03), by cause.",
+            "| Query | Calls | Statement timeout | Lock timeout | User request |",
+            "|---|---:|---:|---:|---:|",
+        ),
+    };
+    let _ = writeln!(out, "## {}\n\n{intro}\n", list.title());
+    let (head, align) = match findings {
+        Some(_) => (format!("{head} Findings |"), format!("{align}---|")),
+        None => (head.to_string(), align.to_string()),
+    };
+    let _ = writeln!(out, "{head}\n{align}");
+    for statement in statements {
+        let fingerprint = statement.fingerprint();
+        let query = match anchored.contains(&fingerprint) {
+            true => format!(
+                "[{}](#q-{fingerprint})",
+                code(statement.normalized, STATEMENT_WIDTH)
+            ),
+            false => code(statement.normalized, STATEMENT_WIDTH),
+        };
+        let mut row = format!(
+            "| {query} <br>`{fingerprint}` | {} | {} |",
+            thousands(statement.calls as f64),
+            event_cells(list, statement)
+        );
+        if let Some(findings) = findings {
+            let links: Vec<String> = findings_about(findings, list, &fingerprint)
+                .into_iter()
+                .map(|(at, f)| format!("[#{} {}](#finding-{})", at + 1, f.rule, at + 1))
+                .collect();
+            let links = if links.is_empty() {
+                "—".to_string()
+            } else {
+                links.join(", ")
+            };
+            row.push_str(&format!(" {links} |"));
+        }
+        let _ = writeln!(out, "{row}");
+    }
+    let _ = writeln!(out);
+}
+
+/// The cells of a statement's events in a top list.
+fn event_cells(list: TopList, statement: &StatementEvents) -> String {
+    let events = statement.events;
+    let count = |n: u64| thousands(n as f64);
+    match list {
+        TopList::Spilling => format!(
+            "{} | {} | {}",
+            count(events.temp_files.count),
+            human_bytes(events.temp_files.bytes as i64),
+            human_bytes(events.temp_files.largest as i64)
+        ),
+        TopList::Waiting => format!(
+            "{} | {} | {} | {}",
+            count(events.lock_waits),
+            count(events.locks_acquired),
+            cell_duration(events.lock_acquired_wait_us as f64 / 1000.0),
+            count(events.deadlocks)
+        ),
+        TopList::Cancelled => format!(
+            "{} | {} | {}",
+            count(events.cancellations.statement_timeout),
+            count(events.cancellations.lock_timeout),
+            count(events.cancellations.user_request)
+        ),
+    }
 }
 
 /// What the schema load left out, by kind: every place of what it did not understand, the

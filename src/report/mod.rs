@@ -4,7 +4,9 @@
 pub mod check;
 pub mod doctor;
 pub mod json;
+pub mod log_events;
 pub mod markdown;
+pub mod openmetrics;
 pub mod table;
 pub mod terminal;
 pub mod text;
@@ -27,6 +29,7 @@ use crate::model::time::format_timestamp;
 use crate::model::workload::{Profile, QueryStats};
 use crate::sql::fingerprint::format_id;
 use crate::units::{human_bytes, human_duration, thousands};
+use log_events::LogEventsView;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -63,6 +66,17 @@ pub enum OutputFormat {
     Md,
 }
 
+/// `workload --format`: the shared formats, and OpenMetrics for Prometheus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadFormat {
+    Table,
+    Json,
+    #[value(alias = "markdown")]
+    Md,
+    /// OpenMetrics text exposition: the totals and the top statements (`--top`).
+    Openmetrics,
+}
+
 /// `analyze --format`: the workload formats and the terminal view of the findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AnalyzeFormat {
@@ -83,6 +97,10 @@ pub struct Report<'a> {
     pub summary: SummaryView,
     /// What the log says besides statements (all zero for pg_stat_statements and `.sql`).
     pub events: EventsView,
+    /// The events by time and the statements that caused the most (the Markdown and
+    /// terminal views; the JSON has each query's own counts).
+    #[serde(skip)]
+    pub log_events: LogEventsView<'a>,
     pub queries: Queries<'a>,
     pub loops: Vec<LoopView>,
     pub diagnostics: Vec<DiagnosticView>,
@@ -399,6 +417,13 @@ impl<'a> Queries<'a> {
     }
 }
 
+impl<'a> Queries<'a> {
+    /// Each view with the stats it was made from, for the formats that show more of them.
+    pub fn with_stats(&self) -> impl Iterator<Item = (QueryView<'a>, &'a QueryStats)> + '_ {
+        (self.ranked.iter()).map(|&(id, stats)| (query_view(id, stats, self.total_us), stats))
+    }
+}
+
 impl std::fmt::Debug for Queries<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -501,6 +526,7 @@ impl<'a> Report<'a> {
                 suppressed_findings: analysis.as_ref().map(|a| a.suppressed),
             },
             events: events_view(&profile.events),
+            log_events: LogEventsView::new(profile),
             queries,
             loops,
             diagnostics: diagnostic_views(&profile.diagnostics),

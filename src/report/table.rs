@@ -82,6 +82,10 @@ pub fn render(report: &Report, top: usize) -> String {
             "{problems} (--format json or md lists examples)\n"
         ));
     }
+    let events = terminal::log_events(report, terminal::Style::PLAIN);
+    if !events.is_empty() {
+        out.push_str(&format!("\n{events}"));
+    }
     if let Some(findings) = &report.findings {
         write_findings(&mut out, findings);
         out.push_str(&findings_line(report));

@@ -4,8 +4,13 @@
 //! theirs. Text from the inputs is escaped piece by piece before it is styled, so the only
 //! escape sequences in the output are the ones written here.
 
-use super::escape_controls;
+use super::log_events::{
+    Series, StatementEvents, TopList, Unit, crosses_days, findings_about, series, width_phrase,
+};
+use super::{Report, escape_controls, one_line};
 use crate::findings::{Finding, Severity};
+use crate::model::time::format_timestamp;
+use crate::units::{human_bytes, human_duration};
 
 /// `--color`: when the terminal views colour their output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -187,6 +192,146 @@ pub fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// The statements each top list shows in a terminal.
+const TOP_SHOWN: usize = 5;
+
+/// The log's events for a terminal: a sparkline for each kind over the log's span, then the
+/// statements that spilled, waited or were cancelled most, with the rules of the findings
+/// about each. Empty when the log had no such events.
+pub fn log_events(report: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let timeline = &report.log_events.timeline;
+    let series = series(timeline);
+    if !series.is_empty() {
+        // To the second for buckets under a minute, else to the minute.
+        let precision = if timeline.width_ms < 60_000 { 19 } else { 16 };
+        let stamp = |at| format_timestamp(at)[..precision].to_string();
+        let zone = report.summary.timezone.as_deref().unwrap_or("");
+        let end = stamp(timeline.end());
+        let end = if crosses_days(timeline) {
+            &end
+        } else {
+            &end[11..]
+        };
+        out.push_str(&format!(
+            "{} ({} a mark, {} → {end} {zone}):\n",
+            style.bold("events over time"),
+            width_phrase(timeline.width_ms),
+            stamp(timeline.start),
+        ));
+        let width = series.iter().map(|s| s.title.len()).max().unwrap_or(0);
+        for one in &series {
+            out.push_str(&format!(
+                "  {:width$}  {}  {}\n",
+                one.title.to_lowercase(),
+                sparkline(&one.values),
+                series_total(one)
+            ));
+        }
+    }
+    for list in TopList::ALL {
+        out.push_str(&top_statements(report, list, style));
+    }
+    out
+}
+
+/// `▁▃█·`: each value as a bar an eighth of the highest high, `·` for none.
+pub fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let highest = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|&v| match v {
+            0 => '·',
+            v => BARS[((v * 8).div_ceil(highest) as usize).clamp(1, 8) - 1],
+        })
+        .collect()
+}
+
+fn series_total(series: &Series) -> String {
+    match series.unit {
+        Unit::Bytes => human_bytes(series.total() as i64),
+        Unit::Count(unit) if series.total() == 1 => format!("1 {}", unit.trim_end_matches('s')),
+        Unit::Count(unit) => format!("{} {unit}", series.total()),
+    }
+}
+
+/// A top list, a statement a line: fingerprint, text, calls, its events and the rules of
+/// the findings about it.
+fn top_statements(report: &Report, list: TopList, style: Style) -> String {
+    let statements = report.log_events.list(list);
+    if statements.is_empty() {
+        return String::new();
+    }
+    let findings = report.findings.as_deref().unwrap_or_default();
+    let mut out = format!("{}:\n", style.bold(&list.title().to_lowercase()));
+    for statement in statements.iter().take(TOP_SHOWN) {
+        let fingerprint = statement.fingerprint();
+        let rules: Vec<&str> = findings_about(findings, list, &fingerprint)
+            .into_iter()
+            .map(|(_, f)| f.rule)
+            .collect();
+        let rules = match rules.is_empty() {
+            true => String::new(),
+            false => format!(" → {}", rules.join(", ")),
+        };
+        out.push_str(&format!(
+            "  {fingerprint} {} ({}): {}{rules}\n",
+            one_line(statement.normalized, 60),
+            plural(statement.calls as usize, "call"),
+            event_phrase(list, statement)
+        ));
+    }
+    if statements.len() > TOP_SHOWN {
+        out.push_str(&format!(
+            "  and {} more (--format md lists them)\n",
+            statements.len() - TOP_SHOWN
+        ));
+    }
+    out
+}
+
+/// A statement's events in a few words: `6 temp files, 2.1 MB`.
+fn event_phrase(list: TopList, statement: &StatementEvents) -> String {
+    let events = statement.events;
+    match list {
+        TopList::Spilling => format!(
+            "{}, {}",
+            plural(events.temp_files.count as usize, "temp file"),
+            human_bytes(events.temp_files.bytes as i64)
+        ),
+        TopList::Waiting => {
+            let mut phrase = plural(events.lock_waits as usize, "lock wait");
+            if events.locks_acquired > 0 {
+                phrase.push_str(&format!(
+                    ", {} waited till acquired",
+                    human_duration(events.lock_acquired_wait_us as f64 / 1000.0)
+                ));
+            }
+            if events.deadlocks > 0 {
+                phrase.push_str(&format!(
+                    ", {}",
+                    plural(events.deadlocks as usize, "deadlock")
+                ));
+            }
+            phrase
+        }
+        TopList::Cancelled => {
+            let c = events.cancellations;
+            let causes = [
+                (c.statement_timeout, "statement timeout"),
+                (c.lock_timeout, "lock timeout"),
+                (c.user_request, "user request"),
+            ];
+            let said: Vec<String> = (causes.iter())
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, cause)| format!("{n} × {cause}"))
+                .collect();
+            said.join(", ")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +406,13 @@ mod tests {
             2,
             "only the gutter's colour"
         );
+    }
+
+    #[test]
+    fn a_sparkline_scales_to_its_highest_value_and_marks_the_empty_buckets() {
+        assert_eq!(sparkline(&[0, 1, 4, 8, 3]), "·▁▄█▃");
+        assert_eq!(sparkline(&[5]), "█");
+        assert_eq!(sparkline(&[]), "");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! saves and on what basis; the DDL or rewrite to apply; the statements it serves — then
 //! what the advice adds up to and a summary line.
 
-use super::terminal::{Style, headline, note, plural, severity_counts};
+use super::terminal::{Style, headline, log_events, note, plural, severity_counts};
 use super::{
     NamedQuery, Report, built_phrase, index_advice_summary, input_problems, measured_phrase,
     one_line, saving_phrase, verification_lines, verified_phrase,
@@ -57,6 +57,10 @@ pub fn render(report: &Report, style: Style) -> String {
             style.bold("verified"),
             verification_lines(summary).join("\n")
         ));
+    }
+    let events = log_events(report, style);
+    if !events.is_empty() {
+        out.push_str(&format!("\n{events}\n"));
     }
     out.push_str(&workload_line(report));
     out.push_str(&style.bold(&findings_line(report)));
