@@ -48,12 +48,12 @@ impl Event<'_> {
     pub fn timed(&self) -> Option<TimedEvent> {
         match *self {
             Event::TempFile { bytes } => Some(TimedEvent::TempFile { bytes }),
-            Event::LockWaiting => Some(TimedEvent::LockWait),
+            Event::LockWaiting { .. } => Some(TimedEvent::LockWait),
             Event::Autovacuum { .. } => Some(TimedEvent::Autovacuum),
             Event::CheckpointComplete(_) => Some(TimedEvent::Checkpoint),
             Event::LockAcquired { .. }
             | Event::CheckpointStarting(_)
-            | Event::CheckpointsTooFrequent => None,
+            | Event::CheckpointsTooFrequent { .. } => None,
         }
     }
 }
