@@ -5,7 +5,9 @@ real PostgreSQL 15 log of the workload (durations measured by the server), writt
 
 usage: workload.py DB SERVER_LOG OUT [--calls N]
 The statements are what an ORM sends for a project tracker's pages and jobs, with literal
-values drawn from a seeded generator (the same workload every run).
+values drawn from a seeded generator (the same workload every run). A page may be several
+statements in a row (the N+1 loop); pages are shuffled, their statements kept together.
+It writes: 40 `events` rows a run (the activity log), so the table grows run by run.
 """
 import argparse, random, re, subprocess, time
 
