@@ -5,7 +5,9 @@ real PostgreSQL 15 log of the workload (durations measured by the server), writt
 
 usage: workload.py DB SERVER_LOG OUT [--calls N]
 The statements are what an ORM sends for a project tracker's pages and jobs, with literal
-values drawn from a seeded generator (the same workload every run).
+values drawn from a seeded generator (the same workload every run). A page may be several
+statements in a row (the N+1 loop); pages are shuffled, their statements kept together.
+It writes: 40 `events` rows a run (the activity log), so the table grows run by run.
 """
 import argparse, random, re, subprocess, time
 
@@ -15,14 +17,23 @@ PAGES = [
                    "AND status = 'open' ORDER BY created_at DESC LIMIT 50" % r.randint(1, 20000)),
     # A user's unfinished tasks (the "my work" badge).
     (30, lambda r: "SELECT count(*) FROM tasks WHERE assignee_id = %d AND status <> 'done'" % r.randint(1, 50000)),
-    # Sign-in: the e-mail as typed.
+    # Sign-in: the e-mail as typed (case-insensitive lookup).
     (20, lambda r: "SELECT id, tenant_id, name FROM users WHERE lower(email) = 'user%d@example.com'" % r.randint(1, 50000)),
+    # Single sign-on: the identity provider's id, kept in a JSON attribute.
+    (15, lambda r: "SELECT id, tenant_id FROM users WHERE prefs->>'sso_id' = 'sso-%d'" % r.randint(1, 50000)),
     # A task's comments.
     (25, lambda r: "SELECT id, author_id, body, created_at FROM comments WHERE task_id = %d "
                    "ORDER BY created_at" % r.randint(1, 2000000)),
+    # A user's comment count (served by comments_author_id_idx, the one secondary index).
+    (20, lambda r: "SELECT count(*) FROM comments WHERE author_id = %d" % r.randint(1, 50000)),
     # The tenant's activity feed.
     (15, lambda r: "SELECT id, kind, created_at FROM events WHERE tenant_id = %d "
                    "AND created_at >= now() - interval '1 day' ORDER BY created_at DESC LIMIT 100" % r.randint(1, 1000)),
+    # The activity log, written on every page (append-only time series).
+    (40, lambda r: "INSERT INTO events (tenant_id, kind, payload, created_at) VALUES (%d, 'view', '%032x', now())"
+                   % (r.randint(1, 1000), r.getrandbits(128))),
+    # Reporting: last week's events by kind.
+    (5, lambda r: "SELECT kind, count(*) FROM events WHERE created_at >= now() - interval '7 days' GROUP BY kind"),
     # The job queue's poll.
     (40, lambda r: "SELECT id, payload FROM jobs WHERE queue = 'default' AND locked_at IS NULL "
                    "AND run_at <= now() ORDER BY priority, run_at LIMIT 1"),
@@ -34,6 +45,21 @@ PAGES = [
     # Users of a tenant with no task in a project (a NOT IN the ORM wrote).
     (5, lambda r: "SELECT u.id FROM users u WHERE u.tenant_id = %d AND u.id NOT IN "
                   "(SELECT t.assignee_id FROM tasks t WHERE t.project_id = %d)" % (r.randint(1, 1000), r.randint(1, 20000))),
+    # The plan's limits (a table of three rows).
+    (20, lambda r: "SELECT seats, price_cents FROM plans WHERE code = '%s'" % r.choice(["free", "team", "business"])),
+    # Admin statistics: active users (nine in ten are).
+    (5, lambda r: "SELECT count(*) FROM users WHERE active"),
+    # A project's members (the primary key serves it) and a user's projects (nothing does).
+    (10, lambda r: "SELECT user_id, role FROM project_members WHERE project_id = %d" % r.randint(1, 20000)),
+    (15, lambda r: "SELECT project_id, role FROM project_members WHERE user_id = %d" % r.randint(1, 50000)),
+    # A tenant's webhooks: the project is kept as text, so the join casts.
+    (10, lambda r: "SELECT w.id, w.url FROM projects p JOIN webhooks w ON w.project_ref = p.id::text "
+                   "WHERE p.tenant_id = %d" % r.randint(1, 1000)),
+    # The board with its assignees, as a lazy-loading ORM renders it: the list, then one
+    # query per row (an N+1 loop; one page is several statements in a row).
+    (6, lambda r: ["SELECT id, title, assignee_id FROM tasks WHERE project_id = %d ORDER BY id LIMIT 8"
+                   % r.randint(1, 20000)]
+                  + ["SELECT id, name, email FROM users WHERE id = %d" % r.randint(1, 50000) for _ in range(8)]),
 ]
 
 
@@ -45,10 +71,11 @@ def main():
     parser.add_argument("--calls", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(42)
-    statements = []
+    pages = []
     for weight, make in PAGES:
-        statements += [make(rng) for _ in range(weight * args.calls)]
-    rng.shuffle(statements)
+        pages += [make(rng) for _ in range(weight * args.calls)]
+    rng.shuffle(pages)
+    statements = [s for page in pages for s in (page if isinstance(page, list) else [page])]
     start = open(args.server_log, "rb").seek(0, 2)
     script = "SET log_min_duration_statement = 0;\nSELECT 'planwise-app-pid:' || pg_backend_pid();\n"
     script += "".join(s + ";\n" for s in statements)
