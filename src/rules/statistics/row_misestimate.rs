@@ -37,7 +37,7 @@
 //! Not estimated: what better estimates save depends on the plan they lead to. The finding
 //! gives the statements' logged time, which is what a better plan can cut.
 
-use super::stale_statistics::staleness;
+use super::stale_statistics::table_staleness;
 use crate::analysis::estimates::Misestimate;
 use crate::analysis::index::definition::qualified;
 use crate::findings::{Category, Finding, Severity, shorten};
@@ -205,8 +205,7 @@ fn remedy(table: &Table, columns: &[String]) -> (String, String) {
     let name = qualified(&table.name);
     let analyze = format!("ANALYZE {name};");
     let stats = table.stats.as_ref();
-    let stale = stats
-        .and_then(staleness)
+    let stale = table_staleness(table)
         .map(|stale| format!(" The table {stale} (STAT001)."))
         .unwrap_or_default();
     let covered = stats.is_some_and(|s| {

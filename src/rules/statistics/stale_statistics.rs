@@ -2,8 +2,11 @@
 //! With live statistics only: a table whose rows changed a lot since it was last analysed —
 //! at least 10,000 rows inserted, updated or deleted since, and more than 20 % of its rows
 //! (`n_mod_since_analyze` against `reltuples`) — or one that was never analysed although it
-//! holds at least 1,000 rows. Partitioned parents are left out (their partitions carry the
-//! statistics that are checked). Rows a session loaded just before its own ANALYZE are
+//! holds at least 1,000 rows. A table whose columns have statistics (`pg_stats`) was
+//! analysed, whatever `last_analyze` says: resetting the statistics counters
+//! (`pg_stat_reset()`, a crash, a restored copy) clears the timestamp, not the statistics.
+//! Partitioned parents are left out (their partitions carry the statistics that are
+//! checked). Rows a session loaded just before its own ANALYZE are
 //! counted after it by PostgreSQL; when every change ever counted is counted since the last
 //! ANALYZE and the live rows less those changes are the rows that ANALYZE saw, the table is
 //! taken to be fresh.
@@ -65,10 +68,7 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
         if table.name.is_system() || table.partitioning.is_some() {
             continue;
         }
-        let Some(stats) = &table.stats else {
-            continue;
-        };
-        let Some(staleness) = staleness(stats) else {
+        let Some(staleness) = table_staleness(table) else {
             continue;
         };
         let readers = reading_statements(context, table);
@@ -94,11 +94,19 @@ fn check(context: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// Why the table's statistics are stale, when they are.
-pub(super) fn staleness(stats: &TableStats) -> Option<String> {
+/// Why the table's statistics are stale, when the live catalog says they are.
+pub(super) fn table_staleness(table: &Table) -> Option<String> {
+    // Only an ANALYZE gathers column statistics.
+    let analysed = table.columns.iter().any(|column| column.stats.is_some());
+    staleness(table.stats.as_ref()?, analysed)
+}
+
+/// Why statistics are stale, when they are; `analysed` when the table's columns have some.
+fn staleness(stats: &TableStats, analysed: bool) -> Option<String> {
     let rows = stats.rows.unwrap_or(stats.live_rows as f64).max(0.0);
     let changed = stats.modified_since_analyze;
     match &stats.last_analyze {
+        None if analysed => None,
         None if stats.live_rows.max(rows as i64) >= NEVER_ANALYZED_ROWS => Some(format!(
             "holds about {} rows and was never analysed",
             thousands(stats.live_rows.max(rows as i64) as f64)
@@ -151,11 +159,11 @@ mod tests {
 
     #[test]
     fn stale_when_much_of_a_table_changed() {
-        assert!(staleness(&stats(2_000_000.0, 900_000, true)).is_some());
+        assert!(staleness(&stats(2_000_000.0, 900_000, true), false).is_some());
         // Much of the table, but few rows.
-        assert!(staleness(&stats(5_000.0, 4_000, true)).is_none());
+        assert!(staleness(&stats(5_000.0, 4_000, true), false).is_none());
         // Many rows, but a small share.
-        assert!(staleness(&stats(100_000_000.0, 50_000, true)).is_none());
+        assert!(staleness(&stats(100_000_000.0, 50_000, true), false).is_none());
     }
 
     #[test]
@@ -167,31 +175,36 @@ mod tests {
             live_rows: 40_000,
             ..stats(20_000.0, 20_000, true)
         };
-        assert!(staleness(&loaded).is_none());
+        assert!(staleness(&loaded, false).is_none());
         // Analysed while empty, then loaded: stale.
         let grown = TableStats {
             rows: Some(0.0),
             ..loaded.clone()
         };
-        assert!(staleness(&grown).is_some());
+        assert!(staleness(&grown, false).is_some());
         // Loaded and analysed, then most rows updated: stale.
         let updated = TableStats {
             inserts: 50_000,
             updates: 30_000,
             ..stats(50_000.0, 30_000, true)
         };
-        assert!(staleness(&updated).is_some());
+        assert!(staleness(&updated, false).is_some());
     }
 
     #[test]
     fn never_analysed_tables_with_rows_are_stale() {
-        assert!(staleness(&stats(50_000.0, 0, false)).is_some());
-        assert!(staleness(&stats(10.0, 10, false)).is_none());
+        assert!(staleness(&stats(50_000.0, 0, false), false).is_some());
+        assert!(staleness(&stats(10.0, 10, false), false).is_none());
         let unknown_rows = TableStats {
             rows: None,
             live_rows: 20_000,
             ..TableStats::default()
         };
-        assert!(staleness(&unknown_rows).is_some());
+        assert!(staleness(&unknown_rows, false).is_some());
+    }
+
+    #[test]
+    fn columns_with_statistics_were_analysed_before_the_counters_were_reset() {
+        assert!(staleness(&stats(50_000.0, 0, false), true).is_none());
     }
 }
