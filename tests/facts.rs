@@ -246,7 +246,24 @@ fn between_keeps_both_bounds() {
 fn json_operators_functions_and_casts_wrap_the_column() {
     let json = facts("SELECT id FROM events WHERE payload->>'type' = 'click'");
     assert_eq!(json.predicates[0].column.column, "payload");
-    assert_eq!(json.predicates[0].wrapped_in.as_deref(), Some("->>"));
+    // The attribute is part of the wrapper: an index can be defined on it.
+    assert_eq!(json.predicates[0].wrapped_in.as_deref(), Some("->> 'type'"));
+    assert_eq!(
+        json.predicates[0].wrapped_expression().as_deref(),
+        Some("payload ->> 'type'")
+    );
+    // A key given as a parameter is not: only the operator is known.
+    let by_parameter = facts("SELECT id FROM events WHERE payload->>$1 = 'click'");
+    assert_eq!(
+        by_parameter.predicates[0].wrapped_in.as_deref(),
+        Some("->>")
+    );
+    assert_eq!(by_parameter.predicates[0].wrapped_expression(), None);
+    let quoted = facts("SELECT id FROM events WHERE payload->'o''k' = '1'");
+    assert_eq!(
+        quoted.predicates[0].wrapped_in.as_deref(),
+        Some("-> 'o''k'")
+    );
     let lower = facts("SELECT * FROM users WHERE lower(email) = lower($1)");
     assert_eq!(lower.predicates[0].wrapped_in.as_deref(), Some("lower"));
     let cast = facts("SELECT * FROM orders WHERE created_at::date = '2024-01-01'");

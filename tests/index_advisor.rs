@@ -1647,3 +1647,84 @@ fn an_update_of_a_partial_index_condition_column_is_not_hot() {
         "the partial index's condition column: not HOT"
     );
 }
+
+/// The plan of `statement` after `sql` creates its index for real (rolled back): the server
+/// says whether the advice serves the statement.
+fn plan_with(database: &TestDatabase, sql: &str, statement: &str) -> String {
+    let create = sql.replace(" CONCURRENTLY", "");
+    runtime().block_on(async {
+        let mut client = admin(&database.name).await;
+        let transaction = client.transaction().await.unwrap();
+        transaction.batch_execute(&create).await.unwrap();
+        let rows = transaction
+            .query(&format!("EXPLAIN (COSTS OFF) {statement}"), &[])
+            .await
+            .unwrap();
+        let plan: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+        transaction.rollback().await.unwrap();
+        plan.join("\n")
+    })
+}
+
+/// A job queue's poll (`ORDER BY … LIMIT 1` over the few waiting rows of one queue) gets one
+/// small partial index that hands out the next job in order; a lookup of one attribute of a
+/// JSON document gets an expression index on that attribute. The server plans both
+/// statements with them: no sort, no scan of the table.
+#[test]
+fn a_queue_poll_gets_a_sorted_partial_index_and_a_json_attribute_its_expression_index() {
+    let Some(database) = live::database("idx_queue_json", &[Need::Extension("hypopg")]) else {
+        return;
+    };
+    admin_execute(
+        &database,
+        "CREATE EXTENSION hypopg;
+         CREATE TABLE jobs (id bigint PRIMARY KEY, queue text NOT NULL, priority int NOT NULL,
+             run_at timestamptz NOT NULL, locked_at timestamptz, payload text);
+         INSERT INTO jobs SELECT g, CASE WHEN g % 10 = 0 THEN 'mailers' ELSE 'default' END,
+             g % 3, '2026-12-01'::timestamptz + g * interval '1 second',
+             CASE WHEN g % 25 = 0 THEN NULL ELSE '2026-12-01'::timestamptz END, md5(g::text)
+             FROM generate_series(1, 200000) g;
+         CREATE TABLE users (id bigint PRIMARY KEY, prefs jsonb NOT NULL);
+         INSERT INTO users SELECT g, jsonb_build_object('sso_id', 'sso-' || g, 'theme', 'dark')
+             FROM generate_series(1, 100000) g;
+         ANALYZE jobs;
+         ANALYZE users;",
+    );
+    let poll = "SELECT id, payload FROM jobs WHERE queue = 'default' AND locked_at IS NULL \
+                AND run_at <= '2026-12-05' ORDER BY priority, run_at LIMIT 1";
+    let sign_in = "SELECT id FROM users WHERE prefs->>'sso_id' = 'sso-4242'";
+    let mut text = String::new();
+    for second in 0..40 {
+        for (statement, ms) in [(poll, 35.0), (sign_in, 12.0)] {
+            text.push_str(&common::stderr_statement_at("2026-12-01", second, ms));
+            text.push_str(statement);
+            text.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(dir.path(), "queue.log", &text);
+    let report = analyze_ok(&log, &database, &[]);
+    let sql_on = |table: &str| -> String {
+        let advice = recommendations(&report);
+        let on = advice.iter().find(|f| f["table"] == table);
+        let on = on.unwrap_or_else(|| panic!("no index on {table}: {:#}", report["findings"]));
+        on["sql"].as_str().unwrap().to_string()
+    };
+    let queue_index = sql_on("public.jobs");
+    assert!(
+        queue_index.contains("priority, run_at) WHERE"),
+        "{queue_index}"
+    );
+    let plan = plan_with(&database, &queue_index, poll);
+    assert!(
+        plan.contains("Index Scan") && !plan.contains("Sort"),
+        "{plan}"
+    );
+    let attribute_index = sql_on("public.users");
+    assert!(
+        attribute_index.contains("((prefs ->> 'sso_id'))"),
+        "{attribute_index}"
+    );
+    let plan = plan_with(&database, &attribute_index, sign_in);
+    assert!(plan.contains("Index"), "{plan}");
+}

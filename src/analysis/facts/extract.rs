@@ -934,6 +934,7 @@ impl Extractor<'_> {
         if let Some(folded) = fold_numeric(expression) {
             return Side::Other(Operand::Constant(folded));
         }
+        let attribute = json_attribute(op, right);
         let (left, right) = (self.side(left, scope), self.side(right, scope));
         let operator = op.to_string();
         for side in [&left, &right] {
@@ -945,7 +946,7 @@ impl Extractor<'_> {
             (Side::Column { column, outer, .. }, Side::Other(_)) => Side::Column {
                 column,
                 outer,
-                wrapped_in: Some(operator),
+                wrapped_in: Some(attribute.unwrap_or(operator)),
             },
             _ => Side::Other(Operand::Expression(expression.to_string())),
         }
@@ -1230,6 +1231,26 @@ fn is_connected(scope: &Scope<'_>, joins: &[JoinEdge]) -> bool {
     }
     let first = find(&component, 0);
     (1..tables.len()).all(|i| find(&component, i) == first)
+}
+
+/// `->> 'key'` or `-> 'key'`: one attribute of a JSON document, with the key written as a
+/// constant — what an expression index can be defined on (`(prefs ->> 'sso_id')`).
+fn json_attribute(op: &BinaryOperator, key: &Expr) -> Option<String> {
+    let operator = match op {
+        BinaryOperator::LongArrow => "->>",
+        BinaryOperator::Arrow => "->",
+        _ => return None,
+    };
+    match key {
+        Expr::Value(value) => match &value.value {
+            Value::SingleQuotedString(key) => Some(format!(
+                "{operator} {}",
+                crate::model::ddl::quote_literal(key)
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn comparison(op: &BinaryOperator) -> Option<Operator> {

@@ -63,8 +63,9 @@ pub struct Predicate {
     /// `BETWEEN`'s upper bound (`value` is the lower one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upper: Option<Operand>,
-    /// A function, cast or operator applied to the column (`lower`, `::date`, `->>`): the
-    /// predicate then cannot use a plain index on the column.
+    /// A function, cast or operator applied to the column (`lower`, `::date`, `+`; `->> 'key'`
+    /// for one attribute of a JSON document): the predicate then cannot use a plain index on
+    /// the column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrapped_in: Option<String>,
     /// The condition as SQL on the bare column (`status = 'done'`, `mode IN ('A', 'B')`,
@@ -83,6 +84,9 @@ impl Predicate {
         match wrapper {
             "lower" | "upper" | "date" | "trim" => Some(format!("{wrapper}({column})")),
             cast if cast.starts_with("::") => Some(format!("{column}{cast}")),
+            attribute if attribute.starts_with("->") && attribute.len() > 3 => {
+                Some(format!("{column} {attribute}"))
+            }
             _ => None,
         }
     }
@@ -93,6 +97,8 @@ impl Predicate {
 pub fn shown_wrapped(column: &str, wrapper: &str) -> String {
     if wrapper.starts_with("::") {
         format!("{column}{wrapper}")
+    } else if wrapper.starts_with("->") && wrapper.len() > 3 {
+        format!("{column} {wrapper}")
     } else if wrapper
         .chars()
         .all(|c| c.is_alphanumeric() || c == '_' || c == '.')

@@ -714,9 +714,33 @@ fn partial_indexes(
         if with_covering && let Some(covering) = covering(&def, table, &used) {
             defs.push(covering);
         }
+        if let Some(sorted) = sorted_keys(query, &needs, &columns).filter(|k| *k != def.keys) {
+            defs.push(IndexDef {
+                keys: sorted,
+                ..def.clone()
+            });
+        }
         defs.push(def);
     }
     defs
+}
+
+/// For `ORDER BY … LIMIT`: the equality columns the condition leaves, then the sort — the
+/// partial index then hands out the first rows in order (a job queue's poll reads one).
+fn sorted_keys(query: &QueryFacts, needs: &TableNeeds<'_>, fixed: &[&str]) -> Option<Vec<KeyPart>> {
+    if query.limit.is_none() || needs.sort.is_empty() {
+        return None;
+    }
+    let free = |c: &&str| !fixed.contains(c);
+    let equality = needs.equality.iter().copied().filter(free);
+    let mut keys: Vec<KeyPart> = equality.map(KeyPart::column).collect();
+    for (column, descending) in needs.sort.iter().filter(|(c, _)| free(c)) {
+        keys.push(KeyPart {
+            descending: *descending,
+            ..KeyPart::column(column)
+        });
+    }
+    Some(keys)
 }
 
 /// A condition as a partial index's predicate. PostgreSQL folds a predicate when it builds

@@ -228,12 +228,14 @@ impl IndexDef {
     pub fn name(&self) -> String {
         let mut parts = vec![self.table.name.clone()];
         for key in &self.keys {
-            let word: String = key
+            // `(prefs ->> 'sso_id')` → `prefs_sso_id`: one `_` for each run of punctuation.
+            let words: Vec<&str> = key
                 .expression
-                .chars()
-                .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .map(|word| word.trim_matches('_'))
+                .filter(|word| !word.is_empty())
                 .collect();
-            parts.push(word.trim_matches('_').to_string());
+            parts.push(words.join("_"));
         }
         if self
             .keys

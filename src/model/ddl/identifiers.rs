@@ -246,7 +246,7 @@ pub(super) fn typed_literal(literal: &str, data_type: &str) -> String {
     format!("{}::{data_type}", quote_literal(literal))
 }
 
-pub(super) fn quote_literal(text: &str) -> String {
+pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 

@@ -45,7 +45,7 @@ pub mod words;
 
 pub use domains::DomainChange;
 pub use expressions::canonical_expression;
-pub use identifiers::{folded_identifier, identifier, quote_identifier};
+pub use identifiers::{folded_identifier, identifier, quote_identifier, quote_literal};
 pub use indexes::created_index;
 pub use recovery::{
     alter_table_is_catalog_neutral, alter_table_without_neutral_actions, is_irrelevant_action,
