@@ -714,7 +714,7 @@ fn partial_indexes(
         if with_covering && let Some(covering) = covering(&def, table, &used) {
             defs.push(covering);
         }
-        if let Some(sorted) = sorted_keys(query, &needs, &columns).filter(|k| *k != def.keys) {
+        if let Some(sorted) = sorted_keys(query, needs, &columns).filter(|k| *k != def.keys) {
             defs.push(IndexDef {
                 keys: sorted,
                 ..def.clone()
