@@ -5,21 +5,6 @@
 mod common;
 
 use common::live::{admin, runtime};
-use std::process::Command;
-
-fn analyze_db(url: &str) -> serde_json::Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_planwise"))
-        .args(["analyze", "--db", url, "--format", "json"])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 #[test]
 fn freshly_reset_counters_propose_no_drop() {
@@ -39,7 +24,7 @@ fn freshly_reset_counters_propose_no_drop() {
             .await
             .unwrap();
     });
-    let report = analyze_db(&database.url(""));
+    let report = common::analyze_json(["--db", &database.url("")]);
     let unused: Vec<&serde_json::Value> = report["findings"]
         .as_array()
         .unwrap()
@@ -93,7 +78,7 @@ fn a_table_analysed_before_the_counters_were_reset_is_not_called_never_analysed(
             .unwrap();
         assert_eq!((row.get::<_, bool>(0), row.get::<_, i64>(1)), (true, 2));
     });
-    let report = analyze_db(&database.url(""));
+    let report = common::analyze_json(["--db", &database.url("")]);
     let stale: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()

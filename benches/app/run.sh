@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The application benchmark: a multi-tenant project tracker (schema.sql, 7.8 M rows by
-# load.sql) and its workload as the server logged it (workload.py: one session with
+# load.sql) and its workload as the server logged it (workload.py: one psycopg session with
 # log_min_duration_statement = 0, cut out of the server's log). Runs `planwise verify` on it
 # — the database is a scratch copy made for the purpose — and prints the measured figures
 # beside the estimates (verify.json, and the table printed).
@@ -34,6 +34,8 @@ if [ -z "${PLANWISE:-}" ]; then
 fi
 python3 "$here/prove.py" "$db"
 echo
+# The workload speaks the extended protocol, as an ORM does, through psycopg.
+python3 -c "import psycopg" 2>/dev/null || python3 -m pip install --quiet psycopg
 python3 "$here/workload.py" "$db" "$server_log" "$work/app.log"
 verify() { # BINARY OUT: the statistics counters reset, then `planwise verify` of the log
   psql -X -q -d "$db" -Atc "SELECT pg_stat_reset()" >/dev/null
