@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::render::{Rendering, read_csvlog};
-use common::{assert_same, fixture, json_report, options, read, read_with};
+use common::render::read_csvlog;
+use common::{assert_same, fixture, json_report, options, read, read_with, rendered_profiles};
 use planwise::model::events::{QueryEvents, TempFiles};
 use planwise::model::workload::Profile;
 use planwise::sql::fingerprint::Fingerprinter;
@@ -306,11 +306,7 @@ fn hosted_renderings_of_the_run_read_the_same_events() {
     let entries = read_csvlog(&fixture("events.csv"));
     let stderr_profile = read("events.log");
     let stderr = events_part(&json_report(&stderr_profile));
-    let dir = tempfile::tempdir().unwrap();
-    for rendering in Rendering::ALL {
-        let path = dir.path().join(rendering.file_name());
-        std::fs::write(&path, rendering.render(&entries)).unwrap();
-        let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 2));
+    for (rendering, profile) in rendered_profiles(&entries) {
         assert_same(
             &stderr,
             &events_part(&json_report(&profile)),

@@ -8,7 +8,7 @@
 mod common;
 
 use common::render::{Rendering, read_csvlog};
-use common::{assert_same, fixture, json_report, options, read, read_with};
+use common::{assert_same, fixture, json_report, options, read, read_with, rendered_profiles};
 use planwise::model::plans::{KEPT_PLANS, LoggedPlan, NodeKind};
 use planwise::model::workload::Profile;
 use planwise::sql::fingerprint::Fingerprinter;
@@ -236,11 +236,7 @@ fn hosted_renderings_of_the_run_read_the_same_plans() {
         serde_json::json!({"plans": profile.events.plans, "by": by})
     };
     let stderr = plans(&read("plans.log"));
-    let dir = tempfile::tempdir().unwrap();
-    for rendering in Rendering::ALL {
-        let path = dir.path().join(rendering.file_name());
-        std::fs::write(&path, rendering.render(&entries)).unwrap();
-        let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 2));
+    for (rendering, profile) in rendered_profiles(&entries) {
         assert_same(
             &stderr,
             &plans(&profile),

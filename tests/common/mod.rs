@@ -91,6 +91,21 @@ pub fn read_with(paths: &[PathBuf], options: &ReadOptions) -> Profile {
     profile
 }
 
+/// Each hosted-platform rendering of `entries`, written to a file and read back (1 MB blocks,
+/// two threads), in `Rendering::ALL`'s order.
+pub fn rendered_profiles(entries: &[render::Entry]) -> Vec<(render::Rendering, Profile)> {
+    let dir = tempfile::tempdir().unwrap();
+    render::Rendering::ALL
+        .into_iter()
+        .map(|rendering| {
+            let path = dir.path().join(rendering.file_name());
+            std::fs::write(&path, rendering.render(entries)).unwrap();
+            let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 2));
+            (rendering, profile)
+        })
+        .collect()
+}
+
 pub fn read(name: &str) -> Profile {
     read_with(&[fixture(name)], &options(BLOCK_SIZE, 2))
 }
