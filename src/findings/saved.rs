@@ -67,6 +67,9 @@ impl SavedReport {
         if report.findings.is_none() {
             return Err("a workload report recommends nothing: give the JSON of analyze".into());
         }
+        if report.queries.is_empty() {
+            return Err("the report holds no statement: there is nothing to verify".into());
+        }
         Ok(report)
     }
 
@@ -150,6 +153,12 @@ mod tests {
 
     #[test]
     fn other_json_is_refused_with_the_reason() {
+        let empty = r#"{"schema_version": 2, "queries": [], "findings": []}"#;
+        assert!(
+            SavedReport::parse(empty)
+                .unwrap_err()
+                .contains("no statement")
+        );
         let workload = r#"{"schema_version": 2, "queries": []}"#;
         assert!(
             SavedReport::parse(workload)
