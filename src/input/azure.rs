@@ -8,7 +8,7 @@
 //! like every message carried in an envelope.
 
 use super::carried::Carried;
-use super::json_scan::{Raw, fields, nested_fields_at, text, text_or_digits};
+use super::json_scan::{KeyOrder, Raw, fields, nested_fields_at, text, text_or_digits};
 use super::stderr::Envelope;
 use std::borrow::Cow;
 
@@ -35,8 +35,13 @@ const PROPERTIES: [&str; 5] = ["prefix", "errorLevel", "message", "detail", "pro
 
 /// Reads the object that opens at `start` of `text` on `line`, in the pass that finds its
 /// end; `None` for an object the scan does not answer ([`read`] then says why).
-pub fn read_at(text: &str, start: usize, line: u64) -> Option<(Result<Found<'_>, String>, usize)> {
-    let (outer, properties, end) = nested_fields_at(text, start, KEYS, (3, PROPERTIES))?;
+pub fn read_at<'a>(
+    text: &'a str,
+    start: usize,
+    line: u64,
+    order: &mut KeyOrder,
+) -> Option<(Result<Found<'a>, String>, usize)> {
+    let (outer, properties, end) = nested_fields_at(text, start, KEYS, (3, PROPERTIES), order)?;
     let properties = outer[3].map(|raw| {
         if raw.text.starts_with('{') {
             Ok(properties)

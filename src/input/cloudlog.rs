@@ -9,7 +9,7 @@
 use super::azure::{self, Found};
 use super::carried::{Carried, Messages};
 use super::json_objects::{Piece, Text, pieces, text_of};
-use super::json_scan::{self, fields_at};
+use super::json_scan::{self, KeyOrder, fields_at};
 use super::record::RecordSink;
 use super::stderr::Envelope;
 use super::syslog::sequence;
@@ -77,7 +77,8 @@ pub fn collect<'a>(
     messages: &mut Messages<'a>,
     sink: &mut RecordSink<'_>,
 ) {
-    let scan = |text, start, line| scan(export, text, start, line);
+    let mut order = KeyOrder::default();
+    let scan = |text, start, line| scan(export, text, start, line, &mut order);
     for (line, piece) in pieces(block, first_line, scan) {
         let found = match piece {
             Piece::Read(found) => found,
@@ -93,10 +94,16 @@ pub fn collect<'a>(
 
 /// Reads the object that opens at `start` of `text` in the pass that finds its end;
 /// `None` for one the scan does not answer, read apart by [`read`].
-fn scan(export: Export, text: &str, start: usize, line: u64) -> Option<(Read<'_>, usize)> {
+fn scan<'a>(
+    export: Export,
+    text: &'a str,
+    start: usize,
+    line: u64,
+    order: &mut KeyOrder,
+) -> Option<(Read<'a>, usize)> {
     match export {
         Export::CloudSql => {
-            let (found, end) = fields_at(text, start, ["textPayload", "timestamp"])?;
+            let (found, end) = fields_at(text, start, ["textPayload", "timestamp"], order)?;
             let [payload, timestamp] = found.map(json_scan::text);
             Some((cloud_sql(payload?, timestamp?, line), end))
         }
@@ -107,12 +114,12 @@ fn scan(export: Export, text: &str, start: usize, line: u64) -> Option<(Read<'_>
                 "__REALTIME_TIMESTAMP",
                 "SYSLOG_IDENTIFIER",
             ];
-            let (found, end) = fields_at(text, start, keys)?;
+            let (found, end) = fields_at(text, start, keys, order)?;
             // A message that is not UTF-8 is an array of bytes: serde_json's to read.
             let [message, pid, time, program] = found.map(json_scan::text);
             Some((journal([message?, pid?, time?, program?], line), end))
         }
-        Export::Azure => azure::read_at(text, start, line),
+        Export::Azure => azure::read_at(text, start, line, order),
     }
 }
 
@@ -159,7 +166,8 @@ fn deliver<'a>(
             }
         }
         Ok(Found::Records(records, starts_on)) => {
-            let scan = |text, start, line| scan(export, text, start, line);
+            let mut order = KeyOrder::default();
+            let scan = |text, start, line| scan(export, text, start, line, &mut order);
             for (line, piece) in pieces(records, starts_on, scan) {
                 let found = match piece {
                     Piece::Read(found) => found,

@@ -4,7 +4,7 @@
 //! Lines of the operator's other loggers are noted and left out.
 
 use super::json_objects::{Piece, Text, pieces, text_of};
-use super::json_scan;
+use super::json_scan::{self, KeyOrder};
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
 use serde::Deserialize;
@@ -77,7 +77,9 @@ const COLUMNS: [&str; 11] = [
 ];
 
 pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
-    for (line, piece) in pieces(block, first_line, |text, start, _| scan(text, start)) {
+    let mut order = KeyOrder::default();
+    let scan = |text, start, _| scan(text, start, &mut order);
+    for (line, piece) in pieces(block, first_line, scan) {
         let fields = match piece {
             Piece::Read(fields) => fields,
             Piece::Object(object) => match deserialize(object) {
@@ -101,9 +103,9 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
 
 /// Reads the line that opens at `start` in the pass that finds its end; `None` for what
 /// the scan does not answer, left to serde_json.
-fn scan(text: &str, start: usize) -> Option<(Fields<'_>, usize)> {
-    let (outer, inner, end) =
-        json_scan::nested_fields_at(text, start, ["logger", "record"], (1, COLUMNS))?;
+fn scan<'a>(text: &'a str, start: usize, order: &mut KeyOrder) -> Option<(Fields<'a>, usize)> {
+    let keys = ["logger", "record"];
+    let (outer, inner, end) = json_scan::nested_fields_at(text, start, keys, (1, COLUMNS), order)?;
     let [logger, record] = outer;
     let record = match record {
         None => None,

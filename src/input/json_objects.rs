@@ -119,8 +119,9 @@ mod tests {
 
     fn collect(text: &str) -> Vec<(u64, String)> {
         // Objects with an `a` are read as they are cut; the others are left whole.
+        let mut order = super::super::json_scan::KeyOrder::default();
         let read = |text: &str, start: usize, _| {
-            let (found, end) = super::super::json_scan::fields_at(text, start, ["a"])?;
+            let (found, end) = super::super::json_scan::fields_at(text, start, ["a"], &mut order)?;
             Some((found[0]?.text.to_string(), end))
         };
         pieces(text, 1, read)

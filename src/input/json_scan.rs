@@ -34,19 +34,21 @@ pub fn fields<'a, const N: usize>(
     keys: [&str; N],
 ) -> Option<[Option<Raw<'a>>; N]> {
     let start = skip_space(object.as_bytes(), 0);
-    let (found, end) = fields_at(object, start, keys)?;
+    let (found, end) = fields_at(object, start, keys, &mut KeyOrder::default())?;
     (skip_space(object.as_bytes(), end) == object.len()).then_some(found)
 }
 
 /// The values of `keys` in the object that opens at `start` of `text`, and the offset after
-/// its closing brace (what follows it is not looked at).
+/// its closing brace (what follows it is not looked at). `order` holds the keys of the
+/// objects scanned before with the same keys wanted.
 pub fn fields_at<'a, const N: usize>(
     text: &'a str,
     start: usize,
     keys: [&str; N],
+    order: &mut KeyOrder,
 ) -> Option<([Option<Raw<'a>>; N], usize)> {
     let mut found = [None; N];
-    let wanted = Wanted::new(&keys, &mut found);
+    let wanted = Wanted::new(&keys, &mut found, &mut order.outer);
     let end = Scanner::new(text).object(start, 0, wanted, None)?;
     Some((found, end))
 }
@@ -59,13 +61,86 @@ pub fn nested_fields_at<'a, const N: usize, const M: usize>(
     start: usize,
     keys: [&str; N],
     (inner, inner_keys): (usize, [&str; M]),
+    order: &mut KeyOrder,
 ) -> Option<(Found<'a, N>, Found<'a, M>, usize)> {
     let mut found = [None; N];
     let mut inner_found = [None; M];
-    let nested = (inner, Wanted::new(&inner_keys, &mut inner_found));
-    let wanted = Wanted::new(&keys, &mut found);
+    let nested = (
+        inner,
+        Wanted::new(&inner_keys, &mut inner_found, &mut order.inner),
+    );
+    let wanted = Wanted::new(&keys, &mut found, &mut order.outer);
     let end = Scanner::new(text).object(start, 0, wanted, Some(nested))?;
     Some((found, inner_found, end))
+}
+
+/// The keys of the objects a reader scanned before, at their places: the objects of one
+/// log list the same keys in the same order, so each key is first compared with the one
+/// at its place in the object before, which takes one comparison instead of finding the
+/// key's end and looking it up among the wanted ones. The text always has the last word:
+/// a key is taken as known only when its bytes are those of the known key.
+#[derive(Default)]
+pub struct KeyOrder {
+    outer: Vec<Known>,
+    /// The keys of the object nested under the outer key [`nested_fields_at`] names.
+    inner: Vec<Known>,
+}
+
+/// A key seen at a place: its text with its quotes (up to 32 bytes, or none), as two
+/// 16-byte halves with the masks of their bytes, and which wanted key it is.
+#[derive(Clone, Copy)]
+struct Known {
+    quoted: [u128; 2],
+    masks: [u128; 2],
+    len: usize,
+    wanted: Option<usize>,
+}
+
+impl Known {
+    /// `quoted` (a key with its quotes, without escapes) is wanted key `wanted`.
+    fn new(quoted: &[u8], wanted: Option<usize>) -> Known {
+        let mut bytes = [0u8; 32];
+        let len = if quoted.len() <= bytes.len() {
+            bytes[..quoted.len()].copy_from_slice(quoted);
+            quoted.len()
+        } else {
+            0 // Too long to compare this way: not known.
+        };
+        let mask = |len: usize| match len {
+            0 => 0,
+            1..16 => (1u128 << (len * 8)) - 1,
+            _ => u128::MAX,
+        };
+        Known {
+            quoted: [half(&bytes, 0), half(&bytes, 16)],
+            masks: [mask(len), mask(len.saturating_sub(16))],
+            len,
+            wanted,
+        }
+    }
+
+    /// Whether this key (its opening quote) is at `at` of `bytes`.
+    #[inline(always)]
+    fn is_at(&self, bytes: &[u8], at: usize) -> bool {
+        let Some(window) = bytes.get(at..).and_then(<[u8]>::first_chunk::<32>) else {
+            return self.len > 0 && bytes.get(at..at + self.len) == Some(&self.bytes()[..self.len]);
+        };
+        let differs = |i: usize| (half(window, i * 16) ^ self.quoted[i]) & self.masks[i];
+        self.len > 0 && differs(0) | differs(1) == 0
+    }
+
+    fn bytes(&self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        bytes[..16].copy_from_slice(&self.quoted[0].to_le_bytes());
+        bytes[16..].copy_from_slice(&self.quoted[1].to_le_bytes());
+        bytes
+    }
+}
+
+/// The 16 bytes of `bytes` at `at` as one integer.
+#[inline(always)]
+fn half(bytes: &[u8], at: usize) -> u128 {
+    u128::from_le_bytes(bytes[at..at + 16].try_into().unwrap_or_default())
 }
 
 /// The keys whose values are wanted, and where they go.
@@ -78,10 +153,16 @@ struct Wanted<'k, 'f, 'a> {
     /// Where the search for the next key starts: the objects of one log list their keys
     /// in the same order.
     next: usize,
+    /// The keys of the objects scanned before, at their places.
+    order: &'f mut Vec<Known>,
 }
 
 impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
-    fn new(keys: &'k [&'k str], found: &'f mut [Option<Raw<'a>>]) -> Self {
+    fn new(
+        keys: &'k [&'k str],
+        found: &'f mut [Option<Raw<'a>>],
+        order: &'f mut Vec<Known>,
+    ) -> Self {
         let lengths = keys
             .iter()
             .fold(0, |bits, key| bits | length_bit(key.as_bytes()));
@@ -90,7 +171,47 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             found,
             lengths,
             next: 0,
+            order,
         }
+    }
+
+    /// The same keys, to be read with this borrow.
+    fn reborrow(&mut self) -> Wanted<'k, '_, 'a> {
+        Wanted {
+            keys: self.keys,
+            found: &mut *self.found,
+            lengths: self.lengths,
+            next: self.next,
+            order: &mut *self.order,
+        }
+    }
+
+    /// Reads the `n`th key of an object, whose opening quote is at `at`: which wanted key
+    /// it is, and the offset of its closing quote. `None` for an escaped key, which might
+    /// spell a wanted one: serde_json's to read.
+    #[inline(always)]
+    fn key(
+        &mut self,
+        scanner: &Scanner<'_>,
+        n: usize,
+        at: usize,
+    ) -> Option<(Option<usize>, usize)> {
+        if let Some(known) = self.order.get(n)
+            && known.is_at(scanner.bytes, at)
+        {
+            return Some((known.wanted, at + known.len - 1));
+        }
+        let (end, escaped) = scanner.string_end(at + 1)?;
+        if escaped {
+            return None;
+        }
+        let wanted = self.index(&scanner.bytes[at + 1..end]);
+        let known = Known::new(&scanner.bytes[at..=end], wanted);
+        match self.order.get_mut(n) {
+            Some(place) => *place = known,
+            None => self.order.push(known),
+        }
+        Some((wanted, end))
     }
 
     /// Which wanted key `key` is.
@@ -188,51 +309,21 @@ impl<'a> Scanner<'a> {
         &self,
         at: usize,
         depth: usize,
-        mut wanted: Wanted<'_, '_, 'a>,
-        mut nested: Option<(usize, Wanted<'_, '_, 'a>)>,
+        wanted: Wanted<'_, '_, 'a>,
+        nested: Option<(usize, Wanted<'_, '_, 'a>)>,
     ) -> Option<usize> {
-        self.members(at, depth, |scanner, key, key_escaped, from| {
-            // An escaped key might spell a wanted one: serde_json's to read.
-            if key_escaped {
-                return None;
-            }
-            let Some(index) = wanted.index(key) else {
-                return scanner.value_end(from, depth);
-            };
-            let bytes = scanner.bytes;
-            let (to, plain_string) = match (bytes.get(from), nested.as_mut()) {
-                (Some(b'{'), Some((inner, keys))) if *inner == index => {
-                    let keys = Wanted {
-                        keys: keys.keys,
-                        found: &mut *keys.found,
-                        ..*keys
-                    };
-                    (scanner.object(from, depth + 1, keys, None)?, false)
-                }
-                (Some(b'"'), _) => {
-                    let (end, escaped) = scanner.string_end(from + 1)?;
-                    (end + 1, !escaped)
-                }
-                _ => (scanner.value_end(from, depth)?, false),
-            };
-            let raw = Raw {
-                text: &scanner.text[from..to],
-                plain_string,
-            };
-            wanted.found[index].replace(raw).is_none().then_some(to)
-        })
+        let reading = Reading {
+            wanted,
+            nested,
+            depth,
+        };
+        self.members(at, depth, reading)
     }
 
-    /// Walks the members of the object that opens at `at` (`{`), giving each key's raw
-    /// bytes, whether it has escapes, and where its value starts to `member`, which reads
-    /// the value and says where it ends, or refuses (`None`); the offset after `}`.
+    /// Walks the members of the object that opens at `at` (`{`), each key and value read by
+    /// `members`, which says where they end or refuses (`None`); the offset after `}`.
     #[inline(always)]
-    fn members(
-        &self,
-        at: usize,
-        depth: usize,
-        mut member: impl FnMut(&Self, &'a [u8], bool, usize) -> Option<usize>,
-    ) -> Option<usize> {
+    fn members<M: Members<'a>>(&self, at: usize, depth: usize, mut members: M) -> Option<usize> {
         let bytes = self.bytes;
         if bytes.get(at) != Some(&b'{') || depth > MAX_DEPTH {
             return None;
@@ -241,17 +332,16 @@ impl<'a> Scanner<'a> {
         if bytes.get(at) == Some(&b'}') {
             return Some(at + 1);
         }
-        loop {
+        for n in 0.. {
             if bytes.get(at) != Some(&b'"') {
                 return None;
             }
-            let (key_end, escaped) = self.string_end(at + 1)?;
-            let key = &bytes[at + 1..key_end];
+            let (key, key_end) = members.key(self, n, at)?;
             at = skip_space(bytes, key_end + 1);
             if bytes.get(at) != Some(&b':') {
                 return None;
             }
-            let value_end = member(self, key, escaped, skip_space(bytes, at + 1))?;
+            let value_end = members.value(self, key, skip_space(bytes, at + 1))?;
             at = skip_space(bytes, value_end);
             match bytes.get(at)? {
                 b',' => at = skip_space(bytes, at + 1),
@@ -259,6 +349,7 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+        None
     }
 
     /// The offset after the value that starts at `at`.
@@ -266,9 +357,7 @@ impl<'a> Scanner<'a> {
         let bytes = self.bytes;
         match bytes.get(at)? {
             b'"' => Some(self.string_end(at + 1)?.0 + 1),
-            b'{' => self.members(at, depth + 1, |scanner, _, _, from| {
-                scanner.value_end(from, depth + 1)
-            }),
+            b'{' => self.members(at, depth + 1, Skipped { depth: depth + 1 }),
             b'[' => self.array_end(at, depth + 1),
             b't' => literal(bytes, at, b"true"),
             b'f' => literal(bytes, at, b"false"),
@@ -319,6 +408,83 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+    }
+}
+
+/// What a walk over an object's members does with them.
+trait Members<'a> {
+    /// What a key tells the reader of its value.
+    type Key;
+    /// Reads the `n`th key, whose opening quote is at `at`: what it tells, and the offset
+    /// of its closing quote.
+    fn key(&mut self, scanner: &Scanner<'a>, n: usize, at: usize) -> Option<(Self::Key, usize)>;
+    /// Reads the value of `key`, which starts at `at`: the offset after it.
+    fn value(&mut self, scanner: &Scanner<'a>, key: Self::Key, at: usize) -> Option<usize>;
+}
+
+/// The members of an object nothing is wanted of, `depth` objects or arrays down.
+struct Skipped {
+    depth: usize,
+}
+
+impl<'a> Members<'a> for Skipped {
+    type Key = ();
+
+    fn key(&mut self, scanner: &Scanner<'a>, _: usize, at: usize) -> Option<((), usize)> {
+        Some(((), scanner.string_end(at + 1)?.0))
+    }
+
+    fn value(&mut self, scanner: &Scanner<'a>, _: (), at: usize) -> Option<usize> {
+        scanner.value_end(at, self.depth)
+    }
+}
+
+/// The members of an object some keys of which are wanted, and, for the key `nested`
+/// names, some of the object it holds.
+struct Reading<'w, 'f, 'a> {
+    wanted: Wanted<'w, 'f, 'a>,
+    nested: Option<(usize, Wanted<'w, 'f, 'a>)>,
+    depth: usize,
+}
+
+impl<'a> Members<'a> for Reading<'_, '_, 'a> {
+    /// Which wanted key it is.
+    type Key = Option<usize>;
+
+    #[inline(always)]
+    fn key(
+        &mut self,
+        scanner: &Scanner<'a>,
+        n: usize,
+        at: usize,
+    ) -> Option<(Option<usize>, usize)> {
+        self.wanted.key(scanner, n, at)
+    }
+
+    #[inline(always)]
+    fn value(&mut self, scanner: &Scanner<'a>, key: Option<usize>, from: usize) -> Option<usize> {
+        let Some(index) = key else {
+            return scanner.value_end(from, self.depth);
+        };
+        let (to, plain_string) = match (scanner.bytes.get(from), self.nested.as_mut()) {
+            (Some(b'{'), Some((inner, keys))) if *inner == index => {
+                let keys = keys.reborrow();
+                (scanner.object(from, self.depth + 1, keys, None)?, false)
+            }
+            (Some(b'"'), _) => {
+                let (end, escaped) = scanner.string_end(from + 1)?;
+                (end + 1, !escaped)
+            }
+            _ => (scanner.value_end(from, self.depth)?, false),
+        };
+        let raw = Raw {
+            text: &scanner.text[from..to],
+            plain_string,
+        };
+        self.wanted.found[index]
+            .replace(raw)
+            .is_none()
+            .then_some(to)
     }
 }
 
@@ -562,10 +728,19 @@ mod tests {
 
     /// The scan answers only for objects serde_json accepts, and then finds the values it
     /// finds; a wanted string is decoded as serde_json decodes it, or left to it. The same
-    /// object nested under `record` is read the same by the nested scan.
+    /// object nested under `record` is read the same by the nested scan, whose key order
+    /// was learned from objects with the wanted keys in other places.
     fn agrees(object: &str) {
         let nested = format!("{{\"a\":1,\"record\":{object}}}");
-        let whole = nested_fields_at(&nested, 0, ["record"], (0, ["message", "pid"]));
+        let mut order = KeyOrder::default();
+        for before in [
+            r#"{"a":1,"record":{"message":"m","pid":7,"user":"u"}}"#,
+            r#"{"a":1,"record":{"pid":7,"message":"m","message2":1}}"#,
+        ] {
+            nested_fields_at(before, 0, ["record"], (0, ["message", "pid"]), &mut order);
+        }
+        let inner = (0, ["message", "pid"]);
+        let whole = nested_fields_at(&nested, 0, ["record"], inner, &mut order);
         let Some([message, pid]) = fields(object, ["message", "pid"]) else {
             // Nested, an object followed by more text (`{"m":1}}…`) ends the outer object
             // early, and the cutter rightly leaves the rest: only a scan that took the whole
@@ -632,14 +807,27 @@ mod tests {
 
     #[test]
     fn an_object_is_cut_where_it_ends_and_its_nested_fields_read() {
+        let order = &mut KeyOrder::default();
         let text = r#"x {"logger":"postgres","record":{"message":"m","pid":"7"},"ts":1} {"b":2}"#;
-        let (outer, inner, end) =
-            nested_fields_at(text, 2, ["logger", "record"], (1, ["message", "pid"])).unwrap();
+        let (outer, inner, end) = nested_fields_at(
+            text,
+            2,
+            ["logger", "record"],
+            (1, ["message", "pid"]),
+            order,
+        )
+        .unwrap();
         assert_eq!(&text[end..], r#" {"b":2}"#);
         assert_eq!(raw_texts(outer)[0], Some(r#""postgres""#));
         assert_eq!(raw_texts(inner), [Some(r#""m""#), Some(r#""7""#)]);
-        let (_, inner, _) =
-            nested_fields_at(r#"{"record":"text"}"#, 0, ["record"], (0, ["message"])).unwrap();
+        let (_, inner, _) = nested_fields_at(
+            r#"{"record":"text"}"#,
+            0,
+            ["record"],
+            (0, ["message"]),
+            order,
+        )
+        .unwrap();
         assert_eq!(inner, [None]);
         // Long strings go on with memchr past their first words; a control character
         // found there is refused as a short string's is.
@@ -654,6 +842,30 @@ mod tests {
             fields(&format!("{{\"message\":\"{long}\u{1}\"}}"), ["message"]),
             None
         );
+    }
+
+    #[test]
+    fn keys_in_the_places_of_the_objects_before_are_still_read_from_the_text() {
+        let order = &mut KeyOrder::default();
+        let keys = ["message", "pid"];
+        let long = "k".repeat(40);
+        let objects = [
+            r#"{"message":"a","pid":1,"user":"u"}"#.to_string(),
+            r#"{"messages":"c","pid":3,"message":"d"}"#.into(),
+            r#"{"pid":2,"message":"b"}"#.into(),
+            r#"{"user":"e","mess\u0061ge":"f"}"#.into(),
+            format!(r#"{{"{long}":1,"message":"g"}}"#),
+            format!(r#"{{"{long}":1,"message":"h","pid":4}}"#),
+            r#"{"message":"i","message":"j"}"#.into(),
+        ];
+        for object in &objects {
+            let known = fields_at(object, 0, keys, order).map(|(found, _)| raw_texts(found));
+            let fresh = fields(object, keys).map(raw_texts);
+            assert_eq!(known, fresh, "{object}");
+        }
+        let (found, _) = fields_at(&objects[5], 0, keys, order).unwrap();
+        assert_eq!(raw_texts(found), [Some(r#""h""#), Some("4")]);
+        assert_eq!(fields_at(&objects[3], 0, keys, order), None);
     }
 
     proptest::proptest! {
