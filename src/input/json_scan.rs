@@ -9,6 +9,7 @@
 //! deeper than [`MAX_DEPTH`] — the caller hands to serde_json, so both accept and reject the
 //! same objects, and serde_json's message explains a rejection.
 
+use super::bytes::same_bytes;
 use std::borrow::Cow;
 
 /// Deeper objects are left to serde_json (whose own limit is 128).
@@ -238,23 +239,6 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
 /// A key's bit in [`Wanted::lengths`] (keys of 63 bytes or more share the last).
 fn length_bit(key: &[u8]) -> u64 {
     1 << key.len().min(63)
-}
-
-/// `a == b` compared in place, a word at a time: a call to memcmp costs more than these
-/// few bytes.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let word = |bytes: &[u8]| u64::from_ne_bytes(bytes.try_into().unwrap_or_default());
-    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
-    let words_equal = a_words
-        .by_ref()
-        .zip(b_words.by_ref())
-        .all(|(x, y)| word(x) == word(y));
-    let (a_tail, b_tail) = (a_words.remainder(), b_words.remainder());
-    words_equal && a_tail.iter().zip(b_tail).all(|(x, y)| x == y)
 }
 
 impl<'a> Raw<'a> {

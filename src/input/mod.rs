@@ -2,6 +2,7 @@
 //! into a workload profile. The only part of the pipeline that reads files.
 
 pub mod azure;
+pub mod bytes;
 pub mod carried;
 pub mod cloudlog;
 pub mod cnpg;

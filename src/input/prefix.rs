@@ -2,6 +2,7 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
+use super::bytes::starts_with;
 pub use super::prefix_guess::guess;
 use crate::model::time::{Millis, minute_of, parse_timestamp, within_minute};
 
@@ -411,11 +412,6 @@ fn find(text: &[u8], literal: &[u8]) -> Option<usize> {
         from = at + 1;
     }
     None
-}
-
-/// `text.starts_with(prefix)` without a call to memcmp, for the few bytes of a literal.
-fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
-    text.len() >= prefix.len() && text.iter().zip(prefix).all(|(a, b)| a == b)
 }
 
 /// Gives each escape the literal that follows it (a free-form value runs up to it) and
