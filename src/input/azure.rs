@@ -9,7 +9,7 @@
 
 use super::carried::Carried;
 use super::json_scan::{KeyOrder, Raw, fields, nested_fields_at, text, text_or_digits};
-use super::stderr::Envelope;
+use super::stderr::{Envelope, EnvelopeTime};
 use std::borrow::Cow;
 
 /// Whether `head` (a line, or a file's first bytes) is such an export: a record of any
@@ -99,7 +99,7 @@ fn record<'a>(
     });
     let envelope = Envelope {
         timestamp: time,
-        at: time.and_then(|t| crate::model::time::parse_timestamp(t.as_bytes())),
+        at: EnvelopeTime::OfTimestamp,
         process,
     };
     let prefix = prefix.unwrap_or_default();

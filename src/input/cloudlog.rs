@@ -11,7 +11,7 @@ use super::carried::{Carried, Messages};
 use super::json_objects::{Piece, Text, pieces, text_of};
 use super::json_scan::{self, KeyOrder, fields_at};
 use super::record::RecordSink;
-use super::stderr::Envelope;
+use super::stderr::{Envelope, EnvelopeTime};
 use super::syslog::sequence;
 use crate::model::diagnostics::Kind;
 use serde::Deserialize;
@@ -208,14 +208,12 @@ fn cloud_sql<'a>(
     line: u64,
 ) -> Read<'a> {
     let text = payload.ok_or("a Cloud Logging entry without textPayload")?;
-    let timestamp = borrowed(&timestamp);
-    let at = timestamp.and_then(|t| crate::model::time::parse_timestamp(t.as_bytes()));
     Ok(Found::Lines([
         Some(Carried {
             line,
             envelope: Envelope {
-                timestamp,
-                at,
+                timestamp: borrowed(&timestamp),
+                at: EnvelopeTime::OfTimestamp,
                 process: None,
             },
             chunk: None,
@@ -251,7 +249,7 @@ fn journal<'a>([message, pid, time, program]: [Option<Cow<'a, str>>; 4], line: u
             line,
             envelope: Envelope {
                 timestamp: None,
-                at,
+                at: at.into(),
                 process,
             },
             chunk,

@@ -6,7 +6,7 @@ use super::ingest::lines;
 use super::prefix::{LastTimestamp, LinePrefix, Matched, PrefixFields};
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
-use crate::model::time::Millis;
+use crate::model::time::{LastMinute, Millis};
 use std::borrow::Cow;
 
 /// Severities that only ever continue the entry before them.
@@ -42,8 +42,25 @@ enum Part {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Envelope<'a> {
     pub timestamp: Option<&'a str>,
-    pub at: Option<Millis>,
+    pub at: EnvelopeTime,
     pub process: Option<&'a str>,
+}
+
+/// When a carried message was written, as its envelope says.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeTime {
+    #[default]
+    Unknown,
+    At(Millis),
+    /// The envelope's `timestamp` (`YYYY-MM-DD[T ]HH:MM:SS…`), read only when the message's
+    /// own prefix has no timestamp: an export's prefix often has one (Azure's `%t`).
+    OfTimestamp,
+}
+
+impl From<Option<Millis>> for EnvelopeTime {
+    fn from(at: Option<Millis>) -> Self {
+        at.map_or(EnvelopeTime::Unknown, EnvelopeTime::At)
+    }
 }
 
 pub fn parse_block(block: &str, first_line: u64, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
@@ -71,6 +88,8 @@ pub struct Reader<'a> {
     current: Option<LogRecord<'a>>,
     part: Part,
     last: LastTimestamp,
+    /// The minute of the last envelope timestamp read.
+    envelope_minute: LastMinute,
 }
 
 impl<'a> Reader<'a> {
@@ -135,10 +154,13 @@ impl<'a> Reader<'a> {
         self.current = Some(LogRecord {
             line: number,
             timestamp: timestamp.or(envelope.timestamp),
-            at: if timestamp.is_some() {
-                fields.at
-            } else {
-                envelope.at
+            at: match (timestamp, envelope.at) {
+                (Some(_), _) => fields.at,
+                (None, EnvelopeTime::At(at)) => Some(at),
+                (None, EnvelopeTime::OfTimestamp) => envelope
+                    .timestamp
+                    .and_then(|t| self.envelope_minute.parse(t.as_bytes())),
+                (None, EnvelopeTime::Unknown) => None,
             },
             session,
             user: fields.user.map(text),

@@ -125,7 +125,7 @@ fn parse(line: &str, year: Option<(i64, i64)>) -> Option<Parsed<'_>> {
     Some(Parsed {
         envelope: Envelope {
             timestamp,
-            at,
+            at: at.into(),
             process: Some(pid),
         },
         program,
@@ -239,13 +239,13 @@ mod tests {
         assert_eq!(parsed.text, "#011FROM t");
         assert_eq!(
             parsed.envelope.at,
-            crate::model::time::parse_timestamp(b"2026-11-05 22:41:56")
+            crate::model::time::parse_timestamp(b"2026-11-05 22:41:56").into()
         );
         // December's records read in January belong to the year before.
         let parsed = parse("Dec 31 23:59:59 h postgres[1]: [1-1] x", Some((2027, 1))).unwrap();
         assert_eq!(
             parsed.envelope.at,
-            crate::model::time::parse_timestamp(b"2026-12-31 23:59:59")
+            crate::model::time::parse_timestamp(b"2026-12-31 23:59:59").into()
         );
         let line = "2019-03-14T00:23:00+00:00 app[postgres.4821]: [GREEN] [20-1]  sql_error_code = 00000 LOG:  x";
         let parsed = parse(line, None).unwrap();

@@ -10,6 +10,29 @@ pub fn parse_timestamp(text: &[u8]) -> Option<Millis> {
     Some(minute_of(text)? + within_minute(text)?)
 }
 
+/// [`parse_timestamp`] of the timestamps of a log's lines in turn, which nearly always
+/// share their minute with the one before: only their seconds are read then.
+#[derive(Debug, Default)]
+pub struct LastMinute {
+    head: [u8; 16],
+    minute: Option<Millis>,
+}
+
+impl LastMinute {
+    pub fn parse(&mut self, text: &[u8]) -> Option<Millis> {
+        let head = text.first_chunk::<16>()?;
+        let minute = match self.minute {
+            Some(minute) if *head == self.head => minute,
+            _ => {
+                let minute = minute_of(text)?;
+                (self.head, self.minute) = (*head, Some(minute));
+                minute
+            }
+        };
+        Some(minute + within_minute(text)?)
+    }
+}
+
 /// The start of the minute of a timestamp (its first 16 characters, `YYYY-MM-DD HH:MM`,
 /// checked as `parse_timestamp` checks them).
 pub fn minute_of(text: &[u8]) -> Option<Millis> {
@@ -130,6 +153,31 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Timestamps read in turn by [`LastMinute`] read as each alone.
+        #[test]
+        fn the_last_minute_reads_each_timestamp_as_alone(
+            texts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "2026-11-26T00:41:28.984000Z", "2026-11-26T00:41:59.5Z",
+                    "2026-11-26 00:41:07 UTC", "2026-11-26T00:42:28Z", "2026-11-26T00:41",
+                    "2026-11-26T00:41:6", "2026-13-26T00:41:28Z", "2026-11-26T00:41:61Z",
+                    "2026-11-26 00:41:xx", "2025-11-26T00:41:28.1Z", "",
+                ]),
+                0..12,
+            )
+        ) {
+            let mut last = LastMinute::default();
+            for text in texts {
+                proptest::prop_assert_eq!(
+                    last.parse(text.as_bytes()),
+                    parse_timestamp(text.as_bytes()),
+                    "{}", text
+                );
+            }
+        }
+    }
 
     #[test]
     fn round_trips_through_text() {
