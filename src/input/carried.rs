@@ -11,6 +11,7 @@ use super::record::RecordSink;
 use super::stderr::{Envelope, Reader};
 use crate::model::diagnostics::Kind;
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 /// One record taken out of its envelope.
 pub struct Carried<'a> {
@@ -33,8 +34,9 @@ struct Message<'a> {
 pub struct Messages<'a> {
     messages: Vec<Message<'a>>,
     /// Messages that may still get records: process, sequence number, index. Records of
-    /// other processes come in between, rarely many.
-    open: Vec<(Option<&'a str>, u64, usize)>,
+    /// other processes come in between, rarely many. A ring: when it is full, each new
+    /// message pushes the oldest out, and nearly every syslog record opens a message.
+    open: VecDeque<(Option<&'a str>, u64, usize)>,
 }
 
 /// How many messages of other processes may come between two records of one message.
@@ -46,7 +48,7 @@ impl<'a> Messages<'a> {
     pub fn for_block(bytes: usize) -> Self {
         Messages {
             messages: Vec::with_capacity(bytes / 128),
-            open: Vec::new(),
+            open: VecDeque::with_capacity(OPEN_MESSAGES),
         }
     }
 
@@ -92,9 +94,10 @@ impl<'a> Messages<'a> {
             chunk => {
                 if let Some((sequence, _)) = chunk {
                     if self.open.len() == OPEN_MESSAGES {
-                        self.open.remove(0);
+                        self.open.pop_front();
                     }
-                    self.open.push((process, sequence, self.messages.len()));
+                    self.open
+                        .push_back((process, sequence, self.messages.len()));
                 }
                 self.messages.push(Message {
                     line: record.line,
@@ -109,6 +112,17 @@ impl<'a> Messages<'a> {
     pub fn read(&self, prefix: &LinePrefix, sink: &mut RecordSink<'_>) {
         let mut reader = Reader::default();
         for message in &self.messages {
+            // Text borrowed from the block is one of its lines, or a JSON string without
+            // escapes, which cannot hold a newline: only text put together (records joined,
+            // escapes decoded) is cut into lines.
+            if let Cow::Borrowed(line) = message.text {
+                debug_assert!(
+                    !line.contains('\n'),
+                    "a borrowed message of lines: {line:?}"
+                );
+                reader.line(line, message.line, prefix, &message.envelope, sink);
+                continue;
+            }
             let mut lines = super::ingest::lines(&message.text);
             let first = lines.next().unwrap_or_default();
             reader.line(first, message.line, prefix, &message.envelope, sink);
