@@ -87,8 +87,9 @@ pub struct KeyOrder {
     inner: Vec<Known>,
 }
 
-/// A key seen at a place: its text with its quotes (up to 32 bytes, or none), as two
-/// 16-byte halves with the masks of their bytes, and which wanted key it is.
+/// A key seen at a place: its text with its quotes and the colon after it (up to 32
+/// bytes, or none), as two 16-byte halves with the masks of their bytes, and which wanted
+/// key it is.
 #[derive(Clone, Copy)]
 struct Known {
     quoted: [u128; 2],
@@ -98,7 +99,8 @@ struct Known {
 }
 
 impl Known {
-    /// `quoted` (a key with its quotes, without escapes) is wanted key `wanted`.
+    /// `quoted` (a key with its quotes, without escapes, and its colon) is wanted key
+    /// `wanted`.
     fn new(quoted: &[u8], wanted: Option<usize>) -> Known {
         let mut bytes = [0u8; 32];
         let len = if quoted.len() <= bytes.len() {
@@ -187,9 +189,9 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
         }
     }
 
-    /// Reads the `n`th key of an object, whose opening quote is at `at`: which wanted key
-    /// it is, and the offset of its closing quote. `None` for an escaped key, which might
-    /// spell a wanted one: serde_json's to read.
+    /// Reads the `n`th key of an object, whose opening quote is at `at`, and the colon
+    /// after it: which wanted key it is, and the offset after the colon. `None` for an
+    /// escaped key, which might spell a wanted one: serde_json's to read.
     #[inline(always)]
     fn key(
         &mut self,
@@ -200,19 +202,24 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
         if let Some(known) = self.order.get(n)
             && known.is_at(scanner.bytes, at)
         {
-            return Some((known.wanted, at + known.len - 1));
+            return Some((known.wanted, at + known.len));
         }
         let (end, escaped) = scanner.string_end(at + 1)?;
         if escaped {
             return None;
         }
         let wanted = self.index(&scanner.bytes[at + 1..end]);
-        let known = Known::new(&scanner.bytes[at..=end], wanted);
+        let after_colon = colon_after(scanner.bytes, end)?;
+        // Known with its colon when nothing comes between them, as in every export's JSON.
+        let known = match after_colon == end + 2 {
+            true => Known::new(&scanner.bytes[at..after_colon], wanted),
+            false => Known::new(&[], wanted),
+        };
         match self.order.get_mut(n) {
             Some(place) => *place = known,
             None => self.order.push(known),
         }
-        Some((wanted, end))
+        Some((wanted, after_colon))
     }
 
     /// Which wanted key `key` is.
@@ -320,12 +327,8 @@ impl<'a> Scanner<'a> {
             if bytes.get(at) != Some(&b'"') {
                 return None;
             }
-            let (key, key_end) = members.key(self, n, at)?;
-            at = skip_space(bytes, key_end + 1);
-            if bytes.get(at) != Some(&b':') {
-                return None;
-            }
-            let value_end = members.value(self, key, skip_space(bytes, at + 1))?;
+            let (key, after_colon) = members.key(self, n, at)?;
+            let value_end = members.value(self, key, skip_space(bytes, after_colon))?;
             at = skip_space(bytes, value_end);
             match bytes.get(at)? {
                 b',' => at = skip_space(bytes, at + 1),
@@ -399,8 +402,8 @@ impl<'a> Scanner<'a> {
 trait Members<'a> {
     /// What a key tells the reader of its value.
     type Key;
-    /// Reads the `n`th key, whose opening quote is at `at`: what it tells, and the offset
-    /// of its closing quote.
+    /// Reads the `n`th key, whose opening quote is at `at`, and the colon after it: what it
+    /// tells, and the offset after the colon.
     fn key(&mut self, scanner: &Scanner<'a>, n: usize, at: usize) -> Option<(Self::Key, usize)>;
     /// Reads the value of `key`, which starts at `at`: the offset after it.
     fn value(&mut self, scanner: &Scanner<'a>, key: Self::Key, at: usize) -> Option<usize>;
@@ -415,7 +418,10 @@ impl<'a> Members<'a> for Skipped {
     type Key = ();
 
     fn key(&mut self, scanner: &Scanner<'a>, _: usize, at: usize) -> Option<((), usize)> {
-        Some(((), scanner.string_end(at + 1)?.0))
+        Some((
+            (),
+            colon_after(scanner.bytes, scanner.string_end(at + 1)?.0)?,
+        ))
     }
 
     fn value(&mut self, scanner: &Scanner<'a>, _: (), at: usize) -> Option<usize> {
@@ -604,6 +610,13 @@ fn number_end(bytes: &[u8], at: usize) -> Option<usize> {
         at = end;
     }
     Some(at)
+}
+
+/// The offset after the colon that follows a key whose closing quote is at `key_end`.
+#[inline(always)]
+fn colon_after(bytes: &[u8], key_end: usize) -> Option<usize> {
+    let at = skip_space(bytes, key_end + 1);
+    (bytes.get(at) == Some(&b':')).then_some(at + 1)
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
