@@ -193,7 +193,7 @@ fn apply(fields: Fields<'_>, line: u64, sink: &mut RecordSink<'_>) {
     let entry = LogRecord {
         line,
         timestamp,
-        at: LogRecord::parse_timestamp(timestamp),
+        at: sink.time_of(timestamp),
         session: present(&session_id).or(process_id.as_deref()),
         user: present(&user_name),
         database: present(&database_name),

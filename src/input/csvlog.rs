@@ -67,7 +67,7 @@ fn apply_row(row: &csv::StringRecord, line: u64, sink: &mut RecordSink<'_>) {
     let record = LogRecord {
         line,
         timestamp: field(LOG_TIME),
-        at: LogRecord::parse_timestamp(field(LOG_TIME)),
+        at: sink.time_of(field(LOG_TIME)),
         session: field(SESSION_ID).or(field(PROCESS_ID)),
         user: field(USER_NAME),
         database: field(DATABASE_NAME),

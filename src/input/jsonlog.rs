@@ -65,7 +65,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
         let record = LogRecord {
             line: line_number,
             timestamp: entry.timestamp.as_deref(),
-            at: LogRecord::parse_timestamp(entry.timestamp.as_deref()),
+            at: sink.time_of(entry.timestamp.as_deref()),
             session: entry.session_id.as_deref().or(pid),
             user: entry.user.as_deref(),
             database: entry.dbname.as_deref(),

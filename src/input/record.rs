@@ -9,7 +9,7 @@ use super::events::{self, Event};
 use super::plans;
 use crate::model::diagnostics::{Example, Kind};
 use crate::model::events::TimedEvent;
-use crate::model::time::{Millis, parse_timestamp, zone_label};
+use crate::model::time::{LastMinute, Millis, zone_label};
 use crate::model::workload::{Call, Origin, Profile};
 use crate::sql::fingerprint::Fingerprinter;
 use crate::sql::is_own_statement;
@@ -37,18 +37,13 @@ pub struct LogRecord<'a> {
     pub query: Option<Cow<'a, str>>,
 }
 
-impl LogRecord<'_> {
-    /// The time of a timestamp field, for the formats that do not parse it to read a line.
-    pub fn parse_timestamp(timestamp: Option<&str>) -> Option<Millis> {
-        timestamp.and_then(|t| parse_timestamp(t.as_bytes()))
-    }
-}
-
 /// Where records are accounted: one per block of log, with the state reused across lines.
 pub struct RecordSink<'f> {
     pub profile: Profile,
     pub file: &'f str,
     fingerprinter: Fingerprinter,
+    /// The minute of the last timestamp field read.
+    last_minute: LastMinute,
 }
 
 /// What a `LOG` message says about statements.
@@ -77,7 +72,14 @@ impl<'f> RecordSink<'f> {
             profile: Profile::default(),
             file,
             fingerprinter: Fingerprinter::new(),
+            last_minute: LastMinute::default(),
         }
+    }
+
+    /// The time of a timestamp field, for the formats that do not parse it to read a line
+    /// (csvlog, jsonlog, CloudNativePG): a line's minute is nearly always the last one's.
+    pub fn time_of(&mut self, timestamp: Option<&str>) -> Option<Millis> {
+        self.last_minute.parse(timestamp?.as_bytes())
     }
 
     pub fn skip(&mut self, line: u64, kind: Kind, reason: impl FnOnce() -> String) {
