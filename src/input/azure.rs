@@ -123,7 +123,8 @@ fn stderr_line(prefix: &str, severity: &str, message: &str) -> String {
     line.push_str(prefix);
     line.push_str(severity);
     line.push_str(":  ");
-    let mut lines = message.split('\n');
+    // Cut with memchr: `str::split` looks at a byte at a time.
+    let mut lines = super::ingest::lines(message);
     line.push_str(lines.next().unwrap_or_default());
     for next in lines {
         line.push_str("\n\t");

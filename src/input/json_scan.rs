@@ -9,7 +9,7 @@
 //! deeper than [`MAX_DEPTH`] — the caller hands to serde_json, so both accept and reject the
 //! same objects, and serde_json's message explains a rejection.
 
-use super::bytes::same_bytes;
+use super::bytes::{same_bytes, starts_with};
 use std::borrow::Cow;
 
 /// Deeper objects are left to serde_json (whose own limit is 128).
@@ -89,13 +89,13 @@ pub struct KeyOrder {
 
 /// A key seen at a place: its text with its quotes and the colon after it (up to 32
 /// bytes, or none), as two 16-byte halves with the masks of their bytes, and which wanted
-/// key it is.
-#[derive(Clone, Copy)]
+/// key it is; and the last value of an unwanted key there, when it is long to skip.
 struct Known {
     quoted: [u128; 2],
     masks: [u128; 2],
     len: usize,
     wanted: Option<usize>,
+    skipped: Vec<u8>,
 }
 
 impl Known {
@@ -119,6 +119,7 @@ impl Known {
             masks: [mask(len), mask(len.saturating_sub(16))],
             len,
             wanted,
+            skipped: Vec::new(),
         }
     }
 
@@ -220,6 +221,37 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             None => self.order.push(known),
         }
         Some((wanted, after_colon))
+    }
+
+    /// The end of the unwanted value at `from`, the `n`th of an object `depth` down. A
+    /// value that is long to skip (an object, an array or a string of over 32 bytes) is
+    /// kept, and the same bytes at the same place in the next object are that value again:
+    /// JSON's objects, arrays and strings end where their bytes say, and each export
+    /// repeats some whole (Cloud Logging's `resource`, Azure's `resourceId`).
+    #[inline(always)]
+    fn skip(
+        &mut self,
+        scanner: &Scanner<'_>,
+        n: usize,
+        from: usize,
+        depth: usize,
+    ) -> Option<usize> {
+        let bytes = scanner.bytes;
+        let Some(known) = self.order.get_mut(n) else {
+            return scanner.value_end(from, depth);
+        };
+        if !known.skipped.is_empty() && starts_with(bytes.get(from..)?, &known.skipped) {
+            return Some(from + known.skipped.len());
+        }
+        let end = scanner.value_end(from, depth)?;
+        if end - from > 32 || !known.skipped.is_empty() {
+            known.skipped.clear();
+            // Not a number: `12` is the start of `123`.
+            if end - from > 32 && matches!(bytes[from], b'{' | b'[' | b'"') {
+                known.skipped.extend_from_slice(&bytes[from..end]);
+            }
+        }
+        Some(end)
     }
 
     /// Which wanted key `key` is.
@@ -438,8 +470,8 @@ struct Reading<'w, 'f, 'a> {
 }
 
 impl<'a> Members<'a> for Reading<'_, '_, 'a> {
-    /// Which wanted key it is.
-    type Key = Option<usize>;
+    /// Which wanted key it is, and its place in the object.
+    type Key = (Option<usize>, usize);
 
     #[inline(always)]
     fn key(
@@ -447,14 +479,20 @@ impl<'a> Members<'a> for Reading<'_, '_, 'a> {
         scanner: &Scanner<'a>,
         n: usize,
         at: usize,
-    ) -> Option<(Option<usize>, usize)> {
-        self.wanted.key(scanner, n, at)
+    ) -> Option<((Option<usize>, usize), usize)> {
+        let (wanted, after_colon) = self.wanted.key(scanner, n, at)?;
+        Some(((wanted, n), after_colon))
     }
 
     #[inline(always)]
-    fn value(&mut self, scanner: &Scanner<'a>, key: Option<usize>, from: usize) -> Option<usize> {
+    fn value(
+        &mut self,
+        scanner: &Scanner<'a>,
+        (key, n): (Option<usize>, usize),
+        from: usize,
+    ) -> Option<usize> {
         let Some(index) = key else {
-            return scanner.value_end(from, self.depth);
+            return self.wanted.skip(scanner, n, from, self.depth);
         };
         let (to, plain_string) = match (scanner.bytes.get(from), self.nested.as_mut()) {
             (Some(b'{'), Some((inner, keys))) if *inner == index => {
@@ -733,6 +771,8 @@ mod tests {
         for before in [
             r#"{"a":1,"record":{"message":"m","pid":7,"user":"u"}}"#,
             r#"{"a":1,"record":{"pid":7,"message":"m","message2":1}}"#,
+            r#"{"a":1,"record":{"x":{"y":[1,"}"]},"message":"m","z":[{},[]]}}"#,
+            r#"{"a":1,"record":{"x":"a run of plain text, over thirty-two bytes long","y":[]}}"#,
         ] {
             nested_fields_at(before, 0, ["record"], (0, ["message", "pid"]), &mut order);
         }
@@ -854,6 +894,15 @@ mod tests {
             format!(r#"{{"{long}":1,"message":"g"}}"#),
             format!(r#"{{"{long}":1,"message":"h","pid":4}}"#),
             r#"{"message":"i","message":"j"}"#.into(),
+            r#"{"r":{"s":[1,2]},"t":"a string of more than thirty-two bytes","pid":5}"#.into(),
+            r#"{"r":{"s":[1,2]},"t":"a string of more than thirty-two bytes","pid":6}"#.into(),
+            r#"{"r":{"s":[1,2]}"#.into(),
+            r#"{"r":{"s":[1,2]},"t":"a string of more than thirty-two bytes\u0001","pid":7}"#
+                .into(),
+            r#"{"r":{"s":[1,2,3]},"t":"a string of more than thirty-two bytes","pid":8}"#.into(),
+            r#"{"r":{"s":[1,2]}"t":"a string of more than thirty-two bytes","pid":9}"#.into(),
+            r#"{"n":123456789012345678901234567890123,"pid":10}"#.into(),
+            r#"{"n":1234567890123456789012345678901234,"pid":11}"#.into(),
         ];
         for object in &objects {
             let known = fields_at(object, 0, keys, order).map(|(found, _)| raw_texts(found));
@@ -862,6 +911,10 @@ mod tests {
         }
         let (found, _) = fields_at(&objects[5], 0, keys, order).unwrap();
         assert_eq!(raw_texts(found), [Some(r#""h""#), Some("4")]);
+        for (object, pid) in [(&objects[8], Some("6")), (&objects[11], Some("8"))] {
+            let (found, _) = fields_at(object, 0, keys, order).unwrap();
+            assert_eq!(raw_texts(found)[1], pid);
+        }
         assert_eq!(fields_at(&objects[3], 0, keys, order), None);
     }
 
