@@ -79,7 +79,8 @@ pub fn collect<'a>(
 ) {
     let mut order = KeyOrder::default();
     let scan = |text, start, line| scan(export, text, start, line, &mut order);
-    for (line, piece) in pieces(block, first_line, scan) {
+    let mut lines_with_text = 0;
+    for (line, piece) in pieces(block, first_line, &mut lines_with_text, scan) {
         let found = match piece {
             Piece::Read(found) => found,
             Piece::Object(object) => read(export, object, line),
@@ -90,6 +91,7 @@ pub fn collect<'a>(
         };
         deliver(export, found, line, messages, sink);
     }
+    sink.profile.summary.lines_read += lines_with_text;
 }
 
 /// Reads the object that opens at `start` of `text` in the pass that finds its end;
@@ -168,7 +170,8 @@ fn deliver<'a>(
         Ok(Found::Records(records, starts_on)) => {
             let mut order = KeyOrder::default();
             let scan = |text, start, line| scan(export, text, start, line, &mut order);
-            for (line, piece) in pieces(records, starts_on, scan) {
+            // The lines of the records were counted with the object that holds them.
+            for (line, piece) in pieces(records, starts_on, &mut 0, scan) {
                 let found = match piece {
                     Piece::Read(found) => found,
                     Piece::Object(object) => read(export, object, line),

@@ -79,7 +79,8 @@ const COLUMNS: [&str; 11] = [
 pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
     let mut order = KeyOrder::default();
     let scan = |text, start, _| scan(text, start, &mut order);
-    for (line, piece) in pieces(block, first_line, scan) {
+    let mut lines_with_text = 0;
+    for (line, piece) in pieces(block, first_line, &mut lines_with_text, scan) {
         let fields = match piece {
             Piece::Read(fields) => fields,
             Piece::Object(object) => match deserialize(object) {
@@ -99,6 +100,7 @@ pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
         };
         apply(fields, line, sink);
     }
+    sink.profile.summary.lines_read += lines_with_text;
 }
 
 /// Reads the line that opens at `start` in the pass that finds its end; `None` for what

@@ -103,9 +103,6 @@ impl Hosted {
     }
 
     pub fn parse_block(&self, block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
-        sink.profile.summary.lines_read += super::ingest::lines(block)
-            .filter(|line| !line.trim_ascii().is_empty())
-            .count() as u64;
         let prefix = match self {
             Hosted::Cnpg => return cnpg::parse_block(block, first_line, sink),
             Hosted::Syslog(prefix) | Hosted::Export(_, prefix) => prefix,

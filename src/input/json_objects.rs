@@ -33,20 +33,28 @@ pub fn starts_object(line: &[u8]) -> bool {
 /// The pieces of `text`, with the line each starts on (`first_line` is the first's). Each
 /// object is offered to `read` first — the text it may span, where it opens and its line —
 /// which reads it in the pass that finds its end, and gives what it read and that end;
-/// an object `read` leaves (`None`) is cut by its braces and given whole.
+/// an object `read` leaves (`None`) is cut by its braces and given whole. The lines that
+/// hold more than whitespace are counted into `lines_with_text` on the way, where a count
+/// of its own took another pass over every byte.
 pub fn pieces<'a, T>(
     text: &'a str,
     first_line: u64,
+    lines_with_text: &mut u64,
     mut read: impl FnMut(&'a str, usize, u64) -> Option<(T, usize)>,
 ) -> impl Iterator<Item = (u64, Piece<'a, T>)> {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = first_line;
+    let mut lines = LinesWithText {
+        count: lines_with_text,
+        last: None,
+    };
     std::iter::from_fn(move || {
         while let Some(&b) = bytes.get(at) {
             match b {
                 b'\n' => line += 1,
-                b' ' | b'\t' | b'\r' | b',' | b'[' | b']' => {}
+                b' ' | b'\t' | b'\r' => {}
+                b',' | b'[' | b']' => lines.note(line),
                 _ => break,
             }
             at += 1;
@@ -72,13 +80,34 @@ pub fn pieces<'a, T>(
             },
         };
         let starts_on = line;
+        lines.note(line);
         // Only an object past its first line holds newlines.
         if end > line_end {
-            line += memchr::memchr_iter(b'\n', &bytes[start..end]).count() as u64;
+            for later in super::ingest::lines(&text[line_end + 1..end]) {
+                line += 1;
+                if !later.trim_ascii().is_empty() {
+                    lines.note(line);
+                }
+            }
         }
         at = end;
         Some((starts_on, piece))
     })
+}
+
+/// Counts each line that holds text once.
+struct LinesWithText<'c> {
+    count: &'c mut u64,
+    last: Option<u64>,
+}
+
+impl LinesWithText<'_> {
+    fn note(&mut self, line: u64) {
+        if self.last != Some(line) {
+            self.last = Some(line);
+            *self.count += 1;
+        }
+    }
 }
 
 /// The end of the object that opens at `start`: its closing brace, strings skipped.
@@ -124,13 +153,29 @@ mod tests {
             let (found, end) = super::super::json_scan::fields_at(text, start, ["a"], &mut order)?;
             Some((found[0]?.text.to_string(), end))
         };
-        pieces(text, 1, read)
+        pieces(text, 1, &mut 0, read)
             .map(|(line, piece)| match piece {
                 Piece::Read(a) => (line, format!("R {a}")),
                 Piece::Object(o) => (line, format!("O {o}")),
                 Piece::Stray(s) => (line, format!("S {s}")),
             })
             .collect()
+    }
+
+    #[test]
+    fn counts_each_line_that_holds_text_once() {
+        for text in [
+            "{\"a\":1}\n\n  \n{\"a\":2}, {\"b\":3}\r\n",
+            "[\n  {\n    \"a\": 1,\n\n    \"b\": [1,\n 2]\n  },\n  \t\n  {\"b\": 2}\n]\n\n",
+            "x y\n{\"cut\": {\n ,\n[\n]{\"a\":1}",
+            "",
+        ] {
+            let mut counted = 0;
+            let read = |_: &str, _, _| None::<((), usize)>;
+            pieces(text, 1, &mut counted, read).for_each(drop);
+            let expected = text.lines().filter(|l| !l.trim_ascii().is_empty()).count();
+            assert_eq!(counted, expected as u64, "{text:?}");
+        }
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub fn collect<'a>(
 ) {
     let year = this_year();
     for (index, line) in lines(block).enumerate() {
+        if !line.trim_ascii().is_empty() {
+            sink.profile.summary.lines_read += 1;
+        }
         if !line.is_empty() {
             push_line(line, first_line + index as u64, year, messages, sink);
         }
