@@ -212,9 +212,10 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
         let wanted = self.index(&scanner.bytes[at + 1..end]);
         let after_colon = colon_after(scanner.bytes, end)?;
         // Known with its colon when nothing comes between them, as in every export's JSON.
-        let known = match after_colon == end + 2 {
-            true => Known::new(&scanner.bytes[at..after_colon], wanted),
-            false => Known::new(&[], wanted),
+        let known = if after_colon == end + 2 {
+            Known::new(&scanner.bytes[at..after_colon], wanted)
+        } else {
+            Known::new(&[], wanted)
         };
         match self.order.get_mut(n) {
             Some(place) => *place = known,
