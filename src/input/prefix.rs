@@ -2,9 +2,9 @@
 //! or recognised among the common ones when the user does not say.
 
 use super::InputError;
-use super::bytes::starts_with;
+use super::bytes::{same_bytes, starts_with};
 pub use super::prefix_guess::guess;
-use crate::model::time::{Millis, minute_of, parse_timestamp, within_minute};
+use crate::model::time::{LastMinute, Millis, parse_timestamp};
 
 /// The fields a prefix can carry that planwise uses.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -354,13 +354,13 @@ pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// The last timestamp a prefix parser read, by its text: lines in a row mostly share
 /// their timestamp, so it is parsed once for all of them, and nearly always their minute,
-/// so only the seconds of the others are read.
+/// so only the seconds of the others are read ([`LastMinute`]).
 #[derive(Debug, Default)]
 pub struct LastTimestamp {
     text: [u8; 23],
     len: usize,
     at: Millis,
-    minute: Millis,
+    minutes: LastMinute,
 }
 
 impl LastTimestamp {
@@ -368,34 +368,15 @@ impl LastTimestamp {
     /// than comparing the timestamp with the last one.
     #[inline(always)]
     fn parse(&mut self, text: &[u8]) -> Option<Millis> {
-        let last = &self.text[..self.len];
-        if text.len() == self.len && same_timestamp(text, last) {
+        if same_bytes(text, &self.text[..self.len]) {
             return Some(self.at);
         }
-        let minute = match (chunk(text, 0), chunk(last, 0)) {
-            (Some(ours), Some(theirs)) if ours == theirs => self.minute,
-            _ => minute_of(text)?,
-        };
-        let at = minute + within_minute(text)?;
+        let at = self.minutes.parse(text)?;
         if let Some(slot) = self.text.get_mut(..text.len()) {
             slot.copy_from_slice(text);
-            (self.len, self.at, self.minute) = (text.len(), at, minute);
+            (self.len, self.at) = (text.len(), at);
         }
         Some(at)
-    }
-}
-
-/// The 16 bytes of `text` at `at`, as one integer: compared without a call to memcmp.
-fn chunk(text: &[u8], at: usize) -> Option<u128> {
-    Some(u128::from_ne_bytes(text.get(at..at + 16)?.try_into().ok()?))
-}
-
-/// `a == b` for two timestamps of equal length (19 or 23 bytes): two overlapping 16-byte
-/// loads compared as integers.
-fn same_timestamp(a: &[u8], b: &[u8]) -> bool {
-    match (a.len().checked_sub(16), a.len() == b.len()) {
-        (Some(tail), true) => chunk(a, 0) == chunk(b, 0) && chunk(a, tail) == chunk(b, tail),
-        _ => a == b,
     }
 }
 

@@ -19,6 +19,7 @@ pub struct LastMinute {
 }
 
 impl LastMinute {
+    #[inline]
     pub fn parse(&mut self, text: &[u8]) -> Option<Millis> {
         let head = text.first_chunk::<16>()?;
         let minute = match self.minute {
@@ -35,7 +36,7 @@ impl LastMinute {
 
 /// The start of the minute of a timestamp (its first 16 characters, `YYYY-MM-DD HH:MM`,
 /// checked as `parse_timestamp` checks them).
-pub fn minute_of(text: &[u8]) -> Option<Millis> {
+fn minute_of(text: &[u8]) -> Option<Millis> {
     if text.len() < 19 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b' ' | b'T') {
         return None;
     }
@@ -53,7 +54,7 @@ pub fn minute_of(text: &[u8]) -> Option<Millis> {
 }
 
 /// The milliseconds of a timestamp within its minute (`:SS[.fff]` after the minute).
-pub fn within_minute(text: &[u8]) -> Option<Millis> {
+fn within_minute(text: &[u8]) -> Option<Millis> {
     let second = digits(text, 17..19)?;
     if second > 60 {
         return None;
