@@ -87,64 +87,132 @@ pub struct KeyOrder {
     inner: Vec<Known>,
 }
 
-/// A key seen at a place: its text with its quotes and the colon after it (up to 32
-/// bytes, or none), as two 16-byte halves with the masks of their bytes, and which wanted
-/// key it is; and the last value of an unwanted key there, when it is long to skip.
+/// A key seen at a place: its text with its quotes and the colon after it, then the string
+/// value last seen there and the comma after it when they fit in 32 bytes (`"hint":"",`,
+/// `"error_severity":"LOG",`: most members of a log's objects repeat); which wanted key it
+/// is; and the last value of an unwanted key there, when it is long to skip.
 struct Known {
-    quoted: [u128; 2],
-    masks: [u128; 2],
-    len: usize,
+    text: [u8; 32],
+    /// The key's part of `text` (empty when the key is too long to compare this way).
+    key: Span,
+    /// The key's, the value's and the comma's (empty when no value is kept).
+    member: Span,
+    /// The kept value is a string without escapes.
+    plain: bool,
+    /// A comma ends the kept member.
+    comma: bool,
     wanted: Option<usize>,
     skipped: Vec<u8>,
+}
+
+/// The first `len` bytes of a [`Known`]'s text, and the masks of its eight-byte words that
+/// select them.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    masks: [u64; 4],
+    len: usize,
+}
+
+impl Span {
+    #[inline(always)]
+    fn of(len: usize) -> Span {
+        let mask = |word: usize| match len.saturating_sub(word * 8) {
+            0 => 0,
+            bytes @ 1..8 => (1u64 << (bytes * 8)) - 1,
+            _ => u64::MAX,
+        };
+        Span {
+            masks: [mask(0), mask(1), mask(2), mask(3)],
+            len,
+        }
+    }
+}
+
+/// What the text at a member's place shares with the [`Known`] member there.
+#[derive(Clone, Copy)]
+enum Recalled {
+    Nothing,
+    Key,
+    /// The key and its kept value: the value's length and whether it is plain.
+    Member(usize, bool),
 }
 
 impl Known {
     /// `quoted` (a key with its quotes, without escapes, and its colon) is wanted key
     /// `wanted`.
     fn new(quoted: &[u8], wanted: Option<usize>) -> Known {
-        let mut bytes = [0u8; 32];
-        let len = if quoted.len() <= bytes.len() {
-            bytes[..quoted.len()].copy_from_slice(quoted);
-            quoted.len()
-        } else {
-            0 // Too long to compare this way: not known.
-        };
-        let mask = |len: usize| match len {
-            0 => 0,
-            1..16 => (1u128 << (len * 8)) - 1,
-            _ => u128::MAX,
-        };
-        Known {
-            quoted: [half(&bytes, 0), half(&bytes, 16)],
-            masks: [mask(len), mask(len.saturating_sub(16))],
-            len,
+        let mut known = Known {
+            text: [0; 32],
+            key: Span::default(),
+            member: Span::default(),
+            plain: false,
+            comma: false,
             wanted,
             skipped: Vec::new(),
+        };
+        // A longer key is not known: it is read from the text each time.
+        if quoted.len() <= 32 {
+            known.text[..quoted.len()].copy_from_slice(quoted);
+            known.key = Span::of(quoted.len());
+        }
+        known
+    }
+
+    /// Whether the text at `at` of `bytes` (a key's opening quote) holds `span` of this
+    /// member's, compared eight bytes at a time where 32 bytes are left.
+    #[inline(always)]
+    fn holds(&self, span: Span, bytes: &[u8], at: usize) -> bool {
+        let Some(window) = bytes.get(at..).and_then(<[u8]>::first_chunk::<32>) else {
+            let rest = &bytes[at.min(bytes.len())..];
+            return span.len > 0 && rest.starts_with(&self.text[..span.len]);
+        };
+        let differs = |i: usize| (word(window, i) ^ word(&self.text, i)) & span.masks[i];
+        span.len > 0 && differs(0) | differs(1) | differs(2) | differs(3) == 0
+    }
+
+    /// What of this member the text at `at` of `bytes` (a key's opening quote) holds.
+    #[inline(always)]
+    fn recall(&self, bytes: &[u8], at: usize) -> Recalled {
+        if !self.holds(self.key, bytes, at) {
+            Recalled::Nothing
+        } else if !self.holds(self.member, bytes, at) {
+            Recalled::Key
+        } else {
+            Recalled::Member(self.value_len(), self.plain)
         }
     }
 
-    /// Whether this key (its opening quote) is at `at` of `bytes`.
-    #[inline(always)]
-    fn is_at(&self, bytes: &[u8], at: usize) -> bool {
-        let Some(window) = bytes.get(at..).and_then(<[u8]>::first_chunk::<32>) else {
-            return self.len > 0 && bytes.get(at..at + self.len) == Some(&self.bytes()[..self.len]);
-        };
-        let differs = |i: usize| (half(window, i * 16) ^ self.quoted[i]) & self.masks[i];
-        self.len > 0 && differs(0) | differs(1) == 0
+    /// The length of the kept value.
+    fn value_len(&self) -> usize {
+        self.member.len - self.key.len - usize::from(self.comma)
     }
 
-    fn bytes(&self) -> [u8; 32] {
-        let mut bytes = [0u8; 32];
-        bytes[..16].copy_from_slice(&self.quoted[0].to_le_bytes());
-        bytes[16..].copy_from_slice(&self.quoted[1].to_le_bytes());
-        bytes
+    /// The member whose key is at `at` of `bytes` had the value that ends at `end`, right
+    /// after the colon: kept, with the comma right after it, when it is a string that fits;
+    /// forgotten otherwise.
+    #[inline(always)]
+    fn remember(&mut self, bytes: &[u8], at: usize, end: usize, plain: bool) {
+        let value = at + self.key.len;
+        if self.key.len > 0 && end - at <= 32 && bytes[value] == b'"' {
+            self.comma = end - at < 32 && bytes.get(end) == Some(&b',');
+            let member = &bytes[at..end + usize::from(self.comma)];
+            match bytes.get(at..).and_then(<[u8]>::first_chunk::<32>) {
+                // The bytes past the member are masked off.
+                Some(window) => self.text = *window,
+                None => self.text[..member.len()].copy_from_slice(member),
+            }
+            self.member = Span::of(member.len());
+            self.plain = plain;
+        } else {
+            self.member = Span::default();
+        }
     }
 }
 
-/// The 16 bytes of `bytes` at `at` as one integer.
+/// The `i`th eight-byte word of `bytes`.
 #[inline(always)]
-fn half(bytes: &[u8], at: usize) -> u128 {
-    u128::from_le_bytes(bytes[at..at + 16].try_into().unwrap_or_default())
+fn word(bytes: &[u8; 32], i: usize) -> u64 {
+    u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap_or_default())
 }
 
 /// The keys whose values are wanted, and where they go.
@@ -191,19 +259,22 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
     }
 
     /// Reads the `n`th key of an object, whose opening quote is at `at`, and the colon
-    /// after it: which wanted key it is, and the offset after the colon. `None` for an
-    /// escaped key, which might spell a wanted one: serde_json's to read.
+    /// after it: which wanted key it is, what the text shares with the member known at
+    /// that place, and the offset after the colon. `None` for an escaped key, which might
+    /// spell a wanted one: serde_json's to read.
     #[inline(always)]
-    fn key(
-        &mut self,
-        scanner: &Scanner<'_>,
-        n: usize,
-        at: usize,
-    ) -> Option<(Option<usize>, usize)> {
-        if let Some(known) = self.order.get(n)
-            && known.is_at(scanner.bytes, at)
-        {
-            return Some((known.wanted, at + known.len));
+    fn key(&mut self, scanner: &Scanner<'_>, n: usize, at: usize) -> Option<(Member, usize)> {
+        if let Some(known) = self.order.get(n) {
+            let recalled = known.recall(scanner.bytes, at);
+            if !matches!(recalled, Recalled::Nothing) {
+                let member = Member {
+                    wanted: known.wanted,
+                    n,
+                    at,
+                    recalled,
+                };
+                return Some((member, at + known.key.len));
+            }
         }
         let (end, escaped) = scanner.string_end(at + 1)?;
         if escaped {
@@ -221,30 +292,36 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             Some(place) => *place = known,
             None => self.order.push(known),
         }
-        Some((wanted, after_colon))
+        let member = Member {
+            wanted,
+            n,
+            at,
+            recalled: Recalled::Nothing,
+        };
+        Some((member, after_colon))
     }
-
-    /// The end of the unwanted value at `from`, the `n`th of an object `depth` down. A
-    /// value that is long to skip (an object, an array or a string of over 32 bytes) is
-    /// kept, and the same bytes at the same place in the next object are that value again:
-    /// JSON's objects, arrays and strings end where their bytes say, and each export
-    /// repeats some whole (Cloud Logging's `resource`, Azure's `resourceId`).
+    /// The end of the unwanted value of `member`, which starts at `from`, `depth` objects
+    /// down. A value that is long to skip (an object, an array or a string of over 32
+    /// bytes) is kept, and the same bytes at the same place in the next object are that
+    /// value again: JSON's objects, arrays and strings end where their bytes say, and each
+    /// export repeats some whole (Cloud Logging's `resource`, Azure's `resourceId`).
     #[inline(always)]
     fn skip(
         &mut self,
         scanner: &Scanner<'_>,
-        n: usize,
+        member: Member,
         from: usize,
         depth: usize,
     ) -> Option<usize> {
         let bytes = scanner.bytes;
-        let Some(known) = self.order.get_mut(n) else {
+        let Some(known) = self.order.get_mut(member.n) else {
             return scanner.value_end(from, depth);
         };
         if !known.skipped.is_empty() && starts_with(bytes.get(from..)?, &known.skipped) {
             return Some(from + known.skipped.len());
         }
-        let end = scanner.value_end(from, depth)?;
+        let (end, plain) = scanner.string_or_value_end(from, depth)?;
+        known.remember(bytes, member.at, end, plain);
         if end - from > 32 || !known.skipped.is_empty() {
             known.skipped.clear();
             // Not a number: `12` is the start of `123`.
@@ -253,6 +330,22 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             }
         }
         Some(end)
+    }
+
+    /// Keeps the value of `member`, which ends at `end`, as the known member's when it is
+    /// a string that fits.
+    #[inline(always)]
+    fn remember(&mut self, bytes: &[u8], member: Member, end: usize, plain: bool) {
+        if let Some(known) = self.order.get_mut(member.n) {
+            known.remember(bytes, member.at, end, plain);
+        }
+    }
+
+    /// Puts the value of wanted key `index` in its place; `None` when the key was found
+    /// before in this object (serde_json's to read).
+    #[inline(always)]
+    fn found(&mut self, index: usize, raw: Raw<'a>) -> Option<()> {
+        self.found[index].replace(raw).is_none().then_some(())
     }
 
     /// Which wanted key `key` is.
@@ -356,7 +449,9 @@ impl<'a> Scanner<'a> {
         if bytes.get(at) == Some(&b'}') {
             return Some(at + 1);
         }
-        for n in 0.. {
+        let mut n = 0;
+        loop {
+            members.recalled(self, &mut n, &mut at)?;
             if bytes.get(at) != Some(&b'"') {
                 return None;
             }
@@ -368,8 +463,8 @@ impl<'a> Scanner<'a> {
                 b'}' => return Some(at + 1),
                 _ => return None,
             }
+            n += 1;
         }
-        None
     }
 
     /// The offset after the value that starts at `at`.
@@ -384,6 +479,17 @@ impl<'a> Scanner<'a> {
             b'n' => literal(bytes, at, b"null"),
             _ => number_end(bytes, at),
         }
+    }
+
+    /// The offset after the value that starts at `at`, and whether it is a string without
+    /// escapes: strings, the most common values, found without a call.
+    #[inline(always)]
+    fn string_or_value_end(&self, at: usize, depth: usize) -> Option<(usize, bool)> {
+        if self.bytes.get(at) == Some(&b'"') {
+            let (end, escaped) = self.string_end(at + 1)?;
+            return Some((end + 1, !escaped));
+        }
+        Some((self.value_end(at, depth)?, false))
     }
 
     fn array_end(&self, at: usize, depth: usize) -> Option<usize> {
@@ -440,6 +546,11 @@ trait Members<'a> {
     fn key(&mut self, scanner: &Scanner<'a>, n: usize, at: usize) -> Option<(Self::Key, usize)>;
     /// Reads the value of `key`, which starts at `at`: the offset after it.
     fn value(&mut self, scanner: &Scanner<'a>, key: Self::Key, at: usize) -> Option<usize>;
+    /// Reads the members from the `n`th, at `at`, that are the members known at their
+    /// places, each with the comma after it, and moves `n` and `at` past them.
+    fn recalled(&mut self, _: &Scanner<'a>, _: &mut usize, _: &mut usize) -> Option<()> {
+        Some(())
+    }
 }
 
 /// The members of an object nothing is wanted of, `depth` objects or arrays down.
@@ -462,6 +573,16 @@ impl<'a> Members<'a> for Skipped {
     }
 }
 
+/// A member of an object some keys of which are wanted: which wanted key it is, its place
+/// in the object, where its key opens, and what it shares with the member known there.
+#[derive(Clone, Copy)]
+struct Member {
+    wanted: Option<usize>,
+    n: usize,
+    at: usize,
+    recalled: Recalled,
+}
+
 /// The members of an object some keys of which are wanted, and, for the key `nested`
 /// names, some of the object it holds.
 struct Reading<'w, 'f, 'a> {
@@ -471,49 +592,56 @@ struct Reading<'w, 'f, 'a> {
 }
 
 impl<'a> Members<'a> for Reading<'_, '_, 'a> {
-    /// Which wanted key it is, and its place in the object.
-    type Key = (Option<usize>, usize);
+    type Key = Member;
 
     #[inline(always)]
-    fn key(
-        &mut self,
-        scanner: &Scanner<'a>,
-        n: usize,
-        at: usize,
-    ) -> Option<((Option<usize>, usize), usize)> {
-        let (wanted, after_colon) = self.wanted.key(scanner, n, at)?;
-        Some(((wanted, n), after_colon))
+    fn key(&mut self, scanner: &Scanner<'a>, n: usize, at: usize) -> Option<(Member, usize)> {
+        self.wanted.key(scanner, n, at)
     }
 
     #[inline(always)]
-    fn value(
-        &mut self,
-        scanner: &Scanner<'a>,
-        (key, n): (Option<usize>, usize),
-        from: usize,
-    ) -> Option<usize> {
-        let Some(index) = key else {
-            return self.wanted.skip(scanner, n, from, self.depth);
+    fn recalled(&mut self, scanner: &Scanner<'a>, n: &mut usize, at: &mut usize) -> Option<()> {
+        while let Some(known) = self.wanted.order.get(*n)
+            && known.comma
+            && known.holds(known.member, scanner.bytes, *at)
+        {
+            let (len, plain_string) = (known.value_len(), known.plain);
+            let (wanted, from, next) = (known.wanted, *at + known.key.len, *at + known.member.len);
+            if let Some(index) = wanted {
+                let text = &scanner.text[from..from + len];
+                self.wanted.found(index, Raw { text, plain_string })?;
+            }
+            *at = skip_space(scanner.bytes, next);
+            *n += 1;
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn value(&mut self, scanner: &Scanner<'a>, member: Member, from: usize) -> Option<usize> {
+        if let Recalled::Member(len, plain_string) = member.recalled {
+            let to = from + len;
+            if let Some(index) = member.wanted {
+                let text = &scanner.text[from..to];
+                self.wanted.found(index, Raw { text, plain_string })?;
+            }
+            return Some(to);
+        }
+        let Some(index) = member.wanted else {
+            return self.wanted.skip(scanner, member, from, self.depth);
         };
         let (to, plain_string) = match (scanner.bytes.get(from), self.nested.as_mut()) {
             (Some(b'{'), Some((inner, keys))) if *inner == index => {
                 let keys = keys.reborrow();
                 (scanner.object(from, self.depth + 1, keys, None)?, false)
             }
-            (Some(b'"'), _) => {
-                let (end, escaped) = scanner.string_end(from + 1)?;
-                (end + 1, !escaped)
-            }
-            _ => (scanner.value_end(from, self.depth)?, false),
+            _ => scanner.string_or_value_end(from, self.depth)?,
         };
-        let raw = Raw {
-            text: &scanner.text[from..to],
-            plain_string,
-        };
-        self.wanted.found[index]
-            .replace(raw)
-            .is_none()
-            .then_some(to)
+        self.wanted
+            .remember(scanner.bytes, member, to, plain_string);
+        let text = &scanner.text[from..to];
+        self.wanted.found(index, Raw { text, plain_string })?;
+        Some(to)
     }
 }
 
@@ -774,6 +902,7 @@ mod tests {
             r#"{"a":1,"record":{"pid":7,"message":"m","message2":1}}"#,
             r#"{"a":1,"record":{"x":{"y":[1,"}"]},"message":"m","z":[{},[]]}}"#,
             r#"{"a":1,"record":{"x":"a run of plain text, over thirty-two bytes long","y":[]}}"#,
+            r#"{"a":1,"record":{"message":"","pid":7,"user":"u","x":"seven b"}}"#,
         ] {
             nested_fields_at(before, 0, ["record"], (0, ["message", "pid"]), &mut order);
         }
@@ -919,6 +1048,52 @@ mod tests {
         assert_eq!(fields_at(&objects[3], 0, keys, order), None);
     }
 
+    #[test]
+    fn members_that_repeat_are_read_as_the_text_says() {
+        let order = &mut KeyOrder::default();
+        let keys = ["message", "pid", "user"];
+        let objects = [
+            r#"{"message":"","user":"u","x":"y","pid":"7"}"#,
+            r#"{"message":"","user":"u","x":"y","pid":"7"}"#,
+            r#"{"message":"m","user":"u","x":"y","pid":"7"}"#,
+            r#"{"message":"","user":"v","x":"y","pid":"8"}"#,
+            r#"{"message":"", "user":"v" ,"x":"y","pid":"8"}"#,
+            r#"{"message":"","user":"v","x":"y","pid":"8",}"#,
+            r#"{"message":"","user":"v","x":"y","pid":"8"}"#,
+            r#"{"message":"","user":"v","x":"y""pid":"8"}"#,
+            r#"{"message":"","user":"v","x":"y","user":"w"}"#,
+            r#"{"message":"a\"b","user":"\u0076","x":"y"}"#,
+            r#"{"message":"a\"b","user":"\u0076","x":"y"}"#,
+            r#"{"message":"a\"b","user":"\u0076","x":"\u0001"}"#,
+            r#"{"message":"a\"b","user":"\u0076","x":"y","pid":"9"}"#,
+            r#"{"message":"a run of text that is longer than thirty-two bytes","user":"v"}"#,
+            r#"{"message":"a run of text that is longer than thirty-two bytes","user":"v"}"#,
+            r#"{"message":"","user":"v","x":"y"}"#,
+            r#"{"message":"","user":"v","x":"y"}"#,
+            r#"{"message":"","user":"v","x":"#,
+            r#"{"user":"abcdefghijklmnopqrstuv","message":"m"}"#,
+            r#"{"user":"abcdefghijklmnopqrstuv","message":"m"}"#,
+            r#"{"user":"abcdefghijklmnopqrstuw","message":"m"}"#,
+            r#"{"user":"abcdefghijklmnopqrstuw","message":"m"}"#,
+            r#"{"user":"abcdefghijklmnopqrstuw"}"#,
+            r#"{"user":"abcdefghijklmnopqrstuv"}"#,
+        ];
+        for object in objects {
+            let known = fields_at(object, 0, keys, order).map(|(found, _)| raw_texts(found));
+            let fresh = fields(object, keys).map(raw_texts);
+            assert_eq!(known, fresh, "{object}");
+            let decoded = |found: Option<[Option<&str>; 3]>| {
+                found.map(|found| {
+                    found.map(|raw| raw.and_then(|raw| string(&raw[1..])).map(Cow::into_owned))
+                })
+            };
+            assert_eq!(decoded(known), decoded(fresh), "{object}");
+        }
+        let (found, _) = fields_at(objects[10], 0, keys, order).unwrap();
+        assert_eq!(text(found[2]).unwrap().unwrap(), "v");
+        assert_eq!(text(found[0]).unwrap().unwrap(), "a\"b");
+    }
+
     proptest::proptest! {
         /// The vector and the word-at-a-time tests find the same first special byte.
         #[test]
@@ -951,6 +1126,7 @@ mod tests {
             agrees(&pieces.concat());
             agrees(&format!("{{\"message\":\"{}\",\"pid\":7}}", pieces.concat()));
             agrees(&format!("{{\"a\":{},\"message\":\"m\"}}", pieces.concat()));
+            agrees(&format!("{{\"message\":\"\",\"pid\":7,\"user\":\"u\",{}", pieces.concat()));
         }
     }
 }
