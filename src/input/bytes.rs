@@ -37,6 +37,44 @@ pub fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
         .is_some_and(|head| same_bytes(head, prefix))
 }
 
+/// The offset of the first byte at or after `at` that is not JSON whitespace (space, tab,
+/// newline, carriage return).
+#[inline(always)]
+pub fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    // Most of the JSON of logs is compact: nothing to skip.
+    if bytes.get(at).is_none_or(|&b| b > b' ') {
+        return at;
+    }
+    loop {
+        at = skip_blank(bytes, at);
+        if bytes.get(at) != Some(&b'\n') {
+            return at;
+        }
+        at += 1;
+    }
+}
+
+/// The offset of the first byte at or after `at` that is not a space, tab or carriage
+/// return. Spaces are skipped eight at a time: a pretty-printed export indents every line.
+#[inline(always)]
+pub fn skip_blank(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        match bytes.get(at) {
+            Some(b' ') => {
+                let Some(word) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
+                    at += 1;
+                    continue;
+                };
+                // Zero bytes where the spaces are: the first other byte ends the run.
+                let others = u64::from_le_bytes(*word) ^ u64::from_le_bytes([b' '; 8]);
+                at += others.trailing_zeros() as usize / 8;
+            }
+            Some(b'\t' | b'\r') => at += 1,
+            _ => return at,
+        }
+    }
+}
+
 /// The `N` bytes of `bytes` at `at` (which the callers keep in bounds).
 #[inline(always)]
 fn word_at<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
@@ -50,6 +88,26 @@ fn word_at<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Whitespace is skipped to the byte a byte-at-a-time loop stops at.
+        #[test]
+        fn whitespace_is_skipped_to_the_first_other_byte(
+            text in proptest::collection::vec(
+                proptest::sample::select(vec![b' ', b' ', b' ', b'\t', b'\n', b'\r', b'a', b'{']),
+                0..40,
+            ),
+            at in 0usize..42,
+        ) {
+            let expected = text
+                .iter()
+                .enumerate()
+                .skip(at)
+                .find(|(_, b)| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .map_or(text.len().max(at), |(index, _)| index);
+            proptest::prop_assert_eq!(skip_space(&text, at), expected);
+        }
+    }
 
     proptest::proptest! {
         /// Every length, equal or differing in any byte, compares as `==` does.

@@ -8,7 +8,7 @@
 
 use super::azure::{self, Found};
 use super::carried::{Carried, Messages};
-use super::json_objects::{Piece, Text, pieces, text_of};
+use super::json_objects::{Pieces, Text, read_pieces, text_of};
 use super::json_scan::{self, KeyOrder, fields_at};
 use super::record::RecordSink;
 use super::stderr::{Envelope, EnvelopeTime};
@@ -77,21 +77,69 @@ pub fn collect<'a>(
     messages: &mut Messages<'a>,
     sink: &mut RecordSink<'_>,
 ) {
-    let mut order = KeyOrder::default();
-    let scan = |text, start, line| scan(export, text, start, line, &mut order);
-    let mut lines_with_text = 0;
-    for (line, piece) in pieces(block, first_line, &mut lines_with_text, scan) {
-        let found = match piece {
-            Piece::Read(found) => found,
-            Piece::Object(object) => read(export, object, line),
-            Piece::Stray(text) => {
-                stray(text, line, sink);
-                continue;
-            }
-        };
-        deliver(export, found, line, messages, sink);
+    let mut reader = Reader {
+        export,
+        order: KeyOrder::default(),
+        messages,
+        sink,
+    };
+    let lines_with_text = read_pieces(block, first_line, &mut reader);
+    reader.sink.profile.summary.lines_read += lines_with_text;
+}
+
+/// Hands the messages of an export's entries on, each as its object is cut.
+struct Reader<'m, 's, 'r, 'a> {
+    export: Export,
+    order: KeyOrder,
+    messages: &'m mut Messages<'a>,
+    sink: &'s mut RecordSink<'r>,
+}
+
+impl<'a> Pieces<'a> for Reader<'_, '_, '_, 'a> {
+    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
+        let (found, end) = scan(self.export, within, start, line, &mut self.order)?;
+        self.deliver(found, line);
+        Some(end)
     }
-    sink.profile.summary.lines_read += lines_with_text;
+
+    fn object(&mut self, object: &'a str, line: u64) {
+        let found = read(self.export, object, line);
+        self.deliver(found, line);
+    }
+
+    fn stray(&mut self, text: &'a str, line: u64) {
+        let excerpt: String = text.chars().take(100).collect();
+        self.sink.skip(line, Kind::NotJsonObject, || {
+            format!("`{excerpt}` is not a JSON object of the export")
+        });
+    }
+}
+
+impl<'a> Reader<'_, '_, '_, 'a> {
+    /// Hands what an object holds to the messages, or reports it.
+    fn deliver(&mut self, found: Read<'a>, line: u64) {
+        match found {
+            Ok(Found::Lines(lines)) => {
+                for carried in lines.into_iter().flatten() {
+                    self.messages.push(carried, self.sink);
+                }
+            }
+            Ok(Found::Records(records, starts_on)) => {
+                let mut records_reader = Reader {
+                    export: self.export,
+                    order: KeyOrder::default(),
+                    messages: &mut *self.messages,
+                    sink: &mut *self.sink,
+                };
+                // The lines of the records were counted with the object that holds them.
+                read_pieces(records, starts_on, &mut records_reader);
+            }
+            Ok(Found::Other(category)) => self.sink.diagnose(line, Kind::OtherProgram, || {
+                format!("a record of category `{category}`, not a server log line; ignored")
+            }),
+            Err(reason) => self.sink.skip(line, Kind::BadJsonRecord, || reason),
+        }
+    }
 }
 
 /// Reads the object that opens at `start` of `text` in the pass that finds its end;
@@ -151,50 +199,6 @@ fn read(export: Export, object: &str, line: u64) -> Read<'_> {
         }
         Export::Azure => azure::read(object, line),
     }
-}
-
-/// Hands what an object holds to `messages`, or reports it.
-fn deliver<'a>(
-    export: Export,
-    found: Read<'a>,
-    line: u64,
-    messages: &mut Messages<'a>,
-    sink: &mut RecordSink<'_>,
-) {
-    match found {
-        Ok(Found::Lines(lines)) => {
-            for carried in lines.into_iter().flatten() {
-                messages.push(carried, sink);
-            }
-        }
-        Ok(Found::Records(records, starts_on)) => {
-            let mut order = KeyOrder::default();
-            let scan = |text, start, line| scan(export, text, start, line, &mut order);
-            // The lines of the records were counted with the object that holds them.
-            for (line, piece) in pieces(records, starts_on, &mut 0, scan) {
-                let found = match piece {
-                    Piece::Read(found) => found,
-                    Piece::Object(object) => read(export, object, line),
-                    Piece::Stray(text) => {
-                        stray(text, line, sink);
-                        continue;
-                    }
-                };
-                deliver(export, found, line, messages, sink);
-            }
-        }
-        Ok(Found::Other(category)) => sink.diagnose(line, Kind::OtherProgram, || {
-            format!("a record of category `{category}`, not a server log line; ignored")
-        }),
-        Err(reason) => sink.skip(line, Kind::BadJsonRecord, || reason),
-    }
-}
-
-fn stray(text: &str, line: u64, sink: &mut RecordSink<'_>) {
-    let excerpt: String = text.chars().take(100).collect();
-    sink.skip(line, Kind::NotJsonObject, || {
-        format!("`{excerpt}` is not a JSON object of the export")
-    });
 }
 
 /// The text of a borrowed value: the envelope keeps only text of the block.

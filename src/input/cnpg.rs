@@ -3,7 +3,7 @@
 //! name (`log_time`, `user_name`, `error_severity`, `message`, `detail`, `query`, …).
 //! Lines of the operator's other loggers are noted and left out.
 
-use super::json_objects::{Piece, Text, pieces, text_of};
+use super::json_objects::{Pieces, Text, read_pieces, text_of};
 use super::json_scan::{self, KeyOrder};
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
@@ -77,30 +77,42 @@ const COLUMNS: [&str; 11] = [
 ];
 
 pub fn parse_block(block: &str, first_line: u64, sink: &mut RecordSink<'_>) {
-    let mut order = KeyOrder::default();
-    let scan = |text, start, _| scan(text, start, &mut order);
-    let mut lines_with_text = 0;
-    for (line, piece) in pieces(block, first_line, &mut lines_with_text, scan) {
-        let fields = match piece {
-            Piece::Read(fields) => fields,
-            Piece::Object(object) => match deserialize(object) {
-                Ok(fields) => fields,
-                Err(error) => {
-                    sink.skip(line, Kind::BadJsonRecord, || error.to_string());
-                    continue;
-                }
-            },
-            Piece::Stray(text) => {
-                let excerpt: String = text.chars().take(100).collect();
-                sink.skip(line, Kind::NotJsonObject, || {
-                    format!("`{excerpt}` is not a JSON object of CloudNativePG's log")
-                });
-                continue;
-            }
-        };
-        apply(fields, line, sink);
+    let mut reader = Reader {
+        order: KeyOrder::default(),
+        sink,
+    };
+    let lines_with_text = read_pieces(block, first_line, &mut reader);
+    reader.sink.profile.summary.lines_read += lines_with_text;
+}
+
+/// Reads a block's lines into the sink, each as it is cut.
+struct Reader<'s, 'r> {
+    order: KeyOrder,
+    sink: &'s mut RecordSink<'r>,
+}
+
+impl<'a> Pieces<'a> for Reader<'_, '_> {
+    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
+        let (fields, end) = scan(within, start, &mut self.order)?;
+        apply(fields, line, self.sink);
+        Some(end)
     }
-    sink.profile.summary.lines_read += lines_with_text;
+
+    fn object(&mut self, object: &'a str, line: u64) {
+        match deserialize(object) {
+            Ok(fields) => apply(fields, line, self.sink),
+            Err(error) => self
+                .sink
+                .skip(line, Kind::BadJsonRecord, || error.to_string()),
+        }
+    }
+
+    fn stray(&mut self, text: &'a str, line: u64) {
+        let excerpt: String = text.chars().take(100).collect();
+        self.sink.skip(line, Kind::NotJsonObject, || {
+            format!("`{excerpt}` is not a JSON object of CloudNativePG's log")
+        });
+    }
 }
 
 /// Reads the line that opens at `start` in the pass that finds its end; `None` for what

@@ -82,20 +82,19 @@ impl Hosted {
         }
     }
 
-    /// Whether an entry starts at `line` (a block may be cut before it): not inside a
-    /// message, nor at a message that continues the entry before it (`DETAIL`, …).
-    pub fn starts_entry(&self, line: &[u8]) -> bool {
+    /// Whether an entry starts at `line`, which opens `rest` (a block may be cut before
+    /// it): not inside a message, nor at a message that continues the entry before it
+    /// (`DETAIL`, …).
+    pub fn starts_entry(&self, line: &[u8], rest: &[u8]) -> bool {
         match self {
             Hosted::Syslog(prefix) => syslog::first_record(line)
                 .is_some_and(|text| stderr::starts_entry(prefix, text.as_bytes())),
-            // Only at an entry that is whole on its line: the entries of a pretty-printed
-            // array span lines, and a DETAIL entry cannot be told from a LOG one by its
-            // opening brace (such an export is then read in one block).
+            // Only at an entry whose object ends in `rest`, read to tell a DETAIL entry from
+            // a LOG one (an entry of a pretty-printed array spans lines).
             Hosted::Export(export, prefix) => {
                 json_objects::starts_object(line)
-                    && std::str::from_utf8(line)
-                        .ok()
-                        .and_then(|line| cloudlog::message_of(*export, line))
+                    && json_objects::entry_at(line, rest)
+                        .and_then(|entry| cloudlog::message_of(*export, entry))
                         .is_some_and(|text| stderr::starts_entry(prefix, text.as_bytes()))
             }
             Hosted::Cnpg => json_objects::starts_object(line),

@@ -30,12 +30,13 @@ pub enum StreamFormat {
 }
 
 impl StreamFormat {
-    fn starts_entry(&self, line: &[u8]) -> bool {
+    /// Whether an entry starts at `line`, which opens `rest` (the buffer from there on).
+    fn starts_entry(&self, line: &[u8], rest: &[u8]) -> bool {
         match self {
             StreamFormat::Stderr(prefix) => stderr::starts_entry(prefix, line),
             StreamFormat::Csvlog => csvlog::starts_entry(line),
             StreamFormat::Jsonlog => true,
-            StreamFormat::Hosted(hosted) => hosted.starts_entry(line),
+            StreamFormat::Hosted(hosted) => hosted.starts_entry(line, rest),
         }
     }
 }
@@ -140,8 +141,9 @@ fn last_entry_start(buffer: &[u8], limit: usize, format: &StreamFormat) -> Optio
         .filter(|&start| start < buffer.len())
         .find(|&start| {
             // A line cut by the end of the buffer cannot be judged yet.
-            memchr::memchr(b'\n', &buffer[start..])
-                .is_some_and(|length| format.starts_entry(&buffer[start..start + length]))
+            let rest = &buffer[start..];
+            memchr::memchr(b'\n', rest)
+                .is_some_and(|length| format.starts_entry(&rest[..length], rest))
         })
 }
 

@@ -2,8 +2,8 @@
 //! Cloud Logging sinks), a JSON array, pretty-printed or not (`gcloud logging read
 //! --format=json`), or objects one after another — cut into their objects.
 //!
-//! Anything between objects that is not JSON punctuation is handed back as a stray piece
-//! (a line of another format, a value that is not an object), to be reported.
+//! Anything between objects that is not JSON punctuation is handed on as a stray piece (a
+//! line of another format, a value that is not an object), to be reported.
 
 /// A JSON string, borrowed from the text unless it has escapes (serde borrows a `Cow`
 /// only when it is not inside an `Option`, hence the newtype).
@@ -15,12 +15,18 @@ pub fn text_of<'a>(value: Option<Text<'a>>) -> Option<std::borrow::Cow<'a, str>>
     value.map(|text| text.0)
 }
 
-/// A top-level piece of the text: an object its reader read as it was cut out, one it left
-/// to be read apart, or anything else.
-pub enum Piece<'a, T> {
-    Read(T),
-    Object(&'a str),
-    Stray(&'a str),
+/// What reads the pieces of an export's text as they are cut, in place: what it reads of
+/// an object goes where it goes without being moved through an iterator.
+pub trait Pieces<'a> {
+    /// Reads the object that opens at `start` of `within` (the text it may span) on `line`
+    /// in the pass that finds its end, and gives that end; `None` leaves it to
+    /// [`Pieces::object`].
+    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize>;
+    /// An object [`Pieces::read`] left, cut by its braces, that starts on `line`.
+    fn object(&mut self, object: &'a str, line: u64);
+    /// Anything between objects that is not JSON punctuation (a line of another format, a
+    /// value that is not an object), to be reported.
+    fn stray(&mut self, text: &'a str, line: u64);
 }
 
 /// Whether an object of an export starts at `line` (blocks are cut before such lines): it
@@ -30,26 +36,29 @@ pub fn starts_object(line: &[u8]) -> bool {
     indent <= 2 && matches!(line.get(indent), Some(b'{' | b'['))
 }
 
-/// The pieces of `text`, with the line each starts on (`first_line` is the first's). Each
-/// object is offered to `read` first — the text it may span, where it opens and its line —
-/// which reads it in the pass that finds its end, and gives what it read and that end;
-/// an object `read` leaves (`None`) is cut by its braces and given whole. The lines that
-/// hold more than whitespace are counted into `lines_with_text` on the way, where a count
-/// of its own took another pass over every byte.
-pub fn pieces<'a, T>(
-    text: &'a str,
-    first_line: u64,
-    lines_with_text: &mut u64,
-    mut read: impl FnMut(&'a str, usize, u64) -> Option<(T, usize)>,
-) -> impl Iterator<Item = (u64, Piece<'a, T>)> {
+/// The text of the entry that opens at `line`, which [`starts_object`] and opens `rest`:
+/// the line when the object is whole on it, else the pretty-printed object up to its
+/// closing brace in `rest`. `None` when it is not text or does not end in `rest`.
+pub fn entry_at<'r>(line: &'r [u8], rest: &'r [u8]) -> Option<&'r str> {
+    let indent = line.iter().take_while(|b| **b == b' ').count();
+    let entry = if line[indent..].trim_ascii() == b"{" {
+        &rest[indent..object_end(rest, indent)?]
+    } else {
+        line
+    };
+    std::str::from_utf8(entry).ok()
+}
+
+/// Cuts `text` into its pieces, handed to `reader` with the line each starts on
+/// (`first_line` is the first's); gives the number of lines that hold more than
+/// whitespace, counted on the way where a count of its own took another pass over every
+/// byte.
+pub fn read_pieces<'a>(text: &'a str, first_line: u64, reader: &mut impl Pieces<'a>) -> u64 {
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut line = first_line;
-    let mut lines = LinesWithText {
-        count: lines_with_text,
-        last: None,
-    };
-    std::iter::from_fn(move || {
+    let mut lines = LinesWithText::default();
+    loop {
         while let Some(&b) = bytes.get(at) {
             match b {
                 b'\n' => line += 1,
@@ -60,52 +69,81 @@ pub fn pieces<'a, T>(
             at += 1;
         }
         let start = at;
+        let Some(&first) = bytes.get(start) else {
+            return lines.count;
+        };
         let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
-        // An object that opens a line of its own is pretty-printed over several lines;
-        // any other ends on its line (a cut one must not swallow the lines after it).
-        let within = match bytes.get(start)? {
-            b'{' if bytes[start + 1..line_end].trim_ascii().is_empty() => Some(text),
-            b'{' => Some(&text[..line_end]),
-            _ => None,
-        };
-        let stray = (Piece::Stray(&text[start..line_end]), line_end);
-        let (piece, end) = match within {
-            None => stray,
-            Some(within) => match read(within, start, line) {
-                Some((value, end)) => (Piece::Read(value), end),
-                None => match object_end(within.as_bytes(), start) {
-                    Some(end) => (Piece::Object(&text[start..end]), end),
-                    None => stray,
-                },
-            },
-        };
-        let starts_on = line;
         lines.note(line);
+        let end = piece(text, start, line_end, first, line, reader);
         // Only an object past its first line holds newlines.
         if end > line_end {
-            for later in super::ingest::lines(&text[line_end + 1..end]) {
+            for newline in memchr::memchr_iter(b'\n', &bytes[line_end..end]) {
                 line += 1;
-                if !later.trim_ascii().is_empty() {
+                if holds_text(&bytes[line_end + newline + 1..end]) {
                     lines.note(line);
                 }
             }
         }
         at = end;
-        Some((starts_on, piece))
-    })
+    }
+}
+
+/// Whether the line that opens `text` holds more than whitespace (a pretty-printed
+/// object's lines start with their indentation, skipped without finding the line's end).
+fn holds_text(text: &[u8]) -> bool {
+    let first = super::bytes::skip_blank(text, 0);
+    text.get(first).is_some_and(|&b| b != b'\n')
+}
+
+/// Hands the piece that starts at `start` (its byte `first`) on `line`, whose line ends at
+/// `line_end`, to `reader`; the offset after it.
+#[inline(always)]
+fn piece<'a>(
+    text: &'a str,
+    start: usize,
+    line_end: usize,
+    first: u8,
+    line: u64,
+    reader: &mut impl Pieces<'a>,
+) -> usize {
+    let bytes = text.as_bytes();
+    // An object that opens a line of its own is pretty-printed over several lines; any
+    // other ends on its line (a cut one must not swallow the lines after it).
+    let within = match first {
+        b'{' if bytes[start + 1..line_end].trim_ascii().is_empty() => text,
+        b'{' => &text[..line_end],
+        _ => {
+            reader.stray(&text[start..line_end], line);
+            return line_end;
+        }
+    };
+    if let Some(end) = reader.read(within, start, line) {
+        return end;
+    }
+    match object_end(within.as_bytes(), start) {
+        Some(end) => {
+            reader.object(&text[start..end], line);
+            end
+        }
+        None => {
+            reader.stray(&text[start..line_end], line);
+            line_end
+        }
+    }
 }
 
 /// Counts each line that holds text once.
-struct LinesWithText<'c> {
-    count: &'c mut u64,
+#[derive(Default)]
+struct LinesWithText {
+    count: u64,
     last: Option<u64>,
 }
 
-impl LinesWithText<'_> {
+impl LinesWithText {
     fn note(&mut self, line: u64) {
         if self.last != Some(line) {
             self.last = Some(line);
-            *self.count += 1;
+            self.count += 1;
         }
     }
 }
@@ -146,20 +184,35 @@ fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    /// Reads the objects with an `a` as they are cut, and leaves the others whole.
+    #[derive(Default)]
+    struct Collected {
+        order: super::super::json_scan::KeyOrder,
+        pieces: Vec<(u64, String)>,
+    }
+
+    impl<'a> Pieces<'a> for Collected {
+        fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
+            let keys = ["a"];
+            let (found, end) =
+                super::super::json_scan::fields_at(within, start, keys, &mut self.order)?;
+            self.pieces.push((line, format!("R {}", found[0]?.text)));
+            Some(end)
+        }
+
+        fn object(&mut self, object: &'a str, line: u64) {
+            self.pieces.push((line, format!("O {object}")));
+        }
+
+        fn stray(&mut self, text: &'a str, line: u64) {
+            self.pieces.push((line, format!("S {text}")));
+        }
+    }
+
     fn collect(text: &str) -> Vec<(u64, String)> {
-        // Objects with an `a` are read as they are cut; the others are left whole.
-        let mut order = super::super::json_scan::KeyOrder::default();
-        let read = |text: &str, start: usize, _| {
-            let (found, end) = super::super::json_scan::fields_at(text, start, ["a"], &mut order)?;
-            Some((found[0]?.text.to_string(), end))
-        };
-        pieces(text, 1, &mut 0, read)
-            .map(|(line, piece)| match piece {
-                Piece::Read(a) => (line, format!("R {a}")),
-                Piece::Object(o) => (line, format!("O {o}")),
-                Piece::Stray(s) => (line, format!("S {s}")),
-            })
-            .collect()
+        let mut collected = Collected::default();
+        read_pieces(text, 1, &mut collected);
+        collected.pieces
     }
 
     #[test]
@@ -170,12 +223,24 @@ mod tests {
             "x y\n{\"cut\": {\n ,\n[\n]{\"a\":1}",
             "",
         ] {
-            let mut counted = 0;
-            let read = |_: &str, _, _| None::<((), usize)>;
-            pieces(text, 1, &mut counted, read).for_each(drop);
+            let counted = read_pieces(text, 1, &mut Collected::default());
             let expected = text.lines().filter(|l| !l.trim_ascii().is_empty()).count();
             assert_eq!(counted, expected as u64, "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_entry_is_its_line_or_its_pretty_printed_object() {
+        let rest = b"{\"a\":1}\n  {\"b\":2}\n";
+        assert_eq!(entry_at(b"{\"a\":1}", rest), Some("{\"a\":1}"));
+        let rest = b"  {\n    \"a\": \"}\",\n    \"b\": {}\n  },\n  {\n";
+        let line = &rest[..3];
+        assert_eq!(
+            entry_at(line, rest),
+            Some("{\n    \"a\": \"}\",\n    \"b\": {}\n  }")
+        );
+        // Not ended in what the buffer holds yet.
+        assert_eq!(entry_at(line, &rest[..20]), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! deeper than [`MAX_DEPTH`] — the caller hands to serde_json, so both accept and reject the
 //! same objects, and serde_json's message explains a rejection.
 
-use super::bytes::{same_bytes, starts_with};
+use super::bytes::{same_bytes, skip_space, starts_with};
 use std::borrow::Cow;
 
 /// Deeper objects are left to serde_json (whose own limit is 128).
@@ -42,6 +42,7 @@ pub fn fields<'a, const N: usize>(
 /// The values of `keys` in the object that opens at `start` of `text`, and the offset after
 /// its closing brace (what follows it is not looked at). `order` holds the keys of the
 /// objects scanned before with the same keys wanted.
+#[inline(always)]
 pub fn fields_at<'a, const N: usize>(
     text: &'a str,
     start: usize,
@@ -57,6 +58,7 @@ pub fn fields_at<'a, const N: usize>(
 /// [`fields_at`], reading on the way the values of `inner_keys` in the object that the
 /// outer key `keys[inner]` holds (CloudNativePG's `record`, Azure's `properties`): the inner
 /// object is scanned once. Its values are all `None` when that key holds no object.
+#[inline(always)]
 pub fn nested_fields_at<'a, const N: usize, const M: usize>(
     text: &'a str,
     start: usize,
@@ -87,10 +89,11 @@ pub struct KeyOrder {
     inner: Vec<Known>,
 }
 
-/// A key seen at a place: its text with its quotes and the colon after it, then the string
-/// value last seen there and the comma after it when they fit in 32 bytes (`"hint":"",`,
-/// `"error_severity":"LOG",`: most members of a log's objects repeat); which wanted key it
-/// is; and the last value of an unwanted key there, when it is long to skip.
+/// A key seen at a place: its text with its quotes and the colon after it (and any spaces
+/// around the colon), then the string value last seen there and the comma after it when
+/// they fit in 32 bytes (`"hint":"",`, `"error_severity":"LOG",`: most members of a log's
+/// objects repeat); which wanted key it is; and the last value of an unwanted key there,
+/// when it is long to skip.
 struct Known {
     text: [u8; 32],
     /// The key's part of `text` (empty when the key is too long to compare this way).
@@ -138,8 +141,8 @@ enum Recalled {
 }
 
 impl Known {
-    /// `quoted` (a key with its quotes, without escapes, and its colon) is wanted key
-    /// `wanted`.
+    /// `quoted` (a key with its quotes, without escapes, and its colon, with any spaces
+    /// around it) is wanted key `wanted`.
     fn new(quoted: &[u8], wanted: Option<usize>) -> Known {
         let mut known = Known {
             text: [0; 32],
@@ -281,13 +284,9 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             return None;
         }
         let wanted = self.index(&scanner.bytes[at + 1..end]);
-        let after_colon = colon_after(scanner.bytes, end)?;
-        // Known with its colon when nothing comes between them, as in every export's JSON.
-        let known = if after_colon == end + 2 {
-            Known::new(&scanner.bytes[at..after_colon], wanted)
-        } else {
-            Known::new(&[], wanted)
-        };
+        // Known with its colon and the spaces around it (a pretty-printed export's `": "`).
+        let value = skip_space(scanner.bytes, colon_after(scanner.bytes, end)?);
+        let known = Known::new(&scanner.bytes[at..value], wanted);
         match self.order.get_mut(n) {
             Some(place) => *place = known,
             None => self.order.push(known),
@@ -298,7 +297,7 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
             at,
             recalled: Recalled::Nothing,
         };
-        Some((member, after_colon))
+        Some((member, value))
     }
     /// The end of the unwanted value of `member`, which starts at `from`, `depth` objects
     /// down. A value that is long to skip (an object, an array or a string of over 32
@@ -377,6 +376,7 @@ fn length_bit(key: &[u8]) -> u64 {
 impl<'a> Raw<'a> {
     /// The value as text: `Some(None)` for `null`, `Some(Some(text))` for a string, `None`
     /// for any other type (the caller's serde_json fallback then names the error).
+    #[inline(always)]
     pub fn text(self) -> Option<Option<Cow<'a, str>>> {
         if self.plain_string {
             return Some(Some(Cow::Borrowed(&self.text[1..self.text.len() - 1])));
@@ -389,6 +389,7 @@ impl<'a> Raw<'a> {
 }
 
 /// A wanted value as text, as [`Raw::text`]; a key that is not there is `Some(None)`.
+#[inline(always)]
 pub fn text(raw: Option<Raw<'_>>) -> Option<Option<Cow<'_, str>>> {
     raw.map_or(Some(None), Raw::text)
 }
@@ -786,13 +787,6 @@ fn colon_after(bytes: &[u8], key_end: usize) -> Option<usize> {
     (bytes.get(at) == Some(&b':')).then_some(at + 1)
 }
 
-fn skip_space(bytes: &[u8], mut at: usize) -> usize {
-    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        at += 1;
-    }
-    at
-}
-
 /// A JSON string's value, from the text after its opening quote to (at least) its closing
 /// one; borrowed unless it has escapes. `None` for anything serde_json would refuse.
 pub fn string(text: &str) -> Option<Cow<'_, str>> {
@@ -1077,6 +1071,11 @@ mod tests {
             r#"{"user":"abcdefghijklmnopqrstuw","message":"m"}"#,
             r#"{"user":"abcdefghijklmnopqrstuw"}"#,
             r#"{"user":"abcdefghijklmnopqrstuv"}"#,
+            "{\n  \"message\": \"\",\n  \"user\" : \"v\",\n  \"pid\":\"1\"\n}",
+            "{\n  \"message\": \"\",\n  \"user\" : \"v\",\n  \"pid\":\"1\"\n}",
+            "{\n  \"message\": \"\",\n  \"user\" :\"v\",\n  \"pid\":\"2\"\n}",
+            "{\n  \"message\":  \"\",\n  \"user\" : \"w\",\n  \"pid\":\"2\"\n}",
+            "{\n  \"message\":  \"\",\n  \"user\" : \"w\",\n\n  \"pid\":\"2\"\n}",
         ];
         for object in objects {
             let known = fields_at(object, 0, keys, order).map(|(found, _)| raw_texts(found));
