@@ -302,6 +302,46 @@ fn azure_records_without_the_fields_are_reported_at_their_lines() {
     assert_eq!(profile.summary.lines_skipped, 5);
 }
 
+/// A `{"records": […]}` wrapper is read record by record, pretty-printed or not, empty, or
+/// with another member (read the slow way); a bad record is reported at its own line.
+#[test]
+fn azure_wrappers_of_any_layout_are_read_as_their_records() {
+    let entries = sample_entries();
+    let one_a_line = Rendering::AzureJsonLines.render(&entries);
+    let records: Vec<&str> = one_a_line.lines().collect();
+    let (head, tail) = records.split_at(records.len() / 2);
+    let bad = r#"{"category":"PostgreSQLLogs","properties":"LOG:  x"}"#;
+    let wrapped = format!(
+        "{{\n  \"records\": [\n    {},\n    {bad}\n  ]\n}}\n{{\"records\":[]}}\n{{\"records\":[{}],\"extra\":1}}\n",
+        head.join(",\n    "),
+        tail.join(","),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("azure.json");
+    std::fs::write(&path, wrapped).unwrap();
+    let profile = read_with(std::slice::from_ref(&path), &options(1 << 20, 1));
+    let clean = read_with(
+        &[write(dir.path(), Rendering::AzureJsonLines, &entries)],
+        &options(1 << 20, 1),
+    );
+    // The bad record is what the wrapped form has more.
+    let without_diagnostics = |profile: &planwise::model::workload::Profile| {
+        let mut value = comparable(profile);
+        value["diagnostics"].take();
+        value["summary"]["lines_skipped"].take();
+        value
+    };
+    assert_same(
+        &without_diagnostics(&clean),
+        &without_diagnostics(&profile),
+        "records wrapped vs one a line",
+    );
+    let bad_at = profile.diagnostics.kinds.get(&Kind::BadJsonRecord);
+    let lines: Vec<u64> = bad_at.map_or(vec![], |f| f.examples.iter().map(|e| e.line).collect());
+    assert_eq!(lines, [head.len() as u64 + 3]);
+    assert_eq!(profile.summary.lines_skipped, 1);
+}
+
 /// `planwise doctor` recommends `%m [%p] %e %q%u@%d/%a `: a log written with it is read
 /// without --log-line-prefix, every field kept (the SQLSTATE too, as csvlog has it).
 #[test]

@@ -7,6 +7,7 @@
 //! `errorLevel:  message`, then a `DETAIL:` line), read by [`carried`](super::carried)
 //! like every message carried in an envelope.
 
+use super::bytes::{skip_space, starts_with};
 use super::carried::Carried;
 use super::json_scan::{KeyOrder, Raw, fields, nested_fields_at, text, text_or_digits};
 use super::stderr::{Envelope, EnvelopeTime};
@@ -25,9 +26,17 @@ pub enum Found<'a> {
     Lines([Option<Carried<'a>>; 2]),
     /// The `records` array of a wrapper object, and the line it starts on.
     Records(&'a str, u64),
+    /// The records of a wrapper object, read in the pass that found its end.
+    Read(Records<'a>),
     /// A record of another category (sessions, Query Store, …): not a server log line.
     Other(String),
 }
+
+/// What one object holds, or why it cannot be read.
+pub type Read<'a> = Result<Found<'a>, String>;
+
+/// What each record of a wrapper holds, with the line it starts on.
+pub type Records<'a> = Vec<(u64, Read<'a>)>;
 
 /// The keys of a record (or of a wrapper: `records`), and of its `properties`.
 const KEYS: [&str; 4] = ["records", "time", "category", "properties"];
@@ -40,7 +49,55 @@ pub fn read_at<'a>(
     start: usize,
     line: u64,
     order: &mut KeyOrder,
-) -> Option<(Result<Found<'a>, String>, usize)> {
+) -> Option<(Read<'a>, usize)> {
+    if let Some((records, end)) = records_at(text, start, line, order) {
+        return Some((Ok(Found::Read(records)), end));
+    }
+    record_at(text, start, line, order)
+}
+
+/// Reads the wrapper `{"records": [ … ]}` that opens at `start` record by record, in one
+/// pass (not the wrapper's and then each record's): what each holds, and the offset after
+/// the wrapper. `None` for any other object, or a wrapper with anything else in it.
+fn records_at<'a>(
+    text: &'a str,
+    start: usize,
+    mut line: u64,
+    order: &mut KeyOrder,
+) -> Option<(Records<'a>, usize)> {
+    let bytes = text.as_bytes();
+    let after = |at: usize, punctuation: &[u8]| {
+        let at = skip_space(bytes, at);
+        starts_with(&bytes[at..], punctuation).then_some(at + punctuation.len())
+    };
+    let mut at = after(after(after(start, b"{")?, b"\"records\"")?, b":")?;
+    at = after(at, b"[")?;
+    let mut records = Vec::new();
+    if let Some(end) = after(at, b"]") {
+        return Some((records, after(end, b"}")?));
+    }
+    // The lines are counted up to each record as it is reached.
+    let mut counted = start;
+    loop {
+        let record = skip_space(bytes, at);
+        line += memchr::memchr_iter(b'\n', &bytes[counted..record]).count() as u64;
+        counted = record;
+        let (found, end) = record_at(text, record, line, order)?;
+        records.push((line, found));
+        match after(end, b",") {
+            Some(next) => at = next,
+            None => return Some((records, after(after(end, b"]")?, b"}")?)),
+        }
+    }
+}
+
+/// Reads the object that opens at `start` as one record (or a wrapper, by its fields).
+fn record_at<'a>(
+    text: &'a str,
+    start: usize,
+    line: u64,
+    order: &mut KeyOrder,
+) -> Option<(Read<'a>, usize)> {
     let (outer, properties, end) = nested_fields_at(text, start, KEYS, (3, PROPERTIES), order)?;
     let properties = outer[3].map(|raw| {
         if raw.text.starts_with('{') {
@@ -53,7 +110,14 @@ pub fn read_at<'a>(
 }
 
 /// Reads the object that starts at `line`.
-pub fn read(object: &str, line: u64) -> Result<Found<'_>, String> {
+pub fn read(object: &str, line: u64) -> Read<'_> {
+    let bytes = object.as_bytes();
+    let start = skip_space(bytes, 0);
+    if let Some((records, end)) = records_at(object, start, line, &mut KeyOrder::default())
+        && skip_space(bytes, end) == bytes.len()
+    {
+        return Ok(Found::Read(records));
+    }
     let outer = fields(object, KEYS).ok_or_else(|| not_readable(object))?;
     let properties =
         outer[3].map(|raw| fields(raw.text, PROPERTIES).ok_or_else(|| not_readable(raw.text)));
@@ -67,7 +131,7 @@ fn record<'a>(
     properties: Option<Result<[Option<Raw<'a>>; 5], String>>,
     object: &'a str,
     line: u64,
-) -> Result<Found<'a>, String> {
+) -> Read<'a> {
     if let Some(records) = records.filter(|r| r.text.starts_with('[')) {
         return Ok(Found::Records(
             records.text,

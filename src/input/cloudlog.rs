@@ -6,7 +6,7 @@
 //! The message keeps the server's prefix (Cloud SQL's is `[%p]: [%l-1] db=%d,user=%u `
 //! without its timestamp); [`carried`](super::carried) reads it.
 
-use super::azure::{self, Found};
+use super::azure::{self, Found, Read};
 use super::carried::{Carried, Messages};
 use super::json_objects::{Pieces, Text, read_pieces, text_of};
 use super::json_scan::{self, KeyOrder, fields_at};
@@ -55,16 +55,19 @@ enum JournalText<'a> {
     Bytes(Vec<u8>),
 }
 
-/// What one object of an export holds, or why it cannot be read.
-type Read<'a> = Result<Found<'a>, String>;
-
 /// The message of the entry on `line`, when the line holds one whole.
 pub fn message_of(export: Export, line: &str) -> Option<Cow<'_, str>> {
     let line = line
         .trim_start_matches([' ', '[', ','])
         .trim_end_matches([',', ']']);
-    match read(export, line, 0).ok()? {
+    first_message(read(export, line, 0).ok()?)
+}
+
+/// The first message an object holds (of a wrapper read whole, its first record's).
+fn first_message(found: Found<'_>) -> Option<Cow<'_, str>> {
+    match found {
         Found::Lines([first, _]) => Some(first?.text),
+        Found::Read(records) => first_message(records.into_iter().next()?.1.ok()?),
         _ => None,
     }
 }
@@ -133,6 +136,11 @@ impl<'a> Reader<'_, '_, '_, 'a> {
                 };
                 // The lines of the records were counted with the object that holds them.
                 read_pieces(records, starts_on, &mut records_reader);
+            }
+            Ok(Found::Read(records)) => {
+                for (line, found) in records {
+                    self.deliver(found, line);
+                }
             }
             Ok(Found::Other(category)) => self.sink.diagnose(line, Kind::OtherProgram, || {
                 format!("a record of category `{category}`, not a server log line; ignored")
