@@ -4,7 +4,10 @@ after round (`workload --threads 1`), so that a shared machine's slow spells hit
 alike; the first file is the reference (stderr). Prints per file the best and median CPU time
 (user + system, from wait4) and the best wall time, each with its ratio to the first file's.
 
-    benches/ab_formats.py ROUNDS PLANWISE REFERENCE_LOG LOG...
+    benches/ab_formats.py ROUNDS PLANWISE[,PLANWISE...] REFERENCE_LOG LOG...
+
+Several builds, comma-separated, are run in turn on each file (a before and an after in the
+same run), each build's ratios taken to its own time on the reference.
 
 The files should hold the same entries (benches/throughput.sh renders them), so the ratios
 are ratios of time per record. Example, on throughput.sh's 50 MB data:
@@ -33,19 +36,24 @@ def run(planwise, log):
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
-    rounds, planwise, logs = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-    times = {log: [] for log in logs}
+    rounds, builds, logs = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3:]
+    times = {(build, log): [] for build in builds for log in logs}
     for _ in range(rounds):
         for log in logs:
-            times[log].append(run(planwise, log))
-    reference = None
-    for log in logs:
-        cpu = [c for c, _ in times[log]]
-        best, median, wall = min(cpu), statistics.median(cpu), min(w for _, w in times[log])
-        reference = reference or (best, median, wall)
-        print(f"{os.path.basename(log):20s} cpu best {best:.3f} ({best / reference[0]:.2f}x) "
-              f"median {median:.3f} ({median / reference[1]:.2f}x) "
-              f"wall best {wall:.3f} ({wall / reference[2]:.2f}x)")
+            for build in builds:
+                times[build, log].append(run(build, log))
+    for build in builds:
+        if len(builds) > 1:
+            print(build)
+        reference = None
+        for log in logs:
+            cpu = [c for c, _ in times[build, log]]
+            best, median = min(cpu), statistics.median(cpu)
+            wall = min(w for _, w in times[build, log])
+            reference = reference or (best, median, wall)
+            print(f"{os.path.basename(log):20s} cpu best {best:.3f} ({best / reference[0]:.2f}x) "
+                  f"median {median:.3f} ({median / reference[1]:.2f}x) "
+                  f"wall best {wall:.3f} ({wall / reference[2]:.2f}x)")
 
 
 if __name__ == "__main__":

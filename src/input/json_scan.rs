@@ -263,7 +263,7 @@ impl<'k, 'f, 'a> Wanted<'k, 'f, 'a> {
 
     /// Reads the `n`th key of an object, whose opening quote is at `at`, and the colon
     /// after it: which wanted key it is, what the text shares with the member known at
-    /// that place, and the offset after the colon. `None` for an escaped key, which might
+    /// that place, and where the value starts. `None` for an escaped key, which might
     /// spell a wanted one: serde_json's to read.
     #[inline(always)]
     fn key(&mut self, scanner: &Scanner<'_>, n: usize, at: usize) -> Option<(Member, usize)> {
