@@ -114,7 +114,8 @@ make_log "$FIXTURES/shop.json" "$BIG_JSON" "$SIZE_MB" --reps "$REPS"
 # tests render the fixture (tests/common/render.rs), so every file holds the same events.
 # label:file name, in the order of the report.
 HOSTED_FORMATS="rds:rds.log azure:azure.log syslog:syslog.log logplex:logplex.log \
-cloudsql:cloudsql.json cnpg:cnpg.json journald:journal.json azure-json:azure.json"
+cloudsql:cloudsql.json cloudsql-array:cloudsql-array.json cnpg:cnpg.json journald:journal.json \
+azure-json:azure.json azure-records:azure-records.json"
 HOSTED_DIR="$BENCH_DIR/hosted-$SIZE_MB"
 RENDERER="$TARGET_DIR/release/examples/render_logs"
 RENDERER_BUILT=0
