@@ -41,12 +41,18 @@ pub fn starts_object(line: &[u8]) -> bool {
 /// closing brace in `rest`. `None` when it is not text or does not end in `rest`.
 pub fn entry_at<'r>(line: &'r [u8], rest: &'r [u8]) -> Option<&'r str> {
     let indent = line.iter().take_while(|b| **b == b' ').count();
-    let entry = if line[indent..].trim_ascii() == b"{" {
+    let entry = if opens_alone(&line[indent..]) {
         &rest[indent..object_end(rest, indent)?]
     } else {
         line
     };
     std::str::from_utf8(entry).ok()
+}
+
+/// Whether `line` (from its first byte that is not indentation) is a `{` with nothing
+/// after it: a pretty-printed object opens there and goes on over the lines below.
+fn opens_alone(line: &[u8]) -> bool {
+    line.first() == Some(&b'{') && line[1..].trim_ascii().is_empty()
 }
 
 /// Cuts `text` into its pieces, handed to `reader` with the line each starts on
@@ -106,7 +112,7 @@ fn piece<'a>(
     // An object that opens a line of its own is pretty-printed over several lines; any
     // other ends on its line (a cut one must not swallow the lines after it).
     let within = match first {
-        b'{' if bytes[start + 1..line_end].trim_ascii().is_empty() => text,
+        b'{' if opens_alone(&bytes[start..line_end]) => text,
         b'{' => &text[..line_end],
         _ => {
             reader.stray(&text[start..line_end], line);
