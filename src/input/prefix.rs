@@ -59,8 +59,9 @@ enum Item {
 /// What an escape's value looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
-    /// `%m` (23 characters), `%t` and `%s` (19), then a space and a zone label.
-    Timestamp { digits: usize },
+    /// `%m` (23 characters), `%t` and `%s` (19), then a space and a zone label; `slot` is
+    /// where the matcher remembers the last one it read ([`LastTimestamp`]).
+    Timestamp { digits: usize, slot: usize },
     /// `%r`: `host(port)`, `[local]`, or nothing (background processes).
     Remote,
     /// A run of bytes of one class (`%p` digits, `%c` hex and a dot, …).
@@ -161,8 +162,8 @@ impl Shape {
         at: &mut Option<Millis>,
     ) -> Option<usize> {
         match self {
-            Shape::Timestamp { digits } => {
-                let parsed = last.parse(rest.get(..digits)?)?;
+            Shape::Timestamp { digits, slot } => {
+                let parsed = last.slots[slot].parse(rest.get(..digits)?)?;
                 let mut label = digits;
                 // Milliseconds after a `%t` belong to the value but were not parsed here.
                 if rest.get(digits) == Some(&b'.') {
@@ -352,18 +353,30 @@ pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((severity, message))
 }
 
-/// The last timestamp a prefix parser read, by its text: lines in a row mostly share
-/// their timestamp, so it is parsed once for all of them, and nearly always their minute,
-/// so only the seconds of the others are read ([`LastMinute`]).
+/// The last timestamps a prefix parser read, one for each timestamp escape of the prefix:
+/// Heroku's prints the line's time and its session's start (`%m`, `%s`), and with one
+/// memory for both, each line parsed both afresh.
 #[derive(Debug, Default)]
 pub struct LastTimestamp {
+    slots: [LastStamp; TIMESTAMP_SLOTS],
+}
+
+/// How many timestamp escapes of a prefix remember their own last value (any after them
+/// share the last slot).
+const TIMESTAMP_SLOTS: usize = 2;
+
+/// The last timestamp of one escape, by its text: lines in a row mostly share their
+/// timestamp, so it is parsed once for all of them, and nearly always their minute, so
+/// only the seconds of the others are read ([`LastMinute`]).
+#[derive(Debug, Default)]
+struct LastStamp {
     text: [u8; 23],
     len: usize,
     at: Millis,
     minutes: LastMinute,
 }
 
-impl LastTimestamp {
+impl LastStamp {
     /// Inlined into the matchers, as their other steps are: a call per line costs more
     /// than comparing the timestamp with the last one.
     #[inline(always)]
@@ -405,6 +418,7 @@ fn attach_literals(items: Vec<Item>) -> Vec<Item> {
             (_, item) => compiled.push(item),
         }
     }
+    let mut timestamps = 0;
     for item in &mut compiled {
         if let Item::Escape {
             shape,
@@ -414,6 +428,10 @@ fn attach_literals(items: Vec<Item>) -> Vec<Item> {
         } = item
         {
             *ambiguous = shape.ambiguous(then);
+            if let Shape::Timestamp { slot, .. } = shape {
+                *slot = timestamps.min(TIMESTAMP_SLOTS - 1);
+                timestamps += 1;
+            }
         }
     }
     compiled
@@ -427,8 +445,14 @@ fn shape_of(letter: u8, padded: bool) -> Option<Shape> {
         may_be_empty,
     };
     Some(match letter {
-        b'm' => Shape::Timestamp { digits: 23 },
-        b't' | b's' => Shape::Timestamp { digits: 19 },
+        b'm' => Shape::Timestamp {
+            digits: 23,
+            slot: 0,
+        },
+        b't' | b's' => Shape::Timestamp {
+            digits: 19,
+            slot: 0,
+        },
         _ if padded => Shape::Free,
         b'p' | b'l' => run(Class::Digits, false),
         b'P' | b'x' => run(Class::Digits, true),
@@ -859,6 +883,33 @@ mod tests {
                 parse_timestamp(stamp.as_bytes()),
                 "{stamp}"
             );
+        }
+    }
+
+    #[test]
+    fn each_timestamp_escape_remembers_its_own_last_value() {
+        // Heroku's: the line's time, then its session's start.
+        let prefix = LinePrefix::compile("time_ms = \"%m\" proc_start_time=\"%s\" ");
+        let mut last = LastTimestamp::default();
+        for (stamp, started) in [
+            ("2026-11-26 00:41:31.147", "2026-11-26 00:40:00"),
+            ("2026-11-26 00:41:31.147", "2026-11-26 00:41:00"),
+            ("2026-11-26 00:41:32.001", "2026-11-26 00:41:00"),
+            ("2026-11-26 00:41:32.001", "2026-11-26 00:4x:00"),
+            ("2026-11-26 00:42:00.001", "2026-11-26 00:41:00"),
+        ] {
+            let line =
+                format!("time_ms = \"{stamp} UTC\" proc_start_time=\"{started} UTC\" LOG:  x");
+            let alone = prefix.parse(line.as_bytes()).map(|m| m.fields.at);
+            let in_a_row = prefix
+                .parse_after(line.as_bytes(), &mut last)
+                .map(|m| m.fields.at);
+            assert_eq!(in_a_row, alone, "{stamp} {started}");
+            let started_is_a_time = parse_timestamp(started.as_bytes()).is_some();
+            assert_eq!(alone.is_some(), started_is_a_time, "{started}");
+            if started_is_a_time {
+                assert_eq!(alone.flatten(), parse_timestamp(stamp.as_bytes()));
+            }
         }
     }
 
