@@ -64,7 +64,6 @@ pub fn read_pieces<'a>(text: &'a str, first_line: u64, reader: &mut impl Pieces<
     let mut at = 0;
     let mut line = first_line;
     let mut lines = LinesWithText::default();
-    let blank = BlankLines::new();
     loop {
         while let Some(&b) = bytes.get(at) {
             match b {
@@ -84,7 +83,7 @@ pub fn read_pieces<'a>(text: &'a str, first_line: u64, reader: &mut impl Pieces<
         let end = piece(text, start, line_end, first, line, reader);
         // Only an object past its first line holds newlines.
         if end > line_end {
-            line = lines.note_later(&bytes[line_end..end], line, &blank);
+            line = lines.note_later(&bytes[line_end..end], line);
         }
         at = end;
     }
@@ -151,8 +150,9 @@ impl LinesWithText {
 
     /// Notes the lines of `later`, the rest of an object from the newline that ends its
     /// first line (`line`), that hold text; the object's last line.
-    fn note_later(&mut self, later: &[u8], line: u64, blank: &BlankLines) -> u64 {
-        if blank.may_be_in(later) {
+    fn note_later(&mut self, later: &[u8], line: u64) -> u64 {
+        let breaks = super::bytes::line_breaks(later);
+        if breaks.maybe_blank {
             let mut line = line;
             for newline in memchr::memchr_iter(b'\n', later) {
                 line += 1;
@@ -162,34 +162,9 @@ impl LinesWithText {
             }
             return line;
         }
-        let newlines = memchr::memchr_iter(b'\n', later).count() as u64;
-        self.count += newlines;
-        self.last = Some(line + newlines);
-        line + newlines
-    }
-}
-
-/// Tells, in a few vector passes, that a text has no line of only whitespace, so that
-/// the lines of a pretty-printed object are counted without looking at each.
-struct BlankLines {
-    empty: memchr::memmem::Finder<'static>,
-    spaces: memchr::memmem::Finder<'static>,
-}
-
-impl BlankLines {
-    fn new() -> Self {
-        BlankLines {
-            empty: memchr::memmem::Finder::new(b"\n\n"),
-            spaces: memchr::memmem::Finder::new(b" \n"),
-        }
-    }
-
-    /// Whether `text` may hold a line of only whitespace after one of its newlines: without
-    /// tabs and carriage returns, such a line is `\n\n`, or ends in ` \n`.
-    fn may_be_in(&self, text: &[u8]) -> bool {
-        memchr::memchr2(b'\t', b'\r', text).is_some()
-            || self.empty.find(text).is_some()
-            || self.spaces.find(text).is_some()
+        self.count += breaks.newlines;
+        self.last = Some(line + breaks.newlines);
+        line + breaks.newlines
     }
 }
 
