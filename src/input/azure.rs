@@ -3,12 +3,13 @@
 //! the server's `prefix` (its `log_line_prefix` printed), `errorLevel`, `message`, `detail`,
 //! `processId` and `sqlerrcode` — one record per line, or in `{"records": [ … ]}`.
 //!
-//! Each record becomes the stderr lines the server would have printed (`prefix` +
-//! `errorLevel:  message`, then a `DETAIL:` line), read by [`carried`](super::carried)
-//! like every message carried in an envelope.
+//! Each record is read as the parts of the stderr line the server would have printed
+//! (`prefix`, `errorLevel`, `message`; its detail as a `DETAIL:` line) by
+//! [`carried`](super::carried), like every message carried in an envelope.
 
 use super::bytes::{skip_space, starts_with};
-use super::carried::Carried;
+use super::carried::{Carried, Parts};
+use super::json_objects::Opening;
 use super::json_scan::{KeyOrder, Raw, fields, nested_fields_at, text, text_or_digits};
 use super::stderr::{Envelope, EnvelopeTime};
 use std::borrow::Cow;
@@ -22,8 +23,10 @@ pub fn looks_like(head: &[u8]) -> bool {
 
 /// What one top-level object of the export holds.
 pub enum Found<'a> {
-    /// A record's stderr lines: its message, and its detail when it has one.
-    Lines([Option<Carried<'a>>; 2]),
+    /// A record's message (none from a journal entry of another program).
+    Message(Option<Carried<'a>>),
+    /// An Azure record's line, given as its parts.
+    Parts(Envelope<'a>, Parts<'a>),
     /// The `records` array of a wrapper object, and the line it starts on.
     Records(&'a str, u64),
     /// The records of a wrapper object, read in the pass that found its end.
@@ -42,29 +45,25 @@ pub type Records<'a> = Vec<(u64, Read<'a>)>;
 const KEYS: [&str; 4] = ["records", "time", "category", "properties"];
 const PROPERTIES: [&str; 5] = ["prefix", "errorLevel", "message", "detail", "processId"];
 
-/// Reads the object that opens at `start` of `text` on `line`, in the pass that finds its
-/// end; `None` for an object the scan does not answer ([`read`] then says why).
-pub fn read_at<'a>(
-    text: &'a str,
-    start: usize,
-    line: u64,
-    order: &mut KeyOrder,
-) -> Option<(Read<'a>, usize)> {
-    if let Some((records, end)) = records_at(text, start, line, order) {
+/// Reads the object that opens `at`, in the pass that finds its end; `None` for an object
+/// the scan does not answer ([`read`] then says why).
+pub fn read_at<'a>(at: Opening<'a>, order: &mut KeyOrder) -> Option<(Read<'a>, usize)> {
+    if let Some((records, end)) = records_at(at, order) {
         return Some((Ok(Found::Read(records)), end));
     }
-    record_at(text, start, line, order)
+    record_at(at.within, at.start, at.line, order)
 }
 
-/// Reads the wrapper `{"records": [ … ]}` that opens at `start` record by record, in one
-/// pass (not the wrapper's and then each record's): what each holds, and the offset after
-/// the wrapper. `None` for any other object, or a wrapper with anything else in it.
-fn records_at<'a>(
-    text: &'a str,
-    start: usize,
-    mut line: u64,
-    order: &mut KeyOrder,
-) -> Option<(Records<'a>, usize)> {
+/// Reads the wrapper `{"records": [ … ]}` at `opening` record by record, in one pass
+/// (not the wrapper's and then each record's): what each holds, and the offset after the
+/// wrapper. `None` for any other object, or a wrapper with anything else in it.
+fn records_at<'a>(opening: Opening<'a>, order: &mut KeyOrder) -> Option<(Records<'a>, usize)> {
+    let Opening {
+        within: text,
+        start,
+        mut line,
+        one_line,
+    } = opening;
     let bytes = text.as_bytes();
     let after = |at: usize, punctuation: &[u8]| {
         let at = skip_space(bytes, at);
@@ -76,12 +75,14 @@ fn records_at<'a>(
     if let Some(end) = after(at, b"]") {
         return Some((records, after(end, b"}")?));
     }
-    // The lines are counted up to each record as it is reached.
+    // The lines are counted up to each record as it is reached, unless all are on one.
     let mut counted = start;
     loop {
         let record = skip_space(bytes, at);
-        line += memchr::memchr_iter(b'\n', &bytes[counted..record]).count() as u64;
-        counted = record;
+        if !one_line {
+            line += memchr::memchr_iter(b'\n', &bytes[counted..record]).count() as u64;
+            counted = record;
+        }
         let (found, end) = record_at(text, record, line, order)?;
         records.push((line, found));
         match after(end, b",") {
@@ -112,8 +113,13 @@ fn record_at<'a>(
 /// Reads the object that starts at `line`.
 pub fn read(object: &str, line: u64) -> Read<'_> {
     let bytes = object.as_bytes();
-    let start = skip_space(bytes, 0);
-    if let Some((records, end)) = records_at(object, start, line, &mut KeyOrder::default())
+    let opening = Opening {
+        within: object,
+        start: skip_space(bytes, 0),
+        line,
+        one_line: false,
+    };
+    if let Some((records, end)) = records_at(opening, &mut KeyOrder::default())
         && skip_space(bytes, end) == bytes.len()
     {
         return Ok(Found::Read(records));
@@ -166,35 +172,13 @@ fn record<'a>(
         at: EnvelopeTime::OfTimestamp,
         process,
     };
-    let prefix = prefix.unwrap_or_default();
-    let carried = |severity: &str, text: &str| Carried {
-        line,
-        envelope,
-        chunk: None,
-        text: Cow::Owned(stderr_line(&prefix, severity, text)),
+    let parts = Parts {
+        printed: prefix.unwrap_or_default(),
+        severity: level,
+        message,
+        detail: detail.filter(|d| !d.is_empty()),
     };
-    let detail = detail.filter(|d| !d.is_empty());
-    Ok(Found::Lines([
-        Some(carried(&level, &message)),
-        detail.map(|d| carried("DETAIL", &d)),
-    ]))
-}
-
-/// The line the server would have printed: the prefix, the severity and the message, whose
-/// further lines start with a tab (taken off when they are read).
-fn stderr_line(prefix: &str, severity: &str, message: &str) -> String {
-    let mut line = String::with_capacity(prefix.len() + severity.len() + 3 + message.len());
-    line.push_str(prefix);
-    line.push_str(severity);
-    line.push_str(":  ");
-    // Cut with memchr: `str::split` looks at a byte at a time.
-    let mut lines = super::ingest::lines(message);
-    line.push_str(lines.next().unwrap_or_default());
-    for next in lines {
-        line.push_str("\n\t");
-        line.push_str(next);
-    }
-    line
+    Ok(Found::Parts(envelope, parts))
 }
 
 /// Why an object could not be read: serde_json's word on it when it is not JSON.

@@ -8,7 +8,7 @@
 
 use super::azure::{self, Found, Read};
 use super::carried::{Carried, Messages};
-use super::json_objects::{Pieces, Text, read_pieces, text_of};
+use super::json_objects::{Opening, Pieces, Text, read_pieces, text_of};
 use super::json_scan::{self, KeyOrder, fields_at};
 use super::record::RecordSink;
 use super::stderr::{Envelope, EnvelopeTime};
@@ -66,7 +66,8 @@ pub fn message_of(export: Export, line: &str) -> Option<Cow<'_, str>> {
 /// The first message an object holds (of a wrapper read whole, its first record's).
 fn first_message(found: Found<'_>) -> Option<Cow<'_, str>> {
     match found {
-        Found::Lines([first, _]) => Some(first?.text),
+        Found::Message(message) => Some(message?.text),
+        Found::Parts(_, parts) => Some(Cow::Owned(parts.line())),
         Found::Read(records) => first_message(records.into_iter().next()?.1.ok()?),
         _ => None,
     }
@@ -99,9 +100,9 @@ struct Reader<'m, 's, 'r, 'a> {
 }
 
 impl<'a> Pieces<'a> for Reader<'_, '_, '_, 'a> {
-    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
-        let (found, end) = scan(self.export, within, start, line, &mut self.order)?;
-        self.deliver(found, line);
+    fn read(&mut self, at: Opening<'a>) -> Option<usize> {
+        let (found, end) = scan(self.export, at, &mut self.order)?;
+        self.deliver(found, at.line);
         Some(end)
     }
 
@@ -122,11 +123,12 @@ impl<'a> Reader<'_, '_, '_, 'a> {
     /// Hands what an object holds to the messages, or reports it.
     fn deliver(&mut self, found: Read<'a>, line: u64) {
         match found {
-            Ok(Found::Lines(lines)) => {
-                for carried in lines.into_iter().flatten() {
+            Ok(Found::Message(message)) => {
+                if let Some(carried) = message {
                     self.messages.push(carried, self.sink);
                 }
             }
+            Ok(Found::Parts(envelope, parts)) => self.messages.push_parts(line, envelope, parts),
             Ok(Found::Records(records, starts_on)) => {
                 let mut records_reader = Reader {
                     export: self.export,
@@ -150,15 +152,10 @@ impl<'a> Reader<'_, '_, '_, 'a> {
     }
 }
 
-/// Reads the object that opens at `start` of `text` in the pass that finds its end;
-/// `None` for one the scan does not answer, read apart by [`read`].
-fn scan<'a>(
-    export: Export,
-    text: &'a str,
-    start: usize,
-    line: u64,
-    order: &mut KeyOrder,
-) -> Option<(Read<'a>, usize)> {
+/// Reads the object that opens `at` in the pass that finds its end; `None` for one the
+/// scan does not answer, read apart by [`read`].
+fn scan<'a>(export: Export, at: Opening<'a>, order: &mut KeyOrder) -> Option<(Read<'a>, usize)> {
+    let (text, start, line) = (at.within, at.start, at.line);
     match export {
         Export::CloudSql => {
             let (found, end) = fields_at(text, start, ["textPayload", "timestamp"], order)?;
@@ -177,7 +174,7 @@ fn scan<'a>(
             let [message, pid, time, program] = found.map(json_scan::text);
             Some((journal([message?, pid?, time?, program?], line), end))
         }
-        Export::Azure => azure::read_at(text, start, line, order),
+        Export::Azure => azure::read_at(at, order),
     }
 }
 
@@ -223,26 +220,23 @@ fn cloud_sql<'a>(
     line: u64,
 ) -> Read<'a> {
     let text = payload.ok_or("a Cloud Logging entry without textPayload")?;
-    Ok(Found::Lines([
-        Some(Carried {
-            line,
-            envelope: Envelope {
-                timestamp: borrowed(&timestamp),
-                at: EnvelopeTime::OfTimestamp,
-                process: None,
-            },
-            chunk: None,
-            text,
-        }),
-        None,
-    ]))
+    Ok(Found::Message(Some(Carried {
+        line,
+        envelope: Envelope {
+            timestamp: borrowed(&timestamp),
+            at: EnvelopeTime::OfTimestamp,
+            process: None,
+        },
+        chunk: None,
+        text,
+    })))
 }
 
 /// A journal entry from its `MESSAGE`, `_PID`, `__REALTIME_TIMESTAMP` and
 /// `SYSLOG_IDENTIFIER`.
 fn journal<'a>([message, pid, time, program]: [Option<Cow<'a, str>>; 4], line: u64) -> Read<'a> {
     if program.is_some_and(|program| !program.contains("postgres")) {
-        return Ok(Found::Lines([None, None]));
+        return Ok(Found::Message(None));
     }
     let text = message.ok_or("a journal entry without MESSAGE")?;
     let at = time
@@ -259,17 +253,14 @@ fn journal<'a>([message, pid, time, program]: [Option<Cow<'a, str>>; 4], line: u
             None => (None, Cow::Owned(text)),
         },
     };
-    Ok(Found::Lines([
-        Some(Carried {
-            line,
-            envelope: Envelope {
-                timestamp: None,
-                at: at.into(),
-                process,
-            },
-            chunk,
-            text,
-        }),
-        None,
-    ]))
+    Ok(Found::Message(Some(Carried {
+        line,
+        envelope: Envelope {
+            timestamp: None,
+            at: at.into(),
+            process,
+        },
+        chunk,
+        text,
+    })))
 }

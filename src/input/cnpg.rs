@@ -3,7 +3,7 @@
 //! name (`log_time`, `user_name`, `error_severity`, `message`, `detail`, `query`, …).
 //! Lines of the operator's other loggers are noted and left out.
 
-use super::json_objects::{Pieces, Text, read_pieces, text_of};
+use super::json_objects::{Opening, Pieces, Text, read_pieces, text_of};
 use super::json_scan::{self, KeyOrder};
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
@@ -92,9 +92,9 @@ struct Reader<'s, 'r> {
 }
 
 impl<'a> Pieces<'a> for Reader<'_, '_> {
-    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
-        let (fields, end) = scan(within, start, &mut self.order)?;
-        apply(fields, line, self.sink);
+    fn read(&mut self, at: Opening<'a>) -> Option<usize> {
+        let (fields, end) = scan(at.within, at.start, &mut self.order)?;
+        apply(fields, at.line, self.sink);
         Some(end)
     }
 

@@ -63,7 +63,8 @@ impl Hosted {
         let mut sink = RecordSink::new("");
         let mut messages = Messages::default();
         self.collect(&text, 1, &mut messages, &mut sink);
-        LinePrefix::detect_lines(&messages.first_lines())
+        let lines = messages.first_lines();
+        LinePrefix::detect_lines(&lines.iter().map(|l| l.as_bytes()).collect::<Vec<_>>())
     }
 
     fn collect<'a>(

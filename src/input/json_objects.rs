@@ -18,15 +18,27 @@ pub fn text_of<'a>(value: Option<Text<'a>>) -> Option<std::borrow::Cow<'a, str>>
 /// What reads the pieces of an export's text as they are cut, in place: what it reads of
 /// an object goes where it goes without being moved through an iterator.
 pub trait Pieces<'a> {
-    /// Reads the object that opens at `start` of `within` (the text it may span) on `line`
-    /// in the pass that finds its end, and gives that end; `None` leaves it to
-    /// [`Pieces::object`].
-    fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize>;
+    /// Reads the object that opens at `opening` in the pass that finds its end, and gives
+    /// that end (an offset in `opening.within`); `None` leaves it to [`Pieces::object`].
+    fn read(&mut self, opening: Opening<'a>) -> Option<usize>;
     /// An object [`Pieces::read`] left, cut by its braces, that starts on `line`.
     fn object(&mut self, object: &'a str, line: u64);
     /// Anything between objects that is not JSON punctuation (a line of another format, a
     /// value that is not an object), to be reported.
     fn stray(&mut self, text: &'a str, line: u64);
+}
+
+/// Where an object opens, for [`Pieces::read`].
+#[derive(Debug, Clone, Copy)]
+pub struct Opening<'a> {
+    /// The text the object may span, from the start of the block.
+    pub within: &'a str,
+    /// Its offset in `within`, and the line it starts on.
+    pub start: usize,
+    pub line: u64,
+    /// Whether `within` ends with that line: the object then holds no newline (one that
+    /// opens a line of its own is pretty-printed over the lines below).
+    pub one_line: bool,
 }
 
 /// Whether an object of an export starts at `line` (blocks are cut before such lines): it
@@ -110,15 +122,21 @@ fn piece<'a>(
     let bytes = text.as_bytes();
     // An object that opens a line of its own is pretty-printed over several lines; any
     // other ends on its line (a cut one must not swallow the lines after it).
-    let within = match first {
-        b'{' if opens_alone(&bytes[start..line_end]) => text,
-        b'{' => &text[..line_end],
+    let one_line = match first {
+        b'{' => !opens_alone(&bytes[start..line_end]),
         _ => {
             reader.stray(&text[start..line_end], line);
             return line_end;
         }
     };
-    if let Some(end) = reader.read(within, start, line) {
+    let within = if one_line { &text[..line_end] } else { text };
+    let opening = Opening {
+        within,
+        start,
+        line,
+        one_line,
+    };
+    if let Some(end) = reader.read(opening) {
         return end;
     }
     match object_end(within.as_bytes(), start) {
@@ -212,11 +230,11 @@ mod tests {
     }
 
     impl<'a> Pieces<'a> for Collected {
-        fn read(&mut self, within: &'a str, start: usize, line: u64) -> Option<usize> {
+        fn read(&mut self, at: Opening<'a>) -> Option<usize> {
             let keys = ["a"];
             let (found, end) =
-                super::super::json_scan::fields_at(within, start, keys, &mut self.order)?;
-            self.pieces.push((line, format!("R {}", found[0]?.text)));
+                super::super::json_scan::fields_at(at.within, at.start, keys, &mut self.order)?;
+            self.pieces.push((at.line, format!("R {}", found[0]?.text)));
             Some(end)
         }
 

@@ -29,7 +29,7 @@ pub struct Matched<'a> {
 }
 
 impl<'a> Matched<'a> {
-    fn new(fields: PrefixFields<'a>, (severity, message): (&'a [u8], &'a [u8])) -> Self {
+    fn new(fields: PrefixFields<'a>, (severity, message): Split<'a>) -> Self {
         Matched {
             fields,
             severity,
@@ -330,9 +330,12 @@ fn is_severity(word: &[u8]) -> bool {
     )
 }
 
+/// A severity and the message after it.
+type Split<'a> = (&'a [u8], &'a [u8]);
+
 /// If `rest` starts with `SEVERITY:  `, the severity and the message after it.
 #[inline]
-pub fn split_severity(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+pub fn split_severity(rest: &[u8]) -> Option<Split<'_>> {
     // Most calls (`%q` asks on every session line) are answered by the first letter.
     if !matches!(
         rest.first(),
@@ -604,15 +607,45 @@ impl LinePrefix {
     /// first path is tried alone first, keeping no place to come back to: nearly every line
     /// of a log matches on it, and keeping them cost a tenth of the reading of a log.
     pub fn parse_after<'a>(&self, line: &'a [u8], last: &mut LastTimestamp) -> Option<Matched<'a>> {
-        match self.parse_straight(line, last) {
+        self.parse_then(line, last, split_severity)
+    }
+
+    /// The fields of `printed`, a prefix as the server printed it and nothing after it
+    /// (Azure's export gives it apart from the severity and message); `last` as in
+    /// [`parse_after`](Self::parse_after).
+    pub fn parse_printed<'a>(
+        &self,
+        printed: &'a [u8],
+        last: &mut LastTimestamp,
+    ) -> Option<PrefixFields<'a>> {
+        let nothing_after = |rest: &'a [u8]| rest.is_empty().then_some((rest, rest));
+        Some(self.parse_then(printed, last, nothing_after)?.fields)
+    }
+
+    /// Matches the prefix at the start of `line`, followed by what `then` accepts (the
+    /// severity and message it splits off).
+    #[inline(always)]
+    fn parse_then<'a>(
+        &self,
+        line: &'a [u8],
+        last: &mut LastTimestamp,
+        then: impl Fn(&'a [u8]) -> Option<Split<'a>> + Copy,
+    ) -> Option<Matched<'a>> {
+        match self.parse_straight(line, last, then) {
             Some(matched) => Some(matched),
-            None if self.ambiguous => self.parse_backtracking(line, last),
+            None if self.ambiguous => self.parse_backtracking(line, last, then),
             None => None,
         }
     }
 
     /// The matcher's first path: every escape's shortest value.
-    fn parse_straight<'a>(&self, line: &'a [u8], last: &mut LastTimestamp) -> Option<Matched<'a>> {
+    #[inline(always)]
+    fn parse_straight<'a>(
+        &self,
+        line: &'a [u8],
+        last: &mut LastTimestamp,
+        then: impl Fn(&'a [u8]) -> Option<Split<'a>>,
+    ) -> Option<Matched<'a>> {
         let mut fields = PrefixFields::default();
         let mut pos = 0;
         for item in &self.items {
@@ -626,7 +659,7 @@ impl LinePrefix {
                 }
                 // No field after `%q` is set yet: none to forget.
                 Item::SessionOnly => {
-                    if let Some(split) = split_severity(rest) {
+                    if let Some(split) = then(rest) {
                         return Some(Matched::new(fields, split));
                     }
                 }
@@ -645,7 +678,7 @@ impl LinePrefix {
                 }
             }
         }
-        Some(Matched::new(fields, split_severity(&line[pos..])?))
+        Some(Matched::new(fields, then(&line[pos..])?))
     }
 
     /// The whole matcher, coming back to ambiguous escapes when what follows fails.
@@ -653,6 +686,7 @@ impl LinePrefix {
         &self,
         line: &'a [u8],
         last: &mut LastTimestamp,
+        then: impl Fn(&'a [u8]) -> Option<Split<'a>>,
     ) -> Option<Matched<'a>> {
         let mut fields = PrefixFields::default();
         let mut choices = Choices::default();
@@ -661,12 +695,12 @@ impl LinePrefix {
         loop {
             let rest = &line[pos..];
             let step = match self.items.get(index) {
-                None => match split_severity(rest) {
+                None => match then(rest) {
                     Some(split) => return Some(Matched::new(fields, split)),
                     None => None,
                 },
                 Some(Item::Literal(literal)) => starts_with(rest, literal).then_some(literal.len()),
-                Some(Item::SessionOnly) => match split_severity(rest) {
+                Some(Item::SessionOnly) => match then(rest) {
                     Some(split) => {
                         self.forget_fields_after(index, &mut fields);
                         return Some(Matched::new(fields, split));
@@ -910,6 +944,38 @@ mod tests {
             if started_is_a_time {
                 assert_eq!(alone.flatten(), parse_timestamp(stamp.as_bytes()));
             }
+        }
+    }
+
+    #[test]
+    fn a_prefix_printed_alone_gives_the_fields_of_its_line() {
+        let cases = [
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2020-03-11 20:40:44 UTC:2001:db8::1(5432):a@b@shop:[9]:",
+            ),
+            ("%t-%c-", "2026-11-25 22:41:56 UTC-6383b339.257-"),
+            (
+                "%m [%p] %q%u@%d/%a ",
+                "2026-11-26 00:40:01.123 UTC [4242] app@shop/my app ",
+            ),
+            // A background process: nothing after `%q`.
+            ("%m [%p] %q%u@%d/%a ", "2026-11-26 00:40:01.123 UTC [17] "),
+            (
+                "[%p]: [%l-1] db=%d,user=%u ",
+                "[24667]: [2-1] db=shop,user=app ",
+            ),
+        ];
+        for (source, printed) in cases {
+            let prefix = LinePrefix::compile(source);
+            let line = format!("{printed}LOG:  duration: 1 ms");
+            let whole = prefix.parse(line.as_bytes()).expect(printed).fields;
+            let mut last = LastTimestamp::default();
+            let alone = prefix.parse_printed(printed.as_bytes(), &mut last);
+            assert_eq!(alone, Some(whole), "{source} {printed}");
+            // The whole of it, and nothing more.
+            let longer = format!("{printed}LOG:");
+            assert_eq!(prefix.parse_printed(longer.as_bytes(), &mut last), None);
         }
     }
 

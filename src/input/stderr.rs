@@ -3,7 +3,7 @@
 //! entry before them.
 
 use super::ingest::lines;
-use super::prefix::{LastTimestamp, LinePrefix, Matched, PrefixFields};
+use super::prefix::{LastTimestamp, LinePrefix, PrefixFields};
 use super::record::{LogRecord, RecordSink};
 use crate::model::diagnostics::Kind;
 use crate::model::time::{LastMinute, Millis};
@@ -25,6 +25,14 @@ pub fn starts_entry(prefix: &LinePrefix, line: &[u8]) -> bool {
     prefix
         .parse(line)
         .is_none_or(|matched| !is_attachment(matched.severity))
+}
+
+/// An entry as the prefix parser read it: the prefix's fields are slices of `printed`.
+struct Parsed<'a> {
+    printed: &'a str,
+    fields: PrefixFields<'a>,
+    severity: &'a str,
+    message: &'a str,
 }
 
 /// Which part of the current record continuation lines extend.
@@ -122,27 +130,83 @@ impl<'a> Reader<'a> {
         if let Some(text) = line.strip_prefix('\t') {
             return self.continuation(text, number, sink);
         }
-        let parsed = prefix.parse_after(line.as_bytes(), &mut self.last);
-        let Some(Matched {
+        let Some(matched) = prefix.parse_after(line.as_bytes(), &mut self.last) else {
+            return self.unmatched(line, number, prefix, sink);
+        };
+        let parsed = Parsed {
+            printed: line,
+            fields: matched.fields,
+            severity: text_in(line, matched.severity),
+            message: text_in(line, matched.message),
+        };
+        self.entry(parsed, number, envelope, sink);
+    }
+
+    /// An entry whose envelope gives its line apart: the prefix as printed, the severity
+    /// and the message's first line (Azure's export).
+    pub fn parts(
+        &mut self,
+        [printed, severity, message]: [&'a str; 3],
+        number: u64,
+        prefix: &LinePrefix,
+        envelope: &Envelope<'a>,
+        sink: &mut RecordSink<'_>,
+    ) {
+        match prefix.parse_printed(printed.as_bytes(), &mut self.last) {
+            Some(fields) => {
+                let parsed = Parsed {
+                    printed,
+                    fields,
+                    severity,
+                    message,
+                };
+                self.entry(parsed, number, envelope, sink);
+            }
+            None => self.unmatched(
+                &format!("{printed}{severity}:  {message}"),
+                number,
+                prefix,
+                sink,
+            ),
+        }
+    }
+
+    /// A line the prefix does not match: reported, and the entry before it ends.
+    fn unmatched(
+        &mut self,
+        line: &str,
+        number: u64,
+        prefix: &LinePrefix,
+        sink: &mut RecordSink<'_>,
+    ) {
+        self.finish(sink);
+        self.part = Part::Ignored;
+        let source = prefix.source().to_string();
+        let excerpt: String = line.chars().take(100).collect();
+        sink.skip(number, Kind::UnrecognizedLine, || match other_format(line) {
+            Some(format) => format!("`{excerpt}` is a line of another format ({format}), not of this stderr log"),
+            None => format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix"),
+        });
+    }
+
+    /// An entry the prefix matched: a new record, or a `DETAIL:`/… of the one before.
+    /// Inlined: called, passing the prefix's fields cost more than the call's work.
+    #[inline(always)]
+    fn entry(
+        &mut self,
+        parsed: Parsed<'a>,
+        number: u64,
+        envelope: &Envelope<'a>,
+        sink: &mut RecordSink<'_>,
+    ) {
+        let Parsed {
+            printed,
             fields,
             severity,
             message,
-        }) = parsed
-        else {
-            self.finish(sink);
-            self.part = Part::Ignored;
-            let source = prefix.source().to_string();
-            let excerpt: String = line.chars().take(100).collect();
-            sink.skip(number, Kind::UnrecognizedLine, || match other_format(line) {
-                Some(format) => format!("`{excerpt}` is a line of another format ({format}), not of this stderr log"),
-                None => format!("`{excerpt}` does not match log_line_prefix '{source}' followed by a severity; pass the server's setting with --log-line-prefix"),
-            });
-            return;
-        };
-        // Offsets into `line`: the prefix parser works on its bytes.
-        let text = |bytes: &[u8]| -> &'a str { &line[offset_in(line, bytes)..][..bytes.len()] };
-        let severity = text(severity);
-        let message = text(message);
+        } = parsed;
+        // The prefix parser works on bytes: its fields are slices of `printed`.
+        let text = |bytes: &[u8]| text_in(printed, bytes);
         let session = session_of(&fields).map(text).or(envelope.process);
         if is_attachment(severity.as_bytes()) {
             self.attach(session, severity, message);
@@ -205,8 +269,10 @@ fn session_of<'a>(fields: &PrefixFields<'a>) -> Option<&'a [u8]> {
     fields.session_id.or(fields.pid).filter(|s| !s.is_empty())
 }
 
-fn offset_in(line: &str, part: &[u8]) -> usize {
-    part.as_ptr() as usize - line.as_ptr() as usize
+/// `part`, a slice of `line`'s bytes, as text of `line`.
+fn text_in<'a>(line: &'a str, part: &[u8]) -> &'a str {
+    let offset = part.as_ptr() as usize - line.as_ptr() as usize;
+    &line[offset..][..part.len()]
 }
 
 fn append(record: &mut LogRecord<'_>, part: Part, text: &str) {
