@@ -1,6 +1,6 @@
 //! Messages carried inside another format's envelope (syslog and rsyslog, Heroku logplex,
-//! journald, Google Cloud Logging): put back together and read as stderr messages, so
-//! that every format gives the same records as the stderr log of the same run.
+//! journald, Google Cloud Logging, Azure's export): put back together and read as stderr
+//! messages, so that every format gives the same records as the stderr log of the same run.
 //!
 //! syslog cuts a long or multi-line message into records `[7-1]`, `[7-2]`, … of the same
 //! process (PostgreSQL's `write_syslog`): a record that starts with a tab began a new line

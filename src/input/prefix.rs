@@ -607,7 +607,7 @@ impl LinePrefix {
     /// first path is tried alone first, keeping no place to come back to: nearly every line
     /// of a log matches on it, and keeping them cost a tenth of the reading of a log.
     pub fn parse_after<'a>(&self, line: &'a [u8], last: &mut LastTimestamp) -> Option<Matched<'a>> {
-        self.parse_then(line, last, split_severity)
+        self.parse_ending(line, last, split_severity)
     }
 
     /// The fields of `printed`, a prefix as the server printed it and nothing after it
@@ -619,21 +619,21 @@ impl LinePrefix {
         last: &mut LastTimestamp,
     ) -> Option<PrefixFields<'a>> {
         let nothing_after = |rest: &'a [u8]| rest.is_empty().then_some((rest, rest));
-        Some(self.parse_then(printed, last, nothing_after)?.fields)
+        Some(self.parse_ending(printed, last, nothing_after)?.fields)
     }
 
-    /// Matches the prefix at the start of `line`, followed by what `then` accepts (the
+    /// Matches the prefix at the start of `line`, followed by what `ending` accepts (the
     /// severity and message it splits off).
     #[inline(always)]
-    fn parse_then<'a>(
+    fn parse_ending<'a>(
         &self,
         line: &'a [u8],
         last: &mut LastTimestamp,
-        then: impl Fn(&'a [u8]) -> Option<Split<'a>> + Copy,
+        ending: impl Fn(&'a [u8]) -> Option<Split<'a>> + Copy,
     ) -> Option<Matched<'a>> {
-        match self.parse_straight(line, last, then) {
+        match self.parse_straight(line, last, ending) {
             Some(matched) => Some(matched),
-            None if self.ambiguous => self.parse_backtracking(line, last, then),
+            None if self.ambiguous => self.parse_backtracking(line, last, ending),
             None => None,
         }
     }
@@ -644,7 +644,7 @@ impl LinePrefix {
         &self,
         line: &'a [u8],
         last: &mut LastTimestamp,
-        then: impl Fn(&'a [u8]) -> Option<Split<'a>>,
+        ending: impl Fn(&'a [u8]) -> Option<Split<'a>>,
     ) -> Option<Matched<'a>> {
         let mut fields = PrefixFields::default();
         let mut pos = 0;
@@ -659,7 +659,7 @@ impl LinePrefix {
                 }
                 // No field after `%q` is set yet: none to forget.
                 Item::SessionOnly => {
-                    if let Some(split) = then(rest) {
+                    if let Some(split) = ending(rest) {
                         return Some(Matched::new(fields, split));
                     }
                 }
@@ -678,7 +678,7 @@ impl LinePrefix {
                 }
             }
         }
-        Some(Matched::new(fields, then(&line[pos..])?))
+        Some(Matched::new(fields, ending(&line[pos..])?))
     }
 
     /// The whole matcher, coming back to ambiguous escapes when what follows fails.
@@ -686,7 +686,7 @@ impl LinePrefix {
         &self,
         line: &'a [u8],
         last: &mut LastTimestamp,
-        then: impl Fn(&'a [u8]) -> Option<Split<'a>>,
+        ending: impl Fn(&'a [u8]) -> Option<Split<'a>>,
     ) -> Option<Matched<'a>> {
         let mut fields = PrefixFields::default();
         let mut choices = Choices::default();
@@ -695,12 +695,12 @@ impl LinePrefix {
         loop {
             let rest = &line[pos..];
             let step = match self.items.get(index) {
-                None => match then(rest) {
+                None => match ending(rest) {
                     Some(split) => return Some(Matched::new(fields, split)),
                     None => None,
                 },
                 Some(Item::Literal(literal)) => starts_with(rest, literal).then_some(literal.len()),
-                Some(Item::SessionOnly) => match then(rest) {
+                Some(Item::SessionOnly) => match ending(rest) {
                     Some(split) => {
                         self.forget_fields_after(index, &mut fields);
                         return Some(Matched::new(fields, split));
